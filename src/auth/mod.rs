@@ -1,0 +1,215 @@
+//! API-key authentication and roles.
+//!
+//! A key is `hg_<id>_<secret>`: the id finds the stored row, the secret is checked against its
+//! SHA-256 (keys are 256-bit random, so a fast hash is enough and lookups stay cheap).
+
+use crate::http::{ApiError, AppState};
+use crate::store::{Db, StoreError, audit, facilities, keys};
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use rand::Rng;
+use sha2::{Digest, Sha256};
+use std::future::Future;
+use std::pin::Pin;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Role {
+    /// A facility's HIS: pushes and reads its own claims.
+    Facility,
+    /// Department of Health staff: read everything.
+    Doh,
+    /// Reception and insurance staff: card eligibility checks.
+    Eligibility,
+    /// Operators: everything, including other facilities' claims.
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Facility => "facility",
+            Role::Doh => "doh",
+            Role::Eligibility => "eligibility",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        [Role::Facility, Role::Doh, Role::Eligibility, Role::Admin]
+            .into_iter()
+            .find(|r| r.as_str() == text)
+    }
+}
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub key_id: String,
+    pub role: Role,
+    /// Set for `facility` keys: the only facility this key may act for.
+    pub facility: Option<String>,
+}
+
+impl Principal {
+    /// May this caller push claims for `facility`?
+    pub fn may_write_for(&self, facility: &str) -> bool {
+        match self.role {
+            Role::Admin => true,
+            Role::Facility => self.facility.as_deref() == Some(facility),
+            Role::Doh | Role::Eligibility => false,
+        }
+    }
+
+    /// May this caller read claims of `facility`?
+    pub fn may_read(&self, facility: &str) -> bool {
+        match self.role {
+            Role::Admin | Role::Doh => true,
+            Role::Facility => self.facility.as_deref() == Some(facility),
+            Role::Eligibility => false,
+        }
+    }
+}
+
+fn sha256_hex(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Compares two digests without an early exit.
+fn digests_equal(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill(&mut buf[..]);
+    hex::encode(buf)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("role `facility` needs --facility CODE")]
+    FacilityRequired,
+    #[error("facility code `{0}` must be 5 letters or digits")]
+    BadFacilityCode(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Creates a key (registering an unknown facility as `onboarding`) and returns the full key,
+/// which is never stored and cannot be shown again.
+pub fn create_key(
+    db: &Db,
+    role: Role,
+    facility: Option<&str>,
+    label: &str,
+    actor: &str,
+) -> Result<String, KeyError> {
+    if role == Role::Facility && facility.is_none() {
+        return Err(KeyError::FacilityRequired);
+    }
+    if let Some(code) = facility
+        && (code.len() != 5 || !code.chars().all(|c| c.is_ascii_alphanumeric()))
+    {
+        return Err(KeyError::BadFacilityCode(code.to_owned()));
+    }
+    let id = random_hex(6);
+    let secret = random_hex(32);
+    let hash = sha256_hex(&secret);
+    db.write_blocking(|conn| {
+        if let Some(code) = facility {
+            facilities::register(conn, code, &format!("Facility {code}"), "unknown", "onboarding")?;
+        }
+        keys::insert(conn, &id, &hash, role.as_str(), facility, label)?;
+        audit::record(
+            conn,
+            audit::AuditEntry {
+                actor,
+                role: "admin",
+                action: "key.create",
+                target: &id,
+                detail: serde_json::json!({ "role": role.as_str(), "facility": facility, "label": label }),
+            },
+        )
+    })?;
+    Ok(format!("hg_{id}_{secret}"))
+}
+
+/// Checks a bearer token against the stored keys.
+pub async fn authenticate(db: &Db, token: &str) -> Result<Option<Principal>, StoreError> {
+    let Some((id, secret)) = token
+        .strip_prefix("hg_")
+        .and_then(|rest| rest.split_once('_'))
+    else {
+        return Ok(None);
+    };
+    let (id, hash) = (id.to_owned(), sha256_hex(secret));
+    let stored = db.read(move |conn| keys::find_active(conn, &id)).await?;
+    Ok(stored
+        .filter(|k| digests_equal(&k.secret_sha256, &hash))
+        .and_then(|k| {
+            Some(Principal {
+                key_id: k.id,
+                role: Role::parse(&k.role)?,
+                facility: k.facility_code,
+            })
+        }))
+}
+
+impl FromRequest for Principal {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Principal, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let header = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Box::pin(async move {
+            let state =
+                state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
+            let token = header
+                .as_deref()
+                .and_then(|h| h.strip_prefix("Bearer "))
+                .ok_or(ApiError::Unauthorized(
+                    "send `Authorization: Bearer <api key>`",
+                ))?;
+            authenticate(&state.db, token.trim())
+                .await?
+                .ok_or(ApiError::Unauthorized("the API key is unknown or revoked"))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digests_compare_exactly() {
+        assert!(digests_equal("abc", "abc"));
+        assert!(!digests_equal("abc", "abd"));
+        assert!(!digests_equal("abc", "ab"));
+    }
+
+    #[test]
+    fn facility_keys_are_scoped() {
+        let p = Principal {
+            key_id: "k".into(),
+            role: Role::Facility,
+            facility: Some("83001".into()),
+        };
+        assert!(p.may_write_for("83001") && p.may_read("83001"));
+        assert!(!p.may_write_for("83002") && !p.may_read("83002"));
+        let doh = Principal {
+            key_id: "d".into(),
+            role: Role::Doh,
+            facility: None,
+        };
+        assert!(doh.may_read("83002") && !doh.may_write_for("83002"));
+    }
+}

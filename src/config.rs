@@ -1,0 +1,288 @@
+//! Configuration: environment variables (`HISGATE_*`) over an optional TOML file (`HISGATE_CONFIG`).
+//!
+//! An invalid value stops start-up with an error naming the variable; secrets never appear in
+//! `Debug` output or logs.
+
+use serde::Deserialize;
+use std::fmt;
+
+/// A value that must not be printed.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "\"\""
+        } else {
+            "\"[redacted]\""
+        })
+    }
+}
+
+/// Connection settings of one national portal.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PortalSettings {
+    pub url: Option<String>,
+    pub username: String,
+    pub password: Secret,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// `sqlite://PATH` (embedded, default) or `postgres://…`.
+    pub database_url: String,
+    /// Listen address, `host:port` (port 0 picks a free port).
+    pub bind: String,
+    pub log_format: LogFormat,
+    /// Most episodes in one batch request.
+    pub max_batch: usize,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Portals every accepted episode is queued for (`bhxh`, `moh`).
+    pub destinations: Vec<String>,
+    pub bhxh: PortalSettings,
+    pub moh: PortalSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            database_url: "sqlite://hisgate.db".to_owned(),
+            bind: "127.0.0.1:8080".to_owned(),
+            log_format: LogFormat::Human,
+            max_batch: 1000,
+            max_body_bytes: 32 * 1024 * 1024,
+            destinations: vec!["bhxh".to_owned(), "moh".to_owned()],
+            bhxh: PortalSettings::default(),
+            moh: PortalSettings::default(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{var}: `{value}` is not valid: {reason}")]
+    Invalid {
+        var: &'static str,
+        value: String,
+        reason: String,
+    },
+    #[error("cannot read config file {path}: {reason}")]
+    File { path: String, reason: String },
+}
+
+fn invalid(var: &'static str, value: &str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        var,
+        value: value.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+const KNOWN_DESTINATIONS: &[&str] = &["bhxh", "moh"];
+
+impl Settings {
+    /// Reads the file named by `HISGATE_CONFIG` (if any), then the environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// The same, reading variables through `lookup` (tests pass a map).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut s = match lookup("HISGATE_CONFIG") {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::File {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                })?;
+                toml::from_str(&text).map_err(|e| ConfigError::File {
+                    path,
+                    reason: e.to_string(),
+                })?
+            }
+            None => Settings::default(),
+        };
+        if let Some(v) = lookup("HISGATE_DATABASE_URL") {
+            s.database_url = v;
+        }
+        if let Some(v) = lookup("HISGATE_BIND") {
+            s.bind = v;
+        }
+        if let Some(v) = lookup("HISGATE_LOG_FORMAT") {
+            s.log_format = match v.as_str() {
+                "human" => LogFormat::Human,
+                "json" => LogFormat::Json,
+                _ => return Err(invalid("HISGATE_LOG_FORMAT", &v, "use `human` or `json`")),
+            };
+        }
+        if let Some(v) = lookup("HISGATE_MAX_BATCH") {
+            s.max_batch = v
+                .parse()
+                .map_err(|_| invalid("HISGATE_MAX_BATCH", &v, "expected a whole number"))?;
+        }
+        if let Some(v) = lookup("HISGATE_MAX_BODY_BYTES") {
+            s.max_body_bytes = v
+                .parse()
+                .map_err(|_| invalid("HISGATE_MAX_BODY_BYTES", &v, "expected a number of bytes"))?;
+        }
+        if let Some(v) = lookup("HISGATE_DESTINATIONS") {
+            s.destinations = v
+                .split(',')
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
+        for (prefix, portal) in [("BHXH", &mut s.bhxh), ("MOH", &mut s.moh)] {
+            if let Some(v) = lookup(&format!("HISGATE_{prefix}_URL")) {
+                portal.url = Some(v);
+            }
+            if let Some(v) = lookup(&format!("HISGATE_{prefix}_USERNAME")) {
+                portal.username = v;
+            }
+            if let Some(v) = lookup(&format!("HISGATE_{prefix}_PASSWORD")) {
+                portal.password = Secret::new(v);
+            }
+        }
+        s.check()?;
+        Ok(s)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        if !(self.database_url.starts_with("sqlite:")
+            || self.database_url.starts_with("postgres://")
+            || self.database_url.starts_with("postgresql://"))
+        {
+            return Err(invalid(
+                "HISGATE_DATABASE_URL",
+                &self.database_url,
+                "use sqlite://PATH or postgres://…",
+            ));
+        }
+        if self.bind.parse::<std::net::SocketAddr>().is_err() {
+            return Err(invalid(
+                "HISGATE_BIND",
+                &self.bind,
+                "expected host:port, e.g. 127.0.0.1:8080",
+            ));
+        }
+        if self.max_batch == 0 {
+            return Err(invalid("HISGATE_MAX_BATCH", "0", "must be at least 1"));
+        }
+        if let Some(d) = self
+            .destinations
+            .iter()
+            .find(|d| !KNOWN_DESTINATIONS.contains(&d.as_str()))
+        {
+            return Err(invalid(
+                "HISGATE_DESTINATIONS",
+                d,
+                "known destinations are bhxh and moh",
+            ));
+        }
+        for (var, portal) in [
+            ("HISGATE_BHXH_URL", &self.bhxh),
+            ("HISGATE_MOH_URL", &self.moh),
+        ] {
+            if let Some(url) = &portal.url
+                && !(url.starts_with("http://") || url.starts_with("https://"))
+            {
+                return Err(invalid(var, url, "expected an http:// or https:// URL"));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_and_overrides() {
+        let s = load(&[]).unwrap();
+        assert_eq!(s.database_url, "sqlite://hisgate.db");
+        assert_eq!(s.bind, "127.0.0.1:8080");
+        let s = load(&[
+            ("HISGATE_BIND", "0.0.0.0:9000"),
+            ("HISGATE_DESTINATIONS", "bhxh"),
+        ])
+        .unwrap();
+        assert_eq!(s.bind, "0.0.0.0:9000");
+        assert_eq!(s.destinations, vec!["bhxh"]);
+    }
+
+    #[test]
+    fn errors_name_the_variable() {
+        let e = load(&[("HISGATE_MAX_BATCH", "many")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("HISGATE_MAX_BATCH: `many`"), "{e}");
+        let e = load(&[("HISGATE_DATABASE_URL", "mysql://x")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("HISGATE_DATABASE_URL"), "{e}");
+        let e = load(&[("HISGATE_BIND", "localhost")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("HISGATE_BIND"), "{e}");
+    }
+
+    #[test]
+    fn secrets_are_not_printed() {
+        let s = load(&[("HISGATE_BHXH_PASSWORD", "hunter2")]).unwrap();
+        assert_eq!(s.bhxh.password.expose(), "hunter2");
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn file_then_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hisgate.toml");
+        std::fs::write(
+            &path,
+            "bind = \"127.0.0.1:7000\"\nmax_batch = 50\n[bhxh]\nurl = \"http://127.0.0.1:9\"\n",
+        )
+        .unwrap();
+        let p = path.to_str().unwrap();
+        let s = load(&[("HISGATE_CONFIG", p), ("HISGATE_MAX_BATCH", "70")]).unwrap();
+        assert_eq!(s.bind, "127.0.0.1:7000");
+        assert_eq!(s.max_batch, 70);
+        assert_eq!(s.bhxh.url.as_deref(), Some("http://127.0.0.1:9"));
+        std::fs::write(&path, "bnd = 1\n").unwrap();
+        assert!(matches!(
+            load(&[("HISGATE_CONFIG", p)]),
+            Err(ConfigError::File { .. })
+        ));
+    }
+}

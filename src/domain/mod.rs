@@ -1,0 +1,13 @@
+//! The canonical model: one treatment episode (one `MA_LK`) with every table of QĐ 130/4750.
+//!
+//! The model mirrors the national tables field for field, so nothing a HIS sends is lost on the way
+//! to the portals. Rust names are English; the serde names are the official element names.
+
+pub mod card;
+pub mod decimal;
+pub mod episode;
+pub mod records;
+pub mod spec;
+pub mod time;
+
+pub use episode::Episode;

@@ -1,0 +1,229 @@
+//! One struct per QĐ 130/4750 table; each field keeps its official element name on the wire.
+
+mod birth_certificate;
+mod check_in;
+mod discharge_certificate;
+mod drug_line;
+mod hiv_care;
+mod medical_assessment;
+mod paraclinical_result;
+mod pregnancy_leave;
+mod progress_note;
+mod record_summary;
+mod reexam_appointment;
+mod referral_letter;
+mod service_line;
+mod sick_leave;
+mod summary;
+mod tuberculosis;
+
+pub use birth_certificate::BirthCertificate;
+pub use check_in::CheckIn;
+pub use discharge_certificate::DischargeCertificate;
+pub use drug_line::DrugLine;
+pub use hiv_care::HivCareRecord;
+pub use medical_assessment::MedicalAssessment;
+pub use paraclinical_result::ParaclinicalResult;
+pub use pregnancy_leave::PregnancyLeaveCertificate;
+pub use progress_note::ProgressNote;
+pub use record_summary::MedicalRecordSummary;
+pub use reexam_appointment::ReexamAppointment;
+pub use referral_letter::ReferralLetter;
+pub use service_line::ServiceLine;
+pub use sick_leave::SickLeaveCertificate;
+pub use summary::EpisodeSummary;
+pub use tuberculosis::TuberculosisTreatment;
+
+use rust_decimal::Decimal;
+
+mod prelude {
+    pub use super::{FieldValue, Record, Table};
+    pub use rust_decimal::Decimal;
+    pub use serde::{Deserialize, Serialize};
+    pub use utoipa::ToSchema;
+}
+
+/// The tables of QĐ 130 as amended by QĐ 4750 (`LOAIHOSO` XML1 … XML15, and the XML0 check-in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Table {
+    CheckIn,
+    Xml1,
+    Xml2,
+    Xml3,
+    Xml4,
+    Xml5,
+    Xml6,
+    Xml7,
+    Xml8,
+    Xml9,
+    Xml10,
+    Xml11,
+    Xml12,
+    Xml13,
+    Xml14,
+    Xml15,
+}
+
+impl Table {
+    pub const ALL: [Table; 16] = [
+        Table::CheckIn,
+        Table::Xml1,
+        Table::Xml2,
+        Table::Xml3,
+        Table::Xml4,
+        Table::Xml5,
+        Table::Xml6,
+        Table::Xml7,
+        Table::Xml8,
+        Table::Xml9,
+        Table::Xml10,
+        Table::Xml11,
+        Table::Xml12,
+        Table::Xml13,
+        Table::Xml14,
+        Table::Xml15,
+    ];
+
+    /// The table's name in the field specification (`schemas/qd130_4750_fields.csv`), which is also
+    /// the `LOAIHOSO` of a `FILEHOSO` (except the check-in, which travels alone).
+    pub fn spec_name(self) -> &'static str {
+        match self {
+            Table::CheckIn => "CHECKIN",
+            Table::Xml1 => "XML1",
+            Table::Xml2 => "XML2",
+            Table::Xml3 => "XML3",
+            Table::Xml4 => "XML4",
+            Table::Xml5 => "XML5",
+            Table::Xml6 => "XML6",
+            Table::Xml7 => "XML7",
+            Table::Xml8 => "XML8",
+            Table::Xml9 => "XML9",
+            Table::Xml10 => "XML10",
+            Table::Xml11 => "XML11",
+            Table::Xml12 => "XML12",
+            Table::Xml13 => "XML13",
+            Table::Xml14 => "XML14",
+            Table::Xml15 => "XML15",
+        }
+    }
+}
+
+/// One field value as a record yields it, typed by how the wire format writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldValue<'a> {
+    Absent,
+    Text(&'a str),
+    Int(u32),
+    /// Money: 2 decimals on the wire.
+    Money(&'a Decimal),
+    /// Quantities and unit prices: 3 decimals on the wire.
+    Price(&'a Decimal),
+    /// Percentages and other plain numbers: written as they are.
+    Number(&'a Decimal),
+}
+
+impl<'a> FieldValue<'a> {
+    pub fn text(v: &'a Option<String>) -> Self {
+        v.as_deref().map_or(FieldValue::Absent, FieldValue::Text)
+    }
+    pub fn int(v: Option<u32>) -> Self {
+        v.map_or(FieldValue::Absent, FieldValue::Int)
+    }
+    pub fn money(v: &'a Option<Decimal>) -> Self {
+        v.as_ref().map_or(FieldValue::Absent, FieldValue::Money)
+    }
+    pub fn price(v: &'a Option<Decimal>) -> Self {
+        v.as_ref().map_or(FieldValue::Absent, FieldValue::Price)
+    }
+    pub fn number(v: &'a Option<Decimal>) -> Self {
+        v.as_ref().map_or(FieldValue::Absent, FieldValue::Number)
+    }
+
+    /// Empty text counts as absent: QĐ 130 has no distinction between the two.
+    pub fn is_absent(&self) -> bool {
+        matches!(self, FieldValue::Absent)
+            || matches!(self, FieldValue::Text(t) if t.trim().is_empty())
+    }
+
+    /// The value as the wire format writes it (`150000.00`, `2.000`, `01`).
+    pub fn to_wire(&self) -> Option<String> {
+        use crate::domain::decimal::format_fixed;
+        match self {
+            FieldValue::Absent => None,
+            FieldValue::Text(t) => Some((*t).to_owned()),
+            FieldValue::Int(n) => Some(n.to_string()),
+            FieldValue::Money(d) => Some(format_fixed(d, 2)),
+            FieldValue::Price(d) => Some(format_fixed(d, 3)),
+            FieldValue::Number(d) => Some(d.normalize().to_string()),
+        }
+    }
+}
+
+/// A record of one table: it yields its fields in the appendix order of that table.
+pub trait Record {
+    fn table(&self) -> Table;
+    fn visit<'a>(&'a self, visit: &mut dyn FnMut(FieldValue<'a>));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::spec::{self, DataType};
+
+    /// Builds a JSON object holding every field of `table` (per the spec CSV), so that
+    /// `deny_unknown_fields` proves each spec field exists in the struct.
+    fn full_record(table: Table) -> serde_json::Value {
+        let mut map = serde_json::Map::new();
+        for f in spec::fields(table) {
+            let v = match f.data_type {
+                DataType::Number if f.name != "SO_CCCD" => serde_json::json!(1),
+                _ => serde_json::json!("1"),
+            };
+            map.insert(f.name.clone(), v);
+        }
+        serde_json::Value::Object(map)
+    }
+
+    fn check<R: Record + serde::Serialize + serde::de::DeserializeOwned>(table: Table) {
+        let record: R =
+            serde_json::from_value(full_record(table)).expect("every spec field parses");
+        assert_eq!(record.table(), table);
+        let back = serde_json::to_value(&record).unwrap();
+        let names: Vec<&String> = back.as_object().unwrap().keys().collect();
+        let spec_names: Vec<&String> = spec::fields(table).iter().map(|f| &f.name).collect();
+        assert_eq!(
+            names, spec_names,
+            "serde order of {table:?} follows the appendix"
+        );
+        let mut visited = 0;
+        record.visit(&mut |v| {
+            assert!(!v.is_absent());
+            visited += 1;
+        });
+        assert_eq!(
+            visited,
+            spec_names.len(),
+            "visit yields every field of {table:?}"
+        );
+    }
+
+    #[test]
+    fn every_struct_matches_the_field_specification() {
+        check::<CheckIn>(Table::CheckIn);
+        check::<EpisodeSummary>(Table::Xml1);
+        check::<DrugLine>(Table::Xml2);
+        check::<ServiceLine>(Table::Xml3);
+        check::<ParaclinicalResult>(Table::Xml4);
+        check::<ProgressNote>(Table::Xml5);
+        check::<HivCareRecord>(Table::Xml6);
+        check::<DischargeCertificate>(Table::Xml7);
+        check::<MedicalRecordSummary>(Table::Xml8);
+        check::<BirthCertificate>(Table::Xml9);
+        check::<PregnancyLeaveCertificate>(Table::Xml10);
+        check::<SickLeaveCertificate>(Table::Xml11);
+        check::<MedicalAssessment>(Table::Xml12);
+        check::<ReferralLetter>(Table::Xml13);
+        check::<ReexamAppointment>(Table::Xml14);
+        check::<TuberculosisTreatment>(Table::Xml15);
+    }
+}

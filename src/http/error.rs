@@ -1,0 +1,117 @@
+//! The one place errors become HTTP responses: RFC 9457 `application/problem+json`.
+
+use crate::store::StoreError;
+use crate::validation::Violation;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("the request body is larger than the limit of {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("{detail}")]
+    Unprocessable {
+        detail: String,
+        violations: Vec<Violation>,
+    },
+    #[error("storage is unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// The problem document (RFC 9457) every error response carries.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A stable identifier of the kind of problem, e.g. `/problems/validation`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// For `422`: every broken rule.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub violations: Vec<Violation>,
+}
+
+impl ApiError {
+    fn slug_and_title(&self) -> (&'static str, &'static str) {
+        match self {
+            ApiError::BadRequest(_) => ("malformed-request", "Malformed request"),
+            ApiError::Unauthorized(_) => ("unauthenticated", "Authentication required"),
+            ApiError::Forbidden(_) => ("forbidden", "Not allowed for this API key"),
+            ApiError::NotFound(_) => ("not-found", "Not found"),
+            ApiError::PayloadTooLarge { .. } => ("payload-too-large", "Request body too large"),
+            ApiError::Unprocessable { .. } => {
+                ("validation", "The episode breaks QĐ 130/4750 rules")
+            }
+            ApiError::Unavailable(_) => ("unavailable", "Service temporarily unavailable"),
+            ApiError::Internal(_) => ("internal", "Internal error"),
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let (slug, title) = self.slug_and_title();
+        Problem {
+            kind: format!("/problems/{slug}"),
+            title: title.to_owned(),
+            status: self.status_code().as_u16(),
+            detail: match self {
+                // Storage and internal details go to the log, not to the caller.
+                ApiError::Unavailable(_) => "the database did not answer; retry later".to_owned(),
+                ApiError::Internal(_) => "an unexpected error occurred".to_owned(),
+                other => other.to_string(),
+            },
+            violations: match self {
+                ApiError::Unprocessable { violations, .. } => violations.clone(),
+                _ => Vec::new(),
+            },
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Corrupt(_) => ApiError::Internal(e.to_string()),
+            other => ApiError::Unavailable(other.to_string()),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if matches!(self, ApiError::Unavailable(_) | ApiError::Internal(_)) {
+            tracing::error!(error = %self, "request failed");
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_TYPE, "application/problem+json"));
+        if matches!(self, ApiError::Unauthorized(_)) {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        response.json(self.problem())
+    }
+}

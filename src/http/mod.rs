@@ -1,0 +1,75 @@
+//! HTTP plumbing shared by every endpoint: state, error mapping, the router and the OpenAPI document.
+
+mod error;
+pub mod ops;
+
+pub use error::{ApiError, Problem};
+
+use crate::config::Settings;
+use crate::store::Db;
+use crate::validation::Catalogue;
+use metrics_exporter_prometheus::PrometheusHandle;
+use std::sync::Arc;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_actix_web::{AppExt, UtoipaApp};
+use utoipa_swagger_ui::SwaggerUi;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub db: Db,
+    pub catalogue: Arc<Catalogue>,
+    pub settings: Arc<Settings>,
+    pub metrics: PrometheusHandle,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "hisgate",
+        description = "Gateway between hospital information systems and the Vietnamese national health portals (BHXH appraisal, Ministry of Health)."
+    ),
+    modifiers(&BearerAuth),
+    security(("api_key" = []))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+                "api_key",
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .bearer_format("hg_<id>_<secret>")
+                        .build(),
+                ),
+            );
+    }
+}
+
+/// Registers every route on `app` and serves the OpenAPI document and Swagger UI.
+pub fn configure<T>(app: actix_web::App<T>) -> actix_web::App<T>
+where
+    T: actix_web::dev::ServiceFactory<
+            actix_web::dev::ServiceRequest,
+            Config = (),
+            Response = actix_web::dev::ServiceResponse,
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+{
+    let app: UtoipaApp<T> = app.into_utoipa_app().openapi(ApiDoc::openapi());
+    let app = crate::ingest::routes(
+        app.service(ops::healthz)
+            .service(ops::readyz)
+            .service(ops::metrics),
+    );
+    let (app, api) = app.split_for_parts();
+    app.service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))
+}

@@ -1,0 +1,52 @@
+//! Operations endpoints: liveness, readiness, Prometheus metrics.
+
+use super::AppState;
+use actix_web::{HttpResponse, Responder, get, web};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use std::sync::OnceLock;
+
+/// The process-wide metrics recorder (the `metrics` facade allows one per process).
+pub fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new().build_recorder();
+            let handle = recorder.handle();
+            // Another recorder can only be installed by embedding code; then we simply render ours.
+            let _ = ::metrics::set_global_recorder(recorder);
+            handle
+        })
+        .clone()
+}
+
+/// The process is up.
+#[utoipa::path(tag = "ops", responses((status = 200, description = "Alive")))]
+#[get("/healthz")]
+pub async fn healthz() -> impl Responder {
+    HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
+}
+
+/// The database answers.
+#[utoipa::path(tag = "ops", responses((status = 200, description = "Ready"), (status = 503, description = "Database unreachable")))]
+#[get("/readyz")]
+pub async fn readyz(state: web::Data<AppState>) -> impl Responder {
+    match state.db.ping().await {
+        Ok(()) => {
+            HttpResponse::Ok().json(serde_json::json!({ "status": "ready", "database": "ok" }))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            HttpResponse::ServiceUnavailable()
+                .json(serde_json::json!({ "status": "not ready", "database": "unreachable" }))
+        }
+    }
+}
+
+/// Prometheus text exposition.
+#[utoipa::path(tag = "ops", responses((status = 200, description = "Metrics in Prometheus text format", content_type = "text/plain")))]
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>) -> impl Responder {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(state.metrics.render())
+}

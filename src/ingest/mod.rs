@@ -1,0 +1,180 @@
+//! Ingest: a HIS sends an episode; it is parsed, validated, checked against the caller's rights,
+//! and stored with its outbox entries in one transaction before the caller hears `202`.
+
+mod routes;
+
+pub use routes::routes;
+
+use crate::auth::Principal;
+use crate::domain::Episode;
+use crate::domain::decimal::to_cents;
+use crate::domain::time::parse_datetime;
+use crate::http::{ApiError, AppState};
+use crate::store::claims::{self, Accepted, Actor, NewClaimVersion};
+use crate::store::{StoreError, facilities};
+use crate::validation::{self, Violation};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Vietnam keeps UTC+7 all year; QĐ 130 times are local.
+const VIETNAM_OFFSET_MS: i64 = 7 * 3600 * 1000;
+
+/// Parses one episode, reporting where the JSON is wrong (line, column and field path).
+pub fn parse_episode(bytes: &[u8]) -> Result<Episode, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        ApiError::BadRequest(format!(
+            "invalid JSON at line {}, column {} (path `{path}`): {inner}",
+            inner.line(),
+            inner.column()
+        ))
+    })
+}
+
+/// Why one episode was not accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum Rejection {
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("the episode breaks {} critical rule(s)", .0.iter().filter(|v| v.severity == validation::Severity::Critical).count())]
+    Invalid(Vec<Violation>),
+}
+
+impl From<Rejection> for ApiError {
+    fn from(r: Rejection) -> Self {
+        let detail = r.to_string();
+        match r {
+            Rejection::Forbidden(m) => ApiError::Forbidden(m),
+            Rejection::Invalid(violations) => ApiError::Unprocessable { detail, violations },
+        }
+    }
+}
+
+/// An episode that passed validation and authorisation, ready for the store.
+pub struct Prepared {
+    pub row: NewClaimVersion,
+    pub warnings: Vec<Violation>,
+}
+
+/// Validates `episode` and checks that `principal` may send it.
+pub fn prepare(
+    state: &AppState,
+    principal: &Principal,
+    episode: &Episode,
+) -> Result<Prepared, Rejection> {
+    let facility = episode.facility_code();
+    if !facility.is_empty() && !principal.may_write_for(facility) {
+        return Err(Rejection::Forbidden(match &principal.facility {
+            Some(own) => {
+                format!("this key sends for facility {own}, not {facility} (summary.MA_CSKCB)")
+            }
+            None => format!("role `{}` may not send claims", principal.role.as_str()),
+        }));
+    }
+    let report = validation::validate(episode, &state.catalogue);
+    if report.has_critical() {
+        return Err(Rejection::Invalid(report.violations));
+    }
+    let warnings = report.warnings();
+    let s = &episode.summary;
+    let local_ms = |t: &Option<String>| {
+        t.as_deref()
+            .and_then(parse_datetime)
+            .map(|t| t.and_utc().timestamp_millis() - VIETNAM_OFFSET_MS)
+            .unwrap_or(0)
+    };
+    let row = NewClaimVersion {
+        facility_code: facility.to_owned(),
+        episode_key: episode.episode_key().to_owned(),
+        content_sha256: episode.content_hash(),
+        episode_json: serde_json::to_string(episode).expect("an episode always serialises"),
+        warnings_json: serde_json::to_string(&warnings).expect("violations always serialise"),
+        visit_type: s.visit_type.clone().unwrap_or_default(),
+        admitted_at: local_ms(&s.admitted_at),
+        discharged_at: local_ms(&s.discharged_at),
+        settlement_year: s.settlement_year.and_then(|y| i32::try_from(y).ok()),
+        settlement_month: s.settlement_month.and_then(|m| i32::try_from(m).ok()),
+        total_cost_cents: s.total_cost_hospital.and_then(to_cents).unwrap_or(0),
+        claimed_cents: s.fund_pays.and_then(to_cents).unwrap_or(0),
+    };
+    Ok(Prepared { row, warnings })
+}
+
+/// What the caller hears for one accepted episode.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Receipt {
+    pub id: String,
+    pub version: i32,
+    pub status: String,
+    pub outcome: claims::AcceptOutcome,
+    pub warnings: Vec<Violation>,
+}
+
+/// A facility must be registered before its claims are stored.
+fn unknown_facility(code: &str) -> Violation {
+    Violation {
+        rule: "FACILITY_UNKNOWN".to_owned(),
+        severity: validation::Severity::Critical,
+        path: "summary.MA_CSKCB".to_owned(),
+        message: format!("facility {code} is not registered with this gateway"),
+        value: Some(code.to_owned()),
+    }
+}
+
+/// Stores prepared episodes in one transaction; returns one result per item, in order.
+pub async fn store(
+    state: &AppState,
+    principal: &Principal,
+    items: Vec<Prepared>,
+) -> Result<Vec<Result<Receipt, Rejection>>, StoreError> {
+    let actor = Actor {
+        key_id: principal.key_id.clone(),
+        role: principal.role.as_str().to_owned(),
+    };
+    let destinations = state.settings.destinations.clone();
+    let results = state
+        .db
+        .write(move |conn| {
+            let mut out = Vec::with_capacity(items.len());
+            let mut known = std::collections::HashSet::new();
+            for item in items {
+                let code = item.row.facility_code.clone();
+                if !known.contains(&code) {
+                    if facilities::find(conn, &code)?.is_none() {
+                        out.push(Err(Rejection::Invalid(vec![unknown_facility(&code)])));
+                        continue;
+                    }
+                    known.insert(code);
+                }
+                let Accepted {
+                    claim_id,
+                    version,
+                    status,
+                    outcome,
+                } = claims::accept(conn, &item.row, &actor, &destinations)?;
+                out.push(Ok(Receipt {
+                    id: claim_id,
+                    version,
+                    status,
+                    outcome,
+                    warnings: item.warnings,
+                }));
+            }
+            Ok(out)
+        })
+        .await?;
+    for r in &results {
+        let outcome = match r {
+            Ok(receipt) => match receipt.outcome {
+                claims::AcceptOutcome::Created => "created",
+                claims::AcceptOutcome::NewVersion => "new_version",
+                claims::AcceptOutcome::Unchanged => "unchanged",
+            },
+            Err(_) => "rejected",
+        };
+        metrics::counter!("hisgate_claims_received_total", "outcome" => outcome).increment(1);
+    }
+    Ok(results)
+}

@@ -1,0 +1,373 @@
+//! `/api/v1/claims`: push one episode or a batch, read a claim, list claims.
+
+use super::{Receipt, parse_episode, prepare, store};
+use crate::auth::{Principal, Role};
+use crate::domain::Episode;
+use crate::http::{ApiError, AppState, Problem};
+use crate::store::claims::{
+    self, ClaimFilter, ClaimSummary, SubmissionInfo, TimelineEvent, VersionInfo,
+};
+use crate::validation::Violation;
+use actix_web::{HttpResponse, get, http::header, post, web};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::UtoipaApp;
+
+pub fn routes<T>(app: UtoipaApp<T>) -> UtoipaApp<T>
+where
+    T: actix_web::dev::ServiceFactory<
+            actix_web::dev::ServiceRequest,
+            Config = (),
+            Response = actix_web::dev::ServiceResponse,
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+{
+    app.service(post_claim)
+        .service(post_batch)
+        .service(get_claim)
+        .service(list_claims)
+}
+
+/// Reads the whole body, refusing it as soon as it passes the configured limit.
+async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::BytesMut, ApiError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| match e {
+            actix_web::error::PayloadError::Overflow => ApiError::PayloadTooLarge { limit },
+            other => ApiError::BadRequest(format!("could not read the request body: {other}")),
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn accepted(receipt: &Receipt) -> HttpResponse {
+    HttpResponse::Accepted()
+        .insert_header((header::LOCATION, format!("/api/v1/claims/{}", receipt.id)))
+        .json(receipt)
+}
+
+/// Accept one treatment episode.
+///
+/// The episode, its warnings and its outbox entries are committed before the answer. The same
+/// content again returns the same id (`outcome: unchanged`); changed content becomes a new version.
+#[utoipa::path(
+    tag = "claims",
+    request_body(content = Episode, content_type = "application/json"),
+    responses(
+        (status = 202, description = "Stored and queued", body = Receipt),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Another facility's episode", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Critical rule violations", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/claims")]
+async fn post_claim(
+    state: web::Data<AppState>,
+    principal: Principal,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let body = read_body(payload, state.settings.max_body_bytes).await?;
+    let episode = parse_episode(&body)?;
+    let prepared = prepare(&state, &principal, &episode)?;
+    let result = store(&state, &principal, vec![prepared]).await?.pop();
+    let receipt =
+        result.ok_or_else(|| ApiError::Internal("the store returned no result".into()))??;
+    tracing::info!(claim = %receipt.id, version = receipt.version, facility = episode.facility_code(), outcome = ?receipt.outcome, "episode accepted");
+    Ok(accepted(&receipt))
+}
+
+#[derive(Deserialize, ToSchema)]
+struct BatchRequest {
+    /// Episodes in the native JSON format; each is judged on its own.
+    #[schema(value_type = Vec<Episode>)]
+    episodes: Vec<Box<serde_json::value::RawValue>>,
+}
+
+/// The result for one item of a batch.
+#[derive(Serialize, ToSchema)]
+struct BatchItem {
+    index: usize,
+    /// The HTTP status this item would have had alone (202, 400, 403, 422).
+    status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    receipt: Option<Receipt>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<Problem>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct BatchResponse {
+    accepted: usize,
+    rejected: usize,
+    items: Vec<BatchItem>,
+}
+
+fn failed(index: usize, error: ApiError) -> BatchItem {
+    let problem = error.problem();
+    BatchItem {
+        index,
+        status: problem.status,
+        receipt: None,
+        error: Some(problem),
+    }
+}
+
+/// Accept up to `max_batch` episodes; a bad item never rejects the good ones.
+///
+/// Good items are committed together, in one transaction, before the answer.
+#[utoipa::path(
+    tag = "claims",
+    request_body(content = BatchRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "One result per item", body = BatchResponse),
+        (status = 400, description = "Malformed JSON or too many items", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/claims/batch")]
+async fn post_batch(
+    state: web::Data<AppState>,
+    principal: Principal,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let body = read_body(payload, state.settings.max_body_bytes).await?;
+    let request: BatchRequest = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::BadRequest(format!(
+            "invalid batch at line {}, column {}: {e} (expected {{\"episodes\": [...]}})",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    let max = state.settings.max_batch;
+    if request.episodes.len() > max {
+        return Err(ApiError::BadRequest(format!(
+            "a batch holds at most {max} episodes; this one has {}",
+            request.episodes.len()
+        )));
+    }
+    let mut items: Vec<Option<BatchItem>> = Vec::with_capacity(request.episodes.len());
+    let mut good = Vec::new();
+    let mut good_index = Vec::new();
+    for (index, raw) in request.episodes.iter().enumerate() {
+        match parse_episode(raw.get().as_bytes())
+            .and_then(|e| prepare(&state, &principal, &e).map_err(ApiError::from))
+        {
+            Ok(prepared) => {
+                good.push(prepared);
+                good_index.push(index);
+                items.push(None);
+            }
+            Err(e) => items.push(Some(failed(index, e))),
+        }
+    }
+    for (index, result) in good_index
+        .into_iter()
+        .zip(store(&state, &principal, good).await?)
+    {
+        items[index] = Some(match result {
+            Ok(receipt) => BatchItem {
+                index,
+                status: 202,
+                receipt: Some(receipt),
+                error: None,
+            },
+            Err(rejection) => failed(index, rejection.into()),
+        });
+    }
+    let items: Vec<BatchItem> = items.into_iter().flatten().collect();
+    let accepted = items.iter().filter(|i| i.status == 202).count();
+    Ok(HttpResponse::Ok().json(BatchResponse {
+        accepted,
+        rejected: items.len() - accepted,
+        items,
+    }))
+}
+
+/// A stored claim with its versions, timeline and submissions.
+#[derive(Serialize, ToSchema)]
+struct ClaimDetail {
+    #[serde(flatten)]
+    claim: ClaimSummary,
+    /// Warnings of the current version.
+    warnings: Vec<Violation>,
+    versions: Vec<VersionInfo>,
+    timeline: Vec<TimelineEvent>,
+    submissions: Vec<SubmissionInfo>,
+    /// The current version's episode, as stored.
+    #[schema(value_type = Option<Episode>)]
+    episode: Option<serde_json::Value>,
+}
+
+/// Read one claim.
+#[utoipa::path(
+    tag = "claims",
+    params(("id" = String, Path, description = "Claim id")),
+    responses(
+        (status = 200, description = "The claim", body = ClaimDetail),
+        (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Another facility's claim", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such claim", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/claims/{id}")]
+async fn get_claim(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let not_found = || ApiError::NotFound(format!("no claim with id `{id}`"));
+    let lookup = id.clone();
+    let record = state
+        .db
+        .read(move |conn| claims::find(conn, &lookup))
+        .await?
+        .ok_or_else(not_found)?;
+    if !principal.may_read(&record.claim.facility_code) {
+        return Err(ApiError::Forbidden(format!(
+            "claim {id} belongs to facility {}, which this key may not read",
+            record.claim.facility_code
+        )));
+    }
+    let corrupt = |what: &str, e: serde_json::Error| {
+        ApiError::Internal(format!("stored {what} of claim {id}: {e}"))
+    };
+    let warnings = match record
+        .versions
+        .iter()
+        .find(|v| v.version == record.claim.current_version)
+    {
+        Some(v) => serde_json::from_str(&v.warnings_json).map_err(|e| corrupt("warnings", e))?,
+        None => Vec::new(),
+    };
+    let episode = record
+        .episode_json
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|e| corrupt("episode", e))?;
+    Ok(HttpResponse::Ok().json(ClaimDetail {
+        claim: record.claim,
+        warnings,
+        versions: record.versions,
+        timeline: record.timeline,
+        submissions: record.submissions,
+        episode,
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+struct ListQuery {
+    /// Facility code (`MA_CSKCB`); a facility key sees only its own.
+    facility: Option<String>,
+    /// Claim status, e.g. `queued`.
+    status: Option<String>,
+    /// Received at or after: `YYYY-MM-DD` (Vietnam time) or RFC 3339.
+    from: Option<String>,
+    /// Received before: `YYYY-MM-DD` (Vietnam time) or RFC 3339.
+    to: Option<String>,
+    /// Page size, 1–500 (default 50).
+    limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct ClaimPage {
+    items: Vec<ClaimSummary>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    next_cursor: Option<String>,
+}
+
+fn parse_instant(name: &str, text: &str) -> Result<i64, ApiError> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(t.timestamp_millis());
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        let vietnam = chrono::FixedOffset::east_opt(7 * 3600).expect("valid offset");
+        let local = d
+            .and_time(chrono::NaiveTime::MIN)
+            .and_local_timezone(vietnam)
+            .single();
+        if let Some(t) = local {
+            return Ok(t.timestamp_millis());
+        }
+    }
+    Err(ApiError::BadRequest(format!(
+        "`{name}` must be YYYY-MM-DD or an RFC 3339 time, not `{text}`"
+    )))
+}
+
+/// List claims, newest first, with filters and cursor pagination.
+#[utoipa::path(
+    tag = "claims",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of claims", body = ClaimPage),
+        (status = 400, description = "Bad filter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Another facility's claims", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/claims")]
+async fn list_claims(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let facility = match (principal.role, &principal.facility, q.facility) {
+        (Role::Facility, Some(own), Some(asked)) if &asked != own => {
+            return Err(ApiError::Forbidden(format!(
+                "this key reads facility {own} only, not {asked}"
+            )));
+        }
+        (Role::Facility, Some(own), _) => Some(own.clone()),
+        (Role::Eligibility, ..) | (Role::Facility, None, _) => {
+            return Err(ApiError::Forbidden("this key may not read claims".into()));
+        }
+        (_, _, asked) => asked,
+    };
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::BadRequest(format!(
+            "`limit` must be 1-500, not {limit}"
+        )));
+    }
+    let filter = ClaimFilter {
+        facility,
+        status: q.status,
+        received_from: q
+            .from
+            .as_deref()
+            .map(|t| parse_instant("from", t))
+            .transpose()?,
+        received_to: q
+            .to
+            .as_deref()
+            .map(|t| parse_instant("to", t))
+            .transpose()?,
+        before_id: q.cursor,
+        limit: limit + 1,
+    };
+    let mut items = state
+        .db
+        .read(move |conn| claims::list(conn, &filter))
+        .await?;
+    let next_cursor = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items.last().map(|c| c.id.clone())
+    } else {
+        None
+    };
+    Ok(HttpResponse::Ok().json(ClaimPage { items, next_cursor }))
+}

@@ -1,0 +1,14 @@
+//! hisgate: receives treatment episodes from hospital information systems, validates and stores
+//! them durably, and delivers them to the national portals. See `ARCHITECTURE.md` for the map.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod http;
+pub mod ingest;
+pub mod startup;
+pub mod store;
+pub mod synthetic;
+pub mod telemetry;
+pub mod validation;

@@ -1,0 +1,441 @@
+//! Claims: one row per episode (facility + `MA_LK`), one row per version of its content, the
+//! timeline of what happened to it, and its outbox entries, all written in one transaction.
+
+use super::schema::{claim_events, claim_versions, claims, outbox};
+use super::{AnyConnection, StoreError, audit, now_ms};
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Claim states as the API reports them.
+pub mod status {
+    /// Accepted and waiting in the outbox for dispatch.
+    pub const QUEUED: &str = "queued";
+}
+
+/// Outbox entry states.
+pub mod outbox_status {
+    pub const PENDING: &str = "pending";
+    /// A newer version of the claim replaced this entry before it was sent.
+    pub const SUPERSEDED: &str = "superseded";
+}
+
+/// A validated episode ready to be stored, with what the store indexes about it.
+#[derive(Debug, Clone)]
+pub struct NewClaimVersion {
+    pub facility_code: String,
+    pub episode_key: String,
+    pub content_sha256: String,
+    pub episode_json: String,
+    pub warnings_json: String,
+    pub visit_type: String,
+    pub admitted_at: i64,
+    pub discharged_at: i64,
+    pub settlement_year: Option<i32>,
+    pub settlement_month: Option<i32>,
+    pub total_cost_cents: i64,
+    pub claimed_cents: i64,
+}
+
+/// Who is writing, for the audit log and `received_by`.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub key_id: String,
+    pub role: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AcceptOutcome {
+    /// First time this facility sent this `MA_LK`.
+    Created,
+    /// The content changed: a new version supersedes the previous one.
+    NewVersion,
+    /// The same content again: nothing was written.
+    Unchanged,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Accepted {
+    pub claim_id: String,
+    pub version: i32,
+    pub status: String,
+    pub outcome: AcceptOutcome,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = claims)]
+struct ClaimRow {
+    id: String,
+    current_version: i32,
+    status: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = claim_versions)]
+struct VersionInsert<'a> {
+    claim_id: &'a str,
+    version: i32,
+    content_sha256: &'a str,
+    episode_json: Option<&'a str>,
+    warnings_json: &'a str,
+    visit_type: &'a str,
+    admitted_at: i64,
+    discharged_at: i64,
+    settlement_year: Option<i32>,
+    settlement_month: Option<i32>,
+    total_cost_cents: i64,
+    claimed_cents: i64,
+    received_at: i64,
+    received_by: &'a str,
+}
+
+/// Stores one episode version (idempotently) with its outbox entries and audit row.
+/// Call inside a write transaction.
+pub fn accept(
+    conn: &mut AnyConnection,
+    new: &NewClaimVersion,
+    actor: &Actor,
+    destinations: &[String],
+) -> Result<Accepted, StoreError> {
+    let now = now_ms();
+    let existing: Option<ClaimRow> = claims::table
+        .filter(claims::facility_code.eq(&new.facility_code))
+        .filter(claims::episode_key.eq(&new.episode_key))
+        .select(ClaimRow::as_select())
+        .first(conn)
+        .optional()?;
+
+    let (claim_id, version, outcome) = match existing {
+        Some(claim) => {
+            let current_hash: String = claim_versions::table
+                .filter(claim_versions::claim_id.eq(&claim.id))
+                .filter(claim_versions::version.eq(claim.current_version))
+                .select(claim_versions::content_sha256)
+                .first(conn)?;
+            if current_hash == new.content_sha256 {
+                return Ok(Accepted {
+                    claim_id: claim.id,
+                    version: claim.current_version,
+                    status: claim.status,
+                    outcome: AcceptOutcome::Unchanged,
+                });
+            }
+            supersede(conn, &claim.id, claim.current_version, now)?;
+            let version = claim.current_version + 1;
+            diesel::update(claims::table.find(&claim.id))
+                .set((
+                    claims::current_version.eq(version),
+                    claims::status.eq(status::QUEUED),
+                    claims::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            (claim.id, version, AcceptOutcome::NewVersion)
+        }
+        None => {
+            let id = uuid::Uuid::now_v7().to_string();
+            diesel::insert_into(claims::table)
+                .values((
+                    claims::id.eq(&id),
+                    claims::facility_code.eq(&new.facility_code),
+                    claims::episode_key.eq(&new.episode_key),
+                    claims::current_version.eq(1),
+                    claims::status.eq(status::QUEUED),
+                    claims::received_at.eq(now),
+                    claims::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            (id, 1, AcceptOutcome::Created)
+        }
+    };
+
+    diesel::insert_into(claim_versions::table)
+        .values(VersionInsert {
+            claim_id: &claim_id,
+            version,
+            content_sha256: &new.content_sha256,
+            episode_json: Some(&new.episode_json),
+            warnings_json: &new.warnings_json,
+            visit_type: &new.visit_type,
+            admitted_at: new.admitted_at,
+            discharged_at: new.discharged_at,
+            settlement_year: new.settlement_year,
+            settlement_month: new.settlement_month,
+            total_cost_cents: new.total_cost_cents,
+            claimed_cents: new.claimed_cents,
+            received_at: now,
+            received_by: &actor.key_id,
+        })
+        .execute(conn)?;
+    let version_id: i64 = claim_versions::table
+        .filter(claim_versions::claim_id.eq(&claim_id))
+        .filter(claim_versions::version.eq(version))
+        .select(claim_versions::id)
+        .first(conn)?;
+
+    let jobs: Vec<_> = destinations
+        .iter()
+        .map(|d| {
+            (
+                outbox::claim_version_id.eq(version_id),
+                outbox::destination.eq(d),
+                outbox::status.eq(outbox_status::PENDING),
+                outbox::attempts.eq(0),
+                outbox::next_attempt_at.eq(now),
+                outbox::created_at.eq(now),
+                outbox::updated_at.eq(now),
+            )
+        })
+        .collect();
+    for job in jobs {
+        diesel::insert_into(outbox::table)
+            .values(job)
+            .execute(conn)?;
+    }
+
+    let (kind, action) = match outcome {
+        AcceptOutcome::Created => ("received", "claim.accept"),
+        _ => ("new_version", "claim.new_version"),
+    };
+    event(
+        conn,
+        &claim_id,
+        version,
+        now,
+        kind,
+        &serde_json::json!({ "by": actor.key_id, "destinations": destinations }),
+    )?;
+    audit::record(
+        conn,
+        audit::AuditEntry {
+            actor: &actor.key_id,
+            role: &actor.role,
+            action,
+            target: &claim_id,
+            detail: serde_json::json!({
+                "facility": new.facility_code,
+                "version": version,
+                "content_sha256": new.content_sha256,
+            }),
+        },
+    )?;
+    Ok(Accepted {
+        claim_id,
+        version,
+        status: status::QUEUED.to_owned(),
+        outcome,
+    })
+}
+
+/// Marks the current version superseded and withdraws its unsent outbox entries.
+fn supersede(
+    conn: &mut AnyConnection,
+    claim_id: &str,
+    version: i32,
+    now: i64,
+) -> Result<(), StoreError> {
+    diesel::update(
+        claim_versions::table
+            .filter(claim_versions::claim_id.eq(claim_id))
+            .filter(claim_versions::version.eq(version)),
+    )
+    .set(claim_versions::superseded_at.eq(now))
+    .execute(conn)?;
+    let version_id = claim_versions::table
+        .filter(claim_versions::claim_id.eq(claim_id))
+        .filter(claim_versions::version.eq(version))
+        .select(claim_versions::id);
+    let withdrawn = diesel::update(
+        outbox::table
+            .filter(outbox::claim_version_id.eq_any(version_id))
+            .filter(outbox::status.eq(outbox_status::PENDING)),
+    )
+    .set((
+        outbox::status.eq(outbox_status::SUPERSEDED),
+        outbox::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    event(
+        conn,
+        claim_id,
+        version,
+        now,
+        "superseded",
+        &serde_json::json!({ "withdrawn_submissions": withdrawn }),
+    )
+}
+
+fn event(
+    conn: &mut AnyConnection,
+    claim_id: &str,
+    version: i32,
+    at: i64,
+    kind: &str,
+    detail: &serde_json::Value,
+) -> Result<(), StoreError> {
+    diesel::insert_into(claim_events::table)
+        .values((
+            claim_events::claim_id.eq(claim_id),
+            claim_events::version.eq(version),
+            claim_events::at.eq(at),
+            claim_events::kind.eq(kind),
+            claim_events::detail.eq(detail.to_string()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A claim as lists show it.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, ToSchema)]
+#[diesel(table_name = claims)]
+pub struct ClaimSummary {
+    pub id: String,
+    pub facility_code: String,
+    /// `MA_LK`.
+    pub episode_key: String,
+    pub current_version: i32,
+    pub status: String,
+    /// Epoch milliseconds.
+    pub received_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, ToSchema)]
+#[diesel(table_name = claim_versions)]
+pub struct VersionInfo {
+    pub version: i32,
+    pub content_sha256: String,
+    #[serde(skip)]
+    pub warnings_json: String,
+    pub received_at: i64,
+    pub received_by: String,
+    pub superseded_at: Option<i64>,
+    pub claimed_cents: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, ToSchema)]
+#[diesel(table_name = claim_events)]
+pub struct TimelineEvent {
+    pub version: i32,
+    pub at: i64,
+    pub kind: String,
+    #[schema(value_type = String)]
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Queryable, Serialize, ToSchema)]
+pub struct SubmissionInfo {
+    pub id: i64,
+    pub version: i32,
+    pub destination: String,
+    pub status: String,
+    pub attempts: i32,
+    pub transaction_id: Option<String>,
+    pub last_error: Option<String>,
+}
+
+/// Everything stored about one claim.
+#[derive(Debug, Clone)]
+pub struct ClaimRecord {
+    pub claim: ClaimSummary,
+    pub versions: Vec<VersionInfo>,
+    pub timeline: Vec<TimelineEvent>,
+    pub submissions: Vec<SubmissionInfo>,
+    /// The current version's episode JSON (absent once retention dropped it).
+    pub episode_json: Option<String>,
+}
+
+pub fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<ClaimRecord>, StoreError> {
+    let Some(claim) = claims::table
+        .find(id)
+        .select(ClaimSummary::as_select())
+        .first(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let versions = claim_versions::table
+        .filter(claim_versions::claim_id.eq(id))
+        .order(claim_versions::version.asc())
+        .select(VersionInfo::as_select())
+        .load(conn)?;
+    let timeline = claim_events::table
+        .filter(claim_events::claim_id.eq(id))
+        .order(claim_events::id.asc())
+        .select(TimelineEvent::as_select())
+        .load(conn)?;
+    let submissions = outbox::table
+        .inner_join(claim_versions::table)
+        .filter(claim_versions::claim_id.eq(id))
+        .order(outbox::id.asc())
+        .select((
+            outbox::id,
+            claim_versions::version,
+            outbox::destination,
+            outbox::status,
+            outbox::attempts,
+            outbox::transaction_id,
+            outbox::last_error,
+        ))
+        .load::<SubmissionInfo>(conn)?;
+    let episode_json = claim_versions::table
+        .filter(claim_versions::claim_id.eq(id))
+        .filter(claim_versions::version.eq(claim.current_version))
+        .select(claim_versions::episode_json)
+        .first::<Option<String>>(conn)?;
+    Ok(Some(ClaimRecord {
+        claim,
+        versions,
+        timeline,
+        submissions,
+        episode_json,
+    }))
+}
+
+/// Filters of the claim list; times are epoch milliseconds of receipt.
+#[derive(Debug, Clone, Default)]
+pub struct ClaimFilter {
+    pub facility: Option<String>,
+    pub status: Option<String>,
+    pub received_from: Option<i64>,
+    pub received_to: Option<i64>,
+    /// Claims older than this id (ids grow with time): the page cursor.
+    pub before_id: Option<String>,
+    pub limit: i64,
+}
+
+/// Newest first.
+pub fn list(
+    conn: &mut AnyConnection,
+    filter: &ClaimFilter,
+) -> Result<Vec<ClaimSummary>, StoreError> {
+    let mut query = claims::table.select(ClaimSummary::as_select()).into_boxed();
+    if let Some(f) = &filter.facility {
+        query = query.filter(claims::facility_code.eq(f.clone()));
+    }
+    if let Some(s) = &filter.status {
+        query = query.filter(claims::status.eq(s.clone()));
+    }
+    if let Some(from) = filter.received_from {
+        query = query.filter(claims::received_at.ge(from));
+    }
+    if let Some(to) = filter.received_to {
+        query = query.filter(claims::received_at.lt(to));
+    }
+    if let Some(before) = &filter.before_id {
+        query = query.filter(claims::id.lt(before.clone()));
+    }
+    Ok(query
+        .order(claims::id.desc())
+        .limit(filter.limit)
+        .load(conn)?)
+}
+
+/// Counts per table, for tests and operations: (claims, versions, outbox entries).
+pub fn counts(conn: &mut AnyConnection) -> Result<(i64, i64, i64), StoreError> {
+    Ok((
+        claims::table.count().get_result(conn)?,
+        claim_versions::table.count().get_result(conn)?,
+        outbox::table.count().get_result(conn)?,
+    ))
+}

@@ -1,0 +1,49 @@
+//! API keys: only a SHA-256 of the secret is stored; the key itself is shown once at creation.
+
+use super::schema::api_keys;
+use super::{AnyConnection, StoreError, now_ms};
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = api_keys)]
+pub struct StoredKey {
+    pub id: String,
+    pub secret_sha256: String,
+    pub role: String,
+    pub facility_code: Option<String>,
+    pub label: String,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+pub fn insert(
+    conn: &mut AnyConnection,
+    id: &str,
+    secret_sha256: &str,
+    role: &str,
+    facility_code: Option<&str>,
+    label: &str,
+) -> Result<(), StoreError> {
+    diesel::insert_into(api_keys::table)
+        .values(StoredKey {
+            id: id.to_owned(),
+            secret_sha256: secret_sha256.to_owned(),
+            role: role.to_owned(),
+            facility_code: facility_code.map(str::to_owned),
+            label: label.to_owned(),
+            created_at: now_ms(),
+            revoked_at: None,
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The active (not revoked) key with this id.
+pub fn find_active(conn: &mut AnyConnection, id: &str) -> Result<Option<StoredKey>, StoreError> {
+    Ok(api_keys::table
+        .find(id)
+        .filter(api_keys::revoked_at.is_null())
+        .select(StoredKey::as_select())
+        .first(conn)
+        .optional()?)
+}

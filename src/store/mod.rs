@@ -1,0 +1,222 @@
+//! Storage: diesel over SQLite (embedded default) or PostgreSQL, chosen by the URL scheme.
+//!
+//! Queries common to both backends go through one `AnyConnection`; SQLite runs one writer at a
+//! time (a process-wide lock, since SQLite serves a single instance), PostgreSQL many.
+
+pub mod audit;
+pub mod claims;
+pub mod facilities;
+pub mod keys;
+mod schema;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, CustomizeConnection, ManageConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use std::sync::Arc;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Postgresql(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] diesel::result::Error),
+    #[error("no database connection available: {0}")]
+    Pool(#[from] r2d2::PoolError),
+    #[error("database migration failed: {0}")]
+    Migration(String),
+    #[error("unsupported database URL `{0}`: use sqlite://PATH or postgres://…")]
+    UnsupportedUrl(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("the database task was cancelled")]
+    Cancelled,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Where the database is, parsed from `HISGATE_DATABASE_URL`.
+#[derive(Debug, Clone)]
+struct Location {
+    backend: Backend,
+    /// What diesel's `establish` takes: a file path for SQLite, the URL for PostgreSQL.
+    target: String,
+}
+
+impl Location {
+    fn parse(url: &str) -> Result<Self, StoreError> {
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            return Ok(Location {
+                backend: Backend::Sqlite,
+                target: path.to_owned(),
+            });
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Location {
+                backend: Backend::Postgres,
+                target: url.to_owned(),
+            });
+        }
+        Err(StoreError::UnsupportedUrl(url.to_owned()))
+    }
+}
+
+struct Manager(Location);
+
+impl ManageConnection for Manager {
+    type Connection = AnyConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, r2d2::Error> {
+        match self.0.backend {
+            Backend::Sqlite => {
+                diesel::SqliteConnection::establish(&self.0.target).map(AnyConnection::Sqlite)
+            }
+            Backend::Postgres => {
+                diesel::PgConnection::establish(&self.0.target).map(AnyConnection::Postgresql)
+            }
+        }
+        .map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
+        false
+    }
+}
+
+/// SQLite settings for a durable, concurrent embedded store: WAL, fsync at every commit, foreign keys.
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<AnyConnection, r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
+        if let AnyConnection::Sqlite(c) = conn {
+            c.batch_execute(
+                "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                 PRAGMA foreign_keys = ON;",
+            )
+            .map_err(r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+type Pool = r2d2::Pool<Manager>;
+
+/// The database: a connection pool and, for SQLite, the single-writer lock.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    backend: Backend,
+    write_lock: Arc<std::sync::Mutex<()>>,
+}
+
+impl Db {
+    /// Connects (creating an SQLite file if needed) and runs pending migrations.
+    pub fn connect(url: &str) -> Result<Self, StoreError> {
+        let location = Location::parse(url)?;
+        let backend = location.backend;
+        let size = match backend {
+            Backend::Sqlite => 8,
+            Backend::Postgres => 16,
+        };
+        let pool = r2d2::Pool::builder()
+            .max_size(size)
+            .connection_timeout(std::time::Duration::from_secs(10))
+            .connection_customizer(Box::new(SqlitePragmas))
+            .build(Manager(location))?;
+        let db = Db {
+            pool,
+            backend,
+            write_lock: Arc::new(std::sync::Mutex::new(())),
+        };
+        db.migrate()?;
+        Ok(db)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    fn migrate(&self) -> Result<(), StoreError> {
+        let mut conn = self.pool.get()?;
+        let result = match &mut *conn {
+            AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
+            AnyConnection::Postgresql(c) => {
+                c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ())
+            }
+        };
+        result.map_err(|e| StoreError::Migration(e.to_string()))
+    }
+
+    /// Runs a read on a pooled connection, off the async runtime.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || f(&mut *pool.get()?))
+            .await
+            .map_err(|_| StoreError::Cancelled)?
+    }
+
+    /// Runs `f` in one transaction, off the async runtime; committed when `f` returns `Ok`.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.write_blocking(f))
+            .await
+            .map_err(|_| StoreError::Cancelled)?
+    }
+
+    /// The blocking form of [`Db::write`], for the command line.
+    pub fn write_blocking<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
+    {
+        let mut conn = self.pool.get()?;
+        let _writer = match self.backend {
+            Backend::Sqlite => Some(
+                self.write_lock
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()),
+            ),
+            Backend::Postgres => None,
+        };
+        (*conn).transaction(f)
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.read(|c| c.batch_execute("SELECT 1").map_err(StoreError::from))
+            .await
+    }
+}
+
+/// Milliseconds since the Unix epoch, the time unit of every stored timestamp.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}

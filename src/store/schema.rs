@@ -1,0 +1,108 @@
+//! Diesel table definitions, shared by both backends (see `migrations/sqlite` and `migrations/postgres`).
+
+diesel::table! {
+    facilities (code) {
+        code -> Text,
+        name -> Text,
+        kind -> Text,
+        status -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        secret_sha256 -> Text,
+        role -> Text,
+        facility_code -> Nullable<Text>,
+        label -> Text,
+        created_at -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    claims (id) {
+        id -> Text,
+        facility_code -> Text,
+        episode_key -> Text,
+        current_version -> Integer,
+        status -> Text,
+        received_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    claim_versions (id) {
+        id -> BigInt,
+        claim_id -> Text,
+        version -> Integer,
+        content_sha256 -> Text,
+        episode_json -> Nullable<Text>,
+        warnings_json -> Text,
+        visit_type -> Text,
+        admitted_at -> BigInt,
+        discharged_at -> BigInt,
+        settlement_year -> Nullable<Integer>,
+        settlement_month -> Nullable<Integer>,
+        total_cost_cents -> BigInt,
+        claimed_cents -> BigInt,
+        received_at -> BigInt,
+        received_by -> Text,
+        superseded_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    claim_events (id) {
+        id -> BigInt,
+        claim_id -> Text,
+        version -> Integer,
+        at -> BigInt,
+        kind -> Text,
+        detail -> Text,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        claim_version_id -> BigInt,
+        destination -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> BigInt,
+        lease_until -> Nullable<BigInt>,
+        leased_by -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        transaction_id -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> BigInt,
+        actor -> Text,
+        role -> Text,
+        action -> Text,
+        target -> Text,
+        detail -> Text,
+    }
+}
+
+diesel::joinable!(claim_versions -> claims (claim_id));
+diesel::joinable!(outbox -> claim_versions (claim_version_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    facilities,
+    api_keys,
+    claims,
+    claim_versions,
+    claim_events,
+    outbox,
+    audit_log
+);

@@ -1,0 +1,383 @@
+//! Generic field checks driven by the field specification: required flags, sizes, decimals,
+//! code lists, percentages and date formats.
+
+use super::Findings;
+use crate::domain::Episode;
+use crate::domain::records::{FieldValue, Record, Table};
+use crate::domain::spec::{self, DataType, FieldSpec, Requirement};
+use crate::domain::time;
+use rust_decimal::Decimal;
+
+/// A condition under which the validation sheet requires a field (its words, made executable).
+enum Condition {
+    /// Another field of the record has a value.
+    Present(&'static str),
+    /// None of these fields has a value.
+    AllAbsent(&'static [&'static str]),
+    /// Another field's wire value is one of these.
+    In(&'static str, &'static [&'static str]),
+    /// Another field's wire value is not one of these (or is absent).
+    NotIn(&'static str, &'static [&'static str]),
+}
+
+use Condition::*;
+
+const SUPPLY_GROUPS: &[&str] = &["10", "11"];
+const BLOOD_GROUPS: &[&str] = &["7", "17"];
+const PERFORMED_GROUPS: &[&str] = &["1", "2", "3", "8", "18"];
+
+/// The conditional requirements of the QĐ 4750 validation sheet. "As QĐ 4210" reads: drug lines
+/// need a registration number (except blood) and a prescriber; service lines need the service code
+/// and name, supply lines (MA_NHOM 10, 11) the supply code and name.
+const CONDITIONS: &[(Table, &str, Condition)] = &[
+    (Table::CheckIn, "LY_DO_VNT", Present("NGAY_VAO_NOI_TRU")),
+    (
+        Table::CheckIn,
+        "MA_DICH_VU",
+        AllAbsent(&["MA_THUOC", "MA_VAT_TU"]),
+    ),
+    (Table::CheckIn, "TEN_DICH_VU", Present("MA_DICH_VU")),
+    (
+        Table::CheckIn,
+        "MA_THUOC",
+        AllAbsent(&["MA_DICH_VU", "MA_VAT_TU"]),
+    ),
+    (Table::CheckIn, "TEN_THUOC", Present("MA_THUOC")),
+    (
+        Table::CheckIn,
+        "MA_VAT_TU",
+        AllAbsent(&["MA_DICH_VU", "MA_THUOC"]),
+    ),
+    (Table::CheckIn, "TEN_VAT_TU", Present("MA_VAT_TU")),
+    (Table::Xml1, "LY_DO_VNT", Present("NGAY_VAO_NOI_TRU")),
+    (Table::Xml2, "SO_DANG_KY", NotIn("MA_NHOM", BLOOD_GROUPS)),
+    (Table::Xml2, "TT_THAU", NotIn("MA_NHOM", BLOOD_GROUPS)),
+    (Table::Xml2, "MA_BAC_SI", NotIn("MA_NHOM", &[])),
+    (Table::Xml3, "MA_DICH_VU", NotIn("MA_NHOM", SUPPLY_GROUPS)),
+    (Table::Xml3, "TEN_DICH_VU", NotIn("MA_NHOM", SUPPLY_GROUPS)),
+    (Table::Xml3, "MA_VAT_TU", In("MA_NHOM", SUPPLY_GROUPS)),
+    (Table::Xml3, "TEN_VAT_TU", In("MA_NHOM", SUPPLY_GROUPS)),
+    (Table::Xml3, "MA_XANG_DAU", In("MA_NHOM", &["12"])),
+    (Table::Xml3, "TT_THAU", In("MA_NHOM", &["10"])),
+    (
+        Table::Xml3,
+        "NGUOI_THUC_HIEN",
+        In("MA_NHOM", PERFORMED_GROUPS),
+    ),
+    (Table::Xml3, "NGAY_TH_YL", In("MA_NHOM", PERFORMED_GROUPS)),
+    (Table::Xml4, "NGAY_KQ", Present("GIA_TRI")),
+    (
+        Table::Xml6,
+        "PHACDO_DTRI_LAO",
+        NotIn("LOAI_DTRI_LAO", &["0"]),
+    ),
+    (
+        Table::Xml6,
+        "NGAYBD_DTRI_LAO",
+        NotIn("LOAI_DTRI_LAO", &["0"]),
+    ),
+    (
+        Table::Xml6,
+        "NGAYKT_DTRI_LAO",
+        NotIn("LOAI_DTRI_LAO", &["0"]),
+    ),
+    (Table::Xml6, "LAN_XN_PCR", In("MA_TINH_TRANG_DK", &["1"])),
+    (Table::Xml6, "NGAY_XN_PCR", In("MA_TINH_TRANG_DK", &["1"])),
+    (
+        Table::Xml6,
+        "NGAY_KQ_XN_PCR",
+        In("MA_TINH_TRANG_DK", &["1"]),
+    ),
+    (Table::Xml6, "MA_KQ_XN_PCR", In("MA_TINH_TRANG_DK", &["1"])),
+    (Table::Xml6, "NGAY_BAT_DAU_XU_TRI", In("MA_XU_TRI", &["1"])),
+    (Table::Xml6, "NGAY_KET_THUC_XU_TRI", In("MA_XU_TRI", &["1"])),
+    (
+        Table::Xml6,
+        "SO_NGAY_CAP_THUOC_ARV",
+        In("MA_XU_TRI", &["1"]),
+    ),
+    (
+        Table::Xml6,
+        "MA_BAC_PHAC_DO",
+        In("MA_PHAC_DO_DIEU_TRI", &["KHAC"]),
+    ),
+    (
+        Table::Xml7,
+        "NGUYENNHAN_DINHCHI",
+        In("MA_DINH_CHI_THAI", &["1"]),
+    ),
+    (
+        Table::Xml7,
+        "THOIGIAN_DINHCHI",
+        In("MA_DINH_CHI_THAI", &["1"]),
+    ),
+    (Table::Xml7, "TUOI_THAI", In("MA_DINH_CHI_THAI", &["1"])),
+    (
+        Table::Xml11,
+        "NGUYENNHAN_DINHCHI",
+        In("MA_DINH_CHI_THAI", &["1"]),
+    ),
+    (Table::Xml11, "TUOI_THAI", In("MA_DINH_CHI_THAI", &["1"])),
+];
+
+/// `MA_DOITUONG_KCB` codes of QĐ 824/QĐ-BYT (including those whose meaning is not published).
+const VISIT_ROUTES: &[&str] = &[
+    "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "1.8", "1.9", "1.10", "2", "3.1", "3.2",
+    "3.3", "3.4", "3.5", "3.6", "3.7", "7.1", "7.2", "7.3", "7.4", "8", "9",
+];
+
+/// The code list of a coded field, by its official name.
+fn code_list(name: &str) -> Option<&'static [&'static str]> {
+    Some(match name {
+        "GIOI_TINH" | "GIOI_TINH_CON" => &["1", "2", "3"],
+        "KET_QUA_DTRI" => &["1", "2", "3", "4", "5", "6", "7", "8"],
+        "MA_LOAI_RV" => &["1", "2", "3", "4", "5"],
+        "MA_LOAI_KCB" => &["01", "02", "03", "04", "05", "06", "07", "08", "09"],
+        "PHAM_VI" => &["1", "2", "3"],
+        "MA_PTTT" => &["1", "2", "3"],
+        "NGUON_CTRA" => &["1", "2", "3", "4"],
+        "PP_VO_CAM" => &["1", "2", "3", "4"],
+        "MA_KHUVUC" => &["K1", "K2", "K3"],
+        "VET_THUONG_TP" | "TAI_SU_DUNG" => &["1"],
+        "THANG_QT" => &[
+            "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12",
+        ],
+        "MA_NHOM" => &[
+            "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16",
+            "17", "18", "19",
+        ],
+        "MA_DOITUONG_KCB" => VISIT_ROUTES,
+        _ => return None,
+    })
+}
+
+fn is_percentage(name: &str) -> bool {
+    matches!(
+        name,
+        "TYLE_TT_BH"
+            | "TYLE_TT_DV"
+            | "MUC_HUONG"
+            | "TYLE_TTCT_CU"
+            | "TYLE_TTCT_MOI"
+            | "TONG_TYLE_TTCT"
+    )
+}
+
+/// How a text field holding a date is written.
+enum DateForm {
+    Date,
+    DateTime,
+    Birth,
+    DateOrDateTime,
+}
+
+fn date_form(field: &FieldSpec) -> Option<DateForm> {
+    match (field.name.as_str(), field.data_type, field.max_len) {
+        ("NGAY_SINH", _, Some(12)) => Some(DateForm::Birth),
+        ("NGAY_MIEN_CCT" | "NGAY_HEN_KL", _, _) => Some(DateForm::DateOrDateTime),
+        (_, DataType::String, Some(8)) => Some(DateForm::Date),
+        (_, DataType::String, Some(12)) => Some(DateForm::DateTime),
+        _ => None,
+    }
+}
+
+pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
+    episode.for_each_record(&mut |path, record| check_record(path, record, findings));
+}
+
+fn check_record(
+    path: crate::domain::episode::RecordPath,
+    record: &dyn Record,
+    findings: &mut Findings<'_>,
+) {
+    let table = record.table();
+    let specs = spec::fields(table);
+    let mut values: Vec<FieldValue<'_>> = Vec::with_capacity(specs.len());
+    record.visit(&mut |v| values.push(v));
+    let value_of = |name: &str| {
+        specs
+            .iter()
+            .position(|f| f.name == name)
+            .map_or(FieldValue::Absent, |i| values[i])
+    };
+    let wire_of = |name: &str| value_of(name).to_wire().map(|s| s.trim().to_owned());
+
+    for (field, value) in specs.iter().zip(values.iter()) {
+        let at = format!("{path}.{}", field.name);
+        let required = match &field.requirement {
+            Requirement::Always => Some(None),
+            Requirement::Conditional(words) => CONDITIONS
+                .iter()
+                .find(|(t, f, _)| *t == table && *f == field.name)
+                .filter(|(_, _, condition)| match condition {
+                    Present(other) => !value_of(other).is_absent(),
+                    AllAbsent(others) => others.iter().all(|o| value_of(o).is_absent()),
+                    In(other, set) => wire_of(other).is_some_and(|v| set.contains(&v.as_str())),
+                    NotIn(other, set) => !wire_of(other).is_some_and(|v| set.contains(&v.as_str())),
+                })
+                .map(|_| Some(words.as_str())),
+            Requirement::Optional => None,
+        };
+        if value.is_absent() {
+            if let Some(condition) = required {
+                let message = match condition {
+                    None => format!("{} is required", field.name),
+                    Some(words) => format!("{} is required here (QĐ 4750: {words})", field.name),
+                };
+                findings.add("FIELD_REQUIRED", at, message, None);
+            }
+            continue;
+        }
+        check_value(&at, field, value, findings);
+    }
+}
+
+fn check_value(at: &str, field: &FieldSpec, value: &FieldValue<'_>, findings: &mut Findings<'_>) {
+    let wire = value.to_wire().unwrap_or_default();
+    let name = field.name.as_str();
+    match value {
+        FieldValue::Text(text) => {
+            let chars = text.chars().count();
+            if let Some(max) = field.max_len.filter(|max| chars > *max) {
+                findings.add(
+                    "FIELD_TOO_LONG",
+                    at,
+                    format!("{name} has {chars} characters; at most {max} are allowed"),
+                    Some(truncate(text)),
+                );
+            }
+            if let Some(form) = date_form(field) {
+                check_date(at, name, text, form, findings);
+            }
+        }
+        FieldValue::Int(n) => {
+            if let Some(max) = field.max_len.filter(|max| n.to_string().len() > *max) {
+                findings.add(
+                    "FIELD_NUMBER_TOO_LARGE",
+                    at,
+                    format!("{name} may have at most {max} digits"),
+                    Some(wire.clone()),
+                );
+            }
+        }
+        FieldValue::Money(d) | FieldValue::Price(d) | FieldValue::Number(d) => {
+            let places = match value {
+                FieldValue::Money(_) => Some(2),
+                FieldValue::Price(_) => Some(3),
+                _ => None,
+            };
+            check_decimal(at, field, d, places, findings);
+        }
+        FieldValue::Absent => {}
+    }
+    if let Some(codes) = code_list(name) {
+        let v = wire.trim();
+        if !codes.contains(&v) {
+            findings.add(
+                "FIELD_CODE_UNKNOWN",
+                at,
+                format!("{name} must be one of {}", codes.join(", ")),
+                Some(v.to_owned()),
+            );
+        }
+    }
+}
+
+fn check_decimal(
+    at: &str,
+    field: &FieldSpec,
+    d: &Decimal,
+    places: Option<u32>,
+    findings: &mut Findings<'_>,
+) {
+    let name = field.name.as_str();
+    let value = Some(d.normalize().to_string());
+    if d.is_sign_negative() && !d.is_zero() {
+        findings.add(
+            "FIELD_NEGATIVE",
+            at,
+            format!("{name} must not be negative"),
+            value.clone(),
+        );
+    }
+    if let Some(places) = places.filter(|p| d.normalize().scale() > *p) {
+        findings.add(
+            "FIELD_DECIMAL_PLACES",
+            at,
+            format!("{name} may have at most {places} decimals"),
+            value.clone(),
+        );
+    }
+    if is_percentage(name) {
+        if *d < Decimal::ZERO || *d > Decimal::ONE_HUNDRED {
+            findings.add(
+                "FIELD_PERCENT_RANGE",
+                at,
+                format!("{name} must be between 0 and 100"),
+                value,
+            );
+        }
+        return;
+    }
+    let integer_digits = d
+        .trunc()
+        .abs()
+        .normalize()
+        .to_string()
+        .trim_start_matches('0')
+        .len();
+    let allowed = field
+        .max_len
+        .unwrap_or(usize::MAX)
+        .saturating_sub(places.unwrap_or(0) as usize);
+    if integer_digits > allowed {
+        findings.add(
+            "FIELD_NUMBER_TOO_LARGE",
+            at,
+            format!("{name} may have at most {allowed} digits before the decimal point"),
+            value,
+        );
+    }
+}
+
+fn check_date(at: &str, name: &str, text: &str, form: DateForm, findings: &mut Findings<'_>) {
+    let text = text.trim();
+    let (ok, rule, expected) = match form {
+        DateForm::Date => (
+            time::parse_date(text).is_some(),
+            "FIELD_DATE_FORMAT",
+            "yyyyMMdd",
+        ),
+        DateForm::DateTime => (
+            time::parse_datetime(text).is_some(),
+            "FIELD_DATETIME_FORMAT",
+            "yyyyMMddHHmm",
+        ),
+        DateForm::Birth => (
+            time::is_valid_birth_date(text),
+            "FIELD_BIRTH_DATE_FORMAT",
+            "yyyyMMddHHmm",
+        ),
+        DateForm::DateOrDateTime => (
+            time::parse_date(text).is_some() || time::parse_datetime(text).is_some(),
+            "FIELD_DATE_FORMAT",
+            "yyyyMMdd or yyyyMMddHHmm",
+        ),
+    };
+    if !ok {
+        findings.add(
+            rule,
+            at,
+            format!("{name} must be a real date/time written {expected}"),
+            Some(text.to_owned()),
+        );
+    }
+}
+
+/// Offending values are echoed back, but never whole pages of text.
+fn truncate(text: &str) -> String {
+    if text.chars().count() <= 64 {
+        return text.to_owned();
+    }
+    text.chars().take(61).chain("...".chars()).collect()
+}

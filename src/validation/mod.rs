@@ -1,0 +1,124 @@
+//! First-layer validation of an episode against QĐ 130/4750: field sizes, types, code lists and
+//! required flags (from the field specification), card structure, dates, and the money identities.
+//!
+//! Each finding names its rule (a stable code of the catalogue), the field path, a message and the
+//! offending value. Severity comes from the catalogue, not from the code that found it.
+
+mod card;
+pub mod catalogue;
+mod fields;
+mod money;
+mod stay;
+mod structure;
+
+pub use catalogue::{Catalogue, Rule, Severity};
+
+use crate::domain::Episode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// One broken rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Violation {
+    pub rule: String,
+    pub severity: Severity,
+    /// Where in the episode, e.g. `drugs[3].THANH_TIEN_BV`.
+    pub path: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for Severity {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match String::deserialize(d)?.as_str() {
+            "critical" => Ok(Severity::Critical),
+            "warning" => Ok(Severity::Warning),
+            other => Err(serde::de::Error::custom(format!(
+                "unknown severity `{other}`"
+            ))),
+        }
+    }
+}
+
+/// Everything validation found in one episode.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub violations: Vec<Violation>,
+}
+
+impl Report {
+    pub fn has_critical(&self) -> bool {
+        self.violations
+            .iter()
+            .any(|v| v.severity == Severity::Critical)
+    }
+
+    pub fn warnings(&self) -> Vec<Violation> {
+        self.violations
+            .iter()
+            .filter(|v| v.severity == Severity::Warning)
+            .cloned()
+            .collect()
+    }
+}
+
+/// Collects violations, taking each rule's severity from the catalogue.
+pub(crate) struct Findings<'c> {
+    catalogue: &'c Catalogue,
+    violations: Vec<Violation>,
+}
+
+impl Findings<'_> {
+    pub(crate) fn add(
+        &mut self,
+        rule: &'static str,
+        path: impl std::fmt::Display,
+        message: impl Into<String>,
+        value: Option<String>,
+    ) {
+        let Some(entry) = self.catalogue.get(rule) else {
+            debug_assert!(false, "rule `{rule}` is missing from catalogue.csv");
+            return;
+        };
+        self.violations.push(Violation {
+            rule: rule.to_owned(),
+            severity: entry.severity,
+            path: path.to_string(),
+            message: message.into(),
+            value,
+        });
+    }
+}
+
+/// Validates one episode.
+pub fn validate(episode: &Episode, catalogue: &Catalogue) -> Report {
+    let mut findings = Findings {
+        catalogue,
+        violations: Vec::new(),
+    };
+    fields::check(episode, &mut findings);
+    structure::check(episode, &mut findings);
+    card::check(episode, &mut findings);
+    stay::check(episode, &mut findings);
+    money::check(episode, &mut findings);
+    Report {
+        violations: findings.violations,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalogue_is_well_formed() {
+        let c = Catalogue::builtin();
+        assert!(c.rules().count() >= 40);
+        assert_eq!(c.get("TOTAL_T_BHTT").unwrap().severity, Severity::Critical);
+        assert_eq!(
+            c.get("STAY_TREATMENT_DAYS").unwrap().severity,
+            Severity::Warning
+        );
+    }
+}

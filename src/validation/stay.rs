@@ -1,0 +1,110 @@
+//! The stay: ordering of arrival, inpatient admission, discharge and birth; treatment days by visit
+//! type; orders inside the stay.
+
+use super::Findings;
+use crate::domain::Episode;
+use crate::domain::time;
+
+pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
+    let s = &episode.summary;
+    let arrival = s.admitted_at.as_deref().and_then(time::parse_datetime);
+    let discharge = s.discharged_at.as_deref().and_then(time::parse_datetime);
+    let inpatient = s
+        .inpatient_admitted_at
+        .as_deref()
+        .and_then(time::parse_datetime);
+    let birth = s
+        .birth_date
+        .as_deref()
+        .filter(|b| time::is_valid_birth_date(b))
+        .and_then(time::birth_lower_bound);
+
+    if let (Some(a), Some(d)) = (arrival, discharge)
+        && d < a
+    {
+        findings.add(
+            "STAY_DISCHARGE_BEFORE_ADMISSION",
+            "summary.NGAY_RA",
+            format!(
+                "NGAY_RA {} is before NGAY_VAO {}",
+                time::format_datetime(d),
+                time::format_datetime(a)
+            ),
+            Some(time::format_datetime(d)),
+        );
+    }
+    if let (Some(a), Some(i)) = (arrival, inpatient)
+        && i < a
+    {
+        findings.add(
+            "STAY_INPATIENT_BEFORE_ARRIVAL",
+            "summary.NGAY_VAO_NOI_TRU",
+            format!(
+                "NGAY_VAO_NOI_TRU {} is before NGAY_VAO {}",
+                time::format_datetime(i),
+                time::format_datetime(a)
+            ),
+            Some(time::format_datetime(i)),
+        );
+    }
+    if let (Some(a), Some(b)) = (arrival, birth)
+        && b > a
+    {
+        findings.add(
+            "STAY_BIRTH_AFTER_ARRIVAL",
+            "summary.NGAY_SINH",
+            "NGAY_SINH is after NGAY_VAO",
+            s.birth_date.clone(),
+        );
+    }
+
+    let visit_type = s.visit_type.as_deref().map(str::trim).unwrap_or_default();
+    if let (Some(a), Some(d)) = (arrival, discharge)
+        && d >= a
+    {
+        let calendar_days = (d.date() - a.date()).num_days() + 1;
+        let expected = match visit_type {
+            "01" | "07" | "09" => Some(0),
+            "02" | "03" | "04" | "06" => Some(calendar_days),
+            _ => None,
+        };
+        if let (Some(expected), Some(actual)) = (expected, s.treatment_days)
+            && i64::from(actual) != expected
+        {
+            findings.add(
+                "STAY_TREATMENT_DAYS",
+                "summary.SO_NGAY_DTRI",
+                format!("for MA_LOAI_KCB {visit_type} SO_NGAY_DTRI should be {expected}"),
+                Some(actual.to_string()),
+            );
+        }
+        if visit_type == "01" && calendar_days > 1 {
+            findings.add(
+                "STAY_OUTPATIENT_MULTI_DAY",
+                "summary.NGAY_RA",
+                format!("an examination visit (MA_LOAI_KCB 01) spans {calendar_days} days"),
+                None,
+            );
+        }
+        let lines = episode
+            .drugs
+            .iter()
+            .map(|l| ("drugs", &l.ordered_at))
+            .chain(episode.services.iter().map(|l| ("services", &l.ordered_at)));
+        let mut index = std::collections::HashMap::<&str, usize>::new();
+        for (section, ordered) in lines {
+            let i = index.entry(section).or_default();
+            if let Some(t) = ordered.as_deref().and_then(time::parse_datetime)
+                && (t < a || t > d)
+            {
+                findings.add(
+                    "ORDER_OUTSIDE_STAY",
+                    format!("{section}[{i}].NGAY_YL"),
+                    "NGAY_YL is outside the stay [NGAY_VAO; NGAY_RA]",
+                    Some(time::format_datetime(t)),
+                );
+            }
+            *i += 1;
+        }
+    }
+}

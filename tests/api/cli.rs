@@ -1,0 +1,130 @@
+//! The command line: `gen` is deterministic and its output posts cleanly; `keys create` prints a
+//! working key last; bad configuration names the variable.
+
+use crate::helpers::{Backend, FACILITY, spawn_app};
+use serde_json::Value;
+use std::process::Command;
+
+fn hisgate(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hisgate"));
+    cmd.args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run hisgate")
+}
+
+#[actix_web::test]
+async fn gen_is_deterministic_and_posts_cleanly() {
+    let args = [
+        "gen",
+        "--episodes",
+        "40",
+        "--seed",
+        "42",
+        "--facility",
+        FACILITY,
+    ];
+    let first = hisgate(&args, &[]);
+    let second = hisgate(&args, &[]);
+    assert!(first.status.success());
+    assert_eq!(first.stdout, second.stdout, "same seed, same bytes");
+    let other_seed = hisgate(
+        &[
+            "gen",
+            "--episodes",
+            "40",
+            "--seed",
+            "43",
+            "--facility",
+            FACILITY,
+        ],
+        &[],
+    );
+    assert_ne!(first.stdout, other_seed.stdout);
+
+    let app = spawn_app(Backend::Sqlite, "gen_is_deterministic_and_posts_cleanly")
+        .await
+        .unwrap();
+    let text = String::from_utf8(first.stdout).unwrap();
+    assert_eq!(text.lines().count(), 40);
+    for line in text.lines() {
+        let response = app
+            .client
+            .post(app.url("/api/v1/claims"))
+            .bearer_auth(&app.facility_key)
+            .header("content-type", "application/json")
+            .body(line.to_owned())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 202);
+        let receipt: Value = response.json().await.unwrap();
+        assert_eq!(
+            receipt["warnings"].as_array().unwrap().len(),
+            0,
+            "{receipt}"
+        );
+    }
+    assert_eq!(app.counts().await.0, 40);
+}
+
+#[actix_web::test]
+async fn keys_create_prints_a_working_key_last() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let out = hisgate(
+        &[
+            "keys",
+            "create",
+            "--role",
+            "facility",
+            "--facility",
+            "83077",
+        ],
+        &[("HISGATE_DATABASE_URL", &url)],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let key = stdout.lines().last().unwrap();
+    assert!(key.starts_with("hg_"));
+    let db = hisgate::store::Db::connect(&url).unwrap();
+    let principal = hisgate::auth::authenticate(&db, key)
+        .await
+        .unwrap()
+        .expect("key works");
+    assert_eq!(principal.facility.as_deref(), Some("83077"));
+    let facility = db
+        .read(|c| hisgate::store::facilities::find(c, "83077"))
+        .await
+        .unwrap()
+        .expect("registered");
+    assert_eq!(facility.status, "onboarding");
+
+    let missing = hisgate(
+        &["keys", "create", "--role", "facility"],
+        &[("HISGATE_DATABASE_URL", &url)],
+    );
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("--facility"));
+}
+
+#[actix_web::test]
+async fn bad_configuration_names_the_variable() {
+    let out = hisgate(&["serve"], &[("HISGATE_BIND", "not-an-address")]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("HISGATE_BIND") && stderr.contains("not-an-address"),
+        "{stderr}"
+    );
+    let out = hisgate(
+        &["migrate"],
+        &[("HISGATE_DATABASE_URL", "mysql://localhost/x")],
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("HISGATE_DATABASE_URL"));
+}

@@ -1,0 +1,271 @@
+//! Starting the real gateway on a random port, on SQLite or PostgreSQL, with keys for each role.
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use hisgate::auth::{self, Role};
+use hisgate::config::Settings;
+use hisgate::startup::Application;
+use hisgate::store::{Db, facilities};
+use hisgate::synthetic::{EpisodeGenerator, GenOptions};
+use std::io::Write;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates each listed test twice: `sqlite::NAME` and `postgres::NAME`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[actix_web::test] async fn $name() { super::$name($crate::helpers::Backend::Sqlite).await } )*
+        }
+        mod postgres {
+            $( #[actix_web::test] async fn $name() { super::$name($crate::helpers::Backend::Postgres).await } )*
+        }
+    };
+}
+
+pub const FACILITY: &str = "83001";
+pub const OTHER_FACILITY: &str = "83002";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: Db,
+    pub settings: Settings,
+    pub admin_key: String,
+    pub doh_key: String,
+    pub eligibility_key: String,
+    /// A HIS key of facility 83001.
+    pub facility_key: String,
+    /// A HIS key of facility 83002.
+    pub other_facility_key: String,
+    handle: actix_web::dev::ServerHandle,
+    _sqlite_dir: Option<tempfile::TempDir>,
+    _postgres: Option<PgDatabase>,
+}
+
+/// A throw-away PostgreSQL database, dropped with the test.
+struct PgDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut c) = PgConnection::establish(&self.admin_url) {
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut c);
+        }
+    }
+}
+
+/// The PostgreSQL server for tests, from `HISGATE_TEST_POSTGRES_URL`. Without it the PostgreSQL
+/// variants say so and return, unless `HISGATE_TEST_REQUIRE_POSTGRES=1` (CI), where that fails.
+fn postgres_url(test: &str) -> Option<String> {
+    match std::env::var("HISGATE_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            if std::env::var("HISGATE_TEST_REQUIRE_POSTGRES").as_deref() == Ok("1") {
+                panic!("HISGATE_TEST_REQUIRE_POSTGRES=1 but HISGATE_TEST_POSTGRES_URL is not set");
+            }
+            // Written straight to stderr: the test harness captures only print! macros.
+            let _ = writeln!(
+                std::io::stderr(),
+                "postgres test `{test}` did not run: set HISGATE_TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/test)"
+            );
+            None
+        }
+    }
+}
+
+fn create_pg_database(admin_url: &str) -> (String, PgDatabase) {
+    let name = format!("hisgate_test_{}", uuid::Uuid::now_v7().simple());
+    let mut c = PgConnection::establish(admin_url)
+        .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {admin_url}: {e}"));
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut c)
+        .expect("create test database");
+    let (base, _) = admin_url
+        .rsplit_once('/')
+        .expect("a PostgreSQL URL ends with /DATABASE");
+    let base = base.to_owned();
+    (
+        format!("{base}/{name}"),
+        PgDatabase {
+            admin_url: admin_url.to_owned(),
+            name,
+        },
+    )
+}
+
+pub async fn spawn_app(backend: Backend, test: &str) -> Option<TestApp> {
+    spawn_app_with(backend, test, |_| {}).await
+}
+
+pub async fn spawn_app_with(
+    backend: Backend,
+    test: &str,
+    adjust: impl FnOnce(&mut Settings),
+) -> Option<TestApp> {
+    let (database_url, dir, postgres) = match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}", dir.path().join("hisgate.db").display());
+            (url, Some(dir), None)
+        }
+        Backend::Postgres => {
+            let admin = postgres_url(test)?;
+            let (url, db) = tokio::task::spawn_blocking(move || create_pg_database(&admin))
+                .await
+                .expect("create db");
+            (url, None, Some(db))
+        }
+    };
+    let mut settings = Settings {
+        database_url: database_url.clone(),
+        bind: "127.0.0.1:0".to_owned(),
+        ..Settings::default()
+    };
+    adjust(&mut settings);
+    let (db, keys) = tokio::task::spawn_blocking(move || {
+        let db = Db::connect(&database_url).expect("connect and migrate");
+        db.write_blocking(|conn| {
+            facilities::register(
+                conn,
+                FACILITY,
+                "Bệnh viện Đa khoa tỉnh",
+                "hospital_tier2",
+                "live",
+            )?;
+            facilities::register(
+                conn,
+                OTHER_FACILITY,
+                "Bệnh viện Y học cổ truyền tỉnh",
+                "hospital_tier2",
+                "live",
+            )
+        })
+        .expect("register facilities");
+        let key = |role, facility| {
+            auth::create_key(&db, role, facility, "test", "test").expect("create key")
+        };
+        let keys = [
+            key(Role::Admin, None),
+            key(Role::Doh, None),
+            key(Role::Eligibility, None),
+            key(Role::Facility, Some(FACILITY)),
+            key(Role::Facility, Some(OTHER_FACILITY)),
+        ];
+        (db, keys)
+    })
+    .await
+    .expect("set up database");
+    let app = Application::build_with_db(settings.clone(), db.clone()).expect("build app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    let [
+        admin_key,
+        doh_key,
+        eligibility_key,
+        facility_key,
+        other_facility_key,
+    ] = keys;
+    Some(TestApp {
+        address,
+        client: reqwest::Client::new(),
+        db,
+        settings,
+        admin_key,
+        doh_key,
+        eligibility_key,
+        facility_key,
+        other_facility_key,
+        handle,
+        _sqlite_dir: dir,
+        _postgres: postgres,
+    })
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn post_json(
+        &self,
+        path: &str,
+        key: &str,
+        body: &impl serde::Serialize,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(key)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_claim(
+        &self,
+        key: &str,
+        episode: &impl serde::Serialize,
+    ) -> reqwest::Response {
+        self.post_json("/api/v1/claims", key, episode).await
+    }
+
+    pub async fn get(&self, path: &str, key: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(key)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Stops the server and starts a new one on the same database, with a fresh pool.
+    pub async fn restart(&mut self) {
+        self.handle.stop(true).await;
+        let url = self.settings.database_url.clone();
+        let db = tokio::task::spawn_blocking(move || Db::connect(&url).expect("reconnect"))
+            .await
+            .expect("join");
+        let app =
+            Application::build_with_db(self.settings.clone(), db.clone()).expect("rebuild app");
+        self.address = format!("http://127.0.0.1:{}", app.port());
+        self.handle = app.handle();
+        self.db = db;
+        tokio::spawn(app.run_until_stopped());
+    }
+
+    pub async fn counts(&self) -> (i64, i64, i64) {
+        self.db
+            .read(hisgate::store::claims::counts)
+            .await
+            .expect("counts")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stop serving; the fields drop after, the PostgreSQL test database last of all.
+        drop(self.handle.stop(false));
+    }
+}
+
+/// Synthetic episodes of one facility, deterministic for the seed.
+pub fn episodes(facility: &str, seed: u64, n: usize) -> Vec<hisgate::domain::Episode> {
+    EpisodeGenerator::new(GenOptions {
+        seed,
+        facility: Some(facility.to_owned()),
+    })
+    .take(n)
+    .collect()
+}

@@ -1,0 +1,9 @@
+//! Integration tests: the real gateway on a random port, over real HTTP, on SQLite and PostgreSQL.
+
+mod helpers;
+
+mod auth;
+mod claims;
+mod cli;
+mod ops;
+mod validation;
