@@ -22,11 +22,7 @@ impl Secret {
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.is_empty() {
-            "\"\""
-        } else {
-            "\"[redacted]\""
-        })
+        f.write_str(if self.0.is_empty() { "\"\"" } else { "\"[redacted]\"" })
     }
 }
 
@@ -83,21 +79,13 @@ impl Default for Settings {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{var}: `{value}` is not valid: {reason}")]
-    Invalid {
-        var: &'static str,
-        value: String,
-        reason: String,
-    },
+    Invalid { var: &'static str, value: String, reason: String },
     #[error("cannot read config file {path}: {reason}")]
     File { path: String, reason: String },
 }
 
 fn invalid(var: &'static str, value: &str, reason: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid {
-        var,
-        value: value.to_owned(),
-        reason: reason.into(),
-    }
+    ConfigError::Invalid { var, value: value.to_owned(), reason: reason.into() }
 }
 
 const KNOWN_DESTINATIONS: &[&str] = &["bhxh", "moh"];
@@ -112,14 +100,9 @@ impl Settings {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let mut s = match lookup("HISGATE_CONFIG") {
             Some(path) => {
-                let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::File {
-                    path: path.clone(),
-                    reason: e.to_string(),
-                })?;
-                toml::from_str(&text).map_err(|e| ConfigError::File {
-                    path,
-                    reason: e.to_string(),
-                })?
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| ConfigError::File { path: path.clone(), reason: e.to_string() })?;
+                toml::from_str(&text).map_err(|e| ConfigError::File { path, reason: e.to_string() })?
             }
             None => Settings::default(),
         };
@@ -137,22 +120,14 @@ impl Settings {
             };
         }
         if let Some(v) = lookup("HISGATE_MAX_BATCH") {
-            s.max_batch = v
-                .parse()
-                .map_err(|_| invalid("HISGATE_MAX_BATCH", &v, "expected a whole number"))?;
+            s.max_batch = v.parse().map_err(|_| invalid("HISGATE_MAX_BATCH", &v, "expected a whole number"))?;
         }
         if let Some(v) = lookup("HISGATE_MAX_BODY_BYTES") {
-            s.max_body_bytes = v
-                .parse()
-                .map_err(|_| invalid("HISGATE_MAX_BODY_BYTES", &v, "expected a number of bytes"))?;
+            s.max_body_bytes =
+                v.parse().map_err(|_| invalid("HISGATE_MAX_BODY_BYTES", &v, "expected a number of bytes"))?;
         }
         if let Some(v) = lookup("HISGATE_DESTINATIONS") {
-            s.destinations = v
-                .split(',')
-                .map(str::trim)
-                .filter(|d| !d.is_empty())
-                .map(str::to_owned)
-                .collect();
+            s.destinations = v.split(',').map(str::trim).filter(|d| !d.is_empty()).map(str::to_owned).collect();
         }
         for (prefix, portal) in [("BHXH", &mut s.bhxh), ("MOH", &mut s.moh)] {
             if let Some(v) = lookup(&format!("HISGATE_{prefix}_URL")) {
@@ -174,37 +149,18 @@ impl Settings {
             || self.database_url.starts_with("postgres://")
             || self.database_url.starts_with("postgresql://"))
         {
-            return Err(invalid(
-                "HISGATE_DATABASE_URL",
-                &self.database_url,
-                "use sqlite://PATH or postgres://…",
-            ));
+            return Err(invalid("HISGATE_DATABASE_URL", &self.database_url, "use sqlite://PATH or postgres://…"));
         }
         if self.bind.parse::<std::net::SocketAddr>().is_err() {
-            return Err(invalid(
-                "HISGATE_BIND",
-                &self.bind,
-                "expected host:port, e.g. 127.0.0.1:8080",
-            ));
+            return Err(invalid("HISGATE_BIND", &self.bind, "expected host:port, e.g. 127.0.0.1:8080"));
         }
         if self.max_batch == 0 {
             return Err(invalid("HISGATE_MAX_BATCH", "0", "must be at least 1"));
         }
-        if let Some(d) = self
-            .destinations
-            .iter()
-            .find(|d| !KNOWN_DESTINATIONS.contains(&d.as_str()))
-        {
-            return Err(invalid(
-                "HISGATE_DESTINATIONS",
-                d,
-                "known destinations are bhxh and moh",
-            ));
+        if let Some(d) = self.destinations.iter().find(|d| !KNOWN_DESTINATIONS.contains(&d.as_str())) {
+            return Err(invalid("HISGATE_DESTINATIONS", d, "known destinations are bhxh and moh"));
         }
-        for (var, portal) in [
-            ("HISGATE_BHXH_URL", &self.bhxh),
-            ("HISGATE_MOH_URL", &self.moh),
-        ] {
+        for (var, portal) in [("HISGATE_BHXH_URL", &self.bhxh), ("HISGATE_MOH_URL", &self.moh)] {
             if let Some(url) = &portal.url
                 && !(url.starts_with("http://") || url.starts_with("https://"))
             {
@@ -221,10 +177,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn load(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         Settings::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -233,28 +186,18 @@ mod tests {
         let s = load(&[]).unwrap();
         assert_eq!(s.database_url, "sqlite://hisgate.db");
         assert_eq!(s.bind, "127.0.0.1:8080");
-        let s = load(&[
-            ("HISGATE_BIND", "0.0.0.0:9000"),
-            ("HISGATE_DESTINATIONS", "bhxh"),
-        ])
-        .unwrap();
+        let s = load(&[("HISGATE_BIND", "0.0.0.0:9000"), ("HISGATE_DESTINATIONS", "bhxh")]).unwrap();
         assert_eq!(s.bind, "0.0.0.0:9000");
         assert_eq!(s.destinations, vec!["bhxh"]);
     }
 
     #[test]
     fn errors_name_the_variable() {
-        let e = load(&[("HISGATE_MAX_BATCH", "many")])
-            .unwrap_err()
-            .to_string();
+        let e = load(&[("HISGATE_MAX_BATCH", "many")]).unwrap_err().to_string();
         assert!(e.starts_with("HISGATE_MAX_BATCH: `many`"), "{e}");
-        let e = load(&[("HISGATE_DATABASE_URL", "mysql://x")])
-            .unwrap_err()
-            .to_string();
+        let e = load(&[("HISGATE_DATABASE_URL", "mysql://x")]).unwrap_err().to_string();
         assert!(e.starts_with("HISGATE_DATABASE_URL"), "{e}");
-        let e = load(&[("HISGATE_BIND", "localhost")])
-            .unwrap_err()
-            .to_string();
+        let e = load(&[("HISGATE_BIND", "localhost")]).unwrap_err().to_string();
         assert!(e.starts_with("HISGATE_BIND"), "{e}");
     }
 
@@ -269,20 +212,14 @@ mod tests {
     fn file_then_environment() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("hisgate.toml");
-        std::fs::write(
-            &path,
-            "bind = \"127.0.0.1:7000\"\nmax_batch = 50\n[bhxh]\nurl = \"http://127.0.0.1:9\"\n",
-        )
-        .unwrap();
+        std::fs::write(&path, "bind = \"127.0.0.1:7000\"\nmax_batch = 50\n[bhxh]\nurl = \"http://127.0.0.1:9\"\n")
+            .unwrap();
         let p = path.to_str().unwrap();
         let s = load(&[("HISGATE_CONFIG", p), ("HISGATE_MAX_BATCH", "70")]).unwrap();
         assert_eq!(s.bind, "127.0.0.1:7000");
         assert_eq!(s.max_batch, 70);
         assert_eq!(s.bhxh.url.as_deref(), Some("http://127.0.0.1:9"));
         std::fs::write(&path, "bnd = 1\n").unwrap();
-        assert!(matches!(
-            load(&[("HISGATE_CONFIG", p)]),
-            Err(ConfigError::File { .. })
-        ));
+        assert!(matches!(load(&[("HISGATE_CONFIG", p)]), Err(ConfigError::File { .. })));
     }
 }

@@ -4,6 +4,8 @@
 pub mod auth;
 pub mod cli;
 pub mod config;
+#[cfg(feature = "demo")]
+pub mod demo;
 pub mod domain;
 pub mod http;
 pub mod ingest;

@@ -19,10 +19,7 @@ pub struct Application {
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error("cannot listen on {bind}: {source}")]
-    Bind {
-        bind: String,
-        source: std::io::Error,
-    },
+    Bind { bind: String, source: std::io::Error },
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
 }
@@ -38,32 +35,21 @@ impl Application {
     }
 
     pub fn build_with_db(settings: Settings, db: Db) -> Result<Self, StartupError> {
-        let listener = TcpListener::bind(&settings.bind).map_err(|source| StartupError::Bind {
-            bind: settings.bind.clone(),
-            source,
-        })?;
-        let port = listener
-            .local_addr()
-            .map_err(|source| StartupError::Bind {
-                bind: settings.bind.clone(),
-                source,
-            })?
-            .port();
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|source| StartupError::Bind { bind: settings.bind.clone(), source })?;
+        let port =
+            listener.local_addr().map_err(|source| StartupError::Bind { bind: settings.bind.clone(), source })?.port();
         let state = web::Data::new(AppState {
             db: db.clone(),
             catalogue: Arc::new(Catalogue::builtin()),
             settings: Arc::new(settings),
             metrics: http::ops::metrics_handle(),
         });
-        let server = HttpServer::new(move || {
-            http::configure(App::new().app_data(state.clone())).wrap(TracingLogger::default())
-        })
-        .listen(listener)
-        .map_err(|source| StartupError::Bind {
-            bind: "listener".to_owned(),
-            source,
-        })?
-        .run();
+        let server =
+            HttpServer::new(move || http::configure(App::new().app_data(state.clone())).wrap(TracingLogger::default()))
+                .listen(listener)
+                .map_err(|source| StartupError::Bind { bind: "listener".to_owned(), source })?
+                .run();
         Ok(Application { port, server, db })
     }
 

@@ -34,9 +34,7 @@ impl Role {
     }
 
     pub fn parse(text: &str) -> Option<Role> {
-        [Role::Facility, Role::Doh, Role::Eligibility, Role::Admin]
-            .into_iter()
-            .find(|r| r.as_str() == text)
+        [Role::Facility, Role::Doh, Role::Eligibility, Role::Admin].into_iter().find(|r| r.as_str() == text)
     }
 }
 
@@ -75,11 +73,7 @@ fn sha256_hex(secret: &str) -> String {
 
 /// Compares two digests without an early exit.
 fn digests_equal(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn random_hex(bytes: usize) -> String {
@@ -100,13 +94,7 @@ pub enum KeyError {
 
 /// Creates a key (registering an unknown facility as `onboarding`) and returns the full key,
 /// which is never stored and cannot be shown again.
-pub fn create_key(
-    db: &Db,
-    role: Role,
-    facility: Option<&str>,
-    label: &str,
-    actor: &str,
-) -> Result<String, KeyError> {
+pub fn create_key(db: &Db, role: Role, facility: Option<&str>, label: &str, actor: &str) -> Result<String, KeyError> {
     if role == Role::Facility && facility.is_none() {
         return Err(KeyError::FacilityRequired);
     }
@@ -139,23 +127,14 @@ pub fn create_key(
 
 /// Checks a bearer token against the stored keys.
 pub async fn authenticate(db: &Db, token: &str) -> Result<Option<Principal>, StoreError> {
-    let Some((id, secret)) = token
-        .strip_prefix("hg_")
-        .and_then(|rest| rest.split_once('_'))
-    else {
+    let Some((id, secret)) = token.strip_prefix("hg_").and_then(|rest| rest.split_once('_')) else {
         return Ok(None);
     };
     let (id, hash) = (id.to_owned(), sha256_hex(secret));
     let stored = db.read(move |conn| keys::find_active(conn, &id)).await?;
     Ok(stored
         .filter(|k| digests_equal(&k.secret_sha256, &hash))
-        .and_then(|k| {
-            Some(Principal {
-                key_id: k.id,
-                role: Role::parse(&k.role)?,
-                facility: k.facility_code,
-            })
-        }))
+        .and_then(|k| Some(Principal { key_id: k.id, role: Role::parse(&k.role)?, facility: k.facility_code })))
 }
 
 impl FromRequest for Principal {
@@ -164,20 +143,14 @@ impl FromRequest for Principal {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let header = req
-            .headers()
-            .get(actix_web::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let header =
+            req.headers().get(actix_web::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
         Box::pin(async move {
-            let state =
-                state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
+            let state = state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
             let token = header
                 .as_deref()
                 .and_then(|h| h.strip_prefix("Bearer "))
-                .ok_or(ApiError::Unauthorized(
-                    "send `Authorization: Bearer <api key>`",
-                ))?;
+                .ok_or(ApiError::Unauthorized("send `Authorization: Bearer <api key>`"))?;
             authenticate(&state.db, token.trim())
                 .await?
                 .ok_or(ApiError::Unauthorized("the API key is unknown or revoked"))
@@ -198,18 +171,10 @@ mod tests {
 
     #[test]
     fn facility_keys_are_scoped() {
-        let p = Principal {
-            key_id: "k".into(),
-            role: Role::Facility,
-            facility: Some("83001".into()),
-        };
+        let p = Principal { key_id: "k".into(), role: Role::Facility, facility: Some("83001".into()) };
         assert!(p.may_write_for("83001") && p.may_read("83001"));
         assert!(!p.may_write_for("83002") && !p.may_read("83002"));
-        let doh = Principal {
-            key_id: "d".into(),
-            role: Role::Doh,
-            facility: None,
-        };
+        let doh = Principal { key_id: "d".into(), role: Role::Doh, facility: None };
         assert!(doh.may_read("83002") && !doh.may_write_for("83002"));
     }
 }

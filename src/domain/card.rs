@@ -51,13 +51,7 @@ impl CardNumber {
         let err = |part, message: String| Err(CardError { part, message });
         let chars: Vec<char> = text.chars().collect();
         if chars.len() != 15 {
-            return err(
-                CardPart::Length,
-                format!(
-                    "card number must have 15 characters, `{text}` has {}",
-                    chars.len()
-                ),
-            );
+            return err(CardPart::Length, format!("card number must have 15 characters, `{text}` has {}", chars.len()));
         }
         if !chars[..2].iter().all(|c| c.is_ascii_uppercase()) {
             return err(
@@ -69,13 +63,7 @@ impl CardNumber {
             );
         }
         if !('1'..='5').contains(&chars[2]) {
-            return err(
-                CardPart::BenefitCode,
-                format!(
-                    "character 3 (benefit code) must be 1-5, found `{}`",
-                    chars[2]
-                ),
-            );
+            return err(CardPart::BenefitCode, format!("character 3 (benefit code) must be 1-5, found `{}`", chars[2]));
         }
         if !chars[3..5].iter().all(|c| c.is_ascii_digit()) {
             return err(
@@ -126,17 +114,7 @@ pub fn mask(card: &str) -> String {
     if chars.len() <= 8 {
         return "*".repeat(chars.len());
     }
-    chars
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            if i < 4 || i >= chars.len() - 4 {
-                *c
-            } else {
-                '*'
-            }
-        })
-        .collect()
+    chars.iter().enumerate().map(|(i, c)| if i < 4 || i >= chars.len() - 4 { *c } else { '*' }).collect()
 }
 
 #[cfg(test)]

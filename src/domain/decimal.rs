@@ -18,11 +18,7 @@ pub fn to_cents(value: Decimal) -> Option<i64> {
 
 /// Writes `value` with exactly `places` decimals (`150000` → `150000.00`).
 pub fn format_fixed(value: &Decimal, places: u32) -> String {
-    format!(
-        "{:.*}",
-        places as usize,
-        value.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero)
-    )
+    format!("{:.*}", places as usize, value.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero))
 }
 
 /// Serde for `Option<Decimal>`: written as a normalised string, read from a string or a number.
@@ -84,15 +80,9 @@ mod tests {
 
     #[test]
     fn money_rounds_half_away_from_zero() {
-        assert_eq!(
-            round_money(Decimal::from_str("1.005").unwrap()).to_string(),
-            "1.01"
-        );
+        assert_eq!(round_money(Decimal::from_str("1.005").unwrap()).to_string(), "1.01");
         assert_eq!(format_fixed(&Decimal::from(150000), 2), "150000.00");
         assert_eq!(format_fixed(&Decimal::from_str("2").unwrap(), 3), "2.000");
-        assert_eq!(
-            to_cents(Decimal::from_str("150000.5").unwrap()),
-            Some(15000050)
-        );
+        assert_eq!(to_cents(Decimal::from_str("150000.5").unwrap()), Some(15000050));
     }
 }

@@ -77,62 +77,28 @@ impl std::fmt::Display for RecordPath {
 impl Episode {
     /// `MA_LK`, trimmed; empty when the HIS did not send one.
     pub fn episode_key(&self) -> &str {
-        self.summary
-            .episode_key
-            .as_deref()
-            .unwrap_or_default()
-            .trim()
+        self.summary.episode_key.as_deref().unwrap_or_default().trim()
     }
 
     /// `MA_CSKCB` of the summary: the facility the episode belongs to.
     pub fn facility_code(&self) -> &str {
-        self.summary
-            .facility_code
-            .as_deref()
-            .unwrap_or_default()
-            .trim()
+        self.summary.facility_code.as_deref().unwrap_or_default().trim()
     }
 
     /// Visits every record with its path, summary first, then the tables in order.
     pub fn for_each_record(&self, f: &mut dyn FnMut(RecordPath, &dyn Record)) {
-        fn list<R: Record>(
-            f: &mut dyn FnMut(RecordPath, &dyn Record),
-            section: &'static str,
-            items: &[R],
-        ) {
+        fn list<R: Record>(f: &mut dyn FnMut(RecordPath, &dyn Record), section: &'static str, items: &[R]) {
             for (i, r) in items.iter().enumerate() {
-                f(
-                    RecordPath {
-                        section,
-                        index: Some(i),
-                    },
-                    r,
-                );
+                f(RecordPath { section, index: Some(i) }, r);
             }
         }
-        fn one<R: Record>(
-            f: &mut dyn FnMut(RecordPath, &dyn Record),
-            section: &'static str,
-            item: &Option<R>,
-        ) {
+        fn one<R: Record>(f: &mut dyn FnMut(RecordPath, &dyn Record), section: &'static str, item: &Option<R>) {
             if let Some(r) = item {
-                f(
-                    RecordPath {
-                        section,
-                        index: None,
-                    },
-                    r,
-                );
+                f(RecordPath { section, index: None }, r);
             }
         }
         list(f, "check_ins", &self.check_ins);
-        f(
-            RecordPath {
-                section: "summary",
-                index: None,
-            },
-            &self.summary,
-        );
+        f(RecordPath { section: "summary", index: None }, &self.summary);
         list(f, "drugs", &self.drugs);
         list(f, "services", &self.services);
         list(f, "paraclinical_results", &self.paraclinical_results);
@@ -162,13 +128,9 @@ mod tests {
 
     #[test]
     fn hash_ignores_formatting_but_not_content() {
-        let a: Episode =
-            serde_json::from_str(r#"{"summary":{"MA_LK":"A1","T_BHTT":150000}}"#).unwrap();
-        let b: Episode =
-            serde_json::from_str(r#"{ "summary" : { "T_BHTT" : "150000.00", "MA_LK" : "A1" } }"#)
-                .unwrap();
-        let c: Episode =
-            serde_json::from_str(r#"{"summary":{"MA_LK":"A1","T_BHTT":150000.01}}"#).unwrap();
+        let a: Episode = serde_json::from_str(r#"{"summary":{"MA_LK":"A1","T_BHTT":150000}}"#).unwrap();
+        let b: Episode = serde_json::from_str(r#"{ "summary" : { "T_BHTT" : "150000.00", "MA_LK" : "A1" } }"#).unwrap();
+        let c: Episode = serde_json::from_str(r#"{"summary":{"MA_LK":"A1","T_BHTT":150000.01}}"#).unwrap();
         assert_eq!(a.content_hash(), b.content_hash());
         assert_ne!(a.content_hash(), c.content_hash());
     }

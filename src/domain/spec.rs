@@ -49,11 +49,7 @@ static SPEC: LazyLock<HashMap<Table, Vec<FieldSpec>>> = LazyLock::new(|| {
         let required = row[7].trim();
         spec.entry(table).or_default().push(FieldSpec {
             name: row[2].to_owned(),
-            data_type: if &row[5] == "Number" {
-                DataType::Number
-            } else {
-                DataType::String
-            },
+            data_type: if &row[5] == "Number" { DataType::Number } else { DataType::String },
             max_len: row[6].parse().ok(),
             requirement: match required {
                 "x" => Requirement::Always,
@@ -77,23 +73,12 @@ mod tests {
     #[test]
     fn spec_covers_every_table() {
         let counts: Vec<usize> = Table::ALL.iter().map(|t| fields(*t).len()).collect();
-        assert_eq!(
-            counts,
-            [
-                26, 66, 39, 47, 12, 9, 47, 26, 22, 35, 13, 23, 35, 39, 22, 20
-            ]
-        );
-        let t_bhtt = fields(Table::Xml1)
-            .iter()
-            .find(|f| f.name == "T_BHTT")
-            .unwrap();
+        assert_eq!(counts, [26, 66, 39, 47, 12, 9, 47, 26, 22, 35, 13, 23, 35, 39, 22, 20]);
+        let t_bhtt = fields(Table::Xml1).iter().find(|f| f.name == "T_BHTT").unwrap();
         assert_eq!(t_bhtt.data_type, DataType::Number);
         assert_eq!(t_bhtt.max_len, Some(15));
         assert_eq!(t_bhtt.requirement, Requirement::Always);
-        let lydo = fields(Table::Xml1)
-            .iter()
-            .find(|f| f.name == "LY_DO_VNT")
-            .unwrap();
+        let lydo = fields(Table::Xml1).iter().find(|f| f.name == "LY_DO_VNT").unwrap();
         assert_eq!(lydo.max_len, None);
     }
 }

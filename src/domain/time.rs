@@ -72,11 +72,6 @@ mod tests {
         assert!(is_valid_birth_date("198500000000"));
         assert!(!is_valid_birth_date("198500001230"));
         assert!(!is_valid_birth_date("19850101"));
-        assert_eq!(
-            birth_lower_bound("198500000000")
-                .map(format_datetime)
-                .as_deref(),
-            Some("198501010000")
-        );
+        assert_eq!(birth_lower_bound("198500000000").map(format_datetime).as_deref(), Some("198501010000"));
     }
 }

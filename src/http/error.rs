@@ -20,10 +20,7 @@ pub enum ApiError {
     #[error("the request body is larger than the limit of {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("{detail}")]
-    Unprocessable {
-        detail: String,
-        violations: Vec<Violation>,
-    },
+    Unprocessable { detail: String, violations: Vec<Violation> },
     #[error("storage is unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -52,9 +49,7 @@ impl ApiError {
             ApiError::Forbidden(_) => ("forbidden", "Not allowed for this API key"),
             ApiError::NotFound(_) => ("not-found", "Not found"),
             ApiError::PayloadTooLarge { .. } => ("payload-too-large", "Request body too large"),
-            ApiError::Unprocessable { .. } => {
-                ("validation", "The episode breaks QĐ 130/4750 rules")
-            }
+            ApiError::Unprocessable { .. } => ("validation", "The episode breaks QĐ 130/4750 rules"),
             ApiError::Unavailable(_) => ("unavailable", "Service temporarily unavailable"),
             ApiError::Internal(_) => ("internal", "Internal error"),
         }

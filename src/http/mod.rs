@@ -38,18 +38,12 @@ struct BearerAuth;
 
 impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        openapi
-            .components
-            .get_or_insert_with(Default::default)
-            .add_security_scheme(
-                "api_key",
-                SecurityScheme::Http(
-                    HttpBuilder::new()
-                        .scheme(HttpAuthScheme::Bearer)
-                        .bearer_format("hg_<id>_<secret>")
-                        .build(),
-                ),
-            );
+        openapi.components.get_or_insert_with(Default::default).add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("hg_<id>_<secret>").build(),
+            ),
+        );
     }
 }
 
@@ -65,11 +59,7 @@ where
         >,
 {
     let app: UtoipaApp<T> = app.into_utoipa_app().openapi(ApiDoc::openapi());
-    let app = crate::ingest::routes(
-        app.service(ops::healthz)
-            .service(ops::readyz)
-            .service(ops::metrics),
-    );
+    let app = crate::ingest::routes(app.service(ops::healthz).service(ops::readyz).service(ops::metrics));
     let (app, api) = app.split_for_parts();
     app.service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))
 }

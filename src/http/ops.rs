@@ -31,9 +31,7 @@ pub async fn healthz() -> impl Responder {
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> impl Responder {
     match state.db.ping().await {
-        Ok(()) => {
-            HttpResponse::Ok().json(serde_json::json!({ "status": "ready", "database": "ok" }))
-        }
+        Ok(()) => HttpResponse::Ok().json(serde_json::json!({ "status": "ready", "database": "ok" })),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
             HttpResponse::ServiceUnavailable()
@@ -46,7 +44,5 @@ pub async fn readyz(state: web::Data<AppState>) -> impl Responder {
 #[utoipa::path(tag = "ops", responses((status = 200, description = "Metrics in Prometheus text format", content_type = "text/plain")))]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> impl Responder {
-    HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
-        .body(state.metrics.render())
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render())
 }

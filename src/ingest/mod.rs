@@ -59,11 +59,7 @@ pub struct Prepared {
 }
 
 /// Validates `episode` and checks that `principal` may send it.
-pub fn prepare(
-    state: &AppState,
-    principal: &Principal,
-    episode: &Episode,
-) -> Result<Prepared, Rejection> {
+pub fn prepare(state: &AppState, principal: &Principal, episode: &Episode) -> Result<Prepared, Rejection> {
     let facility = episode.facility_code();
     if !facility.is_empty() && !principal.may_write_for(facility) {
         return Err(Rejection::Forbidden(match &principal.facility {
@@ -80,10 +76,7 @@ pub fn prepare(
     let warnings = report.warnings();
     let s = &episode.summary;
     let local_ms = |t: &Option<String>| {
-        t.as_deref()
-            .and_then(parse_datetime)
-            .map(|t| t.and_utc().timestamp_millis() - VIETNAM_OFFSET_MS)
-            .unwrap_or(0)
+        t.as_deref().and_then(parse_datetime).map(|t| t.and_utc().timestamp_millis() - VIETNAM_OFFSET_MS).unwrap_or(0)
     };
     let row = NewClaimVersion {
         facility_code: facility.to_owned(),
@@ -129,10 +122,7 @@ pub async fn store(
     principal: &Principal,
     items: Vec<Prepared>,
 ) -> Result<Vec<Result<Receipt, Rejection>>, StoreError> {
-    let actor = Actor {
-        key_id: principal.key_id.clone(),
-        role: principal.role.as_str().to_owned(),
-    };
+    let actor = Actor { key_id: principal.key_id.clone(), role: principal.role.as_str().to_owned() };
     let destinations = state.settings.destinations.clone();
     let results = state
         .db
@@ -148,19 +138,9 @@ pub async fn store(
                     }
                     known.insert(code);
                 }
-                let Accepted {
-                    claim_id,
-                    version,
-                    status,
-                    outcome,
-                } = claims::accept(conn, &item.row, &actor, &destinations)?;
-                out.push(Ok(Receipt {
-                    id: claim_id,
-                    version,
-                    status,
-                    outcome,
-                    warnings: item.warnings,
-                }));
+                let Accepted { claim_id, version, status, outcome } =
+                    claims::accept(conn, &item.row, &actor, &destinations)?;
+                out.push(Ok(Receipt { id: claim_id, version, status, outcome, warnings: item.warnings }));
             }
             Ok(out)
         })

@@ -4,9 +4,7 @@ use super::{Receipt, parse_episode, prepare, store};
 use crate::auth::{Principal, Role};
 use crate::domain::Episode;
 use crate::http::{ApiError, AppState, Problem};
-use crate::store::claims::{
-    self, ClaimFilter, ClaimSummary, SubmissionInfo, TimelineEvent, VersionInfo,
-};
+use crate::store::claims::{self, ClaimFilter, ClaimSummary, SubmissionInfo, TimelineEvent, VersionInfo};
 use crate::validation::Violation;
 use actix_web::{HttpResponse, get, http::header, post, web};
 use futures_util::StreamExt;
@@ -24,10 +22,7 @@ where
             InitError = (),
         >,
 {
-    app.service(post_claim)
-        .service(post_batch)
-        .service(get_claim)
-        .service(list_claims)
+    app.service(post_claim).service(post_batch).service(get_claim).service(list_claims)
 }
 
 /// Reads the whole body, refusing it as soon as it passes the configured limit.
@@ -47,9 +42,7 @@ async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::Bytes
 }
 
 fn accepted(receipt: &Receipt) -> HttpResponse {
-    HttpResponse::Accepted()
-        .insert_header((header::LOCATION, format!("/api/v1/claims/{}", receipt.id)))
-        .json(receipt)
+    HttpResponse::Accepted().insert_header((header::LOCATION, format!("/api/v1/claims/{}", receipt.id))).json(receipt)
 }
 
 /// Accept one treatment episode.
@@ -78,8 +71,7 @@ async fn post_claim(
     let episode = parse_episode(&body)?;
     let prepared = prepare(&state, &principal, &episode)?;
     let result = store(&state, &principal, vec![prepared]).await?.pop();
-    let receipt =
-        result.ok_or_else(|| ApiError::Internal("the store returned no result".into()))??;
+    let receipt = result.ok_or_else(|| ApiError::Internal("the store returned no result".into()))??;
     tracing::info!(claim = %receipt.id, version = receipt.version, facility = episode.facility_code(), outcome = ?receipt.outcome, "episode accepted");
     Ok(accepted(&receipt))
 }
@@ -112,12 +104,7 @@ struct BatchResponse {
 
 fn failed(index: usize, error: ApiError) -> BatchItem {
     let problem = error.problem();
-    BatchItem {
-        index,
-        status: problem.status,
-        receipt: None,
-        error: Some(problem),
-    }
+    BatchItem { index, status: problem.status, receipt: None, error: Some(problem) }
 }
 
 /// Accept up to `max_batch` episodes; a bad item never rejects the good ones.
@@ -158,8 +145,7 @@ async fn post_batch(
     let mut good = Vec::new();
     let mut good_index = Vec::new();
     for (index, raw) in request.episodes.iter().enumerate() {
-        match parse_episode(raw.get().as_bytes())
-            .and_then(|e| prepare(&state, &principal, &e).map_err(ApiError::from))
+        match parse_episode(raw.get().as_bytes()).and_then(|e| prepare(&state, &principal, &e).map_err(ApiError::from))
         {
             Ok(prepared) => {
                 good.push(prepared);
@@ -169,27 +155,15 @@ async fn post_batch(
             Err(e) => items.push(Some(failed(index, e))),
         }
     }
-    for (index, result) in good_index
-        .into_iter()
-        .zip(store(&state, &principal, good).await?)
-    {
+    for (index, result) in good_index.into_iter().zip(store(&state, &principal, good).await?) {
         items[index] = Some(match result {
-            Ok(receipt) => BatchItem {
-                index,
-                status: 202,
-                receipt: Some(receipt),
-                error: None,
-            },
+            Ok(receipt) => BatchItem { index, status: 202, receipt: Some(receipt), error: None },
             Err(rejection) => failed(index, rejection.into()),
         });
     }
     let items: Vec<BatchItem> = items.into_iter().flatten().collect();
     let accepted = items.iter().filter(|i| i.status == 202).count();
-    Ok(HttpResponse::Ok().json(BatchResponse {
-        accepted,
-        rejected: items.len() - accepted,
-        items,
-    }))
+    Ok(HttpResponse::Ok().json(BatchResponse { accepted, rejected: items.len() - accepted, items }))
 }
 
 /// A stored claim with its versions, timeline and submissions.
@@ -227,34 +201,20 @@ async fn get_claim(
     let id = id.into_inner();
     let not_found = || ApiError::NotFound(format!("no claim with id `{id}`"));
     let lookup = id.clone();
-    let record = state
-        .db
-        .read(move |conn| claims::find(conn, &lookup))
-        .await?
-        .ok_or_else(not_found)?;
+    let record = state.db.read(move |conn| claims::find(conn, &lookup)).await?.ok_or_else(not_found)?;
     if !principal.may_read(&record.claim.facility_code) {
         return Err(ApiError::Forbidden(format!(
             "claim {id} belongs to facility {}, which this key may not read",
             record.claim.facility_code
         )));
     }
-    let corrupt = |what: &str, e: serde_json::Error| {
-        ApiError::Internal(format!("stored {what} of claim {id}: {e}"))
-    };
-    let warnings = match record
-        .versions
-        .iter()
-        .find(|v| v.version == record.claim.current_version)
-    {
+    let corrupt = |what: &str, e: serde_json::Error| ApiError::Internal(format!("stored {what} of claim {id}: {e}"));
+    let warnings = match record.versions.iter().find(|v| v.version == record.claim.current_version) {
         Some(v) => serde_json::from_str(&v.warnings_json).map_err(|e| corrupt("warnings", e))?,
         None => Vec::new(),
     };
-    let episode = record
-        .episode_json
-        .as_deref()
-        .map(serde_json::from_str)
-        .transpose()
-        .map_err(|e| corrupt("episode", e))?;
+    let episode =
+        record.episode_json.as_deref().map(serde_json::from_str).transpose().map_err(|e| corrupt("episode", e))?;
     Ok(HttpResponse::Ok().json(ClaimDetail {
         claim: record.claim,
         warnings,
@@ -294,17 +254,12 @@ fn parse_instant(name: &str, text: &str) -> Result<i64, ApiError> {
     }
     if let Ok(d) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         let vietnam = chrono::FixedOffset::east_opt(7 * 3600).expect("valid offset");
-        let local = d
-            .and_time(chrono::NaiveTime::MIN)
-            .and_local_timezone(vietnam)
-            .single();
+        let local = d.and_time(chrono::NaiveTime::MIN).and_local_timezone(vietnam).single();
         if let Some(t) = local {
             return Ok(t.timestamp_millis());
         }
     }
-    Err(ApiError::BadRequest(format!(
-        "`{name}` must be YYYY-MM-DD or an RFC 3339 time, not `{text}`"
-    )))
+    Err(ApiError::BadRequest(format!("`{name}` must be YYYY-MM-DD or an RFC 3339 time, not `{text}`")))
 }
 
 /// List claims, newest first, with filters and cursor pagination.
@@ -327,9 +282,7 @@ async fn list_claims(
     let q = query.into_inner();
     let facility = match (principal.role, &principal.facility, q.facility) {
         (Role::Facility, Some(own), Some(asked)) if &asked != own => {
-            return Err(ApiError::Forbidden(format!(
-                "this key reads facility {own} only, not {asked}"
-            )));
+            return Err(ApiError::Forbidden(format!("this key reads facility {own} only, not {asked}")));
         }
         (Role::Facility, Some(own), _) => Some(own.clone()),
         (Role::Eligibility, ..) | (Role::Facility, None, _) => {
@@ -339,30 +292,17 @@ async fn list_claims(
     };
     let limit = q.limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {
-        return Err(ApiError::BadRequest(format!(
-            "`limit` must be 1-500, not {limit}"
-        )));
+        return Err(ApiError::BadRequest(format!("`limit` must be 1-500, not {limit}")));
     }
     let filter = ClaimFilter {
         facility,
         status: q.status,
-        received_from: q
-            .from
-            .as_deref()
-            .map(|t| parse_instant("from", t))
-            .transpose()?,
-        received_to: q
-            .to
-            .as_deref()
-            .map(|t| parse_instant("to", t))
-            .transpose()?,
+        received_from: q.from.as_deref().map(|t| parse_instant("from", t)).transpose()?,
+        received_to: q.to.as_deref().map(|t| parse_instant("to", t)).transpose()?,
         before_id: q.cursor,
         limit: limit + 1,
     };
-    let mut items = state
-        .db
-        .read(move |conn| claims::list(conn, &filter))
-        .await?;
+    let mut items = state.db.read(move |conn| claims::list(conn, &filter)).await?;
     let next_cursor = if items.len() as i64 > limit {
         items.truncate(limit as usize);
         items.last().map(|c| c.id.clone())

@@ -188,9 +188,7 @@ pub fn accept(
         })
         .collect();
     for job in jobs {
-        diesel::insert_into(outbox::table)
-            .values(job)
-            .execute(conn)?;
+        diesel::insert_into(outbox::table).values(job).execute(conn)?;
     }
 
     let (kind, action) = match outcome {
@@ -219,25 +217,13 @@ pub fn accept(
             }),
         },
     )?;
-    Ok(Accepted {
-        claim_id,
-        version,
-        status: status::QUEUED.to_owned(),
-        outcome,
-    })
+    Ok(Accepted { claim_id, version, status: status::QUEUED.to_owned(), outcome })
 }
 
 /// Marks the current version superseded and withdraws its unsent outbox entries.
-fn supersede(
-    conn: &mut AnyConnection,
-    claim_id: &str,
-    version: i32,
-    now: i64,
-) -> Result<(), StoreError> {
+fn supersede(conn: &mut AnyConnection, claim_id: &str, version: i32, now: i64) -> Result<(), StoreError> {
     diesel::update(
-        claim_versions::table
-            .filter(claim_versions::claim_id.eq(claim_id))
-            .filter(claim_versions::version.eq(version)),
+        claim_versions::table.filter(claim_versions::claim_id.eq(claim_id)).filter(claim_versions::version.eq(version)),
     )
     .set(claim_versions::superseded_at.eq(now))
     .execute(conn)?;
@@ -250,19 +236,9 @@ fn supersede(
             .filter(outbox::claim_version_id.eq_any(version_id))
             .filter(outbox::status.eq(outbox_status::PENDING)),
     )
-    .set((
-        outbox::status.eq(outbox_status::SUPERSEDED),
-        outbox::updated_at.eq(now),
-    ))
+    .set((outbox::status.eq(outbox_status::SUPERSEDED), outbox::updated_at.eq(now)))
     .execute(conn)?;
-    event(
-        conn,
-        claim_id,
-        version,
-        now,
-        "superseded",
-        &serde_json::json!({ "withdrawn_submissions": withdrawn }),
-    )
+    event(conn, claim_id, version, now, "superseded", &serde_json::json!({ "withdrawn_submissions": withdrawn }))
 }
 
 fn event(
@@ -346,12 +322,7 @@ pub struct ClaimRecord {
 }
 
 pub fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<ClaimRecord>, StoreError> {
-    let Some(claim) = claims::table
-        .find(id)
-        .select(ClaimSummary::as_select())
-        .first(conn)
-        .optional()?
-    else {
+    let Some(claim) = claims::table.find(id).select(ClaimSummary::as_select()).first(conn).optional()? else {
         return Ok(None);
     };
     let versions = claim_versions::table
@@ -383,13 +354,7 @@ pub fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<ClaimRecord>, S
         .filter(claim_versions::version.eq(claim.current_version))
         .select(claim_versions::episode_json)
         .first::<Option<String>>(conn)?;
-    Ok(Some(ClaimRecord {
-        claim,
-        versions,
-        timeline,
-        submissions,
-        episode_json,
-    }))
+    Ok(Some(ClaimRecord { claim, versions, timeline, submissions, episode_json }))
 }
 
 /// Filters of the claim list; times are epoch milliseconds of receipt.
@@ -405,10 +370,7 @@ pub struct ClaimFilter {
 }
 
 /// Newest first.
-pub fn list(
-    conn: &mut AnyConnection,
-    filter: &ClaimFilter,
-) -> Result<Vec<ClaimSummary>, StoreError> {
+pub fn list(conn: &mut AnyConnection, filter: &ClaimFilter) -> Result<Vec<ClaimSummary>, StoreError> {
     let mut query = claims::table.select(ClaimSummary::as_select()).into_boxed();
     if let Some(f) = &filter.facility {
         query = query.filter(claims::facility_code.eq(f.clone()));
@@ -425,10 +387,7 @@ pub fn list(
     if let Some(before) = &filter.before_id {
         query = query.filter(claims::id.lt(before.clone()));
     }
-    Ok(query
-        .order(claims::id.desc())
-        .limit(filter.limit)
-        .load(conn)?)
+    Ok(query.order(claims::id.desc()).limit(filter.limit).load(conn)?)
 }
 
 /// Counts per table, for tests and operations: (claims, versions, outbox entries).

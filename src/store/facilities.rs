@@ -15,11 +15,7 @@ pub struct Facility {
 }
 
 pub fn find(conn: &mut AnyConnection, code: &str) -> Result<Option<Facility>, StoreError> {
-    Ok(facilities::table
-        .find(code)
-        .select(Facility::as_select())
-        .first(conn)
-        .optional()?)
+    Ok(facilities::table.find(code).select(Facility::as_select()).first(conn).optional()?)
 }
 
 /// Registers a facility unless its code is already known; returns whether it was new.

@@ -56,20 +56,11 @@ struct Location {
 
 impl Location {
     fn parse(url: &str) -> Result<Self, StoreError> {
-        if let Some(path) = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-        {
-            return Ok(Location {
-                backend: Backend::Sqlite,
-                target: path.to_owned(),
-            });
+        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            return Ok(Location { backend: Backend::Sqlite, target: path.to_owned() });
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Ok(Location {
-                backend: Backend::Postgres,
-                target: url.to_owned(),
-            });
+            return Ok(Location { backend: Backend::Postgres, target: url.to_owned() });
         }
         Err(StoreError::UnsupportedUrl(url.to_owned()))
     }
@@ -83,19 +74,14 @@ impl ManageConnection for Manager {
 
     fn connect(&self) -> Result<AnyConnection, r2d2::Error> {
         match self.0.backend {
-            Backend::Sqlite => {
-                diesel::SqliteConnection::establish(&self.0.target).map(AnyConnection::Sqlite)
-            }
-            Backend::Postgres => {
-                diesel::PgConnection::establish(&self.0.target).map(AnyConnection::Postgresql)
-            }
+            Backend::Sqlite => diesel::SqliteConnection::establish(&self.0.target).map(AnyConnection::Sqlite),
+            Backend::Postgres => diesel::PgConnection::establish(&self.0.target).map(AnyConnection::Postgresql),
         }
         .map_err(r2d2::Error::ConnectionError)
     }
 
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1")
-            .map_err(r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
@@ -144,11 +130,7 @@ impl Db {
             .connection_timeout(std::time::Duration::from_secs(10))
             .connection_customizer(Box::new(SqlitePragmas))
             .build(Manager(location))?;
-        let db = Db {
-            pool,
-            backend,
-            write_lock: Arc::new(std::sync::Mutex::new(())),
-        };
+        let db = Db { pool, backend, write_lock: Arc::new(std::sync::Mutex::new(())) };
         db.migrate()?;
         Ok(db)
     }
@@ -161,9 +143,7 @@ impl Db {
         let mut conn = self.pool.get()?;
         let result = match &mut *conn {
             AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
-            AnyConnection::Postgresql(c) => {
-                c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ())
-            }
+            AnyConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
         };
         result.map_err(|e| StoreError::Migration(e.to_string()))
     }
@@ -175,9 +155,7 @@ impl Db {
         F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
     {
         let pool = self.pool.clone();
-        tokio::task::spawn_blocking(move || f(&mut *pool.get()?))
-            .await
-            .map_err(|_| StoreError::Cancelled)?
+        tokio::task::spawn_blocking(move || f(&mut *pool.get()?)).await.map_err(|_| StoreError::Cancelled)?
     }
 
     /// Runs `f` in one transaction, off the async runtime; committed when `f` returns `Ok`.
@@ -187,9 +165,7 @@ impl Db {
         F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
     {
         let db = self.clone();
-        tokio::task::spawn_blocking(move || db.write_blocking(f))
-            .await
-            .map_err(|_| StoreError::Cancelled)?
+        tokio::task::spawn_blocking(move || db.write_blocking(f)).await.map_err(|_| StoreError::Cancelled)?
     }
 
     /// The blocking form of [`Db::write`], for the command line.
@@ -199,11 +175,7 @@ impl Db {
     {
         let mut conn = self.pool.get()?;
         let _writer = match self.backend {
-            Backend::Sqlite => Some(
-                self.write_lock
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner()),
-            ),
+            Backend::Sqlite => Some(self.write_lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner())),
             Backend::Postgres => None,
         };
         (*conn).transaction(f)
@@ -211,8 +183,7 @@ impl Db {
 
     /// Whether the database answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        self.read(|c| c.batch_execute("SELECT 1").map_err(StoreError::from))
-            .await
+        self.read(|c| c.batch_execute("SELECT 1").map_err(StoreError::from)).await
     }
 }
 

@@ -122,28 +122,11 @@ struct ServiceItem {
     price: i64,
 }
 
-const EXAM: ServiceItem = ServiceItem {
-    code: "02.1896",
-    name: "Khám Nội",
-    group: 13,
-    unit: "Lần",
-    price: 38_700,
-};
-const BED: ServiceItem = ServiceItem {
-    code: "K01.1901",
-    name: "Giường Nội khoa loại 1",
-    group: 15,
-    unit: "Ngày",
-    price: 229_200,
-};
+const EXAM: ServiceItem = ServiceItem { code: "02.1896", name: "Khám Nội", group: 13, unit: "Lần", price: 38_700 };
+const BED: ServiceItem =
+    ServiceItem { code: "K01.1901", name: "Giường Nội khoa loại 1", group: 15, unit: "Ngày", price: 229_200 };
 const SERVICES: &[ServiceItem] = &[
-    ServiceItem {
-        code: "23.0019.1494",
-        name: "Định lượng Glucose",
-        group: 1,
-        unit: "Lần",
-        price: 21_500,
-    },
+    ServiceItem { code: "23.0019.1494", name: "Định lượng Glucose", group: 1, unit: "Lần", price: 21_500 },
     ServiceItem {
         code: "22.0120.1370",
         name: "Tổng phân tích tế bào máu ngoại vi",
@@ -151,42 +134,13 @@ const SERVICES: &[ServiceItem] = &[
         unit: "Lần",
         price: 46_200,
     },
-    ServiceItem {
-        code: "23.0051.1494",
-        name: "Định lượng Creatinin",
-        group: 1,
-        unit: "Lần",
-        price: 21_500,
-    },
-    ServiceItem {
-        code: "18.0119.0028",
-        name: "Chụp X-quang ngực thẳng",
-        group: 2,
-        unit: "Lần",
-        price: 65_400,
-    },
-    ServiceItem {
-        code: "18.0001.0001",
-        name: "Siêu âm ổ bụng",
-        group: 2,
-        unit: "Lần",
-        price: 43_900,
-    },
-    ServiceItem {
-        code: "21.0014.1778",
-        name: "Điện tim thường",
-        group: 3,
-        unit: "Lần",
-        price: 32_800,
-    },
+    ServiceItem { code: "23.0051.1494", name: "Định lượng Creatinin", group: 1, unit: "Lần", price: 21_500 },
+    ServiceItem { code: "18.0119.0028", name: "Chụp X-quang ngực thẳng", group: 2, unit: "Lần", price: 65_400 },
+    ServiceItem { code: "18.0001.0001", name: "Siêu âm ổ bụng", group: 2, unit: "Lần", price: 43_900 },
+    ServiceItem { code: "21.0014.1778", name: "Điện tim thường", group: 3, unit: "Lần", price: 32_800 },
 ];
-const SUPPLY: ServiceItem = ServiceItem {
-    code: "N03.02.070",
-    name: "Bơm tiêm nhựa 5ml",
-    group: 10,
-    unit: "Cái",
-    price: 1_100,
-};
+const SUPPLY: ServiceItem =
+    ServiceItem { code: "N03.02.070", name: "Bơm tiêm nhựa 5ml", group: 10, unit: "Cái", price: 1_100 };
 
 const DIAGNOSES: &[(&str, &str)] = &[
     ("J18.9", "Viêm phổi, không đặc hiệu"),
@@ -197,13 +151,9 @@ const DIAGNOSES: &[(&str, &str)] = &[
     ("J20.9", "Viêm phế quản cấp"),
 ];
 
-const FAMILY: &[&str] = &[
-    "Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Phan", "Trương", "Đặng", "Bùi",
-];
+const FAMILY: &[&str] = &["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Phan", "Trương", "Đặng", "Bùi"];
 const MIDDLE: &[&str] = &["Văn", "Thị", "Minh", "Ngọc", "Thanh", "Hữu", "Quốc"];
-const GIVEN: &[&str] = &[
-    "An", "Bình", "Châu", "Dũng", "Hà", "Hùng", "Lan", "Mai", "Nam", "Phúc", "Tâm", "Yến",
-];
+const GIVEN: &[&str] = &["An", "Bình", "Châu", "Dũng", "Hà", "Hùng", "Lan", "Mai", "Nam", "Phúc", "Tâm", "Yến"];
 const CARD_OBJECTS: &[&str] = &["HS", "HT", "GD", "DN", "HN", "CN", "TE", "BT", "HC", "CK"];
 
 fn money(v: Decimal) -> Option<Decimal> {
@@ -226,9 +176,7 @@ impl EpisodeGenerator {
     }
 
     fn digits(&mut self, n: usize) -> String {
-        (0..n)
-            .map(|_| char::from(b'0' + self.rng.random_range(0..10u8)))
-            .collect()
+        (0..n).map(|_| char::from(b'0' + self.rng.random_range(0..10u8))).collect()
     }
 
     pub fn next_episode(&mut self) -> Episode {
@@ -249,20 +197,11 @@ impl EpisodeGenerator {
         let inpatient = self.rng.random_bool(0.35);
         let visit_type = if inpatient { "03" } else { "01" };
 
-        let start = NaiveDate::from_ymd_opt(2026, 1, 1).expect("valid date")
-            + Duration::days(self.rng.random_range(0..300));
-        let arrival: NaiveDateTime = start
-            .and_hms_opt(
-                self.rng.random_range(7..16),
-                self.rng.random_range(0..60),
-                0,
-            )
-            .expect("valid time");
-        let stay_days = if inpatient {
-            self.rng.random_range(2..8)
-        } else {
-            0
-        };
+        let start =
+            NaiveDate::from_ymd_opt(2026, 1, 1).expect("valid date") + Duration::days(self.rng.random_range(0..300));
+        let arrival: NaiveDateTime =
+            start.and_hms_opt(self.rng.random_range(7..16), self.rng.random_range(0..60), 0).expect("valid time");
+        let stay_days = if inpatient { self.rng.random_range(2..8) } else { 0 };
         let discharge = if inpatient {
             arrival + Duration::days(stay_days) + Duration::hours(self.rng.random_range(1..4))
         } else {
@@ -275,22 +214,20 @@ impl EpisodeGenerator {
             4 => 80,
             _ => 100,
         });
+        // Social-insurance numbers starting 9 are left to the portal mock's reserved test cards.
         let card = format!(
-            "{}{}{}{}",
+            "{}{}{}{}{}",
             self.pick(CARD_OBJECTS),
             benefit_code,
             province::PROVINCE_CODE,
-            self.digits(10)
+            self.rng.random_range(0..9u8),
+            self.digits(9)
         );
         let year = arrival.date().format("%Y").to_string();
         let (diag_code, diag_name) = *self.pick(DIAGNOSES);
         let sex = self.rng.random_range(1..=2u32);
-        let name = format!(
-            "{} {} {}",
-            self.pick(FAMILY),
-            if sex == 2 { "Thị" } else { self.pick(MIDDLE) },
-            self.pick(GIVEN)
-        );
+        let name =
+            format!("{} {} {}", self.pick(FAMILY), if sex == 2 { "Thị" } else { self.pick(MIDDLE) }, self.pick(GIVEN));
         let birth = NaiveDate::from_ymd_opt(
             self.rng.random_range(1940..2020),
             self.rng.random_range(1..13),
@@ -411,14 +348,8 @@ impl EpisodeGenerator {
                 seq: Some(i as u32 + 1),
                 service_code: Some(SERVICES[i % 3].code.to_owned()),
                 indicator_code: Some(format!("CS{:03}", i + 1)),
-                indicator_name: Some(
-                    ["Glucose", "Hồng cầu", "Bạch cầu", "Creatinin", "Ure"][i].to_owned(),
-                ),
-                value: Some(format!(
-                    "{}.{}",
-                    self.rng.random_range(3..12),
-                    self.rng.random_range(0..10)
-                )),
+                indicator_name: Some(["Glucose", "Hồng cầu", "Bạch cầu", "Creatinin", "Ure"][i].to_owned()),
+                value: Some(format!("{}.{}", self.rng.random_range(3..12), self.rng.random_range(0..10))),
                 unit_of_measure: Some("mmol/L".to_owned()),
                 result_at: Some(ordered(60 + i as i64)),
                 reader_id: Some(doctor.clone()),
@@ -431,7 +362,9 @@ impl EpisodeGenerator {
                 .map(|d| ProgressNote {
                     episode_key: Some(key.clone()),
                     seq: Some(d as u32 + 1),
-                    progress: Some("Mạch 80 l/p, nhiệt độ 37°C, huyết áp 120/80 mmHg; bệnh nhân tỉnh, ăn uống được".to_owned()),
+                    progress: Some(
+                        "Mạch 80 l/p, nhiệt độ 37°C, huyết áp 120/80 mmHg; bệnh nhân tỉnh, ăn uống được".to_owned(),
+                    ),
                     noted_at: Some(format_datetime(arrival + Duration::days(d) + Duration::hours(1))),
                     performer_codes: Some(doctor.clone()),
                     ..ProgressNote::default()
@@ -441,22 +374,16 @@ impl EpisodeGenerator {
             Vec::new()
         };
 
-        let sum = |f: &dyn Fn(&DrugLine) -> Option<Decimal>,
-                   g: &dyn Fn(&ServiceLine) -> Option<Decimal>|
-         -> Decimal {
-            drugs.iter().filter_map(f).sum::<Decimal>()
-                + services.iter().filter_map(g).sum::<Decimal>()
+        let sum = |f: &dyn Fn(&DrugLine) -> Option<Decimal>, g: &dyn Fn(&ServiceLine) -> Option<Decimal>| -> Decimal {
+            drugs.iter().filter_map(f).sum::<Decimal>() + services.iter().filter_map(g).sum::<Decimal>()
         };
         let total_hospital = sum(&|l| l.amount_hospital, &|l| l.amount_hospital);
         let total_insured = sum(&|l| l.amount_insured, &|l| l.amount_insured);
         let total_copay = sum(&|l| l.patient_copay, &|l| l.patient_copay);
         let total_fund = sum(&|l| l.fund_pays, &|l| l.fund_pays);
         let total_drugs: Decimal = drugs.iter().filter_map(|l| l.amount_hospital).sum();
-        let total_supplies: Decimal = services
-            .iter()
-            .filter(|l| l.cost_group == Some(10))
-            .filter_map(|l| l.amount_hospital)
-            .sum();
+        let total_supplies: Decimal =
+            services.iter().filter(|l| l.cost_group == Some(10)).filter_map(|l| l.amount_hospital).sum();
         let discharge_text = format_datetime(discharge);
         let arrival_text = format_datetime(arrival);
 
@@ -483,14 +410,7 @@ impl EpisodeGenerator {
             primary_care_facilities: Some(facility.clone()),
             card_valid_from: Some(format!("{year}0101")),
             card_valid_to: Some(format!("{year}1231")),
-            visit_reason: Some(
-                if inpatient {
-                    "Sốt, ho kéo dài"
-                } else {
-                    "Khám bệnh"
-                }
-                .to_owned(),
-            ),
+            visit_reason: Some(if inpatient { "Sốt, ho kéo dài" } else { "Khám bệnh" }.to_owned()),
             inpatient_reason: inpatient.then(|| "Cần theo dõi và điều trị nội trú".to_owned()),
             inpatient_reason_code: inpatient.then(|| "01".to_owned()),
             admission_diagnosis: Some(diag_name.to_owned()),
@@ -500,11 +420,7 @@ impl EpisodeGenerator {
             admitted_at: Some(arrival_text.clone()),
             inpatient_admitted_at: inpatient.then(|| arrival_text.clone()),
             discharged_at: Some(discharge_text.clone()),
-            treatment_days: Some(if inpatient {
-                (discharge.date() - arrival.date()).num_days() as u32 + 1
-            } else {
-                0
-            }),
+            treatment_days: Some(if inpatient { (discharge.date() - arrival.date()).num_days() as u32 + 1 } else { 0 }),
             treatment_method: inpatient.then(|| "Điều trị nội khoa".to_owned()),
             outcome: Some(if inpatient { 1 } else { 2 }),
             discharge_type: Some(1),
@@ -517,22 +433,8 @@ impl EpisodeGenerator {
             fund_pays: Some(total_fund),
             other_sources: Some(Decimal::ZERO),
             fund_pays_fee_for_service: Some(total_fund),
-            settlement_year: Some(
-                discharge
-                    .date()
-                    .format("%Y")
-                    .to_string()
-                    .parse()
-                    .unwrap_or(2026),
-            ),
-            settlement_month: Some(
-                discharge
-                    .date()
-                    .format("%m")
-                    .to_string()
-                    .parse()
-                    .unwrap_or(1),
-            ),
+            settlement_year: Some(discharge.date().format("%Y").to_string().parse().unwrap_or(2026)),
+            settlement_month: Some(discharge.date().format("%m").to_string().parse().unwrap_or(1)),
             visit_type: Some(visit_type.to_owned()),
             department_codes: Some(department.to_owned()),
             facility_code: Some(facility.clone()),
@@ -586,42 +488,20 @@ mod tests {
     #[test]
     fn generated_episodes_have_no_violation() {
         let catalogue = Catalogue::builtin();
-        for e in EpisodeGenerator::new(GenOptions {
-            seed: 7,
-            facility: None,
-        })
-        .take(300)
-        {
+        for e in EpisodeGenerator::new(GenOptions { seed: 7, facility: None }).take(300) {
             let report = validate(&e, &catalogue);
-            assert!(
-                report.violations.is_empty(),
-                "{}: {:#?}",
-                e.episode_key(),
-                report.violations
-            );
+            assert!(report.violations.is_empty(), "{}: {:#?}", e.episode_key(), report.violations);
         }
     }
 
     #[test]
     fn same_seed_same_episodes() {
-        let a: Vec<_> = EpisodeGenerator::new(GenOptions {
-            seed: 3,
-            facility: Some("83001".into()),
-        })
-        .take(20)
-        .collect();
-        let b: Vec<_> = EpisodeGenerator::new(GenOptions {
-            seed: 3,
-            facility: Some("83001".into()),
-        })
-        .take(20)
-        .collect();
-        let c: Vec<_> = EpisodeGenerator::new(GenOptions {
-            seed: 4,
-            facility: Some("83001".into()),
-        })
-        .take(20)
-        .collect();
+        let a: Vec<_> =
+            EpisodeGenerator::new(GenOptions { seed: 3, facility: Some("83001".into()) }).take(20).collect();
+        let b: Vec<_> =
+            EpisodeGenerator::new(GenOptions { seed: 3, facility: Some("83001".into()) }).take(20).collect();
+        let c: Vec<_> =
+            EpisodeGenerator::new(GenOptions { seed: 4, facility: Some("83001".into()) }).take(20).collect();
         assert_eq!(a, b);
         assert_ne!(a, c);
         assert!(a.iter().all(|e| e.facility_code() == "83001"));

@@ -34,38 +34,18 @@ pub const PROVINCE_CODE: &str = "83";
 pub fn facilities() -> Vec<SyntheticFacility> {
     let mut out = Vec::with_capacity(154);
     let mut push = |n: usize, kind: FacilityKind, name: String| {
-        out.push(SyntheticFacility {
-            code: format!("{PROVINCE_CODE}{n:03}"),
-            name,
-            kind,
-        });
+        out.push(SyntheticFacility { code: format!("{PROVINCE_CODE}{n:03}"), name, kind });
     };
-    let hospitals = [
-        "Bệnh viện Đa khoa tỉnh",
-        "Bệnh viện Y học cổ truyền tỉnh",
-        "Bệnh viện Sản - Nhi tỉnh",
-    ];
+    let hospitals = ["Bệnh viện Đa khoa tỉnh", "Bệnh viện Y học cổ truyền tỉnh", "Bệnh viện Sản - Nhi tỉnh"];
     for (i, name) in hospitals.iter().enumerate() {
         push(i + 1, FacilityKind::Tier2Hospital, (*name).to_owned());
     }
-    push(
-        4,
-        FacilityKind::HealthCentre,
-        "Trung tâm Y tế thành phố".to_owned(),
-    );
+    push(4, FacilityKind::HealthCentre, "Trung tâm Y tế thành phố".to_owned());
     for i in 0..9 {
-        push(
-            10 + i,
-            FacilityKind::Polyclinic,
-            format!("Phòng khám đa khoa khu vực {}", i + 1),
-        );
+        push(10 + i, FacilityKind::Polyclinic, format!("Phòng khám đa khoa khu vực {}", i + 1));
     }
     for i in 0..141 {
-        push(
-            100 + i,
-            FacilityKind::CommuneStation,
-            format!("Trạm Y tế xã số {}", i + 1),
-        );
+        push(100 + i, FacilityKind::CommuneStation, format!("Trạm Y tế xã số {}", i + 1));
     }
     out
 }

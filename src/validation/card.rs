@@ -32,11 +32,7 @@ pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
             );
         }
     }
-    if !cards.is_empty()
-        && [facilities.len(), from.len(), to.len()]
-            .iter()
-            .any(|n| *n != cards.len())
-    {
+    if !cards.is_empty() && [facilities.len(), from.len(), to.len()].iter().any(|n| *n != cards.len()) {
         findings.add(
             "CARD_LIST_MISMATCH",
             "summary.MA_THE_BHYT",
@@ -82,11 +78,7 @@ pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
             periods.push((pf, pt));
         }
     }
-    let arrival = s
-        .admitted_at
-        .as_deref()
-        .and_then(time::parse_datetime)
-        .map(|t| t.date());
+    let arrival = s.admitted_at.as_deref().and_then(time::parse_datetime).map(|t| t.date());
     if let Some(day) = arrival
         && !periods.is_empty()
         && !periods.iter().any(|(f, t)| *f <= day && day <= *t)
@@ -94,24 +86,15 @@ pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
         findings.add(
             "CARD_NOT_VALID_DURING_VISIT",
             "summary.GT_THE_DEN",
-            format!(
-                "no listed card is valid on the day of arrival {}",
-                time::format_date(day)
-            ),
+            format!("no listed card is valid on the day of arrival {}", time::format_date(day)),
             None,
         );
     }
 
-    if let Some(id) = s
-        .citizen_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|id| !id.is_empty())
-    {
+    if let Some(id) = s.citizen_id.as_deref().map(str::trim).filter(|id| !id.is_empty()) {
         let digits = id.bytes().all(|b| b.is_ascii_digit()) && (id.len() == 9 || id.len() == 12);
-        let passport = id.len() == 8
-            && id.as_bytes()[0].is_ascii_uppercase()
-            && id.bytes().skip(1).all(|b| b.is_ascii_digit());
+        let passport =
+            id.len() == 8 && id.as_bytes()[0].is_ascii_uppercase() && id.bytes().skip(1).all(|b| b.is_ascii_digit());
         if !digits && !passport {
             findings.add(
                 "CITIZEN_ID_FORMAT",

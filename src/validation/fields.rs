@@ -31,23 +31,11 @@ const PERFORMED_GROUPS: &[&str] = &["1", "2", "3", "8", "18"];
 /// and name, supply lines (MA_NHOM 10, 11) the supply code and name.
 const CONDITIONS: &[(Table, &str, Condition)] = &[
     (Table::CheckIn, "LY_DO_VNT", Present("NGAY_VAO_NOI_TRU")),
-    (
-        Table::CheckIn,
-        "MA_DICH_VU",
-        AllAbsent(&["MA_THUOC", "MA_VAT_TU"]),
-    ),
+    (Table::CheckIn, "MA_DICH_VU", AllAbsent(&["MA_THUOC", "MA_VAT_TU"])),
     (Table::CheckIn, "TEN_DICH_VU", Present("MA_DICH_VU")),
-    (
-        Table::CheckIn,
-        "MA_THUOC",
-        AllAbsent(&["MA_DICH_VU", "MA_VAT_TU"]),
-    ),
+    (Table::CheckIn, "MA_THUOC", AllAbsent(&["MA_DICH_VU", "MA_VAT_TU"])),
     (Table::CheckIn, "TEN_THUOC", Present("MA_THUOC")),
-    (
-        Table::CheckIn,
-        "MA_VAT_TU",
-        AllAbsent(&["MA_DICH_VU", "MA_THUOC"]),
-    ),
+    (Table::CheckIn, "MA_VAT_TU", AllAbsent(&["MA_DICH_VU", "MA_THUOC"])),
     (Table::CheckIn, "TEN_VAT_TU", Present("MA_VAT_TU")),
     (Table::Xml1, "LY_DO_VNT", Present("NGAY_VAO_NOI_TRU")),
     (Table::Xml2, "SO_DANG_KY", NotIn("MA_NHOM", BLOOD_GROUPS)),
@@ -59,71 +47,31 @@ const CONDITIONS: &[(Table, &str, Condition)] = &[
     (Table::Xml3, "TEN_VAT_TU", In("MA_NHOM", SUPPLY_GROUPS)),
     (Table::Xml3, "MA_XANG_DAU", In("MA_NHOM", &["12"])),
     (Table::Xml3, "TT_THAU", In("MA_NHOM", &["10"])),
-    (
-        Table::Xml3,
-        "NGUOI_THUC_HIEN",
-        In("MA_NHOM", PERFORMED_GROUPS),
-    ),
+    (Table::Xml3, "NGUOI_THUC_HIEN", In("MA_NHOM", PERFORMED_GROUPS)),
     (Table::Xml3, "NGAY_TH_YL", In("MA_NHOM", PERFORMED_GROUPS)),
     (Table::Xml4, "NGAY_KQ", Present("GIA_TRI")),
-    (
-        Table::Xml6,
-        "PHACDO_DTRI_LAO",
-        NotIn("LOAI_DTRI_LAO", &["0"]),
-    ),
-    (
-        Table::Xml6,
-        "NGAYBD_DTRI_LAO",
-        NotIn("LOAI_DTRI_LAO", &["0"]),
-    ),
-    (
-        Table::Xml6,
-        "NGAYKT_DTRI_LAO",
-        NotIn("LOAI_DTRI_LAO", &["0"]),
-    ),
+    (Table::Xml6, "PHACDO_DTRI_LAO", NotIn("LOAI_DTRI_LAO", &["0"])),
+    (Table::Xml6, "NGAYBD_DTRI_LAO", NotIn("LOAI_DTRI_LAO", &["0"])),
+    (Table::Xml6, "NGAYKT_DTRI_LAO", NotIn("LOAI_DTRI_LAO", &["0"])),
     (Table::Xml6, "LAN_XN_PCR", In("MA_TINH_TRANG_DK", &["1"])),
     (Table::Xml6, "NGAY_XN_PCR", In("MA_TINH_TRANG_DK", &["1"])),
-    (
-        Table::Xml6,
-        "NGAY_KQ_XN_PCR",
-        In("MA_TINH_TRANG_DK", &["1"]),
-    ),
+    (Table::Xml6, "NGAY_KQ_XN_PCR", In("MA_TINH_TRANG_DK", &["1"])),
     (Table::Xml6, "MA_KQ_XN_PCR", In("MA_TINH_TRANG_DK", &["1"])),
     (Table::Xml6, "NGAY_BAT_DAU_XU_TRI", In("MA_XU_TRI", &["1"])),
     (Table::Xml6, "NGAY_KET_THUC_XU_TRI", In("MA_XU_TRI", &["1"])),
-    (
-        Table::Xml6,
-        "SO_NGAY_CAP_THUOC_ARV",
-        In("MA_XU_TRI", &["1"]),
-    ),
-    (
-        Table::Xml6,
-        "MA_BAC_PHAC_DO",
-        In("MA_PHAC_DO_DIEU_TRI", &["KHAC"]),
-    ),
-    (
-        Table::Xml7,
-        "NGUYENNHAN_DINHCHI",
-        In("MA_DINH_CHI_THAI", &["1"]),
-    ),
-    (
-        Table::Xml7,
-        "THOIGIAN_DINHCHI",
-        In("MA_DINH_CHI_THAI", &["1"]),
-    ),
+    (Table::Xml6, "SO_NGAY_CAP_THUOC_ARV", In("MA_XU_TRI", &["1"])),
+    (Table::Xml6, "MA_BAC_PHAC_DO", In("MA_PHAC_DO_DIEU_TRI", &["KHAC"])),
+    (Table::Xml7, "NGUYENNHAN_DINHCHI", In("MA_DINH_CHI_THAI", &["1"])),
+    (Table::Xml7, "THOIGIAN_DINHCHI", In("MA_DINH_CHI_THAI", &["1"])),
     (Table::Xml7, "TUOI_THAI", In("MA_DINH_CHI_THAI", &["1"])),
-    (
-        Table::Xml11,
-        "NGUYENNHAN_DINHCHI",
-        In("MA_DINH_CHI_THAI", &["1"]),
-    ),
+    (Table::Xml11, "NGUYENNHAN_DINHCHI", In("MA_DINH_CHI_THAI", &["1"])),
     (Table::Xml11, "TUOI_THAI", In("MA_DINH_CHI_THAI", &["1"])),
 ];
 
 /// `MA_DOITUONG_KCB` codes of QĐ 824/QĐ-BYT (including those whose meaning is not published).
 const VISIT_ROUTES: &[&str] = &[
-    "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "1.8", "1.9", "1.10", "2", "3.1", "3.2",
-    "3.3", "3.4", "3.5", "3.6", "3.7", "7.1", "7.2", "7.3", "7.4", "8", "9",
+    "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "1.8", "1.9", "1.10", "2", "3.1", "3.2", "3.3", "3.4", "3.5",
+    "3.6", "3.7", "7.1", "7.2", "7.3", "7.4", "8", "9",
 ];
 
 /// The code list of a coded field, by its official name.
@@ -139,28 +87,17 @@ fn code_list(name: &str) -> Option<&'static [&'static str]> {
         "PP_VO_CAM" => &["1", "2", "3", "4"],
         "MA_KHUVUC" => &["K1", "K2", "K3"],
         "VET_THUONG_TP" | "TAI_SU_DUNG" => &["1"],
-        "THANG_QT" => &[
-            "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12",
-        ],
-        "MA_NHOM" => &[
-            "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16",
-            "17", "18", "19",
-        ],
+        "THANG_QT" => &["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"],
+        "MA_NHOM" => {
+            &["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19"]
+        }
         "MA_DOITUONG_KCB" => VISIT_ROUTES,
         _ => return None,
     })
 }
 
 fn is_percentage(name: &str) -> bool {
-    matches!(
-        name,
-        "TYLE_TT_BH"
-            | "TYLE_TT_DV"
-            | "MUC_HUONG"
-            | "TYLE_TTCT_CU"
-            | "TYLE_TTCT_MOI"
-            | "TONG_TYLE_TTCT"
-    )
+    matches!(name, "TYLE_TT_BH" | "TYLE_TT_DV" | "MUC_HUONG" | "TYLE_TTCT_CU" | "TYLE_TTCT_MOI" | "TONG_TYLE_TTCT")
 }
 
 /// How a text field holding a date is written.
@@ -185,21 +122,12 @@ pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
     episode.for_each_record(&mut |path, record| check_record(path, record, findings));
 }
 
-fn check_record(
-    path: crate::domain::episode::RecordPath,
-    record: &dyn Record,
-    findings: &mut Findings<'_>,
-) {
+fn check_record(path: crate::domain::episode::RecordPath, record: &dyn Record, findings: &mut Findings<'_>) {
     let table = record.table();
     let specs = spec::fields(table);
     let mut values: Vec<FieldValue<'_>> = Vec::with_capacity(specs.len());
     record.visit(&mut |v| values.push(v));
-    let value_of = |name: &str| {
-        specs
-            .iter()
-            .position(|f| f.name == name)
-            .map_or(FieldValue::Absent, |i| values[i])
-    };
+    let value_of = |name: &str| specs.iter().position(|f| f.name == name).map_or(FieldValue::Absent, |i| values[i]);
     let wire_of = |name: &str| value_of(name).to_wire().map(|s| s.trim().to_owned());
 
     for (field, value) in specs.iter().zip(values.iter()) {
@@ -283,53 +211,23 @@ fn check_value(at: &str, field: &FieldSpec, value: &FieldValue<'_>, findings: &m
     }
 }
 
-fn check_decimal(
-    at: &str,
-    field: &FieldSpec,
-    d: &Decimal,
-    places: Option<u32>,
-    findings: &mut Findings<'_>,
-) {
+fn check_decimal(at: &str, field: &FieldSpec, d: &Decimal, places: Option<u32>, findings: &mut Findings<'_>) {
     let name = field.name.as_str();
     let value = Some(d.normalize().to_string());
     if d.is_sign_negative() && !d.is_zero() {
-        findings.add(
-            "FIELD_NEGATIVE",
-            at,
-            format!("{name} must not be negative"),
-            value.clone(),
-        );
+        findings.add("FIELD_NEGATIVE", at, format!("{name} must not be negative"), value.clone());
     }
     if let Some(places) = places.filter(|p| d.normalize().scale() > *p) {
-        findings.add(
-            "FIELD_DECIMAL_PLACES",
-            at,
-            format!("{name} may have at most {places} decimals"),
-            value.clone(),
-        );
+        findings.add("FIELD_DECIMAL_PLACES", at, format!("{name} may have at most {places} decimals"), value.clone());
     }
     if is_percentage(name) {
         if *d < Decimal::ZERO || *d > Decimal::ONE_HUNDRED {
-            findings.add(
-                "FIELD_PERCENT_RANGE",
-                at,
-                format!("{name} must be between 0 and 100"),
-                value,
-            );
+            findings.add("FIELD_PERCENT_RANGE", at, format!("{name} must be between 0 and 100"), value);
         }
         return;
     }
-    let integer_digits = d
-        .trunc()
-        .abs()
-        .normalize()
-        .to_string()
-        .trim_start_matches('0')
-        .len();
-    let allowed = field
-        .max_len
-        .unwrap_or(usize::MAX)
-        .saturating_sub(places.unwrap_or(0) as usize);
+    let integer_digits = d.trunc().abs().normalize().to_string().trim_start_matches('0').len();
+    let allowed = field.max_len.unwrap_or(usize::MAX).saturating_sub(places.unwrap_or(0) as usize);
     if integer_digits > allowed {
         findings.add(
             "FIELD_NUMBER_TOO_LARGE",
@@ -343,21 +241,9 @@ fn check_decimal(
 fn check_date(at: &str, name: &str, text: &str, form: DateForm, findings: &mut Findings<'_>) {
     let text = text.trim();
     let (ok, rule, expected) = match form {
-        DateForm::Date => (
-            time::parse_date(text).is_some(),
-            "FIELD_DATE_FORMAT",
-            "yyyyMMdd",
-        ),
-        DateForm::DateTime => (
-            time::parse_datetime(text).is_some(),
-            "FIELD_DATETIME_FORMAT",
-            "yyyyMMddHHmm",
-        ),
-        DateForm::Birth => (
-            time::is_valid_birth_date(text),
-            "FIELD_BIRTH_DATE_FORMAT",
-            "yyyyMMddHHmm",
-        ),
+        DateForm::Date => (time::parse_date(text).is_some(), "FIELD_DATE_FORMAT", "yyyyMMdd"),
+        DateForm::DateTime => (time::parse_datetime(text).is_some(), "FIELD_DATETIME_FORMAT", "yyyyMMddHHmm"),
+        DateForm::Birth => (time::is_valid_birth_date(text), "FIELD_BIRTH_DATE_FORMAT", "yyyyMMddHHmm"),
         DateForm::DateOrDateTime => (
             time::parse_date(text).is_some() || time::parse_datetime(text).is_some(),
             "FIELD_DATE_FORMAT",
@@ -365,12 +251,7 @@ fn check_date(at: &str, name: &str, text: &str, form: DateForm, findings: &mut F
         ),
     };
     if !ok {
-        findings.add(
-            rule,
-            at,
-            format!("{name} must be a real date/time written {expected}"),
-            Some(text.to_owned()),
-        );
+        findings.add(rule, at, format!("{name} must be a real date/time written {expected}"), Some(text.to_owned()));
     }
 }
 

@@ -34,9 +34,7 @@ impl<'de> Deserialize<'de> for Severity {
         match String::deserialize(d)?.as_str() {
             "critical" => Ok(Severity::Critical),
             "warning" => Ok(Severity::Warning),
-            other => Err(serde::de::Error::custom(format!(
-                "unknown severity `{other}`"
-            ))),
+            other => Err(serde::de::Error::custom(format!("unknown severity `{other}`"))),
         }
     }
 }
@@ -49,17 +47,11 @@ pub struct Report {
 
 impl Report {
     pub fn has_critical(&self) -> bool {
-        self.violations
-            .iter()
-            .any(|v| v.severity == Severity::Critical)
+        self.violations.iter().any(|v| v.severity == Severity::Critical)
     }
 
     pub fn warnings(&self) -> Vec<Violation> {
-        self.violations
-            .iter()
-            .filter(|v| v.severity == Severity::Warning)
-            .cloned()
-            .collect()
+        self.violations.iter().filter(|v| v.severity == Severity::Warning).cloned().collect()
     }
 }
 
@@ -93,18 +85,13 @@ impl Findings<'_> {
 
 /// Validates one episode.
 pub fn validate(episode: &Episode, catalogue: &Catalogue) -> Report {
-    let mut findings = Findings {
-        catalogue,
-        violations: Vec::new(),
-    };
+    let mut findings = Findings { catalogue, violations: Vec::new() };
     fields::check(episode, &mut findings);
     structure::check(episode, &mut findings);
     card::check(episode, &mut findings);
     stay::check(episode, &mut findings);
     money::check(episode, &mut findings);
-    Report {
-        violations: findings.violations,
-    }
+    Report { violations: findings.violations }
 }
 
 #[cfg(test)]
@@ -116,9 +103,6 @@ mod tests {
         let c = Catalogue::builtin();
         assert!(c.rules().count() >= 40);
         assert_eq!(c.get("TOTAL_T_BHTT").unwrap().severity, Severity::Critical);
-        assert_eq!(
-            c.get("STAY_TREATMENT_DAYS").unwrap().severity,
-            Severity::Warning
-        );
+        assert_eq!(c.get("STAY_TREATMENT_DAYS").unwrap().severity, Severity::Warning);
     }
 }

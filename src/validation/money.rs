@@ -39,11 +39,7 @@ fn mismatch(
     findings.add(
         rule,
         path,
-        format!(
-            "{name} should be {} (computed), not {}",
-            round_money(expected),
-            actual.normalize()
-        ),
+        format!("{name} should be {} (computed), not {}", round_money(expected), actual.normalize()),
         Some(actual.normalize().to_string()),
     );
 }
@@ -58,14 +54,7 @@ pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
             if let Some(bv) = &l.amount_hospital
                 && round_money(q * p) != round_money(*bv)
             {
-                mismatch(
-                    findings,
-                    "LINE_AMOUNT_HOSPITAL",
-                    format!("{path}.THANH_TIEN_BV"),
-                    "THANH_TIEN_BV",
-                    q * p,
-                    bv,
-                );
+                mismatch(findings, "LINE_AMOUNT_HOSPITAL", format!("{path}.THANH_TIEN_BV"), "THANH_TIEN_BV", q * p, bv);
             }
             if let (Some(bh), Some(rate)) = (&l.amount_insured, l.insurance_rate_pct) {
                 let expected = q * p * rate / hundred;
@@ -118,11 +107,7 @@ pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
                     );
                 }
             }
-            if let (Some(p), Some(rate), Some(bh)) = (
-                l.unit_price_insured,
-                l.insurance_rate_pct,
-                &l.amount_insured,
-            ) {
+            if let (Some(p), Some(rate), Some(bh)) = (l.unit_price_insured, l.insurance_rate_pct, &l.amount_insured) {
                 let expected = q * p * rate / hundred * service_rate / hundred;
                 if round_money(expected) != round_money(*bh) {
                     mismatch(
@@ -173,9 +158,7 @@ pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
             }
         }
         if let Some(bv) = l.amount_hospital
-            && [l.self_pay, l.copay, l.fund, l.other]
-                .iter()
-                .any(Option::is_some)
+            && [l.self_pay, l.copay, l.fund, l.other].iter().any(Option::is_some)
         {
             let split = sum([l.self_pay, l.copay, l.fund, l.other].into_iter());
             if round_money(split) != round_money(*bv) {
@@ -195,48 +178,18 @@ pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
 
     let s = &episode.summary;
     let totals: [(&'static str, &str, &Option<Decimal>, Decimal); 8] = [
-        (
-            "TOTAL_T_THUOC",
-            "T_THUOC",
-            &s.total_drugs,
-            sum(lines.iter().filter(|l| l.drug).map(|l| l.amount_hospital)),
-        ),
+        ("TOTAL_T_THUOC", "T_THUOC", &s.total_drugs, sum(lines.iter().filter(|l| l.drug).map(|l| l.amount_hospital))),
         (
             "TOTAL_T_VTYT",
             "T_VTYT",
             &s.total_supplies,
             sum(lines.iter().filter(|l| l.supply).map(|l| l.amount_hospital)),
         ),
-        (
-            "TOTAL_T_TONGCHI_BV",
-            "T_TONGCHI_BV",
-            &s.total_cost_hospital,
-            sum(lines.iter().map(|l| l.amount_hospital)),
-        ),
-        (
-            "TOTAL_T_TONGCHI_BH",
-            "T_TONGCHI_BH",
-            &s.total_cost_insured,
-            sum(lines.iter().map(|l| l.amount_insured)),
-        ),
-        (
-            "TOTAL_T_BNTT",
-            "T_BNTT",
-            &s.patient_self_pay,
-            sum(lines.iter().map(|l| l.self_pay)),
-        ),
-        (
-            "TOTAL_T_BNCCT",
-            "T_BNCCT",
-            &s.patient_copay,
-            sum(lines.iter().map(|l| l.copay)),
-        ),
-        (
-            "TOTAL_T_NGUONKHAC",
-            "T_NGUONKHAC",
-            &s.other_sources,
-            sum(lines.iter().map(|l| l.other)),
-        ),
+        ("TOTAL_T_TONGCHI_BV", "T_TONGCHI_BV", &s.total_cost_hospital, sum(lines.iter().map(|l| l.amount_hospital))),
+        ("TOTAL_T_TONGCHI_BH", "T_TONGCHI_BH", &s.total_cost_insured, sum(lines.iter().map(|l| l.amount_insured))),
+        ("TOTAL_T_BNTT", "T_BNTT", &s.patient_self_pay, sum(lines.iter().map(|l| l.self_pay))),
+        ("TOTAL_T_BNCCT", "T_BNCCT", &s.patient_copay, sum(lines.iter().map(|l| l.copay))),
+        ("TOTAL_T_NGUONKHAC", "T_NGUONKHAC", &s.other_sources, sum(lines.iter().map(|l| l.other))),
         (
             "TOTAL_T_BHTT_GDV",
             "T_BHTT_GDV",
@@ -248,19 +201,10 @@ pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
         if let Some(stated) = stated
             && round_money(computed) != round_money(*stated)
         {
-            mismatch(
-                findings,
-                rule,
-                format!("summary.{name}"),
-                name,
-                computed,
-                stated,
-            );
+            mismatch(findings, rule, format!("summary.{name}"), name, computed, stated);
         }
     }
-    if let (Some(fund), Some(insured), Some(copay)) =
-        (&s.fund_pays, s.total_cost_insured, s.patient_copay)
-    {
+    if let (Some(fund), Some(insured), Some(copay)) = (&s.fund_pays, s.total_cost_insured, s.patient_copay) {
         let expected = insured - copay;
         if round_money(expected) != round_money(*fund) {
             mismatch(

@@ -9,15 +9,8 @@ pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
     let s = &episode.summary;
     let arrival = s.admitted_at.as_deref().and_then(time::parse_datetime);
     let discharge = s.discharged_at.as_deref().and_then(time::parse_datetime);
-    let inpatient = s
-        .inpatient_admitted_at
-        .as_deref()
-        .and_then(time::parse_datetime);
-    let birth = s
-        .birth_date
-        .as_deref()
-        .filter(|b| time::is_valid_birth_date(b))
-        .and_then(time::birth_lower_bound);
+    let inpatient = s.inpatient_admitted_at.as_deref().and_then(time::parse_datetime);
+    let birth = s.birth_date.as_deref().filter(|b| time::is_valid_birth_date(b)).and_then(time::birth_lower_bound);
 
     if let (Some(a), Some(d)) = (arrival, discharge)
         && d < a
@@ -25,11 +18,7 @@ pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
         findings.add(
             "STAY_DISCHARGE_BEFORE_ADMISSION",
             "summary.NGAY_RA",
-            format!(
-                "NGAY_RA {} is before NGAY_VAO {}",
-                time::format_datetime(d),
-                time::format_datetime(a)
-            ),
+            format!("NGAY_RA {} is before NGAY_VAO {}", time::format_datetime(d), time::format_datetime(a)),
             Some(time::format_datetime(d)),
         );
     }
@@ -39,11 +28,7 @@ pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
         findings.add(
             "STAY_INPATIENT_BEFORE_ARRIVAL",
             "summary.NGAY_VAO_NOI_TRU",
-            format!(
-                "NGAY_VAO_NOI_TRU {} is before NGAY_VAO {}",
-                time::format_datetime(i),
-                time::format_datetime(a)
-            ),
+            format!("NGAY_VAO_NOI_TRU {} is before NGAY_VAO {}", time::format_datetime(i), time::format_datetime(a)),
             Some(time::format_datetime(i)),
         );
     }

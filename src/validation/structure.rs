@@ -12,11 +12,7 @@ pub(crate) const DRUG_TABLE_GROUPS: &[u32] = &[4, 5, 6, 7, 17];
 pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
     let key = episode.episode_key();
     episode.for_each_record(&mut |path, record| {
-        if record.table() == Table::Xml1
-            || spec::fields(record.table())
-                .first()
-                .is_none_or(|f| f.name != "MA_LK")
-        {
+        if record.table() == Table::Xml1 || spec::fields(record.table()).first().is_none_or(|f| f.name != "MA_LK") {
             return;
         }
         let mut first = None;
@@ -39,9 +35,7 @@ pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
     });
 
     let facility = episode.facility_code();
-    if !facility.is_empty()
-        && (facility.chars().count() != 5 || !facility.chars().all(|c| c.is_ascii_alphanumeric()))
-    {
+    if !facility.is_empty() && (facility.chars().count() != 5 || !facility.chars().all(|c| c.is_ascii_alphanumeric())) {
         findings.add(
             "FACILITY_CODE_FORMAT",
             "summary.MA_CSKCB",
@@ -73,16 +67,8 @@ pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
 
     duplicate_seqs("drugs", episode.drugs.iter().map(|l| l.seq), findings);
     duplicate_seqs("services", episode.services.iter().map(|l| l.seq), findings);
-    duplicate_seqs(
-        "paraclinical_results",
-        episode.paraclinical_results.iter().map(|l| l.seq),
-        findings,
-    );
-    duplicate_seqs(
-        "progress_notes",
-        episode.progress_notes.iter().map(|l| l.seq),
-        findings,
-    );
+    duplicate_seqs("paraclinical_results", episode.paraclinical_results.iter().map(|l| l.seq), findings);
+    duplicate_seqs("progress_notes", episode.progress_notes.iter().map(|l| l.seq), findings);
 
     for (i, c) in episode.check_ins.iter().enumerate() {
         let items = [&c.service_code, &c.drug_code, &c.supply_code]
@@ -100,11 +86,7 @@ pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
     }
 }
 
-fn duplicate_seqs(
-    section: &str,
-    seqs: impl Iterator<Item = Option<u32>>,
-    findings: &mut Findings<'_>,
-) {
+fn duplicate_seqs(section: &str, seqs: impl Iterator<Item = Option<u32>>, findings: &mut Findings<'_>) {
     let mut seen = HashSet::new();
     for (i, seq) in seqs.enumerate() {
         if let Some(seq) = seq

@@ -14,8 +14,7 @@ on_both_backends!(
 );
 
 async fn accepted_episode_is_durable_across_restart(backend: Backend) {
-    let Some(mut app) = spawn_app(backend, "accepted_episode_is_durable_across_restart").await
-    else {
+    let Some(mut app) = spawn_app(backend, "accepted_episode_is_durable_across_restart").await else {
         return;
     };
     let episode = &episodes(FACILITY, 1, 1)[0];
@@ -26,44 +25,19 @@ async fn accepted_episode_is_durable_across_restart(backend: Backend) {
     assert_eq!(receipt["version"], 1);
     assert_eq!(receipt["status"], "queued");
     assert_eq!(receipt["outcome"], "created");
-    assert_eq!(
-        location,
-        format!("/api/v1/claims/{}", receipt["id"].as_str().unwrap())
-    );
+    assert_eq!(location, format!("/api/v1/claims/{}", receipt["id"].as_str().unwrap()));
 
     app.restart().await;
 
-    let stored: Value = app
-        .get(&location, &app.facility_key)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let stored: Value = app.get(&location, &app.facility_key).await.json().await.unwrap();
     assert_eq!(stored["id"], receipt["id"]);
     assert_eq!(stored["episode_key"], episode.episode_key());
     let sent: Value = serde_json::to_value(episode).unwrap();
-    assert_eq!(
-        stored["episode"], sent,
-        "the stored episode is exactly what was sent"
-    );
-    let destinations: Vec<&str> = stored["submissions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["destination"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        destinations,
-        ["bhxh", "moh"],
-        "one outbox entry per destination, written with the claim"
-    );
-    assert!(
-        stored["submissions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|s| s["status"] == "pending")
-    );
+    assert_eq!(stored["episode"], sent, "the stored episode is exactly what was sent");
+    let destinations: Vec<&str> =
+        stored["submissions"].as_array().unwrap().iter().map(|s| s["destination"].as_str().unwrap()).collect();
+    assert_eq!(destinations, ["bhxh", "moh"], "one outbox entry per destination, written with the claim");
+    assert!(stored["submissions"].as_array().unwrap().iter().all(|s| s["status"] == "pending"));
     assert_eq!(stored["timeline"][0]["kind"], "received");
     assert_eq!(app.counts().await, (1, 1, 2));
 }
@@ -73,18 +47,10 @@ async fn resending_identical_content_changes_nothing(backend: Backend) {
         return;
     };
     let episode = &episodes(FACILITY, 2, 1)[0];
-    let first: Value = app
-        .post_claim(&app.facility_key, episode)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let first: Value = app.post_claim(&app.facility_key, episode).await.json().await.unwrap();
     // The same content with other formatting: keys reordered, money as strings with trailing zeros.
     let mut reformatted = serde_json::to_value(episode).unwrap();
-    let total = reformatted["summary"]["T_TONGCHI_BV"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let total = reformatted["summary"]["T_TONGCHI_BV"].as_str().unwrap().to_owned();
     reformatted["summary"]["T_TONGCHI_BV"] = json!(format!("{total}.00"));
     let second = app.post_claim(&app.facility_key, &reformatted).await;
     assert_eq!(second.status(), 202);
@@ -100,68 +66,30 @@ async fn changed_content_becomes_a_new_version(backend: Backend) {
         return;
     };
     let mut episode = episodes(FACILITY, 3, 1)[0].clone();
-    let first: Value = app
-        .post_claim(&app.facility_key, &episode)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let first: Value = app.post_claim(&app.facility_key, &episode).await.json().await.unwrap();
     episode.summary.note = Some("Tái khám sau 7 ngày".to_owned());
-    let second: Value = app
-        .post_claim(&app.facility_key, &episode)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let second: Value = app.post_claim(&app.facility_key, &episode).await.json().await.unwrap();
     assert_eq!(second["id"], first["id"]);
     assert_eq!(second["version"], 2);
     assert_eq!(second["outcome"], "new_version");
 
-    let stored: Value = app
-        .get(
-            &format!("/api/v1/claims/{}", first["id"].as_str().unwrap()),
-            &app.doh_key,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let stored: Value =
+        app.get(&format!("/api/v1/claims/{}", first["id"].as_str().unwrap()), &app.doh_key).await.json().await.unwrap();
     assert_eq!(stored["current_version"], 2);
     let versions = stored["versions"].as_array().unwrap();
     assert_eq!(versions.len(), 2, "history kept");
     assert!(versions[0]["superseded_at"].is_i64());
     assert!(versions[1]["superseded_at"].is_null());
     assert_ne!(versions[0]["content_sha256"], versions[1]["content_sha256"]);
-    assert_eq!(
-        stored["episode"]["summary"]["GHI_CHU"],
-        "Tái khám sau 7 ngày"
-    );
+    assert_eq!(stored["episode"]["summary"]["GHI_CHU"], "Tái khám sau 7 ngày");
     let statuses: Vec<(i64, &str)> = stored["submissions"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| {
-            (
-                s["version"].as_i64().unwrap(),
-                s["status"].as_str().unwrap(),
-            )
-        })
+        .map(|s| (s["version"].as_i64().unwrap(), s["status"].as_str().unwrap()))
         .collect();
-    assert_eq!(
-        statuses,
-        [
-            (1, "superseded"),
-            (1, "superseded"),
-            (2, "pending"),
-            (2, "pending")
-        ]
-    );
-    let kinds: Vec<&str> = stored["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["kind"].as_str().unwrap())
-        .collect();
+    assert_eq!(statuses, [(1, "superseded"), (1, "superseded"), (2, "pending"), (2, "pending")]);
+    let kinds: Vec<&str> = stored["timeline"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["received", "superseded", "new_version"]);
     assert_eq!(app.counts().await, (1, 2, 4));
 }
@@ -178,39 +106,20 @@ async fn batch_with_mixed_items(backend: Backend) {
     wrong_type["summary"]["GIOI_TINH"] = json!("male");
     let foreign = episodes(OTHER_FACILITY, 4, 1).remove(0);
     let body = json!({ "episodes": [good[0], invalid, good[1], wrong_type, foreign, good[2]] });
-    let response = app
-        .post_json("/api/v1/claims/batch", &app.facility_key, &body)
-        .await;
+    let response = app.post_json("/api/v1/claims/batch", &app.facility_key, &body).await;
     assert_eq!(response.status(), 200);
     let result: Value = response.json().await.unwrap();
-    let statuses: Vec<i64> = result["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["status"].as_i64().unwrap())
-        .collect();
+    let statuses: Vec<i64> =
+        result["items"].as_array().unwrap().iter().map(|i| i["status"].as_i64().unwrap()).collect();
     assert_eq!(statuses, [202, 422, 202, 400, 403, 202]);
     assert_eq!(result["accepted"], 3);
     assert_eq!(result["rejected"], 3);
-    assert!(
-        result["items"][1]["error"]["violations"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|v| v["rule"] == "TOTAL_T_BHTT")
-    );
-    assert!(
-        result["items"][3]["error"]["detail"]
-            .as_str()
-            .unwrap()
-            .contains("summary.GIOI_TINH")
-    );
+    assert!(result["items"][1]["error"]["violations"].as_array().unwrap().iter().any(|v| v["rule"] == "TOTAL_T_BHTT"));
+    assert!(result["items"][3]["error"]["detail"].as_str().unwrap().contains("summary.GIOI_TINH"));
     assert_eq!(app.counts().await, (3, 3, 6));
 
     let too_many = json!({ "episodes": vec![json!({}); app.settings.max_batch + 1] });
-    let response = app
-        .post_json("/api/v1/claims/batch", &app.facility_key, &too_many)
-        .await;
+    let response = app.post_json("/api/v1/claims/batch", &app.facility_key, &too_many).await;
     assert_eq!(response.status(), 400);
 }
 
@@ -222,28 +131,13 @@ async fn listing_filters_and_pages(backend: Backend) {
         assert_eq!(app.post_claim(&app.facility_key, &e).await.status(), 202);
     }
     for e in episodes(OTHER_FACILITY, 5, 2) {
-        assert_eq!(
-            app.post_claim(&app.other_facility_key, &e).await.status(),
-            202
-        );
+        assert_eq!(app.post_claim(&app.other_facility_key, &e).await.status(), 202);
     }
-    let page: Value = app
-        .get("/api/v1/claims?limit=3", &app.doh_key)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let page: Value = app.get("/api/v1/claims?limit=3", &app.doh_key).await.json().await.unwrap();
     assert_eq!(page["items"].as_array().unwrap().len(), 3);
     let cursor = page["next_cursor"].as_str().unwrap();
-    let rest: Value = app
-        .get(
-            &format!("/api/v1/claims?limit=10&cursor={cursor}"),
-            &app.doh_key,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let rest: Value =
+        app.get(&format!("/api/v1/claims?limit=10&cursor={cursor}"), &app.doh_key).await.json().await.unwrap();
     assert_eq!(rest["items"].as_array().unwrap().len(), 4);
     assert!(rest["next_cursor"].is_null());
     let mut ids: Vec<String> = page["items"]
@@ -258,52 +152,18 @@ async fn listing_filters_and_pages(backend: Backend) {
     ids.dedup();
     assert_eq!(ids, before, "newest first, no repeats across pages");
 
-    let other: Value = app
-        .get(
-            &format!("/api/v1/claims?facility={OTHER_FACILITY}"),
-            &app.doh_key,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let other: Value =
+        app.get(&format!("/api/v1/claims?facility={OTHER_FACILITY}"), &app.doh_key).await.json().await.unwrap();
     assert_eq!(other["items"].as_array().unwrap().len(), 2);
-    let queued: Value = app
-        .get(
-            "/api/v1/claims?status=queued&from=2020-01-01",
-            &app.admin_key,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let queued: Value =
+        app.get("/api/v1/claims?status=queued&from=2020-01-01", &app.admin_key).await.json().await.unwrap();
     assert_eq!(queued["items"].as_array().unwrap().len(), 7);
-    let future: Value = app
-        .get("/api/v1/claims?from=2999-01-01", &app.admin_key)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let future: Value = app.get("/api/v1/claims?from=2999-01-01", &app.admin_key).await.json().await.unwrap();
     assert!(future["items"].as_array().unwrap().is_empty());
-    let past: Value = app
-        .get("/api/v1/claims?to=2020-01-01T00:00:00Z", &app.admin_key)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let past: Value = app.get("/api/v1/claims?to=2020-01-01T00:00:00Z", &app.admin_key).await.json().await.unwrap();
     assert!(past["items"].as_array().unwrap().is_empty());
-    assert_eq!(
-        app.get("/api/v1/claims?from=yesterday", &app.doh_key)
-            .await
-            .status(),
-        400
-    );
-    assert_eq!(
-        app.get("/api/v1/claims?limit=0", &app.doh_key)
-            .await
-            .status(),
-        400
-    );
+    assert_eq!(app.get("/api/v1/claims?from=yesterday", &app.doh_key).await.status(), 400);
+    assert_eq!(app.get("/api/v1/claims?limit=0", &app.doh_key).await.status(), 400);
 }
 
 async fn facility_keys_are_scoped_to_their_facility(backend: Backend) {
@@ -314,58 +174,21 @@ async fn facility_keys_are_scoped_to_their_facility(backend: Backend) {
     let foreign = &episodes(OTHER_FACILITY, 6, 1)[0];
     let response = app.post_claim(&app.facility_key, foreign).await;
     assert_eq!(response.status(), 403);
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
     let problem: Value = response.json().await.unwrap();
     assert!(problem["detail"].as_str().unwrap().contains(OTHER_FACILITY));
 
-    let receipt: Value = app
-        .post_claim(&app.facility_key, own)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let receipt: Value = app.post_claim(&app.facility_key, own).await.json().await.unwrap();
     let path = format!("/api/v1/claims/{}", receipt["id"].as_str().unwrap());
     assert_eq!(app.get(&path, &app.facility_key).await.status(), 200);
     assert_eq!(app.get(&path, &app.other_facility_key).await.status(), 403);
     assert_eq!(app.get(&path, &app.doh_key).await.status(), 200);
     assert_eq!(app.get(&path, &app.eligibility_key).await.status(), 403);
-    assert_eq!(
-        app.get("/api/v1/claims/does-not-exist", &app.doh_key)
-            .await
-            .status(),
-        404
-    );
+    assert_eq!(app.get("/api/v1/claims/does-not-exist", &app.doh_key).await.status(), 404);
 
-    let mine: Value = app
-        .get("/api/v1/claims", &app.other_facility_key)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert!(
-        mine["items"].as_array().unwrap().is_empty(),
-        "a facility lists only its own claims"
-    );
-    assert_eq!(
-        app.get(
-            &format!("/api/v1/claims?facility={FACILITY}"),
-            &app.other_facility_key
-        )
-        .await
-        .status(),
-        403
-    );
-    assert_eq!(
-        app.post_claim(&app.doh_key, own).await.status(),
-        403,
-        "DoH reads, never writes"
-    );
-    assert_eq!(
-        app.post_claim(&app.admin_key, foreign).await.status(),
-        202,
-        "admin may send for any facility"
-    );
+    let mine: Value = app.get("/api/v1/claims", &app.other_facility_key).await.json().await.unwrap();
+    assert!(mine["items"].as_array().unwrap().is_empty(), "a facility lists only its own claims");
+    assert_eq!(app.get(&format!("/api/v1/claims?facility={FACILITY}"), &app.other_facility_key).await.status(), 403);
+    assert_eq!(app.post_claim(&app.doh_key, own).await.status(), 403, "DoH reads, never writes");
+    assert_eq!(app.post_claim(&app.admin_key, foreign).await.status(), 202, "admin may send for any facility");
 }

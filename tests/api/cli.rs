@@ -16,36 +16,15 @@ fn hisgate(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
 
 #[actix_web::test]
 async fn gen_is_deterministic_and_posts_cleanly() {
-    let args = [
-        "gen",
-        "--episodes",
-        "40",
-        "--seed",
-        "42",
-        "--facility",
-        FACILITY,
-    ];
+    let args = ["gen", "--episodes", "40", "--seed", "42", "--facility", FACILITY];
     let first = hisgate(&args, &[]);
     let second = hisgate(&args, &[]);
     assert!(first.status.success());
     assert_eq!(first.stdout, second.stdout, "same seed, same bytes");
-    let other_seed = hisgate(
-        &[
-            "gen",
-            "--episodes",
-            "40",
-            "--seed",
-            "43",
-            "--facility",
-            FACILITY,
-        ],
-        &[],
-    );
+    let other_seed = hisgate(&["gen", "--episodes", "40", "--seed", "43", "--facility", FACILITY], &[]);
     assert_ne!(first.stdout, other_seed.stdout);
 
-    let app = spawn_app(Backend::Sqlite, "gen_is_deterministic_and_posts_cleanly")
-        .await
-        .unwrap();
+    let app = spawn_app(Backend::Sqlite, "gen_is_deterministic_and_posts_cleanly").await.unwrap();
     let text = String::from_utf8(first.stdout).unwrap();
     assert_eq!(text.lines().count(), 40);
     for line in text.lines() {
@@ -60,11 +39,7 @@ async fn gen_is_deterministic_and_posts_cleanly() {
             .unwrap();
         assert_eq!(response.status(), 202);
         let receipt: Value = response.json().await.unwrap();
-        assert_eq!(
-            receipt["warnings"].as_array().unwrap().len(),
-            0,
-            "{receipt}"
-        );
+        assert_eq!(receipt["warnings"].as_array().unwrap().len(), 0, "{receipt}");
     }
     assert_eq!(app.counts().await.0, 40);
 }
@@ -73,42 +48,19 @@ async fn gen_is_deterministic_and_posts_cleanly() {
 async fn keys_create_prints_a_working_key_last() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("cli.db").display());
-    let out = hisgate(
-        &[
-            "keys",
-            "create",
-            "--role",
-            "facility",
-            "--facility",
-            "83077",
-        ],
-        &[("HISGATE_DATABASE_URL", &url)],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out =
+        hisgate(&["keys", "create", "--role", "facility", "--facility", "83077"], &[("HISGATE_DATABASE_URL", &url)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8(out.stdout).unwrap();
     let key = stdout.lines().last().unwrap();
     assert!(key.starts_with("hg_"));
     let db = hisgate::store::Db::connect(&url).unwrap();
-    let principal = hisgate::auth::authenticate(&db, key)
-        .await
-        .unwrap()
-        .expect("key works");
+    let principal = hisgate::auth::authenticate(&db, key).await.unwrap().expect("key works");
     assert_eq!(principal.facility.as_deref(), Some("83077"));
-    let facility = db
-        .read(|c| hisgate::store::facilities::find(c, "83077"))
-        .await
-        .unwrap()
-        .expect("registered");
+    let facility = db.read(|c| hisgate::store::facilities::find(c, "83077")).await.unwrap().expect("registered");
     assert_eq!(facility.status, "onboarding");
 
-    let missing = hisgate(
-        &["keys", "create", "--role", "facility"],
-        &[("HISGATE_DATABASE_URL", &url)],
-    );
+    let missing = hisgate(&["keys", "create", "--role", "facility"], &[("HISGATE_DATABASE_URL", &url)]);
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("--facility"));
 }
@@ -118,13 +70,52 @@ async fn bad_configuration_names_the_variable() {
     let out = hisgate(&["serve"], &[("HISGATE_BIND", "not-an-address")]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("HISGATE_BIND") && stderr.contains("not-an-address"),
-        "{stderr}"
-    );
-    let out = hisgate(
-        &["migrate"],
-        &[("HISGATE_DATABASE_URL", "mysql://localhost/x")],
-    );
+    assert!(stderr.contains("HISGATE_BIND") && stderr.contains("not-an-address"), "{stderr}");
+    let out = hisgate(&["migrate"], &[("HISGATE_DATABASE_URL", "mysql://localhost/x")]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("HISGATE_DATABASE_URL"));
+}
+
+#[actix_web::test]
+async fn demo_serves_traffic_with_the_portal_mocks() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hisgate"))
+        .args(["demo", "--bind", "127.0.0.1:0", "--database-url", &url, "--rate", "50"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the demo");
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = std::collections::HashMap::new();
+    let mut base = String::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(url) = line.strip_prefix("hisgate demo running at ") {
+            base = url.to_owned();
+        } else if let Some((label, value)) = line.split_once(": ") {
+            printed.insert(label.trim().to_owned(), value.trim().to_owned());
+        }
+        if line.starts_with("Synthetic facilities send") {
+            break;
+        }
+    }
+    let admin = printed["admin key"].clone();
+    let bhxh = printed["BHXH mock"].split_whitespace().next().unwrap().to_owned();
+    let client = reqwest::Client::new();
+    let mut seen = 0;
+    for _ in 0..100 {
+        let page: Value =
+            client.get(format!("{base}/api/v1/claims")).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
+        seen = page["items"].as_array().unwrap().len();
+        if seen >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let mock_state = client.get(format!("{bhxh}/_admin/state")).send().await.unwrap().status();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(seen >= 3, "the demo's synthetic facilities send episodes");
+    assert_eq!(mock_state, 200, "the BHXH mock runs beside the demo");
 }

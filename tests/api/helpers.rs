@@ -56,11 +56,7 @@ struct PgDatabase {
 impl Drop for PgDatabase {
     fn drop(&mut self) {
         if let Ok(mut c) = PgConnection::establish(&self.admin_url) {
-            let _ = diesel::sql_query(format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ))
-            .execute(&mut c);
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut c);
         }
     }
 }
@@ -86,33 +82,19 @@ fn postgres_url(test: &str) -> Option<String> {
 
 fn create_pg_database(admin_url: &str) -> (String, PgDatabase) {
     let name = format!("hisgate_test_{}", uuid::Uuid::now_v7().simple());
-    let mut c = PgConnection::establish(admin_url)
-        .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {admin_url}: {e}"));
-    diesel::sql_query(format!("CREATE DATABASE {name}"))
-        .execute(&mut c)
-        .expect("create test database");
-    let (base, _) = admin_url
-        .rsplit_once('/')
-        .expect("a PostgreSQL URL ends with /DATABASE");
+    let mut c =
+        PgConnection::establish(admin_url).unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {admin_url}: {e}"));
+    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut c).expect("create test database");
+    let (base, _) = admin_url.rsplit_once('/').expect("a PostgreSQL URL ends with /DATABASE");
     let base = base.to_owned();
-    (
-        format!("{base}/{name}"),
-        PgDatabase {
-            admin_url: admin_url.to_owned(),
-            name,
-        },
-    )
+    (format!("{base}/{name}"), PgDatabase { admin_url: admin_url.to_owned(), name })
 }
 
 pub async fn spawn_app(backend: Backend, test: &str) -> Option<TestApp> {
     spawn_app_with(backend, test, |_| {}).await
 }
 
-pub async fn spawn_app_with(
-    backend: Backend,
-    test: &str,
-    adjust: impl FnOnce(&mut Settings),
-) -> Option<TestApp> {
+pub async fn spawn_app_with(backend: Backend, test: &str, adjust: impl FnOnce(&mut Settings)) -> Option<TestApp> {
     let (database_url, dir, postgres) = match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
@@ -121,40 +103,21 @@ pub async fn spawn_app_with(
         }
         Backend::Postgres => {
             let admin = postgres_url(test)?;
-            let (url, db) = tokio::task::spawn_blocking(move || create_pg_database(&admin))
-                .await
-                .expect("create db");
+            let (url, db) = tokio::task::spawn_blocking(move || create_pg_database(&admin)).await.expect("create db");
             (url, None, Some(db))
         }
     };
-    let mut settings = Settings {
-        database_url: database_url.clone(),
-        bind: "127.0.0.1:0".to_owned(),
-        ..Settings::default()
-    };
+    let mut settings =
+        Settings { database_url: database_url.clone(), bind: "127.0.0.1:0".to_owned(), ..Settings::default() };
     adjust(&mut settings);
     let (db, keys) = tokio::task::spawn_blocking(move || {
         let db = Db::connect(&database_url).expect("connect and migrate");
         db.write_blocking(|conn| {
-            facilities::register(
-                conn,
-                FACILITY,
-                "Bệnh viện Đa khoa tỉnh",
-                "hospital_tier2",
-                "live",
-            )?;
-            facilities::register(
-                conn,
-                OTHER_FACILITY,
-                "Bệnh viện Y học cổ truyền tỉnh",
-                "hospital_tier2",
-                "live",
-            )
+            facilities::register(conn, FACILITY, "Bệnh viện Đa khoa tỉnh", "hospital_tier2", "live")?;
+            facilities::register(conn, OTHER_FACILITY, "Bệnh viện Y học cổ truyền tỉnh", "hospital_tier2", "live")
         })
         .expect("register facilities");
-        let key = |role, facility| {
-            auth::create_key(&db, role, facility, "test", "test").expect("create key")
-        };
+        let key = |role, facility| auth::create_key(&db, role, facility, "test", "test").expect("create key");
         let keys = [
             key(Role::Admin, None),
             key(Role::Doh, None),
@@ -170,13 +133,7 @@ pub async fn spawn_app_with(
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
-    let [
-        admin_key,
-        doh_key,
-        eligibility_key,
-        facility_key,
-        other_facility_key,
-    ] = keys;
+    let [admin_key, doh_key, eligibility_key, facility_key, other_facility_key] = keys;
     Some(TestApp {
         address,
         client: reqwest::Client::new(),
@@ -198,47 +155,24 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
-    pub async fn post_json(
-        &self,
-        path: &str,
-        key: &str,
-        body: &impl serde::Serialize,
-    ) -> reqwest::Response {
-        self.client
-            .post(self.url(path))
-            .bearer_auth(key)
-            .json(body)
-            .send()
-            .await
-            .expect("request")
+    pub async fn post_json(&self, path: &str, key: &str, body: &impl serde::Serialize) -> reqwest::Response {
+        self.client.post(self.url(path)).bearer_auth(key).json(body).send().await.expect("request")
     }
 
-    pub async fn post_claim(
-        &self,
-        key: &str,
-        episode: &impl serde::Serialize,
-    ) -> reqwest::Response {
+    pub async fn post_claim(&self, key: &str, episode: &impl serde::Serialize) -> reqwest::Response {
         self.post_json("/api/v1/claims", key, episode).await
     }
 
     pub async fn get(&self, path: &str, key: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .bearer_auth(key)
-            .send()
-            .await
-            .expect("request")
+        self.client.get(self.url(path)).bearer_auth(key).send().await.expect("request")
     }
 
     /// Stops the server and starts a new one on the same database, with a fresh pool.
     pub async fn restart(&mut self) {
         self.handle.stop(true).await;
         let url = self.settings.database_url.clone();
-        let db = tokio::task::spawn_blocking(move || Db::connect(&url).expect("reconnect"))
-            .await
-            .expect("join");
-        let app =
-            Application::build_with_db(self.settings.clone(), db.clone()).expect("rebuild app");
+        let db = tokio::task::spawn_blocking(move || Db::connect(&url).expect("reconnect")).await.expect("join");
+        let app = Application::build_with_db(self.settings.clone(), db.clone()).expect("rebuild app");
         self.address = format!("http://127.0.0.1:{}", app.port());
         self.handle = app.handle();
         self.db = db;
@@ -246,10 +180,7 @@ impl TestApp {
     }
 
     pub async fn counts(&self) -> (i64, i64, i64) {
-        self.db
-            .read(hisgate::store::claims::counts)
-            .await
-            .expect("counts")
+        self.db.read(hisgate::store::claims::counts).await.expect("counts")
     }
 }
 
@@ -262,10 +193,5 @@ impl Drop for TestApp {
 
 /// Synthetic episodes of one facility, deterministic for the seed.
 pub fn episodes(facility: &str, seed: u64, n: usize) -> Vec<hisgate::domain::Episode> {
-    EpisodeGenerator::new(GenOptions {
-        seed,
-        facility: Some(facility.to_owned()),
-    })
-    .take(n)
-    .collect()
+    EpisodeGenerator::new(GenOptions { seed, facility: Some(facility.to_owned()) }).take(n).collect()
 }

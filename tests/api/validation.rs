@@ -20,65 +20,29 @@ struct Case {
 }
 
 fn case(expect: &'static str, mutate: impl Fn(&mut Value) + 'static) -> Case {
-    Case {
-        expect,
-        admin: false,
-        mutate: Box::new(mutate),
-    }
+    Case { expect, admin: false, mutate: Box::new(mutate) }
 }
 
 fn as_admin(expect: &'static str, mutate: impl Fn(&mut Value) + 'static) -> Case {
-    Case {
-        expect,
-        admin: true,
-        mutate: Box::new(mutate),
-    }
+    Case { expect, admin: true, mutate: Box::new(mutate) }
 }
 
 fn cases() -> Vec<Case> {
     vec![
-        case("FIELD_REQUIRED", |e| {
-            drop(e["summary"].as_object_mut().unwrap().remove("HO_TEN"))
-        }),
-        case("FIELD_TOO_LONG", |e| {
-            e["summary"]["MA_BN"] = json!("X".repeat(101))
-        }),
-        case("FIELD_NUMBER_TOO_LARGE", |e| {
-            e["summary"]["NAM_QT"] = json!(20260)
-        }),
-        case("FIELD_DECIMAL_PLACES", |e| {
-            e["drugs"][0]["DON_GIA"] = json!("350.1234")
-        }),
-        case("FIELD_NEGATIVE", |e| {
-            e["drugs"][0]["T_NGUONKHAC_NSNN"] = json!("-5")
-        }),
-        case("FIELD_CODE_UNKNOWN", |e| {
-            e["summary"]["GIOI_TINH"] = json!(4)
-        }),
-        case("FIELD_PERCENT_RANGE", |e| {
-            e["drugs"][0]["MUC_HUONG"] = json!(120)
-        }),
-        case("FIELD_DATE_FORMAT", |e| {
-            e["discharge_certificate"]["NGAY_CT"] = json!("20261340")
-        }),
-        case("FIELD_DATETIME_FORMAT", |e| {
-            e["summary"]["NGAY_TTOAN"] = json!("202602301000")
-        }),
-        case("FIELD_BIRTH_DATE_FORMAT", |e| {
-            e["summary"]["NGAY_SINH"] = json!("19850101")
-        }),
-        case("EPISODE_KEY_MISMATCH", |e| {
-            e["drugs"][0]["MA_LK"] = json!("another-episode")
-        }),
-        as_admin("FACILITY_CODE_FORMAT", |e| {
-            e["summary"]["MA_CSKCB"] = json!("8300")
-        }),
-        as_admin("FACILITY_UNKNOWN", |e| {
-            e["summary"]["MA_CSKCB"] = json!("83999")
-        }),
-        case("LINE_SEQ_DUPLICATE", |e| {
-            e["drugs"][1]["STT"] = e["drugs"][0]["STT"].clone()
-        }),
+        case("FIELD_REQUIRED", |e| drop(e["summary"].as_object_mut().unwrap().remove("HO_TEN"))),
+        case("FIELD_TOO_LONG", |e| e["summary"]["MA_BN"] = json!("X".repeat(101))),
+        case("FIELD_NUMBER_TOO_LARGE", |e| e["summary"]["NAM_QT"] = json!(20260)),
+        case("FIELD_DECIMAL_PLACES", |e| e["drugs"][0]["DON_GIA"] = json!("350.1234")),
+        case("FIELD_NEGATIVE", |e| e["drugs"][0]["T_NGUONKHAC_NSNN"] = json!("-5")),
+        case("FIELD_CODE_UNKNOWN", |e| e["summary"]["GIOI_TINH"] = json!(4)),
+        case("FIELD_PERCENT_RANGE", |e| e["drugs"][0]["MUC_HUONG"] = json!(120)),
+        case("FIELD_DATE_FORMAT", |e| e["discharge_certificate"]["NGAY_CT"] = json!("20261340")),
+        case("FIELD_DATETIME_FORMAT", |e| e["summary"]["NGAY_TTOAN"] = json!("202602301000")),
+        case("FIELD_BIRTH_DATE_FORMAT", |e| e["summary"]["NGAY_SINH"] = json!("19850101")),
+        case("EPISODE_KEY_MISMATCH", |e| e["drugs"][0]["MA_LK"] = json!("another-episode")),
+        as_admin("FACILITY_CODE_FORMAT", |e| e["summary"]["MA_CSKCB"] = json!("8300")),
+        as_admin("FACILITY_UNKNOWN", |e| e["summary"]["MA_CSKCB"] = json!("83999")),
+        case("LINE_SEQ_DUPLICATE", |e| e["drugs"][1]["STT"] = e["drugs"][0]["STT"].clone()),
         case("COST_GROUP_TABLE", |e| e["drugs"][0]["MA_NHOM"] = json!(13)),
         case("CHECKIN_SINGLE_ITEM", |e| {
             let key = e["summary"]["MA_LK"].clone();
@@ -89,91 +53,47 @@ fn cases() -> Vec<Case> {
                 "MA_DICH_VU": "02.1896", "TEN_DICH_VU": "Khám Nội", "MA_THUOC": "40.152", "TEN_THUOC": "Paracetamol"
             }]);
         }),
-        case("CARD_LENGTH", |e| {
-            e["summary"]["MA_THE_BHYT"] = json!("HS48301234567")
-        }),
-        case("CARD_OBJECT_CODE", |e| {
-            e["summary"]["MA_THE_BHYT"] = json!("h54830123456789")
-        }),
-        case("CARD_BENEFIT_CODE", |e| {
-            e["summary"]["MA_THE_BHYT"] = json!("HS9830123456789")
-        }),
-        case("CARD_PROVINCE_CODE", |e| {
-            e["summary"]["MA_THE_BHYT"] = json!("HS4B30123456789")
-        }),
-        case("CARD_SOCIAL_INSURANCE_NUMBER", |e| {
-            e["summary"]["MA_THE_BHYT"] = json!("HS48301234X6789")
-        }),
-        case("CARD_LIST_MISMATCH", |e| {
-            e["summary"]["MA_DKBD"] = json!("83001;83002")
-        }),
-        case("CARD_VALIDITY_ORDER", |e| {
-            e["summary"]["GT_THE_TU"] = json!("20991231")
-        }),
+        case("CARD_LENGTH", |e| e["summary"]["MA_THE_BHYT"] = json!("HS48301234567")),
+        case("CARD_OBJECT_CODE", |e| e["summary"]["MA_THE_BHYT"] = json!("h54830123456789")),
+        case("CARD_BENEFIT_CODE", |e| e["summary"]["MA_THE_BHYT"] = json!("HS9830123456789")),
+        case("CARD_PROVINCE_CODE", |e| e["summary"]["MA_THE_BHYT"] = json!("HS4B30123456789")),
+        case("CARD_SOCIAL_INSURANCE_NUMBER", |e| e["summary"]["MA_THE_BHYT"] = json!("HS48301234X6789")),
+        case("CARD_LIST_MISMATCH", |e| e["summary"]["MA_DKBD"] = json!("83001;83002")),
+        case("CARD_VALIDITY_ORDER", |e| e["summary"]["GT_THE_TU"] = json!("20991231")),
         case("CARD_NOT_VALID_DURING_VISIT", |e| {
             e["summary"]["GT_THE_TU"] = json!("20250101");
             e["summary"]["GT_THE_DEN"] = json!("20250131");
         }),
-        case("CITIZEN_ID_FORMAT", |e| {
-            e["summary"]["SO_CCCD"] = json!("12345")
-        }),
-        case("STAY_DISCHARGE_BEFORE_ADMISSION", |e| {
-            e["summary"]["NGAY_RA"] = json!("202001010000")
-        }),
-        case("STAY_INPATIENT_BEFORE_ARRIVAL", |e| {
-            e["summary"]["NGAY_VAO_NOI_TRU"] = json!("202001010000")
-        }),
-        case("STAY_BIRTH_AFTER_ARRIVAL", |e| {
-            e["summary"]["NGAY_SINH"] = json!("209901010000")
-        }),
-        case("STAY_TREATMENT_DAYS", |e| {
-            e["summary"]["SO_NGAY_DTRI"] = json!(99)
-        }),
+        case("CITIZEN_ID_FORMAT", |e| e["summary"]["SO_CCCD"] = json!("12345")),
+        case("STAY_DISCHARGE_BEFORE_ADMISSION", |e| e["summary"]["NGAY_RA"] = json!("202001010000")),
+        case("STAY_INPATIENT_BEFORE_ARRIVAL", |e| e["summary"]["NGAY_VAO_NOI_TRU"] = json!("202001010000")),
+        case("STAY_BIRTH_AFTER_ARRIVAL", |e| e["summary"]["NGAY_SINH"] = json!("209901010000")),
+        case("STAY_TREATMENT_DAYS", |e| e["summary"]["SO_NGAY_DTRI"] = json!(99)),
         case("STAY_OUTPATIENT_MULTI_DAY", |e| {
             e["summary"]["MA_LOAI_KCB"] = json!("01");
             e["summary"]["SO_NGAY_DTRI"] = json!(0);
         }),
-        case("ORDER_OUTSIDE_STAY", |e| {
-            e["drugs"][0]["NGAY_YL"] = json!("202001010000")
-        }),
-        case("LINE_AMOUNT_HOSPITAL", |e| {
-            bump(&mut e["drugs"][0]["THANH_TIEN_BV"], 1)
-        }),
-        case("LINE_AMOUNT_INSURED", |e| {
-            bump(&mut e["drugs"][0]["THANH_TIEN_BH"], 1)
-        }),
-        case("LINE_OTHER_SOURCES_SUM", |e| {
-            e["drugs"][0]["T_NGUONKHAC_CL"] = json!("5")
-        }),
+        case("ORDER_OUTSIDE_STAY", |e| e["drugs"][0]["NGAY_YL"] = json!("202001010000")),
+        case("LINE_AMOUNT_HOSPITAL", |e| bump(&mut e["drugs"][0]["THANH_TIEN_BV"], 1)),
+        case("LINE_AMOUNT_INSURED", |e| bump(&mut e["drugs"][0]["THANH_TIEN_BH"], 1)),
+        case("LINE_OTHER_SOURCES_SUM", |e| e["drugs"][0]["T_NGUONKHAC_CL"] = json!("5")),
         case("LINE_SPLIT", |e| bump(&mut e["services"][0]["T_BHTT"], 1)),
         case("TOTAL_T_THUOC", |e| bump(&mut e["summary"]["T_THUOC"], 1)),
         case("TOTAL_T_VTYT", |e| bump(&mut e["summary"]["T_VTYT"], 1)),
-        case("TOTAL_T_TONGCHI_BV", |e| {
-            bump(&mut e["summary"]["T_TONGCHI_BV"], 1)
-        }),
-        case("TOTAL_T_TONGCHI_BH", |e| {
-            bump(&mut e["summary"]["T_TONGCHI_BH"], 1)
-        }),
+        case("TOTAL_T_TONGCHI_BV", |e| bump(&mut e["summary"]["T_TONGCHI_BV"], 1)),
+        case("TOTAL_T_TONGCHI_BH", |e| bump(&mut e["summary"]["T_TONGCHI_BH"], 1)),
         case("TOTAL_T_BNTT", |e| bump(&mut e["summary"]["T_BNTT"], 1)),
         case("TOTAL_T_BNCCT", |e| bump(&mut e["summary"]["T_BNCCT"], 1)),
         case("TOTAL_T_BHTT", |e| bump(&mut e["summary"]["T_BHTT"], 1)),
-        case("TOTAL_T_NGUONKHAC", |e| {
-            bump(&mut e["summary"]["T_NGUONKHAC"], 1)
-        }),
-        case("TOTAL_T_BHTT_GDV", |e| {
-            bump(&mut e["summary"]["T_BHTT_GDV"], 1)
-        }),
+        case("TOTAL_T_NGUONKHAC", |e| bump(&mut e["summary"]["T_NGUONKHAC"], 1)),
+        case("TOTAL_T_BHTT_GDV", |e| bump(&mut e["summary"]["T_BHTT_GDV"], 1)),
     ]
 }
 
 #[actix_web::test]
 async fn every_catalogue_rule_is_reported_over_http() {
-    let app = spawn_app(
-        Backend::Sqlite,
-        "every_catalogue_rule_is_reported_over_http",
-    )
-    .await
-    .expect("sqlite always runs");
+    let app =
+        spawn_app(Backend::Sqlite, "every_catalogue_rule_is_reported_over_http").await.expect("sqlite always runs");
     // An inpatient episode: it has a discharge certificate, progress notes and an inpatient admission.
     let base = episodes(FACILITY, 11, 20)
         .into_iter()
@@ -184,29 +104,17 @@ async fn every_catalogue_rule_is_reported_over_http() {
     for (i, case) in cases().into_iter().enumerate() {
         let mut episode = base.clone();
         episode["summary"]["MA_LK"] = json!(format!("rule-{i}"));
-        for section in [
-            "drugs",
-            "services",
-            "paraclinical_results",
-            "progress_notes",
-        ] {
+        for section in ["drugs", "services", "paraclinical_results", "progress_notes"] {
             for line in episode[section].as_array_mut().unwrap() {
                 line["MA_LK"] = json!(format!("rule-{i}"));
             }
         }
         episode["discharge_certificate"]["MA_LK"] = json!(format!("rule-{i}"));
         (case.mutate)(&mut episode);
-        let key = if case.admin {
-            &app.admin_key
-        } else {
-            &app.facility_key
-        };
+        let key = if case.admin { &app.admin_key } else { &app.facility_key };
         let response = app.post_claim(key, &episode).await;
         let status = response.status().as_u16();
-        let content_type = response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .to_owned();
+        let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
         let body: Value = response.json().await.unwrap();
         let found = match status {
             422 => {
@@ -216,56 +124,24 @@ async fn every_catalogue_rule_is_reported_over_http() {
             202 => &body["warnings"],
             other => panic!("{}: unexpected status {other}: {body}", case.expect),
         };
-        let rules: Vec<&str> = found
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v["rule"].as_str().unwrap())
-            .collect();
-        assert!(
-            rules.contains(&case.expect),
-            "{} not reported; got {rules:?}",
-            case.expect
-        );
-        let v = found
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|v| v["rule"] == case.expect)
-            .unwrap();
-        assert!(
-            !v["path"].as_str().unwrap().is_empty() && !v["message"].as_str().unwrap().is_empty()
-        );
+        let rules: Vec<&str> = found.as_array().unwrap().iter().map(|v| v["rule"].as_str().unwrap()).collect();
+        assert!(rules.contains(&case.expect), "{} not reported; got {rules:?}", case.expect);
+        let v = found.as_array().unwrap().iter().find(|v| v["rule"] == case.expect).unwrap();
+        assert!(!v["path"].as_str().unwrap().is_empty() && !v["message"].as_str().unwrap().is_empty());
         seen.extend(rules.into_iter().map(str::to_owned));
     }
-    let catalogue: BTreeSet<String> = Catalogue::builtin()
-        .rules()
-        .map(|r| r.code.clone())
-        .collect();
+    let catalogue: BTreeSet<String> = Catalogue::builtin().rules().map(|r| r.code.clone()).collect();
     let missing: Vec<_> = catalogue.difference(&seen).collect();
-    assert!(
-        missing.is_empty(),
-        "rules never triggered by a test: {missing:?}"
-    );
+    assert!(missing.is_empty(), "rules never triggered by a test: {missing:?}");
 }
 
 #[actix_web::test]
 async fn rejection_lists_every_violation_with_field_and_value() {
-    let app = spawn_app(
-        Backend::Sqlite,
-        "rejection_lists_every_violation_with_field_and_value",
-    )
-    .await
-    .unwrap();
+    let app = spawn_app(Backend::Sqlite, "rejection_lists_every_violation_with_field_and_value").await.unwrap();
     let mut episode = serde_json::to_value(&episodes(FACILITY, 12, 1)[0]).unwrap();
     episode["summary"]["GIOI_TINH"] = json!(7);
     episode["summary"]["MA_THE_BHYT"] = json!("HS9830123456789");
-    drop(
-        episode["summary"]
-            .as_object_mut()
-            .unwrap()
-            .remove("MA_BENH_CHINH"),
-    );
+    drop(episode["summary"].as_object_mut().unwrap().remove("MA_BENH_CHINH"));
     let response = app.post_claim(&app.facility_key, &episode).await;
     assert_eq!(response.status(), 422);
     let problem: Value = response.json().await.unwrap();
@@ -273,10 +149,7 @@ async fn rejection_lists_every_violation_with_field_and_value() {
     assert_eq!(problem["status"], 422);
     let violations = problem["violations"].as_array().unwrap();
     let find = |rule: &str| {
-        violations
-            .iter()
-            .find(|v| v["rule"] == rule)
-            .unwrap_or_else(|| panic!("{rule} in {violations:?}"))
+        violations.iter().find(|v| v["rule"] == rule).unwrap_or_else(|| panic!("{rule} in {violations:?}"))
     };
     assert_eq!(find("FIELD_CODE_UNKNOWN")["path"], "summary.GIOI_TINH");
     assert_eq!(find("FIELD_CODE_UNKNOWN")["value"], "7");
@@ -285,9 +158,6 @@ async fn rejection_lists_every_violation_with_field_and_value() {
     assert_eq!(card["path"], "summary.MA_THE_BHYT[0]");
     assert_eq!(card["severity"], "critical");
     assert!(card["message"].as_str().unwrap().contains("character 3"));
-    assert_eq!(
-        card["value"], "HS98*******6789",
-        "card numbers are masked in answers"
-    );
+    assert_eq!(card["value"], "HS98*******6789", "card numbers are masked in answers");
     assert_eq!(app.counts().await, (0, 0, 0), "nothing stored");
 }

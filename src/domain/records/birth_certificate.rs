@@ -13,123 +13,55 @@ pub struct BirthCertificate {
     #[serde(rename = "MA_LK", default, skip_serializing_if = "Option::is_none")]
     pub episode_key: Option<String>,
     /// `MA_BHXH_NND`: caregiver's social-insurance id.
-    #[serde(
-        rename = "MA_BHXH_NND",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_BHXH_NND", default, skip_serializing_if = "Option::is_none")]
     pub mother_social_insurance_id: Option<String>,
     /// `MA_THE_NND`: caregiver's card number.
-    #[serde(
-        rename = "MA_THE_NND",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_THE_NND", default, skip_serializing_if = "Option::is_none")]
     pub mother_card: Option<String>,
     /// `HO_TEN_NND`: caregiver's (mother's) name.
-    #[serde(
-        rename = "HO_TEN_NND",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "HO_TEN_NND", default, skip_serializing_if = "Option::is_none")]
     pub mother_name: Option<String>,
     /// `NGAYSINH_NND`: caregiver's birth date.
-    #[serde(
-        rename = "NGAYSINH_NND",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGAYSINH_NND", default, skip_serializing_if = "Option::is_none")]
     pub mother_birth_date: Option<String>,
     /// `MA_DANTOC_NND`: caregiver's ethnic-group code.
-    #[serde(
-        rename = "MA_DANTOC_NND",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_DANTOC_NND", default, skip_serializing_if = "Option::is_none")]
     pub mother_ethnicity: Option<String>,
     /// `SO_CCCD_NND`: caregiver's citizen id.
-    #[serde(
-        rename = "SO_CCCD_NND",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "SO_CCCD_NND", default, skip_serializing_if = "Option::is_none")]
     pub mother_citizen_id: Option<String>,
     /// `NGAYCAP_CCCD_NND`: issue date of the caregiver's citizen id.
-    #[serde(
-        rename = "NGAYCAP_CCCD_NND",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGAYCAP_CCCD_NND", default, skip_serializing_if = "Option::is_none")]
     pub mother_citizen_id_issued_on: Option<String>,
     /// `NOICAP_CCCD_NND`: issuer of the caregiver's citizen id.
-    #[serde(
-        rename = "NOICAP_CCCD_NND",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NOICAP_CCCD_NND", default, skip_serializing_if = "Option::is_none")]
     pub mother_citizen_id_issued_by: Option<String>,
     /// `NOI_CU_TRU_NND`: caregiver's residence.
-    #[serde(
-        rename = "NOI_CU_TRU_NND",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NOI_CU_TRU_NND", default, skip_serializing_if = "Option::is_none")]
     pub mother_residence: Option<String>,
     /// `MA_QUOCTICH`: nationality code.
-    #[serde(
-        rename = "MA_QUOCTICH",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_QUOCTICH", default, skip_serializing_if = "Option::is_none")]
     pub nationality_code: Option<String>,
     /// `MATINH_CU_TRU`: province code of residence.
-    #[serde(
-        rename = "MATINH_CU_TRU",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MATINH_CU_TRU", default, skip_serializing_if = "Option::is_none")]
     pub province_code: Option<String>,
     /// `MAHUYEN_CU_TRU`: district code of residence.
-    #[serde(
-        rename = "MAHUYEN_CU_TRU",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MAHUYEN_CU_TRU", default, skip_serializing_if = "Option::is_none")]
     pub district_code: Option<String>,
     /// `MAXA_CU_TRU`: commune code of residence.
-    #[serde(
-        rename = "MAXA_CU_TRU",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MAXA_CU_TRU", default, skip_serializing_if = "Option::is_none")]
     pub commune_code: Option<String>,
     /// `HO_TEN_CHA`: father's name.
-    #[serde(
-        rename = "HO_TEN_CHA",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "HO_TEN_CHA", default, skip_serializing_if = "Option::is_none")]
     pub father_name: Option<String>,
     /// `MA_THE_TAM`: temporary card number.
-    #[serde(
-        rename = "MA_THE_TAM",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_THE_TAM", default, skip_serializing_if = "Option::is_none")]
     pub temporary_card: Option<String>,
     /// `HO_TEN_CON`: child's name.
-    #[serde(
-        rename = "HO_TEN_CON",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "HO_TEN_CON", default, skip_serializing_if = "Option::is_none")]
     pub child_name: Option<String>,
     /// `GIOI_TINH_CON`: child's sex.
-    #[serde(
-        rename = "GIOI_TINH_CON",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "GIOI_TINH_CON", default, skip_serializing_if = "Option::is_none")]
     pub child_sex: Option<u32>,
     /// `SO_CON`: number of children.
     #[serde(rename = "SO_CON", default, skip_serializing_if = "Option::is_none")]
@@ -138,11 +70,7 @@ pub struct BirthCertificate {
     #[serde(rename = "LAN_SINH", default, skip_serializing_if = "Option::is_none")]
     pub birth_number: Option<u32>,
     /// `SO_CON_SONG`: number of live children.
-    #[serde(
-        rename = "SO_CON_SONG",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "SO_CON_SONG", default, skip_serializing_if = "Option::is_none")]
     pub live_children: Option<u32>,
     /// `CAN_NANG_CON`: newborn weight(s) in grams.
     #[serde(
@@ -154,56 +82,28 @@ pub struct BirthCertificate {
     #[schema(value_type = Option<String>)]
     pub newborn_weight_g: Option<Decimal>,
     /// `NGAY_SINH_CON`: child's birth time.
-    #[serde(
-        rename = "NGAY_SINH_CON",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGAY_SINH_CON", default, skip_serializing_if = "Option::is_none")]
     pub child_born_at: Option<String>,
     /// `NOI_SINH_CON`: child's birth place.
-    #[serde(
-        rename = "NOI_SINH_CON",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NOI_SINH_CON", default, skip_serializing_if = "Option::is_none")]
     pub child_birth_place: Option<String>,
     /// `TINH_TRANG_CON`: child's condition.
-    #[serde(
-        rename = "TINH_TRANG_CON",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TINH_TRANG_CON", default, skip_serializing_if = "Option::is_none")]
     pub child_condition: Option<String>,
     /// `SINHCON_PHAUTHUAT`: `1` for a caesarean delivery.
-    #[serde(
-        rename = "SINHCON_PHAUTHUAT",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "SINHCON_PHAUTHUAT", default, skip_serializing_if = "Option::is_none")]
     pub caesarean: Option<u32>,
     /// `SINHCON_DUOI32TUAN`: `1` when born before 32 weeks.
-    #[serde(
-        rename = "SINHCON_DUOI32TUAN",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "SINHCON_DUOI32TUAN", default, skip_serializing_if = "Option::is_none")]
     pub before_32_weeks: Option<u32>,
     /// `GHI_CHU`: note.
     #[serde(rename = "GHI_CHU", default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     /// `NGUOI_DO_DE`: birth attendant.
-    #[serde(
-        rename = "NGUOI_DO_DE",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGUOI_DO_DE", default, skip_serializing_if = "Option::is_none")]
     pub delivered_by: Option<String>,
     /// `NGUOI_GHI_PHIEU`: recorder.
-    #[serde(
-        rename = "NGUOI_GHI_PHIEU",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGUOI_GHI_PHIEU", default, skip_serializing_if = "Option::is_none")]
     pub recorded_by: Option<String>,
     /// `NGAY_CT`: document date `yyyyMMdd`.
     #[serde(rename = "NGAY_CT", default, skip_serializing_if = "Option::is_none")]

@@ -31,11 +31,7 @@ pub struct CheckIn {
     #[serde(rename = "GIOI_TINH", default, skip_serializing_if = "Option::is_none")]
     pub sex: Option<u32>,
     /// `MA_THE_BHYT`: insurance card number(s), 15 characters each, `;`-separated.
-    #[serde(
-        rename = "MA_THE_BHYT",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_THE_BHYT", default, skip_serializing_if = "Option::is_none")]
     pub card_numbers: Option<String>,
     /// `MA_DKBD`: registered primary-care facility code(s), parallel to the cards.
     #[serde(rename = "MA_DKBD", default, skip_serializing_if = "Option::is_none")]
@@ -44,62 +40,34 @@ pub struct CheckIn {
     #[serde(rename = "GT_THE_TU", default, skip_serializing_if = "Option::is_none")]
     pub card_valid_from: Option<String>,
     /// `GT_THE_DEN`: card valid-to date(s) `yyyyMMdd`, parallel to the cards.
-    #[serde(
-        rename = "GT_THE_DEN",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "GT_THE_DEN", default, skip_serializing_if = "Option::is_none")]
     pub card_valid_to: Option<String>,
     /// `MA_DOITUONG_KCB`: visit object / route code (1.1, 2, 3.6 …).
-    #[serde(
-        rename = "MA_DOITUONG_KCB",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_DOITUONG_KCB", default, skip_serializing_if = "Option::is_none")]
     pub visit_route: Option<String>,
     /// `NGAY_VAO`: arrival time `yyyyMMddHHmm`.
     #[serde(rename = "NGAY_VAO", default, skip_serializing_if = "Option::is_none")]
     pub admitted_at: Option<String>,
     /// `NGAY_VAO_NOI_TRU`: inpatient-admission time `yyyyMMddHHmm`.
-    #[serde(
-        rename = "NGAY_VAO_NOI_TRU",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGAY_VAO_NOI_TRU", default, skip_serializing_if = "Option::is_none")]
     pub inpatient_admitted_at: Option<String>,
     /// `LY_DO_VNT`: reason for inpatient admission.
     #[serde(rename = "LY_DO_VNT", default, skip_serializing_if = "Option::is_none")]
     pub inpatient_reason: Option<String>,
     /// `MA_LY_DO_VNT`: inpatient-admission reason code.
-    #[serde(
-        rename = "MA_LY_DO_VNT",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_LY_DO_VNT", default, skip_serializing_if = "Option::is_none")]
     pub inpatient_reason_code: Option<String>,
     /// `MA_LOAI_KCB`: visit type 01–09.
-    #[serde(
-        rename = "MA_LOAI_KCB",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_LOAI_KCB", default, skip_serializing_if = "Option::is_none")]
     pub visit_type: Option<String>,
     /// `MA_CSKCB`: treating facility code (5 characters).
     #[serde(rename = "MA_CSKCB", default, skip_serializing_if = "Option::is_none")]
     pub facility_code: Option<String>,
     /// `MA_DICH_VU`: service code.
-    #[serde(
-        rename = "MA_DICH_VU",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_DICH_VU", default, skip_serializing_if = "Option::is_none")]
     pub service_code: Option<String>,
     /// `TEN_DICH_VU`: service name.
-    #[serde(
-        rename = "TEN_DICH_VU",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TEN_DICH_VU", default, skip_serializing_if = "Option::is_none")]
     pub service_name: Option<String>,
     /// `MA_THUOC`: drug (active-ingredient) code.
     #[serde(rename = "MA_THUOC", default, skip_serializing_if = "Option::is_none")]
@@ -111,11 +79,7 @@ pub struct CheckIn {
     #[serde(rename = "MA_VAT_TU", default, skip_serializing_if = "Option::is_none")]
     pub supply_code: Option<String>,
     /// `TEN_VAT_TU`: medical-supply name.
-    #[serde(
-        rename = "TEN_VAT_TU",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TEN_VAT_TU", default, skip_serializing_if = "Option::is_none")]
     pub supply_name: Option<String>,
     /// `NGAY_YL`: order time `yyyyMMddHHmm`.
     #[serde(rename = "NGAY_YL", default, skip_serializing_if = "Option::is_none")]

@@ -13,21 +13,13 @@ pub struct DischargeCertificate {
     #[serde(rename = "MA_LK", default, skip_serializing_if = "Option::is_none")]
     pub episode_key: Option<String>,
     /// `SO_LUU_TRU`: archive number.
-    #[serde(
-        rename = "SO_LUU_TRU",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "SO_LUU_TRU", default, skip_serializing_if = "Option::is_none")]
     pub archive_number: Option<String>,
     /// `MA_YTE`: health record id.
     #[serde(rename = "MA_YTE", default, skip_serializing_if = "Option::is_none")]
     pub health_record_id: Option<String>,
     /// `MA_KHOA_RV`: discharging department.
-    #[serde(
-        rename = "MA_KHOA_RV",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_KHOA_RV", default, skip_serializing_if = "Option::is_none")]
     pub discharge_department: Option<String>,
     /// `NGAY_VAO`: arrival time `yyyyMMddHHmm`.
     #[serde(rename = "NGAY_VAO", default, skip_serializing_if = "Option::is_none")]
@@ -36,42 +28,22 @@ pub struct DischargeCertificate {
     #[serde(rename = "NGAY_RA", default, skip_serializing_if = "Option::is_none")]
     pub discharged_at: Option<String>,
     /// `MA_DINH_CHI_THAI`: `1` when a pregnancy was terminated.
-    #[serde(
-        rename = "MA_DINH_CHI_THAI",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_DINH_CHI_THAI", default, skip_serializing_if = "Option::is_none")]
     pub pregnancy_terminated: Option<u32>,
     /// `NGUYENNHAN_DINHCHI`: cause of termination.
-    #[serde(
-        rename = "NGUYENNHAN_DINHCHI",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGUYENNHAN_DINHCHI", default, skip_serializing_if = "Option::is_none")]
     pub termination_cause: Option<String>,
     /// `THOIGIAN_DINHCHI`: termination time.
-    #[serde(
-        rename = "THOIGIAN_DINHCHI",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "THOIGIAN_DINHCHI", default, skip_serializing_if = "Option::is_none")]
     pub terminated_at: Option<String>,
     /// `TUOI_THAI`: gestational age in weeks.
     #[serde(rename = "TUOI_THAI", default, skip_serializing_if = "Option::is_none")]
     pub gestational_weeks: Option<u32>,
     /// `CHAN_DOAN_RV`: discharge diagnosis text.
-    #[serde(
-        rename = "CHAN_DOAN_RV",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "CHAN_DOAN_RV", default, skip_serializing_if = "Option::is_none")]
     pub discharge_diagnosis: Option<String>,
     /// `PP_DIEUTRI`: treatment methods.
-    #[serde(
-        rename = "PP_DIEUTRI",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "PP_DIEUTRI", default, skip_serializing_if = "Option::is_none")]
     pub treatment_methods: Option<String>,
     /// `GHI_CHU`: note.
     #[serde(rename = "GHI_CHU", default, skip_serializing_if = "Option::is_none")]
@@ -95,42 +67,22 @@ pub struct DischargeCertificate {
     #[serde(rename = "MA_ME", default, skip_serializing_if = "Option::is_none")]
     pub mother_id: Option<String>,
     /// `MA_THE_TAM`: temporary card number.
-    #[serde(
-        rename = "MA_THE_TAM",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_THE_TAM", default, skip_serializing_if = "Option::is_none")]
     pub temporary_card: Option<String>,
     /// `HO_TEN_CHA`: father's name.
-    #[serde(
-        rename = "HO_TEN_CHA",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "HO_TEN_CHA", default, skip_serializing_if = "Option::is_none")]
     pub father_name: Option<String>,
     /// `HO_TEN_ME`: mother's name.
     #[serde(rename = "HO_TEN_ME", default, skip_serializing_if = "Option::is_none")]
     pub mother_name: Option<String>,
     /// `SO_NGAY_NGHI`: days of leave.
-    #[serde(
-        rename = "SO_NGAY_NGHI",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "SO_NGAY_NGHI", default, skip_serializing_if = "Option::is_none")]
     pub leave_days: Option<u32>,
     /// `NGOAITRU_TUNGAY`: outpatient treatment from.
-    #[serde(
-        rename = "NGOAITRU_TUNGAY",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGOAITRU_TUNGAY", default, skip_serializing_if = "Option::is_none")]
     pub outpatient_from: Option<String>,
     /// `NGOAITRU_DENNGAY`: outpatient treatment to.
-    #[serde(
-        rename = "NGOAITRU_DENNGAY",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGOAITRU_DENNGAY", default, skip_serializing_if = "Option::is_none")]
     pub outpatient_to: Option<String>,
     /// `DU_PHONG`: reserved.
     #[serde(rename = "DU_PHONG", default, skip_serializing_if = "Option::is_none")]

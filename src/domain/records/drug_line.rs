@@ -19,18 +19,10 @@ pub struct DrugLine {
     #[serde(rename = "MA_THUOC", default, skip_serializing_if = "Option::is_none")]
     pub drug_code: Option<String>,
     /// `MA_PP_CHEBIEN`: herbal processing-method code.
-    #[serde(
-        rename = "MA_PP_CHEBIEN",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_PP_CHEBIEN", default, skip_serializing_if = "Option::is_none")]
     pub herbal_processing_code: Option<String>,
     /// `MA_CSKCB_THUOC`: origin facility of a transferred drug.
-    #[serde(
-        rename = "MA_CSKCB_THUOC",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_CSKCB_THUOC", default, skip_serializing_if = "Option::is_none")]
     pub drug_origin_facility: Option<String>,
     /// `MA_NHOM`: cost group (MA_NHOM 1–19).
     #[serde(rename = "MA_NHOM", default, skip_serializing_if = "Option::is_none")]
@@ -39,28 +31,16 @@ pub struct DrugLine {
     #[serde(rename = "TEN_THUOC", default, skip_serializing_if = "Option::is_none")]
     pub drug_name: Option<String>,
     /// `DON_VI_TINH`: unit.
-    #[serde(
-        rename = "DON_VI_TINH",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "DON_VI_TINH", default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
     /// `HAM_LUONG`: strength.
     #[serde(rename = "HAM_LUONG", default, skip_serializing_if = "Option::is_none")]
     pub strength: Option<String>,
     /// `DUONG_DUNG`: route of administration code.
-    #[serde(
-        rename = "DUONG_DUNG",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "DUONG_DUNG", default, skip_serializing_if = "Option::is_none")]
     pub route_code: Option<String>,
     /// `DANG_BAO_CHE`: dosage form.
-    #[serde(
-        rename = "DANG_BAO_CHE",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "DANG_BAO_CHE", default, skip_serializing_if = "Option::is_none")]
     pub dosage_form: Option<String>,
     /// `LIEU_DUNG`: dosage.
     #[serde(rename = "LIEU_DUNG", default, skip_serializing_if = "Option::is_none")]
@@ -69,11 +49,7 @@ pub struct DrugLine {
     #[serde(rename = "CACH_DUNG", default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<String>,
     /// `SO_DANG_KY`: registration number.
-    #[serde(
-        rename = "SO_DANG_KY",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "SO_DANG_KY", default, skip_serializing_if = "Option::is_none")]
     pub registration_number: Option<String>,
     /// `TT_THAU`: tender information `QĐ;Gnn;Nnn;yyyy`.
     #[serde(rename = "TT_THAU", default, skip_serializing_if = "Option::is_none")]
@@ -181,12 +157,7 @@ pub struct DrugLine {
     #[schema(value_type = Option<String>)]
     pub benefit_pct: Option<Decimal>,
     /// `T_BNTT`: patient pays, outside the fund scope.
-    #[serde(
-        rename = "T_BNTT",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::domain::decimal::opt"
-    )]
+    #[serde(rename = "T_BNTT", default, skip_serializing_if = "Option::is_none", with = "crate::domain::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub patient_self_pay: Option<Decimal>,
     /// `T_BNCCT`: patient co-payment.
@@ -199,12 +170,7 @@ pub struct DrugLine {
     #[schema(value_type = Option<String>)]
     pub patient_copay: Option<Decimal>,
     /// `T_BHTT`: amount claimed from the insurance fund.
-    #[serde(
-        rename = "T_BHTT",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::domain::decimal::opt"
-    )]
+    #[serde(rename = "T_BHTT", default, skip_serializing_if = "Option::is_none", with = "crate::domain::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub fund_pays: Option<Decimal>,
     /// `MA_KHOA`: department code(s), `;`-separated.
@@ -214,38 +180,22 @@ pub struct DrugLine {
     #[serde(rename = "MA_BAC_SI", default, skip_serializing_if = "Option::is_none")]
     pub doctor_codes: Option<String>,
     /// `MA_DICH_VU`: service code.
-    #[serde(
-        rename = "MA_DICH_VU",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_DICH_VU", default, skip_serializing_if = "Option::is_none")]
     pub service_code: Option<String>,
     /// `NGAY_YL`: order time `yyyyMMddHHmm`.
     #[serde(rename = "NGAY_YL", default, skip_serializing_if = "Option::is_none")]
     pub ordered_at: Option<String>,
     /// `NGAY_TH_YL`: execution time `yyyyMMddHHmm`.
-    #[serde(
-        rename = "NGAY_TH_YL",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGAY_TH_YL", default, skip_serializing_if = "Option::is_none")]
     pub performed_at: Option<String>,
     /// `MA_PTTT`: payment method: 1 fee-for-service, 2 capitation, 3 DRG.
     #[serde(rename = "MA_PTTT", default, skip_serializing_if = "Option::is_none")]
     pub payment_method: Option<u32>,
     /// `NGUON_CTRA`: funding source 1–4.
-    #[serde(
-        rename = "NGUON_CTRA",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGUON_CTRA", default, skip_serializing_if = "Option::is_none")]
     pub funding_source: Option<u32>,
     /// `VET_THUONG_TP`: `1` for a recurrent war wound.
-    #[serde(
-        rename = "VET_THUONG_TP",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "VET_THUONG_TP", default, skip_serializing_if = "Option::is_none")]
     pub war_wound: Option<u32>,
     /// `DU_PHONG`: reserved.
     #[serde(rename = "DU_PHONG", default, skip_serializing_if = "Option::is_none")]

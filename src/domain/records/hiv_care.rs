@@ -13,11 +13,7 @@ pub struct HivCareRecord {
     #[serde(rename = "MA_LK", default, skip_serializing_if = "Option::is_none")]
     pub episode_key: Option<String>,
     /// `MA_THE_BHYT`: insurance card number(s), 15 characters each, `;`-separated.
-    #[serde(
-        rename = "MA_THE_BHYT",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_THE_BHYT", default, skip_serializing_if = "Option::is_none")]
     pub card_numbers: Option<String>,
     /// `SO_CCCD`: citizen-id, old id or passport number.
     #[serde(rename = "SO_CCCD", default, skip_serializing_if = "Option::is_none")]
@@ -32,265 +28,121 @@ pub struct HivCareRecord {
     #[serde(rename = "DIA_CHI", default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// `MATINH_CU_TRU`: province code of residence.
-    #[serde(
-        rename = "MATINH_CU_TRU",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MATINH_CU_TRU", default, skip_serializing_if = "Option::is_none")]
     pub province_code: Option<String>,
     /// `MAHUYEN_CU_TRU`: district code of residence.
-    #[serde(
-        rename = "MAHUYEN_CU_TRU",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MAHUYEN_CU_TRU", default, skip_serializing_if = "Option::is_none")]
     pub district_code: Option<String>,
     /// `MAXA_CU_TRU`: commune code of residence.
-    #[serde(
-        rename = "MAXA_CU_TRU",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MAXA_CU_TRU", default, skip_serializing_if = "Option::is_none")]
     pub commune_code: Option<String>,
     /// `NGAYKD_HIV`: HIV confirmation date.
-    #[serde(
-        rename = "NGAYKD_HIV",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGAYKD_HIV", default, skip_serializing_if = "Option::is_none")]
     pub hiv_confirmed_on: Option<String>,
     /// `NOI_LAY_MAU_XN`: sampling site.
-    #[serde(
-        rename = "NOI_LAY_MAU_XN",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NOI_LAY_MAU_XN", default, skip_serializing_if = "Option::is_none")]
     pub sample_site: Option<String>,
     /// `NOI_XN_KD`: confirming laboratory.
     #[serde(rename = "NOI_XN_KD", default, skip_serializing_if = "Option::is_none")]
     pub confirming_lab: Option<String>,
     /// `NOI_BDDT_ARV`: facility where ARV treatment started.
-    #[serde(
-        rename = "NOI_BDDT_ARV",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NOI_BDDT_ARV", default, skip_serializing_if = "Option::is_none")]
     pub arv_start_site: Option<String>,
     /// `BDDT_ARV`: ARV start date.
     #[serde(rename = "BDDT_ARV", default, skip_serializing_if = "Option::is_none")]
     pub arv_started_on: Option<String>,
     /// `MA_PHAC_DO_DIEU_TRI_BD`: initial regimen code.
-    #[serde(
-        rename = "MA_PHAC_DO_DIEU_TRI_BD",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_PHAC_DO_DIEU_TRI_BD", default, skip_serializing_if = "Option::is_none")]
     pub initial_regimen: Option<String>,
     /// `MA_BAC_PHAC_DO_BD`: initial regimen line.
-    #[serde(
-        rename = "MA_BAC_PHAC_DO_BD",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_BAC_PHAC_DO_BD", default, skip_serializing_if = "Option::is_none")]
     pub initial_regimen_line: Option<u32>,
     /// `MA_LYDO_DTRI`: treatment reason code.
-    #[serde(
-        rename = "MA_LYDO_DTRI",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_LYDO_DTRI", default, skip_serializing_if = "Option::is_none")]
     pub treatment_reason: Option<u32>,
     /// `LOAI_DTRI_LAO`: tuberculosis treatment type.
-    #[serde(
-        rename = "LOAI_DTRI_LAO",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "LOAI_DTRI_LAO", default, skip_serializing_if = "Option::is_none")]
     pub tb_treatment_type: Option<u32>,
     /// `SANG_LOC_LAO`: tuberculosis screening.
-    #[serde(
-        rename = "SANG_LOC_LAO",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "SANG_LOC_LAO", default, skip_serializing_if = "Option::is_none")]
     pub tb_screening: Option<u32>,
     /// `PHACDO_DTRI_LAO`: tuberculosis regimen.
-    #[serde(
-        rename = "PHACDO_DTRI_LAO",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "PHACDO_DTRI_LAO", default, skip_serializing_if = "Option::is_none")]
     pub tb_regimen: Option<u32>,
     /// `NGAYBD_DTRI_LAO`: tuberculosis treatment start.
-    #[serde(
-        rename = "NGAYBD_DTRI_LAO",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGAYBD_DTRI_LAO", default, skip_serializing_if = "Option::is_none")]
     pub tb_started_on: Option<String>,
     /// `NGAYKT_DTRI_LAO`: tuberculosis treatment end.
-    #[serde(
-        rename = "NGAYKT_DTRI_LAO",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGAYKT_DTRI_LAO", default, skip_serializing_if = "Option::is_none")]
     pub tb_ended_on: Option<String>,
     /// `KQ_DTRI_LAO`: tuberculosis treatment result.
-    #[serde(
-        rename = "KQ_DTRI_LAO",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "KQ_DTRI_LAO", default, skip_serializing_if = "Option::is_none")]
     pub tb_result: Option<u32>,
     /// `MA_LYDO_XNTL_VR`: viral-load test reason.
-    #[serde(
-        rename = "MA_LYDO_XNTL_VR",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_LYDO_XNTL_VR", default, skip_serializing_if = "Option::is_none")]
     pub viral_load_reason: Option<u32>,
     /// `NGAY_XN_TLVR`: viral-load test date.
-    #[serde(
-        rename = "NGAY_XN_TLVR",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGAY_XN_TLVR", default, skip_serializing_if = "Option::is_none")]
     pub viral_load_tested_on: Option<String>,
     /// `KQ_XNTL_VR`: viral-load result.
-    #[serde(
-        rename = "KQ_XNTL_VR",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "KQ_XNTL_VR", default, skip_serializing_if = "Option::is_none")]
     pub viral_load_result: Option<u32>,
     /// `NGAY_KQ_XN_TLVR`: viral-load result date.
-    #[serde(
-        rename = "NGAY_KQ_XN_TLVR",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGAY_KQ_XN_TLVR", default, skip_serializing_if = "Option::is_none")]
     pub viral_load_result_on: Option<String>,
     /// `MA_LOAI_BN`: patient category.
-    #[serde(
-        rename = "MA_LOAI_BN",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_LOAI_BN", default, skip_serializing_if = "Option::is_none")]
     pub patient_category: Option<u32>,
     /// `GIAI_DOAN_LAM_SANG`: clinical stage.
-    #[serde(
-        rename = "GIAI_DOAN_LAM_SANG",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "GIAI_DOAN_LAM_SANG", default, skip_serializing_if = "Option::is_none")]
     pub clinical_stage: Option<u32>,
     /// `NHOM_DOI_TUONG`: population group.
-    #[serde(
-        rename = "NHOM_DOI_TUONG",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NHOM_DOI_TUONG", default, skip_serializing_if = "Option::is_none")]
     pub population_group: Option<u32>,
     /// `MA_TINH_TRANG_DK`: registration status code.
-    #[serde(
-        rename = "MA_TINH_TRANG_DK",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_TINH_TRANG_DK", default, skip_serializing_if = "Option::is_none")]
     pub registration_status: Option<String>,
     /// `LAN_XN_PCR`: PCR test number.
-    #[serde(
-        rename = "LAN_XN_PCR",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "LAN_XN_PCR", default, skip_serializing_if = "Option::is_none")]
     pub pcr_test_number: Option<u32>,
     /// `NGAY_XN_PCR`: PCR test date.
-    #[serde(
-        rename = "NGAY_XN_PCR",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGAY_XN_PCR", default, skip_serializing_if = "Option::is_none")]
     pub pcr_tested_on: Option<String>,
     /// `NGAY_KQ_XN_PCR`: PCR result date.
-    #[serde(
-        rename = "NGAY_KQ_XN_PCR",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGAY_KQ_XN_PCR", default, skip_serializing_if = "Option::is_none")]
     pub pcr_result_on: Option<String>,
     /// `MA_KQ_XN_PCR`: PCR result code.
-    #[serde(
-        rename = "MA_KQ_XN_PCR",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_KQ_XN_PCR", default, skip_serializing_if = "Option::is_none")]
     pub pcr_result: Option<u32>,
     /// `NGAY_NHAN_TT_MANG_THAI`: pregnancy reported date.
-    #[serde(
-        rename = "NGAY_NHAN_TT_MANG_THAI",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGAY_NHAN_TT_MANG_THAI", default, skip_serializing_if = "Option::is_none")]
     pub pregnancy_reported_on: Option<String>,
     /// `NGAY_BAT_DAU_DT_CTX`: co-trimoxazole start date.
-    #[serde(
-        rename = "NGAY_BAT_DAU_DT_CTX",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGAY_BAT_DAU_DT_CTX", default, skip_serializing_if = "Option::is_none")]
     pub ctx_started_on: Option<String>,
     /// `MA_XU_TRI`: intervention code.
     #[serde(rename = "MA_XU_TRI", default, skip_serializing_if = "Option::is_none")]
     pub intervention_code: Option<String>,
     /// `NGAY_BAT_DAU_XU_TRI`: intervention start date.
-    #[serde(
-        rename = "NGAY_BAT_DAU_XU_TRI",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGAY_BAT_DAU_XU_TRI", default, skip_serializing_if = "Option::is_none")]
     pub intervention_started_on: Option<String>,
     /// `NGAY_KET_THUC_XU_TRI`: intervention end date.
-    #[serde(
-        rename = "NGAY_KET_THUC_XU_TRI",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGAY_KET_THUC_XU_TRI", default, skip_serializing_if = "Option::is_none")]
     pub intervention_ended_on: Option<String>,
     /// `MA_PHAC_DO_DIEU_TRI`: regimen code.
-    #[serde(
-        rename = "MA_PHAC_DO_DIEU_TRI",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_PHAC_DO_DIEU_TRI", default, skip_serializing_if = "Option::is_none")]
     pub regimen: Option<String>,
     /// `MA_BAC_PHAC_DO`: regimen line.
-    #[serde(
-        rename = "MA_BAC_PHAC_DO",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_BAC_PHAC_DO", default, skip_serializing_if = "Option::is_none")]
     pub regimen_line: Option<u32>,
     /// `SO_NGAY_CAP_THUOC_ARV`: ARV days supplied.
-    #[serde(
-        rename = "SO_NGAY_CAP_THUOC_ARV",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "SO_NGAY_CAP_THUOC_ARV", default, skip_serializing_if = "Option::is_none")]
     pub arv_days_supplied: Option<u32>,
     /// `NGAY_CHUYEN_PHAC_DO`: regimen change date.
-    #[serde(
-        rename = "NGAY_CHUYEN_PHAC_DO",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGAY_CHUYEN_PHAC_DO", default, skip_serializing_if = "Option::is_none")]
     pub regimen_changed_on: Option<String>,
     /// `LY_DO_CHUYEN_PHAC_DO`: regimen change reason.
-    #[serde(
-        rename = "LY_DO_CHUYEN_PHAC_DO",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "LY_DO_CHUYEN_PHAC_DO", default, skip_serializing_if = "Option::is_none")]
     pub regimen_change_reason: Option<u32>,
     /// `MA_CSKCB`: treating facility code (5 characters).
     #[serde(rename = "MA_CSKCB", default, skip_serializing_if = "Option::is_none")]

@@ -10,11 +10,7 @@ use super::prelude::*;
 #[serde(deny_unknown_fields)]
 pub struct MedicalAssessment {
     /// `NGUOI_CHU_TRI`: council chair.
-    #[serde(
-        rename = "NGUOI_CHU_TRI",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGUOI_CHU_TRI", default, skip_serializing_if = "Option::is_none")]
     pub chair: Option<String>,
     /// `CHUC_VU`: chair position.
     #[serde(rename = "CHUC_VU", default, skip_serializing_if = "Option::is_none")]
@@ -32,87 +28,43 @@ pub struct MedicalAssessment {
     #[serde(rename = "SO_CCCD", default, skip_serializing_if = "Option::is_none")]
     pub citizen_id: Option<String>,
     /// `NGAY_CAP_CCCD`: citizen-id issue date.
-    #[serde(
-        rename = "NGAY_CAP_CCCD",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGAY_CAP_CCCD", default, skip_serializing_if = "Option::is_none")]
     pub citizen_id_issued_on: Option<String>,
     /// `NOI_CAP_CCCD`: citizen-id issuer.
-    #[serde(
-        rename = "NOI_CAP_CCCD",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NOI_CAP_CCCD", default, skip_serializing_if = "Option::is_none")]
     pub citizen_id_issued_by: Option<String>,
     /// `DIA_CHI`: residence address.
     #[serde(rename = "DIA_CHI", default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// `MATINH_CU_TRU`: province code of residence.
-    #[serde(
-        rename = "MATINH_CU_TRU",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MATINH_CU_TRU", default, skip_serializing_if = "Option::is_none")]
     pub province_code: Option<String>,
     /// `MAHUYEN_CU_TRU`: district code of residence.
-    #[serde(
-        rename = "MAHUYEN_CU_TRU",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MAHUYEN_CU_TRU", default, skip_serializing_if = "Option::is_none")]
     pub district_code: Option<String>,
     /// `MAXA_CU_TRU`: commune code of residence.
-    #[serde(
-        rename = "MAXA_CU_TRU",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MAXA_CU_TRU", default, skip_serializing_if = "Option::is_none")]
     pub commune_code: Option<String>,
     /// `MA_BHXH`: social-insurance id (10 digits).
     #[serde(rename = "MA_BHXH", default, skip_serializing_if = "Option::is_none")]
     pub social_insurance_id: Option<String>,
     /// `MA_THE_BHYT`: insurance card number(s), 15 characters each, `;`-separated.
-    #[serde(
-        rename = "MA_THE_BHYT",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_THE_BHYT", default, skip_serializing_if = "Option::is_none")]
     pub card_numbers: Option<String>,
     /// `NGHE_NGHIEP`: occupation.
-    #[serde(
-        rename = "NGHE_NGHIEP",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGHE_NGHIEP", default, skip_serializing_if = "Option::is_none")]
     pub occupation: Option<String>,
     /// `DIEN_THOAI`: contact phone.
-    #[serde(
-        rename = "DIEN_THOAI",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "DIEN_THOAI", default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// `MA_DOI_TUONG`: beneficiary category.
-    #[serde(
-        rename = "MA_DOI_TUONG",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_DOI_TUONG", default, skip_serializing_if = "Option::is_none")]
     pub beneficiary_category: Option<String>,
     /// `KHAM_GIAM_DINH`: assessment kind.
-    #[serde(
-        rename = "KHAM_GIAM_DINH",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "KHAM_GIAM_DINH", default, skip_serializing_if = "Option::is_none")]
     pub assessment_kind: Option<u32>,
     /// `SO_BIEN_BAN`: minutes number.
-    #[serde(
-        rename = "SO_BIEN_BAN",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "SO_BIEN_BAN", default, skip_serializing_if = "Option::is_none")]
     pub minutes_number: Option<String>,
     /// `TYLE_TTCT_CU`: previous impairment %.
     #[serde(
@@ -124,56 +76,28 @@ pub struct MedicalAssessment {
     #[schema(value_type = Option<String>)]
     pub previous_impairment_pct: Option<Decimal>,
     /// `DANG_HUONG_CHE_DO`: current benefit regime.
-    #[serde(
-        rename = "DANG_HUONG_CHE_DO",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "DANG_HUONG_CHE_DO", default, skip_serializing_if = "Option::is_none")]
     pub current_benefit: Option<String>,
     /// `NGAY_CHUNG_TU`: document date.
-    #[serde(
-        rename = "NGAY_CHUNG_TU",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGAY_CHUNG_TU", default, skip_serializing_if = "Option::is_none")]
     pub document_date: Option<String>,
     /// `SO_GIAY_GIOI_THIEU`: introduction letter number.
-    #[serde(
-        rename = "SO_GIAY_GIOI_THIEU",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "SO_GIAY_GIOI_THIEU", default, skip_serializing_if = "Option::is_none")]
     pub introduction_number: Option<String>,
     /// `NGAY_DE_NGHI`: request date.
-    #[serde(
-        rename = "NGAY_DE_NGHI",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGAY_DE_NGHI", default, skip_serializing_if = "Option::is_none")]
     pub requested_on: Option<String>,
     /// `MA_DONVI`: unit code.
     #[serde(rename = "MA_DONVI", default, skip_serializing_if = "Option::is_none")]
     pub unit_code: Option<String>,
     /// `GIOI_THIEU_CUA`: introduced by.
-    #[serde(
-        rename = "GIOI_THIEU_CUA",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "GIOI_THIEU_CUA", default, skip_serializing_if = "Option::is_none")]
     pub introduced_by: Option<String>,
     /// `KET_QUA_KHAM`: examination result.
-    #[serde(
-        rename = "KET_QUA_KHAM",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "KET_QUA_KHAM", default, skip_serializing_if = "Option::is_none")]
     pub examination_result: Option<String>,
     /// `SO_VAN_BAN_CAN_CU`: basis document number.
-    #[serde(
-        rename = "SO_VAN_BAN_CAN_CU",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "SO_VAN_BAN_CAN_CU", default, skip_serializing_if = "Option::is_none")]
     pub basis_document: Option<String>,
     /// `TYLE_TTCT_MOI`: new impairment %.
     #[serde(
@@ -194,28 +118,16 @@ pub struct MedicalAssessment {
     #[schema(value_type = Option<String>)]
     pub total_impairment_pct: Option<Decimal>,
     /// `DANG_KHUYETTAT`: disability kind.
-    #[serde(
-        rename = "DANG_KHUYETTAT",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "DANG_KHUYETTAT", default, skip_serializing_if = "Option::is_none")]
     pub disability_kind: Option<u32>,
     /// `MUC_DO_KHUYETTAT`: disability level.
-    #[serde(
-        rename = "MUC_DO_KHUYETTAT",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MUC_DO_KHUYETTAT", default, skip_serializing_if = "Option::is_none")]
     pub disability_level: Option<u32>,
     /// `DE_NGHI`: recommendation.
     #[serde(rename = "DE_NGHI", default, skip_serializing_if = "Option::is_none")]
     pub recommendation: Option<String>,
     /// `DUOC_XACDINH`: determination.
-    #[serde(
-        rename = "DUOC_XACDINH",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "DUOC_XACDINH", default, skip_serializing_if = "Option::is_none")]
     pub determination: Option<String>,
     /// `DU_PHONG`: reserved.
     #[serde(rename = "DU_PHONG", default, skip_serializing_if = "Option::is_none")]

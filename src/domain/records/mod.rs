@@ -141,8 +141,7 @@ impl<'a> FieldValue<'a> {
 
     /// Empty text counts as absent: QĐ 130 has no distinction between the two.
     pub fn is_absent(&self) -> bool {
-        matches!(self, FieldValue::Absent)
-            || matches!(self, FieldValue::Text(t) if t.trim().is_empty())
+        matches!(self, FieldValue::Absent) || matches!(self, FieldValue::Text(t) if t.trim().is_empty())
     }
 
     /// The value as the wire format writes it (`150000.00`, `2.000`, `01`).
@@ -185,26 +184,18 @@ mod tests {
     }
 
     fn check<R: Record + serde::Serialize + serde::de::DeserializeOwned>(table: Table) {
-        let record: R =
-            serde_json::from_value(full_record(table)).expect("every spec field parses");
+        let record: R = serde_json::from_value(full_record(table)).expect("every spec field parses");
         assert_eq!(record.table(), table);
         let back = serde_json::to_value(&record).unwrap();
         let names: Vec<&String> = back.as_object().unwrap().keys().collect();
         let spec_names: Vec<&String> = spec::fields(table).iter().map(|f| &f.name).collect();
-        assert_eq!(
-            names, spec_names,
-            "serde order of {table:?} follows the appendix"
-        );
+        assert_eq!(names, spec_names, "serde order of {table:?} follows the appendix");
         let mut visited = 0;
         record.visit(&mut |v| {
             assert!(!v.is_absent());
             visited += 1;
         });
-        assert_eq!(
-            visited,
-            spec_names.len(),
-            "visit yields every field of {table:?}"
-        );
+        assert_eq!(visited, spec_names.len(), "visit yields every field of {table:?}");
     }
 
     #[test]

@@ -16,21 +16,13 @@ pub struct ParaclinicalResult {
     #[serde(rename = "STT", default, skip_serializing_if = "Option::is_none")]
     pub seq: Option<u32>,
     /// `MA_DICH_VU`: service code.
-    #[serde(
-        rename = "MA_DICH_VU",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_DICH_VU", default, skip_serializing_if = "Option::is_none")]
     pub service_code: Option<String>,
     /// `MA_CHI_SO`: indicator code.
     #[serde(rename = "MA_CHI_SO", default, skip_serializing_if = "Option::is_none")]
     pub indicator_code: Option<String>,
     /// `TEN_CHI_SO`: indicator name.
-    #[serde(
-        rename = "TEN_CHI_SO",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TEN_CHI_SO", default, skip_serializing_if = "Option::is_none")]
     pub indicator_name: Option<String>,
     /// `GIA_TRI`: result value.
     #[serde(rename = "GIA_TRI", default, skip_serializing_if = "Option::is_none")]
@@ -48,11 +40,7 @@ pub struct ParaclinicalResult {
     #[serde(rename = "NGAY_KQ", default, skip_serializing_if = "Option::is_none")]
     pub result_at: Option<String>,
     /// `MA_BS_DOC_KQ`: health id of the reading clinician.
-    #[serde(
-        rename = "MA_BS_DOC_KQ",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_BS_DOC_KQ", default, skip_serializing_if = "Option::is_none")]
     pub reader_id: Option<String>,
     /// `DU_PHONG`: reserved.
     #[serde(rename = "DU_PHONG", default, skip_serializing_if = "Option::is_none")]

@@ -25,11 +25,7 @@ pub struct PregnancyLeaveCertificate {
     #[serde(rename = "DON_VI", default, skip_serializing_if = "Option::is_none")]
     pub employer: Option<String>,
     /// `CHAN_DOAN_RV`: discharge diagnosis text.
-    #[serde(
-        rename = "CHAN_DOAN_RV",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "CHAN_DOAN_RV", default, skip_serializing_if = "Option::is_none")]
     pub discharge_diagnosis: Option<String>,
     /// `TU_NGAY`: from date `yyyyMMdd`.
     #[serde(rename = "TU_NGAY", default, skip_serializing_if = "Option::is_none")]

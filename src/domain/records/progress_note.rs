@@ -16,42 +16,22 @@ pub struct ProgressNote {
     #[serde(rename = "STT", default, skip_serializing_if = "Option::is_none")]
     pub seq: Option<u32>,
     /// `DIEN_BIEN_LS`: clinical progress.
-    #[serde(
-        rename = "DIEN_BIEN_LS",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "DIEN_BIEN_LS", default, skip_serializing_if = "Option::is_none")]
     pub progress: Option<String>,
     /// `GIAI_DOAN_BENH`: disease stage.
-    #[serde(
-        rename = "GIAI_DOAN_BENH",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "GIAI_DOAN_BENH", default, skip_serializing_if = "Option::is_none")]
     pub disease_stage: Option<String>,
     /// `HOI_CHAN`: consultation result.
     #[serde(rename = "HOI_CHAN", default, skip_serializing_if = "Option::is_none")]
     pub consultation: Option<String>,
     /// `PHAU_THUAT`: surgery or procedure.
-    #[serde(
-        rename = "PHAU_THUAT",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "PHAU_THUAT", default, skip_serializing_if = "Option::is_none")]
     pub surgery: Option<String>,
     /// `THOI_DIEM_DBLS`: note time `yyyyMMddHHmm`.
-    #[serde(
-        rename = "THOI_DIEM_DBLS",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "THOI_DIEM_DBLS", default, skip_serializing_if = "Option::is_none")]
     pub noted_at: Option<String>,
     /// `NGUOI_THUC_HIEN`: performing staff code(s).
-    #[serde(
-        rename = "NGUOI_THUC_HIEN",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGUOI_THUC_HIEN", default, skip_serializing_if = "Option::is_none")]
     pub performer_codes: Option<String>,
     /// `DU_PHONG`: reserved.
     #[serde(rename = "DU_PHONG", default, skip_serializing_if = "Option::is_none")]

@@ -13,28 +13,16 @@ pub struct MedicalRecordSummary {
     #[serde(rename = "MA_LK", default, skip_serializing_if = "Option::is_none")]
     pub episode_key: Option<String>,
     /// `MA_LOAI_KCB`: visit type 01–09.
-    #[serde(
-        rename = "MA_LOAI_KCB",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_LOAI_KCB", default, skip_serializing_if = "Option::is_none")]
     pub visit_type: Option<String>,
     /// `HO_TEN_CHA`: father's name.
-    #[serde(
-        rename = "HO_TEN_CHA",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "HO_TEN_CHA", default, skip_serializing_if = "Option::is_none")]
     pub father_name: Option<String>,
     /// `HO_TEN_ME`: mother's name.
     #[serde(rename = "HO_TEN_ME", default, skip_serializing_if = "Option::is_none")]
     pub mother_name: Option<String>,
     /// `NGUOI_GIAM_HO`: guardian.
-    #[serde(
-        rename = "NGUOI_GIAM_HO",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGUOI_GIAM_HO", default, skip_serializing_if = "Option::is_none")]
     pub guardian: Option<String>,
     /// `DON_VI`: employer or unit.
     #[serde(rename = "DON_VI", default, skip_serializing_if = "Option::is_none")]
@@ -46,18 +34,10 @@ pub struct MedicalRecordSummary {
     #[serde(rename = "NGAY_RA", default, skip_serializing_if = "Option::is_none")]
     pub discharged_at: Option<String>,
     /// `CHAN_DOAN_VAO`: preliminary diagnosis at intake.
-    #[serde(
-        rename = "CHAN_DOAN_VAO",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "CHAN_DOAN_VAO", default, skip_serializing_if = "Option::is_none")]
     pub admission_diagnosis: Option<String>,
     /// `CHAN_DOAN_RV`: discharge diagnosis text.
-    #[serde(
-        rename = "CHAN_DOAN_RV",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "CHAN_DOAN_RV", default, skip_serializing_if = "Option::is_none")]
     pub discharge_diagnosis: Option<String>,
     /// `QT_BENHLY`: course of the disease.
     #[serde(rename = "QT_BENHLY", default, skip_serializing_if = "Option::is_none")]
@@ -66,39 +46,19 @@ pub struct MedicalRecordSummary {
     #[serde(rename = "TOMTAT_KQ", default, skip_serializing_if = "Option::is_none")]
     pub results_summary: Option<String>,
     /// `PP_DIEUTRI`: treatment methods.
-    #[serde(
-        rename = "PP_DIEUTRI",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "PP_DIEUTRI", default, skip_serializing_if = "Option::is_none")]
     pub treatment_methods: Option<String>,
     /// `NGAY_SINHCON`: delivery date.
-    #[serde(
-        rename = "NGAY_SINHCON",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGAY_SINHCON", default, skip_serializing_if = "Option::is_none")]
     pub delivered_on: Option<String>,
     /// `NGAY_CONCHET`: date of stillbirth.
-    #[serde(
-        rename = "NGAY_CONCHET",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGAY_CONCHET", default, skip_serializing_if = "Option::is_none")]
     pub stillbirth_on: Option<String>,
     /// `SO_CONCHET`: number of stillbirths.
-    #[serde(
-        rename = "SO_CONCHET",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "SO_CONCHET", default, skip_serializing_if = "Option::is_none")]
     pub stillbirths: Option<u32>,
     /// `KET_QUA_DTRI`: treatment outcome 1–8.
-    #[serde(
-        rename = "KET_QUA_DTRI",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "KET_QUA_DTRI", default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<u32>,
     /// `GHI_CHU`: note.
     #[serde(rename = "GHI_CHU", default, skip_serializing_if = "Option::is_none")]
@@ -110,11 +70,7 @@ pub struct MedicalRecordSummary {
     #[serde(rename = "NGAY_CT", default, skip_serializing_if = "Option::is_none")]
     pub issued_on: Option<String>,
     /// `MA_THE_TAM`: temporary card number.
-    #[serde(
-        rename = "MA_THE_TAM",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_THE_TAM", default, skip_serializing_if = "Option::is_none")]
     pub temporary_card: Option<String>,
     /// `DU_PHONG`: reserved.
     #[serde(rename = "DU_PHONG", default, skip_serializing_if = "Option::is_none")]

@@ -13,11 +13,7 @@ pub struct ReexamAppointment {
     #[serde(rename = "MA_LK", default, skip_serializing_if = "Option::is_none")]
     pub episode_key: Option<String>,
     /// `SO_GIAYHEN_KL`: appointment number.
-    #[serde(
-        rename = "SO_GIAYHEN_KL",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "SO_GIAYHEN_KL", default, skip_serializing_if = "Option::is_none")]
     pub appointment_number: Option<String>,
     /// `MA_CSKCB`: treating facility code (5 characters).
     #[serde(rename = "MA_CSKCB", default, skip_serializing_if = "Option::is_none")]
@@ -35,73 +31,37 @@ pub struct ReexamAppointment {
     #[serde(rename = "DIA_CHI", default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// `MA_THE_BHYT`: insurance card number(s), 15 characters each, `;`-separated.
-    #[serde(
-        rename = "MA_THE_BHYT",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_THE_BHYT", default, skip_serializing_if = "Option::is_none")]
     pub card_numbers: Option<String>,
     /// `GT_THE_DEN`: card valid-to date(s) `yyyyMMdd`, parallel to the cards.
-    #[serde(
-        rename = "GT_THE_DEN",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "GT_THE_DEN", default, skip_serializing_if = "Option::is_none")]
     pub card_valid_to: Option<String>,
     /// `NGAY_VAO`: arrival time `yyyyMMddHHmm`.
     #[serde(rename = "NGAY_VAO", default, skip_serializing_if = "Option::is_none")]
     pub admitted_at: Option<String>,
     /// `NGAY_VAO_NOI_TRU`: inpatient-admission time `yyyyMMddHHmm`.
-    #[serde(
-        rename = "NGAY_VAO_NOI_TRU",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGAY_VAO_NOI_TRU", default, skip_serializing_if = "Option::is_none")]
     pub inpatient_admitted_at: Option<String>,
     /// `NGAY_RA`: end of treatment `yyyyMMddHHmm`.
     #[serde(rename = "NGAY_RA", default, skip_serializing_if = "Option::is_none")]
     pub discharged_at: Option<String>,
     /// `NGAY_HEN_KL`: re-examination date.
-    #[serde(
-        rename = "NGAY_HEN_KL",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGAY_HEN_KL", default, skip_serializing_if = "Option::is_none")]
     pub reexam_on: Option<String>,
     /// `CHAN_DOAN_RV`: discharge diagnosis text.
-    #[serde(
-        rename = "CHAN_DOAN_RV",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "CHAN_DOAN_RV", default, skip_serializing_if = "Option::is_none")]
     pub discharge_diagnosis: Option<String>,
     /// `MA_BENH_CHINH`: main diagnosis, ICD-10.
-    #[serde(
-        rename = "MA_BENH_CHINH",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_BENH_CHINH", default, skip_serializing_if = "Option::is_none")]
     pub main_icd10: Option<String>,
     /// `MA_BENH_KT`: secondary diagnoses, ICD-10, `;`-separated.
-    #[serde(
-        rename = "MA_BENH_KT",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_BENH_KT", default, skip_serializing_if = "Option::is_none")]
     pub secondary_icd10: Option<String>,
     /// `MA_BENH_YHCT`: traditional-medicine disease codes.
-    #[serde(
-        rename = "MA_BENH_YHCT",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_BENH_YHCT", default, skip_serializing_if = "Option::is_none")]
     pub traditional_medicine_codes: Option<String>,
     /// `MA_DOITUONG_KCB`: visit object / route code (1.1, 2, 3.6 …).
-    #[serde(
-        rename = "MA_DOITUONG_KCB",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_DOITUONG_KCB", default, skip_serializing_if = "Option::is_none")]
     pub visit_route: Option<String>,
     /// `MA_BAC_SI`: clinician code(s).
     #[serde(rename = "MA_BAC_SI", default, skip_serializing_if = "Option::is_none")]

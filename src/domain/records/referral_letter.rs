@@ -16,18 +16,10 @@ pub struct ReferralLetter {
     #[serde(rename = "SO_HOSO", default, skip_serializing_if = "Option::is_none")]
     pub record_number: Option<String>,
     /// `SO_CHUYENTUYEN`: referral serial number.
-    #[serde(
-        rename = "SO_CHUYENTUYEN",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "SO_CHUYENTUYEN", default, skip_serializing_if = "Option::is_none")]
     pub referral_serial: Option<String>,
     /// `GIAY_CHUYEN_TUYEN`: referral letter or re-exam appointment number.
-    #[serde(
-        rename = "GIAY_CHUYEN_TUYEN",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "GIAY_CHUYEN_TUYEN", default, skip_serializing_if = "Option::is_none")]
     pub referral_number: Option<String>,
     /// `MA_CSKCB`: treating facility code (5 characters).
     #[serde(rename = "MA_CSKCB", default, skip_serializing_if = "Option::is_none")]
@@ -36,11 +28,7 @@ pub struct ReferralLetter {
     #[serde(rename = "MA_NOI_DI", default, skip_serializing_if = "Option::is_none")]
     pub referred_from: Option<String>,
     /// `MA_NOI_DEN`: facility transferred to.
-    #[serde(
-        rename = "MA_NOI_DEN",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_NOI_DEN", default, skip_serializing_if = "Option::is_none")]
     pub referred_to: Option<String>,
     /// `HO_TEN`: full name.
     #[serde(rename = "HO_TEN", default, skip_serializing_if = "Option::is_none")]
@@ -52,65 +40,37 @@ pub struct ReferralLetter {
     #[serde(rename = "GIOI_TINH", default, skip_serializing_if = "Option::is_none")]
     pub sex: Option<u32>,
     /// `MA_QUOCTICH`: nationality code.
-    #[serde(
-        rename = "MA_QUOCTICH",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_QUOCTICH", default, skip_serializing_if = "Option::is_none")]
     pub nationality_code: Option<String>,
     /// `MA_DANTOC`: ethnic-group code.
     #[serde(rename = "MA_DANTOC", default, skip_serializing_if = "Option::is_none")]
     pub ethnicity_code: Option<String>,
     /// `MA_NGHE_NGHIEP`: occupation code.
-    #[serde(
-        rename = "MA_NGHE_NGHIEP",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_NGHE_NGHIEP", default, skip_serializing_if = "Option::is_none")]
     pub occupation_code: Option<String>,
     /// `DIA_CHI`: residence address.
     #[serde(rename = "DIA_CHI", default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// `MA_THE_BHYT`: insurance card number(s), 15 characters each, `;`-separated.
-    #[serde(
-        rename = "MA_THE_BHYT",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_THE_BHYT", default, skip_serializing_if = "Option::is_none")]
     pub card_numbers: Option<String>,
     /// `GT_THE_DEN`: card valid-to date(s) `yyyyMMdd`, parallel to the cards.
-    #[serde(
-        rename = "GT_THE_DEN",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "GT_THE_DEN", default, skip_serializing_if = "Option::is_none")]
     pub card_valid_to: Option<String>,
     /// `NGAY_VAO`: arrival time `yyyyMMddHHmm`.
     #[serde(rename = "NGAY_VAO", default, skip_serializing_if = "Option::is_none")]
     pub admitted_at: Option<String>,
     /// `NGAY_VAO_NOI_TRU`: inpatient-admission time `yyyyMMddHHmm`.
-    #[serde(
-        rename = "NGAY_VAO_NOI_TRU",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGAY_VAO_NOI_TRU", default, skip_serializing_if = "Option::is_none")]
     pub inpatient_admitted_at: Option<String>,
     /// `NGAY_RA`: end of treatment `yyyyMMddHHmm`.
     #[serde(rename = "NGAY_RA", default, skip_serializing_if = "Option::is_none")]
     pub discharged_at: Option<String>,
     /// `DAU_HIEU_LS`: clinical signs.
-    #[serde(
-        rename = "DAU_HIEU_LS",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "DAU_HIEU_LS", default, skip_serializing_if = "Option::is_none")]
     pub clinical_signs: Option<String>,
     /// `CHAN_DOAN_RV`: discharge diagnosis text.
-    #[serde(
-        rename = "CHAN_DOAN_RV",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "CHAN_DOAN_RV", default, skip_serializing_if = "Option::is_none")]
     pub discharge_diagnosis: Option<String>,
     /// `QT_BENHLY`: course of the disease.
     #[serde(rename = "QT_BENHLY", default, skip_serializing_if = "Option::is_none")]
@@ -119,91 +79,43 @@ pub struct ReferralLetter {
     #[serde(rename = "TOMTAT_KQ", default, skip_serializing_if = "Option::is_none")]
     pub results_summary: Option<String>,
     /// `PP_DIEUTRI`: treatment methods.
-    #[serde(
-        rename = "PP_DIEUTRI",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "PP_DIEUTRI", default, skip_serializing_if = "Option::is_none")]
     pub treatment_methods: Option<String>,
     /// `MA_BENH_CHINH`: main diagnosis, ICD-10.
-    #[serde(
-        rename = "MA_BENH_CHINH",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_BENH_CHINH", default, skip_serializing_if = "Option::is_none")]
     pub main_icd10: Option<String>,
     /// `MA_BENH_KT`: secondary diagnoses, ICD-10, `;`-separated.
-    #[serde(
-        rename = "MA_BENH_KT",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_BENH_KT", default, skip_serializing_if = "Option::is_none")]
     pub secondary_icd10: Option<String>,
     /// `MA_BENH_YHCT`: traditional-medicine disease codes.
-    #[serde(
-        rename = "MA_BENH_YHCT",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_BENH_YHCT", default, skip_serializing_if = "Option::is_none")]
     pub traditional_medicine_codes: Option<String>,
     /// `TEN_DICH_VU`: service name.
-    #[serde(
-        rename = "TEN_DICH_VU",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TEN_DICH_VU", default, skip_serializing_if = "Option::is_none")]
     pub service_name: Option<String>,
     /// `TEN_THUOC`: drug name.
     #[serde(rename = "TEN_THUOC", default, skip_serializing_if = "Option::is_none")]
     pub drug_name: Option<String>,
     /// `PP_DIEU_TRI`: treatment method.
-    #[serde(
-        rename = "PP_DIEU_TRI",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "PP_DIEU_TRI", default, skip_serializing_if = "Option::is_none")]
     pub treatment_method: Option<String>,
     /// `MA_LOAI_RV`: discharge type 1–5.
-    #[serde(
-        rename = "MA_LOAI_RV",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_LOAI_RV", default, skip_serializing_if = "Option::is_none")]
     pub discharge_type: Option<u32>,
     /// `MA_LYDO_CT`: referral reason.
-    #[serde(
-        rename = "MA_LYDO_CT",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_LYDO_CT", default, skip_serializing_if = "Option::is_none")]
     pub referral_reason: Option<u32>,
     /// `HUONG_DIEU_TRI`: treatment plan.
-    #[serde(
-        rename = "HUONG_DIEU_TRI",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "HUONG_DIEU_TRI", default, skip_serializing_if = "Option::is_none")]
     pub treatment_plan: Option<String>,
     /// `PHUONGTIEN_VC`: means of transport.
-    #[serde(
-        rename = "PHUONGTIEN_VC",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "PHUONGTIEN_VC", default, skip_serializing_if = "Option::is_none")]
     pub transport: Option<String>,
     /// `HOTEN_NGUOI_HT`: escort's name.
-    #[serde(
-        rename = "HOTEN_NGUOI_HT",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "HOTEN_NGUOI_HT", default, skip_serializing_if = "Option::is_none")]
     pub escort_name: Option<String>,
     /// `CHUCDANH_NGUOI_HT`: escort's title.
-    #[serde(
-        rename = "CHUCDANH_NGUOI_HT",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "CHUCDANH_NGUOI_HT", default, skip_serializing_if = "Option::is_none")]
     pub escort_title: Option<String>,
     /// `MA_BAC_SI`: clinician code(s).
     #[serde(rename = "MA_BAC_SI", default, skip_serializing_if = "Option::is_none")]

@@ -16,18 +16,10 @@ pub struct ServiceLine {
     #[serde(rename = "STT", default, skip_serializing_if = "Option::is_none")]
     pub seq: Option<u32>,
     /// `MA_DICH_VU`: service code.
-    #[serde(
-        rename = "MA_DICH_VU",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_DICH_VU", default, skip_serializing_if = "Option::is_none")]
     pub service_code: Option<String>,
     /// `MA_PTTT_QT`: procedure codes, ICD-9-CM, `;`-separated.
-    #[serde(
-        rename = "MA_PTTT_QT",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_PTTT_QT", default, skip_serializing_if = "Option::is_none")]
     pub procedure_icd9: Option<String>,
     /// `MA_VAT_TU`: medical-supply code.
     #[serde(rename = "MA_VAT_TU", default, skip_serializing_if = "Option::is_none")]
@@ -39,32 +31,16 @@ pub struct ServiceLine {
     #[serde(rename = "GOI_VTYT", default, skip_serializing_if = "Option::is_none")]
     pub supply_package: Option<String>,
     /// `TEN_VAT_TU`: medical-supply name.
-    #[serde(
-        rename = "TEN_VAT_TU",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TEN_VAT_TU", default, skip_serializing_if = "Option::is_none")]
     pub supply_name: Option<String>,
     /// `TEN_DICH_VU`: service name.
-    #[serde(
-        rename = "TEN_DICH_VU",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TEN_DICH_VU", default, skip_serializing_if = "Option::is_none")]
     pub service_name: Option<String>,
     /// `MA_XANG_DAU`: fuel-type code for transport.
-    #[serde(
-        rename = "MA_XANG_DAU",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_XANG_DAU", default, skip_serializing_if = "Option::is_none")]
     pub fuel_code: Option<String>,
     /// `DON_VI_TINH`: unit.
-    #[serde(
-        rename = "DON_VI_TINH",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "DON_VI_TINH", default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
     /// `PHAM_VI`: scope: 1 in list, 2 outside, 3 outside but paid for army/police.
     #[serde(rename = "PHAM_VI", default, skip_serializing_if = "Option::is_none")]
@@ -199,12 +175,7 @@ pub struct ServiceLine {
     #[schema(value_type = Option<String>)]
     pub other_sources: Option<Decimal>,
     /// `T_BNTT`: patient pays, outside the fund scope.
-    #[serde(
-        rename = "T_BNTT",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::domain::decimal::opt"
-    )]
+    #[serde(rename = "T_BNTT", default, skip_serializing_if = "Option::is_none", with = "crate::domain::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub patient_self_pay: Option<Decimal>,
     /// `T_BNCCT`: patient co-payment.
@@ -217,12 +188,7 @@ pub struct ServiceLine {
     #[schema(value_type = Option<String>)]
     pub patient_copay: Option<Decimal>,
     /// `T_BHTT`: amount claimed from the insurance fund.
-    #[serde(
-        rename = "T_BHTT",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::domain::decimal::opt"
-    )]
+    #[serde(rename = "T_BHTT", default, skip_serializing_if = "Option::is_none", with = "crate::domain::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub fund_pays: Option<Decimal>,
     /// `MA_KHOA`: department code(s), `;`-separated.
@@ -235,31 +201,19 @@ pub struct ServiceLine {
     #[serde(rename = "MA_BAC_SI", default, skip_serializing_if = "Option::is_none")]
     pub doctor_codes: Option<String>,
     /// `NGUOI_THUC_HIEN`: performing staff code(s).
-    #[serde(
-        rename = "NGUOI_THUC_HIEN",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGUOI_THUC_HIEN", default, skip_serializing_if = "Option::is_none")]
     pub performer_codes: Option<String>,
     /// `MA_BENH`: ICD-10 codes justifying the line.
     #[serde(rename = "MA_BENH", default, skip_serializing_if = "Option::is_none")]
     pub icd10_codes: Option<String>,
     /// `MA_BENH_YHCT`: traditional-medicine disease codes.
-    #[serde(
-        rename = "MA_BENH_YHCT",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_BENH_YHCT", default, skip_serializing_if = "Option::is_none")]
     pub traditional_medicine_codes: Option<String>,
     /// `NGAY_YL`: order time `yyyyMMddHHmm`.
     #[serde(rename = "NGAY_YL", default, skip_serializing_if = "Option::is_none")]
     pub ordered_at: Option<String>,
     /// `NGAY_TH_YL`: execution time `yyyyMMddHHmm`.
-    #[serde(
-        rename = "NGAY_TH_YL",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGAY_TH_YL", default, skip_serializing_if = "Option::is_none")]
     pub performed_at: Option<String>,
     /// `NGAY_KQ`: result time `yyyyMMddHHmm`.
     #[serde(rename = "NGAY_KQ", default, skip_serializing_if = "Option::is_none")]
@@ -268,38 +222,22 @@ pub struct ServiceLine {
     #[serde(rename = "MA_PTTT", default, skip_serializing_if = "Option::is_none")]
     pub payment_method: Option<u32>,
     /// `VET_THUONG_TP`: `1` for a recurrent war wound.
-    #[serde(
-        rename = "VET_THUONG_TP",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "VET_THUONG_TP", default, skip_serializing_if = "Option::is_none")]
     pub war_wound: Option<u32>,
     /// `PP_VO_CAM`: anaesthesia 1–4.
     #[serde(rename = "PP_VO_CAM", default, skip_serializing_if = "Option::is_none")]
     pub anaesthesia: Option<u32>,
     /// `VI_TRI_TH_DVKT`: body-site code.
-    #[serde(
-        rename = "VI_TRI_TH_DVKT",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "VI_TRI_TH_DVKT", default, skip_serializing_if = "Option::is_none")]
     pub body_site: Option<u32>,
     /// `MA_MAY`: machine code(s).
     #[serde(rename = "MA_MAY", default, skip_serializing_if = "Option::is_none")]
     pub machine_codes: Option<String>,
     /// `MA_HIEU_SP`: product model or serial.
-    #[serde(
-        rename = "MA_HIEU_SP",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_HIEU_SP", default, skip_serializing_if = "Option::is_none")]
     pub product_model: Option<String>,
     /// `TAI_SU_DUNG`: `1` for a reused supply.
-    #[serde(
-        rename = "TAI_SU_DUNG",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TAI_SU_DUNG", default, skip_serializing_if = "Option::is_none")]
     pub reused: Option<u32>,
     /// `DU_PHONG`: reserved.
     #[serde(rename = "DU_PHONG", default, skip_serializing_if = "Option::is_none")]

@@ -28,49 +28,25 @@ pub struct SickLeaveCertificate {
     #[serde(rename = "MA_BHXH", default, skip_serializing_if = "Option::is_none")]
     pub social_insurance_id: Option<String>,
     /// `MA_THE_BHYT`: insurance card number(s), 15 characters each, `;`-separated.
-    #[serde(
-        rename = "MA_THE_BHYT",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_THE_BHYT", default, skip_serializing_if = "Option::is_none")]
     pub card_numbers: Option<String>,
     /// `CHAN_DOAN_RV`: discharge diagnosis text.
-    #[serde(
-        rename = "CHAN_DOAN_RV",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "CHAN_DOAN_RV", default, skip_serializing_if = "Option::is_none")]
     pub discharge_diagnosis: Option<String>,
     /// `PP_DIEUTRI`: treatment methods.
-    #[serde(
-        rename = "PP_DIEUTRI",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "PP_DIEUTRI", default, skip_serializing_if = "Option::is_none")]
     pub treatment_methods: Option<String>,
     /// `MA_DINH_CHI_THAI`: `1` when a pregnancy was terminated.
-    #[serde(
-        rename = "MA_DINH_CHI_THAI",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_DINH_CHI_THAI", default, skip_serializing_if = "Option::is_none")]
     pub pregnancy_terminated: Option<u32>,
     /// `NGUYENNHAN_DINHCHI`: cause of termination.
-    #[serde(
-        rename = "NGUYENNHAN_DINHCHI",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGUYENNHAN_DINHCHI", default, skip_serializing_if = "Option::is_none")]
     pub termination_cause: Option<String>,
     /// `TUOI_THAI`: gestational age in weeks.
     #[serde(rename = "TUOI_THAI", default, skip_serializing_if = "Option::is_none")]
     pub gestational_weeks: Option<u32>,
     /// `SO_NGAY_NGHI`: days of leave.
-    #[serde(
-        rename = "SO_NGAY_NGHI",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "SO_NGAY_NGHI", default, skip_serializing_if = "Option::is_none")]
     pub leave_days: Option<u32>,
     /// `TU_NGAY`: from date `yyyyMMdd`.
     #[serde(rename = "TU_NGAY", default, skip_serializing_if = "Option::is_none")]
@@ -79,11 +55,7 @@ pub struct SickLeaveCertificate {
     #[serde(rename = "DEN_NGAY", default, skip_serializing_if = "Option::is_none")]
     pub to_date: Option<String>,
     /// `HO_TEN_CHA`: father's name.
-    #[serde(
-        rename = "HO_TEN_CHA",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "HO_TEN_CHA", default, skip_serializing_if = "Option::is_none")]
     pub father_name: Option<String>,
     /// `HO_TEN_ME`: mother's name.
     #[serde(rename = "HO_TEN_ME", default, skip_serializing_if = "Option::is_none")]
@@ -98,11 +70,7 @@ pub struct SickLeaveCertificate {
     #[serde(rename = "NGAY_CT", default, skip_serializing_if = "Option::is_none")]
     pub issued_on: Option<String>,
     /// `MA_THE_TAM`: temporary card number.
-    #[serde(
-        rename = "MA_THE_TAM",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_THE_TAM", default, skip_serializing_if = "Option::is_none")]
     pub temporary_card: Option<String>,
     /// `MAU_SO`: form code (CT07).
     #[serde(rename = "MAU_SO", default, skip_serializing_if = "Option::is_none")]

@@ -34,59 +34,31 @@ pub struct EpisodeSummary {
     #[serde(rename = "NHOM_MAU", default, skip_serializing_if = "Option::is_none")]
     pub blood_group: Option<String>,
     /// `MA_QUOCTICH`: nationality code.
-    #[serde(
-        rename = "MA_QUOCTICH",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_QUOCTICH", default, skip_serializing_if = "Option::is_none")]
     pub nationality_code: Option<String>,
     /// `MA_DANTOC`: ethnic-group code.
     #[serde(rename = "MA_DANTOC", default, skip_serializing_if = "Option::is_none")]
     pub ethnicity_code: Option<String>,
     /// `MA_NGHE_NGHIEP`: occupation code.
-    #[serde(
-        rename = "MA_NGHE_NGHIEP",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_NGHE_NGHIEP", default, skip_serializing_if = "Option::is_none")]
     pub occupation_code: Option<String>,
     /// `DIA_CHI`: residence address.
     #[serde(rename = "DIA_CHI", default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// `MATINH_CU_TRU`: province code of residence.
-    #[serde(
-        rename = "MATINH_CU_TRU",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MATINH_CU_TRU", default, skip_serializing_if = "Option::is_none")]
     pub province_code: Option<String>,
     /// `MAHUYEN_CU_TRU`: district code of residence.
-    #[serde(
-        rename = "MAHUYEN_CU_TRU",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MAHUYEN_CU_TRU", default, skip_serializing_if = "Option::is_none")]
     pub district_code: Option<String>,
     /// `MAXA_CU_TRU`: commune code of residence.
-    #[serde(
-        rename = "MAXA_CU_TRU",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MAXA_CU_TRU", default, skip_serializing_if = "Option::is_none")]
     pub commune_code: Option<String>,
     /// `DIEN_THOAI`: contact phone.
-    #[serde(
-        rename = "DIEN_THOAI",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "DIEN_THOAI", default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// `MA_THE_BHYT`: insurance card number(s), 15 characters each, `;`-separated.
-    #[serde(
-        rename = "MA_THE_BHYT",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_THE_BHYT", default, skip_serializing_if = "Option::is_none")]
     pub card_numbers: Option<String>,
     /// `MA_DKBD`: registered primary-care facility code(s), parallel to the cards.
     #[serde(rename = "MA_DKBD", default, skip_serializing_if = "Option::is_none")]
@@ -95,18 +67,10 @@ pub struct EpisodeSummary {
     #[serde(rename = "GT_THE_TU", default, skip_serializing_if = "Option::is_none")]
     pub card_valid_from: Option<String>,
     /// `GT_THE_DEN`: card valid-to date(s) `yyyyMMdd`, parallel to the cards.
-    #[serde(
-        rename = "GT_THE_DEN",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "GT_THE_DEN", default, skip_serializing_if = "Option::is_none")]
     pub card_valid_to: Option<String>,
     /// `NGAY_MIEN_CCT`: co-payment exemption start.
-    #[serde(
-        rename = "NGAY_MIEN_CCT",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGAY_MIEN_CCT", default, skip_serializing_if = "Option::is_none")]
     pub copay_exempt_from: Option<String>,
     /// `LY_DO_VV`: reason for the visit.
     #[serde(rename = "LY_DO_VV", default, skip_serializing_if = "Option::is_none")]
@@ -115,135 +79,67 @@ pub struct EpisodeSummary {
     #[serde(rename = "LY_DO_VNT", default, skip_serializing_if = "Option::is_none")]
     pub inpatient_reason: Option<String>,
     /// `MA_LY_DO_VNT`: inpatient-admission reason code.
-    #[serde(
-        rename = "MA_LY_DO_VNT",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_LY_DO_VNT", default, skip_serializing_if = "Option::is_none")]
     pub inpatient_reason_code: Option<String>,
     /// `CHAN_DOAN_VAO`: preliminary diagnosis at intake.
-    #[serde(
-        rename = "CHAN_DOAN_VAO",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "CHAN_DOAN_VAO", default, skip_serializing_if = "Option::is_none")]
     pub admission_diagnosis: Option<String>,
     /// `CHAN_DOAN_RV`: discharge diagnosis text.
-    #[serde(
-        rename = "CHAN_DOAN_RV",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "CHAN_DOAN_RV", default, skip_serializing_if = "Option::is_none")]
     pub discharge_diagnosis: Option<String>,
     /// `MA_BENH_CHINH`: main diagnosis, ICD-10.
-    #[serde(
-        rename = "MA_BENH_CHINH",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_BENH_CHINH", default, skip_serializing_if = "Option::is_none")]
     pub main_icd10: Option<String>,
     /// `MA_BENH_KT`: secondary diagnoses, ICD-10, `;`-separated.
-    #[serde(
-        rename = "MA_BENH_KT",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_BENH_KT", default, skip_serializing_if = "Option::is_none")]
     pub secondary_icd10: Option<String>,
     /// `MA_BENH_YHCT`: traditional-medicine disease codes.
-    #[serde(
-        rename = "MA_BENH_YHCT",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_BENH_YHCT", default, skip_serializing_if = "Option::is_none")]
     pub traditional_medicine_codes: Option<String>,
     /// `MA_PTTT_QT`: procedure codes, ICD-9-CM, `;`-separated.
-    #[serde(
-        rename = "MA_PTTT_QT",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_PTTT_QT", default, skip_serializing_if = "Option::is_none")]
     pub procedure_icd9: Option<String>,
     /// `MA_DOITUONG_KCB`: visit object / route code (1.1, 2, 3.6 …).
-    #[serde(
-        rename = "MA_DOITUONG_KCB",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_DOITUONG_KCB", default, skip_serializing_if = "Option::is_none")]
     pub visit_route: Option<String>,
     /// `MA_NOI_DI`: referring facility code.
     #[serde(rename = "MA_NOI_DI", default, skip_serializing_if = "Option::is_none")]
     pub referred_from: Option<String>,
     /// `MA_NOI_DEN`: facility transferred to.
-    #[serde(
-        rename = "MA_NOI_DEN",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_NOI_DEN", default, skip_serializing_if = "Option::is_none")]
     pub referred_to: Option<String>,
     /// `MA_TAI_NAN`: injury code.
-    #[serde(
-        rename = "MA_TAI_NAN",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_TAI_NAN", default, skip_serializing_if = "Option::is_none")]
     pub injury_code: Option<u32>,
     /// `NGAY_VAO`: arrival time `yyyyMMddHHmm`.
     #[serde(rename = "NGAY_VAO", default, skip_serializing_if = "Option::is_none")]
     pub admitted_at: Option<String>,
     /// `NGAY_VAO_NOI_TRU`: inpatient-admission time `yyyyMMddHHmm`.
-    #[serde(
-        rename = "NGAY_VAO_NOI_TRU",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGAY_VAO_NOI_TRU", default, skip_serializing_if = "Option::is_none")]
     pub inpatient_admitted_at: Option<String>,
     /// `NGAY_RA`: end of treatment `yyyyMMddHHmm`.
     #[serde(rename = "NGAY_RA", default, skip_serializing_if = "Option::is_none")]
     pub discharged_at: Option<String>,
     /// `GIAY_CHUYEN_TUYEN`: referral letter or re-exam appointment number.
-    #[serde(
-        rename = "GIAY_CHUYEN_TUYEN",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "GIAY_CHUYEN_TUYEN", default, skip_serializing_if = "Option::is_none")]
     pub referral_number: Option<String>,
     /// `SO_NGAY_DTRI`: treatment days.
-    #[serde(
-        rename = "SO_NGAY_DTRI",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "SO_NGAY_DTRI", default, skip_serializing_if = "Option::is_none")]
     pub treatment_days: Option<u32>,
     /// `PP_DIEU_TRI`: treatment method.
-    #[serde(
-        rename = "PP_DIEU_TRI",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "PP_DIEU_TRI", default, skip_serializing_if = "Option::is_none")]
     pub treatment_method: Option<String>,
     /// `KET_QUA_DTRI`: treatment outcome 1–8.
-    #[serde(
-        rename = "KET_QUA_DTRI",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "KET_QUA_DTRI", default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<u32>,
     /// `MA_LOAI_RV`: discharge type 1–5.
-    #[serde(
-        rename = "MA_LOAI_RV",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_LOAI_RV", default, skip_serializing_if = "Option::is_none")]
     pub discharge_type: Option<u32>,
     /// `GHI_CHU`: note.
     #[serde(rename = "GHI_CHU", default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     /// `NGAY_TTOAN`: payment time `yyyyMMddHHmm`.
-    #[serde(
-        rename = "NGAY_TTOAN",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGAY_TTOAN", default, skip_serializing_if = "Option::is_none")]
     pub paid_at: Option<String>,
     /// `T_THUOC`: Σ THANH_TIEN_BV of the drug lines.
     #[serde(
@@ -255,12 +151,7 @@ pub struct EpisodeSummary {
     #[schema(value_type = Option<String>)]
     pub total_drugs: Option<Decimal>,
     /// `T_VTYT`: Σ THANH_TIEN_BV of the supply lines.
-    #[serde(
-        rename = "T_VTYT",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::domain::decimal::opt"
-    )]
+    #[serde(rename = "T_VTYT", default, skip_serializing_if = "Option::is_none", with = "crate::domain::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub total_supplies: Option<Decimal>,
     /// `T_TONGCHI_BV`: Σ THANH_TIEN_BV of all lines.
@@ -282,12 +173,7 @@ pub struct EpisodeSummary {
     #[schema(value_type = Option<String>)]
     pub total_cost_insured: Option<Decimal>,
     /// `T_BNTT`: patient pays, outside the fund scope.
-    #[serde(
-        rename = "T_BNTT",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::domain::decimal::opt"
-    )]
+    #[serde(rename = "T_BNTT", default, skip_serializing_if = "Option::is_none", with = "crate::domain::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub patient_self_pay: Option<Decimal>,
     /// `T_BNCCT`: patient co-payment.
@@ -300,12 +186,7 @@ pub struct EpisodeSummary {
     #[schema(value_type = Option<String>)]
     pub patient_copay: Option<Decimal>,
     /// `T_BHTT`: amount claimed from the insurance fund.
-    #[serde(
-        rename = "T_BHTT",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::domain::decimal::opt"
-    )]
+    #[serde(rename = "T_BHTT", default, skip_serializing_if = "Option::is_none", with = "crate::domain::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub fund_pays: Option<Decimal>,
     /// `T_NGUONKHAC`: amount from other sources.
@@ -333,11 +214,7 @@ pub struct EpisodeSummary {
     #[serde(rename = "THANG_QT", default, skip_serializing_if = "Option::is_none")]
     pub settlement_month: Option<u32>,
     /// `MA_LOAI_KCB`: visit type 01–09.
-    #[serde(
-        rename = "MA_LOAI_KCB",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MA_LOAI_KCB", default, skip_serializing_if = "Option::is_none")]
     pub visit_type: Option<String>,
     /// `MA_KHOA`: department code(s), `;`-separated.
     #[serde(rename = "MA_KHOA", default, skip_serializing_if = "Option::is_none")]
@@ -352,25 +229,13 @@ pub struct EpisodeSummary {
     #[serde(rename = "CAN_NANG", default, skip_serializing_if = "Option::is_none")]
     pub weight_kg: Option<String>,
     /// `CAN_NANG_CON`: newborn weight(s) in grams.
-    #[serde(
-        rename = "CAN_NANG_CON",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "CAN_NANG_CON", default, skip_serializing_if = "Option::is_none")]
     pub newborn_weight_g: Option<String>,
     /// `NAM_NAM_LIEN_TUC`: date of five continuous years of coverage `yyyyMMdd`.
-    #[serde(
-        rename = "NAM_NAM_LIEN_TUC",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NAM_NAM_LIEN_TUC", default, skip_serializing_if = "Option::is_none")]
     pub five_years_continuous_from: Option<String>,
     /// `NGAY_TAI_KHAM`: re-examination date(s) `yyyyMMdd`, `;`-separated.
-    #[serde(
-        rename = "NGAY_TAI_KHAM",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGAY_TAI_KHAM", default, skip_serializing_if = "Option::is_none")]
     pub reexam_dates: Option<String>,
     /// `MA_HSBA`: medical-record number.
     #[serde(rename = "MA_HSBA", default, skip_serializing_if = "Option::is_none")]

@@ -25,94 +25,46 @@ pub struct TuberculosisTreatment {
     #[serde(rename = "SO_CCCD", default, skip_serializing_if = "Option::is_none")]
     pub citizen_id: Option<String>,
     /// `PHANLOAI_LAO_VITRI`: TB classification by site.
-    #[serde(
-        rename = "PHANLOAI_LAO_VITRI",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "PHANLOAI_LAO_VITRI", default, skip_serializing_if = "Option::is_none")]
     pub tb_site_class: Option<u32>,
     /// `PHANLOAI_LAO_TS`: TB classification by history.
-    #[serde(
-        rename = "PHANLOAI_LAO_TS",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "PHANLOAI_LAO_TS", default, skip_serializing_if = "Option::is_none")]
     pub tb_history_class: Option<u32>,
     /// `PHANLOAI_LAO_HIV`: TB classification by HIV status.
-    #[serde(
-        rename = "PHANLOAI_LAO_HIV",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "PHANLOAI_LAO_HIV", default, skip_serializing_if = "Option::is_none")]
     pub tb_hiv_class: Option<u32>,
     /// `PHANLOAI_LAO_VK`: TB classification by bacteriology.
-    #[serde(
-        rename = "PHANLOAI_LAO_VK",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "PHANLOAI_LAO_VK", default, skip_serializing_if = "Option::is_none")]
     pub tb_bacteriology_class: Option<u32>,
     /// `PHANLOAI_LAO_KT`: TB classification by drug resistance.
-    #[serde(
-        rename = "PHANLOAI_LAO_KT",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "PHANLOAI_LAO_KT", default, skip_serializing_if = "Option::is_none")]
     pub tb_resistance_class: Option<u32>,
     /// `LOAI_DTRI_LAO`: tuberculosis treatment type.
-    #[serde(
-        rename = "LOAI_DTRI_LAO",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "LOAI_DTRI_LAO", default, skip_serializing_if = "Option::is_none")]
     pub tb_treatment_type: Option<u32>,
     /// `NGAYBD_DTRI_LAO`: tuberculosis treatment start.
-    #[serde(
-        rename = "NGAYBD_DTRI_LAO",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGAYBD_DTRI_LAO", default, skip_serializing_if = "Option::is_none")]
     pub tb_started_on: Option<String>,
     /// `PHACDO_DTRI_LAO`: tuberculosis regimen.
-    #[serde(
-        rename = "PHACDO_DTRI_LAO",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "PHACDO_DTRI_LAO", default, skip_serializing_if = "Option::is_none")]
     pub tb_regimen: Option<u32>,
     /// `NGAYKT_DTRI_LAO`: tuberculosis treatment end.
-    #[serde(
-        rename = "NGAYKT_DTRI_LAO",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGAYKT_DTRI_LAO", default, skip_serializing_if = "Option::is_none")]
     pub tb_ended_on: Option<String>,
     /// `KET_QUA_DTRI_LAO`: TB treatment outcome.
-    #[serde(
-        rename = "KET_QUA_DTRI_LAO",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "KET_QUA_DTRI_LAO", default, skip_serializing_if = "Option::is_none")]
     pub tb_outcome: Option<u32>,
     /// `MA_CSKCB`: treating facility code (5 characters).
     #[serde(rename = "MA_CSKCB", default, skip_serializing_if = "Option::is_none")]
     pub facility_code: Option<String>,
     /// `NGAYKD_HIV`: HIV confirmation date.
-    #[serde(
-        rename = "NGAYKD_HIV",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGAYKD_HIV", default, skip_serializing_if = "Option::is_none")]
     pub hiv_confirmed_on: Option<String>,
     /// `BDDT_ARV`: ARV start date.
     #[serde(rename = "BDDT_ARV", default, skip_serializing_if = "Option::is_none")]
     pub arv_started_on: Option<String>,
     /// `NGAY_BAT_DAU_DT_CTX`: co-trimoxazole start date.
-    #[serde(
-        rename = "NGAY_BAT_DAU_DT_CTX",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NGAY_BAT_DAU_DT_CTX", default, skip_serializing_if = "Option::is_none")]
     pub ctx_started_on: Option<String>,
     /// `DU_PHONG`: reserved.
     #[serde(rename = "DU_PHONG", default, skip_serializing_if = "Option::is_none")]

@@ -1,0 +1,565 @@
+//! Mock of the BHXH appraisal portal (`egw.baohiemxahoi.gov.vn`), per BHXH-API.md:
+//! token, card lookup, QĐ 130/4750 check-in and dossier submission, error lists, and a modelled
+//! appraisal-outcome query (the real one is not public; see `mocks/README.md`).
+
+use crate::dossier::{self, ReceivedRecord, Refusal, refuse};
+use crate::faults::{FaultConfig, Faults};
+use crate::registry::{CardEntry, CardQuery, Officer, Registry};
+use crate::server::{self, Running, may_act_for, md5_upper, vietnam_timestamp};
+use crate::tokens::{TokenError, TokenStore};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Account {
+    pub username: String,
+    pub password: String,
+}
+
+/// How the modelled appraisal decides: after `delay_ms`, a seeded share of clean records is
+/// rejected or partially approved; records with content errors are always rejected.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AppraisalConfig {
+    pub delay_ms: u64,
+    pub reject_rate: f64,
+    pub partial_rate: f64,
+    pub seed: u64,
+}
+
+impl Default for AppraisalConfig {
+    fn default() -> Self {
+        AppraisalConfig { delay_ms: 2_000, reject_rate: 0.05, partial_rate: 0.10, seed: 1 }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct BhxhConfig {
+    pub accounts: Vec<Account>,
+    /// When set, any `<MA_CSKCB>_BV` or `<province>_SYT` account logs in with this password.
+    pub shared_password: Option<String>,
+    pub token_ttl_seconds: i64,
+    pub cards: Vec<CardEntry>,
+    pub officers: Vec<Officer>,
+    pub appraisal: AppraisalConfig,
+    pub faults: FaultConfig,
+}
+
+impl Default for BhxhConfig {
+    fn default() -> Self {
+        BhxhConfig {
+            accounts: Vec::new(),
+            shared_password: Some("hisgate-demo".to_owned()),
+            token_ttl_seconds: 3600,
+            cards: Vec::new(),
+            officers: vec![Officer { name: "Nguyễn Thị Lan".to_owned(), cccd: "083190000001".to_owned() }],
+            appraisal: AppraisalConfig::default(),
+            faults: FaultConfig::default(),
+        }
+    }
+}
+
+/// What the mock remembers of one MA_LK.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct EpisodeState {
+    /// Dossiers received for this MA_LK (every delivery, duplicates included).
+    pub received: u32,
+    /// Deliveries whose content equalled an earlier one.
+    pub duplicates: u32,
+    /// Distinct contents received (corrections make new versions).
+    pub versions: u32,
+    pub check_ins: u32,
+    pub last_transaction: Option<String>,
+    #[serde(skip)]
+    contents: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LineOutcome {
+    pub table: String,
+    pub stt: String,
+    pub claimed: Decimal,
+    pub approved: Decimal,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub ma_lk: String,
+    /// `CHAP_NHAN` accepted, `TU_CHOI` rejected, `CHAP_NHAN_MOT_PHAN` partially approved.
+    pub status: &'static str,
+    pub claimed: Decimal,
+    pub approved: Decimal,
+    pub reasons: Vec<String>,
+    pub lines: Vec<LineOutcome>,
+}
+
+#[derive(Debug, Clone)]
+struct Transaction {
+    facility: String,
+    ready_at: DateTime<Utc>,
+    records: Vec<ReceivedRecord>,
+    outcomes: Vec<Outcome>,
+}
+
+pub struct BhxhState {
+    config: BhxhConfig,
+    pub faults: Faults,
+    pub tokens: TokenStore,
+    registry: Registry,
+    episodes: Mutex<BTreeMap<String, EpisodeState>>,
+    transactions: Mutex<HashMap<String, Transaction>>,
+    card_lookups: AtomicU64,
+    sequence: AtomicU64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn result(code: &str, message: &str) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "maKetQua": code, "thongDiep": message }))
+}
+
+impl BhxhState {
+    pub fn new(config: BhxhConfig) -> Self {
+        BhxhState {
+            faults: Faults::new(config.faults.clone()),
+            tokens: TokenStore::new(config.token_ttl_seconds),
+            registry: Registry::new(config.cards.clone(), config.officers.clone()),
+            config,
+            episodes: Mutex::new(BTreeMap::new()),
+            transactions: Mutex::new(HashMap::new()),
+            card_lookups: AtomicU64::new(0),
+            sequence: AtomicU64::new(0),
+        }
+    }
+
+    /// The MD5 of the account's password, if the account exists.
+    fn password_md5(&self, username: &str) -> Option<String> {
+        if let Some(a) = self.config.accounts.iter().find(|a| a.username == username) {
+            return Some(md5_upper(&a.password));
+        }
+        let shaped = username.strip_suffix("_BV").is_some_and(|c| c.len() == 5)
+            || username.strip_suffix("_SYT").is_some_and(|p| p.len() == 2);
+        self.config.shared_password.as_deref().filter(|_| shaped).map(md5_upper)
+    }
+
+    fn password_ok(&self, username: &str, md5: &str) -> bool {
+        self.password_md5(username).is_some_and(|expected| expected.eq_ignore_ascii_case(md5))
+    }
+
+    /// Checks a session: the token is live, belongs to `username`, and the password hash matches.
+    fn authorise(
+        &self,
+        access: &str,
+        id_token: &str,
+        username: Option<&str>,
+        md5: &str,
+    ) -> Result<String, &'static str> {
+        let session = self.tokens.check(access, Some(id_token)).map_err(|e| match e {
+            TokenError::Expired => "Token đã hết hạn",
+            TokenError::Unknown => "Token không hợp lệ",
+        })?;
+        if username.is_some_and(|u| u != session.username) || !self.password_ok(&session.username, md5) {
+            return Err("Sai tài khoản hoặc mật khẩu");
+        }
+        Ok(session.username)
+    }
+
+    /// Per-MA_LK state, for tests and `/_admin/state`.
+    pub fn episode(&self, ma_lk: &str) -> Option<EpisodeState> {
+        lock(&self.episodes).get(ma_lk).cloned()
+    }
+
+    pub fn episodes(&self) -> BTreeMap<String, EpisodeState> {
+        lock(&self.episodes).clone()
+    }
+
+    /// Card lookups answered (after faults), to prove caching and coalescing upstream.
+    pub fn card_lookups(&self) -> u64 {
+        self.card_lookups.load(Ordering::Relaxed)
+    }
+
+    /// Every appraisal outcome decided so far (ready or not), by MA_LK, latest transaction last.
+    pub fn outcomes(&self) -> Vec<Outcome> {
+        let transactions = lock(&self.transactions);
+        let mut all: Vec<(DateTime<Utc>, Outcome)> =
+            transactions.values().flat_map(|t| t.outcomes.iter().map(|o| (t.ready_at, o.clone()))).collect();
+        all.sort_by_key(|(at, _)| *at);
+        all.into_iter().map(|(_, o)| o).collect()
+    }
+
+    fn next_transaction_id(&self) -> String {
+        let n = self.sequence.fetch_add(1, Ordering::Relaxed) + 1;
+        format!("GD{}{n:06}", vietnam_timestamp())
+    }
+
+    fn decide(&self, record: &ReceivedRecord) -> Outcome {
+        let claimed = record.claimed_total;
+        let line = |l: &dossier::ClaimedLine, approved: Decimal, reason: Option<String>| LineOutcome {
+            table: l.table.clone(),
+            stt: l.stt.clone(),
+            claimed: l.claimed,
+            approved,
+            reason,
+        };
+        if !record.errors.is_empty() {
+            return Outcome {
+                ma_lk: record.ma_lk.clone(),
+                status: "TU_CHOI",
+                claimed,
+                approved: Decimal::ZERO,
+                reasons: record.errors.iter().map(|(c, m)| format!("{c}: {m}")).collect(),
+                lines: record.lines.iter().map(|l| line(l, Decimal::ZERO, None)).collect(),
+            };
+        }
+        let a = &self.config.appraisal;
+        let digest = Sha256::digest(format!("{}:{}:{}", a.seed, record.ma_lk, record.content_sha256).as_bytes());
+        let draw = u64::from_be_bytes(digest[..8].try_into().expect("8 bytes")) as f64 / u64::MAX as f64;
+        if draw < a.reject_rate {
+            let reason = "Hồ sơ không đủ điều kiện thanh toán BHYT (mô phỏng)".to_owned();
+            return Outcome {
+                ma_lk: record.ma_lk.clone(),
+                status: "TU_CHOI",
+                claimed,
+                approved: Decimal::ZERO,
+                reasons: vec![reason],
+                lines: record.lines.iter().map(|l| line(l, Decimal::ZERO, None)).collect(),
+            };
+        }
+        if draw < a.reject_rate + a.partial_rate && !record.lines.is_empty() {
+            let cut = (digest[8] as usize) % record.lines.len();
+            let reason = "Dịch vụ không đúng quy định thanh toán (mô phỏng)".to_owned();
+            let lines: Vec<LineOutcome> = record
+                .lines
+                .iter()
+                .enumerate()
+                .map(
+                    |(i, l)| {
+                        if i == cut { line(l, Decimal::ZERO, Some(reason.clone())) } else { line(l, l.claimed, None) }
+                    },
+                )
+                .collect();
+            let approved = claimed - record.lines[cut].claimed;
+            return Outcome {
+                ma_lk: record.ma_lk.clone(),
+                status: "CHAP_NHAN_MOT_PHAN",
+                claimed,
+                approved,
+                reasons: vec![reason],
+                lines,
+            };
+        }
+        Outcome {
+            ma_lk: record.ma_lk.clone(),
+            status: "CHAP_NHAN",
+            claimed,
+            approved: claimed,
+            reasons: Vec::new(),
+            lines: record.lines.iter().map(|l| line(l, l.claimed, None)).collect(),
+        }
+    }
+}
+
+fn form(body: &[u8]) -> Result<HashMap<String, String>, Refusal> {
+    serde_urlencoded::from_bytes(body).map_err(|_| refuse("205", "Lỗi sai định dạng tham số"))
+}
+
+async fn token_take(state: web::Data<BhxhState>, body: web::Bytes) -> HttpResponse {
+    if let Some(r) = state.faults.intercept().await {
+        return r;
+    }
+    let f = match form(&body) {
+        Ok(f) => f,
+        Err(r) => return refused(r),
+    };
+    let (Some(username), Some(password)) = (f.get("username"), f.get("password")) else {
+        return result("205", "Thiếu username hoặc password");
+    };
+    if !state.password_ok(username, password) {
+        return HttpResponse::Ok().json(json!({ "maKetQua": "401", "thongDiep": "Lỗi xác thực tài khoản" }));
+    }
+    let (access, session) = state.tokens.issue(username);
+    HttpResponse::Ok().json(json!({
+        "maKetQua": "200",
+        "APIKey": {
+            "access_token": access,
+            "id_token": session.id_token,
+            "token_type": "bearer",
+            "username": username,
+            "expires_in": session.expires_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        }
+    }))
+}
+
+#[derive(Deserialize)]
+struct QueryAuth {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    id_token: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(rename = "maCSKCB", default)]
+    facility: String,
+    #[serde(rename = "maGiaoDich", default)]
+    transaction: String,
+}
+
+async fn card_history(
+    req: HttpRequest,
+    state: web::Data<BhxhState>,
+    q: web::Query<QueryAuth>,
+    body: web::Bytes,
+) -> HttpResponse {
+    if let Some(r) = state.faults.intercept().await {
+        return r;
+    }
+    if let Err(message) = state.authorise(&q.token, &q.id_token, Some(&q.username), &q.password) {
+        return HttpResponse::Ok().json(json!({ "maKetQua": "401", "ghiChu": message }));
+    }
+    let is_json = req.headers().get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|c| c.contains("json"));
+    let query: Result<CardQuery, ()> = if is_json {
+        serde_json::from_slice(&body).map_err(|_| ())
+    } else {
+        serde_urlencoded::from_bytes(&body).map_err(|_| ())
+    };
+    let Ok(query) = query else {
+        return HttpResponse::Ok().json(json!({ "maKetQua": "205", "ghiChu": "Lỗi sai định dạng tham số" }));
+    };
+    state.card_lookups.fetch_add(1, Ordering::Relaxed);
+    HttpResponse::Ok().json(state.registry.lookup(&query))
+}
+
+/// Header auth of `/api/qd130/*` and the form every submission carries.
+fn submission(req: &HttpRequest, state: &BhxhState, body: &[u8]) -> Result<(String, HashMap<String, String>), Refusal> {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let f = form(body)?;
+    let username = state
+        .authorise(
+            &header("accessToken"),
+            &header("tokenId"),
+            f.get("username").map(String::as_str),
+            &header("passwordHash"),
+        )
+        .map_err(|m| refuse("401", m))?;
+    let facility = f.get("maCSKCB").cloned().unwrap_or_default();
+    if !may_act_for(&username, &facility) {
+        return Err(refuse("403", format!("Tài khoản {username} không được gửi hồ sơ của cơ sở {facility}")));
+    }
+    if f.get("maTinh").map(String::as_str) != facility.get(..2) {
+        return Err(refuse("205", "maTinh phải là 2 ký tự đầu của maCSKCB"));
+    }
+    Ok((facility, f))
+}
+
+fn refused(r: Refusal) -> HttpResponse {
+    result(r.code, &r.message)
+}
+
+async fn check_in(req: HttpRequest, state: web::Data<BhxhState>, body: web::Bytes) -> HttpResponse {
+    if let Some(r) = state.faults.intercept().await {
+        return r;
+    }
+    let (facility, f) = match submission(&req, &state, &body) {
+        Ok(x) => x,
+        Err(r) => return refused(r),
+    };
+    if f.get("loaiHoSo").map(String::as_str) != Some("0") {
+        return result("205", "loaiHoSo của check-in phải là 0");
+    }
+    let items = match dossier::decode_file(f.get("fileHSBase64").map_or("", String::as_str))
+        .and_then(|xml| dossier::read_check_in(&xml, &facility))
+    {
+        Ok(items) => items,
+        Err(r) => return refused(r),
+    };
+    let id = state.next_transaction_id();
+    let mut episodes = lock(&state.episodes);
+    for item in items {
+        episodes.entry(item.ma_lk).or_default().check_ins += 1;
+    }
+    HttpResponse::Ok().json(json!({
+        "maKetQua": "200", "maGiaoDich": id, "thoiGianTiepNhan": vietnam_timestamp(), "thongDiep": "Tiếp nhận thành công"
+    }))
+}
+
+async fn send_dossier(req: HttpRequest, state: web::Data<BhxhState>, body: web::Bytes) -> HttpResponse {
+    if let Some(r) = state.faults.intercept().await {
+        return r;
+    }
+    let (facility, f) = match submission(&req, &state, &body) {
+        Ok(x) => x,
+        Err(r) => return refused(r),
+    };
+    if f.get("loaiHoSo").map(String::as_str) != Some("130") {
+        return result("205", "loaiHoSo của hồ sơ QĐ 130/4750 phải là 130");
+    }
+    let dossier = match dossier::decode_file(f.get("fileHSBase64").map_or("", String::as_str))
+        .and_then(|xml| dossier::read_dossier(&xml, &facility))
+    {
+        Ok(d) => d,
+        Err(r) => return refused(r),
+    };
+    let id = state.next_transaction_id();
+    let outcomes: Vec<Outcome> = dossier.records.iter().map(|r| state.decide(r)).collect();
+    let errors: usize = dossier.records.iter().map(|r| r.errors.len()).sum();
+    {
+        let mut episodes = lock(&state.episodes);
+        for record in &dossier.records {
+            let e = episodes.entry(record.ma_lk.clone()).or_default();
+            e.received += 1;
+            if e.contents.contains(&record.content_sha256) {
+                e.duplicates += 1;
+            } else {
+                e.versions += 1;
+                e.contents.push(record.content_sha256.clone());
+            }
+            e.last_transaction = Some(id.clone());
+        }
+    }
+    let ready_at = Utc::now() + chrono::Duration::milliseconds(state.config.appraisal.delay_ms as i64);
+    lock(&state.transactions)
+        .insert(id.clone(), Transaction { facility: facility.clone(), ready_at, records: dossier.records, outcomes });
+    let message = if errors == 0 {
+        "Tiếp nhận thành công".to_owned()
+    } else {
+        format!("Tiếp nhận; phát hiện {errors} lỗi, xem nhanChiTietLoiHS")
+    };
+    HttpResponse::Ok().json(json!({
+        "maKetQua": "200", "maGiaoDich": id, "thoiGianTiepNhan": vietnam_timestamp(), "thongDiep": message
+    }))
+}
+
+async fn error_list(state: web::Data<BhxhState>, q: web::Query<QueryAuth>) -> HttpResponse {
+    if let Some(r) = state.faults.intercept().await {
+        return r;
+    }
+    let username = match state.authorise(&q.token, &q.id_token, Some(&q.username), &q.password) {
+        Ok(u) => u,
+        Err(m) => return result("401", m),
+    };
+    let transactions = lock(&state.transactions);
+    let Some(t) =
+        transactions.get(&q.transaction).filter(|t| t.facility == q.facility && may_act_for(&username, &t.facility))
+    else {
+        return result("404", "Không tìm thấy giao dịch (mô phỏng)");
+    };
+    let ds_loi: Vec<Value> = t
+        .records
+        .iter()
+        .flat_map(|r| {
+            r.errors.iter().map(move |(code, text)| json!({ "maLoi": code, "moTaLoi": format!("{}: {text}", r.ma_lk) }))
+        })
+        .collect();
+    HttpResponse::Ok().json(json!({ "maKetQua": "200", "dsLoi": ds_loi }))
+}
+
+async fn appraisal_result(req: HttpRequest, state: web::Data<BhxhState>, body: web::Bytes) -> HttpResponse {
+    if let Some(r) = state.faults.intercept().await {
+        return r;
+    }
+    let (facility, f) = match submission(&req, &state, &body) {
+        Ok(x) => x,
+        Err(r) => return refused(r),
+    };
+    let id = f.get("maGiaoDich").cloned().unwrap_or_default();
+    let transactions = lock(&state.transactions);
+    let Some(t) = transactions.get(&id).filter(|t| t.facility == facility) else {
+        return result("404", "Không tìm thấy giao dịch (mô phỏng)");
+    };
+    if Utc::now() < t.ready_at {
+        let pending: Vec<Value> =
+            t.records.iter().map(|r| json!({ "maLk": r.ma_lk, "trangThai": "CHO_GIAM_DINH" })).collect();
+        return HttpResponse::Ok()
+            .json(json!({ "maKetQua": "200", "maGiaoDich": id, "trangThai": "DANG_GIAM_DINH", "dsHoSo": pending }));
+    }
+    let records: Vec<Value> = t
+        .outcomes
+        .iter()
+        .map(|o| {
+            json!({
+                "maLk": o.ma_lk,
+                "trangThai": o.status,
+                "soTienDeNghi": o.claimed.to_string(),
+                "soTienDuyet": o.approved.to_string(),
+                "lyDo": o.reasons,
+                "dsChiTiet": o.lines.iter().map(|l| json!({
+                    "bang": l.table, "stt": l.stt, "soTienDeNghi": l.claimed.to_string(),
+                    "soTienDuyet": l.approved.to_string(), "lyDo": l.reason,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    HttpResponse::Ok()
+        .json(json!({ "maKetQua": "200", "maGiaoDich": id, "trangThai": "DA_GIAM_DINH", "dsHoSo": records }))
+}
+
+async fn admin_state(state: web::Data<BhxhState>) -> HttpResponse {
+    let outcomes = state.outcomes();
+    let claimed: Decimal = outcomes.iter().map(|o| o.claimed).sum();
+    let approved: Decimal = outcomes.iter().map(|o| o.approved).sum();
+    HttpResponse::Ok().json(json!({
+        "episodes": state.episodes(),
+        "outcomes": outcomes,
+        "totals": { "claimed": claimed.to_string(), "approved": approved.to_string() },
+        "card_lookups": state.card_lookups(),
+        "faults": state.faults.stats(),
+    }))
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/token/take", web::post().to(token_take))
+        .route("/api/egw/KQNhanLichSuKCB2024", web::post().to(card_history))
+        .route("/api/qd130/checkInKcbQd4750", web::post().to(check_in))
+        .route("/api/qd130/guiHoSoXmlQD4750", web::post().to(send_dossier))
+        .route("/api/egw/nhanChiTietLoiHS", web::post().to(error_list))
+        .route("/api/qd130/layKetQuaGiamDinh", web::post().to(appraisal_result))
+        .route("/_admin/state", web::get().to(admin_state));
+    crate::admin::configure::<BhxhState>(cfg);
+}
+
+impl crate::admin::Controlled for BhxhState {
+    fn faults(&self) -> &Faults {
+        &self.faults
+    }
+    fn tokens(&self) -> &TokenStore {
+        &self.tokens
+    }
+}
+
+/// A running BHXH mock.
+pub struct BhxhMock {
+    pub server: Running,
+    pub state: web::Data<BhxhState>,
+}
+
+impl BhxhMock {
+    pub fn url(&self) -> &str {
+        &self.server.url
+    }
+}
+
+/// Starts the mock on `bind` (`127.0.0.1:0` for a free port) on the current runtime.
+pub fn start(config: BhxhConfig, bind: &str) -> std::io::Result<BhxhMock> {
+    let state = web::Data::new(BhxhState::new(config));
+    let (listener, port) = server::bind(bind)?;
+    let data = state.clone();
+    let http = HttpServer::new(move || {
+        App::new().app_data(data.clone()).app_data(web::PayloadConfig::new(256 * 1024 * 1024)).configure(configure)
+    })
+    .workers(2)
+    .listen(listener)?
+    .run();
+    Ok(BhxhMock { server: server::spawn(http, port), state })
+}

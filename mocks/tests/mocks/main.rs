@@ -1,0 +1,7 @@
+//! The mocks' own tests: each endpoint, each documented error answer, and each fault.
+
+mod support;
+
+mod bhxh;
+mod faults;
+mod moh;

@@ -1,0 +1,91 @@
+//! `hisgate demo`: the gateway on an embedded SQLite file, the portal mocks in-process, a seeded
+//! synthetic province with API keys, and a trickle of synthetic episodes sent over HTTP.
+
+use crate::auth::{self, Role};
+use crate::config::Settings;
+use crate::startup::Application;
+use crate::store::{Db, facilities};
+use crate::synthetic::{EpisodeGenerator, GenOptions, province};
+
+/// Commune stations that never send in the demo, so the dashboard has silent facilities to show.
+const SILENT_EVERY: usize = 10;
+
+/// The Department of Health account the demo uses at both portal mocks.
+const DEMO_PORTAL_ACCOUNT: (&str, &str) = ("83_SYT", "hisgate-demo");
+
+pub async fn run(bind: String, database_url: String, rate: f64) -> anyhow::Result<()> {
+    use crate::config::{PortalSettings, Secret};
+    crate::telemetry::init(crate::config::LogFormat::Human);
+    let bhxh = mocks::bhxh::start(mocks::bhxh::BhxhConfig::default(), "127.0.0.1:0")?;
+    let moh = mocks::moh::start(mocks::moh::MohConfig::default(), "127.0.0.1:0")?;
+    let portal = |url: &str| PortalSettings {
+        url: Some(url.to_owned()),
+        username: DEMO_PORTAL_ACCOUNT.0.to_owned(),
+        password: Secret::new(DEMO_PORTAL_ACCOUNT.1),
+    };
+    let settings = Settings {
+        bind,
+        database_url: database_url.clone(),
+        bhxh: portal(bhxh.url()),
+        moh: portal(moh.url()),
+        ..Settings::default()
+    };
+    let province = province::facilities();
+    let (db, keys) = tokio::task::spawn_blocking(move || -> anyhow::Result<(Db, Vec<(String, String)>)> {
+        let db = Db::connect(&database_url)?;
+        db.write_blocking(|conn| {
+            for f in &province {
+                facilities::register(conn, &f.code, &f.name, f.kind.as_str(), "live")?;
+            }
+            Ok(())
+        })?;
+        let mut keys = vec![
+            ("admin".to_owned(), auth::create_key(&db, Role::Admin, None, "demo admin", "demo")?),
+            ("doh".to_owned(), auth::create_key(&db, Role::Doh, None, "demo DoH", "demo")?),
+        ];
+        for (i, f) in province.iter().enumerate() {
+            if f.kind == province::FacilityKind::CommuneStation && i % SILENT_EVERY == 0 {
+                continue;
+            }
+            keys.push((f.code.clone(), auth::create_key(&db, Role::Facility, Some(&f.code), "demo HIS", "demo")?));
+        }
+        Ok((db, keys))
+    })
+    .await??;
+
+    let app = Application::build_with_db(settings, db)?;
+    let base = format!("http://127.0.0.1:{}", app.port());
+    println!("hisgate demo running at {base}");
+    println!("  Swagger UI:   {base}/swagger-ui/");
+    println!("  OpenAPI:      {base}/api-docs/openapi.json");
+    println!("  Claims:       {base}/api/v1/claims   (Authorization: Bearer <key>)");
+    println!("  Metrics:      {base}/metrics");
+    println!("  BHXH mock:    {}   (state: {}/_admin/state)", bhxh.url(), bhxh.url());
+    println!("  MoH mock:     {}   (state: {}/_admin/state)", moh.url(), moh.url());
+    println!("  admin key:    {}", keys[0].1);
+    println!("  DoH key:      {}", keys[1].1);
+    println!("  facility {} key: {}", keys[2].0, keys[2].1);
+    println!("Synthetic facilities send {rate} episodes/s. Stop with Ctrl-C.");
+
+    let senders: Vec<(String, String)> = keys[2..].to_vec();
+    let period = std::time::Duration::from_secs_f64(1.0 / rate.max(0.01));
+    tokio::spawn(async move {
+        let client = reqwest::Client::new();
+        let mut generator = EpisodeGenerator::new(GenOptions { seed: crate::store::now_ms() as u64, facility: None });
+        let mut tick = tokio::time::interval(period);
+        loop {
+            tick.tick().await;
+            let mut episode = generator.next_episode();
+            let Some((code, key)) = senders.iter().find(|(c, _)| c == episode.facility_code()) else {
+                continue;
+            };
+            episode.summary.facility_code = Some(code.clone());
+            let sent = client.post(format!("{base}/api/v1/claims")).bearer_auth(key).json(&episode).send().await;
+            if let Err(e) = sent {
+                tracing::warn!(error = %e, "demo traffic could not reach the gateway");
+            }
+        }
+    });
+    app.run_until_stopped().await?;
+    Ok(())
+}
