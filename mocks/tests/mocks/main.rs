@@ -5,3 +5,4 @@ mod support;
 mod bhxh;
 mod faults;
 mod moh;
+mod standalone;
