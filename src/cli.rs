@@ -1,7 +1,8 @@
 //! The `hisgate` command line: serve, migrate, keys, gen, demo.
 
-use crate::auth::{self, Role};
+use crate::auth::{self, Principal, Role};
 use crate::config::Settings;
+use crate::formats::xml130;
 use crate::startup::Application;
 use crate::store::Db;
 use crate::synthetic::{EpisodeGenerator, GenOptions};
@@ -30,13 +31,22 @@ pub enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
-    /// Write deterministic synthetic episodes to standard output, one JSON document per line.
+    /// Ingest GIAMDINHHS files straight into the database, as the JSON and HTTP paths do.
+    Import {
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+    },
+    /// Check a GIAMDINHHS file: print every violation; exit non-zero on a critical one.
+    Validate { file: std::path::PathBuf },
+    /// Write deterministic synthetic episodes to standard output: one JSON document per line, or
+    /// one GIAMDINHHS file (`--format xml130`, one HOSO per episode).
     Gen {
         #[arg(long)]
         episodes: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Every episode for this facility (default: spread over the synthetic province 83).
+        /// Every episode for this facility (default: spread over the synthetic province 83; 83001
+        /// for xml130, whose file belongs to one facility).
         #[arg(long)]
         facility: Option<String>,
         #[arg(long, value_enum, default_value_t = GenFormat::Json)]
@@ -74,6 +84,8 @@ pub enum KeysCommand {
 pub enum GenFormat {
     /// The native ingest JSON of `POST /api/v1/claims`.
     Json,
+    /// A QĐ 130/4750 `GIAMDINHHS` file, as `POST /api/v1/dossiers` takes.
+    Xml130,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -99,17 +111,131 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             .await??;
             println!("{key}");
         }
-        Command::Gen { episodes, seed, facility, format: GenFormat::Json } => {
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
-            for episode in EpisodeGenerator::new(GenOptions { seed, facility }).take(episodes) {
+        Command::Gen { episodes, seed, facility, format } => gen_episodes(episodes, seed, facility, format)?,
+        Command::Import { files } => import(files).await?,
+        Command::Validate { file } => validate(&file)?,
+        #[cfg(feature = "demo")]
+        Command::Demo { bind, database_url, rate } => crate::demo::run(bind, database_url, rate).await?,
+    }
+    Ok(())
+}
+
+/// The `NGAYLAP` of synthetic files: after every synthetic visit, and fixed so output is deterministic.
+const SYNTHETIC_FILE_DATE: (i32, u32, u32) = (2026, 11, 30);
+
+fn gen_episodes(count: usize, seed: u64, facility: Option<String>, format: GenFormat) -> anyhow::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match format {
+        GenFormat::Json => {
+            for episode in EpisodeGenerator::new(GenOptions { seed, facility }).take(count) {
                 serde_json::to_writer(&mut out, &episode)?;
                 out.write_all(b"\n")?;
             }
-            out.flush()?;
         }
-        #[cfg(feature = "demo")]
-        Command::Demo { bind, database_url, rate } => crate::demo::run(bind, database_url, rate).await?,
+        GenFormat::Xml130 => {
+            let facility = facility.unwrap_or_else(|| "83001".to_owned());
+            let (y, m, d) = SYNTHETIC_FILE_DATE;
+            let date = chrono::NaiveDate::from_ymd_opt(y, m, d).expect("a valid date");
+            let mut writer = xml130::EnvelopeWriter::start(&mut out, &facility, date, count)?;
+            for episode in EpisodeGenerator::new(GenOptions { seed, facility: Some(facility.clone()) }).take(count) {
+                writer.write(&episode)?;
+            }
+            writer.finish()?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+async fn import(files: Vec<std::path::PathBuf>) -> anyhow::Result<()> {
+    let settings = Settings::load()?;
+    let url = settings.database_url.clone();
+    let db = tokio::task::spawn_blocking(move || Db::connect(&url)).await??;
+    let state = crate::http::AppState {
+        db,
+        catalogue: std::sync::Arc::new(crate::validation::Catalogue::builtin()),
+        settings: std::sync::Arc::new(settings),
+        metrics: crate::http::ops::metrics_handle(),
+    };
+    let principal = Principal { key_id: "cli".to_owned(), role: Role::Admin, facility: None };
+    let mut rejected = 0;
+    for path in files {
+        let bytes = std::fs::read(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let bar = indicatif::ProgressBar::new(0).with_message(path.display().to_string());
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} HOSO ({per_sec})")
+                .expect("a valid template")
+                .progress_chars("=> "),
+        );
+        let report = crate::ingest::dossiers::ingest_file(&state, &principal, bytes.into(), &|done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        bar.finish_and_clear();
+        println!(
+            "{}: facility {}, {} HOSO: {} accepted, {} rejected",
+            path.display(),
+            report.facility,
+            report.count,
+            report.accepted,
+            report.rejected
+        );
+        for item in report.items.iter().filter(|i| i.status != 202) {
+            let problem = item.error.as_ref().map(|p| p.detail.as_str()).unwrap_or_default();
+            println!("  HOSO {} ({}): {} {problem}", item.index, item.ma_lk.as_deref().unwrap_or("?"), item.status);
+            for v in item.error.iter().flat_map(|p| &p.violations) {
+                println!("    {} {}: {}", v.rule, v.path, v.message);
+            }
+        }
+        rejected += report.rejected;
+    }
+    if rejected > 0 {
+        anyhow::bail!("{rejected} HOSO rejected");
+    }
+    Ok(())
+}
+
+fn validate(path: &std::path::Path) -> anyhow::Result<()> {
+    let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let header = xml130::scan(&bytes).map_err(|e| anyhow::anyhow!("{}: the file is refused: {e}", path.display()))?;
+    let catalogue = crate::validation::Catalogue::builtin();
+    let (mut critical, mut warnings, mut unreadable) = (0, 0, 0);
+    for (index, hoso) in xml130::read_hosos(&bytes)?.enumerate() {
+        match hoso {
+            Err(e) => {
+                unreadable += 1;
+                println!("{e}");
+            }
+            Ok(episode) => {
+                for v in crate::validation::validate(&episode, &catalogue).violations {
+                    match v.severity {
+                        crate::validation::Severity::Critical => critical += 1,
+                        crate::validation::Severity::Warning => warnings += 1,
+                    }
+                    let value = v.value.map(|x| format!(" [{x}]")).unwrap_or_default();
+                    println!(
+                        "HOSO {index} (MA_LK {}): {:?} {} {}: {}{value}",
+                        episode.episode_key(),
+                        v.severity,
+                        v.rule,
+                        v.path,
+                        v.message
+                    );
+                }
+            }
+        }
+    }
+    println!(
+        "{}: facility {}, {} HOSO: {unreadable} unreadable, {critical} critical, {warnings} warnings",
+        path.display(),
+        header.facility,
+        header.count
+    );
+    if critical + unreadable > 0 {
+        anyhow::bail!("{} has critical problems", path.display());
     }
     Ok(())
 }

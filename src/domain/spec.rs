@@ -28,6 +28,20 @@ pub enum Requirement {
     Optional,
 }
 
+/// How the canonical model holds a field, which decides how the wire writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    Text,
+    /// A whole number (codes, counts, sequence numbers).
+    Int,
+    /// Money: 2 decimals.
+    Money,
+    /// Quantities and unit prices: 3 decimals.
+    Price,
+    /// Percentages and weights: as many decimals as they have.
+    Number,
+}
+
 #[derive(Debug, Clone)]
 pub struct FieldSpec {
     pub name: String,
@@ -35,6 +49,37 @@ pub struct FieldSpec {
     /// Maximum size after QĐ 4750; `None` for unbounded (`n`).
     pub max_len: Option<usize>,
     pub requirement: Requirement,
+}
+
+impl FieldSpec {
+    /// The kind of value, from the type and size of the appendix (citizen ids are text even
+    /// where the appendix types them as numbers: leading zeros matter).
+    pub fn kind(&self) -> FieldKind {
+        let name = self.name.as_str();
+        match self.data_type {
+            DataType::String => FieldKind::Text,
+            DataType::Number if name == "SO_CCCD" => FieldKind::Text,
+            DataType::Number if matches!(name, "DON_GIA" | "DON_GIA_BV" | "DON_GIA_BH" | "SO_LUONG") => {
+                FieldKind::Price
+            }
+            DataType::Number
+                if matches!(
+                    name,
+                    "TYLE_TT_BH"
+                        | "TYLE_TT_DV"
+                        | "MUC_HUONG"
+                        | "CAN_NANG_CON"
+                        | "TYLE_TTCT_CU"
+                        | "TYLE_TTCT_MOI"
+                        | "TONG_TYLE_TTCT"
+                ) =>
+            {
+                FieldKind::Number
+            }
+            DataType::Number if self.max_len == Some(15) => FieldKind::Money,
+            DataType::Number => FieldKind::Int,
+        }
+    }
 }
 
 static SPEC: LazyLock<HashMap<Table, Vec<FieldSpec>>> = LazyLock::new(|| {
@@ -64,6 +109,18 @@ static SPEC: LazyLock<HashMap<Table, Vec<FieldSpec>>> = LazyLock::new(|| {
 /// The fields of one table, in appendix order.
 pub fn fields(table: Table) -> &'static [FieldSpec] {
     SPEC.get(&table).map(Vec::as_slice).unwrap_or_default()
+}
+
+static INDEX: LazyLock<HashMap<(Table, &'static str), usize>> = LazyLock::new(|| {
+    Table::ALL
+        .into_iter()
+        .flat_map(|t| fields(t).iter().enumerate().map(move |(i, f)| ((t, f.name.as_str()), i)))
+        .collect()
+});
+
+/// The position of a field in its table's appendix order.
+pub fn field_index(table: Table, name: &str) -> Option<usize> {
+    INDEX.get(&(table, name)).copied()
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Ingest: a HIS sends an episode; it is parsed, validated, checked against the caller's rights,
 //! and stored with its outbox entries in one transaction before the caller hears `202`.
 
+pub mod dossiers;
 mod routes;
 
 pub use routes::routes;
@@ -12,7 +13,7 @@ use crate::domain::time::parse_datetime;
 use crate::http::{ApiError, AppState};
 use crate::store::claims::{self, Accepted, Actor, NewClaimVersion};
 use crate::store::{StoreError, facilities};
-use crate::validation::{self, Violation};
+use crate::validation::{self, Catalogue, Violation};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -59,7 +60,7 @@ pub struct Prepared {
 }
 
 /// Validates `episode` and checks that `principal` may send it.
-pub fn prepare(state: &AppState, principal: &Principal, episode: &Episode) -> Result<Prepared, Rejection> {
+pub fn prepare(catalogue: &Catalogue, principal: &Principal, episode: &Episode) -> Result<Prepared, Rejection> {
     let facility = episode.facility_code();
     if !facility.is_empty() && !principal.may_write_for(facility) {
         return Err(Rejection::Forbidden(match &principal.facility {
@@ -69,7 +70,7 @@ pub fn prepare(state: &AppState, principal: &Principal, episode: &Episode) -> Re
             None => format!("role `{}` may not send claims", principal.role.as_str()),
         }));
     }
-    let report = validation::validate(episode, &state.catalogue);
+    let report = validation::validate(episode, catalogue);
     if report.has_critical() {
         return Err(Rejection::Invalid(report.violations));
     }
@@ -157,4 +158,60 @@ pub async fn store(
         metrics::counter!("hisgate_claims_received_total", "outcome" => outcome).increment(1);
     }
     Ok(results)
+}
+
+/// The result for one item of a batch or one `HOSO` of a dossier file.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemResult {
+    pub index: usize,
+    /// `MA_LK`, when it could be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ma_lk: Option<String>,
+    /// The HTTP status this item would have had alone (202, 400, 403, 422).
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<Receipt>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<crate::http::Problem>,
+}
+
+impl ItemResult {
+    fn failed(index: usize, ma_lk: Option<String>, error: ApiError) -> Self {
+        let problem = error.problem();
+        ItemResult { index, ma_lk, status: problem.status, receipt: None, error: Some(problem) }
+    }
+}
+
+/// Most episodes committed in one transaction: bounds the time the SQLite writer is held.
+const STORE_CHUNK: usize = 500;
+
+/// Stores the prepared items (in chunks, each one transaction) and answers every item in order.
+pub async fn store_items(
+    state: &AppState,
+    principal: &Principal,
+    items: Vec<(Option<String>, Result<Prepared, ApiError>)>,
+) -> Result<Vec<ItemResult>, StoreError> {
+    let mut results: Vec<Option<ItemResult>> = Vec::with_capacity(items.len());
+    let mut pending: Vec<(usize, Option<String>, Prepared)> = Vec::new();
+    for (index, (ma_lk, item)) in items.into_iter().enumerate() {
+        match item {
+            Ok(prepared) => {
+                results.push(None);
+                pending.push((index, ma_lk, prepared));
+            }
+            Err(e) => results.push(Some(ItemResult::failed(index, ma_lk, e))),
+        }
+    }
+    while !pending.is_empty() {
+        let rest = pending.split_off(pending.len().min(STORE_CHUNK));
+        let chunk = std::mem::replace(&mut pending, rest);
+        let (meta, prepared): (Vec<_>, Vec<_>) = chunk.into_iter().map(|(i, k, p)| ((i, k), p)).unzip();
+        for ((index, ma_lk), stored) in meta.into_iter().zip(store(state, principal, prepared).await?) {
+            results[index] = Some(match stored {
+                Ok(receipt) => ItemResult { index, ma_lk, status: 202, receipt: Some(receipt), error: None },
+                Err(rejection) => ItemResult::failed(index, ma_lk, rejection.into()),
+            });
+        }
+    }
+    Ok(results.into_iter().flatten().collect())
 }

@@ -1,9 +1,11 @@
 //! `/api/v1/claims`: push one episode or a batch, read a claim, list claims.
 
-use super::{Receipt, parse_episode, prepare, store};
+use super::{ItemResult, Receipt, parse_episode, prepare, store, store_items};
 use crate::auth::{Principal, Role};
 use crate::domain::Episode;
+use crate::formats::xml130;
 use crate::http::{ApiError, AppState, Problem};
+use crate::ingest::dossiers::{self, DossierReport};
 use crate::store::claims::{self, ClaimFilter, ClaimSummary, SubmissionInfo, TimelineEvent, VersionInfo};
 use crate::validation::Violation;
 use actix_web::{HttpResponse, get, http::header, post, web};
@@ -22,7 +24,12 @@ where
             InitError = (),
         >,
 {
-    app.service(post_claim).service(post_batch).service(get_claim).service(list_claims)
+    app.service(post_claim)
+        .service(post_batch)
+        .service(post_dossier)
+        .service(get_claim)
+        .service(get_claim_xml130)
+        .service(list_claims)
 }
 
 /// Reads the whole body, refusing it as soon as it passes the configured limit.
@@ -69,7 +76,7 @@ async fn post_claim(
 ) -> Result<HttpResponse, ApiError> {
     let body = read_body(payload, state.settings.max_body_bytes).await?;
     let episode = parse_episode(&body)?;
-    let prepared = prepare(&state, &principal, &episode)?;
+    let prepared = prepare(&state.catalogue, &principal, &episode)?;
     let result = store(&state, &principal, vec![prepared]).await?.pop();
     let receipt = result.ok_or_else(|| ApiError::Internal("the store returned no result".into()))??;
     tracing::info!(claim = %receipt.id, version = receipt.version, facility = episode.facility_code(), outcome = ?receipt.outcome, "episode accepted");
@@ -83,28 +90,11 @@ struct BatchRequest {
     episodes: Vec<Box<serde_json::value::RawValue>>,
 }
 
-/// The result for one item of a batch.
-#[derive(Serialize, ToSchema)]
-struct BatchItem {
-    index: usize,
-    /// The HTTP status this item would have had alone (202, 400, 403, 422).
-    status: u16,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    receipt: Option<Receipt>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<Problem>,
-}
-
 #[derive(Serialize, ToSchema)]
 struct BatchResponse {
     accepted: usize,
     rejected: usize,
-    items: Vec<BatchItem>,
-}
-
-fn failed(index: usize, error: ApiError) -> BatchItem {
-    let problem = error.problem();
-    BatchItem { index, status: problem.status, receipt: None, error: Some(problem) }
+    items: Vec<ItemResult>,
 }
 
 /// Accept up to `max_batch` episodes; a bad item never rejects the good ones.
@@ -141,27 +131,16 @@ async fn post_batch(
             request.episodes.len()
         )));
     }
-    let mut items: Vec<Option<BatchItem>> = Vec::with_capacity(request.episodes.len());
-    let mut good = Vec::new();
-    let mut good_index = Vec::new();
-    for (index, raw) in request.episodes.iter().enumerate() {
-        match parse_episode(raw.get().as_bytes()).and_then(|e| prepare(&state, &principal, &e).map_err(ApiError::from))
-        {
-            Ok(prepared) => {
-                good.push(prepared);
-                good_index.push(index);
-                items.push(None);
-            }
-            Err(e) => items.push(Some(failed(index, e))),
-        }
-    }
-    for (index, result) in good_index.into_iter().zip(store(&state, &principal, good).await?) {
-        items[index] = Some(match result {
-            Ok(receipt) => BatchItem { index, status: 202, receipt: Some(receipt), error: None },
-            Err(rejection) => failed(index, rejection.into()),
-        });
-    }
-    let items: Vec<BatchItem> = items.into_iter().flatten().collect();
+    let items = request
+        .episodes
+        .iter()
+        .map(|raw| {
+            let parsed = parse_episode(raw.get().as_bytes());
+            let ma_lk = parsed.as_ref().ok().map(|e| e.episode_key().to_owned()).filter(|k| !k.is_empty());
+            (ma_lk, parsed.and_then(|e| prepare(&state.catalogue, &principal, &e).map_err(ApiError::from)))
+        })
+        .collect();
+    let items = store_items(&state, &principal, items).await?;
     let accepted = items.iter().filter(|i| i.status == 202).count();
     Ok(HttpResponse::Ok().json(BatchResponse { accepted, rejected: items.len() - accepted, items }))
 }
@@ -310,4 +289,70 @@ async fn list_claims(
         None
     };
     Ok(HttpResponse::Ok().json(ClaimPage { items, next_cursor }))
+}
+
+/// Accept a `GIAMDINHHS` file (QĐ 130/4750 XML, as a HIS exports it): one result per `HOSO`.
+///
+/// The envelope is checked first (well-formed, `SOLUONGHOSO` equal to the number of `HOSO`, the
+/// facility allowed for this key); then each `HOSO` is validated and stored like a JSON episode.
+#[utoipa::path(
+    tag = "claims",
+    request_body(content = String, content_type = "application/xml", description = "A GIAMDINHHS file"),
+    responses(
+        (status = 200, description = "One result per HOSO", body = DossierReport),
+        (status = 400, description = "The envelope is refused", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Another facility's file", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/dossiers")]
+async fn post_dossier(
+    state: web::Data<AppState>,
+    principal: Principal,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let body = read_body(payload, state.settings.max_body_bytes).await?.freeze();
+    let report = dossiers::ingest_file(&state, &principal, body, &|_, _| {}).await?;
+    tracing::info!(facility = %report.facility, hoso = report.count, accepted = report.accepted, "dossier file ingested");
+    Ok(HttpResponse::Ok().json(report))
+}
+
+/// The stored claim as a `GIAMDINHHS` file with one `HOSO` (QĐ 130/4750 XML).
+#[utoipa::path(
+    tag = "claims",
+    params(("id" = String, Path, description = "Claim id")),
+    responses(
+        (status = 200, description = "The dossier", content_type = "application/xml", body = String),
+        (status = 403, description = "Another facility's claim", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such claim, or its content was dropped by retention", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/claims/{id}/xml130")]
+async fn get_claim_xml130(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let lookup = id.clone();
+    let record = state
+        .db
+        .read(move |conn| claims::find(conn, &lookup))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no claim with id `{id}`")))?;
+    if !principal.may_read(&record.claim.facility_code) {
+        return Err(ApiError::Forbidden(format!(
+            "claim {id} belongs to facility {}, which this key may not read",
+            record.claim.facility_code
+        )));
+    }
+    let json = record
+        .episode_json
+        .ok_or_else(|| ApiError::NotFound(format!("the content of claim {id} is no longer kept")))?;
+    let episode: Episode =
+        serde_json::from_str(&json).map_err(|e| ApiError::Internal(format!("stored episode of claim {id}: {e}")))?;
+    let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
+    let xml = xml130::envelope(&record.claim.facility_code, today, std::slice::from_ref(&episode));
+    Ok(HttpResponse::Ok().content_type("application/xml; charset=utf-8").body(xml))
 }

@@ -3,6 +3,7 @@
 
 use super::Findings;
 use crate::domain::Episode;
+use crate::domain::episode::RecordPath;
 use crate::domain::records::{FieldValue, Record, Table};
 use crate::domain::spec::{self, DataType, FieldSpec, Requirement};
 use crate::domain::time;
@@ -122,7 +123,20 @@ pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
     episode.for_each_record(&mut |path, record| check_record(path, record, findings));
 }
 
-fn check_record(path: crate::domain::episode::RecordPath, record: &dyn Record, findings: &mut Findings<'_>) {
+/// A field's path, e.g. `drugs[3].MA_THUOC`, formatted only when a violation needs it.
+#[derive(Clone, Copy)]
+struct At<'a> {
+    record: RecordPath,
+    field: &'a str,
+}
+
+impl std::fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.record, self.field)
+    }
+}
+
+fn check_record(path: RecordPath, record: &dyn Record, findings: &mut Findings<'_>) {
     let table = record.table();
     let specs = spec::fields(table);
     let mut values: Vec<FieldValue<'_>> = Vec::with_capacity(specs.len());
@@ -131,22 +145,22 @@ fn check_record(path: crate::domain::episode::RecordPath, record: &dyn Record, f
     let wire_of = |name: &str| value_of(name).to_wire().map(|s| s.trim().to_owned());
 
     for (field, value) in specs.iter().zip(values.iter()) {
-        let at = format!("{path}.{}", field.name);
-        let required = match &field.requirement {
-            Requirement::Always => Some(None),
-            Requirement::Conditional(words) => CONDITIONS
-                .iter()
-                .find(|(t, f, _)| *t == table && *f == field.name)
-                .filter(|(_, _, condition)| match condition {
-                    Present(other) => !value_of(other).is_absent(),
-                    AllAbsent(others) => others.iter().all(|o| value_of(o).is_absent()),
-                    In(other, set) => wire_of(other).is_some_and(|v| set.contains(&v.as_str())),
-                    NotIn(other, set) => !wire_of(other).is_some_and(|v| set.contains(&v.as_str())),
-                })
-                .map(|_| Some(words.as_str())),
-            Requirement::Optional => None,
-        };
+        let at = At { record: path, field: &field.name };
         if value.is_absent() {
+            let required = match &field.requirement {
+                Requirement::Always => Some(None),
+                Requirement::Conditional(words) => CONDITIONS
+                    .iter()
+                    .find(|(t, f, _)| *t == table && *f == field.name)
+                    .filter(|(_, _, condition)| match condition {
+                        Present(other) => !value_of(other).is_absent(),
+                        AllAbsent(others) => others.iter().all(|o| value_of(o).is_absent()),
+                        In(other, set) => wire_of(other).is_some_and(|v| set.contains(&v.as_str())),
+                        NotIn(other, set) => !wire_of(other).is_some_and(|v| set.contains(&v.as_str())),
+                    })
+                    .map(|_| Some(words.as_str())),
+                Requirement::Optional => None,
+            };
             if let Some(condition) = required {
                 let message = match condition {
                     None => format!("{} is required", field.name),
@@ -156,36 +170,61 @@ fn check_record(path: crate::domain::episode::RecordPath, record: &dyn Record, f
             }
             continue;
         }
-        check_value(&at, field, value, findings);
+        check_value(at, field, value, findings);
     }
 }
 
-fn check_value(at: &str, field: &FieldSpec, value: &FieldValue<'_>, findings: &mut Findings<'_>) {
-    let wire = value.to_wire().unwrap_or_default();
+fn check_value(at: At<'_>, field: &FieldSpec, value: &FieldValue<'_>, findings: &mut Findings<'_>) {
     let name = field.name.as_str();
+    let codes = code_list(name);
+    let unknown_code = |shown: String, findings: &mut Findings<'_>| {
+        findings.add(
+            "FIELD_CODE_UNKNOWN",
+            at,
+            format!("{name} must be one of {}", codes.unwrap_or_default().join(", ")),
+            Some(shown),
+        );
+    };
     match value {
         FieldValue::Text(text) => {
-            let chars = text.chars().count();
-            if let Some(max) = field.max_len.filter(|max| chars > *max) {
+            if let Some(bad) = text.chars().find(|c| is_invalid_xml_char(*c)) {
+                findings.add(
+                    "FIELD_INVALID_CHARACTER",
+                    at,
+                    format!("{name} contains the character U+{:04X}, which XML 1.0 cannot carry", bad as u32),
+                    Some(truncate(text)),
+                );
+            }
+            if let Some(max) = field.max_len
+                && text.len() > max
+                && text.chars().count() > max
+            {
                 findings.add(
                     "FIELD_TOO_LONG",
                     at,
-                    format!("{name} has {chars} characters; at most {max} are allowed"),
+                    format!("{name} has {} characters; at most {max} are allowed", text.chars().count()),
                     Some(truncate(text)),
                 );
             }
             if let Some(form) = date_form(field) {
                 check_date(at, name, text, form, findings);
             }
+            if codes.is_some_and(|c| !c.contains(&text.trim())) {
+                unknown_code(text.trim().to_owned(), findings);
+            }
         }
         FieldValue::Int(n) => {
-            if let Some(max) = field.max_len.filter(|max| n.to_string().len() > *max) {
+            let digits = n.checked_ilog10().unwrap_or(0) as usize + 1;
+            if let Some(max) = field.max_len.filter(|max| digits > *max) {
                 findings.add(
                     "FIELD_NUMBER_TOO_LARGE",
                     at,
                     format!("{name} may have at most {max} digits"),
-                    Some(wire.clone()),
+                    Some(n.to_string()),
                 );
+            }
+            if codes.is_some_and(|c| !c.iter().any(|code| code.parse() == Ok(*n))) {
+                unknown_code(n.to_string(), findings);
             }
         }
         FieldValue::Money(d) | FieldValue::Price(d) | FieldValue::Number(d) => {
@@ -198,47 +237,36 @@ fn check_value(at: &str, field: &FieldSpec, value: &FieldValue<'_>, findings: &m
         }
         FieldValue::Absent => {}
     }
-    if let Some(codes) = code_list(name) {
-        let v = wire.trim();
-        if !codes.contains(&v) {
-            findings.add(
-                "FIELD_CODE_UNKNOWN",
-                at,
-                format!("{name} must be one of {}", codes.join(", ")),
-                Some(v.to_owned()),
-            );
-        }
-    }
 }
 
-fn check_decimal(at: &str, field: &FieldSpec, d: &Decimal, places: Option<u32>, findings: &mut Findings<'_>) {
+fn check_decimal(at: At<'_>, field: &FieldSpec, d: &Decimal, places: Option<u32>, findings: &mut Findings<'_>) {
     let name = field.name.as_str();
-    let value = Some(d.normalize().to_string());
+    let shown = || Some(d.normalize().to_string());
     if d.is_sign_negative() && !d.is_zero() {
-        findings.add("FIELD_NEGATIVE", at, format!("{name} must not be negative"), value.clone());
+        findings.add("FIELD_NEGATIVE", at, format!("{name} must not be negative"), shown());
     }
-    if let Some(places) = places.filter(|p| d.normalize().scale() > *p) {
-        findings.add("FIELD_DECIMAL_PLACES", at, format!("{name} may have at most {places} decimals"), value.clone());
+    if let Some(places) = places.filter(|p| d.scale() > *p && d.normalize().scale() > *p) {
+        findings.add("FIELD_DECIMAL_PLACES", at, format!("{name} may have at most {places} decimals"), shown());
     }
     if is_percentage(name) {
         if *d < Decimal::ZERO || *d > Decimal::ONE_HUNDRED {
-            findings.add("FIELD_PERCENT_RANGE", at, format!("{name} must be between 0 and 100"), value);
+            findings.add("FIELD_PERCENT_RANGE", at, format!("{name} must be between 0 and 100"), shown());
         }
         return;
     }
-    let integer_digits = d.trunc().abs().normalize().to_string().trim_start_matches('0').len();
-    let allowed = field.max_len.unwrap_or(usize::MAX).saturating_sub(places.unwrap_or(0) as usize);
-    if integer_digits > allowed {
+    let allowed = field.max_len.unwrap_or(28).saturating_sub(places.unwrap_or(0) as usize).min(28);
+    let limit = Decimal::from_i128_with_scale(10i128.pow(allowed as u32), 0);
+    if d.trunc().abs() >= limit {
         findings.add(
             "FIELD_NUMBER_TOO_LARGE",
             at,
             format!("{name} may have at most {allowed} digits before the decimal point"),
-            value,
+            shown(),
         );
     }
 }
 
-fn check_date(at: &str, name: &str, text: &str, form: DateForm, findings: &mut Findings<'_>) {
+fn check_date(at: At<'_>, name: &str, text: &str, form: DateForm, findings: &mut Findings<'_>) {
     let text = text.trim();
     let (ok, rule, expected) = match form {
         DateForm::Date => (time::parse_date(text).is_some(), "FIELD_DATE_FORMAT", "yyyyMMdd"),
@@ -253,6 +281,11 @@ fn check_date(at: &str, name: &str, text: &str, form: DateForm, findings: &mut F
     if !ok {
         findings.add(rule, at, format!("{name} must be a real date/time written {expected}"), Some(text.to_owned()));
     }
+}
+
+/// Control characters other than tab and line breaks, and the non-characters U+FFFE/U+FFFF.
+fn is_invalid_xml_char(c: char) -> bool {
+    (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
 }
 
 /// Offending values are echoed back, but never whole pages of text.

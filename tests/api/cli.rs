@@ -119,3 +119,48 @@ async fn demo_serves_traffic_with_the_portal_mocks() {
     assert!(seen >= 3, "the demo's synthetic facilities send episodes");
     assert_eq!(mock_state, 200, "the BHXH mock runs beside the demo");
 }
+
+#[actix_web::test]
+async fn xml130_files_are_generated_validated_and_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["gen", "--episodes", "25", "--seed", "8", "--format", "xml130", "--facility", FACILITY];
+    let file = hisgate(&args, &[]);
+    assert!(file.status.success());
+    assert_eq!(file.stdout, hisgate(&args, &[]).stdout, "deterministic for a seed");
+    let path = dir.path().join("dossier.xml");
+    std::fs::write(&path, &file.stdout).unwrap();
+    let header = hisgate::formats::xml130::scan(&file.stdout).unwrap();
+    assert_eq!((header.facility.as_str(), header.count), (FACILITY, 25));
+
+    let checked = hisgate(&["validate", path.to_str().unwrap()], &[]);
+    assert!(checked.status.success(), "{}", String::from_utf8_lossy(&checked.stdout));
+    assert!(String::from_utf8_lossy(&checked.stdout).contains("25 HOSO: 0 unreadable, 0 critical"));
+
+    let text = String::from_utf8(file.stdout.clone()).unwrap();
+    let broken_path = dir.path().join("broken.xml");
+    std::fs::write(&broken_path, text.replace("<SOLUONGHOSO>25</SOLUONGHOSO>", "<SOLUONGHOSO>26</SOLUONGHOSO>"))
+        .unwrap();
+    let refused = hisgate(&["validate", broken_path.to_str().unwrap()], &[]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("SOLUONGHOSO says 26"));
+    let mut bad = hisgate::formats::xml130::read_hosos(&file.stdout).unwrap().next().unwrap().unwrap();
+    bad.summary.sex = Some(9);
+    let bad_path = dir.path().join("bad.xml");
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+    std::fs::write(&bad_path, hisgate::formats::xml130::envelope(FACILITY, day, &[bad])).unwrap();
+    let critical = hisgate(&["validate", bad_path.to_str().unwrap()], &[]);
+    assert!(!critical.status.success());
+    assert!(String::from_utf8_lossy(&critical.stdout).contains("FIELD_CODE_UNKNOWN summary.GIOI_TINH"));
+
+    let url = format!("sqlite://{}", dir.path().join("import.db").display());
+    let env = [("HISGATE_DATABASE_URL", url.as_str())];
+    assert!(hisgate(&["keys", "create", "--role", "facility", "--facility", FACILITY], &env).status.success());
+    let imported = hisgate(&["import", path.to_str().unwrap()], &env);
+    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    assert!(String::from_utf8_lossy(&imported.stdout).contains("25 HOSO: 25 accepted, 0 rejected"));
+    let db = hisgate::store::Db::connect(&url).unwrap();
+    assert_eq!(db.read(hisgate::store::claims::counts).await.unwrap(), (25, 25, 50));
+    let rejected = hisgate(&["import", bad_path.to_str().unwrap()], &env);
+    assert!(!rejected.status.success(), "a rejected HOSO fails the import");
+    assert!(String::from_utf8_lossy(&rejected.stdout).contains("FIELD_CODE_UNKNOWN"));
+}

@@ -5,5 +5,6 @@ mod helpers;
 mod auth;
 mod claims;
 mod cli;
+mod dossiers;
 mod ops;
 mod validation;

@@ -31,6 +31,7 @@ fn cases() -> Vec<Case> {
     vec![
         case("FIELD_REQUIRED", |e| drop(e["summary"].as_object_mut().unwrap().remove("HO_TEN"))),
         case("FIELD_TOO_LONG", |e| e["summary"]["MA_BN"] = json!("X".repeat(101))),
+        case("FIELD_INVALID_CHARACTER", |e| e["summary"]["DIA_CHI"] = json!("Ấp 3\u{0007}")),
         case("FIELD_NUMBER_TOO_LARGE", |e| e["summary"]["NAM_QT"] = json!(20260)),
         case("FIELD_DECIMAL_PLACES", |e| e["drugs"][0]["DON_GIA"] = json!("350.1234")),
         case("FIELD_NEGATIVE", |e| e["drugs"][0]["T_NGUONKHAC_NSNN"] = json!("-5")),
@@ -130,6 +131,27 @@ async fn every_catalogue_rule_is_reported_over_http() {
         assert!(!v["path"].as_str().unwrap().is_empty() && !v["message"].as_str().unwrap().is_empty());
         seen.extend(rules.into_iter().map(str::to_owned));
     }
+    // A rule only a whole file can break: a HOSO of another facility inside the file.
+    let mut foreign = episodes(crate::helpers::OTHER_FACILITY, 13, 1).remove(0);
+    foreign.summary.episode_key = Some("foreign".into());
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+    let file = hisgate::formats::xml130::envelope(FACILITY, day, &[foreign]);
+    let report: Value = app
+        .client
+        .post(app.url("/api/v1/dossiers"))
+        .bearer_auth(&app.admin_key)
+        .header("content-type", "application/xml")
+        .body(file)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rules = report["items"][0]["error"]["violations"].as_array().unwrap();
+    assert_eq!(rules[0]["rule"], "ENVELOPE_FACILITY_MISMATCH");
+    seen.insert("ENVELOPE_FACILITY_MISMATCH".to_owned());
+
     let catalogue: BTreeSet<String> = Catalogue::builtin().rules().map(|r| r.code.clone()).collect();
     let missing: Vec<_> = catalogue.difference(&seen).collect();
     assert!(missing.is_empty(), "rules never triggered by a test: {missing:?}");

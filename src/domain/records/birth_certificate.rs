@@ -164,4 +164,46 @@ impl Record for BirthCertificate {
         visit(FieldValue::text(&self.head_of_facility_id));
         visit(FieldValue::text(&self.reserved));
     }
+
+    fn assign(&mut self, index: usize, text: &str) -> Result<(), AssignError> {
+        match index {
+            0 => self.episode_key = parse_text(text),
+            1 => self.mother_social_insurance_id = parse_text(text),
+            2 => self.mother_card = parse_text(text),
+            3 => self.mother_name = parse_text(text),
+            4 => self.mother_birth_date = parse_text(text),
+            5 => self.mother_ethnicity = parse_text(text),
+            6 => self.mother_citizen_id = parse_text(text),
+            7 => self.mother_citizen_id_issued_on = parse_text(text),
+            8 => self.mother_citizen_id_issued_by = parse_text(text),
+            9 => self.mother_residence = parse_text(text),
+            10 => self.nationality_code = parse_text(text),
+            11 => self.province_code = parse_text(text),
+            12 => self.district_code = parse_text(text),
+            13 => self.commune_code = parse_text(text),
+            14 => self.father_name = parse_text(text),
+            15 => self.temporary_card = parse_text(text),
+            16 => self.child_name = parse_text(text),
+            17 => self.child_sex = parse_int(text)?,
+            18 => self.children_count = parse_int(text)?,
+            19 => self.birth_number = parse_int(text)?,
+            20 => self.live_children = parse_int(text)?,
+            21 => self.newborn_weight_g = parse_decimal(text)?,
+            22 => self.child_born_at = parse_text(text),
+            23 => self.child_birth_place = parse_text(text),
+            24 => self.child_condition = parse_text(text),
+            25 => self.caesarean = parse_int(text)?,
+            26 => self.before_32_weeks = parse_int(text)?,
+            27 => self.note = parse_text(text),
+            28 => self.delivered_by = parse_text(text),
+            29 => self.recorded_by = parse_text(text),
+            30 => self.issued_on = parse_text(text),
+            31 => self.number = parse_text(text),
+            32 => self.book_number = parse_text(text),
+            33 => self.head_of_facility_id = parse_text(text),
+            34 => self.reserved = parse_text(text),
+            _ => return Err(AssignError::NoSuchField(index)),
+        }
+        Ok(())
+    }
 }

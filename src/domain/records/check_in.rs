@@ -122,4 +122,37 @@ impl Record for CheckIn {
         visit(FieldValue::text(&self.ordered_at));
         visit(FieldValue::text(&self.reserved));
     }
+
+    fn assign(&mut self, index: usize, text: &str) -> Result<(), AssignError> {
+        match index {
+            0 => self.episode_key = parse_text(text),
+            1 => self.seq = parse_int(text)?,
+            2 => self.patient_id = parse_text(text),
+            3 => self.full_name = parse_text(text),
+            4 => self.citizen_id = parse_text(text),
+            5 => self.birth_date = parse_text(text),
+            6 => self.sex = parse_int(text)?,
+            7 => self.card_numbers = parse_text(text),
+            8 => self.primary_care_facilities = parse_text(text),
+            9 => self.card_valid_from = parse_text(text),
+            10 => self.card_valid_to = parse_text(text),
+            11 => self.visit_route = parse_text(text),
+            12 => self.admitted_at = parse_text(text),
+            13 => self.inpatient_admitted_at = parse_text(text),
+            14 => self.inpatient_reason = parse_text(text),
+            15 => self.inpatient_reason_code = parse_text(text),
+            16 => self.visit_type = parse_text(text),
+            17 => self.facility_code = parse_text(text),
+            18 => self.service_code = parse_text(text),
+            19 => self.service_name = parse_text(text),
+            20 => self.drug_code = parse_text(text),
+            21 => self.drug_name = parse_text(text),
+            22 => self.supply_code = parse_text(text),
+            23 => self.supply_name = parse_text(text),
+            24 => self.ordered_at = parse_text(text),
+            25 => self.reserved = parse_text(text),
+            _ => return Err(AssignError::NoSuchField(index)),
+        }
+        Ok(())
+    }
 }

@@ -122,4 +122,37 @@ impl Record for DischargeCertificate {
         visit(FieldValue::text(&self.outpatient_to));
         visit(FieldValue::text(&self.reserved));
     }
+
+    fn assign(&mut self, index: usize, text: &str) -> Result<(), AssignError> {
+        match index {
+            0 => self.episode_key = parse_text(text),
+            1 => self.archive_number = parse_text(text),
+            2 => self.health_record_id = parse_text(text),
+            3 => self.discharge_department = parse_text(text),
+            4 => self.admitted_at = parse_text(text),
+            5 => self.discharged_at = parse_text(text),
+            6 => self.pregnancy_terminated = parse_int(text)?,
+            7 => self.termination_cause = parse_text(text),
+            8 => self.terminated_at = parse_text(text),
+            9 => self.gestational_weeks = parse_int(text)?,
+            10 => self.discharge_diagnosis = parse_text(text),
+            11 => self.treatment_methods = parse_text(text),
+            12 => self.note = parse_text(text),
+            13 => self.head_of_facility_id = parse_text(text),
+            14 => self.doctor_id = parse_text(text),
+            15 => self.doctor_name = parse_text(text),
+            16 => self.issued_on = parse_text(text),
+            17 => self.father_id = parse_text(text),
+            18 => self.mother_id = parse_text(text),
+            19 => self.temporary_card = parse_text(text),
+            20 => self.father_name = parse_text(text),
+            21 => self.mother_name = parse_text(text),
+            22 => self.leave_days = parse_int(text)?,
+            23 => self.outpatient_from = parse_text(text),
+            24 => self.outpatient_to = parse_text(text),
+            25 => self.reserved = parse_text(text),
+            _ => return Err(AssignError::NoSuchField(index)),
+        }
+        Ok(())
+    }
 }

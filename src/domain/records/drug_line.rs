@@ -248,4 +248,50 @@ impl Record for DrugLine {
         visit(FieldValue::int(self.war_wound));
         visit(FieldValue::text(&self.reserved));
     }
+
+    fn assign(&mut self, index: usize, text: &str) -> Result<(), AssignError> {
+        match index {
+            0 => self.episode_key = parse_text(text),
+            1 => self.seq = parse_int(text)?,
+            2 => self.drug_code = parse_text(text),
+            3 => self.herbal_processing_code = parse_text(text),
+            4 => self.drug_origin_facility = parse_text(text),
+            5 => self.cost_group = parse_int(text)?,
+            6 => self.drug_name = parse_text(text),
+            7 => self.unit = parse_text(text),
+            8 => self.strength = parse_text(text),
+            9 => self.route_code = parse_text(text),
+            10 => self.dosage_form = parse_text(text),
+            11 => self.dosage = parse_text(text),
+            12 => self.instructions = parse_text(text),
+            13 => self.registration_number = parse_text(text),
+            14 => self.tender_info = parse_text(text),
+            15 => self.coverage_scope = parse_int(text)?,
+            16 => self.insurance_rate_pct = parse_decimal(text)?,
+            17 => self.quantity = parse_decimal(text)?,
+            18 => self.unit_price = parse_decimal(text)?,
+            19 => self.amount_hospital = parse_decimal(text)?,
+            20 => self.amount_insured = parse_decimal(text)?,
+            21 => self.other_state_budget = parse_decimal(text)?,
+            22 => self.other_foreign_aid = parse_decimal(text)?,
+            23 => self.other_domestic_aid = parse_decimal(text)?,
+            24 => self.other_remaining = parse_decimal(text)?,
+            25 => self.other_sources = parse_decimal(text)?,
+            26 => self.benefit_pct = parse_decimal(text)?,
+            27 => self.patient_self_pay = parse_decimal(text)?,
+            28 => self.patient_copay = parse_decimal(text)?,
+            29 => self.fund_pays = parse_decimal(text)?,
+            30 => self.department_codes = parse_text(text),
+            31 => self.doctor_codes = parse_text(text),
+            32 => self.service_code = parse_text(text),
+            33 => self.ordered_at = parse_text(text),
+            34 => self.performed_at = parse_text(text),
+            35 => self.payment_method = parse_int(text)?,
+            36 => self.funding_source = parse_int(text)?,
+            37 => self.war_wound = parse_int(text)?,
+            38 => self.reserved = parse_text(text),
+            _ => return Err(AssignError::NoSuchField(index)),
+        }
+        Ok(())
+    }
 }

@@ -206,4 +206,58 @@ impl Record for HivCareRecord {
         visit(FieldValue::text(&self.facility_code));
         visit(FieldValue::text(&self.reserved));
     }
+
+    fn assign(&mut self, index: usize, text: &str) -> Result<(), AssignError> {
+        match index {
+            0 => self.episode_key = parse_text(text),
+            1 => self.card_numbers = parse_text(text),
+            2 => self.citizen_id = parse_text(text),
+            3 => self.birth_date = parse_text(text),
+            4 => self.sex = parse_int(text)?,
+            5 => self.address = parse_text(text),
+            6 => self.province_code = parse_text(text),
+            7 => self.district_code = parse_text(text),
+            8 => self.commune_code = parse_text(text),
+            9 => self.hiv_confirmed_on = parse_text(text),
+            10 => self.sample_site = parse_text(text),
+            11 => self.confirming_lab = parse_text(text),
+            12 => self.arv_start_site = parse_text(text),
+            13 => self.arv_started_on = parse_text(text),
+            14 => self.initial_regimen = parse_text(text),
+            15 => self.initial_regimen_line = parse_int(text)?,
+            16 => self.treatment_reason = parse_int(text)?,
+            17 => self.tb_treatment_type = parse_int(text)?,
+            18 => self.tb_screening = parse_int(text)?,
+            19 => self.tb_regimen = parse_int(text)?,
+            20 => self.tb_started_on = parse_text(text),
+            21 => self.tb_ended_on = parse_text(text),
+            22 => self.tb_result = parse_int(text)?,
+            23 => self.viral_load_reason = parse_int(text)?,
+            24 => self.viral_load_tested_on = parse_text(text),
+            25 => self.viral_load_result = parse_int(text)?,
+            26 => self.viral_load_result_on = parse_text(text),
+            27 => self.patient_category = parse_int(text)?,
+            28 => self.clinical_stage = parse_int(text)?,
+            29 => self.population_group = parse_int(text)?,
+            30 => self.registration_status = parse_text(text),
+            31 => self.pcr_test_number = parse_int(text)?,
+            32 => self.pcr_tested_on = parse_text(text),
+            33 => self.pcr_result_on = parse_text(text),
+            34 => self.pcr_result = parse_int(text)?,
+            35 => self.pregnancy_reported_on = parse_text(text),
+            36 => self.ctx_started_on = parse_text(text),
+            37 => self.intervention_code = parse_text(text),
+            38 => self.intervention_started_on = parse_text(text),
+            39 => self.intervention_ended_on = parse_text(text),
+            40 => self.regimen = parse_text(text),
+            41 => self.regimen_line = parse_int(text)?,
+            42 => self.arv_days_supplied = parse_int(text)?,
+            43 => self.regimen_changed_on = parse_text(text),
+            44 => self.regimen_change_reason = parse_int(text)?,
+            45 => self.facility_code = parse_text(text),
+            46 => self.reserved = parse_text(text),
+            _ => return Err(AssignError::NoSuchField(index)),
+        }
+        Ok(())
+    }
 }

@@ -176,4 +176,46 @@ impl Record for MedicalAssessment {
         visit(FieldValue::text(&self.determination));
         visit(FieldValue::text(&self.reserved));
     }
+
+    fn assign(&mut self, index: usize, text: &str) -> Result<(), AssignError> {
+        match index {
+            0 => self.chair = parse_text(text),
+            1 => self.chair_position = parse_int(text)?,
+            2 => self.met_on = parse_text(text),
+            3 => self.full_name = parse_text(text),
+            4 => self.birth_date = parse_text(text),
+            5 => self.citizen_id = parse_text(text),
+            6 => self.citizen_id_issued_on = parse_text(text),
+            7 => self.citizen_id_issued_by = parse_text(text),
+            8 => self.address = parse_text(text),
+            9 => self.province_code = parse_text(text),
+            10 => self.district_code = parse_text(text),
+            11 => self.commune_code = parse_text(text),
+            12 => self.social_insurance_id = parse_text(text),
+            13 => self.card_numbers = parse_text(text),
+            14 => self.occupation = parse_text(text),
+            15 => self.phone = parse_text(text),
+            16 => self.beneficiary_category = parse_text(text),
+            17 => self.assessment_kind = parse_int(text)?,
+            18 => self.minutes_number = parse_text(text),
+            19 => self.previous_impairment_pct = parse_decimal(text)?,
+            20 => self.current_benefit = parse_text(text),
+            21 => self.document_date = parse_text(text),
+            22 => self.introduction_number = parse_text(text),
+            23 => self.requested_on = parse_text(text),
+            24 => self.unit_code = parse_text(text),
+            25 => self.introduced_by = parse_text(text),
+            26 => self.examination_result = parse_text(text),
+            27 => self.basis_document = parse_text(text),
+            28 => self.new_impairment_pct = parse_decimal(text)?,
+            29 => self.total_impairment_pct = parse_decimal(text)?,
+            30 => self.disability_kind = parse_int(text)?,
+            31 => self.disability_level = parse_int(text)?,
+            32 => self.recommendation = parse_text(text),
+            33 => self.determination = parse_text(text),
+            34 => self.reserved = parse_text(text),
+            _ => return Err(AssignError::NoSuchField(index)),
+        }
+        Ok(())
+    }
 }

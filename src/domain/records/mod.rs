@@ -37,7 +37,7 @@ pub use tuberculosis::TuberculosisTreatment;
 use rust_decimal::Decimal;
 
 mod prelude {
-    pub use super::{FieldValue, Record, Table};
+    pub use super::{AssignError, FieldValue, Record, Table, parse_decimal, parse_int, parse_text};
     pub use rust_decimal::Decimal;
     pub use serde::{Deserialize, Serialize};
     pub use utoipa::ToSchema;
@@ -158,16 +158,50 @@ impl<'a> FieldValue<'a> {
     }
 }
 
-/// A record of one table: it yields its fields in the appendix order of that table.
+/// A record of one table: it yields its fields in the appendix order of that table, and takes
+/// them back from their wire text (the XML reader fills records this way).
 pub trait Record {
     fn table(&self) -> Table;
     fn visit<'a>(&'a self, visit: &mut dyn FnMut(FieldValue<'a>));
+    /// Sets field number `index` (appendix order) from its wire text; empty text means absent.
+    fn assign(&mut self, index: usize, text: &str) -> Result<(), AssignError>;
+}
+
+/// Why a wire value cannot go into a field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AssignError {
+    #[error("the table has no field number {0}")]
+    NoSuchField(usize),
+    #[error("`{0}` is not a whole number")]
+    NotAWholeNumber(String),
+    #[error("`{0}` is not a decimal number")]
+    NotADecimal(String),
+}
+
+pub fn parse_text(text: &str) -> Option<String> {
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+pub fn parse_int(text: &str) -> Result<Option<u32>, AssignError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    t.parse().map(Some).map_err(|_| AssignError::NotAWholeNumber(text.to_owned()))
+}
+
+pub fn parse_decimal(text: &str) -> Result<Option<Decimal>, AssignError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    t.parse::<Decimal>().map(Some).map_err(|_| AssignError::NotADecimal(text.to_owned()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::spec::{self, DataType};
+    use crate::domain::spec::{self, DataType, FieldKind};
 
     /// Builds a JSON object holding every field of `table` (per the spec CSV), so that
     /// `deny_unknown_fields` proves each spec field exists in the struct.
@@ -183,19 +217,35 @@ mod tests {
         serde_json::Value::Object(map)
     }
 
-    fn check<R: Record + serde::Serialize + serde::de::DeserializeOwned>(table: Table) {
+    fn check<R: Record + Default + serde::Serialize + serde::de::DeserializeOwned>(table: Table) {
         let record: R = serde_json::from_value(full_record(table)).expect("every spec field parses");
         assert_eq!(record.table(), table);
         let back = serde_json::to_value(&record).unwrap();
         let names: Vec<&String> = back.as_object().unwrap().keys().collect();
         let spec_names: Vec<&String> = spec::fields(table).iter().map(|f| &f.name).collect();
         assert_eq!(names, spec_names, "serde order of {table:?} follows the appendix");
-        let mut visited = 0;
+        let mut wire = Vec::new();
+        let mut kinds = Vec::new();
         record.visit(&mut |v| {
-            assert!(!v.is_absent());
-            visited += 1;
+            kinds.push(match v {
+                FieldValue::Text(_) => FieldKind::Text,
+                FieldValue::Int(_) => FieldKind::Int,
+                FieldValue::Money(_) => FieldKind::Money,
+                FieldValue::Price(_) => FieldKind::Price,
+                FieldValue::Number(_) => FieldKind::Number,
+                FieldValue::Absent => unreachable!("every field is set"),
+            });
+            wire.push(v.to_wire().expect("every field is set"));
         });
-        assert_eq!(visited, spec_names.len(), "visit yields every field of {table:?}");
+        let spec_kinds: Vec<FieldKind> = spec::fields(table).iter().map(|f| f.kind()).collect();
+        assert_eq!(kinds, spec_kinds, "the Rust types of {table:?} follow the specification's kinds");
+        assert_eq!(wire.len(), spec_names.len(), "visit yields every field of {table:?}");
+        let mut copy = R::default();
+        for (i, text) in wire.iter().enumerate() {
+            copy.assign(i, text).expect("a wire value assigns back");
+        }
+        assert_eq!(serde_json::to_value(&copy).unwrap(), back, "assign is the inverse of visit for {table:?}");
+        assert_eq!(copy.assign(spec_names.len(), "1"), Err(AssignError::NoSuchField(spec_names.len())));
     }
 
     #[test]

@@ -66,4 +66,23 @@ impl Record for ParaclinicalResult {
         visit(FieldValue::text(&self.reader_id));
         visit(FieldValue::text(&self.reserved));
     }
+
+    fn assign(&mut self, index: usize, text: &str) -> Result<(), AssignError> {
+        match index {
+            0 => self.episode_key = parse_text(text),
+            1 => self.seq = parse_int(text)?,
+            2 => self.service_code = parse_text(text),
+            3 => self.indicator_code = parse_text(text),
+            4 => self.indicator_name = parse_text(text),
+            5 => self.value = parse_text(text),
+            6 => self.unit_of_measure = parse_text(text),
+            7 => self.description = parse_text(text),
+            8 => self.conclusion = parse_text(text),
+            9 => self.result_at = parse_text(text),
+            10 => self.reader_id = parse_text(text),
+            11 => self.reserved = parse_text(text),
+            _ => return Err(AssignError::NoSuchField(index)),
+        }
+        Ok(())
+    }
 }

@@ -70,4 +70,24 @@ impl Record for PregnancyLeaveCertificate {
         visit(FieldValue::text(&self.issued_on));
         visit(FieldValue::text(&self.reserved));
     }
+
+    fn assign(&mut self, index: usize, text: &str) -> Result<(), AssignError> {
+        match index {
+            0 => self.episode_key = parse_text(text),
+            1 => self.serial = parse_text(text),
+            2 => self.document_number = parse_text(text),
+            3 => self.days = parse_int(text)?,
+            4 => self.employer = parse_text(text),
+            5 => self.discharge_diagnosis = parse_text(text),
+            6 => self.from_date = parse_text(text),
+            7 => self.to_date = parse_text(text),
+            8 => self.head_of_facility_id = parse_text(text),
+            9 => self.doctor_name = parse_text(text),
+            10 => self.doctor_id = parse_text(text),
+            11 => self.issued_on = parse_text(text),
+            12 => self.reserved = parse_text(text),
+            _ => return Err(AssignError::NoSuchField(index)),
+        }
+        Ok(())
+    }
 }

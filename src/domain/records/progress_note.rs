@@ -54,4 +54,20 @@ impl Record for ProgressNote {
         visit(FieldValue::text(&self.performer_codes));
         visit(FieldValue::text(&self.reserved));
     }
+
+    fn assign(&mut self, index: usize, text: &str) -> Result<(), AssignError> {
+        match index {
+            0 => self.episode_key = parse_text(text),
+            1 => self.seq = parse_int(text)?,
+            2 => self.progress = parse_text(text),
+            3 => self.disease_stage = parse_text(text),
+            4 => self.consultation = parse_text(text),
+            5 => self.surgery = parse_text(text),
+            6 => self.noted_at = parse_text(text),
+            7 => self.performer_codes = parse_text(text),
+            8 => self.reserved = parse_text(text),
+            _ => return Err(AssignError::NoSuchField(index)),
+        }
+        Ok(())
+    }
 }

@@ -106,4 +106,33 @@ impl Record for MedicalRecordSummary {
         visit(FieldValue::text(&self.temporary_card));
         visit(FieldValue::text(&self.reserved));
     }
+
+    fn assign(&mut self, index: usize, text: &str) -> Result<(), AssignError> {
+        match index {
+            0 => self.episode_key = parse_text(text),
+            1 => self.visit_type = parse_text(text),
+            2 => self.father_name = parse_text(text),
+            3 => self.mother_name = parse_text(text),
+            4 => self.guardian = parse_text(text),
+            5 => self.employer = parse_text(text),
+            6 => self.admitted_at = parse_text(text),
+            7 => self.discharged_at = parse_text(text),
+            8 => self.admission_diagnosis = parse_text(text),
+            9 => self.discharge_diagnosis = parse_text(text),
+            10 => self.disease_course = parse_text(text),
+            11 => self.results_summary = parse_text(text),
+            12 => self.treatment_methods = parse_text(text),
+            13 => self.delivered_on = parse_text(text),
+            14 => self.stillbirth_on = parse_text(text),
+            15 => self.stillbirths = parse_int(text)?,
+            16 => self.outcome = parse_int(text)?,
+            17 => self.note = parse_text(text),
+            18 => self.head_of_facility_id = parse_text(text),
+            19 => self.issued_on = parse_text(text),
+            20 => self.temporary_card = parse_text(text),
+            21 => self.reserved = parse_text(text),
+            _ => return Err(AssignError::NoSuchField(index)),
+        }
+        Ok(())
+    }
 }

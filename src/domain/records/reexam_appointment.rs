@@ -106,4 +106,33 @@ impl Record for ReexamAppointment {
         visit(FieldValue::text(&self.issued_on));
         visit(FieldValue::text(&self.reserved));
     }
+
+    fn assign(&mut self, index: usize, text: &str) -> Result<(), AssignError> {
+        match index {
+            0 => self.episode_key = parse_text(text),
+            1 => self.appointment_number = parse_text(text),
+            2 => self.facility_code = parse_text(text),
+            3 => self.full_name = parse_text(text),
+            4 => self.birth_date = parse_text(text),
+            5 => self.sex = parse_int(text)?,
+            6 => self.address = parse_text(text),
+            7 => self.card_numbers = parse_text(text),
+            8 => self.card_valid_to = parse_text(text),
+            9 => self.admitted_at = parse_text(text),
+            10 => self.inpatient_admitted_at = parse_text(text),
+            11 => self.discharged_at = parse_text(text),
+            12 => self.reexam_on = parse_text(text),
+            13 => self.discharge_diagnosis = parse_text(text),
+            14 => self.main_icd10 = parse_text(text),
+            15 => self.secondary_icd10 = parse_text(text),
+            16 => self.traditional_medicine_codes = parse_text(text),
+            17 => self.visit_route = parse_text(text),
+            18 => self.doctor_codes = parse_text(text),
+            19 => self.head_of_facility_id = parse_text(text),
+            20 => self.issued_on = parse_text(text),
+            21 => self.reserved = parse_text(text),
+            _ => return Err(AssignError::NoSuchField(index)),
+        }
+        Ok(())
+    }
 }

@@ -174,4 +174,50 @@ impl Record for ReferralLetter {
         visit(FieldValue::text(&self.head_of_facility_id));
         visit(FieldValue::text(&self.reserved));
     }
+
+    fn assign(&mut self, index: usize, text: &str) -> Result<(), AssignError> {
+        match index {
+            0 => self.episode_key = parse_text(text),
+            1 => self.record_number = parse_text(text),
+            2 => self.referral_serial = parse_text(text),
+            3 => self.referral_number = parse_text(text),
+            4 => self.facility_code = parse_text(text),
+            5 => self.referred_from = parse_text(text),
+            6 => self.referred_to = parse_text(text),
+            7 => self.full_name = parse_text(text),
+            8 => self.birth_date = parse_text(text),
+            9 => self.sex = parse_int(text)?,
+            10 => self.nationality_code = parse_text(text),
+            11 => self.ethnicity_code = parse_text(text),
+            12 => self.occupation_code = parse_text(text),
+            13 => self.address = parse_text(text),
+            14 => self.card_numbers = parse_text(text),
+            15 => self.card_valid_to = parse_text(text),
+            16 => self.admitted_at = parse_text(text),
+            17 => self.inpatient_admitted_at = parse_text(text),
+            18 => self.discharged_at = parse_text(text),
+            19 => self.clinical_signs = parse_text(text),
+            20 => self.discharge_diagnosis = parse_text(text),
+            21 => self.disease_course = parse_text(text),
+            22 => self.results_summary = parse_text(text),
+            23 => self.treatment_methods = parse_text(text),
+            24 => self.main_icd10 = parse_text(text),
+            25 => self.secondary_icd10 = parse_text(text),
+            26 => self.traditional_medicine_codes = parse_text(text),
+            27 => self.service_name = parse_text(text),
+            28 => self.drug_name = parse_text(text),
+            29 => self.treatment_method = parse_text(text),
+            30 => self.discharge_type = parse_int(text)?,
+            31 => self.referral_reason = parse_int(text)?,
+            32 => self.treatment_plan = parse_text(text),
+            33 => self.transport = parse_text(text),
+            34 => self.escort_name = parse_text(text),
+            35 => self.escort_title = parse_text(text),
+            36 => self.doctor_codes = parse_text(text),
+            37 => self.head_of_facility_id = parse_text(text),
+            38 => self.reserved = parse_text(text),
+            _ => return Err(AssignError::NoSuchField(index)),
+        }
+        Ok(())
+    }
 }

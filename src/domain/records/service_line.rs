@@ -298,4 +298,58 @@ impl Record for ServiceLine {
         visit(FieldValue::int(self.reused));
         visit(FieldValue::text(&self.reserved));
     }
+
+    fn assign(&mut self, index: usize, text: &str) -> Result<(), AssignError> {
+        match index {
+            0 => self.episode_key = parse_text(text),
+            1 => self.seq = parse_int(text)?,
+            2 => self.service_code = parse_text(text),
+            3 => self.procedure_icd9 = parse_text(text),
+            4 => self.supply_code = parse_text(text),
+            5 => self.cost_group = parse_int(text)?,
+            6 => self.supply_package = parse_text(text),
+            7 => self.supply_name = parse_text(text),
+            8 => self.service_name = parse_text(text),
+            9 => self.fuel_code = parse_text(text),
+            10 => self.unit = parse_text(text),
+            11 => self.coverage_scope = parse_int(text)?,
+            12 => self.quantity = parse_decimal(text)?,
+            13 => self.unit_price_hospital = parse_decimal(text)?,
+            14 => self.unit_price_insured = parse_decimal(text)?,
+            15 => self.tender_info = parse_text(text),
+            16 => self.service_rate_pct = parse_decimal(text)?,
+            17 => self.insurance_rate_pct = parse_decimal(text)?,
+            18 => self.amount_hospital = parse_decimal(text)?,
+            19 => self.amount_insured = parse_decimal(text)?,
+            20 => self.payment_ceiling = parse_decimal(text)?,
+            21 => self.benefit_pct = parse_decimal(text)?,
+            22 => self.other_state_budget = parse_decimal(text)?,
+            23 => self.other_foreign_aid = parse_decimal(text)?,
+            24 => self.other_domestic_aid = parse_decimal(text)?,
+            25 => self.other_remaining = parse_decimal(text)?,
+            26 => self.other_sources = parse_decimal(text)?,
+            27 => self.patient_self_pay = parse_decimal(text)?,
+            28 => self.patient_copay = parse_decimal(text)?,
+            29 => self.fund_pays = parse_decimal(text)?,
+            30 => self.department_codes = parse_text(text),
+            31 => self.bed_codes = parse_text(text),
+            32 => self.doctor_codes = parse_text(text),
+            33 => self.performer_codes = parse_text(text),
+            34 => self.icd10_codes = parse_text(text),
+            35 => self.traditional_medicine_codes = parse_text(text),
+            36 => self.ordered_at = parse_text(text),
+            37 => self.performed_at = parse_text(text),
+            38 => self.result_at = parse_text(text),
+            39 => self.payment_method = parse_int(text)?,
+            40 => self.war_wound = parse_int(text)?,
+            41 => self.anaesthesia = parse_int(text)?,
+            42 => self.body_site = parse_int(text)?,
+            43 => self.machine_codes = parse_text(text),
+            44 => self.product_model = parse_text(text),
+            45 => self.reused = parse_int(text)?,
+            46 => self.reserved = parse_text(text),
+            _ => return Err(AssignError::NoSuchField(index)),
+        }
+        Ok(())
+    }
 }

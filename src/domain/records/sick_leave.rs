@@ -110,4 +110,34 @@ impl Record for SickLeaveCertificate {
         visit(FieldValue::text(&self.form_code));
         visit(FieldValue::text(&self.reserved));
     }
+
+    fn assign(&mut self, index: usize, text: &str) -> Result<(), AssignError> {
+        match index {
+            0 => self.episode_key = parse_text(text),
+            1 => self.document_number = parse_text(text),
+            2 => self.serial = parse_text(text),
+            3 => self.visit_number = parse_text(text),
+            4 => self.employer = parse_text(text),
+            5 => self.social_insurance_id = parse_text(text),
+            6 => self.card_numbers = parse_text(text),
+            7 => self.discharge_diagnosis = parse_text(text),
+            8 => self.treatment_methods = parse_text(text),
+            9 => self.pregnancy_terminated = parse_int(text)?,
+            10 => self.termination_cause = parse_text(text),
+            11 => self.gestational_weeks = parse_int(text)?,
+            12 => self.leave_days = parse_int(text)?,
+            13 => self.from_date = parse_text(text),
+            14 => self.to_date = parse_text(text),
+            15 => self.father_name = parse_text(text),
+            16 => self.mother_name = parse_text(text),
+            17 => self.head_of_facility_id = parse_text(text),
+            18 => self.doctor_id = parse_text(text),
+            19 => self.issued_on = parse_text(text),
+            20 => self.temporary_card = parse_text(text),
+            21 => self.form_code = parse_text(text),
+            22 => self.reserved = parse_text(text),
+            _ => return Err(AssignError::NoSuchField(index)),
+        }
+        Ok(())
+    }
 }

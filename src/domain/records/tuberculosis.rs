@@ -98,4 +98,31 @@ impl Record for TuberculosisTreatment {
         visit(FieldValue::text(&self.ctx_started_on));
         visit(FieldValue::text(&self.reserved));
     }
+
+    fn assign(&mut self, index: usize, text: &str) -> Result<(), AssignError> {
+        match index {
+            0 => self.episode_key = parse_text(text),
+            1 => self.seq = parse_int(text)?,
+            2 => self.patient_id = parse_text(text),
+            3 => self.full_name = parse_text(text),
+            4 => self.citizen_id = parse_text(text),
+            5 => self.tb_site_class = parse_int(text)?,
+            6 => self.tb_history_class = parse_int(text)?,
+            7 => self.tb_hiv_class = parse_int(text)?,
+            8 => self.tb_bacteriology_class = parse_int(text)?,
+            9 => self.tb_resistance_class = parse_int(text)?,
+            10 => self.tb_treatment_type = parse_int(text)?,
+            11 => self.tb_started_on = parse_text(text),
+            12 => self.tb_regimen = parse_int(text)?,
+            13 => self.tb_ended_on = parse_text(text),
+            14 => self.tb_outcome = parse_int(text)?,
+            15 => self.facility_code = parse_text(text),
+            16 => self.hiv_confirmed_on = parse_text(text),
+            17 => self.arv_started_on = parse_text(text),
+            18 => self.ctx_started_on = parse_text(text),
+            19 => self.reserved = parse_text(text),
+            _ => return Err(AssignError::NoSuchField(index)),
+        }
+        Ok(())
+    }
 }

@@ -1,0 +1,3 @@
+//! Wire formats of the national portals.
+
+pub mod xml130;

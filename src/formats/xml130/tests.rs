@@ -1,0 +1,335 @@
+use super::*;
+use crate::domain::Episode;
+use crate::domain::records::{Record, Table};
+use crate::domain::spec::{self, FieldKind};
+use crate::synthetic::{EpisodeGenerator, GenOptions};
+use base64::Engine;
+use chrono::NaiveDate;
+use proptest::prelude::*;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+fn day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()
+}
+
+fn read_all(xml: &[u8]) -> Vec<Result<Episode, HosoError>> {
+    scan(xml).expect("the envelope is sound");
+    read_hosos(xml).unwrap().collect()
+}
+
+/// Text with what XML writers get wrong: markup characters, a CDATA terminator, Vietnamese letters.
+fn random_text(rng: &mut ChaCha8Rng, max: usize) -> String {
+    const PIECES: &[&str] = &["a", "Ỹ", "ệ", "đ", " ", "<", ">", "&", "]]>", "\"", "'", "1", "Z", "\n", ";", "Nguyễn"];
+    let len = rng.random_range(1..=max.clamp(1, 12));
+    let mut s: String = (0..len).map(|_| PIECES[rng.random_range(0..PIECES.len())]).collect();
+    s = s.trim().to_owned();
+    let mut chars: Vec<char> = s.chars().collect();
+    chars.truncate(max);
+    let s: String = chars.into_iter().collect::<String>().trim().to_owned();
+    if s.is_empty() { "x".to_owned() } else { s }
+}
+
+/// A record of `table` with a random subset of its fields set to random values of the right kind.
+fn random_record<R: Record + Default>(rng: &mut ChaCha8Rng, table: Table) -> R {
+    let mut r = R::default();
+    for (i, f) in spec::fields(table).iter().enumerate() {
+        if rng.random_bool(0.3) {
+            continue;
+        }
+        let digits = f.max_len.unwrap_or(9).min(9) as u32;
+        let text = match f.kind() {
+            FieldKind::Text => random_text(rng, f.max_len.unwrap_or(40)),
+            FieldKind::Int => rng.random_range(0..10u32.pow(digits.min(9))).to_string(),
+            FieldKind::Money => format!("{}.{:02}", rng.random_range(0..10_000_000u64), rng.random_range(0..100)),
+            FieldKind::Price => format!("{}.{:03}", rng.random_range(0..100_000u64), rng.random_range(0..1000)),
+            FieldKind::Number => format!("{}.{}", rng.random_range(0..100), rng.random_range(0..10)),
+        };
+        r.assign(i, &text).unwrap();
+    }
+    r
+}
+
+fn random_episode(seed: u64) -> Episode {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let list = |rng: &mut ChaCha8Rng| rng.random_range(0..3);
+    Episode {
+        check_ins: Vec::new(),
+        summary: random_record(&mut rng, Table::Xml1),
+        drugs: (0..list(&mut rng)).map(|_| random_record(&mut rng, Table::Xml2)).collect(),
+        services: (0..list(&mut rng)).map(|_| random_record(&mut rng, Table::Xml3)).collect(),
+        paraclinical_results: (0..list(&mut rng)).map(|_| random_record(&mut rng, Table::Xml4)).collect(),
+        progress_notes: (0..list(&mut rng)).map(|_| random_record(&mut rng, Table::Xml5)).collect(),
+        hiv_care: (0..list(&mut rng)).map(|_| random_record(&mut rng, Table::Xml6)).collect(),
+        discharge_certificate: rng.random_bool(0.5).then(|| random_record(&mut rng, Table::Xml7)),
+        record_summary: rng.random_bool(0.5).then(|| random_record(&mut rng, Table::Xml8)),
+        birth_certificates: (0..list(&mut rng)).map(|_| random_record(&mut rng, Table::Xml9)).collect(),
+        pregnancy_leave: rng.random_bool(0.5).then(|| random_record(&mut rng, Table::Xml10)),
+        sick_leave: rng.random_bool(0.5).then(|| random_record(&mut rng, Table::Xml11)),
+        referral_letter: rng.random_bool(0.5).then(|| random_record(&mut rng, Table::Xml13)),
+        reexam_appointment: rng.random_bool(0.5).then(|| random_record(&mut rng, Table::Xml14)),
+        tuberculosis: (0..list(&mut rng)).map(|_| random_record(&mut rng, Table::Xml15)).collect(),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, .. ProptestConfig::default() })]
+
+    /// canonical → XML → canonical is lossless, and our XML → canonical → XML is byte-identical.
+    #[test]
+    fn round_trips_are_exact(seed in any::<u64>(), count in 1usize..4) {
+        let episodes: Vec<Episode> = (0..count as u64).map(|i| random_episode(seed.wrapping_add(i))).collect();
+        let xml = envelope("83001", day(), &episodes);
+        let back: Vec<Episode> = read_all(&xml).into_iter().collect::<Result<_, _>>().unwrap();
+        prop_assert_eq!(&back, &episodes);
+        prop_assert_eq!(envelope("83001", day(), &back), xml);
+    }
+}
+
+#[test]
+fn generated_episodes_round_trip() {
+    let episodes: Vec<Episode> =
+        EpisodeGenerator::new(GenOptions { seed: 9, facility: Some("83001".into()) }).take(50).collect();
+    let xml = envelope("83001", day(), &episodes);
+    let header = scan(&xml).unwrap();
+    assert_eq!(header, Header { facility: "83001".into(), created_on: "20260301".into(), count: 50 });
+    let back: Vec<Episode> = read_all(&xml).into_iter().collect::<Result<_, _>>().unwrap();
+    assert_eq!(back, episodes);
+}
+
+#[test]
+fn documents_follow_the_official_shape() {
+    let e = EpisodeGenerator::new(GenOptions { seed: 2, facility: Some("83001".into()) }).next().unwrap();
+    let xml = String::from_utf8(envelope("83001", day(), std::slice::from_ref(&e))).unwrap();
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<GIAMDINHHS xmlns:xsd="));
+    assert!(xml.contains("<MACSKCB>83001</MACSKCB>") && xml.contains("<NGAYLAP>20260301</NGAYLAP>"));
+    assert!(xml.contains("<SOLUONGHOSO>1</SOLUONGHOSO>") && xml.contains("<CHUKYDONVI/>"));
+    let drugs = table_document(Table::Xml2, &e.drugs.iter().map(|d| d as &dyn Record).collect::<Vec<_>>());
+    assert!(drugs.starts_with("<CHITIEU_CHITIET_THUOC xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\""));
+    assert!(drugs.contains("<DSACH_CHI_TIET_THUOC><CHI_TIET_THUOC><MA_LK>"));
+    assert!(drugs.contains("<TEN_THUOC><![CDATA["), "free text is CDATA");
+    assert!(
+        drugs.contains(".000</SO_LUONG>") && drugs.contains(".000</DON_GIA>"),
+        "quantities and prices have 3 decimals"
+    );
+    assert!(drugs.contains(".00</THANH_TIEN_BV>"), "money has 2 decimals");
+    assert!(drugs.contains("<VET_THUONG_TP/>"), "absent fields are empty elements");
+    let position = |name: &str| drugs.find(&format!("<{name}>")).unwrap();
+    assert!(position("NGAY_YL") < position("MA_PTTT"), "appendix order");
+    let check_in = check_in_document(&[]);
+    assert!(check_in.contains("<CHI_TIEU_TRANG_THAI_KCB") && check_in.contains("<CHUKYDONVI/>"));
+}
+
+fn hand_written(hosos: &str, count: &str) -> Vec<u8> {
+    format!(
+        "\u{feff}<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n<GIAMDINHHS>\r\n\t<THONGTINDONVI>\r\n\t\t<MACSKCB>83001</MACSKCB>\r\n\t</THONGTINDONVI>\r\n\
+         \t<THONGTINHOSO>\r\n\t\t<NGAYLAP>20260301</NGAYLAP>\r\n\t\t<SOLUONGHOSO>{count}</SOLUONGHOSO>\r\n\t\t<DANHSACHHOSO>{hosos}</DANHSACHHOSO>\r\n\
+         \t</THONGTINHOSO>\r\n\t<CHUKYDONVI></CHUKYDONVI>\r\n</GIAMDINHHS>"
+    )
+    .into_bytes()
+}
+
+fn file(kind: &str, doc: &str) -> String {
+    format!("<FILEHOSO><LOAIHOSO>{kind}</LOAIHOSO><NOIDUNGFILE>\r\n{}\r\n</NOIDUNGFILE></FILEHOSO>", b64(doc))
+}
+
+fn b64(doc: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(doc)
+}
+
+#[test]
+fn irregular_but_valid_files_are_read() {
+    // Escaped text instead of CDATA, indentation inside the table, a BOM, CRLF, tables in another
+    // order, optional tables and fields missing, a namespace prefix on the root.
+    let xml2 = "<CHITIEU_CHITIET_THUOC>\n  <DSACH_CHI_TIET_THUOC>\n    <CHI_TIET_THUOC>\n      <MA_LK>A1</MA_LK>\n      <STT>1</STT>\n      \
+                <TEN_THUOC>Thuốc &amp; dịch &#x1EA1;</TEN_THUOC>\n      <SO_LUONG>2</SO_LUONG>\n    </CHI_TIET_THUOC>\n  </DSACH_CHI_TIET_THUOC>\n</CHITIEU_CHITIET_THUOC>";
+    let xml1 = "<x:TONG_HOP xmlns:x=\"urn:x\"><MA_LK>A1</MA_LK><HO_TEN><![CDATA[Lê Thị <Hoa>]]></HO_TEN><T_BHTT>150000</T_BHTT><MA_CSKCB>83001</MA_CSKCB></x:TONG_HOP>";
+    let xml = hand_written(
+        &format!("<HOSO>{}{}</HOSO><HOSO>{}</HOSO>", file("XML2", xml2), file("XML1", xml1), file("XML1", xml1)),
+        "2",
+    );
+    let results = read_all(&xml);
+    let e = results[0].as_ref().unwrap();
+    assert_eq!(e.episode_key(), "A1");
+    assert_eq!(e.summary.full_name.as_deref(), Some("Lê Thị <Hoa>"));
+    assert_eq!(e.summary.fund_pays.map(|d| d.to_string()).as_deref(), Some("150000"));
+    assert_eq!(e.drugs.len(), 1);
+    assert_eq!(e.drugs[0].drug_name.as_deref(), Some("Thuốc & dịch ạ"));
+    assert_eq!(e.drugs[0].quantity.map(|d| d.to_string()).as_deref(), Some("2"));
+    assert!(results[1].is_ok());
+}
+
+#[test]
+fn broken_envelopes_are_refused_precisely() {
+    let xml1 = "<TONG_HOP><MA_LK>A1</MA_LK></TONG_HOP>";
+    let one = format!("<HOSO>{}</HOSO>", file("XML1", xml1));
+    assert_eq!(scan(&hand_written(&one, "2")), Err(DossierError::CountMismatch { declared: 2, actual: 1 }));
+    assert_eq!(scan(&hand_written(&one, "one")), Err(DossierError::BadCount("one".into())));
+    assert_eq!(scan(&hand_written("", "0")), Err(DossierError::Empty));
+    assert_eq!(scan(b"<TONG_HOP/>"), Err(DossierError::WrongRoot("TONG_HOP".into())));
+    assert_eq!(scan(b"<GIAMDINHHS/>"), Err(DossierError::MissingFacility));
+    assert!(matches!(scan(b"<GIAMDINHHS><THONGTINDONVI>"), Err(DossierError::Malformed { .. })));
+    assert_eq!(scan(b"\xff\xfe<GIAMDINHHS/>"), Err(DossierError::NotUtf8(0)));
+    let empty = scan(b"  \n");
+    assert!(matches!(&empty, Err(DossierError::Malformed { message, .. }) if message.contains("no root")), "{empty:?}");
+    let bomb = b"<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;\">]><GIAMDINHHS>&lol2;</GIAMDINHHS>";
+    assert_eq!(scan(bomb), Err(DossierError::Doctype));
+    let deep = format!("<GIAMDINHHS>{}{}</GIAMDINHHS>", "<a>".repeat(40), "</a>".repeat(40));
+    assert_eq!(scan(deep.as_bytes()), Err(DossierError::TooDeep(16)));
+    let no_facility = String::from_utf8(hand_written(&one, "1")).unwrap().replace("<MACSKCB>83001</MACSKCB>", "");
+    assert_eq!(scan(no_facility.as_bytes()), Err(DossierError::MissingFacility));
+}
+
+#[test]
+fn broken_hoso_get_their_own_error_and_the_others_are_read() {
+    let good = format!("<HOSO>{}</HOSO>", file("XML1", "<TONG_HOP><MA_LK>OK</MA_LK></TONG_HOP>"));
+    type Expectation = fn(&HosoProblem) -> bool;
+    let cases: Vec<(String, Expectation)> = vec![
+        ("<HOSO><FILEHOSO><LOAIHOSO>XML1</LOAIHOSO><NOIDUNGFILE>***</NOIDUNGFILE></FILEHOSO></HOSO>".into(), |p| {
+            matches!(p, HosoProblem::BadBase64(_))
+        }),
+        (
+            format!("<HOSO>{}</HOSO>", file("XML99", "<X/>")),
+            |p| matches!(p, HosoProblem::UnknownKind(k) if k == "XML99"),
+        ),
+        (format!("<HOSO>{}</HOSO>", file("XML12", "<X/>")), |p| matches!(p, HosoProblem::UnknownKind(_))),
+        (
+            format!(
+                "<HOSO>{}</HOSO>",
+                file("XML2", "<CHITIEU_CHITIET_THUOC><DSACH_CHI_TIET_THUOC/></CHITIEU_CHITIET_THUOC>")
+            ),
+            |p| *p == HosoProblem::MissingSummary,
+        ),
+        (
+            format!(
+                "<HOSO>{}</HOSO>",
+                file("XML1", "<TONG_HOP><MA_LK>B</MA_LK><NOT_A_FIELD>1</NOT_A_FIELD></TONG_HOP>")
+            ),
+            |p| matches!(p, HosoProblem::UnknownField { field, .. } if field == "NOT_A_FIELD"),
+        ),
+        (
+            format!("<HOSO>{}</HOSO>", file("XML1", "<TONG_HOP><MA_LK>B</MA_LK><GIOI_TINH>nam</GIOI_TINH></TONG_HOP>")),
+            |p| matches!(p, HosoProblem::BadValue { field, .. } if field == "GIOI_TINH"),
+        ),
+        (format!("<HOSO>{}</HOSO>", file("XML1", "<CHITIEU_CHITIET_THUOC/>")), |p| {
+            matches!(p, HosoProblem::Table { .. })
+        }),
+        (format!("<HOSO>{}{}</HOSO>", file("XML1", "<TONG_HOP/>"), file("XML1", "<TONG_HOP/>")), |p| {
+            matches!(p, HosoProblem::DuplicateTable(_))
+        }),
+        ("<HOSO><FILEHOSO><NOIDUNGFILE>eA==</NOIDUNGFILE></FILEHOSO></HOSO>".into(), |p| {
+            *p == HosoProblem::MissingKind
+        }),
+        ("<HOSO><FILEHOSO><LOAIHOSO>XML1</LOAIHOSO><NOIDUNGFILE/></FILEHOSO></HOSO>".into(), |p| {
+            matches!(p, HosoProblem::MissingContent(_))
+        }),
+    ];
+    for (broken, expected) in cases {
+        let xml = hand_written(&format!("{good}{broken}{good}"), "3");
+        let results = read_all(&xml);
+        assert_eq!(results.len(), 3);
+        assert!(results[0].is_ok() && results[2].is_ok(), "{broken}");
+        let err = results[1].as_ref().unwrap_err();
+        assert_eq!(err.index, 1);
+        assert!(expected(&err.problem), "{broken}: got {err}");
+        assert!(!err.to_string().is_empty());
+    }
+}
+
+#[test]
+fn the_writer_streams_and_checks_its_count() {
+    let episodes: Vec<Episode> =
+        EpisodeGenerator::new(GenOptions { seed: 4, facility: Some("83001".into()) }).take(3).collect();
+    let mut w = EnvelopeWriter::start(Vec::new(), "83001", day(), 3).unwrap();
+    for e in &episodes {
+        w.write(e).unwrap();
+    }
+    assert_eq!(w.finish().unwrap(), envelope("83001", day(), &episodes));
+    let mut short = EnvelopeWriter::start(Vec::new(), "83001", day(), 3).unwrap();
+    short.write(&episodes[0]).unwrap();
+    assert!(short.finish().is_err());
+}
+
+/// `schemas/*.xsd` are generated from the CSV; they must not drift from it.
+#[test]
+fn xsd_files_match_the_field_specification() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
+    let update = std::env::var("UPDATE_SCHEMAS").is_ok_and(|v| v == "1");
+    for (name, content) in xsd::all() {
+        let path = dir.join(&name);
+        if update {
+            std::fs::write(&path, &content).unwrap();
+        }
+        let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(on_disk == content, "{name} differs from what the CSV generates; run UPDATE_SCHEMAS=1 cargo test xsd");
+    }
+}
+
+/// Runs `xmllint --schema`; `None` when xmllint is not installed (and CI does not require it).
+fn xmllint(schema: &std::path::Path, files: &[std::path::PathBuf]) -> Option<std::process::Output> {
+    let mut cmd = std::process::Command::new("xmllint");
+    cmd.arg("--noout").arg("--schema").arg(schema).args(files);
+    match cmd.output() {
+        Ok(out) => Some(out),
+        Err(_) if std::env::var("HISGATE_TEST_REQUIRE_TOOLS").as_deref() != Ok("1") => {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "XSD validation did not run: xmllint is not installed (apt-get install libxml2-utils)"
+            );
+            None
+        }
+        Err(e) => panic!("xmllint is required (HISGATE_TEST_REQUIRE_TOOLS=1): {e}"),
+    }
+}
+
+#[test]
+fn written_documents_validate_against_the_schemas() {
+    let schemas = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
+    let dir = tempfile::tempdir().unwrap();
+    let episodes: Vec<Episode> = EpisodeGenerator::new(GenOptions { seed: 21, facility: None })
+        .take(40)
+        .map(|mut e| {
+            e.summary.facility_code = Some("83001".into());
+            e
+        })
+        .collect();
+    let envelope_path = dir.path().join("envelope.xml");
+    std::fs::write(&envelope_path, envelope("83001", day(), &episodes)).unwrap();
+    let Some(out) = xmllint(&schemas.join("GIAMDINHHS.xsd"), std::slice::from_ref(&envelope_path)) else { return };
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let mut by_table: std::collections::BTreeMap<&str, Vec<std::path::PathBuf>> = Default::default();
+    for (i, e) in episodes.iter().enumerate() {
+        let mut tables: Vec<(Table, Vec<&dyn Record>)> = vec![(Table::Xml1, vec![&e.summary as &dyn Record])];
+        tables.push((Table::Xml2, e.drugs.iter().map(|r| r as &dyn Record).collect()));
+        tables.push((Table::Xml3, e.services.iter().map(|r| r as &dyn Record).collect()));
+        tables.push((Table::Xml4, e.paraclinical_results.iter().map(|r| r as &dyn Record).collect()));
+        tables.push((Table::Xml5, e.progress_notes.iter().map(|r| r as &dyn Record).collect()));
+        tables.push((Table::Xml7, e.discharge_certificate.iter().map(|r| r as &dyn Record).collect()));
+        for (table, records) in tables {
+            if table != Table::Xml1 && records.is_empty() {
+                continue;
+            }
+            let path = dir.path().join(format!("{}-{i}.xml", table.spec_name()));
+            std::fs::write(&path, table_document(table, &records)).unwrap();
+            by_table.entry(table.spec_name()).or_default().push(path);
+        }
+    }
+    let check_ins = dir.path().join("checkin.xml");
+    std::fs::write(&check_ins, check_in_document(&[])).unwrap();
+    by_table.entry("CHECKIN").or_default().push(check_ins);
+    assert!(by_table.len() >= 7);
+    for (kind, files) in by_table {
+        let out = xmllint(&schemas.join(format!("{kind}.xsd")), &files).unwrap();
+        assert!(out.status.success(), "{kind}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    // And the schemas do reject: a drug line without its required MA_THUOC.
+    let bad = dir.path().join("bad.xml");
+    let mut line = episodes[0].drugs[0].clone();
+    line.drug_code = None;
+    std::fs::write(&bad, table_document(Table::Xml2, &[&line as &dyn Record])).unwrap();
+    let out = xmllint(&schemas.join("XML2.xsd"), &[bad]).unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("MA_THUOC"));
+}

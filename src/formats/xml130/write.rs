@@ -1,0 +1,228 @@
+//! Writing table documents and the `GIAMDINHHS` envelope.
+//!
+//! Every field of a record is written in appendix order; an absent value is an empty element.
+//! Money has 2 decimals, quantities and unit prices 3, free text is CDATA. The envelope is
+//! streamed: one episode's tables are encoded at a time, whatever the number of `HOSO`.
+
+use super::layout::{is_free_text, layout};
+use crate::domain::Episode;
+use crate::domain::records::{CheckIn, FieldValue, Record, Table};
+use crate::domain::spec;
+use base64::Engine;
+use chrono::NaiveDate;
+use rust_decimal::{Decimal, RoundingStrategy};
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::io::Write;
+use std::sync::LazyLock;
+
+/// The namespace declarations real files carry on their roots (BHYT-FORMATS §a).
+const ROOT_ATTRIBUTES: &str =
+    r#" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance""#;
+
+fn escape_into(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(i) = rest.find(['&', '<', '>']) {
+        out.push_str(&rest[..i]);
+        out.push_str(match rest.as_bytes()[i] {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            _ => "&gt;",
+        });
+        rest = &rest[i + 1..];
+    }
+    out.push_str(rest);
+}
+
+/// The tags of one field, made once: writing is then appends only.
+struct FieldTags {
+    open: String,
+    close: String,
+    empty: String,
+    cdata: bool,
+}
+
+static TAGS: LazyLock<HashMap<Table, Vec<FieldTags>>> = LazyLock::new(|| {
+    Table::ALL
+        .into_iter()
+        .map(|t| {
+            let tags = spec::fields(t)
+                .iter()
+                .map(|f| FieldTags {
+                    open: format!("<{}>", f.name),
+                    close: format!("</{}>", f.name),
+                    empty: format!("<{}/>", f.name),
+                    cdata: is_free_text(&f.name),
+                })
+                .collect();
+            (t, tags)
+        })
+        .collect()
+});
+
+fn push_decimal(out: &mut String, value: &Decimal, places: u32) {
+    let rounded = value.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
+    let _ = write!(out, "{rounded:.0$}", places as usize);
+}
+
+fn write_fields(out: &mut String, record: &dyn Record) {
+    let tags = &TAGS[&record.table()];
+    let mut index = 0;
+    record.visit(&mut |value| {
+        let tag = &tags[index];
+        index += 1;
+        if value.is_absent() {
+            out.push_str(&tag.empty);
+            return;
+        }
+        out.push_str(&tag.open);
+        match value {
+            FieldValue::Text(text) if tag.cdata && !text.contains("]]>") => {
+                out.push_str("<![CDATA[");
+                out.push_str(text);
+                out.push_str("]]>");
+            }
+            FieldValue::Text(text) => escape_into(out, text),
+            FieldValue::Int(n) => {
+                let _ = write!(out, "{n}");
+            }
+            FieldValue::Money(d) => push_decimal(out, d, 2),
+            FieldValue::Price(d) => push_decimal(out, d, 3),
+            FieldValue::Number(d) => {
+                let _ = write!(out, "{}", d.normalize());
+            }
+            FieldValue::Absent => {}
+        }
+        out.push_str(&tag.close);
+    });
+}
+
+/// One table document (no XML declaration, as inside `NOIDUNGFILE`), holding `records`.
+pub fn table_document(table: Table, records: &[&dyn Record]) -> String {
+    let l = layout(table);
+    let mut out = String::with_capacity(512 + records.len() * 1024);
+    out.push('<');
+    out.push_str(l.root);
+    out.push_str(ROOT_ATTRIBUTES);
+    out.push('>');
+    match l.list {
+        Some((list, item)) => {
+            let _ = write!(out, "<{list}>");
+            for r in records {
+                let _ = write!(out, "<{item}>");
+                write_fields(&mut out, *r);
+                let _ = write!(out, "</{item}>");
+            }
+            let _ = write!(out, "</{list}>");
+        }
+        None => {
+            if let Some(r) = records.first() {
+                write_fields(&mut out, *r);
+            }
+        }
+    }
+    if l.signed_alone {
+        out.push_str("<CHUKYDONVI/>");
+    }
+    let _ = write!(out, "</{}>", l.root);
+    out
+}
+
+/// The XML0 check-in document of an episode's check-in messages, with the XML declaration.
+pub fn check_in_document(check_ins: &[CheckIn]) -> String {
+    let records: Vec<&dyn Record> = check_ins.iter().map(|c| c as &dyn Record).collect();
+    format!("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n{}", table_document(Table::CheckIn, &records))
+}
+
+/// The tables an episode has data for, in order (XML1 always).
+fn episode_tables(e: &Episode) -> Vec<(Table, Vec<&dyn Record>)> {
+    fn list<R: Record>(items: &[R]) -> Vec<&dyn Record> {
+        items.iter().map(|r| r as &dyn Record).collect()
+    }
+    fn one<R: Record>(item: &Option<R>) -> Vec<&dyn Record> {
+        item.iter().map(|r| r as &dyn Record).collect()
+    }
+    let tables = vec![
+        (Table::Xml1, vec![&e.summary as &dyn Record]),
+        (Table::Xml2, list(&e.drugs)),
+        (Table::Xml3, list(&e.services)),
+        (Table::Xml4, list(&e.paraclinical_results)),
+        (Table::Xml5, list(&e.progress_notes)),
+        (Table::Xml6, list(&e.hiv_care)),
+        (Table::Xml7, one(&e.discharge_certificate)),
+        (Table::Xml8, one(&e.record_summary)),
+        (Table::Xml9, list(&e.birth_certificates)),
+        (Table::Xml10, one(&e.pregnancy_leave)),
+        (Table::Xml11, one(&e.sick_leave)),
+        (Table::Xml13, one(&e.referral_letter)),
+        (Table::Xml14, one(&e.reexam_appointment)),
+        (Table::Xml15, list(&e.tuberculosis)),
+    ];
+    tables.into_iter().filter(|(t, records)| *t == Table::Xml1 || !records.is_empty()).collect()
+}
+
+/// Streams a `GIAMDINHHS` file: header, then one `HOSO` per [`EnvelopeWriter::write`], then
+/// [`EnvelopeWriter::finish`]. `SOLUONGHOSO` precedes the list, so the count is given up front.
+pub struct EnvelopeWriter<W: Write> {
+    out: W,
+    declared: usize,
+    written: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EnvelopeWriteError {
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error("SOLUONGHOSO was declared as {declared} but {written} HOSO were written")]
+    CountMismatch { declared: usize, written: usize },
+}
+
+impl<W: Write> EnvelopeWriter<W> {
+    pub fn start(mut out: W, facility: &str, created_on: NaiveDate, count: usize) -> std::io::Result<Self> {
+        let mut head = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<GIAMDINHHS");
+        head.push_str(ROOT_ATTRIBUTES);
+        head.push_str(">\n  <THONGTINDONVI>\n    <MACSKCB>");
+        escape_into(&mut head, facility);
+        head.push_str(&format!(
+            "</MACSKCB>\n  </THONGTINDONVI>\n  <THONGTINHOSO>\n    <NGAYLAP>{}</NGAYLAP>\n    <SOLUONGHOSO>{count}</SOLUONGHOSO>\n    <DANHSACHHOSO>\n",
+            created_on.format("%Y%m%d")
+        ));
+        out.write_all(head.as_bytes())?;
+        Ok(EnvelopeWriter { out, declared: count, written: 0 })
+    }
+
+    /// Appends one episode as a `HOSO` with a `FILEHOSO` per table it has data for.
+    pub fn write(&mut self, episode: &Episode) -> std::io::Result<()> {
+        let mut hoso = String::from("      <HOSO>\n");
+        for (table, records) in episode_tables(episode) {
+            let document = table_document(table, &records);
+            hoso.push_str("        <FILEHOSO>\n          <LOAIHOSO>");
+            hoso.push_str(table.spec_name());
+            hoso.push_str("</LOAIHOSO>\n          <NOIDUNGFILE>");
+            base64::engine::general_purpose::STANDARD.encode_string(document.as_bytes(), &mut hoso);
+            hoso.push_str("</NOIDUNGFILE>\n        </FILEHOSO>\n");
+        }
+        hoso.push_str("      </HOSO>\n");
+        self.out.write_all(hoso.as_bytes())?;
+        self.written += 1;
+        Ok(())
+    }
+
+    /// Closes the document, with an empty `CHUKYDONVI` for the facility signature.
+    pub fn finish(mut self) -> Result<W, EnvelopeWriteError> {
+        if self.written != self.declared {
+            return Err(EnvelopeWriteError::CountMismatch { declared: self.declared, written: self.written });
+        }
+        self.out.write_all(b"    </DANHSACHHOSO>\n  </THONGTINHOSO>\n  <CHUKYDONVI/>\n</GIAMDINHHS>\n")?;
+        Ok(self.out)
+    }
+}
+
+/// A whole `GIAMDINHHS` file for `episodes` of one facility.
+pub fn envelope(facility: &str, created_on: NaiveDate, episodes: &[Episode]) -> Vec<u8> {
+    let mut w = EnvelopeWriter::start(Vec::new(), facility, created_on, episodes.len()).expect("writing to memory");
+    for e in episodes {
+        w.write(e).expect("writing to memory");
+    }
+    w.finish().expect("the count matches by construction")
+}

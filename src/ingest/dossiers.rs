@@ -1,0 +1,132 @@
+//! Ingest of whole `GIAMDINHHS` files (`POST /api/v1/dossiers`, `hisgate import`): the envelope
+//! is checked first, then every `HOSO` goes through the same validation and store path as JSON,
+//! with one result per `HOSO`.
+//!
+//! Parsing runs on a blocking thread and hands chunks to the store as it goes, so a file with
+//! thousands of `HOSO` never has them all in memory at once.
+
+use super::{ItemResult, Prepared, prepare, store_items};
+use crate::auth::Principal;
+use crate::domain::Episode;
+use crate::formats::xml130::{self, DossierError};
+use crate::http::{ApiError, AppState};
+use crate::store::StoreError;
+use crate::validation::{Severity, Violation};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Episodes parsed and prepared before they are handed to the store.
+const CHUNK: usize = 500;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DossierReport {
+    /// `THONGTINDONVI/MACSKCB`.
+    pub facility: String,
+    /// `SOLUONGHOSO`.
+    pub count: usize,
+    pub accepted: usize,
+    pub rejected: usize,
+    pub items: Vec<ItemResult>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DossierIngestError {
+    #[error("the file is refused: {0}")]
+    Refused(#[from] DossierError),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<DossierIngestError> for ApiError {
+    fn from(e: DossierIngestError) -> Self {
+        match e {
+            DossierIngestError::Refused(_) => ApiError::BadRequest(e.to_string()),
+            DossierIngestError::Forbidden(m) => ApiError::Forbidden(m),
+            DossierIngestError::Store(s) => s.into(),
+        }
+    }
+}
+
+type Item = (Option<String>, Result<Prepared, ApiError>);
+
+/// Checks that the episode belongs to the file's facility, then validates it.
+fn prepare_hoso(
+    catalogue: &crate::validation::Catalogue,
+    principal: &Principal,
+    facility: &str,
+    hoso: Result<Episode, xml130::HosoError>,
+) -> Item {
+    match hoso {
+        Err(e) => (e.ma_lk.clone(), Err(ApiError::BadRequest(e.to_string()))),
+        Ok(episode) => {
+            let key = Some(episode.episode_key().to_owned()).filter(|k| !k.is_empty());
+            if episode.facility_code() != facility {
+                let violation = Violation {
+                    rule: "ENVELOPE_FACILITY_MISMATCH".to_owned(),
+                    severity: Severity::Critical,
+                    path: "summary.MA_CSKCB".to_owned(),
+                    message: format!("XML1 MA_CSKCB must equal the file's MACSKCB {facility}"),
+                    value: Some(episode.facility_code().to_owned()),
+                };
+                let detail = "the HOSO does not belong to the file's facility".to_owned();
+                return (key, Err(ApiError::Unprocessable { detail, violations: vec![violation] }));
+            }
+            (key, prepare(catalogue, principal, &episode).map_err(ApiError::from))
+        }
+    }
+}
+
+/// Ingests one file; `progress` hears the number of `HOSO` done so far and the total.
+pub async fn ingest_file(
+    state: &AppState,
+    principal: &Principal,
+    bytes: actix_web::web::Bytes,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<DossierReport, DossierIngestError> {
+    let scan_bytes = bytes.clone();
+    let header =
+        tokio::task::spawn_blocking(move || xml130::scan(&scan_bytes)).await.map_err(|_| StoreError::Cancelled)??;
+    if !principal.may_write_for(&header.facility) {
+        return Err(DossierIngestError::Forbidden(format!(
+            "this key may not send dossiers of facility {} (THONGTINDONVI/MACSKCB)",
+            header.facility
+        )));
+    }
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Item>>(2);
+    let catalogue = state.catalogue.clone();
+    let producer_principal = principal.clone();
+    let facility = header.facility.clone();
+    let producer = tokio::task::spawn_blocking(move || {
+        let Ok(hosos) = xml130::read_hosos(&bytes) else { return };
+        let mut chunk = Vec::with_capacity(CHUNK);
+        for hoso in hosos {
+            chunk.push(prepare_hoso(&catalogue, &producer_principal, &facility, hoso));
+            if chunk.len() == CHUNK && tx.blocking_send(std::mem::take(&mut chunk)).is_err() {
+                return;
+            }
+        }
+        if !chunk.is_empty() {
+            let _ = tx.blocking_send(chunk);
+        }
+    });
+    let mut items = Vec::with_capacity(header.count);
+    while let Some(chunk) = rx.recv().await {
+        let offset = items.len();
+        for mut item in store_items(state, principal, chunk).await? {
+            item.index += offset;
+            items.push(item);
+        }
+        progress(items.len(), header.count);
+    }
+    producer.await.map_err(|_| StoreError::Cancelled)?;
+    let accepted = items.iter().filter(|i| i.status == 202).count();
+    Ok(DossierReport {
+        facility: header.facility,
+        count: header.count,
+        accepted,
+        rejected: items.len() - accepted,
+        items,
+    })
+}
