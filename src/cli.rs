@@ -157,6 +157,7 @@ async fn import(files: Vec<std::path::PathBuf>) -> anyhow::Result<()> {
         catalogue: std::sync::Arc::new(crate::validation::Catalogue::builtin()),
         settings: std::sync::Arc::new(settings),
         metrics: crate::http::ops::metrics_handle(),
+        dispatch_wake: Default::default(),
     };
     let principal = Principal { key_id: "cli".to_owned(), role: Role::Admin, facility: None };
     let mut rejected = 0;

@@ -35,6 +35,47 @@ pub struct PortalSettings {
     pub password: Secret,
 }
 
+/// How the dispatcher sends the outbox to the portals.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DispatchSettings {
+    /// Run the dispatcher and the reconciliation poller in this instance.
+    pub enabled: bool,
+    /// Most `HOSO` in one file sent to a portal.
+    pub batch_size: usize,
+    /// Files sent at the same time to one portal.
+    pub concurrency: usize,
+    /// Attempts before a job goes to the dead letters.
+    pub max_attempts: i32,
+    /// How long a claimed job belongs to its worker; after that another may take it.
+    pub lease_ms: i64,
+    /// How often the queue is looked at when nothing wakes the dispatcher.
+    pub tick_ms: u64,
+    /// First retry delay; doubled at each attempt (with ±25% jitter) up to `backoff_max_ms`.
+    pub backoff_base_ms: u64,
+    pub backoff_max_ms: u64,
+    /// How often a sent file's appraisal is asked for.
+    pub poll_interval_ms: u64,
+    pub http_timeout_ms: u64,
+}
+
+impl Default for DispatchSettings {
+    fn default() -> Self {
+        DispatchSettings {
+            enabled: true,
+            batch_size: 50,
+            concurrency: 4,
+            max_attempts: 12,
+            lease_ms: 120_000,
+            tick_ms: 500,
+            backoff_base_ms: 2_000,
+            backoff_max_ms: 600_000,
+            poll_interval_ms: 30_000,
+            http_timeout_ms: 30_000,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
@@ -59,6 +100,7 @@ pub struct Settings {
     pub destinations: Vec<String>,
     pub bhxh: PortalSettings,
     pub moh: PortalSettings,
+    pub dispatch: DispatchSettings,
 }
 
 impl Default for Settings {
@@ -72,6 +114,7 @@ impl Default for Settings {
             destinations: vec!["bhxh".to_owned(), "moh".to_owned()],
             bhxh: PortalSettings::default(),
             moh: PortalSettings::default(),
+            dispatch: DispatchSettings::default(),
         }
     }
 }
@@ -140,6 +183,31 @@ impl Settings {
                 portal.password = Secret::new(v);
             }
         }
+        let number = |var: &'static str| -> Result<Option<u64>, ConfigError> {
+            lookup(var).map(|v| v.parse::<u64>().map_err(|_| invalid(var, &v, "expected a whole number"))).transpose()
+        };
+        if let Some(v) = lookup("HISGATE_DISPATCH_ENABLED") {
+            s.dispatch.enabled = match v.as_str() {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                _ => return Err(invalid("HISGATE_DISPATCH_ENABLED", &v, "use true or false")),
+            };
+        }
+        if let Some(n) = number("HISGATE_DISPATCH_BATCH_SIZE")? {
+            s.dispatch.batch_size = n as usize;
+        }
+        if let Some(n) = number("HISGATE_DISPATCH_CONCURRENCY")? {
+            s.dispatch.concurrency = n as usize;
+        }
+        if let Some(n) = number("HISGATE_DISPATCH_MAX_ATTEMPTS")? {
+            s.dispatch.max_attempts = n as i32;
+        }
+        if let Some(n) = number("HISGATE_DISPATCH_POLL_INTERVAL_MS")? {
+            s.dispatch.poll_interval_ms = n;
+        }
+        if let Some(n) = number("HISGATE_DISPATCH_HTTP_TIMEOUT_MS")? {
+            s.dispatch.http_timeout_ms = n;
+        }
         s.check()?;
         Ok(s)
     }
@@ -153,6 +221,13 @@ impl Settings {
         }
         if self.bind.parse::<std::net::SocketAddr>().is_err() {
             return Err(invalid("HISGATE_BIND", &self.bind, "expected host:port, e.g. 127.0.0.1:8080"));
+        }
+        if self.dispatch.batch_size == 0 || self.dispatch.concurrency == 0 || self.dispatch.max_attempts < 1 {
+            return Err(invalid(
+                "HISGATE_DISPATCH_BATCH_SIZE",
+                &format!("{}/{}/{}", self.dispatch.batch_size, self.dispatch.concurrency, self.dispatch.max_attempts),
+                "batch size, concurrency and max attempts must be at least 1",
+            ));
         }
         if self.max_batch == 0 {
             return Err(invalid("HISGATE_MAX_BATCH", "0", "must be at least 1"));

@@ -28,6 +28,8 @@ pub async fn run(bind: String, database_url: String, rate: f64) -> anyhow::Resul
         database_url: database_url.clone(),
         bhxh: portal(bhxh.url()),
         moh: portal(moh.url()),
+        // Appraisal outcomes show within seconds rather than the production half minute.
+        dispatch: crate::config::DispatchSettings { poll_interval_ms: 3_000, ..Default::default() },
         ..Settings::default()
     };
     let province = province::facilities();

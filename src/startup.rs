@@ -3,6 +3,10 @@
 
 use crate::config::Settings;
 use crate::http::{self, AppState};
+use crate::portal::bhxh::BhxhClient;
+use crate::portal::moh::MohClient;
+use crate::queue::{Dispatcher, Portals};
+use crate::reconcile::Reconciler;
 use crate::store::Db;
 use crate::validation::Catalogue;
 use actix_web::{App, HttpServer, dev::Server, web};
@@ -14,6 +18,8 @@ pub struct Application {
     port: u16,
     server: Server,
     db: Db,
+    /// The dispatcher and reconciliation loops; they stop with the server.
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -39,18 +45,21 @@ impl Application {
             .map_err(|source| StartupError::Bind { bind: settings.bind.clone(), source })?;
         let port =
             listener.local_addr().map_err(|source| StartupError::Bind { bind: settings.bind.clone(), source })?.port();
+        let wake = Arc::new(tokio::sync::Notify::new());
+        let background = start_background(&db, &settings, wake.clone());
         let state = web::Data::new(AppState {
             db: db.clone(),
             catalogue: Arc::new(Catalogue::builtin()),
             settings: Arc::new(settings),
             metrics: http::ops::metrics_handle(),
+            dispatch_wake: wake,
         });
         let server =
             HttpServer::new(move || http::configure(App::new().app_data(state.clone())).wrap(TracingLogger::default()))
                 .listen(listener)
                 .map_err(|source| StartupError::Bind { bind: "listener".to_owned(), source })?
                 .run();
-        Ok(Application { port, server, db })
+        Ok(Application { port, server, db, background })
     }
 
     pub fn port(&self) -> u16 {
@@ -67,6 +76,32 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        for task in self.background {
+            task.abort();
+        }
+        result
     }
+}
+
+/// Starts the dispatcher and, for BHXH, the reconciliation poller, for the portals configured.
+fn start_background(db: &Db, settings: &Settings, wake: Arc<tokio::sync::Notify>) -> Vec<tokio::task::JoinHandle<()>> {
+    if !settings.dispatch.enabled {
+        return Vec::new();
+    }
+    let http = crate::portal::http_client(std::time::Duration::from_millis(settings.dispatch.http_timeout_ms));
+    let portals = Portals {
+        bhxh: BhxhClient::new(&settings.bhxh, http.clone()).map(Arc::new),
+        moh: MohClient::new(&settings.moh, http).map(Arc::new),
+    };
+    let mut tasks = Vec::new();
+    if let Some(bhxh) = &portals.bhxh {
+        let reconciler = Reconciler::new(db.clone(), bhxh.clone(), settings.dispatch.poll_interval_ms);
+        tasks.push(tokio::spawn(reconciler.run()));
+    }
+    if portals.bhxh.is_some() || portals.moh.is_some() {
+        let dispatcher = Dispatcher::new(db.clone(), settings.dispatch.clone(), portals);
+        tasks.push(tokio::spawn(dispatcher.run(wake)));
+    }
+    tasks
 }

@@ -21,6 +21,8 @@ pub struct AppState {
     pub catalogue: Arc<Catalogue>,
     pub settings: Arc<Settings>,
     pub metrics: PrometheusHandle,
+    /// Woken after each ingest commit so the dispatcher need not wait for its next tick.
+    pub dispatch_wake: Arc<tokio::sync::Notify>,
 }
 
 #[derive(OpenApi)]
@@ -60,6 +62,7 @@ where
 {
     let app: UtoipaApp<T> = app.into_utoipa_app().openapi(ApiDoc::openapi());
     let app = crate::ingest::routes(app.service(ops::healthz).service(ops::readyz).service(ops::metrics));
+    let app = crate::reconcile::routes::routes(crate::queue::routes::routes(app));
     let (app, api) = app.split_for_parts();
     app.service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))
 }

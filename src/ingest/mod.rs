@@ -146,6 +146,7 @@ pub async fn store(
             Ok(out)
         })
         .await?;
+    state.dispatch_wake.notify_one();
     for r in &results {
         let outcome = match r {
             Ok(receipt) => match receipt.outcome {

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod claims;
 pub mod facilities;
 pub mod keys;
+pub mod outbox;
 mod schema;
 
 use diesel::connection::SimpleConnection;

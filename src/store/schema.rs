@@ -80,6 +80,42 @@ diesel::table! {
         transaction_id -> Nullable<Text>,
         created_at -> BigInt,
         updated_at -> BigInt,
+        sent_at -> Nullable<BigInt>,
+        next_poll_at -> Nullable<BigInt>,
+        replay_of -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    claim_outcomes (id) {
+        id -> BigInt,
+        outbox_id -> BigInt,
+        claim_version_id -> BigInt,
+        transaction_id -> Text,
+        status -> Text,
+        claimed_cents -> BigInt,
+        approved_cents -> BigInt,
+        reasons_json -> Text,
+        lines_json -> Text,
+        decided_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    submission_errors (id) {
+        id -> BigInt,
+        outbox_id -> BigInt,
+        code -> Text,
+        message -> Text,
+        at -> BigInt,
+    }
+}
+
+diesel::table! {
+    queue_control (name) {
+        name -> Text,
+        value -> Text,
+        updated_at -> BigInt,
     }
 }
 
@@ -97,6 +133,7 @@ diesel::table! {
 
 diesel::joinable!(claim_versions -> claims (claim_id));
 diesel::joinable!(outbox -> claim_versions (claim_version_id));
+diesel::joinable!(claim_outcomes -> outbox (outbox_id));
 diesel::allow_tables_to_appear_in_same_query!(
     facilities,
     api_keys,
@@ -104,5 +141,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     claim_versions,
     claim_events,
     outbox,
-    audit_log
+    audit_log,
+    claim_outcomes,
+    submission_errors,
+    queue_control
 );

@@ -5,6 +5,7 @@ mod helpers;
 mod auth;
 mod claims;
 mod cli;
+mod dispatch;
 mod dossiers;
 mod ops;
 mod validation;

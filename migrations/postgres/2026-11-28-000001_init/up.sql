@@ -72,10 +72,10 @@ CREATE TABLE outbox (
     last_error TEXT,
     transaction_id TEXT,
     created_at BIGINT NOT NULL,
-    updated_at BIGINT NOT NULL,
-    UNIQUE (claim_version_id, destination)
+    updated_at BIGINT NOT NULL
 );
 CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+CREATE INDEX outbox_version ON outbox (claim_version_id, destination);
 
 CREATE TABLE audit_log (
     id BIGSERIAL PRIMARY KEY,

@@ -1,0 +1,267 @@
+//! The BHXH appraisal portal (BHXH-API.md): `token/take`, QĐ 130/4750 submission, error lists and
+//! the appraisal-outcome query (modelled; see `mocks/README.md`).
+
+use super::{PortalError, transient_status};
+use crate::config::PortalSettings;
+use md5::Digest;
+use serde::Deserialize;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+
+#[derive(Debug, Clone)]
+struct Session {
+    access_token: String,
+    id_token: String,
+    /// Refresh a minute before the portal's expiry (QLBV does the same).
+    renew_at: Instant,
+}
+
+pub struct BhxhClient {
+    http: reqwest::Client,
+    base: String,
+    username: String,
+    password_md5: String,
+    session: Mutex<Option<Session>>,
+}
+
+/// The portal's receipt for a submitted file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    /// `maGiaoDich`.
+    pub transaction_id: String,
+    /// `thoiGianTiepNhan`, `yyyyMMddHHmmss`.
+    pub received_at: String,
+    pub message: String,
+}
+
+/// One line of an appraisal outcome.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct OutcomeLine {
+    #[serde(rename = "bang")]
+    pub table: String,
+    pub stt: String,
+    #[serde(rename = "soTienDeNghi")]
+    pub claimed: String,
+    #[serde(rename = "soTienDuyet")]
+    pub approved: String,
+    #[serde(rename = "lyDo", default)]
+    pub reason: Option<String>,
+}
+
+/// The appraisal of one `MA_LK` in a transaction.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct RecordOutcome {
+    #[serde(rename = "maLk")]
+    pub episode_key: String,
+    /// `CHO_GIAM_DINH`, `CHAP_NHAN`, `CHAP_NHAN_MOT_PHAN`, `TU_CHOI`.
+    #[serde(rename = "trangThai")]
+    pub status: String,
+    #[serde(rename = "soTienDeNghi", default)]
+    pub claimed: Option<String>,
+    #[serde(rename = "soTienDuyet", default)]
+    pub approved: Option<String>,
+    #[serde(rename = "lyDo", default)]
+    pub reasons: Vec<String>,
+    #[serde(rename = "dsChiTiet", default)]
+    pub lines: Vec<OutcomeLine>,
+}
+
+fn md5_upper(text: &str) -> String {
+    hex::encode_upper(md5::Md5::digest(text.as_bytes()))
+}
+
+fn code_of(v: &Value) -> String {
+    match &v["maKetQua"] {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn message_of(v: &Value) -> String {
+    v["thongDiep"].as_str().or(v["ghiChu"].as_str()).unwrap_or_default().to_owned()
+}
+
+impl BhxhClient {
+    pub fn new(settings: &PortalSettings, http: reqwest::Client) -> Option<Self> {
+        let base = settings.url.as_ref()?.trim_end_matches('/').to_owned();
+        Some(BhxhClient {
+            http,
+            base,
+            username: settings.username.clone(),
+            password_md5: md5_upper(settings.password.expose()),
+            session: Mutex::new(None),
+        })
+    }
+
+    async fn login(&self) -> Result<Session, PortalError> {
+        let answer: Value = self
+            .http
+            .post(format!("{}/api/token/take", self.base))
+            .form(&[("username", self.username.as_str()), ("password", self.password_md5.as_str())])
+            .send()
+            .await?
+            .error_for_status()
+            .map_err(PortalError::from)?
+            .json()
+            .await?;
+        match code_of(&answer).as_str() {
+            "200" => {}
+            "401" => return Err(PortalError::Unauthorised(format!("login of {} refused", self.username))),
+            other => return Err(PortalError::Transient(format!("login answered maKetQua {other}"))),
+        }
+        let key = &answer["APIKey"];
+        let expires = key["expires_in"]
+            .as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| (t.timestamp() - chrono::Utc::now().timestamp()).max(0) as u64)
+            .unwrap_or(300);
+        Ok(Session {
+            access_token: key["access_token"].as_str().unwrap_or_default().to_owned(),
+            id_token: key["id_token"].as_str().unwrap_or_default().to_owned(),
+            renew_at: Instant::now() + Duration::from_secs(expires.saturating_sub(60)),
+        })
+    }
+
+    async fn session(&self, fresh: bool) -> Result<Session, PortalError> {
+        let mut guard = self.session.lock().await;
+        match &*guard {
+            Some(s) if !fresh && Instant::now() < s.renew_at => Ok(s.clone()),
+            _ => {
+                let s = self.login().await?;
+                *guard = Some(s.clone());
+                Ok(s)
+            }
+        }
+    }
+
+    /// Posts a form to a `/api/qd130/*` endpoint with header auth; logs in again once on 401.
+    async fn post_qd130(&self, path: &str, form: &[(&str, &str)]) -> Result<Value, PortalError> {
+        let mut fresh = false;
+        loop {
+            let s = self.session(fresh).await?;
+            let response = self
+                .http
+                .post(format!("{}{path}", self.base))
+                .header("accessToken", &s.access_token)
+                .header("tokenId", &s.id_token)
+                .header("passwordHash", &self.password_md5)
+                .form(form)
+                .send()
+                .await?;
+            if transient_status(response.status()) {
+                return Err(PortalError::Transient(format!("{path} answered HTTP {}", response.status())));
+            }
+            let answer: Value = response.json().await?;
+            if code_of(&answer) == "401" && !fresh {
+                fresh = true;
+                continue;
+            }
+            return Ok(answer);
+        }
+    }
+
+    /// Submits a `GIAMDINHHS` file (`loaiHoSo` 130) for `facility`.
+    pub async fn submit_dossier(&self, facility: &str, xml: &[u8]) -> Result<Receipt, PortalError> {
+        use base64::Engine;
+        let xml = xml.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(xml);
+        let file = base64::engine::general_purpose::STANDARD.encode(xml);
+        let province = facility.get(..2).unwrap_or_default();
+        let answer = self
+            .post_qd130(
+                "/api/qd130/guiHoSoXmlQD4750",
+                &[
+                    ("username", &self.username),
+                    ("loaiHoSo", "130"),
+                    ("maTinh", province),
+                    ("maCSKCB", facility),
+                    ("fileHSBase64", &file),
+                ],
+            )
+            .await?;
+        match code_of(&answer).as_str() {
+            "200" => Ok(Receipt {
+                transaction_id: answer["maGiaoDich"].as_str().unwrap_or_default().to_owned(),
+                received_at: answer["thoiGianTiepNhan"].as_str().unwrap_or_default().to_owned(),
+                message: message_of(&answer),
+            }),
+            "401" => Err(PortalError::Unauthorised(message_of(&answer))),
+            "500" | "503" | "429" | "504" => Err(PortalError::Transient(message_of(&answer))),
+            code => Err(PortalError::Refused { code: code.to_owned(), message: message_of(&answer) }),
+        }
+    }
+
+    /// The appraisal of a transaction: `None` while the portal is still appraising it.
+    pub async fn appraisal(
+        &self,
+        facility: &str,
+        transaction: &str,
+    ) -> Result<Option<Vec<RecordOutcome>>, PortalError> {
+        let province = facility.get(..2).unwrap_or_default();
+        let answer = self
+            .post_qd130(
+                "/api/qd130/layKetQuaGiamDinh",
+                &[
+                    ("username", &self.username),
+                    ("maTinh", province),
+                    ("maCSKCB", facility),
+                    ("maGiaoDich", transaction),
+                ],
+            )
+            .await?;
+        if code_of(&answer) != "200" {
+            return Err(PortalError::Refused { code: code_of(&answer), message: message_of(&answer) });
+        }
+        if answer["trangThai"] != "DA_GIAM_DINH" {
+            return Ok(None);
+        }
+        serde_json::from_value(answer["dsHoSo"].clone())
+            .map(Some)
+            .map_err(|e| PortalError::Transient(format!("unreadable appraisal answer: {e}")))
+    }
+
+    /// The errors the portal found in a transaction (`nhanChiTietLoiHS`): (maLoi, moTaLoi).
+    pub async fn error_list(&self, facility: &str, transaction: &str) -> Result<Vec<(String, String)>, PortalError> {
+        let mut fresh = false;
+        loop {
+            let s = self.session(fresh).await?;
+            let response = self
+                .http
+                .post(format!("{}/api/egw/nhanChiTietLoiHS", self.base))
+                .query(&[
+                    ("token", s.access_token.as_str()),
+                    ("id_token", s.id_token.as_str()),
+                    ("username", self.username.as_str()),
+                    ("password", self.password_md5.as_str()),
+                    ("maCSKCB", facility),
+                    ("maGiaoDich", transaction),
+                ])
+                .send()
+                .await?;
+            if transient_status(response.status()) {
+                return Err(PortalError::Transient(format!("nhanChiTietLoiHS answered HTTP {}", response.status())));
+            }
+            let answer: Value = response.json().await?;
+            match code_of(&answer).as_str() {
+                "200" => {
+                    return Ok(answer["dsLoi"]
+                        .as_array()
+                        .map(|list| {
+                            list.iter()
+                                .map(|e| {
+                                    (
+                                        e["maLoi"].as_str().unwrap_or_default().to_owned(),
+                                        e["moTaLoi"].as_str().unwrap_or_default().to_owned(),
+                                    )
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default());
+                }
+                "401" if !fresh => fresh = true,
+                code => return Err(PortalError::Refused { code: code.to_owned(), message: message_of(&answer) }),
+            }
+        }
+    }
+}

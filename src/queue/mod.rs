@@ -1,0 +1,246 @@
+//! The dispatcher: leases due outbox jobs, sends them to their portal in `GIAMDINHHS` files of up to
+//! `batch_size` episodes per facility, and records what happened. Retryable failures come back with
+//! exponential backoff and jitter; refusals and jobs past `max_attempts` go to the dead letters.
+//!
+//! The lease is taken and committed before the portal is called, so no database connection is held
+//! during the call, and a worker that dies leaves its jobs to be taken again once the lease runs out.
+
+pub mod routes;
+
+use crate::config::DispatchSettings;
+use crate::domain::Episode;
+use crate::formats::xml130;
+use crate::portal::PortalError;
+use crate::portal::bhxh::BhxhClient;
+use crate::portal::moh::MohClient;
+use crate::store::outbox::{self, Job};
+use crate::store::{Db, StoreError, now_ms};
+use futures_util::StreamExt;
+use rand::Rng;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+pub const BHXH: &str = "bhxh";
+pub const MOH: &str = "moh";
+
+/// The portals this instance can reach, by destination name.
+#[derive(Clone, Default)]
+pub struct Portals {
+    pub bhxh: Option<Arc<BhxhClient>>,
+    pub moh: Option<Arc<MohClient>>,
+}
+
+impl Portals {
+    fn destinations(&self) -> Vec<String> {
+        let mut d = Vec::new();
+        if self.bhxh.is_some() {
+            d.push(BHXH.to_owned());
+        }
+        if self.moh.is_some() {
+            d.push(MOH.to_owned());
+        }
+        d
+    }
+}
+
+pub struct Dispatcher {
+    db: Db,
+    settings: DispatchSettings,
+    portals: Portals,
+    worker: String,
+}
+
+/// Delay before attempt `attempts + 1`: base × 2^attempts, capped, ±25% jitter.
+pub fn backoff_ms(settings: &DispatchSettings, attempts: i32) -> u64 {
+    let exp = settings.backoff_base_ms.saturating_mul(1u64 << attempts.clamp(0, 30)).min(settings.backoff_max_ms);
+    let jitter = rand::rng().random_range(0.75..1.25);
+    (exp as f64 * jitter) as u64
+}
+
+impl Dispatcher {
+    pub fn new(db: Db, settings: DispatchSettings, portals: Portals) -> Self {
+        let worker = format!("{}-{}", std::process::id(), uuid::Uuid::now_v7().simple());
+        Dispatcher { db, settings, portals, worker }
+    }
+
+    /// Runs until the task is aborted: a pass at every tick, or sooner when ingest wakes it.
+    pub async fn run(self, wake: Arc<Notify>) {
+        let tick = std::time::Duration::from_millis(self.settings.tick_ms);
+        loop {
+            match self.dispatch_once().await {
+                // A full pass: there may be more waiting.
+                Ok(n) if n > 0 => continue,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "dispatch pass failed"),
+            }
+            let _ = tokio::time::timeout(tick, wake.notified()).await;
+        }
+    }
+
+    /// One pass: lease, send, record. Returns how many jobs were taken.
+    pub async fn dispatch_once(&self) -> Result<usize, StoreError> {
+        let destinations = self.portals.destinations();
+        if destinations.is_empty() || self.db.read(outbox::is_paused).await? {
+            return Ok(0);
+        }
+        let limit = (self.settings.batch_size * self.settings.concurrency) as i64;
+        let (worker, lease) = (self.worker.clone(), self.settings.lease_ms);
+        let jobs = self.db.write(move |c| outbox::claim(c, &destinations, &worker, limit, lease)).await?;
+        let taken = jobs.len();
+        let mut groups: BTreeMap<(String, String), Vec<Job>> = BTreeMap::new();
+        let mut cancelled = Vec::new();
+        for job in jobs {
+            if job.superseded_at.is_some() {
+                cancelled.push(job);
+            } else {
+                groups.entry((job.destination.clone(), job.facility_code.clone())).or_default().push(job);
+            }
+        }
+        if !cancelled.is_empty() {
+            self.db.write(move |c| cancelled.iter().try_for_each(|j| outbox::mark_superseded(c, j))).await?;
+        }
+        let batches: Vec<Vec<Job>> = groups
+            .into_values()
+            .flat_map(|jobs| {
+                let mut jobs = jobs;
+                let mut out = Vec::new();
+                while !jobs.is_empty() {
+                    let rest = jobs.split_off(jobs.len().min(self.settings.batch_size));
+                    out.push(std::mem::replace(&mut jobs, rest));
+                }
+                out
+            })
+            .collect();
+        let results: Vec<Result<(), StoreError>> = futures_util::stream::iter(batches)
+            .map(|batch| self.send_batch(batch))
+            .buffer_unordered(self.settings.concurrency)
+            .collect()
+            .await;
+        results.into_iter().collect::<Result<(), _>>()?;
+        Ok(taken)
+    }
+
+    async fn send(&self, destination: &str, facility: &str, xml: &[u8]) -> Result<String, PortalError> {
+        match destination {
+            BHXH => match &self.portals.bhxh {
+                Some(c) => c.submit_dossier(facility, xml).await.map(|r| r.transaction_id),
+                None => Err(PortalError::Transient("no BHXH portal configured".into())),
+            },
+            MOH => match &self.portals.moh {
+                Some(c) => c.submit_dossier(facility, xml).await,
+                None => Err(PortalError::Transient("no MoH portal configured".into())),
+            },
+            other => Err(PortalError::Refused {
+                code: "destination".into(),
+                message: format!("unknown destination {other}"),
+            }),
+        }
+    }
+
+    /// Sends one file; if the portal refuses a file of several episodes, each is sent alone so
+    /// that one bad episode does not take the others to the dead letters.
+    fn send_batch(
+        &self,
+        jobs: Vec<Job>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), StoreError>> + Send + '_>> {
+        Box::pin(async move {
+            let (destination, facility) = (jobs[0].destination.clone(), jobs[0].facility_code.clone());
+            let mut episodes = Vec::with_capacity(jobs.len());
+            let mut sendable = Vec::with_capacity(jobs.len());
+            let mut unreadable = Vec::new();
+            for job in jobs {
+                match job.episode_json.as_deref().map(serde_json::from_str::<Episode>) {
+                    Some(Ok(e)) => {
+                        episodes.push(e);
+                        sendable.push(job);
+                    }
+                    _ => unreadable.push(job),
+                }
+            }
+            if !unreadable.is_empty() {
+                self.db
+                    .write(move |c| {
+                        unreadable.iter().try_for_each(|j| {
+                            outbox::mark_failed(c, j, "the episode's content is no longer stored", None, None)
+                        })
+                    })
+                    .await?;
+            }
+            if sendable.is_empty() {
+                return Ok(());
+            }
+            let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
+            let xml = xml130::envelope(&facility, today, &episodes);
+            let started = std::time::Instant::now();
+            let result = self.send(&destination, &facility, &xml).await;
+            metrics::histogram!("hisgate_portal_call_seconds", "destination" => destination.clone())
+                .record(started.elapsed().as_secs_f64());
+            let outcome = match &result {
+                Ok(_) => "sent",
+                Err(PortalError::Transient(_)) => "transient",
+                Err(PortalError::Unauthorised(_)) => "unauthorised",
+                Err(PortalError::Refused { .. }) => "refused",
+            };
+            metrics::counter!("hisgate_dispatch_attempts_total", "destination" => destination.clone(), "result" => outcome)
+                .increment(sendable.len() as u64);
+            match result {
+                Err(PortalError::Refused { .. }) if sendable.len() > 1 => {
+                    for job in sendable {
+                        self.send_batch(vec![job]).await?;
+                    }
+                    Ok(())
+                }
+                Ok(transaction) => {
+                    let awaits = destination == BHXH;
+                    let first_poll = now_ms() + self.settings.poll_interval_ms as i64;
+                    tracing::info!(%destination, %facility, episodes = sendable.len(), %transaction, "file sent");
+                    self.db
+                        .write(move |c| {
+                            sendable.iter().try_for_each(|j| outbox::mark_sent(c, j, &transaction, awaits, first_poll))
+                        })
+                        .await
+                }
+                Err(PortalError::Refused { code, message }) => {
+                    tracing::warn!(%destination, %facility, %code, "file refused");
+                    let error = format!("refused ({code}): {message}");
+                    self.db
+                        .write(move |c| {
+                            sendable
+                                .iter()
+                                .try_for_each(|j| outbox::mark_failed(c, j, &error, Some((&code, &message)), None))
+                        })
+                        .await
+                }
+                Err(e) => {
+                    tracing::warn!(%destination, %facility, error = %e, "send failed; will retry");
+                    let error = e.to_string();
+                    let settings = self.settings.clone();
+                    self.db
+                        .write(move |c| {
+                            sendable.iter().try_for_each(|j| {
+                                let retry_at = (j.attempts + 1 < settings.max_attempts)
+                                    .then(|| now_ms() + backoff_ms(&settings, j.attempts) as i64);
+                                outbox::mark_failed(c, j, &error, None, retry_at)
+                            })
+                        })
+                        .await
+                }
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_a_ceiling() {
+        let s = DispatchSettings { backoff_base_ms: 1000, backoff_max_ms: 60_000, ..DispatchSettings::default() };
+        for (attempts, centre) in [(0, 1000u64), (1, 2000), (3, 8000), (20, 60_000)] {
+            let d = backoff_ms(&s, attempts);
+            assert!(d >= centre * 3 / 4 && d <= centre * 5 / 4, "attempt {attempts}: {d}");
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! `/api/v1/submissions` and `/api/v1/queue`: what was sent where, replays, the kill switch.
+
+use crate::auth::{Principal, Role};
+use crate::http::{ApiError, AppState, Problem};
+use crate::store::audit::{self, AuditEntry};
+use crate::store::outbox::{self, Depth, Submission, SubmissionFilter};
+use actix_web::{HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+fn admin_only(principal: &Principal, what: &str) -> Result<(), ApiError> {
+    match principal.role {
+        Role::Admin => Ok(()),
+        _ => Err(ApiError::Forbidden(format!("only an admin key may {what}"))),
+    }
+}
+
+/// The facility a caller may see: its own for a facility key, the asked one (or all) otherwise.
+pub(crate) fn readable_facility(principal: &Principal, asked: Option<String>) -> Result<Option<String>, ApiError> {
+    match (principal.role, &principal.facility, asked) {
+        (Role::Facility, Some(own), Some(asked)) if &asked != own => {
+            Err(ApiError::Forbidden(format!("this key reads facility {own} only, not {asked}")))
+        }
+        (Role::Facility, Some(own), _) => Ok(Some(own.clone())),
+        (Role::Admin | Role::Doh, _, asked) => Ok(asked),
+        _ => Err(ApiError::Forbidden("this key may not read submissions".into())),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+struct SubmissionQuery {
+    facility: Option<String>,
+    /// `pending`, `in_flight`, `sent`, `delivered`, `accepted`, `partially_approved`, `rejected`, `dead_letter`, `superseded`.
+    status: Option<String>,
+    /// `bhxh` or `moh`.
+    destination: Option<String>,
+    /// Page size, 1–500 (default 50).
+    limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct SubmissionPage {
+    items: Vec<Submission>,
+    next_cursor: Option<i64>,
+}
+
+/// List submissions (one per claim version and destination, plus replays), newest first.
+#[utoipa::path(
+    tag = "queue",
+    params(SubmissionQuery),
+    responses(
+        (status = 200, description = "A page of submissions", body = SubmissionPage),
+        (status = 403, description = "Another facility's submissions", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/submissions")]
+async fn list_submissions(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<SubmissionQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::BadRequest(format!("`limit` must be 1-500, not {limit}")));
+    }
+    let filter = SubmissionFilter {
+        facility: readable_facility(&principal, q.facility)?,
+        status: q.status,
+        destination: q.destination,
+        before_id: q.cursor,
+        limit: limit + 1,
+    };
+    let mut items = state.db.read(move |c| outbox::list(c, &filter)).await?;
+    let next_cursor = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items.last().map(|s| s.id)
+    } else {
+        None
+    };
+    Ok(HttpResponse::Ok().json(SubmissionPage { items, next_cursor }))
+}
+
+#[derive(Serialize, ToSchema)]
+struct Replay {
+    /// The new submission.
+    id: i64,
+    replay_of: i64,
+}
+
+/// Send a dead-lettered submission again (admin): a new submission linked to the original.
+#[utoipa::path(
+    tag = "queue",
+    params(("id" = i64, Path, description = "Submission id")),
+    responses(
+        (status = 202, description = "Queued again", body = Replay),
+        (status = 403, description = "Not an admin key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such submission", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not dead-lettered", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/submissions/{id}/retry")]
+async fn retry_submission(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    admin_only(&principal, "replay submissions")?;
+    let id = id.into_inner();
+    let actor = principal.key_id.clone();
+    let replayed = state
+        .db
+        .write(move |c| {
+            let Some(original) = outbox::find(c, id)? else { return Ok(Err(ApiError::NotFound(format!("no submission {id}")))) };
+            if original.status != outbox::status::DEAD_LETTER {
+                return Ok(Err(ApiError::Conflict(format!(
+                    "submission {id} is {}, not dead_letter: only dead letters are replayed",
+                    original.status
+                ))));
+            }
+            let new_id = outbox::replay(c, &original)?;
+            audit::record(
+                c,
+                AuditEntry {
+                    actor: &actor,
+                    role: "admin",
+                    action: "submission.replay",
+                    target: &original.claim_id,
+                    detail: serde_json::json!({ "submission": new_id, "replay_of": id, "destination": original.destination }),
+                },
+            )?;
+            Ok(Ok(new_id))
+        })
+        .await??;
+    state.dispatch_wake.notify_one();
+    Ok(HttpResponse::Accepted().json(Replay { id: replayed, replay_of: id }))
+}
+
+#[derive(Serialize, ToSchema)]
+struct QueueState {
+    paused: bool,
+    depth: Vec<Depth>,
+}
+
+async fn set_paused(state: &AppState, principal: &Principal, paused: bool) -> Result<HttpResponse, ApiError> {
+    admin_only(principal, "pause or resume the queue")?;
+    let actor = principal.key_id.clone();
+    let depth = state
+        .db
+        .write(move |c| {
+            outbox::set_paused(c, paused)?;
+            audit::record(
+                c,
+                AuditEntry {
+                    actor: &actor,
+                    role: "admin",
+                    action: if paused { "queue.pause" } else { "queue.resume" },
+                    target: "queue",
+                    detail: serde_json::json!({}),
+                },
+            )?;
+            outbox::depth(c)
+        })
+        .await?;
+    state.dispatch_wake.notify_one();
+    tracing::warn!(paused, "queue kill switch changed");
+    Ok(HttpResponse::Ok().json(QueueState { paused, depth }))
+}
+
+/// Stop sending to the portals (every instance); ingest continues and the queue fills.
+#[utoipa::path(tag = "queue", responses((status = 200, description = "Paused", body = QueueState)))]
+#[post("/api/v1/queue/pause")]
+async fn pause(state: web::Data<AppState>, principal: Principal) -> Result<HttpResponse, ApiError> {
+    set_paused(&state, &principal, true).await
+}
+
+/// Start sending again.
+#[utoipa::path(tag = "queue", responses((status = 200, description = "Resumed", body = QueueState)))]
+#[post("/api/v1/queue/resume")]
+async fn resume(state: web::Data<AppState>, principal: Principal) -> Result<HttpResponse, ApiError> {
+    set_paused(&state, &principal, false).await
+}
+
+/// Whether the queue is paused, and its depth by destination and state.
+#[utoipa::path(tag = "queue", responses((status = 200, description = "Queue state", body = QueueState)))]
+#[get("/api/v1/queue")]
+async fn queue_state(state: web::Data<AppState>, principal: Principal) -> Result<HttpResponse, ApiError> {
+    if !matches!(principal.role, Role::Admin | Role::Doh) {
+        return Err(ApiError::Forbidden("only admin and DoH keys see the queue".into()));
+    }
+    let (paused, depth) = state.db.read(|c| Ok((outbox::is_paused(c)?, outbox::depth(c)?))).await?;
+    Ok(HttpResponse::Ok().json(QueueState { paused, depth }))
+}
+
+pub fn routes<T>(app: utoipa_actix_web::UtoipaApp<T>) -> utoipa_actix_web::UtoipaApp<T>
+where
+    T: actix_web::dev::ServiceFactory<
+            actix_web::dev::ServiceRequest,
+            Config = (),
+            Response = actix_web::dev::ServiceResponse,
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+{
+    app.service(list_submissions).service(retry_submission).service(pause).service(resume).service(queue_state)
+}

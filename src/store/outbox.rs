@@ -1,0 +1,522 @@
+//! The outbox: one job per (claim version, destination), claimed with a lease, and what the portals
+//! answered. Claiming is a short transaction; the portal call happens after it commits.
+
+use super::schema::{claim_events, claim_outcomes, claim_versions, claims, outbox, queue_control, submission_errors};
+use super::{AnyConnection, StoreError, now_ms};
+use diesel::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+/// Outbox states.
+pub mod status {
+    pub const PENDING: &str = "pending";
+    pub const IN_FLIGHT: &str = "in_flight";
+    /// BHXH received the file (`maGiaoDich` stored); its appraisal is awaited.
+    pub const SENT: &str = "sent";
+    /// MoH received the file; nothing more to wait for.
+    pub const DELIVERED: &str = "delivered";
+    pub const ACCEPTED: &str = "accepted";
+    pub const PARTIALLY_APPROVED: &str = "partially_approved";
+    pub const REJECTED: &str = "rejected";
+    pub const DEAD_LETTER: &str = "dead_letter";
+    /// Withdrawn because a newer version of the claim replaced it before it was sent.
+    pub const SUPERSEDED: &str = "superseded";
+}
+
+/// A job handed to the dispatcher.
+#[derive(Debug, Clone, Queryable)]
+pub struct Job {
+    pub outbox_id: i64,
+    pub destination: String,
+    pub attempts: i32,
+    pub claim_id: String,
+    pub version: i32,
+    pub facility_code: String,
+    pub episode_key: String,
+    pub episode_json: Option<String>,
+    /// Set when the version was superseded after the job was queued: cancel instead of sending.
+    pub superseded_at: Option<i64>,
+}
+
+/// Due: pending and its time has come, or in flight with a lease that ran out (its worker died).
+macro_rules! due {
+    ($now:expr) => {
+        outbox::status
+            .eq(status::PENDING)
+            .and(outbox::next_attempt_at.le($now))
+            .or(outbox::status.eq(status::IN_FLIGHT).and(outbox::lease_until.lt($now)))
+    };
+}
+
+/// Leases up to `limit` due jobs (pending and due, or in flight with an expired lease) of the
+/// `destinations` to `worker` until `now + lease_ms`. On PostgreSQL rows locked by another
+/// instance are skipped, so several gateways can share one queue.
+pub fn claim(
+    conn: &mut AnyConnection,
+    destinations: &[String],
+    worker: &str,
+    limit: i64,
+    lease_ms: i64,
+) -> Result<Vec<Job>, StoreError> {
+    let now = now_ms();
+    let ids: Vec<i64> = match conn {
+        AnyConnection::Postgresql(pg) => outbox::table
+            .select(outbox::id)
+            .filter(due!(now))
+            .filter(outbox::destination.eq_any(destinations))
+            .order(outbox::id)
+            .limit(limit)
+            .for_update()
+            .skip_locked()
+            .load(pg)?,
+        AnyConnection::Sqlite(sqlite) => outbox::table
+            .select(outbox::id)
+            .filter(due!(now))
+            .filter(outbox::destination.eq_any(destinations))
+            .order(outbox::id)
+            .limit(limit)
+            .load(sqlite)?,
+    };
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+        .set((
+            outbox::status.eq(status::IN_FLIGHT),
+            outbox::lease_until.eq(now + lease_ms),
+            outbox::leased_by.eq(worker),
+            outbox::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(outbox::table
+        .inner_join(claim_versions::table.inner_join(claims::table))
+        .filter(outbox::id.eq_any(&ids))
+        .order(outbox::id)
+        .select((
+            outbox::id,
+            outbox::destination,
+            outbox::attempts,
+            claims::id,
+            claim_versions::version,
+            claims::facility_code,
+            claims::episode_key,
+            claim_versions::episode_json,
+            claim_versions::superseded_at,
+        ))
+        .load(conn)?)
+}
+
+fn event(conn: &mut AnyConnection, job: &Job, kind: &str, detail: serde_json::Value) -> Result<(), StoreError> {
+    diesel::insert_into(claim_events::table)
+        .values((
+            claim_events::claim_id.eq(&job.claim_id),
+            claim_events::version.eq(job.version),
+            claim_events::at.eq(now_ms()),
+            claim_events::kind.eq(kind),
+            claim_events::detail.eq(detail.to_string()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The portal took the file: `SENT` (BHXH, outcome awaited) or `DELIVERED` (MoH).
+pub fn mark_sent(
+    conn: &mut AnyConnection,
+    job: &Job,
+    transaction_id: &str,
+    awaits_outcome: bool,
+    first_poll_at: i64,
+) -> Result<(), StoreError> {
+    let now = now_ms();
+    let state = if awaits_outcome { status::SENT } else { status::DELIVERED };
+    diesel::update(outbox::table.find(job.outbox_id).filter(outbox::status.eq(status::IN_FLIGHT)))
+        .set((
+            outbox::status.eq(state),
+            outbox::transaction_id.eq(transaction_id),
+            outbox::attempts.eq(job.attempts + 1),
+            outbox::sent_at.eq(now),
+            outbox::next_poll_at.eq(awaits_outcome.then_some(first_poll_at)),
+            outbox::lease_until.eq(None::<i64>),
+            outbox::last_error.eq(None::<String>),
+            outbox::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    event(
+        conn,
+        job,
+        "submitted",
+        serde_json::json!({ "destination": job.destination, "transaction_id": transaction_id, "attempt": job.attempts + 1 }),
+    )?;
+    refresh_claim_status(conn, &job.claim_id)
+}
+
+/// A failed attempt: back to `PENDING` at `retry_at`, or `DEAD_LETTER` when `retry_at` is `None`.
+pub fn mark_failed(
+    conn: &mut AnyConnection,
+    job: &Job,
+    error: &str,
+    refusal: Option<(&str, &str)>,
+    retry_at: Option<i64>,
+) -> Result<(), StoreError> {
+    let now = now_ms();
+    let state = if retry_at.is_some() { status::PENDING } else { status::DEAD_LETTER };
+    diesel::update(outbox::table.find(job.outbox_id).filter(outbox::status.eq(status::IN_FLIGHT)))
+        .set((
+            outbox::status.eq(state),
+            outbox::attempts.eq(job.attempts + 1),
+            outbox::next_attempt_at.eq(retry_at.unwrap_or(now)),
+            outbox::lease_until.eq(None::<i64>),
+            outbox::last_error.eq(error),
+            outbox::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if let Some((code, message)) = refusal {
+        record_error(conn, job.outbox_id, code, message)?;
+    }
+    let kind = if retry_at.is_some() { "attempt_failed" } else { "dead_lettered" };
+    event(
+        conn,
+        job,
+        kind,
+        serde_json::json!({ "destination": job.destination, "attempt": job.attempts + 1, "error": error }),
+    )?;
+    refresh_claim_status(conn, &job.claim_id)
+}
+
+/// The version was replaced while queued: withdraw the job.
+pub fn mark_superseded(conn: &mut AnyConnection, job: &Job) -> Result<(), StoreError> {
+    diesel::update(outbox::table.find(job.outbox_id).filter(outbox::status.eq(status::IN_FLIGHT)))
+        .set((
+            outbox::status.eq(status::SUPERSEDED),
+            outbox::lease_until.eq(None::<i64>),
+            outbox::updated_at.eq(now_ms()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn record_error(conn: &mut AnyConnection, outbox_id: i64, code: &str, message: &str) -> Result<(), StoreError> {
+    diesel::insert_into(submission_errors::table)
+        .values((
+            submission_errors::outbox_id.eq(outbox_id),
+            submission_errors::code.eq(code),
+            submission_errors::message.eq(message),
+            submission_errors::at.eq(now_ms()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A submission whose appraisal should be asked for now.
+#[derive(Debug, Clone, Queryable)]
+pub struct SentSubmission {
+    pub outbox_id: i64,
+    pub claim_version_id: i64,
+    pub claim_id: String,
+    pub version: i32,
+    pub facility_code: String,
+    pub episode_key: String,
+    pub transaction_id: String,
+}
+
+pub fn due_polls(conn: &mut AnyConnection, limit: i64) -> Result<Vec<SentSubmission>, StoreError> {
+    let now = now_ms();
+    // A sent submission always has its transaction id (`mark_sent` sets both).
+    Ok(outbox::table
+        .inner_join(claim_versions::table.inner_join(claims::table))
+        .filter(outbox::status.eq(status::SENT))
+        .filter(outbox::next_poll_at.le(now))
+        .order(outbox::next_poll_at)
+        .limit(limit)
+        .select((
+            outbox::id,
+            outbox::claim_version_id,
+            claims::id,
+            claim_versions::version,
+            claims::facility_code,
+            claims::episode_key,
+            outbox::transaction_id.assume_not_null(),
+        ))
+        .load(conn)?)
+}
+
+pub fn postpone_poll(conn: &mut AnyConnection, outbox_id: i64, at: i64) -> Result<(), StoreError> {
+    diesel::update(outbox::table.find(outbox_id)).set(outbox::next_poll_at.eq(at)).execute(conn)?;
+    Ok(())
+}
+
+/// The appraisal of one submission, as reconciled.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// `accepted`, `partially_approved` or `rejected`.
+    pub status: &'static str,
+    pub claimed_cents: i64,
+    pub approved_cents: i64,
+    pub reasons: Vec<String>,
+    pub lines: serde_json::Value,
+}
+
+/// Stores the outcome and settles the submission.
+pub fn record_outcome(conn: &mut AnyConnection, s: &SentSubmission, outcome: &Outcome) -> Result<(), StoreError> {
+    let now = now_ms();
+    diesel::insert_into(claim_outcomes::table)
+        .values((
+            claim_outcomes::outbox_id.eq(s.outbox_id),
+            claim_outcomes::claim_version_id.eq(s.claim_version_id),
+            claim_outcomes::transaction_id.eq(&s.transaction_id),
+            claim_outcomes::status.eq(outcome.status),
+            claim_outcomes::claimed_cents.eq(outcome.claimed_cents),
+            claim_outcomes::approved_cents.eq(outcome.approved_cents),
+            claim_outcomes::reasons_json.eq(serde_json::to_string(&outcome.reasons).expect("strings serialise")),
+            claim_outcomes::lines_json.eq(outcome.lines.to_string()),
+            claim_outcomes::decided_at.eq(now),
+        ))
+        .execute(conn)?;
+    diesel::update(outbox::table.find(s.outbox_id))
+        .set((outbox::status.eq(outcome.status), outbox::next_poll_at.eq(None::<i64>), outbox::updated_at.eq(now)))
+        .execute(conn)?;
+    diesel::insert_into(claim_events::table)
+        .values((
+            claim_events::claim_id.eq(&s.claim_id),
+            claim_events::version.eq(s.version),
+            claim_events::at.eq(now),
+            claim_events::kind.eq("appraised"),
+            claim_events::detail.eq(serde_json::json!({
+                "transaction_id": s.transaction_id,
+                "status": outcome.status,
+                "claimed_cents": outcome.claimed_cents,
+                "approved_cents": outcome.approved_cents,
+            })
+            .to_string()),
+        ))
+        .execute(conn)?;
+    refresh_claim_status(conn, &s.claim_id)
+}
+
+/// Recomputes a claim's status from the latest submission per destination of its current
+/// version: the BHXH outcome when there is one, else dead-lettered, submitted or queued.
+pub fn refresh_claim_status(conn: &mut AnyConnection, claim_id: &str) -> Result<(), StoreError> {
+    let current: i32 = claims::table.find(claim_id).select(claims::current_version).first(conn)?;
+    let rows: Vec<(i64, String, String)> = outbox::table
+        .inner_join(claim_versions::table)
+        .filter(claim_versions::claim_id.eq(claim_id))
+        .filter(claim_versions::version.eq(current))
+        .order(outbox::id)
+        .select((outbox::id, outbox::destination, outbox::status))
+        .load(conn)?;
+    // Replays come later than the attempts they replace: the last row per destination counts.
+    let mut latest: BTreeMap<String, String> = BTreeMap::new();
+    for (_, destination, state) in rows {
+        latest.insert(destination, state);
+    }
+    let has = |s: &str| latest.values().any(|st| st == s);
+    let claim_status = match latest.get("bhxh").map(String::as_str) {
+        Some(s @ (status::ACCEPTED | status::PARTIALLY_APPROVED | status::REJECTED)) => s,
+        _ if has(status::DEAD_LETTER) => status::DEAD_LETTER,
+        _ if !latest.is_empty() && !has(status::PENDING) && !has(status::IN_FLIGHT) => "submitted",
+        _ => super::claims::status::QUEUED,
+    };
+    diesel::update(claims::table.find(claim_id))
+        .set((claims::status.eq(claim_status), claims::updated_at.eq(now_ms())))
+        .execute(conn)?;
+    Ok(())
+}
+
+const PAUSED: &str = "paused";
+
+pub fn is_paused(conn: &mut AnyConnection) -> Result<bool, StoreError> {
+    let value: Option<String> =
+        queue_control::table.find(PAUSED).select(queue_control::value).first(conn).optional()?;
+    Ok(value.as_deref() == Some("true"))
+}
+
+/// The kill switch: while paused no instance sends anything; ingest goes on.
+pub fn set_paused(conn: &mut AnyConnection, paused: bool) -> Result<(), StoreError> {
+    let value = if paused { "true" } else { "false" };
+    let updated = diesel::update(queue_control::table.find(PAUSED))
+        .set((queue_control::value.eq(value), queue_control::updated_at.eq(now_ms())))
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(queue_control::table)
+            .values((
+                queue_control::name.eq(PAUSED),
+                queue_control::value.eq(value),
+                queue_control::updated_at.eq(now_ms()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Outbox entries per (destination, status), for metrics and the API.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Depth {
+    pub destination: String,
+    pub status: String,
+    pub count: i64,
+}
+
+pub fn depth(conn: &mut AnyConnection) -> Result<Vec<Depth>, StoreError> {
+    let rows: Vec<(String, String, i64)> = outbox::table
+        .group_by((outbox::destination, outbox::status))
+        .select((outbox::destination, outbox::status, diesel::dsl::count_star()))
+        .order((outbox::destination, outbox::status))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(destination, status, count)| Depth { destination, status, count }).collect())
+}
+
+/// One submission as the API lists it.
+#[derive(Debug, Clone, Queryable, Serialize, ToSchema)]
+pub struct Submission {
+    pub id: i64,
+    pub claim_id: String,
+    pub facility_code: String,
+    /// `MA_LK`.
+    pub episode_key: String,
+    pub version: i32,
+    pub destination: String,
+    pub status: String,
+    pub attempts: i32,
+    pub transaction_id: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub sent_at: Option<i64>,
+    /// The dead-lettered submission this one replays.
+    pub replay_of: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SubmissionFilter {
+    pub facility: Option<String>,
+    pub status: Option<String>,
+    pub destination: Option<String>,
+    pub before_id: Option<i64>,
+    pub limit: i64,
+}
+
+/// Newest first.
+pub fn list(conn: &mut AnyConnection, f: &SubmissionFilter) -> Result<Vec<Submission>, StoreError> {
+    let mut q = outbox::table
+        .inner_join(claim_versions::table.inner_join(claims::table))
+        .select((
+            outbox::id,
+            claims::id,
+            claims::facility_code,
+            claims::episode_key,
+            claim_versions::version,
+            outbox::destination,
+            outbox::status,
+            outbox::attempts,
+            outbox::transaction_id,
+            outbox::last_error,
+            outbox::created_at,
+            outbox::updated_at,
+            outbox::sent_at,
+            outbox::replay_of,
+        ))
+        .into_boxed();
+    if let Some(v) = &f.facility {
+        q = q.filter(claims::facility_code.eq(v.clone()));
+    }
+    if let Some(v) = &f.status {
+        q = q.filter(outbox::status.eq(v.clone()));
+    }
+    if let Some(v) = &f.destination {
+        q = q.filter(outbox::destination.eq(v.clone()));
+    }
+    if let Some(v) = f.before_id {
+        q = q.filter(outbox::id.lt(v));
+    }
+    Ok(q.order(outbox::id.desc()).limit(f.limit).load(conn)?)
+}
+
+pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<Submission>, StoreError> {
+    let found = list(conn, &SubmissionFilter { before_id: Some(id + 1), limit: 1, ..SubmissionFilter::default() })?;
+    Ok(found.into_iter().find(|s| s.id == id))
+}
+
+/// Queues a new attempt of a dead-lettered submission, linked to it by `replay_of`.
+/// Returns the new submission's id.
+pub fn replay(conn: &mut AnyConnection, original: &Submission) -> Result<i64, StoreError> {
+    let now = now_ms();
+    let version_id: i64 = outbox::table.find(original.id).select(outbox::claim_version_id).first(conn)?;
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::claim_version_id.eq(version_id),
+            outbox::destination.eq(&original.destination),
+            outbox::status.eq(status::PENDING),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now),
+            outbox::created_at.eq(now),
+            outbox::updated_at.eq(now),
+            outbox::replay_of.eq(original.id),
+        ))
+        .execute(conn)?;
+    let id: i64 = outbox::table
+        .filter(outbox::replay_of.eq(original.id))
+        .select(outbox::id)
+        .order(outbox::id.desc())
+        .first(conn)?;
+    diesel::insert_into(claim_events::table)
+        .values((
+            claim_events::claim_id.eq(&original.claim_id),
+            claim_events::version.eq(original.version),
+            claim_events::at.eq(now),
+            claim_events::kind.eq("replay_queued"),
+            claim_events::detail.eq(
+                serde_json::json!({ "submission": id, "replay_of": original.id, "destination": original.destination })
+                    .to_string(),
+            ),
+        ))
+        .execute(conn)?;
+    refresh_claim_status(conn, &original.claim_id)?;
+    Ok(id)
+}
+
+/// One row of the settlement view: a claim's current version with its BHXH outcome, if any.
+#[derive(Debug, Clone)]
+pub struct SettlementRow {
+    pub facility_code: String,
+    pub status: String,
+    pub claimed_cents: i64,
+    pub approved_cents: Option<i64>,
+}
+
+/// The claims settled in `year`/`month` (`NAM_QT`/`THANG_QT`), optionally of one facility.
+pub fn settlement(
+    conn: &mut AnyConnection,
+    facility: Option<&str>,
+    year: i32,
+    month: i32,
+) -> Result<Vec<SettlementRow>, StoreError> {
+    let mut q = claims::table
+        .inner_join(
+            claim_versions::table
+                .on(claim_versions::claim_id.eq(claims::id).and(claim_versions::version.eq(claims::current_version))),
+        )
+        .left_join(claim_outcomes::table.on(claim_outcomes::claim_version_id.eq(claim_versions::id)))
+        .filter(claim_versions::settlement_year.eq(year))
+        .filter(claim_versions::settlement_month.eq(month))
+        .select((
+            claims::facility_code,
+            claims::status,
+            claim_versions::claimed_cents,
+            claim_outcomes::approved_cents.nullable(),
+        ))
+        .into_boxed();
+    if let Some(f) = facility {
+        q = q.filter(claims::facility_code.eq(f.to_owned()));
+    }
+    let rows: Vec<(String, String, i64, Option<i64>)> = q.order(claim_outcomes::id.nullable()).load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(facility_code, status, claimed_cents, approved_cents)| SettlementRow {
+            facility_code,
+            status,
+            claimed_cents,
+            approved_cents,
+        })
+        .collect())
+}

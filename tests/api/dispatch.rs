@@ -1,0 +1,344 @@
+//! The dispatcher and reconciliation against the portal mocks, over real HTTP.
+
+use crate::helpers::{Backend, FACILITY, TestApp, episodes, spawn_app_with};
+use crate::on_both_backends;
+use hisgate::config::{DispatchSettings, PortalSettings, Secret, Settings};
+use mocks::bhxh::{AppraisalConfig, BhxhConfig, BhxhMock};
+use mocks::faults::{FaultConfig, OutageWindow};
+use mocks::moh::{MohConfig, MohMock};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+on_both_backends!(every_episode_reaches_both_portals_exactly_once, faults_and_timeouts_are_retried_without_duplicates);
+
+fn portal(url: &str, username: &str) -> PortalSettings {
+    PortalSettings { url: Some(url.to_owned()), username: username.to_owned(), password: Secret::new("hisgate-demo") }
+}
+
+fn fast(settings: &mut Settings, bhxh: &BhxhMock, moh: &MohMock) {
+    settings.bhxh = portal(bhxh.url(), "83_SYT");
+    settings.moh = portal(moh.url(), "83_SYT");
+    settings.dispatch = DispatchSettings {
+        batch_size: 10,
+        concurrency: 4,
+        max_attempts: 60,
+        tick_ms: 50,
+        backoff_base_ms: 20,
+        backoff_max_ms: 200,
+        poll_interval_ms: 100,
+        http_timeout_ms: 400,
+        ..DispatchSettings::default()
+    };
+}
+
+fn clean_appraisal() -> AppraisalConfig {
+    AppraisalConfig { delay_ms: 0, reject_rate: 0.0, partial_rate: 0.0, seed: 1 }
+}
+
+/// Waits until every listed claim has left `queued`/`submitted` (BHXH appraised) — or fails after 30 s.
+async fn settle(app: &TestApp, ids: &[String]) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let mut claims = Vec::new();
+        for id in ids {
+            claims.push(app.get(&format!("/api/v1/claims/{id}"), &app.doh_key).await.json::<Value>().await.unwrap());
+        }
+        let done = claims.iter().all(|c| {
+            let subs = c["submissions"].as_array().unwrap();
+            subs.iter().all(|s| !matches!(s["status"].as_str(), Some("pending" | "in_flight" | "sent")))
+        });
+        if done {
+            return claims;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "claims did not settle: {:?}",
+            claims.iter().map(|c| &c["submissions"]).collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn send(app: &TestApp, seed: u64, n: usize) -> (Vec<hisgate::domain::Episode>, Vec<String>) {
+    let sent = episodes(FACILITY, seed, n);
+    let mut ids = Vec::new();
+    for e in &sent {
+        let r: Value = app.post_claim(&app.facility_key, e).await.json().await.unwrap();
+        ids.push(r["id"].as_str().unwrap().to_owned());
+    }
+    (sent, ids)
+}
+
+async fn every_episode_reaches_both_portals_exactly_once(backend: Backend) {
+    let bhxh = mocks::bhxh::start(BhxhConfig { appraisal: clean_appraisal(), ..BhxhConfig::default() }, "127.0.0.1:0")
+        .unwrap();
+    let moh = mocks::moh::start(MohConfig::default(), "127.0.0.1:0").unwrap();
+    let Some(app) =
+        spawn_app_with(backend, "every_episode_reaches_both_portals_exactly_once", |s| fast(s, &bhxh, &moh)).await
+    else {
+        return;
+    };
+    let (sent, ids) = send(&app, 60, 25).await;
+    let claims = settle(&app, &ids).await;
+    for (e, c) in sent.iter().zip(&claims) {
+        assert_eq!(c["status"], "accepted", "{c}");
+        let by_dest: Vec<(&str, &str)> = c["submissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (s["destination"].as_str().unwrap(), s["status"].as_str().unwrap()))
+            .collect();
+        assert_eq!(by_dest, [("bhxh", "accepted"), ("moh", "delivered")]);
+        assert!(c["submissions"][0]["transaction_id"].as_str().unwrap().starts_with("GD"));
+        let b = bhxh.state.episode(e.episode_key()).expect("BHXH received it");
+        assert_eq!((b.received, b.duplicates), (1, 0), "exactly once at BHXH");
+        let m = moh.state.dossier(e.episode_key()).expect("MoH received it");
+        assert_eq!((m.received, m.duplicates), (1, 0), "exactly once at MoH");
+        let kinds: Vec<&str> = c["timeline"].as_array().unwrap().iter().map(|t| t["kind"].as_str().unwrap()).collect();
+        assert!(kinds.contains(&"submitted") && kinds.contains(&"appraised"), "{kinds:?}");
+    }
+}
+
+async fn faults_and_timeouts_are_retried_without_duplicates(backend: Backend) {
+    // 30% answered 500, 10% hang past the gateway's 400 ms timeout; both before the portal reads the request.
+    let faults = FaultConfig { seed: 3, error_rate: 0.3, hang_rate: 0.1, hang_ms: 1_000, ..FaultConfig::default() };
+    let bhxh = mocks::bhxh::start(
+        BhxhConfig { appraisal: clean_appraisal(), faults: faults.clone(), ..BhxhConfig::default() },
+        "127.0.0.1:0",
+    )
+    .unwrap();
+    let moh = mocks::moh::start(MohConfig { faults, ..MohConfig::default() }, "127.0.0.1:0").unwrap();
+    let Some(app) = spawn_app_with(backend, "faults_and_timeouts_are_retried_without_duplicates", |s| {
+        fast(s, &bhxh, &moh);
+        s.dispatch.batch_size = 3;
+    })
+    .await
+    else {
+        return;
+    };
+    let (sent, ids) = send(&app, 61, 30).await;
+    let claims = settle(&app, &ids).await;
+    assert!(claims.iter().all(|c| c["status"] == "accepted"), "every episode ends acknowledged");
+    for e in &sent {
+        assert_eq!(bhxh.state.episode(e.episode_key()).map(|s| (s.received, s.duplicates)), Some((1, 0)));
+        assert_eq!(moh.state.dossier(e.episode_key()).map(|s| (s.received, s.duplicates)), Some((1, 0)));
+    }
+    let stats = bhxh.state.faults.stats();
+    assert!(stats.errors > 0 && stats.hangs > 0, "faults were injected: {stats:?}");
+    let retried =
+        claims.iter().any(|c| c["timeline"].as_array().unwrap().iter().any(|t| t["kind"] == "attempt_failed"));
+    assert!(retried, "failed attempts show on the timeline");
+}
+
+#[actix_web::test]
+async fn an_outage_holds_the_queue_and_it_drains_after() {
+    let outage = FaultConfig { outages: vec![OutageWindow { start_ms: 0, end_ms: 1_500 }], ..FaultConfig::default() };
+    let bhxh = mocks::bhxh::start(
+        BhxhConfig { appraisal: clean_appraisal(), faults: outage.clone(), ..BhxhConfig::default() },
+        "127.0.0.1:0",
+    )
+    .unwrap();
+    let moh = mocks::moh::start(MohConfig { faults: outage, ..MohConfig::default() }, "127.0.0.1:0").unwrap();
+    let app = spawn_app_with(Backend::Sqlite, "an_outage_holds_the_queue_and_it_drains_after", |s| {
+        fast(s, &bhxh, &moh);
+        s.dispatch.max_attempts = 200;
+    })
+    .await
+    .unwrap();
+    let (_, ids) = send(&app, 62, 8).await;
+    let claims = settle(&app, &ids).await;
+    assert!(claims.iter().all(|c| c["status"] == "accepted"), "nothing lost or dead-lettered");
+    assert!(bhxh.state.faults.stats().outage_refusals > 0);
+}
+
+#[actix_web::test]
+async fn rejections_and_partial_approvals_are_reconciled_with_the_portals_sums() {
+    let appraisal = AppraisalConfig { delay_ms: 300, reject_rate: 0.3, partial_rate: 0.3, seed: 9 };
+    let bhxh = mocks::bhxh::start(BhxhConfig { appraisal, ..BhxhConfig::default() }, "127.0.0.1:0").unwrap();
+    let moh = mocks::moh::start(MohConfig::default(), "127.0.0.1:0").unwrap();
+    let app =
+        spawn_app_with(Backend::Sqlite, "rejections_and_partial_approvals", |s| fast(s, &bhxh, &moh)).await.unwrap();
+    let (sent, ids) = send(&app, 63, 30).await;
+    let claims = settle(&app, &ids).await;
+    let outcomes = bhxh.state.outcomes();
+    let mut seen = std::collections::BTreeSet::new();
+    for (e, c) in sent.iter().zip(&claims) {
+        let portal = outcomes.iter().find(|o| o.ma_lk == e.episode_key()).unwrap();
+        let expected = match portal.status {
+            "CHAP_NHAN" => "accepted",
+            "CHAP_NHAN_MOT_PHAN" => "partially_approved",
+            _ => "rejected",
+        };
+        assert_eq!(c["status"], expected);
+        seen.insert(expected);
+    }
+    assert_eq!(seen.len(), 3, "the mock's shares produce every outcome: {seen:?}");
+    let approved_portal: rust_decimal::Decimal = outcomes.iter().map(|o| o.approved).sum();
+    let approved_here: i64 = app
+        .db
+        .read(|c| {
+            use diesel::prelude::*;
+            Ok(diesel::sql_query("SELECT COALESCE(SUM(approved_cents), 0) AS total FROM claim_outcomes")
+                .get_result::<Total>(c)?
+                .total)
+        })
+        .await
+        .unwrap();
+    assert_eq!(rust_decimal::Decimal::new(approved_here, 2), approved_portal, "approved sums agree with the portal's");
+
+    // The settlement view of the month agrees with the portal's own totals.
+    let month = &sent[0].summary;
+    let (year, m) = (month.settlement_year.unwrap(), month.settlement_month.unwrap());
+    let in_month: Vec<&mocks::bhxh::Outcome> = outcomes
+        .iter()
+        .filter(|o| {
+            sent.iter().any(|e| {
+                e.episode_key() == o.ma_lk
+                    && e.summary.settlement_year == Some(year)
+                    && e.summary.settlement_month == Some(m)
+            })
+        })
+        .collect();
+    let view: Value =
+        app.get(&format!("/api/v1/reconciliation?year={year}&month={m}"), &app.doh_key).await.json().await.unwrap();
+    let total = &view["total"];
+    assert_eq!(total["claims"].as_u64().unwrap() as usize, in_month.len());
+    let claimed: rust_decimal::Decimal = in_month.iter().map(|o| o.claimed).sum();
+    let approved: rust_decimal::Decimal = in_month.iter().map(|o| o.approved).sum();
+    assert_eq!(total["claimed"].as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap(), claimed);
+    assert_eq!(total["approved"].as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap(), approved);
+    let rejected = in_month.iter().filter(|o| o.status == "TU_CHOI").count() as u64;
+    assert_eq!(total["rejected"].as_u64().unwrap(), rejected);
+    let csv = app
+        .client
+        .get(app.url(&format!("/api/v1/reconciliation?year={year}&month={m}&facility={FACILITY}")))
+        .bearer_auth(&app.facility_key)
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("year,month,facility,claims,claimed,approved"));
+    assert!(lines[1].contains(&format!(",{FACILITY},{},{claimed}", in_month.len())), "{csv}");
+    let foreign =
+        app.get(&format!("/api/v1/reconciliation?year={year}&month={m}&facility=83002"), &app.facility_key).await;
+    assert_eq!(foreign.status(), 403);
+}
+
+#[derive(diesel::QueryableByName)]
+struct Total {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    total: i64,
+}
+
+#[actix_web::test]
+async fn refused_files_go_to_the_dead_letters_with_the_reason() {
+    let bhxh = mocks::bhxh::start(BhxhConfig { appraisal: clean_appraisal(), ..BhxhConfig::default() }, "127.0.0.1:0")
+        .unwrap();
+    let moh = mocks::moh::start(MohConfig::default(), "127.0.0.1:0").unwrap();
+    let app = spawn_app_with(Backend::Sqlite, "refused_files_go_to_the_dead_letters_with_the_reason", |s| {
+        fast(s, &bhxh, &moh);
+        // An account of another facility: the portal answers 403 for every file of 83001.
+        s.bhxh = portal(bhxh.url(), "83002_BV");
+    })
+    .await
+    .unwrap();
+    let (_, ids) = send(&app, 64, 4).await;
+    let claims = settle(&app, &ids).await;
+    for c in &claims {
+        assert_eq!(c["status"], "dead_letter");
+        assert_eq!(c["submissions"][0]["status"], "dead_letter");
+        assert!(c["submissions"][0]["last_error"].as_str().unwrap().contains("403"));
+        assert_eq!(c["submissions"][1]["status"], "delivered", "MoH is not affected");
+    }
+}
+
+#[actix_web::test]
+async fn attempts_run_out_into_dead_letters_and_an_admin_replays_them() {
+    let failing = FaultConfig { error_rate: 1.0, ..FaultConfig::default() };
+    let bhxh = mocks::bhxh::start(
+        BhxhConfig { appraisal: clean_appraisal(), faults: failing, ..BhxhConfig::default() },
+        "127.0.0.1:0",
+    )
+    .unwrap();
+    let moh = mocks::moh::start(MohConfig::default(), "127.0.0.1:0").unwrap();
+    let app = spawn_app_with(Backend::Sqlite, "attempts_run_out_into_dead_letters", |s| {
+        fast(s, &bhxh, &moh);
+        s.dispatch.max_attempts = 3;
+    })
+    .await
+    .unwrap();
+    let (_, ids) = send(&app, 65, 2).await;
+    let claims = settle(&app, &ids).await;
+    let dead = &claims[0]["submissions"][0];
+    assert_eq!((dead["status"].as_str(), dead["attempts"].as_i64()), (Some("dead_letter"), Some(3)));
+    assert_eq!(claims[0]["status"], "dead_letter");
+
+    let listed: Value =
+        app.get("/api/v1/submissions?status=dead_letter&destination=bhxh", &app.doh_key).await.json().await.unwrap();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 2);
+    let original = dead["id"].as_i64().unwrap();
+    let path = format!("/api/v1/submissions/{original}/retry");
+    assert_eq!(
+        app.client.post(app.url(&path)).bearer_auth(&app.doh_key).send().await.unwrap().status(),
+        403,
+        "admin only"
+    );
+
+    bhxh.state.faults.set_config(FaultConfig::default());
+    let replay = app.client.post(app.url(&path)).bearer_auth(&app.admin_key).send().await.unwrap();
+    assert_eq!(replay.status(), 202);
+    let replay: Value = replay.json().await.unwrap();
+    assert_eq!(replay["replay_of"], original);
+    let again = app
+        .client
+        .post(app.url(&format!("/api/v1/submissions/{}/retry", replay["id"])))
+        .bearer_auth(&app.admin_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 409, "only dead letters are replayed");
+
+    let claims = settle(&app, &ids[..1]).await;
+    assert_eq!(claims[0]["status"], "accepted", "the replay went through");
+    let subs = claims[0]["submissions"].as_array().unwrap();
+    let replayed = subs.iter().find(|s| s["id"] == replay["id"]).unwrap();
+    assert_eq!(replayed["status"], "accepted");
+    assert!(claims[0]["timeline"].as_array().unwrap().iter().any(|t| t["kind"] == "replay_queued"));
+    let id = ids[0].clone();
+    let audit = app.db.read(move |c| hisgate::store::audit::for_target(c, &id)).await.unwrap();
+    assert!(audit.iter().any(|a| a.action == "submission.replay"), "replays are audited");
+}
+
+#[actix_web::test]
+async fn the_kill_switch_holds_everything_until_resumed() {
+    let bhxh = mocks::bhxh::start(BhxhConfig { appraisal: clean_appraisal(), ..BhxhConfig::default() }, "127.0.0.1:0")
+        .unwrap();
+    let moh = mocks::moh::start(MohConfig::default(), "127.0.0.1:0").unwrap();
+    let app =
+        spawn_app_with(Backend::Sqlite, "the_kill_switch_holds_everything_until_resumed", |s| fast(s, &bhxh, &moh))
+            .await
+            .unwrap();
+    let pause = |key: String| {
+        let (client, url) = (app.client.clone(), app.url("/api/v1/queue/pause"));
+        async move { client.post(url).bearer_auth(key).send().await.unwrap() }
+    };
+    assert_eq!(pause(app.facility_key.clone()).await.status(), 403);
+    let paused: Value = pause(app.admin_key.clone()).await.json().await.unwrap();
+    assert_eq!(paused["paused"], true);
+    let (sent, ids) = send(&app, 66, 5).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!(sent.iter().all(|e| bhxh.state.episode(e.episode_key()).is_none()), "nothing leaves while paused");
+    let queue: Value = app.get("/api/v1/queue", &app.doh_key).await.json().await.unwrap();
+    assert!(queue["depth"].as_array().unwrap().iter().any(|d| d["status"] == "pending" && d["count"] == 5));
+    let resumed = app.client.post(app.url("/api/v1/queue/resume")).bearer_auth(&app.admin_key).send().await.unwrap();
+    assert_eq!(resumed.json::<Value>().await.unwrap()["paused"], false);
+    let claims = settle(&app, &ids).await;
+    assert!(claims.iter().all(|c| c["status"] == "accepted"));
+    let audit = app.db.read(|c| hisgate::store::audit::for_target(c, "queue")).await.unwrap();
+    let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
+    assert_eq!(actions, ["queue.pause", "queue.resume"]);
+}
