@@ -342,3 +342,58 @@ async fn the_kill_switch_holds_everything_until_resumed() {
     let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
     assert_eq!(actions, ["queue.pause", "queue.resume"]);
 }
+
+/// Two gateways on one PostgreSQL database share the queue: `FOR UPDATE SKIP LOCKED` leaves each
+/// job to one of them, so no file is sent twice.
+#[actix_web::test]
+async fn two_instances_share_a_postgres_queue_without_double_sends() {
+    let bhxh = mocks::bhxh::start(
+        BhxhConfig {
+            appraisal: clean_appraisal(),
+            faults: FaultConfig { latency: Some(mocks::faults::Latency { min_ms: 5, max_ms: 30 }), ..FaultConfig::default() },
+            ..BhxhConfig::default()
+        },
+        "127.0.0.1:0",
+    )
+    .unwrap();
+    let moh = mocks::moh::start(MohConfig::default(), "127.0.0.1:0").unwrap();
+    let Some(app) = spawn_app_with(Backend::Postgres, "two_instances_share_a_postgres_queue_without_double_sends", |s| {
+        fast(s, &bhxh, &moh);
+        s.dispatch.batch_size = 2;
+        s.dispatch.concurrency = 2;
+    })
+    .await
+    else {
+        return;
+    };
+    // Queue the backlog while sending is paused, then let both instances at it.
+    app.client.post(app.url("/api/v1/queue/pause")).bearer_auth(&app.admin_key).send().await.unwrap();
+    let second = app.another_instance().await;
+    let (sent, ids) = send(&app, 67, 40).await;
+    app.client.post(format!("{second}/api/v1/queue/resume")).bearer_auth(&app.admin_key).send().await.unwrap();
+    let claims = settle(&app, &ids).await;
+    assert!(claims.iter().all(|c| c["status"] == "accepted"));
+    for e in &sent {
+        assert_eq!(bhxh.state.episode(e.episode_key()).map(|s| (s.received, s.duplicates)), Some((1, 0)));
+        assert_eq!(moh.state.dossier(e.episode_key()).map(|s| (s.received, s.duplicates)), Some((1, 0)));
+    }
+    let workers: std::collections::BTreeSet<String> = app
+        .db
+        .read(|c| {
+            use diesel::prelude::*;
+            Ok(diesel::sql_query("SELECT DISTINCT leased_by AS worker FROM outbox WHERE leased_by IS NOT NULL")
+                .load::<Worker>(c)?
+                .into_iter()
+                .map(|w| w.worker)
+                .collect())
+        })
+        .await
+        .unwrap();
+    assert_eq!(workers.len(), 2, "both instances dispatched part of the backlog");
+}
+
+#[derive(diesel::QueryableByName)]
+struct Worker {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    worker: String,
+}

@@ -179,6 +179,17 @@ impl TestApp {
         tokio::spawn(app.run_until_stopped());
     }
 
+    /// Starts a second gateway on the same database (as another instance would be deployed);
+    /// returns its address. It stops with the test process.
+    pub async fn another_instance(&self) -> String {
+        let url = self.settings.database_url.clone();
+        let db = tokio::task::spawn_blocking(move || Db::connect(&url).expect("connect")).await.expect("join");
+        let app = Application::build_with_db(self.settings.clone(), db).expect("build second instance");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        address
+    }
+
     pub async fn counts(&self) -> (i64, i64, i64) {
         self.db.read(hisgate::store::claims::counts).await.expect("counts")
     }
