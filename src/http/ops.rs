@@ -40,9 +40,17 @@ pub async fn readyz(state: web::Data<AppState>) -> impl Responder {
     }
 }
 
-/// Prometheus text exposition.
+/// Prometheus text exposition. The queue depth by destination and state is read at each scrape.
 #[utoipa::path(tag = "ops", responses((status = 200, description = "Metrics in Prometheus text format", content_type = "text/plain")))]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> impl Responder {
+    match state.db.read(crate::store::outbox::depth).await {
+        Ok(depth) => {
+            for d in depth {
+                ::metrics::gauge!("hisgate_queue_depth", "destination" => d.destination, "status" => d.status).set(d.count as f64);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "queue depth unavailable for /metrics"),
+    }
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render())
 }

@@ -195,6 +195,11 @@ impl Dispatcher {
                     let awaits = destination == BHXH;
                     let first_poll = now_ms() + self.settings.poll_interval_ms as i64;
                     tracing::info!(%destination, %facility, episodes = sendable.len(), %transaction, "file sent");
+                    let now = now_ms();
+                    for job in &sendable {
+                        metrics::histogram!("hisgate_acceptance_to_ack_seconds", "destination" => destination.clone())
+                            .record((now - job.received_at).max(0) as f64 / 1000.0);
+                    }
                     self.db
                         .write(move |c| {
                             sendable.iter().try_for_each(|j| outbox::mark_sent(c, j, &transaction, awaits, first_poll))

@@ -37,6 +37,8 @@ pub struct Job {
     pub episode_json: Option<String>,
     /// Set when the version was superseded after the job was queued: cancel instead of sending.
     pub superseded_at: Option<i64>,
+    /// When the gateway accepted the episode (epoch ms), for the acceptance-to-acknowledgement delay.
+    pub received_at: i64,
 }
 
 /// Due: pending and its time has come, or in flight with a lease that ran out (its worker died).
@@ -103,6 +105,7 @@ pub fn claim(
             claims::episode_key,
             claim_versions::episode_json,
             claim_versions::superseded_at,
+            claim_versions::received_at,
         ))
         .load(conn)?)
 }

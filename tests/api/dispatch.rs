@@ -97,6 +97,15 @@ async fn every_episode_reaches_both_portals_exactly_once(backend: Backend) {
         let kinds: Vec<&str> = c["timeline"].as_array().unwrap().iter().map(|t| t["kind"].as_str().unwrap()).collect();
         assert!(kinds.contains(&"submitted") && kinds.contains(&"appraised"), "{kinds:?}");
     }
+    let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    for name in [
+        "hisgate_queue_depth{destination=\"bhxh\",status=\"accepted\"}",
+        "hisgate_dispatch_attempts_total",
+        "hisgate_acceptance_to_ack_seconds",
+        "hisgate_portal_call_seconds",
+    ] {
+        assert!(metrics.contains(name), "{name} missing from /metrics");
+    }
 }
 
 async fn faults_and_timeouts_are_retried_without_duplicates(backend: Backend) {
