@@ -158,6 +158,7 @@ async fn import(files: Vec<std::path::PathBuf>) -> anyhow::Result<()> {
         settings: std::sync::Arc::new(settings),
         metrics: crate::http::ops::metrics_handle(),
         dispatch_wake: Default::default(),
+        signers: Default::default(),
     };
     let principal = Principal { key_id: "cli".to_owned(), role: Role::Admin, facility: None };
     let mut rejected = 0;

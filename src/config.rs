@@ -35,6 +35,23 @@ pub struct PortalSettings {
     pub password: Secret,
 }
 
+/// A facility's signing material for `CHUKYDONVI`: PEM key and certificate, or a PKCS#12 bundle.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SigningSettings {
+    pub key_pem: Option<std::path::PathBuf>,
+    pub cert_pem: Option<std::path::PathBuf>,
+    pub pkcs12: Option<std::path::PathBuf>,
+    #[serde(default)]
+    pub password: Secret,
+    #[serde(default = "default_c14n")]
+    pub c14n: crate::formats::xml130::sign::Canonicalisation,
+}
+
+fn default_c14n() -> crate::formats::xml130::sign::Canonicalisation {
+    crate::formats::xml130::sign::Canonicalisation::Exclusive
+}
+
 /// How the dispatcher sends the outbox to the portals.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
@@ -101,6 +118,8 @@ pub struct Settings {
     pub bhxh: PortalSettings,
     pub moh: PortalSettings,
     pub dispatch: DispatchSettings,
+    /// Signing material per facility code (TOML `[signing.83001]`); files of other facilities go unsigned.
+    pub signing: std::collections::BTreeMap<String, SigningSettings>,
 }
 
 impl Default for Settings {
@@ -115,6 +134,7 @@ impl Default for Settings {
             bhxh: PortalSettings::default(),
             moh: PortalSettings::default(),
             dispatch: DispatchSettings::default(),
+            signing: Default::default(),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! which the tests use) and `run_until_stopped` serves until the process is stopped.
 
 use crate::config::Settings;
+use crate::formats::xml130::signers::Signers;
 use crate::http::{self, AppState};
 use crate::portal::bhxh::BhxhClient;
 use crate::portal::moh::MohClient;
@@ -28,6 +29,8 @@ pub enum StartupError {
     Bind { bind: String, source: std::io::Error },
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Signing(#[from] crate::formats::xml130::signers::SignersError),
 }
 
 impl Application {
@@ -45,14 +48,16 @@ impl Application {
             .map_err(|source| StartupError::Bind { bind: settings.bind.clone(), source })?;
         let port =
             listener.local_addr().map_err(|source| StartupError::Bind { bind: settings.bind.clone(), source })?.port();
+        let signers = Arc::new(Signers::load(&settings.signing)?);
         let wake = Arc::new(tokio::sync::Notify::new());
-        let background = start_background(&db, &settings, wake.clone());
+        let background = start_background(&db, &settings, wake.clone(), signers.clone());
         let state = web::Data::new(AppState {
             db: db.clone(),
             catalogue: Arc::new(Catalogue::builtin()),
             settings: Arc::new(settings),
             metrics: http::ops::metrics_handle(),
             dispatch_wake: wake,
+            signers,
         });
         let server =
             HttpServer::new(move || http::configure(App::new().app_data(state.clone())).wrap(TracingLogger::default()))
@@ -85,7 +90,12 @@ impl Application {
 }
 
 /// Starts the dispatcher and, for BHXH, the reconciliation poller, for the portals configured.
-fn start_background(db: &Db, settings: &Settings, wake: Arc<tokio::sync::Notify>) -> Vec<tokio::task::JoinHandle<()>> {
+fn start_background(
+    db: &Db,
+    settings: &Settings,
+    wake: Arc<tokio::sync::Notify>,
+    signers: Arc<Signers>,
+) -> Vec<tokio::task::JoinHandle<()>> {
     if !settings.dispatch.enabled {
         return Vec::new();
     }
@@ -100,7 +110,7 @@ fn start_background(db: &Db, settings: &Settings, wake: Arc<tokio::sync::Notify>
         tasks.push(tokio::spawn(reconciler.run()));
     }
     if portals.bhxh.is_some() || portals.moh.is_some() {
-        let dispatcher = Dispatcher::new(db.clone(), settings.dispatch.clone(), portals);
+        let dispatcher = Dispatcher::new(db.clone(), settings.dispatch.clone(), portals, signers);
         tasks.push(tokio::spawn(dispatcher.run(wake)));
     }
     tasks

@@ -23,6 +23,8 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// Woken after each ingest commit so the dispatcher need not wait for its next tick.
     pub dispatch_wake: Arc<tokio::sync::Notify>,
+    /// Facility signing keys for `CHUKYDONVI`.
+    pub signers: Arc<crate::formats::xml130::signers::Signers>,
 }
 
 #[derive(OpenApi)]
@@ -61,7 +63,9 @@ where
         >,
 {
     let app: UtoipaApp<T> = app.into_utoipa_app().openapi(ApiDoc::openapi());
-    let app = crate::ingest::routes(app.service(ops::healthz).service(ops::readyz).service(ops::metrics));
+    let app = crate::ingest::routes(
+        app.service(ops::healthz).service(ops::readyz).service(ops::metrics).service(ops::certificates),
+    );
     let app = crate::reconcile::routes::routes(crate::queue::routes::routes(app));
     let (app, api) = app.split_for_parts();
     app.service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))

@@ -47,10 +47,28 @@ pub async fn metrics(state: web::Data<AppState>) -> impl Responder {
     match state.db.read(crate::store::outbox::depth).await {
         Ok(depth) => {
             for d in depth {
-                ::metrics::gauge!("hisgate_queue_depth", "destination" => d.destination, "status" => d.status).set(d.count as f64);
+                ::metrics::gauge!("hisgate_queue_depth", "destination" => d.destination, "status" => d.status)
+                    .set(d.count as f64);
             }
         }
         Err(e) => tracing::warn!(error = %e, "queue depth unavailable for /metrics"),
     }
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render())
+}
+
+/// The facilities' signing certificates and when they expire (admin and DoH keys).
+#[utoipa::path(
+    tag = "ops",
+    responses((status = 200, description = "One entry per facility with a signing key", body = Vec<crate::formats::xml130::signers::CertificateInfo>))
+)]
+#[get("/api/v1/certificates")]
+pub async fn certificates(
+    state: web::Data<AppState>,
+    principal: crate::auth::Principal,
+) -> Result<HttpResponse, super::ApiError> {
+    use crate::auth::Role;
+    if !matches!(principal.role, Role::Admin | Role::Doh) {
+        return Err(super::ApiError::Forbidden("only admin and DoH keys see the certificates".into()));
+    }
+    Ok(HttpResponse::Ok().json(state.signers.certificates()))
 }

@@ -354,5 +354,9 @@ async fn get_claim_xml130(
         serde_json::from_str(&json).map_err(|e| ApiError::Internal(format!("stored episode of claim {id}: {e}")))?;
     let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
     let xml = xml130::envelope(&record.claim.facility_code, today, std::slice::from_ref(&episode));
-    Ok(HttpResponse::Ok().content_type("application/xml; charset=utf-8").body(xml))
+    let signed = state
+        .signers
+        .sign(&record.claim.facility_code, xml)
+        .map_err(|e| ApiError::Internal(format!("signing claim {id}: {e}")))?;
+    Ok(HttpResponse::Ok().content_type("application/xml; charset=utf-8").body(signed))
 }

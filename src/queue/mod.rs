@@ -10,6 +10,7 @@ pub mod routes;
 use crate::config::DispatchSettings;
 use crate::domain::Episode;
 use crate::formats::xml130;
+use crate::formats::xml130::signers::Signers;
 use crate::portal::PortalError;
 use crate::portal::bhxh::BhxhClient;
 use crate::portal::moh::MohClient;
@@ -48,6 +49,7 @@ pub struct Dispatcher {
     db: Db,
     settings: DispatchSettings,
     portals: Portals,
+    signers: Arc<Signers>,
     worker: String,
 }
 
@@ -59,9 +61,9 @@ pub fn backoff_ms(settings: &DispatchSettings, attempts: i32) -> u64 {
 }
 
 impl Dispatcher {
-    pub fn new(db: Db, settings: DispatchSettings, portals: Portals) -> Self {
+    pub fn new(db: Db, settings: DispatchSettings, portals: Portals, signers: Arc<Signers>) -> Self {
         let worker = format!("{}-{}", std::process::id(), uuid::Uuid::now_v7().simple());
-        Dispatcher { db, settings, portals, worker }
+        Dispatcher { db, settings, portals, signers, worker }
     }
 
     /// Runs until the task is aborted: a pass at every tick, or sooner when ingest wakes it.
@@ -173,7 +175,10 @@ impl Dispatcher {
             let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
             let xml = xml130::envelope(&facility, today, &episodes);
             let started = std::time::Instant::now();
-            let result = self.send(&destination, &facility, &xml).await;
+            let result = match self.signers.sign(&facility, xml) {
+                Ok(signed) => self.send(&destination, &facility, &signed).await,
+                Err(e) => Err(PortalError::Transient(format!("the file could not be signed: {e}"))),
+            };
             metrics::histogram!("hisgate_portal_call_seconds", "destination" => destination.clone())
                 .record(started.elapsed().as_secs_f64());
             let outcome = match &result {

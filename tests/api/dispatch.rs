@@ -359,19 +359,23 @@ async fn two_instances_share_a_postgres_queue_without_double_sends() {
     let bhxh = mocks::bhxh::start(
         BhxhConfig {
             appraisal: clean_appraisal(),
-            faults: FaultConfig { latency: Some(mocks::faults::Latency { min_ms: 5, max_ms: 30 }), ..FaultConfig::default() },
+            faults: FaultConfig {
+                latency: Some(mocks::faults::Latency { min_ms: 5, max_ms: 30 }),
+                ..FaultConfig::default()
+            },
             ..BhxhConfig::default()
         },
         "127.0.0.1:0",
     )
     .unwrap();
     let moh = mocks::moh::start(MohConfig::default(), "127.0.0.1:0").unwrap();
-    let Some(app) = spawn_app_with(Backend::Postgres, "two_instances_share_a_postgres_queue_without_double_sends", |s| {
-        fast(s, &bhxh, &moh);
-        s.dispatch.batch_size = 2;
-        s.dispatch.concurrency = 2;
-    })
-    .await
+    let Some(app) =
+        spawn_app_with(Backend::Postgres, "two_instances_share_a_postgres_queue_without_double_sends", |s| {
+            fast(s, &bhxh, &moh);
+            s.dispatch.batch_size = 2;
+            s.dispatch.concurrency = 2;
+        })
+        .await
     else {
         return;
     };

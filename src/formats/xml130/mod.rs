@@ -6,6 +6,8 @@
 
 mod layout;
 mod read;
+pub mod sign;
+pub mod signers;
 mod write;
 pub mod xsd;
 

@@ -333,3 +333,75 @@ fn written_documents_validate_against_the_schemas() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("MA_THUOC"));
 }
+
+/// Runs a tool the test depends on; `None` (test skipped, said on stderr) when it is not installed
+/// and CI does not require it.
+fn tool(program: &str, args: &[&str], dir: &std::path::Path) -> Option<std::process::Output> {
+    match std::process::Command::new(program).args(args).current_dir(dir).output() {
+        Ok(out) => Some(out),
+        Err(_) if std::env::var("HISGATE_TEST_REQUIRE_TOOLS").as_deref() != Ok("1") => {
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "signature test did not run: {program} is not installed");
+            None
+        }
+        Err(e) => panic!("{program} is required (HISGATE_TEST_REQUIRE_TOOLS=1): {e}"),
+    }
+}
+
+#[test]
+fn signed_files_verify_with_xmlsec1_and_tampering_is_caught() {
+    use sign::{Canonicalisation, FacilitySigner};
+    let dir = tempfile::tempdir().unwrap();
+    let Some(out) = tool(
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-keyout",
+            "key.pem",
+            "-out",
+            "cert.pem",
+            "-days",
+            "30",
+            "-nodes",
+            "-subj",
+            "/CN=83001/O=Benh vien Da khoa tinh",
+        ],
+        dir.path(),
+    ) else {
+        return;
+    };
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let key = std::fs::read(dir.path().join("key.pem")).unwrap();
+    let cert = std::fs::read(dir.path().join("cert.pem")).unwrap();
+    let episodes: Vec<Episode> =
+        EpisodeGenerator::new(GenOptions { seed: 31, facility: Some("83001".into()) }).take(5).collect();
+    let file = envelope("83001", day(), &episodes);
+    for c14n in [Canonicalisation::Exclusive, Canonicalisation::Inclusive] {
+        let signer = FacilitySigner::from_pem(&key, &cert, c14n).unwrap();
+        assert!(signer.subject.contains("83001"));
+        let days_left = (signer.not_after - chrono::Utc::now()).num_days();
+        assert!((28..=30).contains(&days_left), "certificate expiry is read: {days_left} days");
+        let signed = signer.sign(&file).unwrap();
+        let text = String::from_utf8(signed.clone()).unwrap();
+        assert!(text.contains("<CHUKYDONVI><Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\">"));
+        assert!(!text.contains("<DigestValue></DigestValue>") && text.contains("<X509Certificate>MII"));
+        // The signed file is still our file.
+        let back: Vec<Episode> = read_all(&signed).into_iter().collect::<Result<_, _>>().unwrap();
+        assert_eq!(back, episodes);
+        std::fs::write(dir.path().join("signed.xml"), &signed).unwrap();
+        let Some(ok) = tool("xmlsec1", &["--verify", "--trusted-pem", "cert.pem", "signed.xml"], dir.path()) else {
+            return;
+        };
+        assert!(ok.status.success(), "{c14n:?}: {}", String::from_utf8_lossy(&ok.stderr));
+        let tampered = text.replacen("<MACSKCB>83001</MACSKCB>", "<MACSKCB>83002</MACSKCB>", 1);
+        std::fs::write(dir.path().join("tampered.xml"), tampered).unwrap();
+        let bad = tool("xmlsec1", &["--verify", "--trusted-pem", "cert.pem", "tampered.xml"], dir.path()).unwrap();
+        assert!(!bad.status.success(), "a tampered file must fail verification");
+    }
+    let no_slot = FacilitySigner::from_pem(&key, &cert, Canonicalisation::Exclusive).unwrap().sign(b"<GIAMDINHHS/>");
+    assert!(matches!(no_slot, Err(sign::SignError::NoSlot)));
+    assert!(FacilitySigner::from_pem(b"not a key", &cert, Canonicalisation::Exclusive).is_err());
+}

@@ -1,0 +1,71 @@
+//! The signers of every configured facility, loaded once at start-up.
+
+use super::sign::{FacilitySigner, SignError};
+use crate::config::SigningSettings;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+#[derive(Default)]
+pub struct Signers {
+    by_facility: BTreeMap<String, FacilitySigner>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("signing key of facility {facility}: {source}")]
+pub struct SignersError {
+    pub facility: String,
+    #[source]
+    pub source: SignError,
+}
+
+/// A facility's certificate as operators need to see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CertificateInfo {
+    pub facility: String,
+    pub subject: String,
+    /// RFC 3339.
+    pub not_after: String,
+    pub days_left: i64,
+}
+
+fn read(path: &std::path::Path) -> Result<Vec<u8>, SignError> {
+    std::fs::read(path).map_err(|e| SignError::Key(format!("{}: {e}", path.display())))
+}
+
+impl Signers {
+    pub fn load(settings: &BTreeMap<String, SigningSettings>) -> Result<Self, SignersError> {
+        let mut by_facility = BTreeMap::new();
+        for (facility, s) in settings {
+            let signer = (|| match (&s.pkcs12, &s.key_pem, &s.cert_pem) {
+                (Some(p12), _, _) => FacilitySigner::from_pkcs12(&read(p12)?, s.password.expose(), s.c14n),
+                (None, Some(key), Some(cert)) => FacilitySigner::from_pem(&read(key)?, &read(cert)?, s.c14n),
+                _ => Err(SignError::Key("give pkcs12, or key_pem and cert_pem".into())),
+            })()
+            .map_err(|source| SignersError { facility: facility.clone(), source })?;
+            by_facility.insert(facility.clone(), signer);
+        }
+        Ok(Signers { by_facility })
+    }
+
+    /// Signs `document` when the facility has a key; otherwise returns it unchanged.
+    pub fn sign(&self, facility: &str, document: Vec<u8>) -> Result<Vec<u8>, SignError> {
+        match self.by_facility.get(facility) {
+            Some(signer) => signer.sign(&document),
+            None => Ok(document),
+        }
+    }
+
+    pub fn certificates(&self) -> Vec<CertificateInfo> {
+        let now = chrono::Utc::now();
+        self.by_facility
+            .iter()
+            .map(|(facility, s)| CertificateInfo {
+                facility: facility.clone(),
+                subject: s.subject.clone(),
+                not_after: s.not_after.to_rfc3339(),
+                days_left: (s.not_after - now).num_days(),
+            })
+            .collect()
+    }
+}
