@@ -85,7 +85,9 @@ impl MohClient {
             if transient_status(status) {
                 return Err(PortalError::Transient(format!("receiver answered HTTP {status}")));
             }
-            let answer: Value = response.json().await.unwrap_or(Value::Null);
+            // A body that cannot be read (cut by a timeout) is transient; one that is not JSON is the portal's answer.
+            let body = response.text().await?;
+            let answer: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
             let message = answer["message"].as_str().unwrap_or_default().to_owned();
             match status.as_u16() {
                 200 if answer["code"] == 200 => return Ok(answer["result"].as_str().unwrap_or_default().to_owned()),

@@ -205,7 +205,7 @@ impl EpisodeGenerator {
         let discharge = if inpatient {
             arrival + Duration::days(stay_days) + Duration::hours(self.rng.random_range(1..4))
         } else {
-            arrival + Duration::minutes(self.rng.random_range(30..180))
+            arrival + Duration::minutes(self.rng.random_range(120..240))
         };
 
         let benefit_code: u32 = *self.pick(&[1, 2, 3, 4, 4, 4, 5]);
@@ -282,19 +282,21 @@ impl EpisodeGenerator {
             });
         }
 
-        let mut items: Vec<(&ServiceItem, Decimal)> = vec![(&EXAM, Decimal::ONE)];
+        // (item, quantity, day of the stay it is ordered on)
+        let mut items: Vec<(&ServiceItem, Decimal, i64)> = vec![(&EXAM, Decimal::ONE, 0)];
         let service_count = if inpatient { 12 } else { 4 };
         if inpatient {
-            items.push((&BED, Decimal::from(stay_days)));
+            // One bed-day order per day of the stay.
+            items.extend((0..stay_days).map(|d| (&BED, Decimal::ONE, d)));
         }
         while items.len() < service_count - 1 {
             let s = self.pick(SERVICES);
-            items.push((s, Decimal::ONE));
+            items.push((s, Decimal::ONE, 0));
         }
-        items.push((&SUPPLY, Decimal::from(self.rng.random_range(1..6))));
+        items.push((&SUPPLY, Decimal::from(self.rng.random_range(1..6)), 0));
 
         let mut services = Vec::new();
-        for (i, (item, quantity)) in items.iter().enumerate() {
+        for (i, (item, quantity, day)) in items.iter().enumerate() {
             let price = Decimal::from(item.price);
             let amount = round_money(*quantity * price);
             let fund = round_money(amount * benefit_pct / Decimal::ONE_HUNDRED);
@@ -332,11 +334,12 @@ impl EpisodeGenerator {
                 doctor_codes: Some(doctor.clone()),
                 performer_codes: performed.then(|| doctor.clone()),
                 icd10_codes: Some(diag_code.to_owned()),
-                ordered_at: Some(ordered(5 + i as i64)),
+                ordered_at: Some(ordered(day * 24 * 60 + 5 + i as i64)),
                 performed_at: performed.then(|| ordered(20 + i as i64)),
                 result_at: performed.then(|| ordered(60 + i as i64)),
                 payment_method: Some(1),
-                machine_codes: performed.then(|| format!("XN.1.{facility}.1")),
+                machine_codes: performed
+                    .then(|| format!("{}.1.{facility}.1", ["HH", "XQ", "TT"][(item.group as usize - 1) % 3])),
                 ..ServiceLine::default()
             });
         }

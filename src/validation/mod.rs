@@ -6,6 +6,7 @@
 
 mod card;
 pub mod catalogue;
+mod deep;
 mod fields;
 mod money;
 mod stay;
@@ -91,6 +92,7 @@ pub fn validate(episode: &Episode, catalogue: &Catalogue) -> Report {
     card::check(episode, &mut findings);
     stay::check(episode, &mut findings);
     money::check(episode, &mut findings);
+    deep::check(episode, &mut findings);
     Report { violations: findings.violations }
 }
 

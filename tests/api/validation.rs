@@ -42,7 +42,14 @@ fn cases() -> Vec<Case> {
         case("FIELD_BIRTH_DATE_FORMAT", |e| e["summary"]["NGAY_SINH"] = json!("19850101")),
         case("EPISODE_KEY_MISMATCH", |e| e["drugs"][0]["MA_LK"] = json!("another-episode")),
         as_admin("FACILITY_CODE_FORMAT", |e| e["summary"]["MA_CSKCB"] = json!("8300")),
-        as_admin("FACILITY_UNKNOWN", |e| e["summary"]["MA_CSKCB"] = json!("83999")),
+        as_admin("FACILITY_UNKNOWN", |e| {
+            e["summary"]["MA_CSKCB"] = json!("83999");
+            for line in e["services"].as_array_mut().unwrap() {
+                if let Some(machine) = line["MA_MAY"].as_str() {
+                    line["MA_MAY"] = json!(machine.replace("83001", "83999"));
+                }
+            }
+        }),
         case("LINE_SEQ_DUPLICATE", |e| e["drugs"][1]["STT"] = e["drugs"][0]["STT"].clone()),
         case("COST_GROUP_TABLE", |e| e["drugs"][0]["MA_NHOM"] = json!(13)),
         case("CHECKIN_SINGLE_ITEM", |e| {
@@ -88,7 +95,84 @@ fn cases() -> Vec<Case> {
         case("TOTAL_T_BHTT", |e| bump(&mut e["summary"]["T_BHTT"], 1)),
         case("TOTAL_T_NGUONKHAC", |e| bump(&mut e["summary"]["T_NGUONKHAC"], 1)),
         case("TOTAL_T_BHTT_GDV", |e| bump(&mut e["summary"]["T_BHTT_GDV"], 1)),
+        case("INPATIENT_WITHOUT_DISCHARGE_CERTIFICATE", |e| {
+            drop(e.as_object_mut().unwrap().remove("discharge_certificate"))
+        }),
+        case("REFERRAL_FIELDS_MISMATCH", |e| {
+            e["referral_letter"] = json!({ "MA_LK": e["summary"]["MA_LK"].clone(), "HO_TEN": "Người Khác" });
+        }),
+        case("REFERRAL_NUMBER_REQUIRED", |e| e["summary"]["MA_NOI_DI"] = json!("83002")),
+        case("OFF_ROUTE_AT_OWN_FACILITY", |e| e["summary"]["MA_DOITUONG_KCB"] = json!("3.2")),
+        case("SECONDARY_DIAGNOSES_TOO_MANY", |e| {
+            e["summary"]["MA_BENH_KT"] = json!((1..=13).map(|i| format!("A{i:02}")).collect::<Vec<_>>().join(";"));
+        }),
+        case("INPATIENT_ADMISSION_FIELDS", |e| drop(e["summary"].as_object_mut().unwrap().remove("PP_DIEU_TRI"))),
+        case("TENDER_INFO_FORMAT", |e| e["drugs"][0]["TT_THAU"] = json!("QĐ 5;nhóm 1")),
+        case("EXECUTED_BEFORE_ORDERED", |e| e["drugs"][0]["NGAY_TH_YL"] = json!("202001010000")),
+        case("SUPPLY_PACKAGE_FORMAT", |e| e["services"][0]["GOI_VTYT"] = json!("X1")),
+        case("MACHINE_CODE_FORMAT", |e| {
+            let i = lab(e);
+            e["services"][i]["MA_MAY"] = json!("XQ.1.99999.1");
+        }),
+        case("SURGERY_FIELDS", |e| {
+            let i = lab(e);
+            e["services"][i]["MA_NHOM"] = json!(8);
+        }),
+        case("RESULT_OUTSIDE_STAY", |e| {
+            let i = lab(e);
+            e["services"][i]["NGAY_KQ"] = json!("209901010000");
+        }),
+        case("CEILING_EXCEEDED", |e| e["services"][0]["T_TRANTT"] = json!("1.00")),
+        case("BED_NOT_ALLOWED", |e| e["summary"]["MA_LOAI_KCB"] = json!("02")),
+        case("BED_CODE_FORMAT", |e| {
+            let i = bed(e);
+            e["services"][i]["MA_GIUONG"] = json!("X12");
+        }),
+        case("BED_QUANTITY", |e| {
+            let i = bed(e);
+            e["services"][i]["SO_LUONG"] = json!("2");
+        }),
+        case("EXAM_FEES_INPATIENT", |e| {
+            let mut exam = e["services"][0].clone();
+            exam["STT"] = json!(99);
+            e["services"].as_array_mut().unwrap().push(exam);
+        }),
+        case("RESULT_READER_REQUIRED", |e| {
+            drop(e["paraclinical_results"][0].as_object_mut().unwrap().remove("MA_BS_DOC_KQ"))
+        }),
+        case("IMAGING_CONCLUSION", |e| {
+            let i = lab(e);
+            e["services"][i]["MA_NHOM"] = json!(2);
+            e["paraclinical_results"][0]["MA_DICH_VU"] = e["services"][i]["MA_DICH_VU"].clone();
+        }),
+        case("NOTE_OUTSIDE_STAY", |e| e["progress_notes"][0]["THOI_DIEM_DBLS"] = json!("202001010000")),
+        case("RECORD_SUMMARY_TOO_LONG", |e| {
+            e["record_summary"] = json!({ "MA_LK": e["summary"]["MA_LK"].clone(), "TOMTAT_KQ": "x".repeat(4001) });
+        }),
+        case("PREGNANCY_LEAVE_TOO_LONG", |e| {
+            e["pregnancy_leave"] = json!({ "MA_LK": e["summary"]["MA_LK"].clone(), "SO_NGAY": 181 });
+        }),
+        case("SICK_LEAVE_FORM", |e| {
+            e["sick_leave"] = json!({ "MA_LK": e["summary"]["MA_LK"].clone(), "MAU_SO": "CT01" })
+        }),
+        case("SICK_LEAVE_DATES", |e| {
+            e["sick_leave"] =
+                json!({ "MA_LK": e["summary"]["MA_LK"].clone(), "MAU_SO": "CT07", "TU_NGAY": "20991231" });
+        }),
+        case("REEXAM_NOT_AFTER_DISCHARGE", |e| {
+            e["reexam_appointment"] = json!({ "MA_LK": e["summary"]["MA_LK"].clone(), "NGAY_HEN_KL": "20200101" });
+        }),
     ]
+}
+
+/// The first lab, imaging or function-test line of the generated episode.
+fn lab(e: &Value) -> usize {
+    e["services"].as_array().unwrap().iter().position(|l| [1, 2, 3].contains(&l["MA_NHOM"].as_u64().unwrap())).unwrap()
+}
+
+/// The first bed-day line.
+fn bed(e: &Value) -> usize {
+    e["services"].as_array().unwrap().iter().position(|l| l["MA_NHOM"] == 15).unwrap()
 }
 
 #[actix_web::test]

@@ -1,0 +1,374 @@
+//! The checkers' deeper rules (BHYT-FORMATS §d) that need no external catalogue: episode
+//! structure, referral and route, inpatient admission, line details (tender info, machines,
+//! surgery, beds, exam fees, ceilings), results, notes and certificates.
+
+use super::Findings;
+use crate::domain::Episode;
+use crate::domain::time::{parse_date, parse_datetime};
+use chrono::NaiveDateTime;
+
+const INPATIENT: &[&str] = &["03", "04", "09"];
+
+fn text(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|t| !t.is_empty())
+}
+
+/// `QĐ;Gnn;Nnn;yyyy`: a decision number, package G1–G99 (G0 allowed for supplies), group N1–N99, year.
+fn tender_ok(value: &str, allow_zero: bool) -> bool {
+    let parts: Vec<&str> = value.split(';').collect();
+    let numbered = |p: &str, prefix: char, min: u32| {
+        p.strip_prefix(prefix).and_then(|n| n.parse::<u32>().ok()).is_some_and(|n| (min..=99).contains(&n))
+    };
+    parts.len() == 4
+        && !parts[0].trim().is_empty()
+        && numbered(parts[1], 'G', u32::from(!allow_zero))
+        && numbered(parts[2], 'N', u32::from(!allow_zero))
+        && parts[3].len() == 4
+        && parts[3].bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `XX.n.YYYYY.Z`: machine group, funding source, facility code, serial.
+fn machine_ok(code: &str, facility: &str) -> bool {
+    let parts: Vec<&str> = code.split('.').collect();
+    parts.len() == 4
+        && (2..=3).contains(&parts[0].len())
+        && parts[0].bytes().all(|b| b.is_ascii_uppercase())
+        && parts[1].len() == 1
+        && parts[1].bytes().all(|b| b.is_ascii_digit())
+        && parts[2] == facility
+        && !parts[3].is_empty()
+        && parts[3].bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+fn bed_ok(code: &str) -> bool {
+    let b = code.as_bytes();
+    b.len() == 4 && matches!(b[0], b'H' | b'T' | b'C' | b'K') && b[1..].iter().all(u8::is_ascii_digit)
+}
+
+pub(super) fn check(e: &Episode, findings: &mut Findings<'_>) {
+    let s = &e.summary;
+    let visit_type = text(&s.visit_type).unwrap_or_default();
+    let inpatient = INPATIENT.contains(&visit_type);
+    let arrival = s.admitted_at.as_deref().and_then(parse_datetime);
+    let discharge = s.discharged_at.as_deref().and_then(parse_datetime);
+    let inside = |t: NaiveDateTime| arrival.is_none_or(|a| t >= a) && discharge.is_none_or(|d| t <= d);
+
+    // Structure, referral and route.
+    if inpatient && e.discharge_certificate.is_none() && s.discharge_type != Some(3) {
+        findings.add(
+            "INPATIENT_WITHOUT_DISCHARGE_CERTIFICATE",
+            "discharge_certificate",
+            format!("MA_LOAI_KCB {visit_type} needs a discharge certificate (XML7)"),
+            None,
+        );
+    }
+    if let Some(r) = &e.referral_letter {
+        let pairs: [(&str, Option<&str>, Option<&str>); 8] = [
+            ("MA_CSKCB", text(&r.facility_code), text(&s.facility_code)),
+            ("MA_NOI_DI", text(&r.referred_from), text(&s.referred_from)),
+            ("MA_NOI_DEN", text(&r.referred_to), text(&s.referred_to)),
+            ("HO_TEN", text(&r.full_name), text(&s.full_name)),
+            ("NGAY_SINH", text(&r.birth_date), text(&s.birth_date)),
+            ("MA_THE_BHYT", text(&r.card_numbers), text(&s.card_numbers)),
+            ("NGAY_VAO", text(&r.admitted_at), text(&s.admitted_at)),
+            ("MA_BENH_CHINH", text(&r.main_icd10), text(&s.main_icd10)),
+        ];
+        for (field, letter, summary) in pairs {
+            if let (Some(l), Some(x)) = (letter, summary)
+                && l != x
+            {
+                findings.add(
+                    "REFERRAL_FIELDS_MISMATCH",
+                    format!("referral_letter.{field}"),
+                    format!("{field} of the referral letter must equal XML1's `{x}`"),
+                    Some(l.to_owned()),
+                );
+            }
+        }
+        if r.sex.is_some() && s.sex.is_some() && r.sex != s.sex {
+            findings.add("REFERRAL_FIELDS_MISMATCH", "referral_letter.GIOI_TINH", "GIOI_TINH must equal XML1's", None);
+        }
+        if r.discharge_type.is_some() && s.discharge_type.is_some() && r.discharge_type != s.discharge_type {
+            findings.add(
+                "REFERRAL_FIELDS_MISMATCH",
+                "referral_letter.MA_LOAI_RV",
+                "MA_LOAI_RV must equal XML1's",
+                None,
+            );
+        }
+    }
+    if text(&s.referred_from).is_some() && text(&s.referral_number).is_none() {
+        findings.add(
+            "REFERRAL_NUMBER_REQUIRED",
+            "summary.GIAY_CHUYEN_TUYEN",
+            "a referred patient (MA_NOI_DI set) needs the referral number GIAY_CHUYEN_TUYEN",
+            None,
+        );
+    }
+    let first_registration = text(&s.primary_care_facilities).and_then(|l| l.split(';').next()).map(str::trim);
+    if text(&s.visit_route).is_some_and(|r| r.starts_with('3'))
+        && first_registration.is_some()
+        && first_registration == text(&s.facility_code)
+    {
+        findings.add(
+            "OFF_ROUTE_AT_OWN_FACILITY",
+            "summary.MA_DOITUONG_KCB",
+            "an off-route visit cannot happen at the facility where the card is registered",
+            text(&s.visit_route).map(str::to_owned),
+        );
+    }
+
+    // Diagnoses and admission.
+    if let Some(codes) = text(&s.secondary_icd10) {
+        let n = codes.split(';').filter(|c| !c.trim().is_empty()).count();
+        if n > 12 {
+            findings.add("SECONDARY_DIAGNOSES_TOO_MANY", "summary.MA_BENH_KT", format!("{n} codes; at most 12"), None);
+        }
+    }
+    if inpatient {
+        let missing: Vec<&str> = [
+            ("LY_DO_VNT", &s.inpatient_reason),
+            ("MA_LY_DO_VNT", &s.inpatient_reason_code),
+            ("NGAY_VAO_NOI_TRU", &s.inpatient_admitted_at),
+            ("PP_DIEU_TRI", &s.treatment_method),
+        ]
+        .into_iter()
+        .filter(|(_, v)| text(v).is_none())
+        .map(|(n, _)| n)
+        .collect();
+        if !missing.is_empty() {
+            findings.add(
+                "INPATIENT_ADMISSION_FIELDS",
+                "summary",
+                format!("an inpatient stay (MA_LOAI_KCB {visit_type}) needs {}", missing.join(", ")),
+                None,
+            );
+        }
+    }
+
+    // Lines.
+    let executed_before_ordered =
+        |findings: &mut Findings<'_>, at: String, ordered: &Option<String>, performed: &Option<String>| {
+            if let (Some(o), Some(p)) =
+                (ordered.as_deref().and_then(parse_datetime), performed.as_deref().and_then(parse_datetime))
+                && p < o
+            {
+                findings.add("EXECUTED_BEFORE_ORDERED", at, "NGAY_TH_YL is before NGAY_YL", performed.clone());
+            }
+        };
+    for (i, l) in e.drugs.iter().enumerate() {
+        if let Some(t) = text(&l.tender_info)
+            && !tender_ok(t, false)
+        {
+            findings.add(
+                "TENDER_INFO_FORMAT",
+                format!("drugs[{i}].TT_THAU"),
+                "TT_THAU must be 'decision;Gnn;Nnn;yyyy'",
+                Some(t.to_owned()),
+            );
+        }
+        executed_before_ordered(findings, format!("drugs[{i}].NGAY_TH_YL"), &l.ordered_at, &l.performed_at);
+    }
+    let facility = text(&s.facility_code).unwrap_or_default();
+    let mut exam_fees = 0;
+    for (i, l) in e.services.iter().enumerate() {
+        let at = |f: &str| format!("services[{i}].{f}");
+        let group = l.cost_group.unwrap_or(0);
+        if let Some(t) = text(&l.tender_info)
+            && !tender_ok(t, true)
+        {
+            findings.add(
+                "TENDER_INFO_FORMAT",
+                at("TT_THAU"),
+                "TT_THAU must be 'decision;Gnn;Nnn;yyyy'",
+                Some(t.to_owned()),
+            );
+        }
+        executed_before_ordered(findings, at("NGAY_TH_YL"), &l.ordered_at, &l.performed_at);
+        if let Some(p) = text(&l.supply_package) {
+            let ok = p.strip_prefix('G').and_then(|n| n.parse::<u32>().ok()).is_some_and(|n| (1..=999).contains(&n));
+            if !ok {
+                findings.add("SUPPLY_PACKAGE_FORMAT", at("GOI_VTYT"), "GOI_VTYT must be G1-G999", Some(p.to_owned()));
+            }
+        }
+        if [1, 2, 3].contains(&group) {
+            let codes = text(&l.machine_codes);
+            if !codes.is_some_and(|c| c.split(';').all(|m| machine_ok(m.trim(), facility))) {
+                findings.add(
+                    "MACHINE_CODE_FORMAT",
+                    at("MA_MAY"),
+                    format!("MA_MAY must be 'XX.n.{facility}.Z' for MA_NHOM {group}"),
+                    codes.map(str::to_owned),
+                );
+            }
+        }
+        if group == 8
+            && (!l.anaesthesia.is_some_and(|p| (1..=4).contains(&p))
+                || l.quantity.is_some_and(|q| q > rust_decimal::Decimal::ONE))
+        {
+            findings.add(
+                "SURGERY_FIELDS",
+                at("PP_VO_CAM"),
+                "a surgery line needs PP_VO_CAM 1-4 and SO_LUONG at most 1",
+                None,
+            );
+        }
+        if let Some(k) = l.result_at.as_deref().and_then(parse_datetime) {
+            let ordered = l.ordered_at.as_deref().and_then(parse_datetime);
+            if !inside(k) || ordered.is_some_and(|o| k < o) {
+                findings.add(
+                    "RESULT_OUTSIDE_STAY",
+                    at("NGAY_KQ"),
+                    "NGAY_KQ must be inside the stay and after NGAY_YL",
+                    l.result_at.clone(),
+                );
+            }
+        }
+        if let (Some(ceiling), Some(fund)) = (l.payment_ceiling, l.fund_pays)
+            && fund > ceiling
+        {
+            findings.add(
+                "CEILING_EXCEEDED",
+                at("T_BHTT"),
+                format!("T_BHTT {fund} is above the ceiling T_TRANTT {ceiling}"),
+                Some(fund.to_string()),
+            );
+        }
+        if (14..=16).contains(&group) {
+            if matches!(visit_type, "01" | "02") {
+                findings.add(
+                    "BED_NOT_ALLOWED",
+                    at("MA_NHOM"),
+                    format!("no bed days on MA_LOAI_KCB {visit_type}"),
+                    Some(group.to_string()),
+                );
+            }
+            if let Some(beds) = text(&l.bed_codes)
+                && !beds.split(';').all(|b| bed_ok(b.trim()))
+            {
+                findings.add(
+                    "BED_CODE_FORMAT",
+                    at("MA_GIUONG"),
+                    "MA_GIUONG must be H/T/C/K and three digits",
+                    Some(beds.to_owned()),
+                );
+            }
+            if l.quantity.is_some_and(|q| q > rust_decimal::Decimal::ONE) {
+                findings.add(
+                    "BED_QUANTITY",
+                    at("SO_LUONG"),
+                    "one bed-day order per day: SO_LUONG at most 1",
+                    l.quantity.map(|q| q.to_string()),
+                );
+            }
+        }
+        exam_fees += usize::from(group == 13);
+    }
+    if inpatient && exam_fees > 1 {
+        findings.add(
+            "EXAM_FEES_INPATIENT",
+            "services",
+            format!("{exam_fees} examination fees; an inpatient stay carries at most one"),
+            None,
+        );
+    }
+
+    // Results and notes.
+    for (i, r) in e.paraclinical_results.iter().enumerate() {
+        if text(&r.value).is_some() && text(&r.reader_id).is_none() {
+            findings.add(
+                "RESULT_READER_REQUIRED",
+                format!("paraclinical_results[{i}].MA_BS_DOC_KQ"),
+                "a result needs its reading clinician",
+                None,
+            );
+        }
+        let imaging = e
+            .services
+            .iter()
+            .any(|l| l.cost_group == Some(2) && l.service_code.is_some() && l.service_code == r.service_code);
+        if imaging && text(&r.description).is_none() && text(&r.conclusion).is_none() {
+            findings.add(
+                "IMAGING_CONCLUSION",
+                format!("paraclinical_results[{i}].KET_LUAN"),
+                "an imaging result needs MO_TA or KET_LUAN",
+                None,
+            );
+        }
+    }
+    for (i, n) in e.progress_notes.iter().enumerate() {
+        if let Some(t) = n.noted_at.as_deref().and_then(parse_datetime)
+            && !inside(t)
+        {
+            findings.add(
+                "NOTE_OUTSIDE_STAY",
+                format!("progress_notes[{i}].THOI_DIEM_DBLS"),
+                "the note is outside the stay",
+                n.noted_at.clone(),
+            );
+        }
+    }
+
+    // Certificates.
+    if let Some(summary) = &e.record_summary
+        && let Some(t) = text(&summary.results_summary)
+        && t.chars().count() > 4000
+    {
+        findings.add(
+            "RECORD_SUMMARY_TOO_LONG",
+            "record_summary.TOMTAT_KQ",
+            "TOMTAT_KQ may have at most 4000 characters",
+            None,
+        );
+    }
+    if let Some(p) = &e.pregnancy_leave
+        && p.days.is_some_and(|d| d > 180)
+    {
+        findings.add(
+            "PREGNANCY_LEAVE_TOO_LONG",
+            "pregnancy_leave.SO_NGAY",
+            "at most 180 days",
+            p.days.map(|d| d.to_string()),
+        );
+    }
+    if let Some(c) = &e.sick_leave {
+        let form_ok = text(&c.form_code) == Some("CT07");
+        let bhxh_ok =
+            text(&c.social_insurance_id).is_none_or(|m| m.len() == 10 && m.bytes().all(|b| b.is_ascii_digit()));
+        let cards_ok = text(&c.card_numbers).is_none_or(|l| l.split(';').all(|x| x.trim().chars().count() == 15));
+        if !(form_ok && bhxh_ok && cards_ok) {
+            findings.add(
+                "SICK_LEAVE_FORM",
+                "sick_leave",
+                "MAU_SO must be CT07, MA_BHXH 10 digits, card numbers 15 characters",
+                None,
+            );
+        }
+        let from = text(&c.from_date).and_then(parse_date);
+        let to = text(&c.to_date).and_then(parse_date);
+        let early = from.zip(discharge).is_some_and(|(f, d)| f > d.date());
+        let late = to.zip(arrival).is_some_and(|(t, a)| t < a.date());
+        if early || late {
+            findings.add(
+                "SICK_LEAVE_DATES",
+                "sick_leave.TU_NGAY",
+                "TU_NGAY must be ≤ NGAY_RA and DEN_NGAY ≥ NGAY_VAO",
+                None,
+            );
+        }
+    }
+    if let Some(a) = &e.reexam_appointment
+        && let Some(on) = text(&a.reexam_on)
+        && let Some(d) = discharge
+    {
+        let day = parse_date(&on[..on.len().min(8)]);
+        if day.is_some_and(|day| day <= d.date()) {
+            findings.add(
+                "REEXAM_NOT_AFTER_DISCHARGE",
+                "reexam_appointment.NGAY_HEN_KL",
+                "the re-examination must be after NGAY_RA",
+                Some(on.to_owned()),
+            );
+        }
+    }
+}
