@@ -154,7 +154,7 @@ async fn import(files: Vec<std::path::PathBuf>) -> anyhow::Result<()> {
     let db = tokio::task::spawn_blocking(move || Db::connect(&url)).await??;
     let state = crate::http::AppState {
         db,
-        catalogue: std::sync::Arc::new(crate::validation::Catalogue::builtin()),
+        catalogue: crate::validation::CatalogueHandle::new(crate::validation::Catalogue::builtin()),
         settings: std::sync::Arc::new(settings),
         metrics: crate::http::ops::metrics_handle(),
         dispatch_wake: Default::default(),

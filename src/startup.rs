@@ -9,7 +9,7 @@ use crate::portal::moh::MohClient;
 use crate::queue::{Dispatcher, Portals};
 use crate::reconcile::Reconciler;
 use crate::store::Db;
-use crate::validation::Catalogue;
+use crate::validation::{Catalogue, CatalogueHandle};
 use actix_web::{App, HttpServer, dev::Server, web};
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -49,11 +49,14 @@ impl Application {
         let port =
             listener.local_addr().map_err(|source| StartupError::Bind { bind: settings.bind.clone(), source })?.port();
         let signers = Arc::new(Signers::load(&settings.signing)?);
+        let overrides = db.read_blocking(crate::store::rules::overrides)?;
+        let catalogue = CatalogueHandle::new(Catalogue::builtin().with_overrides(&overrides));
         let wake = Arc::new(tokio::sync::Notify::new());
-        let background = start_background(&db, &settings, wake.clone(), signers.clone());
+        let mut background = start_background(&db, &settings, wake.clone(), signers.clone());
+        background.push(tokio::spawn(refresh_rules(db.clone(), catalogue.clone())));
         let state = web::Data::new(AppState {
             db: db.clone(),
-            catalogue: Arc::new(Catalogue::builtin()),
+            catalogue: catalogue.clone(),
             settings: Arc::new(settings),
             metrics: http::ops::metrics_handle(),
             dispatch_wake: wake,
@@ -114,4 +117,15 @@ fn start_background(
         tasks.push(tokio::spawn(dispatcher.run(wake)));
     }
     tasks
+}
+
+/// Picks up severities other instances changed (each instance applies its own changes at once).
+async fn refresh_rules(db: Db, catalogue: CatalogueHandle) {
+    loop {
+        tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+        match db.read(crate::store::rules::overrides).await {
+            Ok(overrides) => catalogue.replace(Catalogue::builtin().with_overrides(&overrides)),
+            Err(e) => tracing::warn!(error = %e, "rule overrides not refreshed"),
+        }
+    }
 }

@@ -2,12 +2,13 @@
 
 mod error;
 pub mod ops;
+mod rules;
 
 pub use error::{ApiError, Problem};
 
 use crate::config::Settings;
 use crate::store::Db;
-use crate::validation::Catalogue;
+use crate::validation::CatalogueHandle;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
 use utoipa::OpenApi;
@@ -18,7 +19,7 @@ use utoipa_swagger_ui::SwaggerUi;
 /// What every handler can reach.
 pub struct AppState {
     pub db: Db,
-    pub catalogue: Arc<Catalogue>,
+    pub catalogue: CatalogueHandle,
     pub settings: Arc<Settings>,
     pub metrics: PrometheusHandle,
     /// Woken after each ingest commit so the dispatcher need not wait for its next tick.
@@ -67,6 +68,7 @@ where
         app.service(ops::healthz).service(ops::readyz).service(ops::metrics).service(ops::certificates),
     );
     let app = crate::reconcile::routes::routes(crate::queue::routes::routes(app));
+    let app = app.service(rules::list_rules).service(rules::set_severity);
     let (app, api) = app.split_for_parts();
     app.service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))
 }

@@ -95,7 +95,7 @@ pub async fn ingest_file(
         )));
     }
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Item>>(2);
-    let catalogue = state.catalogue.clone();
+    let catalogue = state.catalogue.current();
     let producer_principal = principal.clone();
     let facility = header.facility.clone();
     let producer = tokio::task::spawn_blocking(move || {

@@ -8,6 +8,7 @@ pub mod claims;
 pub mod facilities;
 pub mod keys;
 pub mod outbox;
+pub mod rules;
 mod schema;
 
 use diesel::connection::SimpleConnection;
@@ -157,6 +158,14 @@ impl Db {
     {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || f(&mut *pool.get()?)).await.map_err(|_| StoreError::Cancelled)?
+    }
+
+    /// The blocking form of [`Db::read`], for start-up and the command line.
+    pub fn read_blocking<T>(
+        &self,
+        f: impl FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        f(&mut *self.pool.get()?)
     }
 
     /// Runs `f` in one transaction, off the async runtime; committed when `f` returns `Ok`.

@@ -112,6 +112,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    rule_overrides (code) {
+        code -> Text,
+        severity -> Text,
+        updated_at -> BigInt,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
     queue_control (name) {
         name -> Text,
         value -> Text,
@@ -144,5 +153,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     claim_outcomes,
     submission_errors,
-    queue_control
+    queue_control,
+    rule_overrides
 );

@@ -16,6 +16,23 @@ pub enum Severity {
     Warning,
 }
 
+impl Severity {
+    pub fn parse(text: &str) -> Option<Severity> {
+        match text {
+            "critical" => Some(Severity::Critical),
+            "warning" => Some(Severity::Warning),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Rule {
     pub code: String,
@@ -37,11 +54,8 @@ impl Catalogue {
             .records()
             .map(|row| {
                 let row = row.expect("catalogue.csv is well-formed CSV");
-                let severity = match &row[1] {
-                    "critical" => Severity::Critical,
-                    "warning" => Severity::Warning,
-                    other => panic!("catalogue.csv: unknown severity `{other}`"),
-                };
+                let severity =
+                    Severity::parse(&row[1]).unwrap_or_else(|| panic!("catalogue.csv: unknown severity `{}`", &row[1]));
                 let rule = Rule {
                     code: row[0].to_owned(),
                     severity,
@@ -60,5 +74,35 @@ impl Catalogue {
 
     pub fn rules(&self) -> impl Iterator<Item = &Rule> {
         self.rules.values()
+    }
+
+    /// The shipped catalogue with administrators' severities applied (unknown codes are ignored:
+    /// a rule may have been retired since).
+    pub fn with_overrides(&self, overrides: &[(String, String)]) -> Catalogue {
+        let mut rules = self.rules.clone();
+        for (code, severity) in overrides {
+            if let (Some(rule), Some(severity)) = (rules.get_mut(code), Severity::parse(severity)) {
+                rule.severity = severity;
+            }
+        }
+        Catalogue { rules }
+    }
+}
+
+/// The catalogue in force, shared by every request and replaceable at run time.
+#[derive(Clone)]
+pub struct CatalogueHandle(std::sync::Arc<std::sync::RwLock<std::sync::Arc<Catalogue>>>);
+
+impl CatalogueHandle {
+    pub fn new(catalogue: Catalogue) -> Self {
+        CatalogueHandle(std::sync::Arc::new(std::sync::RwLock::new(std::sync::Arc::new(catalogue))))
+    }
+
+    pub fn current(&self) -> std::sync::Arc<Catalogue> {
+        self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn replace(&self, catalogue: Catalogue) {
+        *self.0.write().unwrap_or_else(|p| p.into_inner()) = std::sync::Arc::new(catalogue);
     }
 }

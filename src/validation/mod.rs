@@ -12,7 +12,7 @@ mod money;
 mod stay;
 mod structure;
 
-pub use catalogue::{Catalogue, Rule, Severity};
+pub use catalogue::{Catalogue, CatalogueHandle, Rule, Severity};
 
 use crate::domain::Episode;
 use serde::{Deserialize, Serialize};
@@ -32,11 +32,8 @@ pub struct Violation {
 
 impl<'de> Deserialize<'de> for Severity {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match String::deserialize(d)?.as_str() {
-            "critical" => Ok(Severity::Critical),
-            "warning" => Ok(Severity::Warning),
-            other => Err(serde::de::Error::custom(format!("unknown severity `{other}`"))),
-        }
+        let text = String::deserialize(d)?;
+        Severity::parse(&text).ok_or_else(|| serde::de::Error::custom(format!("unknown severity `{text}`")))
     }
 }
 

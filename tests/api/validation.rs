@@ -267,3 +267,51 @@ async fn rejection_lists_every_violation_with_field_and_value() {
     assert_eq!(card["value"], "HS98*******6789", "card numbers are masked in answers");
     assert_eq!(app.counts().await, (0, 0, 0), "nothing stored");
 }
+
+#[actix_web::test]
+async fn an_administrator_changes_a_rules_severity_and_it_persists() {
+    let mut app = spawn_app(Backend::Sqlite, "an_administrator_changes_a_rules_severity").await.unwrap();
+    let mut episode = serde_json::to_value(&episodes(FACILITY, 14, 1)[0]).unwrap();
+    episode["summary"]["SO_CCCD"] = json!("12345");
+    let first = app.post_claim(&app.facility_key, &episode).await;
+    assert_eq!(first.status(), 202, "CITIZEN_ID_FORMAT is a warning as shipped");
+
+    let set = |key: String, code: &'static str, severity: &'static str| {
+        let (client, url) = (app.client.clone(), app.url(&format!("/api/v1/rules/{code}")));
+        async move { client.put(url).bearer_auth(key).json(&json!({ "severity": severity })).send().await.unwrap() }
+    };
+    assert_eq!(set(app.doh_key.clone(), "CITIZEN_ID_FORMAT", "critical").await.status(), 403);
+    assert_eq!(set(app.admin_key.clone(), "NO_SUCH_RULE", "critical").await.status(), 404);
+    assert_eq!(set(app.admin_key.clone(), "FACILITY_UNKNOWN", "warning").await.status(), 409);
+    let changed: Value = set(app.admin_key.clone(), "CITIZEN_ID_FORMAT", "critical").await.json().await.unwrap();
+    assert_eq!(changed["severity"], "critical");
+
+    rekey(&mut episode, "second");
+    assert_eq!(app.post_claim(&app.facility_key, &episode).await.status(), 422, "now it blocks");
+
+    app.restart().await;
+    let rules: Vec<Value> = app.get("/api/v1/rules", &app.facility_key).await.json().await.unwrap();
+    let rule = rules.iter().find(|r| r["code"] == "CITIZEN_ID_FORMAT").unwrap();
+    assert_eq!(rule["severity"], "critical", "the change survives a restart");
+    rekey(&mut episode, "third");
+    let refused: Value = app.post_claim(&app.admin_key, &episode).await.json().await.unwrap();
+    let rules: Vec<&str> =
+        refused["violations"].as_array().unwrap().iter().map(|v| v["rule"].as_str().unwrap()).collect();
+    assert_eq!(rules, ["CITIZEN_ID_FORMAT"]);
+    let audit = app.db.read(|c| hisgate::store::audit::for_target(c, "CITIZEN_ID_FORMAT")).await.unwrap();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].action, "rule.severity");
+}
+
+/// Gives the episode another MA_LK, in every table that carries it.
+fn rekey(episode: &mut Value, key: &str) {
+    episode["summary"]["MA_LK"] = json!(key);
+    for section in ["drugs", "services", "paraclinical_results", "progress_notes"] {
+        for line in episode.get_mut(section).and_then(Value::as_array_mut).into_iter().flatten() {
+            line["MA_LK"] = json!(key);
+        }
+    }
+    if let Some(certificate) = episode.get_mut("discharge_certificate") {
+        certificate["MA_LK"] = json!(key);
+    }
+}

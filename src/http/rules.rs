@@ -1,0 +1,77 @@
+//! `/api/v1/rules`: the rule catalogue in force, and administrators changing a rule's severity.
+
+use super::{ApiError, AppState, Problem};
+use crate::auth::{Principal, Role};
+use crate::store::audit::{self, AuditEntry};
+use crate::validation::{Catalogue, Rule, Severity};
+use actix_web::{HttpResponse, get, put, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+/// Every validation rule with its code, category, description and the severity in force.
+#[utoipa::path(tag = "rules", responses((status = 200, description = "The catalogue", body = Vec<Rule>)))]
+#[get("/api/v1/rules")]
+pub async fn list_rules(state: web::Data<AppState>, _principal: Principal) -> HttpResponse {
+    let catalogue = state.catalogue.current();
+    HttpResponse::Ok().json(catalogue.rules().collect::<Vec<_>>())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SeverityChange {
+    /// `critical` (blocks the episode) or `warning` (stored with it).
+    #[schema(value_type = String)]
+    severity: Severity,
+}
+
+/// Change a rule's severity (admin; audited; applies at once here, within 30 s elsewhere).
+#[utoipa::path(
+    tag = "rules",
+    params(("code" = String, Path, description = "Rule code")),
+    request_body = SeverityChange,
+    responses(
+        (status = 200, description = "The rule as now in force", body = Rule),
+        (status = 403, description = "Not an admin key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such rule", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The rule cannot be relaxed", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/api/v1/rules/{code}")]
+pub async fn set_severity(
+    state: web::Data<AppState>,
+    principal: Principal,
+    code: web::Path<String>,
+    body: web::Json<SeverityChange>,
+) -> Result<HttpResponse, ApiError> {
+    if principal.role != Role::Admin {
+        return Err(ApiError::Forbidden("only an admin key may change rule severities".into()));
+    }
+    let code = code.into_inner();
+    let severity = body.into_inner().severity;
+    let previous =
+        state.catalogue.current().get(&code).cloned().ok_or_else(|| ApiError::NotFound(format!("no rule `{code}`")))?;
+    // Without a registered facility the claim cannot be stored at all.
+    if code == "FACILITY_UNKNOWN" && severity == Severity::Warning {
+        return Err(ApiError::Conflict("FACILITY_UNKNOWN stays critical: claims need a registered facility".into()));
+    }
+    let (actor, stored_code) = (principal.key_id.clone(), code.clone());
+    let overrides = state
+        .db
+        .write(move |c| {
+            crate::store::rules::set_override(c, &stored_code, severity.as_str(), &actor)?;
+            audit::record(
+                c,
+                AuditEntry {
+                    actor: &actor,
+                    role: "admin",
+                    action: "rule.severity",
+                    target: &stored_code,
+                    detail: serde_json::json!({ "from": previous.severity.as_str(), "to": severity.as_str() }),
+                },
+            )?;
+            crate::store::rules::overrides(c)
+        })
+        .await?;
+    state.catalogue.replace(Catalogue::builtin().with_overrides(&overrides));
+    let rule = state.catalogue.current().get(&code).cloned();
+    Ok(HttpResponse::Ok().json(rule))
+}
