@@ -7,7 +7,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use hisgate::domain::Episode;
 use hisgate::formats::xml130;
 use hisgate::synthetic::{EpisodeGenerator, GenOptions};
-use hisgate::validation::{Catalogue, validate};
+use hisgate::validation::{Catalogue, ReferenceData, validate};
 use std::hint::black_box;
 
 fn typical(n: usize) -> Vec<Episode> {
@@ -23,6 +23,7 @@ fn bench(c: &mut Criterion) {
     let day = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
     let file = xml130::envelope("83001", day, &episodes);
     let catalogue = Catalogue::builtin();
+    let reference = ReferenceData::sample();
     let json: Vec<Vec<u8>> = episodes.iter().map(|e| serde_json::to_vec(e).unwrap()).collect();
 
     let mut g = c.benchmark_group("episodes");
@@ -35,7 +36,9 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.bench_function("validate", |b| {
-        b.iter(|| episodes.iter().map(|e| validate(black_box(e), &catalogue).violations.len()).sum::<usize>())
+        b.iter(|| {
+            episodes.iter().map(|e| validate(black_box(e), &catalogue, &reference).violations.len()).sum::<usize>()
+        })
     });
     g.bench_function("json_parse", |b| {
         b.iter(|| {

@@ -36,7 +36,8 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
     },
-    /// Check a GIAMDINHHS file: print every violation; exit non-zero on a critical one.
+    /// Check a GIAMDINHHS file: print every violation; exit non-zero on a critical one
+    /// (with the reference catalogues of HISGATE_REFERENCE_DIR, when set).
     Validate { file: std::path::PathBuf },
     /// Write deterministic synthetic episodes to standard output: one JSON document per line, or
     /// one GIAMDINHHS file (`--format xml130`, one HOSO per episode).
@@ -150,11 +151,13 @@ fn gen_episodes(count: usize, seed: u64, facility: Option<String>, format: GenFo
 
 async fn import(files: Vec<std::path::PathBuf>) -> anyhow::Result<()> {
     let settings = Settings::load()?;
+    let reference = reference_data(&settings)?;
     let url = settings.database_url.clone();
     let db = tokio::task::spawn_blocking(move || Db::connect(&url)).await??;
     let state = crate::http::AppState {
         db,
         catalogue: crate::validation::CatalogueHandle::new(crate::validation::Catalogue::builtin()),
+        reference: std::sync::Arc::new(reference),
         settings: std::sync::Arc::new(settings),
         metrics: crate::http::ops::metrics_handle(),
         dispatch_wake: Default::default(),
@@ -200,7 +203,15 @@ async fn import(files: Vec<std::path::PathBuf>) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn reference_data(settings: &Settings) -> anyhow::Result<crate::validation::ReferenceData> {
+    Ok(match &settings.reference_dir {
+        Some(dir) => crate::validation::ReferenceData::load_dir(dir)?,
+        None => crate::validation::ReferenceData::default(),
+    })
+}
+
 fn validate(path: &std::path::Path) -> anyhow::Result<()> {
+    let reference = reference_data(&Settings::load()?)?;
     let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let header = xml130::scan(&bytes).map_err(|e| anyhow::anyhow!("{}: the file is refused: {e}", path.display()))?;
     let catalogue = crate::validation::Catalogue::builtin();
@@ -212,7 +223,7 @@ fn validate(path: &std::path::Path) -> anyhow::Result<()> {
                 println!("{e}");
             }
             Ok(episode) => {
-                for v in crate::validation::validate(&episode, &catalogue).violations {
+                for v in crate::validation::validate(&episode, &catalogue, &reference).violations {
                     match v.severity {
                         crate::validation::Severity::Critical => critical += 1,
                         crate::validation::Severity::Warning => warnings += 1,

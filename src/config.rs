@@ -118,6 +118,8 @@ pub struct Settings {
     pub bhxh: PortalSettings,
     pub moh: PortalSettings,
     pub dispatch: DispatchSettings,
+    /// Folder of the reference catalogues (`icd10.csv`, `drugs.csv`, …); none: those rules do not run.
+    pub reference_dir: Option<std::path::PathBuf>,
     /// Signing material per facility code (TOML `[signing.83001]`); files of other facilities go unsigned.
     pub signing: std::collections::BTreeMap<String, SigningSettings>,
 }
@@ -134,6 +136,7 @@ impl Default for Settings {
             bhxh: PortalSettings::default(),
             moh: PortalSettings::default(),
             dispatch: DispatchSettings::default(),
+            reference_dir: None,
             signing: Default::default(),
         }
     }
@@ -188,6 +191,9 @@ impl Settings {
         if let Some(v) = lookup("HISGATE_MAX_BODY_BYTES") {
             s.max_body_bytes =
                 v.parse().map_err(|_| invalid("HISGATE_MAX_BODY_BYTES", &v, "expected a number of bytes"))?;
+        }
+        if let Some(v) = lookup("HISGATE_REFERENCE_DIR") {
+            s.reference_dir = Some(v.into());
         }
         if let Some(v) = lookup("HISGATE_DESTINATIONS") {
             s.destinations = v.split(',').map(str::trim).filter(|d| !d.is_empty()).map(str::to_owned).collect();

@@ -9,7 +9,7 @@ use crate::portal::moh::MohClient;
 use crate::queue::{Dispatcher, Portals};
 use crate::reconcile::Reconciler;
 use crate::store::Db;
-use crate::validation::{Catalogue, CatalogueHandle};
+use crate::validation::{Catalogue, CatalogueHandle, ReferenceData};
 use actix_web::{App, HttpServer, dev::Server, web};
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -31,6 +31,8 @@ pub enum StartupError {
     Store(#[from] crate::store::StoreError),
     #[error(transparent)]
     Signing(#[from] crate::formats::xml130::signers::SignersError),
+    #[error(transparent)]
+    Reference(#[from] crate::validation::reference::ReferenceError),
 }
 
 impl Application {
@@ -49,6 +51,10 @@ impl Application {
         let port =
             listener.local_addr().map_err(|source| StartupError::Bind { bind: settings.bind.clone(), source })?.port();
         let signers = Arc::new(Signers::load(&settings.signing)?);
+        let reference = Arc::new(match &settings.reference_dir {
+            Some(dir) => ReferenceData::load_dir(dir)?,
+            None => ReferenceData::default(),
+        });
         let overrides = db.read_blocking(crate::store::rules::overrides)?;
         let catalogue = CatalogueHandle::new(Catalogue::builtin().with_overrides(&overrides));
         let wake = Arc::new(tokio::sync::Notify::new());
@@ -57,6 +63,7 @@ impl Application {
         let state = web::Data::new(AppState {
             db: db.clone(),
             catalogue: catalogue.clone(),
+            reference,
             settings: Arc::new(settings),
             metrics: http::ops::metrics_handle(),
             dispatch_wake: wake,

@@ -20,6 +20,8 @@ use utoipa_swagger_ui::SwaggerUi;
 pub struct AppState {
     pub db: Db,
     pub catalogue: CatalogueHandle,
+    /// Reference catalogues (ICD-10, approved drugs, services, supplies, staff) in force.
+    pub reference: Arc<crate::validation::ReferenceData>,
     pub settings: Arc<Settings>,
     pub metrics: PrometheusHandle,
     /// Woken after each ingest commit so the dispatcher need not wait for its next tick.

@@ -54,6 +54,7 @@ type Item = (Option<String>, Result<Prepared, ApiError>);
 /// Checks that the episode belongs to the file's facility, then validates it.
 fn prepare_hoso(
     catalogue: &crate::validation::Catalogue,
+    reference: &crate::validation::ReferenceData,
     principal: &Principal,
     facility: &str,
     hoso: Result<Episode, xml130::HosoError>,
@@ -73,7 +74,7 @@ fn prepare_hoso(
                 let detail = "the HOSO does not belong to the file's facility".to_owned();
                 return (key, Err(ApiError::Unprocessable { detail, violations: vec![violation] }));
             }
-            (key, prepare(catalogue, principal, &episode).map_err(ApiError::from))
+            (key, prepare(catalogue, reference, principal, &episode).map_err(ApiError::from))
         }
     }
 }
@@ -96,13 +97,14 @@ pub async fn ingest_file(
     }
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Item>>(2);
     let catalogue = state.catalogue.current();
+    let reference = state.reference.clone();
     let producer_principal = principal.clone();
     let facility = header.facility.clone();
     let producer = tokio::task::spawn_blocking(move || {
         let Ok(hosos) = xml130::read_hosos(&bytes) else { return };
         let mut chunk = Vec::with_capacity(CHUNK);
         for hoso in hosos {
-            chunk.push(prepare_hoso(&catalogue, &producer_principal, &facility, hoso));
+            chunk.push(prepare_hoso(&catalogue, &reference, &producer_principal, &facility, hoso));
             if chunk.len() == CHUNK && tx.blocking_send(std::mem::take(&mut chunk)).is_err() {
                 return;
             }

@@ -13,7 +13,7 @@ use crate::domain::time::parse_datetime;
 use crate::http::{ApiError, AppState};
 use crate::store::claims::{self, Accepted, Actor, NewClaimVersion};
 use crate::store::{StoreError, facilities};
-use crate::validation::{self, Catalogue, Violation};
+use crate::validation::{self, Catalogue, ReferenceData, Violation};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -60,7 +60,12 @@ pub struct Prepared {
 }
 
 /// Validates `episode` and checks that `principal` may send it.
-pub fn prepare(catalogue: &Catalogue, principal: &Principal, episode: &Episode) -> Result<Prepared, Rejection> {
+pub fn prepare(
+    catalogue: &Catalogue,
+    reference: &ReferenceData,
+    principal: &Principal,
+    episode: &Episode,
+) -> Result<Prepared, Rejection> {
     let facility = episode.facility_code();
     if !facility.is_empty() && !principal.may_write_for(facility) {
         return Err(Rejection::Forbidden(match &principal.facility {
@@ -70,7 +75,7 @@ pub fn prepare(catalogue: &Catalogue, principal: &Principal, episode: &Episode) 
             None => format!("role `{}` may not send claims", principal.role.as_str()),
         }));
     }
-    let report = validation::validate(episode, catalogue);
+    let report = validation::validate(episode, catalogue, reference);
     if report.has_critical() {
         return Err(Rejection::Invalid(report.violations));
     }

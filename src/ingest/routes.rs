@@ -76,7 +76,7 @@ async fn post_claim(
 ) -> Result<HttpResponse, ApiError> {
     let body = read_body(payload, state.settings.max_body_bytes).await?;
     let episode = parse_episode(&body)?;
-    let prepared = prepare(&state.catalogue.current(), &principal, &episode)?;
+    let prepared = prepare(&state.catalogue.current(), &state.reference, &principal, &episode)?;
     let result = store(&state, &principal, vec![prepared]).await?.pop();
     let receipt = result.ok_or_else(|| ApiError::Internal("the store returned no result".into()))??;
     tracing::info!(claim = %receipt.id, version = receipt.version, facility = episode.facility_code(), outcome = ?receipt.outcome, "episode accepted");
@@ -137,7 +137,12 @@ async fn post_batch(
         .map(|raw| {
             let parsed = parse_episode(raw.get().as_bytes());
             let ma_lk = parsed.as_ref().ok().map(|e| e.episode_key().to_owned()).filter(|k| !k.is_empty());
-            (ma_lk, parsed.and_then(|e| prepare(&state.catalogue.current(), &principal, &e).map_err(ApiError::from)))
+            (
+                ma_lk,
+                parsed.and_then(|e| {
+                    prepare(&state.catalogue.current(), &state.reference, &principal, &e).map_err(ApiError::from)
+                }),
+            )
         })
         .collect();
     let items = store_items(&state, &principal, items).await?;

@@ -74,7 +74,10 @@ impl Dispatcher {
                 // A full pass: there may be more waiting.
                 Ok(n) if n > 0 => continue,
                 Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "dispatch pass failed"),
+                Err(e) => {
+                    metrics::counter!("hisgate_dispatch_pass_failures_total").increment(1);
+                    tracing::warn!(error = %e, "dispatch pass failed; its leases expire and the jobs are taken again");
+                }
             }
             let _ = tokio::time::timeout(tick, wake.notified()).await;
         }
@@ -148,6 +151,9 @@ impl Dispatcher {
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), StoreError>> + Send + '_>> {
         Box::pin(async move {
             let (destination, facility) = (jobs[0].destination.clone(), jobs[0].facility_code.clone());
+            // Claims are locked in claim-id order by every writer, so writers never deadlock.
+            let mut jobs = jobs;
+            jobs.sort_by(|a, b| a.claim_id.cmp(&b.claim_id));
             let mut episodes = Vec::with_capacity(jobs.len());
             let mut sendable = Vec::with_capacity(jobs.len());
             let mut unreadable = Vec::new();
@@ -226,8 +232,9 @@ impl Dispatcher {
                     tracing::warn!(%destination, %facility, error = %e, "send failed; will retry");
                     let error = e.to_string();
                     let settings = self.settings.clone();
+                    let sendable = std::sync::Arc::new(sendable);
                     self.db
-                        .write(move |c| {
+                        .write_retrying(move |c| {
                             sendable.iter().try_for_each(|j| {
                                 let retry_at = (j.attempts + 1 < settings.max_attempts)
                                     .then(|| now_ms() + backoff_ms(&settings, j.attempts) as i64);

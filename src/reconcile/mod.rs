@@ -94,9 +94,12 @@ impl Reconciler {
                         }
                     }
                     settled += decided.len();
+                    decided.sort_by(|(a, _), (b, _)| a.claim_id.cmp(&b.claim_id));
+                    let (decided, undecided, errors) =
+                        (std::sync::Arc::new(decided), std::sync::Arc::new(undecided), std::sync::Arc::new(errors));
                     self.db
-                        .write(move |c| {
-                            for (s, o) in &decided {
+                        .write_retrying(move |c| {
+                            for (s, o) in decided.iter() {
                                 outbox::record_outcome(c, s, o)?;
                                 let prefix = format!("{}:", s.episode_key);
                                 for (code, message) in errors.iter().filter(|(_, m)| m.starts_with(&prefix)) {

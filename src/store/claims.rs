@@ -108,6 +108,8 @@ pub fn accept(
 
     let (claim_id, version, outcome) = match existing {
         Some(claim) => {
+            // The same lock, taken first, as the dispatcher and reconciler take (see outbox::lock_claim).
+            super::outbox::lock_claim(conn, &claim.id)?;
             let current_hash: String = claim_versions::table
                 .filter(claim_versions::claim_id.eq(&claim.id))
                 .filter(claim_versions::version.eq(claim.current_version))

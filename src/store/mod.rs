@@ -178,6 +178,26 @@ impl Db {
         tokio::task::spawn_blocking(move || db.write_blocking(f)).await.map_err(|_| StoreError::Cancelled)?
     }
 
+    /// [`Db::write`] tried up to three times: for recording what a portal already answered, where
+    /// a deadlock or serialisation failure on PostgreSQL must not leave the job to be sent again.
+    pub async fn write_retrying<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: Fn(&mut AnyConnection) -> Result<T, StoreError> + Send + Sync + Clone + 'static,
+    {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.write(f.clone()).await {
+                Err(StoreError::Database(e)) if attempt < 3 => {
+                    tracing::warn!(error = %e, attempt, "database write failed; retrying");
+                    tokio::time::sleep(std::time::Duration::from_millis(20 * attempt)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
     /// The blocking form of [`Db::write`], for the command line.
     pub fn write_blocking<T, F>(&self, f: F) -> Result<T, StoreError>
     where

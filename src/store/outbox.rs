@@ -131,6 +131,7 @@ pub fn mark_sent(
     awaits_outcome: bool,
     first_poll_at: i64,
 ) -> Result<(), StoreError> {
+    lock_claim(conn, &job.claim_id)?;
     let now = now_ms();
     let state = if awaits_outcome { status::SENT } else { status::DELIVERED };
     diesel::update(outbox::table.find(job.outbox_id).filter(outbox::status.eq(status::IN_FLIGHT)))
@@ -162,6 +163,7 @@ pub fn mark_failed(
     refusal: Option<(&str, &str)>,
     retry_at: Option<i64>,
 ) -> Result<(), StoreError> {
+    lock_claim(conn, &job.claim_id)?;
     let now = now_ms();
     let state = if retry_at.is_some() { status::PENDING } else { status::DEAD_LETTER };
     diesel::update(outbox::table.find(job.outbox_id).filter(outbox::status.eq(status::IN_FLIGHT)))
@@ -260,9 +262,17 @@ pub struct Outcome {
     pub lines: serde_json::Value,
 }
 
-/// Stores the outcome and settles the submission.
+/// Stores the outcome and settles the submission. Another instance may have settled it first:
+/// then nothing is written.
 pub fn record_outcome(conn: &mut AnyConnection, s: &SentSubmission, outcome: &Outcome) -> Result<(), StoreError> {
+    lock_claim(conn, &s.claim_id)?;
     let now = now_ms();
+    let settled = diesel::update(outbox::table.find(s.outbox_id).filter(outbox::status.eq(status::SENT)))
+        .set((outbox::status.eq(outcome.status), outbox::next_poll_at.eq(None::<i64>), outbox::updated_at.eq(now)))
+        .execute(conn)?;
+    if settled == 0 {
+        return Ok(());
+    }
     diesel::insert_into(claim_outcomes::table)
         .values((
             claim_outcomes::outbox_id.eq(s.outbox_id),
@@ -275,9 +285,6 @@ pub fn record_outcome(conn: &mut AnyConnection, s: &SentSubmission, outcome: &Ou
             claim_outcomes::lines_json.eq(outcome.lines.to_string()),
             claim_outcomes::decided_at.eq(now),
         ))
-        .execute(conn)?;
-    diesel::update(outbox::table.find(s.outbox_id))
-        .set((outbox::status.eq(outcome.status), outbox::next_poll_at.eq(None::<i64>), outbox::updated_at.eq(now)))
         .execute(conn)?;
     diesel::insert_into(claim_events::table)
         .values((
@@ -297,10 +304,24 @@ pub fn record_outcome(conn: &mut AnyConnection, s: &SentSubmission, outcome: &Ou
     refresh_claim_status(conn, &s.claim_id)
 }
 
+/// Locks the claim row for the rest of the transaction (PostgreSQL; SQLite writers are serialised
+/// already) and returns its current version. Every writer that settles a submission takes this
+/// lock first, before any row that references the claim, and writers handle claims in claim-id
+/// order: so two of them never compute the status from a view without the other's change, and
+/// never deadlock upgrading the foreign-key locks their inserts take.
+pub(crate) fn lock_claim(conn: &mut AnyConnection, claim_id: &str) -> Result<i32, StoreError> {
+    Ok(match conn {
+        AnyConnection::Postgresql(pg) => {
+            claims::table.find(claim_id).select(claims::current_version).for_update().first(pg)?
+        }
+        AnyConnection::Sqlite(_) => claims::table.find(claim_id).select(claims::current_version).first(conn)?,
+    })
+}
+
 /// Recomputes a claim's status from the latest submission per destination of its current
 /// version: the BHXH outcome when there is one, else dead-lettered, submitted or queued.
 pub fn refresh_claim_status(conn: &mut AnyConnection, claim_id: &str) -> Result<(), StoreError> {
-    let current: i32 = claims::table.find(claim_id).select(claims::current_version).first(conn)?;
+    let current = lock_claim(conn, claim_id)?;
     let rows: Vec<(i64, String, String)> = outbox::table
         .inner_join(claim_versions::table)
         .filter(claim_versions::claim_id.eq(claim_id))
@@ -443,6 +464,7 @@ pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<Submission>, Sto
 /// Queues a new attempt of a dead-lettered submission, linked to it by `replay_of`.
 /// Returns the new submission's id.
 pub fn replay(conn: &mut AnyConnection, original: &Submission) -> Result<i64, StoreError> {
+    lock_claim(conn, &original.claim_id)?;
     let now = now_ms();
     let version_id: i64 = outbox::table.find(original.id).select(outbox::claim_version_id).first(conn)?;
     diesel::insert_into(outbox::table)

@@ -151,6 +151,18 @@ const DIAGNOSES: &[(&str, &str)] = &[
     ("J20.9", "Viêm phế quản cấp"),
 ];
 
+/// Practising-certificate numbers of the synthetic staff (`catalogues/staff.csv`).
+const STAFF: &[&str] = &[
+    "000101/BYT-CCHN",
+    "000102/BYT-CCHN",
+    "000103/BYT-CCHN",
+    "000104/BYT-CCHN",
+    "000105/BYT-CCHN",
+    "000106/BYT-CCHN",
+    "000107/BYT-CCHN",
+    "000108/BYT-CCHN",
+];
+
 const FAMILY: &[&str] = &["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Phan", "Trương", "Đặng", "Bùi"];
 const MIDDLE: &[&str] = &["Văn", "Thị", "Minh", "Ngọc", "Thanh", "Hữu", "Quốc"];
 const GIVEN: &[&str] = &["An", "Bình", "Châu", "Dũng", "Hà", "Hùng", "Lan", "Mai", "Nam", "Phúc", "Tâm", "Yến"];
@@ -234,7 +246,7 @@ impl EpisodeGenerator {
             self.rng.random_range(1..29),
         )
         .expect("valid date");
-        let doctor = format!("{facility}/CCHN-{}", self.digits(4));
+        let doctor = (*self.pick(STAFF)).to_owned();
         let department = if inpatient { "K03" } else { "K01" };
         let ordered = |minutes: i64| format_datetime(arrival + Duration::minutes(minutes));
 
@@ -486,13 +498,14 @@ impl Iterator for EpisodeGenerator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validation::{Catalogue, validate};
+    use crate::validation::{Catalogue, ReferenceData, validate};
 
     #[test]
     fn generated_episodes_have_no_violation() {
         let catalogue = Catalogue::builtin();
+        let reference = ReferenceData::sample();
         for e in EpisodeGenerator::new(GenOptions { seed: 7, facility: None }).take(300) {
-            let report = validate(&e, &catalogue);
+            let report = validate(&e, &catalogue, &reference);
             assert!(report.violations.is_empty(), "{}: {:#?}", e.episode_key(), report.violations);
         }
     }

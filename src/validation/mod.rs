@@ -9,6 +9,7 @@ pub mod catalogue;
 mod deep;
 mod fields;
 mod money;
+pub mod reference;
 mod stay;
 mod structure;
 
@@ -81,8 +82,10 @@ impl Findings<'_> {
     }
 }
 
-/// Validates one episode.
-pub fn validate(episode: &Episode, catalogue: &Catalogue) -> Report {
+pub use reference::ReferenceData;
+
+/// Validates one episode; the catalogue-dependent rules run for the reference lists loaded.
+pub fn validate(episode: &Episode, catalogue: &Catalogue, reference: &ReferenceData) -> Report {
     let mut findings = Findings { catalogue, violations: Vec::new() };
     fields::check(episode, &mut findings);
     structure::check(episode, &mut findings);
@@ -90,6 +93,7 @@ pub fn validate(episode: &Episode, catalogue: &Catalogue) -> Report {
     stay::check(episode, &mut findings);
     money::check(episode, &mut findings);
     deep::check(episode, &mut findings);
+    reference::check(episode, reference, &mut findings);
     Report { violations: findings.violations }
 }
 

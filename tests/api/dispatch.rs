@@ -26,9 +26,11 @@ fn fast(settings: &mut Settings, bhxh: &BhxhMock, moh: &MohMock) {
         backoff_base_ms: 20,
         backoff_max_ms: 200,
         poll_interval_ms: 100,
+        // A worker whose pass failed leaves its leases; others take them soon in tests.
+        lease_ms: 15_000,
         // Generous: a call that times out after the portal processed it would be sent again
         // (see the receipt-lookup note in the issue), and the suite runs on 2 loaded cores.
-        http_timeout_ms: 3_000,
+        http_timeout_ms: 10_000,
         ..DispatchSettings::default()
     };
 }
@@ -112,7 +114,7 @@ async fn every_episode_reaches_both_portals_exactly_once(backend: Backend) {
 
 async fn faults_and_timeouts_are_retried_without_duplicates(backend: Backend) {
     // 30% answered 500, 5% hang past the gateway's timeout; both before the portal reads the request.
-    let faults = FaultConfig { seed: 3, error_rate: 0.3, hang_rate: 0.05, hang_ms: 3_500, ..FaultConfig::default() };
+    let faults = FaultConfig { seed: 3, error_rate: 0.3, hang_rate: 0.05, hang_ms: 11_000, ..FaultConfig::default() };
     let bhxh = mocks::bhxh::start(
         BhxhConfig { appraisal: clean_appraisal(), faults: faults.clone(), ..BhxhConfig::default() },
         "127.0.0.1:0",

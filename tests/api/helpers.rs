@@ -95,6 +95,11 @@ pub async fn spawn_app(backend: Backend, test: &str) -> Option<TestApp> {
 }
 
 pub async fn spawn_app_with(backend: Backend, test: &str, adjust: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+    // Warnings of the gateway show with a failing test's output.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_test_writer()
+        .try_init();
     let (database_url, dir, postgres) = match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
@@ -107,8 +112,12 @@ pub async fn spawn_app_with(backend: Backend, test: &str, adjust: impl FnOnce(&m
             (url, None, Some(db))
         }
     };
-    let mut settings =
-        Settings { database_url: database_url.clone(), bind: "127.0.0.1:0".to_owned(), ..Settings::default() };
+    let mut settings = Settings {
+        database_url: database_url.clone(),
+        bind: "127.0.0.1:0".to_owned(),
+        reference_dir: Some(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("catalogues")),
+        ..Settings::default()
+    };
     adjust(&mut settings);
     let (db, keys) = tokio::task::spawn_blocking(move || {
         let db = Db::connect(&database_url).expect("connect and migrate");

@@ -159,6 +159,20 @@ fn cases() -> Vec<Case> {
             e["sick_leave"] =
                 json!({ "MA_LK": e["summary"]["MA_LK"].clone(), "MAU_SO": "CT07", "TU_NGAY": "20991231" });
         }),
+        case("ICD10_UNKNOWN", |e| e["summary"]["MA_BENH_CHINH"] = json!("Z99.9")),
+        case("DRUG_NOT_APPROVED", |e| e["drugs"][0]["MA_THUOC"] = json!("40.9999")),
+        case("DRUG_PRICE_ABOVE_APPROVED", |e| e["drugs"][0]["DON_GIA"] = json!("999999.000")),
+        case("DRUG_DETAILS_MISMATCH", |e| e["drugs"][0]["HAM_LUONG"] = json!("999mg")),
+        case("SERVICE_NOT_APPROVED", |e| {
+            let i = lab(e);
+            e["services"][i]["MA_DICH_VU"] = json!("99.9999.9999");
+        }),
+        case("SUPPLY_NOT_APPROVED", |e| {
+            let i = e["services"].as_array().unwrap().iter().position(|l| l["MA_NHOM"] == 10).unwrap();
+            e["services"][i]["MA_VAT_TU"] = json!("N99.99.999");
+        }),
+        case("ITEM_PRICE_ABOVE_APPROVED", |e| e["services"][0]["DON_GIA_BH"] = json!("99999999.000")),
+        case("STAFF_NOT_APPROVED", |e| e["drugs"][0]["MA_BAC_SI"] = json!("999999/BYT-CCHN")),
         case("REEXAM_NOT_AFTER_DISCHARGE", |e| {
             e["reexam_appointment"] = json!({ "MA_LK": e["summary"]["MA_LK"].clone(), "NGAY_HEN_KL": "20200101" });
         }),
