@@ -7,7 +7,7 @@ use crate::faults::{FaultConfig, Faults};
 use crate::registry::{CardEntry, CardQuery, Officer, Registry};
 use crate::server::{self, Running, may_act_for, md5_upper, vietnam_timestamp};
 use crate::tokens::{TokenError, TokenStore};
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -553,13 +553,6 @@ impl BhxhMock {
 /// Starts the mock on `bind` (`127.0.0.1:0` for a free port) on the current runtime.
 pub fn start(config: BhxhConfig, bind: &str) -> std::io::Result<BhxhMock> {
     let state = web::Data::new(BhxhState::new(config));
-    let (listener, port) = server::bind(bind)?;
-    let data = state.clone();
-    let http = HttpServer::new(move || {
-        App::new().app_data(data.clone()).app_data(web::PayloadConfig::new(256 * 1024 * 1024)).configure(configure)
-    })
-    .workers(2)
-    .listen(listener)?
-    .run();
-    Ok(BhxhMock { server: server::spawn(http, port), state })
+    let server = server::serve(state.clone(), configure, bind)?;
+    Ok(BhxhMock { server, state })
 }

@@ -6,7 +6,7 @@ use crate::dossier;
 use crate::faults::{FaultConfig, Faults};
 use crate::server::{self, Running, may_act_for};
 use crate::tokens::{TokenError, TokenStore};
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -310,13 +310,6 @@ impl MohMock {
 /// Starts the mock on `bind` (`127.0.0.1:0` for a free port) on the current runtime.
 pub fn start(config: MohConfig, bind: &str) -> std::io::Result<MohMock> {
     let state = web::Data::new(MohState::new(config));
-    let (listener, port) = server::bind(bind)?;
-    let data = state.clone();
-    let http = HttpServer::new(move || {
-        App::new().app_data(data.clone()).app_data(web::PayloadConfig::new(256 * 1024 * 1024)).configure(configure)
-    })
-    .workers(2)
-    .listen(listener)?
-    .run();
-    Ok(MohMock { server: server::spawn(http, port), state })
+    let server = server::serve(state.clone(), configure, bind)?;
+    Ok(MohMock { server, state })
 }

@@ -1,6 +1,7 @@
 //! Running a mock: bind (port 0 for a free port), serve on the current runtime, stop.
 
 use actix_web::dev::{Server, ServerHandle};
+use actix_web::{App, HttpServer, web};
 use std::net::TcpListener;
 
 /// A mock listening on a port; dropping it does not stop it, `stop` does.
@@ -16,18 +17,24 @@ impl Running {
     }
 }
 
-/// Binds `bind` and returns the bound address with a listener for `HttpServer::listen`.
-pub fn bind(bind: &str) -> std::io::Result<(TcpListener, u16)> {
+/// Serves `configure`'s routes with `state` on `bind` (`127.0.0.1:0` for a free port), spawned on
+/// the current Tokio runtime. Bodies up to 256 MiB are read: the portals take large files.
+pub fn serve<S: Send + Sync + 'static>(
+    state: web::Data<S>,
+    configure: fn(&mut web::ServiceConfig),
+    bind: &str,
+) -> std::io::Result<Running> {
     let listener = TcpListener::bind(bind)?;
     let port = listener.local_addr()?.port();
-    Ok((listener, port))
-}
-
-/// Spawns `server` on the current Tokio runtime.
-pub fn spawn(server: Server, port: u16) -> Running {
+    let server: Server = HttpServer::new(move || {
+        App::new().app_data(state.clone()).app_data(web::PayloadConfig::new(256 * 1024 * 1024)).configure(configure)
+    })
+    .workers(2)
+    .listen(listener)?
+    .run();
     let handle = server.handle();
     tokio::spawn(server);
-    Running { url: format!("http://127.0.0.1:{port}"), port, handle }
+    Ok(Running { url: format!("http://127.0.0.1:{port}"), port, handle })
 }
 
 /// Hex MD5 of a password, the way the BHXH portal wants it (upper case).

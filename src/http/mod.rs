@@ -16,6 +16,41 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_actix_web::{AppExt, UtoipaApp};
 use utoipa_swagger_ui::SwaggerUi;
 
+/// The page size a list endpoint was asked for: 1–500, 50 by default.
+pub fn page_limit(asked: Option<i64>) -> Result<i64, ApiError> {
+    let limit = asked.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::BadRequest(format!("`limit` must be 1-500, not {limit}")));
+    }
+    Ok(limit)
+}
+
+/// Cuts a list fetched with `limit + 1` rows to `limit` and gives the cursor of the next page.
+pub fn next_page<T, C>(items: &mut Vec<T>, limit: i64, cursor: impl Fn(&T) -> C) -> Option<C> {
+    if items.len() as i64 <= limit {
+        return None;
+    }
+    items.truncate(limit as usize);
+    items.last().map(cursor)
+}
+
+/// The facility a caller may list: its own for a facility key, the asked one (or all) for admin
+/// and DoH keys; other keys read no claims.
+pub fn readable_facility(
+    principal: &crate::auth::Principal,
+    asked: Option<String>,
+) -> Result<Option<String>, ApiError> {
+    use crate::auth::Role;
+    match (principal.role, &principal.facility, asked) {
+        (Role::Facility, Some(own), Some(asked)) if &asked != own => {
+            Err(ApiError::Forbidden(format!("this key reads facility {own} only, not {asked}")))
+        }
+        (Role::Facility, Some(own), _) => Ok(Some(own.clone())),
+        (Role::Admin | Role::Doh, _, asked) => Ok(asked),
+        _ => Err(ApiError::Forbidden("this key may not read claims or submissions".into())),
+    }
+}
+
 /// What every handler can reach.
 pub struct AppState {
     pub db: Db,

@@ -1,10 +1,10 @@
 //! `/api/v1/claims`: push one episode or a batch, read a claim, list claims.
 
 use super::{ItemResult, Receipt, parse_episode, prepare, store, store_items};
-use crate::auth::{Principal, Role};
+use crate::auth::Principal;
 use crate::domain::Episode;
 use crate::formats::xml130;
-use crate::http::{ApiError, AppState, Problem};
+use crate::http::{ApiError, AppState, Problem, next_page, page_limit, readable_facility};
 use crate::ingest::dossiers::{self, DossierReport};
 use crate::store::claims::{self, ClaimFilter, ClaimSummary, SubmissionInfo, TimelineEvent, VersionInfo};
 use crate::validation::Violation;
@@ -150,6 +150,23 @@ async fn post_batch(
     Ok(HttpResponse::Ok().json(BatchResponse { accepted, rejected: items.len() - accepted, items }))
 }
 
+/// Loads a claim the caller may read: 404 when there is none, 403 when it is another facility's.
+async fn readable_claim(state: &AppState, principal: &Principal, id: &str) -> Result<claims::ClaimRecord, ApiError> {
+    let lookup = id.to_owned();
+    let record = state
+        .db
+        .read(move |conn| claims::find(conn, &lookup))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no claim with id `{id}`")))?;
+    if !principal.may_read(&record.claim.facility_code) {
+        return Err(ApiError::Forbidden(format!(
+            "claim {id} belongs to facility {}, which this key may not read",
+            record.claim.facility_code
+        )));
+    }
+    Ok(record)
+}
+
 /// A stored claim with its versions, timeline and submissions.
 #[derive(Serialize, ToSchema)]
 struct ClaimDetail {
@@ -183,15 +200,7 @@ async fn get_claim(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let not_found = || ApiError::NotFound(format!("no claim with id `{id}`"));
-    let lookup = id.clone();
-    let record = state.db.read(move |conn| claims::find(conn, &lookup)).await?.ok_or_else(not_found)?;
-    if !principal.may_read(&record.claim.facility_code) {
-        return Err(ApiError::Forbidden(format!(
-            "claim {id} belongs to facility {}, which this key may not read",
-            record.claim.facility_code
-        )));
-    }
+    let record = readable_claim(&state, &principal, &id).await?;
     let corrupt = |what: &str, e: serde_json::Error| ApiError::Internal(format!("stored {what} of claim {id}: {e}"));
     let warnings = match record.versions.iter().find(|v| v.version == record.claim.current_version) {
         Some(v) => serde_json::from_str(&v.warnings_json).map_err(|e| corrupt("warnings", e))?,
@@ -264,22 +273,9 @@ async fn list_claims(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    let facility = match (principal.role, &principal.facility, q.facility) {
-        (Role::Facility, Some(own), Some(asked)) if &asked != own => {
-            return Err(ApiError::Forbidden(format!("this key reads facility {own} only, not {asked}")));
-        }
-        (Role::Facility, Some(own), _) => Some(own.clone()),
-        (Role::Eligibility, ..) | (Role::Facility, None, _) => {
-            return Err(ApiError::Forbidden("this key may not read claims".into()));
-        }
-        (_, _, asked) => asked,
-    };
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::BadRequest(format!("`limit` must be 1-500, not {limit}")));
-    }
+    let limit = page_limit(q.limit)?;
     let filter = ClaimFilter {
-        facility,
+        facility: readable_facility(&principal, q.facility)?,
         status: q.status,
         received_from: q.from.as_deref().map(|t| parse_instant("from", t)).transpose()?,
         received_to: q.to.as_deref().map(|t| parse_instant("to", t)).transpose()?,
@@ -287,12 +283,7 @@ async fn list_claims(
         limit: limit + 1,
     };
     let mut items = state.db.read(move |conn| claims::list(conn, &filter)).await?;
-    let next_cursor = if items.len() as i64 > limit {
-        items.truncate(limit as usize);
-        items.last().map(|c| c.id.clone())
-    } else {
-        None
-    };
+    let next_cursor = next_page(&mut items, limit, |c| c.id.clone());
     Ok(HttpResponse::Ok().json(ClaimPage { items, next_cursor }))
 }
 
@@ -340,18 +331,7 @@ async fn get_claim_xml130(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let lookup = id.clone();
-    let record = state
-        .db
-        .read(move |conn| claims::find(conn, &lookup))
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no claim with id `{id}`")))?;
-    if !principal.may_read(&record.claim.facility_code) {
-        return Err(ApiError::Forbidden(format!(
-            "claim {id} belongs to facility {}, which this key may not read",
-            record.claim.facility_code
-        )));
-    }
+    let record = readable_claim(&state, &principal, &id).await?;
     let json = record
         .episode_json
         .ok_or_else(|| ApiError::NotFound(format!("the content of claim {id} is no longer kept")))?;

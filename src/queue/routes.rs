@@ -1,7 +1,7 @@
 //! `/api/v1/submissions` and `/api/v1/queue`: what was sent where, replays, the kill switch.
 
 use crate::auth::{Principal, Role};
-use crate::http::{ApiError, AppState, Problem};
+use crate::http::{ApiError, AppState, Problem, next_page, page_limit, readable_facility};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::outbox::{self, Depth, Submission, SubmissionFilter};
 use actix_web::{HttpResponse, get, post, web};
@@ -12,18 +12,6 @@ fn admin_only(principal: &Principal, what: &str) -> Result<(), ApiError> {
     match principal.role {
         Role::Admin => Ok(()),
         _ => Err(ApiError::Forbidden(format!("only an admin key may {what}"))),
-    }
-}
-
-/// The facility a caller may see: its own for a facility key, the asked one (or all) otherwise.
-pub(crate) fn readable_facility(principal: &Principal, asked: Option<String>) -> Result<Option<String>, ApiError> {
-    match (principal.role, &principal.facility, asked) {
-        (Role::Facility, Some(own), Some(asked)) if &asked != own => {
-            Err(ApiError::Forbidden(format!("this key reads facility {own} only, not {asked}")))
-        }
-        (Role::Facility, Some(own), _) => Ok(Some(own.clone())),
-        (Role::Admin | Role::Doh, _, asked) => Ok(asked),
-        _ => Err(ApiError::Forbidden("this key may not read submissions".into())),
     }
 }
 
@@ -62,10 +50,7 @@ async fn list_submissions(
     query: web::Query<SubmissionQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::BadRequest(format!("`limit` must be 1-500, not {limit}")));
-    }
+    let limit = page_limit(q.limit)?;
     let filter = SubmissionFilter {
         facility: readable_facility(&principal, q.facility)?,
         status: q.status,
@@ -74,12 +59,7 @@ async fn list_submissions(
         limit: limit + 1,
     };
     let mut items = state.db.read(move |c| outbox::list(c, &filter)).await?;
-    let next_cursor = if items.len() as i64 > limit {
-        items.truncate(limit as usize);
-        items.last().map(|s| s.id)
-    } else {
-        None
-    };
+    let next_cursor = next_page(&mut items, limit, |s| s.id);
     Ok(HttpResponse::Ok().json(SubmissionPage { items, next_cursor }))
 }
 

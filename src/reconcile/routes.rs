@@ -2,8 +2,7 @@
 
 use crate::auth::Principal;
 use crate::domain::decimal::format_fixed;
-use crate::http::{ApiError, AppState, Problem};
-use crate::queue::routes::readable_facility;
+use crate::http::{ApiError, AppState, Problem, readable_facility};
 use crate::store::outbox::{self, SettlementRow, status};
 use actix_web::{HttpRequest, HttpResponse, get, http::header, web};
 use rust_decimal::Decimal;
