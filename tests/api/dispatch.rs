@@ -39,9 +39,9 @@ fn clean_appraisal() -> AppraisalConfig {
     AppraisalConfig { delay_ms: 0, reject_rate: 0.0, partial_rate: 0.0, seed: 1 }
 }
 
-/// Waits until every listed claim has left `queued`/`submitted` (BHXH appraised) — or fails after 30 s.
+/// Waits until every listed claim has left `queued`/`submitted` (BHXH appraised) — or fails after 90 s.
 async fn settle(app: &TestApp, ids: &[String]) -> Vec<Value> {
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + Duration::from_secs(90);
     loop {
         let mut claims = Vec::new();
         for id in ids {
