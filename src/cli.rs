@@ -151,7 +151,7 @@ fn gen_episodes(count: usize, seed: u64, facility: Option<String>, format: GenFo
 
 async fn import(files: Vec<std::path::PathBuf>) -> anyhow::Result<()> {
     let settings = Settings::load()?;
-    let reference = reference_data(&settings)?;
+    let reference = crate::validation::ReferenceData::load(settings.reference_dir.as_deref())?;
     let url = settings.database_url.clone();
     let db = tokio::task::spawn_blocking(move || Db::connect(&url)).await??;
     let state = crate::http::AppState {
@@ -203,15 +203,8 @@ async fn import(files: Vec<std::path::PathBuf>) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn reference_data(settings: &Settings) -> anyhow::Result<crate::validation::ReferenceData> {
-    Ok(match &settings.reference_dir {
-        Some(dir) => crate::validation::ReferenceData::load_dir(dir)?,
-        None => crate::validation::ReferenceData::default(),
-    })
-}
-
 fn validate(path: &std::path::Path) -> anyhow::Result<()> {
-    let reference = reference_data(&Settings::load()?)?;
+    let reference = crate::validation::ReferenceData::load(Settings::load()?.reference_dir.as_deref())?;
     let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let header = xml130::scan(&bytes).map_err(|e| anyhow::anyhow!("{}: the file is refused: {e}", path.display()))?;
     let catalogue = crate::validation::Catalogue::builtin();

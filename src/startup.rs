@@ -51,10 +51,7 @@ impl Application {
         let port =
             listener.local_addr().map_err(|source| StartupError::Bind { bind: settings.bind.clone(), source })?.port();
         let signers = Arc::new(Signers::load(&settings.signing)?);
-        let reference = Arc::new(match &settings.reference_dir {
-            Some(dir) => ReferenceData::load_dir(dir)?,
-            None => ReferenceData::default(),
-        });
+        let reference = Arc::new(ReferenceData::load(settings.reference_dir.as_deref())?);
         let overrides = db.read_blocking(crate::store::rules::overrides)?;
         let catalogue = CatalogueHandle::new(Catalogue::builtin().with_overrides(&overrides));
         let wake = Arc::new(tokio::sync::Notify::new());

@@ -63,6 +63,11 @@ fn price(file: &str, text: &str) -> Result<Decimal, ReferenceError> {
 }
 
 impl ReferenceData {
+    /// The catalogues of `dir`, or none (catalogue rules off) without a folder.
+    pub fn load(dir: Option<&Path>) -> Result<Self, ReferenceError> {
+        dir.map_or_else(|| Ok(ReferenceData::default()), Self::load_dir)
+    }
+
     /// Reads `icd10.csv`, `drugs.csv`, `services.csv`, `supplies.csv` and `staff.csv` from `dir`;
     /// a missing file leaves its list unchecked.
     pub fn load_dir(dir: &Path) -> Result<Self, ReferenceError> {

@@ -71,14 +71,9 @@ pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
                 None,
             );
         }
-        let lines = episode
-            .drugs
-            .iter()
-            .map(|l| ("drugs", &l.ordered_at))
-            .chain(episode.services.iter().map(|l| ("services", &l.ordered_at)));
-        let mut index = std::collections::HashMap::<&str, usize>::new();
-        for (section, ordered) in lines {
-            let i = index.entry(section).or_default();
+        let drugs = episode.drugs.iter().enumerate().map(|(i, l)| ("drugs", i, &l.ordered_at));
+        let services = episode.services.iter().enumerate().map(|(i, l)| ("services", i, &l.ordered_at));
+        for (section, i, ordered) in drugs.chain(services) {
             if let Some(t) = ordered.as_deref().and_then(time::parse_datetime)
                 && (t < a || t > d)
             {
@@ -89,7 +84,6 @@ pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
                     Some(time::format_datetime(t)),
                 );
             }
-            *i += 1;
         }
     }
 }
