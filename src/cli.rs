@@ -154,6 +154,7 @@ async fn import(files: Vec<std::path::PathBuf>) -> anyhow::Result<()> {
     let reference = crate::validation::ReferenceData::load(settings.reference_dir.as_deref())?;
     let url = settings.database_url.clone();
     let db = tokio::task::spawn_blocking(move || Db::connect(&url)).await??;
+    let jobs = crate::jobs::JobContext::new(db.clone(), Default::default(), settings.jobs.clone());
     let state = crate::http::AppState {
         db,
         catalogue: crate::validation::CatalogueHandle::new(crate::validation::Catalogue::builtin()),
@@ -162,6 +163,8 @@ async fn import(files: Vec<std::path::PathBuf>) -> anyhow::Result<()> {
         metrics: crate::http::ops::metrics_handle(),
         dispatch_wake: Default::default(),
         signers: Default::default(),
+        portals: Default::default(),
+        jobs,
     };
     let principal = Principal { key_id: "cli".to_owned(), role: Role::Admin, facility: None };
     let mut rejected = 0;

@@ -26,13 +26,35 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// Connection settings of one national portal.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+/// Connection settings of one national portal, and how hard the gateway may press it.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
 pub struct PortalSettings {
     pub url: Option<String>,
     pub username: String,
     pub password: Secret,
+    /// Calls started per second at most (0: unpaced).
+    pub rate_per_second: u32,
+    /// Calls in progress at once at most.
+    pub max_concurrent: usize,
+    /// Consecutive failures (timeouts, 5xx, 429) that open the circuit.
+    pub breaker_failures: u32,
+    /// How long an open circuit refuses calls before one trial call.
+    pub breaker_cooldown_ms: u64,
+}
+
+impl Default for PortalSettings {
+    fn default() -> Self {
+        PortalSettings {
+            url: None,
+            username: String::new(),
+            password: Secret::default(),
+            rate_per_second: 20,
+            max_concurrent: 8,
+            breaker_failures: 5,
+            breaker_cooldown_ms: 30_000,
+        }
+    }
 }
 
 /// A facility's signing material for `CHUKYDONVI`: PEM key and certificate, or a PKCS#12 bundle.
@@ -93,6 +115,36 @@ impl Default for DispatchSettings {
     }
 }
 
+/// The scheduled jobs. Schedules are cron expressions with seconds
+/// (`sec min hour day month weekday`) in Vietnam time (UTC+7).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct JobsSettings {
+    pub enabled: bool,
+    /// Puts jobs of workers that stopped mid-call back in the queue, marked uncertain.
+    pub lease_sweep: String,
+    /// Renews portal sessions before they expire.
+    pub token_refresh: String,
+    /// Writes yesterday's (and today's so far) per-facility figures.
+    pub daily_snapshot: String,
+    /// Drops stored payloads of claims settled more than `retention_days` ago.
+    pub retention: String,
+    pub retention_days: u32,
+}
+
+impl Default for JobsSettings {
+    fn default() -> Self {
+        JobsSettings {
+            enabled: true,
+            lease_sweep: "*/15 * * * * *".to_owned(),
+            token_refresh: "0 * * * * *".to_owned(),
+            daily_snapshot: "0 10 0 * * *".to_owned(),
+            retention: "0 30 2 * * *".to_owned(),
+            retention_days: 180,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
@@ -118,6 +170,7 @@ pub struct Settings {
     pub bhxh: PortalSettings,
     pub moh: PortalSettings,
     pub dispatch: DispatchSettings,
+    pub jobs: JobsSettings,
     /// Folder of the reference catalogues (`icd10.csv`, `drugs.csv`, …); none: those rules do not run.
     pub reference_dir: Option<std::path::PathBuf>,
     /// Signing material per facility code (TOML `[signing.83001]`); files of other facilities go unsigned.
@@ -136,6 +189,7 @@ impl Default for Settings {
             bhxh: PortalSettings::default(),
             moh: PortalSettings::default(),
             dispatch: DispatchSettings::default(),
+            jobs: JobsSettings::default(),
             reference_dir: None,
             signing: Default::default(),
         }
@@ -212,6 +266,56 @@ impl Settings {
         let number = |var: &'static str| -> Result<Option<u64>, ConfigError> {
             lookup(var).map(|v| v.parse::<u64>().map_err(|_| invalid(var, &v, "expected a whole number"))).transpose()
         };
+        for (portal, rate, concurrent, failures, cooldown) in [
+            (
+                &mut s.bhxh,
+                "HISGATE_BHXH_RATE_PER_SECOND",
+                "HISGATE_BHXH_MAX_CONCURRENT",
+                "HISGATE_BHXH_BREAKER_FAILURES",
+                "HISGATE_BHXH_BREAKER_COOLDOWN_MS",
+            ),
+            (
+                &mut s.moh,
+                "HISGATE_MOH_RATE_PER_SECOND",
+                "HISGATE_MOH_MAX_CONCURRENT",
+                "HISGATE_MOH_BREAKER_FAILURES",
+                "HISGATE_MOH_BREAKER_COOLDOWN_MS",
+            ),
+        ] {
+            if let Some(n) = number(rate)? {
+                portal.rate_per_second = n.try_into().map_err(|_| invalid(rate, &n.to_string(), "too large"))?;
+            }
+            if let Some(n) = number(concurrent)? {
+                portal.max_concurrent = n as usize;
+            }
+            if let Some(n) = number(failures)? {
+                portal.breaker_failures = n.try_into().map_err(|_| invalid(failures, &n.to_string(), "too large"))?;
+            }
+            if let Some(n) = number(cooldown)? {
+                portal.breaker_cooldown_ms = n;
+            }
+        }
+        if let Some(v) = lookup("HISGATE_JOBS_ENABLED") {
+            s.jobs.enabled = match v.as_str() {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                _ => return Err(invalid("HISGATE_JOBS_ENABLED", &v, "use true or false")),
+            };
+        }
+        if let Some(n) = number("HISGATE_RETENTION_DAYS")? {
+            s.jobs.retention_days =
+                n.try_into().map_err(|_| invalid("HISGATE_RETENTION_DAYS", &n.to_string(), "too large"))?;
+        }
+        for (var, field) in [
+            ("HISGATE_JOBS_LEASE_SWEEP", &mut s.jobs.lease_sweep),
+            ("HISGATE_JOBS_TOKEN_REFRESH", &mut s.jobs.token_refresh),
+            ("HISGATE_JOBS_DAILY_SNAPSHOT", &mut s.jobs.daily_snapshot),
+            ("HISGATE_JOBS_RETENTION", &mut s.jobs.retention),
+        ] {
+            if let Some(v) = lookup(var) {
+                *field = v;
+            }
+        }
         if let Some(v) = lookup("HISGATE_DISPATCH_ENABLED") {
             s.dispatch.enabled = match v.as_str() {
                 "true" | "1" => true,
@@ -233,6 +337,15 @@ impl Settings {
         }
         if let Some(n) = number("HISGATE_DISPATCH_HTTP_TIMEOUT_MS")? {
             s.dispatch.http_timeout_ms = n;
+        }
+        if let Some(n) = number("HISGATE_DISPATCH_LEASE_MS")? {
+            s.dispatch.lease_ms = n as i64;
+        }
+        if let Some(n) = number("HISGATE_DISPATCH_TICK_MS")? {
+            s.dispatch.tick_ms = n;
+        }
+        if let Some(n) = number("HISGATE_DISPATCH_BACKOFF_BASE_MS")? {
+            s.dispatch.backoff_base_ms = n;
         }
         s.check()?;
         Ok(s)

@@ -22,6 +22,7 @@ pub async fn run(bind: String, database_url: String, rate: f64) -> anyhow::Resul
         url: Some(url.to_owned()),
         username: DEMO_PORTAL_ACCOUNT.0.to_owned(),
         password: Secret::new(DEMO_PORTAL_ACCOUNT.1),
+        ..PortalSettings::default()
     };
     let settings = Settings {
         bind,
@@ -57,7 +58,7 @@ pub async fn run(bind: String, database_url: String, rate: f64) -> anyhow::Resul
     })
     .await??;
 
-    let app = Application::build_with_db(settings, db)?;
+    let app = Application::build_with_db(settings, db).await?;
     let base = format!("http://127.0.0.1:{}", app.port());
     println!("hisgate demo running at {base}");
     println!("  Swagger UI:   {base}/swagger-ui/");

@@ -10,6 +10,7 @@ pub mod domain;
 pub mod formats;
 pub mod http;
 pub mod ingest;
+pub mod jobs;
 pub mod portal;
 pub mod queue;
 pub mod reconcile;

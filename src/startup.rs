@@ -21,6 +21,7 @@ pub struct Application {
     db: Db,
     /// The dispatcher and reconciliation loops; they stop with the server.
     background: Vec<tokio::task::JoinHandle<()>>,
+    scheduler: Option<tokio_cron_scheduler::JobScheduler>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +34,8 @@ pub enum StartupError {
     Signing(#[from] crate::formats::xml130::signers::SignersError),
     #[error(transparent)]
     Reference(#[from] crate::validation::reference::ReferenceError),
+    #[error(transparent)]
+    Jobs(#[from] crate::jobs::JobError),
 }
 
 impl Application {
@@ -42,10 +45,10 @@ impl Application {
         let db = tokio::task::spawn_blocking(move || Db::connect(&url))
             .await
             .map_err(|_| crate::store::StoreError::Cancelled)??;
-        Self::build_with_db(settings, db)
+        Self::build_with_db(settings, db).await
     }
 
-    pub fn build_with_db(settings: Settings, db: Db) -> Result<Self, StartupError> {
+    pub async fn build_with_db(settings: Settings, db: Db) -> Result<Self, StartupError> {
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|source| StartupError::Bind { bind: settings.bind.clone(), source })?;
         let port =
@@ -55,8 +58,15 @@ impl Application {
         let overrides = db.read_blocking(crate::store::rules::overrides)?;
         let catalogue = CatalogueHandle::new(Catalogue::builtin().with_overrides(&overrides));
         let wake = Arc::new(tokio::sync::Notify::new());
-        let mut background = start_background(&db, &settings, wake.clone(), signers.clone());
+        let http = crate::portal::http_client(std::time::Duration::from_millis(settings.dispatch.http_timeout_ms));
+        let portals = Portals {
+            bhxh: BhxhClient::new(&settings.bhxh, http.clone()).map(Arc::new),
+            moh: MohClient::new(&settings.moh, http).map(Arc::new),
+        };
+        let mut background = start_background(&db, &settings, &portals, wake.clone(), signers.clone());
         background.push(tokio::spawn(refresh_rules(db.clone(), catalogue.clone())));
+        let jobs = crate::jobs::JobContext::new(db.clone(), portals.clone(), settings.jobs.clone());
+        let scheduler = if settings.jobs.enabled { Some(crate::jobs::start(jobs.clone()).await?) } else { None };
         let state = web::Data::new(AppState {
             db: db.clone(),
             catalogue: catalogue.clone(),
@@ -65,13 +75,15 @@ impl Application {
             metrics: http::ops::metrics_handle(),
             dispatch_wake: wake,
             signers,
+            portals,
+            jobs,
         });
         let server =
             HttpServer::new(move || http::configure(App::new().app_data(state.clone())).wrap(TracingLogger::default()))
                 .listen(listener)
                 .map_err(|source| StartupError::Bind { bind: "listener".to_owned(), source })?
                 .run();
-        Ok(Application { port, server, db, background })
+        Ok(Application { port, server, db, background, scheduler })
     }
 
     pub fn port(&self) -> u16 {
@@ -92,6 +104,11 @@ impl Application {
         for task in self.background {
             task.abort();
         }
+        if let Some(mut scheduler) = self.scheduler
+            && let Err(e) = scheduler.shutdown().await
+        {
+            tracing::warn!(error = %e, "the job scheduler did not stop cleanly");
+        }
         result
     }
 }
@@ -100,24 +117,20 @@ impl Application {
 fn start_background(
     db: &Db,
     settings: &Settings,
+    portals: &Portals,
     wake: Arc<tokio::sync::Notify>,
     signers: Arc<Signers>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     if !settings.dispatch.enabled {
         return Vec::new();
     }
-    let http = crate::portal::http_client(std::time::Duration::from_millis(settings.dispatch.http_timeout_ms));
-    let portals = Portals {
-        bhxh: BhxhClient::new(&settings.bhxh, http.clone()).map(Arc::new),
-        moh: MohClient::new(&settings.moh, http).map(Arc::new),
-    };
     let mut tasks = Vec::new();
     if let Some(bhxh) = &portals.bhxh {
         let reconciler = Reconciler::new(db.clone(), bhxh.clone(), settings.dispatch.poll_interval_ms);
         tasks.push(tokio::spawn(reconciler.run()));
     }
     if portals.bhxh.is_some() || portals.moh.is_some() {
-        let dispatcher = Dispatcher::new(db.clone(), settings.dispatch.clone(), portals, signers);
+        let dispatcher = Dispatcher::new(db.clone(), settings.dispatch.clone(), portals.clone(), signers);
         tasks.push(tokio::spawn(dispatcher.run(wake)));
     }
     tasks

@@ -77,8 +77,18 @@ pub struct EpisodeState {
     pub versions: u32,
     pub check_ins: u32,
     pub last_transaction: Option<String>,
+    /// Every file received with this MA_LK, oldest first (the *Danh sách tiếp nhận* screen).
+    pub receipts: Vec<ReceiptRow>,
     #[serde(skip)]
     contents: Vec<String>,
+}
+
+/// One received file of an MA_LK.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReceiptRow {
+    pub transaction: String,
+    pub received_at: String,
+    pub content_sha256: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -412,6 +422,7 @@ async fn send_dossier(req: HttpRequest, state: web::Data<BhxhState>, body: web::
         Err(r) => return refused(r),
     };
     let id = state.next_transaction_id();
+    let received_at = vietnam_timestamp();
     let outcomes: Vec<Outcome> = dossier.records.iter().map(|r| state.decide(r)).collect();
     let errors: usize = dossier.records.iter().map(|r| r.errors.len()).sum();
     {
@@ -426,6 +437,11 @@ async fn send_dossier(req: HttpRequest, state: web::Data<BhxhState>, body: web::
                 e.contents.push(record.content_sha256.clone());
             }
             e.last_transaction = Some(id.clone());
+            e.receipts.push(ReceiptRow {
+                transaction: id.clone(),
+                received_at: received_at.clone(),
+                content_sha256: record.content_sha256.clone(),
+            });
         }
     }
     let ready_at = Utc::now() + chrono::Duration::milliseconds(state.config.appraisal.delay_ms as i64);
@@ -436,9 +452,46 @@ async fn send_dossier(req: HttpRequest, state: web::Data<BhxhState>, body: web::
     } else {
         format!("Tiếp nhận; phát hiện {errors} lỗi, xem nhanChiTietLoiHS")
     };
+    if let Some(r) = state.faults.lose_reply().await {
+        return r;
+    }
     HttpResponse::Ok().json(json!({
-        "maKetQua": "200", "maGiaoDich": id, "thoiGianTiepNhan": vietnam_timestamp(), "thongDiep": message
+        "maKetQua": "200", "maGiaoDich": id, "thoiGianTiepNhan": received_at, "thongDiep": message
     }))
+}
+
+/// Most MA_LK in one receipt query (modelled).
+const MAX_RECEIPT_KEYS: usize = 500;
+
+/// Modelled `layDanhSachTiepNhan`: the files received for a `;`-list of MA_LK of a facility.
+async fn receipt_list(req: HttpRequest, state: web::Data<BhxhState>, body: web::Bytes) -> HttpResponse {
+    if let Some(r) = state.faults.intercept().await {
+        return r;
+    }
+    let (facility, f) = match submission(&req, &state, &body) {
+        Ok(x) => x,
+        Err(r) => return refused(r),
+    };
+    let keys: Vec<&str> = f.get("dsMaLk").map_or("", String::as_str).split(';').filter(|k| !k.is_empty()).collect();
+    if keys.is_empty() || keys.len() > MAX_RECEIPT_KEYS {
+        return result("205", "dsMaLk phải có từ 1 đến 500 MA_LK, phân cách bởi dấu ;");
+    }
+    let transactions = lock(&state.transactions);
+    let episodes = lock(&state.episodes);
+    let rows: Vec<Value> = keys
+        .iter()
+        .filter_map(|k| episodes.get(*k).map(|e| (k, e)))
+        .flat_map(|(k, e)| {
+            e.receipts
+                .iter()
+                // Only this facility's files: an MA_LK is unique per facility, not nationally.
+                .filter(|r| transactions.get(&r.transaction).is_some_and(|t| t.facility == facility))
+                .map(move |r| {
+                    json!({ "maLk": k, "maGiaoDich": r.transaction, "thoiGianTiepNhan": r.received_at, "maBam": r.content_sha256 })
+                })
+        })
+        .collect();
+    HttpResponse::Ok().json(json!({ "maKetQua": "200", "dsTiepNhan": rows }))
 }
 
 async fn error_list(state: web::Data<BhxhState>, q: web::Query<QueryAuth>) -> HttpResponse {
@@ -525,6 +578,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/qd130/guiHoSoXmlQD4750", web::post().to(send_dossier))
         .route("/api/egw/nhanChiTietLoiHS", web::post().to(error_list))
         .route("/api/qd130/layKetQuaGiamDinh", web::post().to(appraisal_result))
+        .route("/api/qd130/layDanhSachTiepNhan", web::post().to(receipt_list))
         .route("/_admin/state", web::get().to(admin_state));
     crate::admin::configure::<BhxhState>(cfg);
 }

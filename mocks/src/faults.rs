@@ -34,6 +34,9 @@ pub struct FaultConfig {
     /// Share of calls that hang for `hang_ms` and then get `504`.
     pub hang_rate: f64,
     pub hang_ms: u64,
+    /// Share of accepted submissions whose answer is lost: the portal keeps the file, then the
+    /// caller waits `hang_ms` and gets `504` (a timeout after processing).
+    pub lost_reply_rate: f64,
     /// Calls allowed per second; the rest get `429` with `Retry-After`.
     pub rate_limit_per_second: Option<u32>,
     pub outages: Vec<OutageWindow>,
@@ -48,6 +51,7 @@ pub struct FaultStats {
     pub rate_limited: u64,
     pub outage_refusals: u64,
     pub delayed: u64,
+    pub lost_replies: u64,
 }
 
 pub struct Faults {
@@ -62,6 +66,7 @@ pub struct Faults {
     rate_limited: AtomicU64,
     outage_refusals: AtomicU64,
     delayed: AtomicU64,
+    lost_replies: AtomicU64,
 }
 
 enum Decision {
@@ -85,6 +90,7 @@ impl Faults {
             rate_limited: AtomicU64::new(0),
             outage_refusals: AtomicU64::new(0),
             delayed: AtomicU64::new(0),
+            lost_replies: AtomicU64::new(0),
         }
     }
 
@@ -112,6 +118,7 @@ impl Faults {
             rate_limited: self.rate_limited.load(Ordering::Relaxed),
             outage_refusals: self.outage_refusals.load(Ordering::Relaxed),
             delayed: self.delayed.load(Ordering::Relaxed),
+            lost_replies: self.lost_replies.load(Ordering::Relaxed),
         }
     }
 
@@ -188,6 +195,26 @@ impl Faults {
                 )
             }
         }
+    }
+}
+
+impl Faults {
+    /// Called by a submission endpoint after it kept the file: `Some(response)` when the answer
+    /// is to be lost.
+    pub async fn lose_reply(&self) -> Option<HttpResponse> {
+        let (rate, hang_ms) = {
+            let config = lock(&self.config);
+            (config.lost_reply_rate, config.hang_ms)
+        };
+        if rate <= 0.0 || lock(&self.rng).random::<f64>() >= rate {
+            return None;
+        }
+        self.lost_replies.fetch_add(1, Ordering::Relaxed);
+        tokio::time::sleep(Duration::from_millis(hang_ms)).await;
+        Some(
+            HttpResponse::GatewayTimeout()
+                .json(serde_json::json!({ "maKetQua": "504", "thongDiep": "Hết thời gian chờ (injected lost reply)" })),
+        )
     }
 }
 

@@ -194,9 +194,14 @@ async fn dossier_xml(req: HttpRequest, state: web::Data<MohState>, body: web::By
     };
     match dossier::read_dossier(&body, &facility) {
         Ok(d) => {
-            let mut dossiers = lock(&state.dossiers);
-            for r in &d.records {
-                dossiers.entry(r.ma_lk.clone()).or_default().record(&r.content_sha256);
+            {
+                let mut dossiers = lock(&state.dossiers);
+                for r in &d.records {
+                    dossiers.entry(r.ma_lk.clone()).or_default().record(&r.content_sha256);
+                }
+            }
+            if let Some(r) = state.faults.lose_reply().await {
+                return r;
             }
             HttpResponse::Ok().json(json!({ "code": 200, "message": "success", "result": state.next_id() }))
         }

@@ -63,6 +63,10 @@ pub struct AppState {
     pub dispatch_wake: Arc<tokio::sync::Notify>,
     /// Facility signing keys for `CHUKYDONVI`.
     pub signers: Arc<crate::formats::xml130::signers::Signers>,
+    /// The portal clients of this instance (their circuits show in the queue view).
+    pub portals: crate::queue::Portals,
+    /// The scheduled jobs, also run on demand by admins.
+    pub jobs: crate::jobs::JobContext,
 }
 
 #[derive(OpenApi)]
@@ -105,6 +109,7 @@ where
         app.service(ops::healthz).service(ops::readyz).service(ops::metrics).service(ops::certificates),
     );
     let app = crate::reconcile::routes::routes(crate::queue::routes::routes(app));
+    let app = crate::jobs::routes::routes(app);
     let app = app.service(rules::list_rules).service(rules::set_severity);
     let (app, api) = app.split_for_parts();
     app.service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))

@@ -1,7 +1,8 @@
 //! The BHXH appraisal portal (BHXH-API.md): `token/take`, QĐ 130/4750 submission, error lists and
 //! the appraisal-outcome query (modelled; see `mocks/README.md`).
 
-use super::{PortalError, transient_status};
+use super::guard::PortalGuard;
+use super::{PortalError, status_error, transient_status};
 use crate::config::PortalSettings;
 use md5::Digest;
 use serde::Deserialize;
@@ -23,6 +24,7 @@ pub struct BhxhClient {
     username: String,
     password_md5: String,
     session: Mutex<Option<Session>>,
+    guard: PortalGuard,
 }
 
 /// The portal's receipt for a submitted file.
@@ -33,6 +35,22 @@ pub struct Receipt {
     /// `thoiGianTiepNhan`, `yyyyMMddHHmmss`.
     pub received_at: String,
     pub message: String,
+}
+
+/// Most `MA_LK` the receipt list takes in one query.
+const RECEIPT_KEYS_PER_QUERY: usize = 500;
+
+/// A file the portal lists as received for an `MA_LK` (modelled `layDanhSachTiepNhan`).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct ReceiptEntry {
+    #[serde(rename = "maLk")]
+    pub episode_key: String,
+    #[serde(rename = "maGiaoDich")]
+    pub transaction_id: String,
+    /// SHA-256 (hex) of the record's tables as received: each `LOAIHOSO` followed by its decoded
+    /// `NOIDUNGFILE`, in file order.
+    #[serde(rename = "maBam")]
+    pub content_sha256: String,
 }
 
 /// One line of an appraisal outcome.
@@ -92,7 +110,24 @@ impl BhxhClient {
             username: settings.username.clone(),
             password_md5: md5_upper(settings.password.expose()),
             session: Mutex::new(None),
+            guard: PortalGuard::new("bhxh", settings),
         })
+    }
+
+    pub fn guard(&self) -> &PortalGuard {
+        &self.guard
+    }
+
+    /// Logs in ahead of time when the session is close to its expiry, so that no submission
+    /// waits for a login (the scheduler calls this).
+    pub async fn refresh_session(&self) -> Result<bool, PortalError> {
+        let due =
+            self.session.lock().await.as_ref().is_none_or(|s| Instant::now() + Duration::from_secs(120) >= s.renew_at);
+        if due {
+            let s = self.guard.call(|| self.login()).await?;
+            *self.session.lock().await = Some(s);
+        }
+        Ok(due)
     }
 
     async fn login(&self) -> Result<Session, PortalError> {
@@ -151,7 +186,7 @@ impl BhxhClient {
                 .send()
                 .await?;
             if transient_status(response.status()) {
-                return Err(PortalError::Transient(format!("{path} answered HTTP {}", response.status())));
+                return Err(status_error(path, response.status()));
             }
             let answer: Value = response.json().await?;
             if code_of(&answer) == "401" && !fresh {
@@ -164,6 +199,10 @@ impl BhxhClient {
 
     /// Submits a `GIAMDINHHS` file (`loaiHoSo` 130) for `facility`.
     pub async fn submit_dossier(&self, facility: &str, xml: &[u8]) -> Result<Receipt, PortalError> {
+        self.guard.call(|| self.submit_dossier_unguarded(facility, xml)).await
+    }
+
+    async fn submit_dossier_unguarded(&self, facility: &str, xml: &[u8]) -> Result<Receipt, PortalError> {
         use base64::Engine;
         let xml = xml.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(xml);
         let file = base64::engine::general_purpose::STANDARD.encode(xml);
@@ -187,13 +226,22 @@ impl BhxhClient {
                 message: message_of(&answer),
             }),
             "401" => Err(PortalError::Unauthorised(message_of(&answer))),
-            "500" | "503" | "429" | "504" => Err(PortalError::Transient(message_of(&answer))),
+            "504" => Err(PortalError::Uncertain(message_of(&answer))),
+            "500" | "503" | "429" => Err(PortalError::Transient(message_of(&answer))),
             code => Err(PortalError::Refused { code: code.to_owned(), message: message_of(&answer) }),
         }
     }
 
     /// The appraisal of a transaction: `None` while the portal is still appraising it.
     pub async fn appraisal(
+        &self,
+        facility: &str,
+        transaction: &str,
+    ) -> Result<Option<Vec<RecordOutcome>>, PortalError> {
+        self.guard.call(|| self.appraisal_unguarded(facility, transaction)).await
+    }
+
+    async fn appraisal_unguarded(
         &self,
         facility: &str,
         transaction: &str,
@@ -223,6 +271,35 @@ impl BhxhClient {
 
     /// The errors the portal found in a transaction (`nhanChiTietLoiHS`): (maLoi, moTaLoi).
     pub async fn error_list(&self, facility: &str, transaction: &str) -> Result<Vec<(String, String)>, PortalError> {
+        self.guard.call(|| self.error_list_unguarded(facility, transaction)).await
+    }
+
+    /// The files the portal received for these `MA_LK` of `facility` (modelled on the portal's
+    /// *Danh sách tiếp nhận* screen; see `mocks/README.md`). Asked before sending again a file
+    /// whose first sending got no answer.
+    pub async fn receipts(&self, facility: &str, episode_keys: &[&str]) -> Result<Vec<ReceiptEntry>, PortalError> {
+        let province = facility.get(..2).unwrap_or_default();
+        let mut found = Vec::new();
+        for chunk in episode_keys.chunks(RECEIPT_KEYS_PER_QUERY) {
+            let keys = chunk.join(";");
+            let form =
+                [("username", self.username.as_str()), ("maTinh", province), ("maCSKCB", facility), ("dsMaLk", &keys)];
+            let answer = self.guard.call(|| self.post_qd130("/api/qd130/layDanhSachTiepNhan", &form)).await?;
+            if code_of(&answer) != "200" {
+                return Err(PortalError::Refused { code: code_of(&answer), message: message_of(&answer) });
+            }
+            let rows: Vec<ReceiptEntry> = serde_json::from_value(answer["dsTiepNhan"].clone())
+                .map_err(|e| PortalError::Transient(format!("unreadable receipt list: {e}")))?;
+            found.extend(rows);
+        }
+        Ok(found)
+    }
+
+    async fn error_list_unguarded(
+        &self,
+        facility: &str,
+        transaction: &str,
+    ) -> Result<Vec<(String, String)>, PortalError> {
         let mut fresh = false;
         loop {
             let s = self.session(fresh).await?;
@@ -240,7 +317,7 @@ impl BhxhClient {
                 .send()
                 .await?;
             if transient_status(response.status()) {
-                return Err(PortalError::Transient(format!("nhanChiTietLoiHS answered HTTP {}", response.status())));
+                return Err(status_error("nhanChiTietLoiHS", response.status()));
             }
             let answer: Value = response.json().await?;
             match code_of(&answer).as_str() {

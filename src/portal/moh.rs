@@ -1,7 +1,8 @@
 //! The Ministry of Health health-data portal (HOC receiver, BHXH-API.md §6): password-grant token,
 //! `GIAMDINHHS` as raw XML, `{code, message, result}` answers.
 
-use super::{PortalError, transient_status};
+use super::guard::PortalGuard;
+use super::{PortalError, status_error, transient_status};
 use crate::config::PortalSettings;
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -16,6 +17,7 @@ pub struct MohClient {
     username: String,
     password: String,
     token: Mutex<Option<(String, Instant)>>,
+    guard: PortalGuard,
 }
 
 impl MohClient {
@@ -27,7 +29,26 @@ impl MohClient {
             username: settings.username.clone(),
             password: settings.password.expose().to_owned(),
             token: Mutex::new(None),
+            guard: PortalGuard::new("moh", settings),
         })
+    }
+
+    pub fn guard(&self) -> &PortalGuard {
+        &self.guard
+    }
+
+    /// Fetches a new token ahead of time when the current one is close to its expiry.
+    pub async fn refresh_token(&self) -> Result<bool, PortalError> {
+        let due = self
+            .token
+            .lock()
+            .await
+            .as_ref()
+            .is_none_or(|(_, renew_at)| Instant::now() + Duration::from_secs(30) >= *renew_at);
+        if due {
+            self.guard.call(|| self.token(true)).await?;
+        }
+        Ok(due)
     }
 
     async fn token(&self, fresh: bool) -> Result<String, PortalError> {
@@ -50,7 +71,7 @@ impl MohClient {
             .send()
             .await?;
         if transient_status(response.status()) {
-            return Err(PortalError::Transient(format!("token endpoint answered HTTP {}", response.status())));
+            return Err(status_error("token endpoint", response.status()));
         }
         if !response.status().is_success() {
             return Err(PortalError::Unauthorised(format!(
@@ -68,6 +89,10 @@ impl MohClient {
 
     /// Sends a `GIAMDINHHS` file of `facility`; returns the portal's transaction id.
     pub async fn submit_dossier(&self, facility: &str, xml: &[u8]) -> Result<String, PortalError> {
+        self.guard.call(|| self.submit_dossier_unguarded(facility, xml)).await
+    }
+
+    async fn submit_dossier_unguarded(&self, facility: &str, xml: &[u8]) -> Result<String, PortalError> {
         let mut fresh = false;
         loop {
             let token = self.token(fresh).await?;
@@ -83,7 +108,7 @@ impl MohClient {
                 .await?;
             let status = response.status();
             if transient_status(status) {
-                return Err(PortalError::Transient(format!("receiver answered HTTP {status}")));
+                return Err(status_error("receiver", status));
             }
             // A body that cannot be read (cut by a timeout) is transient; one that is not JSON is the portal's answer.
             let body = response.text().await?;

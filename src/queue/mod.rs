@@ -13,6 +13,7 @@ use crate::formats::xml130;
 use crate::formats::xml130::signers::Signers;
 use crate::portal::PortalError;
 use crate::portal::bhxh::BhxhClient;
+use crate::portal::guard::CircuitView;
 use crate::portal::moh::MohClient;
 use crate::store::outbox::{self, Job};
 use crate::store::{Db, StoreError, now_ms};
@@ -33,15 +34,28 @@ pub struct Portals {
 }
 
 impl Portals {
-    fn destinations(&self) -> Vec<String> {
+    /// The destinations whose portal would take a call now (configured, circuit not open).
+    fn accepting(&self) -> Vec<String> {
         let mut d = Vec::new();
-        if self.bhxh.is_some() {
+        if self.bhxh.as_ref().is_some_and(|p| p.guard().accepting()) {
             d.push(BHXH.to_owned());
         }
-        if self.moh.is_some() {
+        if self.moh.as_ref().is_some_and(|p| p.guard().accepting()) {
             d.push(MOH.to_owned());
         }
         d
+    }
+
+    /// The circuit of each configured portal, for the queue view.
+    pub fn circuits(&self) -> BTreeMap<String, CircuitView> {
+        let mut c = BTreeMap::new();
+        if let Some(p) = &self.bhxh {
+            c.insert(BHXH.to_owned(), p.guard().view());
+        }
+        if let Some(p) = &self.moh {
+            c.insert(MOH.to_owned(), p.guard().view());
+        }
+        c
     }
 }
 
@@ -85,7 +99,7 @@ impl Dispatcher {
 
     /// One pass: lease, send, record. Returns how many jobs were taken.
     pub async fn dispatch_once(&self) -> Result<usize, StoreError> {
-        let destinations = self.portals.destinations();
+        let destinations = self.portals.accepting();
         if destinations.is_empty() || self.db.read(outbox::is_paused).await? {
             return Ok(0);
         }
@@ -175,6 +189,7 @@ impl Dispatcher {
                     })
                     .await?;
             }
+            let (episodes, sendable) = self.settle_unanswered(&destination, &facility, episodes, sendable).await?;
             if sendable.is_empty() {
                 return Ok(());
             }
@@ -190,6 +205,8 @@ impl Dispatcher {
             let outcome = match &result {
                 Ok(_) => "sent",
                 Err(PortalError::Transient(_)) => "transient",
+                Err(PortalError::Uncertain(_)) => "uncertain",
+                Err(PortalError::CircuitOpen { .. }) => "circuit_open",
                 Err(PortalError::Unauthorised(_)) => "unauthorised",
                 Err(PortalError::Refused { .. }) => "refused",
             };
@@ -228,23 +245,102 @@ impl Dispatcher {
                         })
                         .await
                 }
+                Err(PortalError::CircuitOpen { retry_in }) => {
+                    let at = now_ms() + retry_in.as_millis() as i64;
+                    self.db.write_retrying(move |c| outbox::release(c, &sendable, at)).await
+                }
                 Err(e) => {
                     tracing::warn!(%destination, %facility, error = %e, "send failed; will retry");
-                    let error = e.to_string();
-                    let settings = self.settings.clone();
-                    let sendable = std::sync::Arc::new(sendable);
-                    self.db
-                        .write_retrying(move |c| {
-                            sendable.iter().try_for_each(|j| {
-                                let retry_at = (j.attempts + 1 < settings.max_attempts)
-                                    .then(|| now_ms() + backoff_ms(&settings, j.attempts) as i64);
-                                outbox::mark_failed(c, j, &error, None, retry_at)
-                            })
-                        })
-                        .await
+                    self.retry_later(sendable, &e).await
                 }
             }
         })
+    }
+
+    /// Back to pending with backoff (or to the dead letters past the attempt limit); an
+    /// unanswered call also marks the jobs uncertain.
+    async fn retry_later(&self, jobs: Vec<Job>, e: &PortalError) -> Result<(), StoreError> {
+        let error = e.to_string();
+        let uncertain = matches!(e, PortalError::Uncertain(_));
+        let settings = self.settings.clone();
+        let jobs = Arc::new(jobs);
+        self.db
+            .write_retrying(move |c| {
+                jobs.iter().try_for_each(|j| {
+                    let retry_at = (j.attempts + 1 < settings.max_attempts)
+                        .then(|| now_ms() + backoff_ms(&settings, j.attempts) as i64);
+                    outbox::mark_failed(c, j, &error, None, retry_at)?;
+                    if uncertain { outbox::mark_uncertain(c, j) } else { Ok(()) }
+                })
+            })
+            .await
+    }
+
+    /// Jobs whose earlier sending got no answer: asks BHXH which of them it already holds (same
+    /// `MA_LK`, same content) and records those as sent under the portal's transaction id, so
+    /// that no file reaches the portal twice. Returns the episodes and jobs still to send.
+    /// (The MoH receiver offers no such list; it takes the same `MA_LK` again as a replacement.)
+    async fn settle_unanswered(
+        &self,
+        destination: &str,
+        facility: &str,
+        episodes: Vec<Episode>,
+        jobs: Vec<Job>,
+    ) -> Result<(Vec<Episode>, Vec<Job>), StoreError> {
+        let Some(bhxh) = self.portals.bhxh.as_ref().filter(|_| destination == BHXH) else {
+            return Ok((episodes, jobs));
+        };
+        if jobs.iter().all(|j| j.uncertain_since.is_none()) {
+            return Ok((episodes, jobs));
+        }
+        let keys: Vec<&str> =
+            jobs.iter().filter(|j| j.uncertain_since.is_some()).map(|j| j.episode_key.as_str()).collect();
+        let receipts = match bhxh.receipts(facility, &keys).await {
+            Ok(r) => r,
+            Err(e) => {
+                // Sending blind could duplicate: the unanswered jobs wait for the next pass.
+                tracing::warn!(%facility, error = %e, "receipt list unavailable; unanswered jobs wait");
+                let (unanswered, rest): (Vec<_>, Vec<_>) =
+                    episodes.into_iter().zip(jobs).partition(|(_, j)| j.uncertain_since.is_some());
+                let unanswered: Vec<Job> = unanswered.into_iter().map(|(_, j)| j).collect();
+                match e {
+                    PortalError::CircuitOpen { retry_in } => {
+                        let at = now_ms() + retry_in.as_millis() as i64;
+                        self.db.write_retrying(move |c| outbox::release(c, &unanswered, at)).await?;
+                    }
+                    e => self.retry_later(unanswered, &e).await?,
+                }
+                return Ok(rest.into_iter().unzip());
+            }
+        };
+        let mut found = Vec::new();
+        let mut still = (Vec::new(), Vec::new());
+        for (episode, job) in episodes.into_iter().zip(jobs) {
+            let held =
+                job.uncertain_since.is_some().then(|| xml130::hoso_sha256(&episode)).and_then(|sha| {
+                    receipts.iter().find(|r| r.episode_key == job.episode_key && r.content_sha256 == sha)
+                });
+            match held {
+                Some(receipt) => found.push((job, receipt.transaction_id.clone())),
+                None => {
+                    still.0.push(episode);
+                    still.1.push(job);
+                }
+            }
+        }
+        if !found.is_empty() {
+            tracing::info!(%facility, episodes = found.len(), "unanswered files found received; not sent again");
+            metrics::counter!("hisgate_dispatch_found_received_total").increment(found.len() as u64);
+            let first_poll = now_ms() + self.settings.poll_interval_ms as i64;
+            self.db
+                .write_retrying(move |c| {
+                    found
+                        .iter()
+                        .try_for_each(|(j, transaction)| outbox::mark_found_received(c, j, transaction, first_poll))
+                })
+                .await?;
+        }
+        Ok(still)
     }
 }
 

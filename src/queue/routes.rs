@@ -2,6 +2,7 @@
 
 use crate::auth::{Principal, Role};
 use crate::http::{ApiError, AppState, Problem, next_page, page_limit, readable_facility};
+use crate::portal::guard::CircuitView;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::outbox::{self, Depth, Submission, SubmissionFilter};
 use actix_web::{HttpResponse, get, post, web};
@@ -122,6 +123,8 @@ async fn retry_submission(
 struct QueueState {
     paused: bool,
     depth: Vec<Depth>,
+    /// The circuit breaker of each portal this instance sends to (`closed`, `open`, `trial`).
+    circuits: std::collections::BTreeMap<String, CircuitView>,
 }
 
 async fn set_paused(state: &AppState, principal: &Principal, paused: bool) -> Result<HttpResponse, ApiError> {
@@ -146,7 +149,7 @@ async fn set_paused(state: &AppState, principal: &Principal, paused: bool) -> Re
         .await?;
     state.dispatch_wake.notify_one();
     tracing::warn!(paused, "queue kill switch changed");
-    Ok(HttpResponse::Ok().json(QueueState { paused, depth }))
+    Ok(HttpResponse::Ok().json(QueueState { paused, depth, circuits: state.portals.circuits() }))
 }
 
 /// Stop sending to the portals (every instance); ingest continues and the queue fills.
@@ -171,7 +174,7 @@ async fn queue_state(state: web::Data<AppState>, principal: Principal) -> Result
         return Err(ApiError::Forbidden("only admin and DoH keys see the queue".into()));
     }
     let (paused, depth) = state.db.read(|c| Ok((outbox::is_paused(c)?, outbox::depth(c)?))).await?;
-    Ok(HttpResponse::Ok().json(QueueState { paused, depth }))
+    Ok(HttpResponse::Ok().json(QueueState { paused, depth, circuits: state.portals.circuits() }))
 }
 
 pub fn routes<T>(app: utoipa_actix_web::UtoipaApp<T>) -> utoipa_actix_web::UtoipaApp<T>

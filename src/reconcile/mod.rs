@@ -4,7 +4,6 @@
 
 pub mod routes;
 
-use crate::portal::PortalError;
 use crate::portal::bhxh::{BhxhClient, RecordOutcome};
 use crate::store::outbox::{self, Outcome, SentSubmission, status};
 use crate::store::{Db, StoreError, now_ms};
@@ -69,6 +68,9 @@ impl Reconciler {
 
     /// Asks for every due transaction once; returns how many submissions were settled.
     pub async fn poll_once(&self) -> Result<usize, StoreError> {
+        if !self.bhxh.guard().accepting() {
+            return Ok(0);
+        }
         let due = self.db.read(|c| outbox::due_polls(c, 500)).await?;
         let mut by_transaction: BTreeMap<(String, String), Vec<SentSubmission>> = BTreeMap::new();
         for s in due {
@@ -116,7 +118,7 @@ impl Reconciler {
                         .await?
                 }
                 Err(e) => {
-                    if !matches!(e, PortalError::Transient(_)) {
+                    if !e.is_transient() {
                         tracing::warn!(%transaction, error = %e, "appraisal query refused");
                     }
                     self.db

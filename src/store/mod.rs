@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod claims;
 pub mod facilities;
+pub mod jobs;
 pub mod keys;
 pub mod outbox;
 pub mod rules;

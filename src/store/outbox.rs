@@ -39,6 +39,8 @@ pub struct Job {
     pub superseded_at: Option<i64>,
     /// When the gateway accepted the episode (epoch ms), for the acceptance-to-acknowledgement delay.
     pub received_at: i64,
+    /// Set when an earlier sending got no answer: the portal may already hold the file.
+    pub uncertain_since: Option<i64>,
 }
 
 /// Due: pending and its time has come, or in flight with a lease that ran out (its worker died).
@@ -54,6 +56,10 @@ macro_rules! due {
 /// Leases up to `limit` due jobs (pending and due, or in flight with an expired lease) of the
 /// `destinations` to `worker` until `now + lease_ms`. On PostgreSQL rows locked by another
 /// instance are skipped, so several gateways can share one queue.
+///
+/// A job waits while another job of the same claim and destination is in flight under a live
+/// lease: a newer version follows the older one to the portal, never overtakes it. A job taken
+/// over from a worker whose lease ran out is marked uncertain: that worker may have sent it.
 pub fn claim(
     conn: &mut AnyConnection,
     destinations: &[String],
@@ -62,7 +68,7 @@ pub fn claim(
     lease_ms: i64,
 ) -> Result<Vec<Job>, StoreError> {
     let now = now_ms();
-    let ids: Vec<i64> = match conn {
+    let locked: Vec<i64> = match conn {
         AnyConnection::Postgresql(pg) => outbox::table
             .select(outbox::id)
             .filter(due!(now))
@@ -80,8 +86,39 @@ pub fn claim(
             .limit(limit)
             .load(sqlite)?,
     };
+    if locked.is_empty() {
+        return Ok(Vec::new());
+    }
+    let candidates: Vec<(i64, String, String, String)> = outbox::table
+        .inner_join(claim_versions::table)
+        .filter(outbox::id.eq_any(&locked))
+        .select((outbox::id, claim_versions::claim_id, outbox::destination, outbox::status))
+        .load(conn)?;
+    let claim_ids: Vec<&String> = candidates.iter().map(|(_, claim, _, _)| claim).collect();
+    let busy: std::collections::HashSet<(String, String)> = outbox::table
+        .inner_join(claim_versions::table)
+        .select((claim_versions::claim_id, outbox::destination))
+        .filter(claim_versions::claim_id.eq_any(&claim_ids))
+        .filter(outbox::status.eq(status::IN_FLIGHT))
+        .filter(outbox::lease_until.ge(now))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    let (ids, taken_over): (Vec<i64>, Vec<i64>) = {
+        let free: Vec<&(i64, String, String, String)> =
+            candidates.iter().filter(|(_, claim, dest, _)| !busy.contains(&(claim.clone(), dest.clone()))).collect();
+        (
+            free.iter().map(|(id, ..)| *id).collect(),
+            free.iter().filter(|(.., state)| state == status::IN_FLIGHT).map(|(id, ..)| *id).collect(),
+        )
+    };
     if ids.is_empty() {
         return Ok(Vec::new());
+    }
+    if !taken_over.is_empty() {
+        diesel::update(outbox::table.filter(outbox::id.eq_any(&taken_over)).filter(outbox::uncertain_since.is_null()))
+            .set(outbox::uncertain_since.eq(now))
+            .execute(conn)?;
     }
     diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
         .set((
@@ -106,8 +143,54 @@ pub fn claim(
             claim_versions::episode_json,
             claim_versions::superseded_at,
             claim_versions::received_at,
+            outbox::uncertain_since,
         ))
         .load(conn)?)
+}
+
+/// Gives leased jobs back untried (the portal's circuit is open): pending again at `at`, with
+/// no attempt counted.
+pub fn release(conn: &mut AnyConnection, jobs: &[Job], at: i64) -> Result<(), StoreError> {
+    let ids: Vec<i64> = jobs.iter().map(|j| j.outbox_id).collect();
+    diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)).filter(outbox::status.eq(status::IN_FLIGHT)))
+        .set((
+            outbox::status.eq(status::PENDING),
+            outbox::next_attempt_at.eq(at),
+            outbox::lease_until.eq(None::<i64>),
+            outbox::updated_at.eq(now_ms()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Puts jobs in flight under an expired lease back to pending and marks them uncertain (their
+/// worker stopped during the call, so the portal may hold the file). Returns how many.
+pub fn sweep_expired_leases(conn: &mut AnyConnection) -> Result<usize, StoreError> {
+    let now = now_ms();
+    let expired = outbox::table
+        .filter(outbox::status.eq(status::IN_FLIGHT))
+        .filter(outbox::lease_until.lt(now))
+        .select(outbox::id)
+        .load::<i64>(conn)?;
+    if expired.is_empty() {
+        return Ok(0);
+    }
+    diesel::update(outbox::table.filter(outbox::id.eq_any(&expired)).filter(outbox::uncertain_since.is_null()))
+        .set(outbox::uncertain_since.eq(now))
+        .execute(conn)?;
+    Ok(diesel::update(
+        outbox::table
+            .filter(outbox::id.eq_any(&expired))
+            .filter(outbox::status.eq(status::IN_FLIGHT))
+            .filter(outbox::lease_until.lt(now)),
+    )
+    .set((
+        outbox::status.eq(status::PENDING),
+        outbox::next_attempt_at.eq(now),
+        outbox::lease_until.eq(None::<i64>),
+        outbox::updated_at.eq(now),
+    ))
+    .execute(conn)?)
 }
 
 fn event(conn: &mut AnyConnection, job: &Job, kind: &str, detail: serde_json::Value) -> Result<(), StoreError> {
@@ -143,6 +226,7 @@ pub fn mark_sent(
             outbox::next_poll_at.eq(awaits_outcome.then_some(first_poll_at)),
             outbox::lease_until.eq(None::<i64>),
             outbox::last_error.eq(None::<String>),
+            outbox::uncertain_since.eq(None::<i64>),
             outbox::updated_at.eq(now),
         ))
         .execute(conn)?;
@@ -187,6 +271,30 @@ pub fn mark_failed(
         serde_json::json!({ "destination": job.destination, "attempt": job.attempts + 1, "error": error }),
     )?;
     refresh_claim_status(conn, &job.claim_id)
+}
+
+/// An unanswered file was found in the portal's receipt list: sent, under the portal's transaction.
+pub fn mark_found_received(
+    conn: &mut AnyConnection,
+    job: &Job,
+    transaction_id: &str,
+    first_poll_at: i64,
+) -> Result<(), StoreError> {
+    event(
+        conn,
+        job,
+        "found_received",
+        serde_json::json!({ "destination": job.destination, "transaction_id": transaction_id }),
+    )?;
+    mark_sent(conn, job, transaction_id, true, first_poll_at)
+}
+
+/// The failed attempt got no answer: the portal may hold the file (see [`claim`]).
+pub fn mark_uncertain(conn: &mut AnyConnection, job: &Job) -> Result<(), StoreError> {
+    diesel::update(outbox::table.find(job.outbox_id).filter(outbox::uncertain_since.is_null()))
+        .set(outbox::uncertain_since.eq(now_ms()))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// The version was replaced while queued: withdraw the job.
@@ -409,6 +517,9 @@ pub struct Submission {
     pub sent_at: Option<i64>,
     /// The dead-lettered submission this one replays.
     pub replay_of: Option<i64>,
+    /// Since when an unanswered sending leaves it unknown whether the portal holds the file (it
+    /// is asked before the next sending).
+    pub uncertain_since: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -439,6 +550,7 @@ pub fn list(conn: &mut AnyConnection, f: &SubmissionFilter) -> Result<Vec<Submis
             outbox::updated_at,
             outbox::sent_at,
             outbox::replay_of,
+            outbox::uncertain_since,
         ))
         .into_boxed();
     if let Some(v) = &f.facility {
@@ -466,10 +578,13 @@ pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<Submission>, Sto
 pub fn replay(conn: &mut AnyConnection, original: &Submission) -> Result<i64, StoreError> {
     lock_claim(conn, &original.claim_id)?;
     let now = now_ms();
-    let version_id: i64 = outbox::table.find(original.id).select(outbox::claim_version_id).first(conn)?;
+    let (version_id, uncertain_since): (i64, Option<i64>) =
+        outbox::table.find(original.id).select((outbox::claim_version_id, outbox::uncertain_since)).first(conn)?;
     diesel::insert_into(outbox::table)
         .values((
             outbox::claim_version_id.eq(version_id),
+            // The original may have reached the portal unanswered: the replay asks before sending.
+            outbox::uncertain_since.eq(uncertain_since),
             outbox::destination.eq(&original.destination),
             outbox::status.eq(status::PENDING),
             outbox::attempts.eq(0),

@@ -52,6 +52,7 @@ diesel::table! {
         received_at -> BigInt,
         received_by -> Text,
         superseded_at -> Nullable<BigInt>,
+        payload_dropped_at -> Nullable<BigInt>,
     }
 }
 
@@ -83,6 +84,7 @@ diesel::table! {
         sent_at -> Nullable<BigInt>,
         next_poll_at -> Nullable<BigInt>,
         replay_of -> Nullable<BigInt>,
+        uncertain_since -> Nullable<BigInt>,
     }
 }
 
@@ -140,6 +142,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    facility_daily (facility_code, day) {
+        facility_code -> Text,
+        day -> Text,
+        received -> Integer,
+        submitted -> Integer,
+        accepted -> Integer,
+        partially_approved -> Integer,
+        rejected -> Integer,
+        dead_lettered -> Integer,
+        claimed_cents -> BigInt,
+        approved_cents -> BigInt,
+        computed_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    job_runs (id) {
+        id -> BigInt,
+        job -> Text,
+        instance -> Text,
+        started_at -> BigInt,
+        finished_at -> BigInt,
+        ok -> Bool,
+        detail -> Text,
+    }
+}
+
 diesel::joinable!(claim_versions -> claims (claim_id));
 diesel::joinable!(outbox -> claim_versions (claim_version_id));
 diesel::joinable!(claim_outcomes -> outbox (outbox_id));
@@ -154,5 +184,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     claim_outcomes,
     submission_errors,
     queue_control,
-    rule_overrides
+    rule_overrides,
+    facility_daily,
+    job_runs
 );

@@ -9,13 +9,26 @@ use mocks::moh::{MohConfig, MohMock};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
-on_both_backends!(every_episode_reaches_both_portals_exactly_once, faults_and_timeouts_are_retried_without_duplicates);
+on_both_backends!(
+    every_episode_reaches_both_portals_exactly_once,
+    faults_and_timeouts_are_retried_without_duplicates,
+    answers_lost_after_processing_are_found_by_receipt_and_not_sent_again,
+    a_new_version_follows_the_old_one_in_flight_and_never_overtakes_it,
+);
 
 fn portal(url: &str, username: &str) -> PortalSettings {
-    PortalSettings { url: Some(url.to_owned()), username: username.to_owned(), password: Secret::new("hisgate-demo") }
+    PortalSettings {
+        url: Some(url.to_owned()),
+        username: username.to_owned(),
+        password: Secret::new("hisgate-demo"),
+        // Unpaced, and a short cool-down: the fault tests inject long runs of failures.
+        rate_per_second: 0,
+        breaker_cooldown_ms: 200,
+        ..PortalSettings::default()
+    }
 }
 
-fn fast(settings: &mut Settings, bhxh: &BhxhMock, moh: &MohMock) {
+pub fn fast(settings: &mut Settings, bhxh: &BhxhMock, moh: &MohMock) {
     settings.bhxh = portal(bhxh.url(), "83_SYT");
     settings.moh = portal(moh.url(), "83_SYT");
     settings.dispatch = DispatchSettings {
@@ -28,19 +41,18 @@ fn fast(settings: &mut Settings, bhxh: &BhxhMock, moh: &MohMock) {
         poll_interval_ms: 100,
         // A worker whose pass failed leaves its leases; others take them soon in tests.
         lease_ms: 15_000,
-        // Generous: a call that times out after the portal processed it would be sent again
-        // (see the receipt-lookup note in the issue), and the suite runs on 2 loaded cores.
+        // Generous: the suite runs on 2 loaded cores.
         http_timeout_ms: 10_000,
         ..DispatchSettings::default()
     };
 }
 
-fn clean_appraisal() -> AppraisalConfig {
+pub fn clean_appraisal() -> AppraisalConfig {
     AppraisalConfig { delay_ms: 0, reject_rate: 0.0, partial_rate: 0.0, seed: 1 }
 }
 
 /// Waits until every listed claim has left `queued`/`submitted` (BHXH appraised) — or fails after 90 s.
-async fn settle(app: &TestApp, ids: &[String]) -> Vec<Value> {
+pub async fn settle(app: &TestApp, ids: &[String]) -> Vec<Value> {
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
         let mut claims = Vec::new();
@@ -63,7 +75,7 @@ async fn settle(app: &TestApp, ids: &[String]) -> Vec<Value> {
     }
 }
 
-async fn send(app: &TestApp, seed: u64, n: usize) -> (Vec<hisgate::domain::Episode>, Vec<String>) {
+pub async fn send(app: &TestApp, seed: u64, n: usize) -> (Vec<hisgate::domain::Episode>, Vec<String>) {
     let sent = episodes(FACILITY, seed, n);
     let mut ids = Vec::new();
     for e in &sent {
@@ -415,4 +427,156 @@ async fn two_instances_share_a_postgres_queue_without_double_sends() {
 struct Worker {
     #[diesel(sql_type = diesel::sql_types::Text)]
     worker: String,
+}
+
+/// The portal keeps a third of the files but the answer never arrives (504 after the work). The
+/// gateway cannot tell those from files the portal never saw; it asks the receipt list before
+/// sending again, so BHXH still holds each episode exactly once.
+async fn answers_lost_after_processing_are_found_by_receipt_and_not_sent_again(backend: Backend) {
+    let faults = FaultConfig { seed: 5, lost_reply_rate: 0.35, hang_ms: 50, ..FaultConfig::default() };
+    let bhxh =
+        mocks::bhxh::start(BhxhConfig { appraisal: clean_appraisal(), faults, ..BhxhConfig::default() }, "127.0.0.1:0")
+            .unwrap();
+    let moh = mocks::moh::start(MohConfig::default(), "127.0.0.1:0").unwrap();
+    let Some(app) =
+        spawn_app_with(backend, "answers_lost_after_processing_are_found_by_receipt_and_not_sent_again", |s| {
+            fast(s, &bhxh, &moh);
+            s.dispatch.batch_size = 2;
+        })
+        .await
+    else {
+        return;
+    };
+    let (sent, ids) = send(&app, 62, 24).await;
+    let claims = settle(&app, &ids).await;
+    assert!(bhxh.state.faults.stats().lost_replies > 0, "the fault was exercised");
+    for (e, c) in sent.iter().zip(&claims) {
+        assert_eq!(c["status"], "accepted", "{}", c["submissions"]);
+        let held = bhxh.state.episode(e.episode_key()).expect("BHXH received it");
+        assert_eq!((held.received, held.duplicates), (1, 0), "exactly once at BHXH: {}", e.episode_key());
+        assert_eq!(
+            c["submissions"][0]["transaction_id"].as_str(),
+            held.last_transaction.as_deref(),
+            "the claim carries the transaction the portal holds"
+        );
+    }
+    let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("hisgate_dispatch_found_received_total"), "some files were found by receipt");
+}
+
+/// Version 2 of a claim arriving while version 1 is in flight waits for it: the portal ends with
+/// version 2, never with version 1 on top of it.
+async fn a_new_version_follows_the_old_one_in_flight_and_never_overtakes_it(backend: Backend) {
+    use hisgate::store::outbox;
+    let Some(app) =
+        spawn_app_with(backend, "a_new_version_follows_the_old_one_in_flight_and_never_overtakes_it", |s| {
+            s.dispatch.enabled = false;
+            s.destinations = vec!["bhxh".to_owned()];
+        })
+        .await
+    else {
+        return;
+    };
+    let mut episode = episodes(FACILITY, 63, 1).remove(0);
+    assert_eq!(app.post_claim(&app.facility_key, &episode).await.status(), 202);
+    let destinations = vec!["bhxh".to_owned()];
+    let lease = |worker: &'static str| {
+        let destinations = destinations.clone();
+        app.db.write(move |c| outbox::claim(c, &destinations, worker, 10, 60_000))
+    };
+    let first = lease("worker-a").await.unwrap();
+    assert_eq!(first.iter().map(|j| j.version).collect::<Vec<_>>(), [1]);
+
+    episode.summary.note = Some("Đã sửa".to_owned());
+    assert_eq!(app.post_claim(&app.facility_key, &episode).await.status(), 202);
+    assert!(lease("worker-b").await.unwrap().is_empty(), "version 2 waits while version 1 is in flight");
+
+    let v1 = first[0].clone();
+    app.db.write(move |c| outbox::mark_sent(c, &v1, "GD-1", true, 0)).await.unwrap();
+    let second = lease("worker-b").await.unwrap();
+    assert_eq!(second.iter().map(|j| j.version).collect::<Vec<_>>(), [2], "then version 2 goes");
+}
+
+/// After repeated failures the circuit opens: no call reaches the portal until the cool-down
+/// ends, jobs keep their attempts, and everything drains once the portal is back.
+#[actix_web::test]
+async fn an_open_circuit_stops_calls_until_the_portal_recovers() {
+    let bhxh = mocks::bhxh::start(
+        BhxhConfig {
+            appraisal: clean_appraisal(),
+            faults: FaultConfig { error_rate: 1.0, ..FaultConfig::default() },
+            ..BhxhConfig::default()
+        },
+        "127.0.0.1:0",
+    )
+    .unwrap();
+    let moh = mocks::moh::start(MohConfig::default(), "127.0.0.1:0").unwrap();
+    let Some(app) = spawn_app_with(Backend::Sqlite, "an_open_circuit_stops_calls_until_the_portal_recovers", |s| {
+        fast(s, &bhxh, &moh);
+        s.bhxh.breaker_failures = 3;
+        s.bhxh.breaker_cooldown_ms = 4_000;
+        s.dispatch.batch_size = 1;
+        s.dispatch.concurrency = 1;
+    })
+    .await
+    else {
+        return;
+    };
+    let (_, ids) = send(&app, 64, 6).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let circuit = loop {
+        let q: Value = app.get("/api/v1/queue", &app.admin_key).await.json().await.unwrap();
+        if q["circuits"]["bhxh"]["state"] == "open" {
+            break q["circuits"]["bhxh"].clone();
+        }
+        assert!(Instant::now() < deadline, "the circuit never opened: {q}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(circuit["consecutive_failures"], 3);
+    // Well inside the cool-down: the portal hears nothing more.
+    if circuit["retry_in_ms"].as_u64().unwrap() > 2_000 {
+        let before = bhxh.state.faults.stats().requests;
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        assert_eq!(bhxh.state.faults.stats().requests, before, "no call while the circuit is open");
+    }
+    assert_eq!(bhxh.state.faults.stats().requests, 3, "three failures opened the circuit");
+    bhxh.state.faults.set_config(FaultConfig::default());
+    let claims = settle(&app, &ids).await;
+    assert!(claims.iter().all(|c| c["status"] == "accepted"));
+    let q: Value = app.get("/api/v1/queue", &app.admin_key).await.json().await.unwrap();
+    assert_eq!(q["circuits"]["bhxh"]["state"], "closed");
+    let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    // The recorder is shared by every test of this binary: the series exists, its count is theirs too.
+    assert!(metrics.contains("hisgate_portal_circuit_opened_total{portal=\"bhxh\"}"), "{metrics}");
+}
+
+/// Paced below the portal's own limit, the gateway never gets a 429.
+#[actix_web::test]
+async fn pacing_keeps_the_gateway_under_the_portal_rate_limit() {
+    let bhxh = mocks::bhxh::start(
+        BhxhConfig {
+            appraisal: clean_appraisal(),
+            faults: FaultConfig { rate_limit_per_second: Some(5), ..FaultConfig::default() },
+            ..BhxhConfig::default()
+        },
+        "127.0.0.1:0",
+    )
+    .unwrap();
+    let moh = mocks::moh::start(MohConfig::default(), "127.0.0.1:0").unwrap();
+    let Some(app) = spawn_app_with(Backend::Sqlite, "pacing_keeps_the_gateway_under_the_portal_rate_limit", |s| {
+        fast(s, &bhxh, &moh);
+        s.bhxh.rate_per_second = 3;
+        s.dispatch.batch_size = 1;
+        s.dispatch.poll_interval_ms = 500;
+    })
+    .await
+    else {
+        return;
+    };
+    let (_, ids) = send(&app, 65, 8).await;
+    let claims = settle(&app, &ids).await;
+    assert!(claims.iter().all(|c| c["status"] == "accepted"));
+    let stats = bhxh.state.faults.stats();
+    assert!(stats.requests >= 16, "sends and polls went through the limiter: {stats:?}");
+    assert_eq!(stats.rate_limited, 0, "{stats:?}");
 }

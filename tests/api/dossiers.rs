@@ -187,6 +187,7 @@ async fn configured_facilities_get_signed_dossiers_and_their_certificates_are_li
         hisgate::config::SigningSettings { key_pem: Some(dir.path().join("missing.pem")), ..signing },
     );
     let db = app.db.clone();
-    let err = hisgate::startup::Application::build_with_db(broken, db).err().expect("start-up refuses").to_string();
+    let err =
+        hisgate::startup::Application::build_with_db(broken, db).await.err().expect("start-up refuses").to_string();
     assert!(err.contains("83009") && err.contains("missing.pem"), "{err}");
 }

@@ -138,7 +138,7 @@ pub async fn spawn_app_with(backend: Backend, test: &str, adjust: impl FnOnce(&m
     })
     .await
     .expect("set up database");
-    let app = Application::build_with_db(settings.clone(), db.clone()).expect("build app");
+    let app = Application::build_with_db(settings.clone(), db.clone()).await.expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
@@ -181,7 +181,7 @@ impl TestApp {
         self.handle.stop(true).await;
         let url = self.settings.database_url.clone();
         let db = tokio::task::spawn_blocking(move || Db::connect(&url).expect("reconnect")).await.expect("join");
-        let app = Application::build_with_db(self.settings.clone(), db.clone()).expect("rebuild app");
+        let app = Application::build_with_db(self.settings.clone(), db.clone()).await.expect("rebuild app");
         self.address = format!("http://127.0.0.1:{}", app.port());
         self.handle = app.handle();
         self.db = db;
@@ -193,7 +193,7 @@ impl TestApp {
     pub async fn another_instance(&self) -> String {
         let url = self.settings.database_url.clone();
         let db = tokio::task::spawn_blocking(move || Db::connect(&url).expect("connect")).await.expect("join");
-        let app = Application::build_with_db(self.settings.clone(), db).expect("build second instance");
+        let app = Application::build_with_db(self.settings.clone(), db).await.expect("build second instance");
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
         address

@@ -441,3 +441,55 @@ async fn card_lookup_answers_every_result_code() {
     assert_eq!(code(&unauthenticated), "401");
     assert_eq!(mock.state.card_lookups(), expect.len() as u64 + 4, "every authenticated lookup is counted");
 }
+
+async fn receipts(client: &reqwest::Client, url: &str, s: &Session, facility: &str, keys: &str) -> Value {
+    client
+        .post(format!("{url}/api/qd130/layDanhSachTiepNhan"))
+        .header("accessToken", &s.access)
+        .header("tokenId", &s.id_token)
+        .header("passwordHash", md5_upper(PASSWORD))
+        .form(&[("username", s.username.as_str()), ("maTinh", &facility[..2]), ("maCSKCB", facility), ("dsMaLk", keys)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// A lost answer (the file kept, the caller told 504) shows in the receipt list, with the digest
+/// of the record's tables as received.
+#[actix_web::test]
+async fn lost_answers_leave_the_file_in_the_receipt_list() {
+    let mock = start_bhxh(BhxhConfig {
+        faults: mocks::faults::FaultConfig { lost_reply_rate: 1.0, hang_ms: 10, ..Default::default() },
+        ..config()
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let s = login(&client, mock.url(), "83001_BV").await;
+    let record = tables("LK-R", FACILITY, &[Line { quantity: 2, price: 1500 }]);
+    let file = b64(&envelope(FACILITY, std::slice::from_ref(&record)));
+    let answer = submit(&client, mock.url(), "/api/qd130/guiHoSoXmlQD4750", &s, "130", FACILITY, &file).await;
+    assert_eq!(answer["maKetQua"], "504", "the caller hears nothing useful: {answer}");
+    assert_eq!(mock.state.faults.stats().lost_replies, 1);
+
+    let listed = receipts(&client, mock.url(), &s, FACILITY, "LK-R;LK-NEVER").await;
+    assert_eq!(listed["maKetQua"], "200", "{listed}");
+    let rows = listed["dsTiepNhan"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "only the received MA_LK: {listed}");
+    assert_eq!(rows[0]["maLk"], "LK-R");
+    assert_eq!(rows[0]["maGiaoDich"].as_str(), mock.state.episode("LK-R").unwrap().last_transaction.as_deref());
+    let mut digest = <sha2::Sha256 as sha2::Digest>::new();
+    for (kind, xml) in &record {
+        sha2::Digest::update(&mut digest, kind.as_bytes());
+        sha2::Digest::update(&mut digest, xml.as_bytes());
+    }
+    assert_eq!(rows[0]["maBam"], hex::encode(sha2::Digest::finalize(digest)));
+
+    // Another facility's account sees nothing of 83001's files; a bad list is a format error.
+    let other = login(&client, mock.url(), "83002_BV").await;
+    let foreign = receipts(&client, mock.url(), &other, "83002", "LK-R").await;
+    assert_eq!(foreign["dsTiepNhan"].as_array().map(Vec::len), Some(0), "{foreign}");
+    assert_eq!(receipts(&client, mock.url(), &s, FACILITY, "").await["maKetQua"], "205");
+}

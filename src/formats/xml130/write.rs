@@ -161,6 +161,19 @@ fn episode_tables(e: &Episode) -> Vec<(Table, Vec<&dyn Record>)> {
     tables.into_iter().filter(|(t, records)| *t == Table::Xml1 || !records.is_empty()).collect()
 }
 
+/// SHA-256 (hex) of an episode's `HOSO` as the portal receives it: each table's `LOAIHOSO`
+/// followed by its document, in file order. Since the writer is deterministic, a receipt carrying
+/// this digest proves that the portal holds exactly this version.
+pub fn hoso_sha256(episode: &Episode) -> String {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    for (table, records) in episode_tables(episode) {
+        hasher.update(table.spec_name().as_bytes());
+        hasher.update(table_document(table, &records).as_bytes());
+    }
+    hex::encode(hasher.finalize())
+}
+
 /// Streams a `GIAMDINHHS` file: header, then one `HOSO` per [`EnvelopeWriter::write`], then
 /// [`EnvelopeWriter::finish`]. `SOLUONGHOSO` precedes the list, so the count is given up front.
 pub struct EnvelopeWriter<W: Write> {

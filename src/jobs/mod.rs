@@ -1,0 +1,181 @@
+//! Scheduled jobs (`tokio-cron-scheduler`): lease sweeping, portal session renewal, the daily
+//! per-facility snapshot and retention of settled payloads. Every run is recorded in `job_runs`
+//! and can be started by an admin through `POST /api/v1/jobs/{name}/run`.
+//!
+//! The dispatcher and the appraisal poller are not cron jobs: they react to ingest within
+//! milliseconds (a wake-up) and poll at sub-second intervals, below cron's one-second grain.
+//! Every instance runs every job; each job is idempotent, so instances sharing a database agree.
+
+pub mod routes;
+
+use crate::config::JobsSettings;
+use crate::queue::Portals;
+use crate::store::{Db, StoreError, jobs, now_ms, outbox};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
+
+/// Claims settled at most this many at a time by one retention pass, so a pass holds no long lock.
+const RETENTION_BATCH: i64 = 500;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
+    LeaseSweep,
+    TokenRefresh,
+    DailySnapshot,
+    Retention,
+}
+
+impl JobKind {
+    pub const ALL: [JobKind; 4] =
+        [JobKind::LeaseSweep, JobKind::TokenRefresh, JobKind::DailySnapshot, JobKind::Retention];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            JobKind::LeaseSweep => "lease_sweep",
+            JobKind::TokenRefresh => "token_refresh",
+            JobKind::DailySnapshot => "daily_snapshot",
+            JobKind::Retention => "retention",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    pub fn schedule(self, settings: &JobsSettings) -> &str {
+        match self {
+            JobKind::LeaseSweep => &settings.lease_sweep,
+            JobKind::TokenRefresh => &settings.token_refresh,
+            JobKind::DailySnapshot => &settings.daily_snapshot,
+            JobKind::Retention => &settings.retention,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Portal(#[from] crate::portal::PortalError),
+    #[error("the schedule of job {job} (`{schedule}`) is not a cron expression with seconds: {source}")]
+    Schedule { job: &'static str, schedule: String, source: JobSchedulerError },
+    #[error("the scheduler failed: {0}")]
+    Scheduler(#[from] JobSchedulerError),
+}
+
+/// What the jobs work on; shared by the scheduler and the admin endpoint.
+#[derive(Clone)]
+pub struct JobContext {
+    pub db: Db,
+    pub portals: Portals,
+    pub settings: JobsSettings,
+    /// This instance, in `job_runs`.
+    pub instance: String,
+    running: Arc<[AtomicBool; 4]>,
+}
+
+impl JobContext {
+    pub fn new(db: Db, portals: Portals, settings: JobsSettings) -> Self {
+        let instance = format!("{}-{}", std::process::id(), &uuid::Uuid::now_v7().simple().to_string()[..8]);
+        JobContext { db, portals, settings, instance, running: Arc::new(Default::default()) }
+    }
+
+    /// Runs `kind` once and records the run. `None` when a run of it is still going here.
+    pub async fn run(&self, kind: JobKind) -> Option<Result<String, String>> {
+        let flag = &self.running[kind as usize];
+        if flag.swap(true, Ordering::AcqRel) {
+            return None;
+        }
+        let started = now_ms();
+        let result = self.execute(kind).await.map_err(|e| e.to_string());
+        flag.store(false, Ordering::Release);
+        let (ok, detail) = match &result {
+            Ok(d) => (true, d.clone()),
+            Err(e) => (false, e.clone()),
+        };
+        metrics::counter!("hisgate_job_runs_total", "job" => kind.name(), "ok" => ok.to_string()).increment(1);
+        if ok {
+            tracing::debug!(job = kind.name(), %detail, "job ran");
+        } else {
+            tracing::warn!(job = kind.name(), error = %detail, "job failed");
+        }
+        let (name, instance) = (kind.name(), self.instance.clone());
+        if let Err(e) = self.db.write(move |c| jobs::record_run(c, name, &instance, started, ok, &detail)).await {
+            tracing::warn!(job = name, error = %e, "job run not recorded");
+        }
+        Some(result)
+    }
+
+    async fn execute(&self, kind: JobKind) -> Result<String, JobError> {
+        match kind {
+            JobKind::LeaseSweep => {
+                let n = self.db.write(outbox::sweep_expired_leases).await?;
+                if n > 0 {
+                    metrics::counter!("hisgate_leases_expired_total").increment(n as u64);
+                }
+                Ok(format!("{n} expired leases returned to the queue"))
+            }
+            JobKind::TokenRefresh => {
+                let mut renewed = Vec::new();
+                if let Some(p) = &self.portals.bhxh
+                    && p.refresh_session().await?
+                {
+                    renewed.push("bhxh");
+                }
+                if let Some(p) = &self.portals.moh
+                    && p.refresh_token().await?
+                {
+                    renewed.push("moh");
+                }
+                Ok(format!("sessions renewed: {}", if renewed.is_empty() { "none".into() } else { renewed.join(", ") }))
+            }
+            JobKind::DailySnapshot => {
+                // Yesterday is final; today so far keeps the dashboard's current day close.
+                let today = jobs::vietnam_day(now_ms());
+                let mut written = 0;
+                for day in [today.pred_opt().unwrap_or(today), today] {
+                    written += self.db.write(move |c| jobs::snapshot_day(c, day)).await?.len();
+                }
+                Ok(format!("{written} facility-days written for {} and {today}", today.pred_opt().unwrap_or(today)))
+            }
+            JobKind::Retention => {
+                let cutoff = now_ms() - i64::from(self.settings.retention_days) * 86_400_000;
+                let mut total = 0;
+                loop {
+                    let n = self.db.write(move |c| jobs::drop_settled_payloads(c, cutoff, RETENTION_BATCH)).await?;
+                    total += n;
+                    if n == 0 {
+                        break;
+                    }
+                }
+                Ok(format!("stored episodes dropped from {total} claim versions settled before the cut-off"))
+            }
+        }
+    }
+}
+
+/// Vietnam time, for the schedules.
+fn vietnam() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(7 * 3600).expect("+07:00 is a valid offset")
+}
+
+/// Starts the scheduler with every job; it runs until [`JobScheduler::shutdown`].
+pub async fn start(ctx: JobContext) -> Result<JobScheduler, JobError> {
+    let scheduler = JobScheduler::new().await?;
+    for kind in JobKind::ALL {
+        let schedule = kind.schedule(&ctx.settings).to_owned();
+        let ctx = ctx.clone();
+        let job = Job::new_async_tz(schedule.as_str(), vietnam(), move |_, _| {
+            let ctx = ctx.clone();
+            Box::pin(async move {
+                ctx.run(kind).await;
+            })
+        })
+        .map_err(|source| JobError::Schedule { job: kind.name(), schedule, source })?;
+        scheduler.add(job).await?;
+    }
+    scheduler.start().await?;
+    Ok(scheduler)
+}

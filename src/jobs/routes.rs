@@ -1,0 +1,147 @@
+//! `/api/v1/jobs`: the scheduled jobs, their recent runs, and running one now (admin);
+//! `/api/v1/snapshots/daily`: what the daily snapshot stored.
+
+use super::JobKind;
+use crate::auth::{Principal, Role};
+use crate::http::{ApiError, AppState, Problem};
+use crate::store::audit::{self, AuditEntry};
+use crate::store::jobs::{self, FacilityDay, JobRun};
+use actix_web::{HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+fn staff_only(principal: &Principal) -> Result<(), ApiError> {
+    match principal.role {
+        Role::Admin | Role::Doh => Ok(()),
+        _ => Err(ApiError::Forbidden("only admin and DoH keys see the jobs".into())),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+struct JobView {
+    name: &'static str,
+    /// Cron expression with seconds, Vietnam time.
+    schedule: String,
+    /// The latest runs by any instance, newest first.
+    recent_runs: Vec<JobRun>,
+}
+
+/// The scheduled jobs and their last runs.
+#[utoipa::path(
+    tag = "jobs",
+    responses(
+        (status = 200, description = "Every job", body = [JobView]),
+        (status = 403, description = "Not an admin or DoH key", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/jobs")]
+async fn list_jobs(state: web::Data<AppState>, principal: Principal) -> Result<HttpResponse, ApiError> {
+    staff_only(&principal)?;
+    let runs = state
+        .db
+        .read(|c| JobKind::ALL.iter().map(|k| jobs::recent_runs(c, k.name(), 10)).collect::<Result<Vec<_>, _>>())
+        .await?;
+    let views: Vec<JobView> = JobKind::ALL
+        .into_iter()
+        .zip(runs)
+        .map(|(k, recent_runs)| JobView {
+            name: k.name(),
+            schedule: k.schedule(&state.jobs.settings).to_owned(),
+            recent_runs,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(views))
+}
+
+#[derive(Serialize, ToSchema)]
+struct RunResult {
+    name: &'static str,
+    ok: bool,
+    detail: String,
+}
+
+/// Run a job now (admin; audited).
+#[utoipa::path(
+    tag = "jobs",
+    params(("name" = String, Path, description = "`lease_sweep`, `token_refresh`, `daily_snapshot` or `retention`")),
+    responses(
+        (status = 200, description = "The run's result (`ok` false when it failed)", body = RunResult),
+        (status = 403, description = "Not an admin key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such job", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A run of this job is in progress here", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/jobs/{name}/run")]
+async fn run_job(
+    state: web::Data<AppState>,
+    principal: Principal,
+    name: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    if principal.role != Role::Admin {
+        return Err(ApiError::Forbidden("only an admin key may run a job".into()));
+    }
+    let kind = JobKind::from_name(&name).ok_or_else(|| ApiError::NotFound(format!("no job named {name}")))?;
+    let actor = principal.key_id.clone();
+    state
+        .db
+        .write(move |c| {
+            audit::record(
+                c,
+                AuditEntry {
+                    actor: &actor,
+                    role: "admin",
+                    action: "job.run",
+                    target: kind.name(),
+                    detail: serde_json::json!({}),
+                },
+            )
+        })
+        .await?;
+    match state.jobs.run(kind).await {
+        None => Err(ApiError::Conflict(format!("{} is already running", kind.name()))),
+        Some(Ok(detail)) => Ok(HttpResponse::Ok().json(RunResult { name: kind.name(), ok: true, detail })),
+        Some(Err(detail)) => Ok(HttpResponse::Ok().json(RunResult { name: kind.name(), ok: false, detail })),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+struct DayQuery {
+    /// `YYYY-MM-DD` (Vietnam time).
+    day: String,
+}
+
+/// Per-facility figures of one day, as the daily snapshot job stored them.
+#[utoipa::path(
+    tag = "jobs",
+    params(DayQuery),
+    responses(
+        (status = 200, description = "One row per facility with activity that day", body = [FacilityDay]),
+        (status = 400, description = "Not a date", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin or DoH key", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/snapshots/daily")]
+async fn daily_snapshot(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<DayQuery>,
+) -> Result<HttpResponse, ApiError> {
+    staff_only(&principal)?;
+    let day = chrono::NaiveDate::parse_from_str(&query.day, "%Y-%m-%d")
+        .map_err(|_| ApiError::BadRequest(format!("day: `{}` is not a date YYYY-MM-DD", query.day)))?;
+    let rows = state.db.read(move |c| jobs::daily(c, day)).await?;
+    Ok(HttpResponse::Ok().json(rows))
+}
+
+pub fn routes<T>(app: utoipa_actix_web::UtoipaApp<T>) -> utoipa_actix_web::UtoipaApp<T>
+where
+    T: actix_web::dev::ServiceFactory<
+            actix_web::dev::ServiceRequest,
+            Config = (),
+            Response = actix_web::dev::ServiceResponse,
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+{
+    app.service(list_jobs).service(run_job).service(daily_snapshot)
+}
