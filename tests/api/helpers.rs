@@ -90,6 +90,28 @@ fn create_pg_database(admin_url: &str) -> (String, PgDatabase) {
     (format!("{base}/{name}"), PgDatabase { admin_url: admin_url.to_owned(), name })
 }
 
+/// An empty database of the backend, removed with the value; `None` when PostgreSQL is not set up.
+pub struct TestDatabase {
+    pub url: String,
+    sqlite_dir: Option<tempfile::TempDir>,
+    postgres: Option<PgDatabase>,
+}
+
+pub async fn test_database(backend: Backend, test: &str) -> Option<TestDatabase> {
+    Some(match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}", dir.path().join("hisgate.db").display());
+            TestDatabase { url, sqlite_dir: Some(dir), postgres: None }
+        }
+        Backend::Postgres => {
+            let admin = postgres_url(test)?;
+            let (url, db) = tokio::task::spawn_blocking(move || create_pg_database(&admin)).await.expect("create db");
+            TestDatabase { url, sqlite_dir: None, postgres: Some(db) }
+        }
+    })
+}
+
 pub async fn spawn_app(backend: Backend, test: &str) -> Option<TestApp> {
     spawn_app_with(backend, test, |_| {}).await
 }
@@ -100,18 +122,7 @@ pub async fn spawn_app_with(backend: Backend, test: &str, adjust: impl FnOnce(&m
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
         .with_test_writer()
         .try_init();
-    let (database_url, dir, postgres) = match backend {
-        Backend::Sqlite => {
-            let dir = tempfile::tempdir().expect("temp dir");
-            let url = format!("sqlite://{}", dir.path().join("hisgate.db").display());
-            (url, Some(dir), None)
-        }
-        Backend::Postgres => {
-            let admin = postgres_url(test)?;
-            let (url, db) = tokio::task::spawn_blocking(move || create_pg_database(&admin)).await.expect("create db");
-            (url, None, Some(db))
-        }
-    };
+    let TestDatabase { url: database_url, sqlite_dir: dir, postgres } = test_database(backend, test).await?;
     let mut settings = Settings {
         database_url: database_url.clone(),
         bind: "127.0.0.1:0".to_owned(),
