@@ -154,7 +154,12 @@ async fn import(files: Vec<std::path::PathBuf>) -> anyhow::Result<()> {
     let reference = crate::validation::ReferenceData::load(settings.reference_dir.as_deref())?;
     let url = settings.database_url.clone();
     let db = tokio::task::spawn_blocking(move || Db::connect(&url)).await??;
-    let jobs = crate::jobs::JobContext::new(db.clone(), Default::default(), settings.jobs.clone());
+    let jobs = crate::jobs::JobContext::new(db.clone(), Default::default(), settings.jobs.clone(), None);
+    let eligibility = crate::eligibility::EligibilityService::new(
+        settings.eligibility.clone(),
+        None,
+        crate::store::audit::AuditSink::start(db.clone()),
+    );
     let state = crate::http::AppState {
         db,
         catalogue: crate::validation::CatalogueHandle::new(crate::validation::Catalogue::builtin()),
@@ -165,6 +170,7 @@ async fn import(files: Vec<std::path::PathBuf>) -> anyhow::Result<()> {
         signers: Default::default(),
         portals: Default::default(),
         jobs,
+        eligibility,
     };
     let principal = Principal { key_id: "cli".to_owned(), role: Role::Admin, facility: None };
     let mut rejected = 0;

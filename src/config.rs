@@ -115,6 +115,54 @@ impl Default for DispatchSettings {
     }
 }
 
+/// A member of a facility's staff registered with BHXH for card lookups (CV 1923): the portal
+/// wants the name and citizen id of whoever looks a card up.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct LookupOfficer {
+    pub name: String,
+    /// `CCCD` (12 digits).
+    pub cccd: String,
+}
+
+/// The card-eligibility service.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct EligibilitySettings {
+    /// How long a definitive portal answer is reused.
+    pub cache_seconds: u64,
+    /// When the portal is down, answer from the last known answer up to this old, marked stale
+    /// (0: never).
+    pub stale_max_seconds: u64,
+    /// Answers kept in memory at most.
+    pub cache_entries: usize,
+    /// Cards in one batch request at most.
+    pub max_batch: usize,
+    /// Lookups one API key may make per minute (0: unlimited).
+    pub per_key_per_minute: u32,
+    /// Checks the card of every accepted claim with the portal in the background.
+    pub check_ingested_cards: bool,
+    /// The officer for facilities without their own.
+    pub officer: Option<LookupOfficer>,
+    /// Officers per facility code (TOML `[eligibility.officers.83001]`).
+    pub officers: std::collections::BTreeMap<String, LookupOfficer>,
+}
+
+impl Default for EligibilitySettings {
+    fn default() -> Self {
+        EligibilitySettings {
+            cache_seconds: 6 * 3600,
+            stale_max_seconds: 7 * 86_400,
+            cache_entries: 200_000,
+            max_batch: 200,
+            per_key_per_minute: 600,
+            check_ingested_cards: true,
+            officer: None,
+            officers: Default::default(),
+        }
+    }
+}
+
 /// The scheduled jobs. Schedules are cron expressions with seconds
 /// (`sec min hour day month weekday`) in Vietnam time (UTC+7).
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -130,6 +178,8 @@ pub struct JobsSettings {
     /// Drops stored payloads of claims settled more than `retention_days` ago.
     pub retention: String,
     pub retention_days: u32,
+    /// Looks up the cards of newly accepted claims (when `eligibility.check_ingested_cards`).
+    pub card_check: String,
 }
 
 impl Default for JobsSettings {
@@ -141,6 +191,7 @@ impl Default for JobsSettings {
             daily_snapshot: "0 10 0 * * *".to_owned(),
             retention: "0 30 2 * * *".to_owned(),
             retention_days: 180,
+            card_check: "*/20 * * * * *".to_owned(),
         }
     }
 }
@@ -171,6 +222,7 @@ pub struct Settings {
     pub moh: PortalSettings,
     pub dispatch: DispatchSettings,
     pub jobs: JobsSettings,
+    pub eligibility: EligibilitySettings,
     /// Folder of the reference catalogues (`icd10.csv`, `drugs.csv`, …); none: those rules do not run.
     pub reference_dir: Option<std::path::PathBuf>,
     /// Signing material per facility code (TOML `[signing.83001]`); files of other facilities go unsigned.
@@ -190,6 +242,7 @@ impl Default for Settings {
             moh: PortalSettings::default(),
             dispatch: DispatchSettings::default(),
             jobs: JobsSettings::default(),
+            eligibility: EligibilitySettings::default(),
             reference_dir: None,
             signing: Default::default(),
         }
@@ -295,6 +348,38 @@ impl Settings {
                 portal.breaker_cooldown_ms = n;
             }
         }
+        if let Some(n) = number("HISGATE_ELIGIBILITY_CACHE_SECONDS")? {
+            s.eligibility.cache_seconds = n;
+        }
+        if let Some(n) = number("HISGATE_ELIGIBILITY_STALE_MAX_SECONDS")? {
+            s.eligibility.stale_max_seconds = n;
+        }
+        if let Some(n) = number("HISGATE_ELIGIBILITY_MAX_BATCH")? {
+            s.eligibility.max_batch = n as usize;
+        }
+        if let Some(n) = number("HISGATE_ELIGIBILITY_PER_KEY_PER_MINUTE")? {
+            s.eligibility.per_key_per_minute = n
+                .try_into()
+                .map_err(|_| invalid("HISGATE_ELIGIBILITY_PER_KEY_PER_MINUTE", &n.to_string(), "too large"))?;
+        }
+        if let Some(v) = lookup("HISGATE_ELIGIBILITY_CHECK_INGESTED_CARDS") {
+            s.eligibility.check_ingested_cards = match v.as_str() {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                _ => return Err(invalid("HISGATE_ELIGIBILITY_CHECK_INGESTED_CARDS", &v, "use true or false")),
+            };
+        }
+        match (lookup("HISGATE_ELIGIBILITY_OFFICER_NAME"), lookup("HISGATE_ELIGIBILITY_OFFICER_CCCD")) {
+            (Some(name), Some(cccd)) => s.eligibility.officer = Some(LookupOfficer { name, cccd }),
+            (None, None) => {}
+            (Some(_), None) | (None, Some(_)) => {
+                return Err(invalid(
+                    "HISGATE_ELIGIBILITY_OFFICER_CCCD",
+                    "",
+                    "set both HISGATE_ELIGIBILITY_OFFICER_NAME and HISGATE_ELIGIBILITY_OFFICER_CCCD",
+                ));
+            }
+        }
         if let Some(v) = lookup("HISGATE_JOBS_ENABLED") {
             s.jobs.enabled = match v.as_str() {
                 "true" | "1" => true,
@@ -311,6 +396,7 @@ impl Settings {
             ("HISGATE_JOBS_TOKEN_REFRESH", &mut s.jobs.token_refresh),
             ("HISGATE_JOBS_DAILY_SNAPSHOT", &mut s.jobs.daily_snapshot),
             ("HISGATE_JOBS_RETENTION", &mut s.jobs.retention),
+            ("HISGATE_JOBS_CARD_CHECK", &mut s.jobs.card_check),
         ] {
             if let Some(v) = lookup(var) {
                 *field = v;

@@ -33,6 +33,14 @@ pub async fn run(bind: String, database_url: String, rate: f64) -> anyhow::Resul
         dispatch: crate::config::DispatchSettings { poll_interval_ms: 3_000, ..Default::default() },
         // The sample catalogues of the source tree, which cover what the generator produces.
         reference_dir: Some(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("catalogues")),
+        // The officer the BHXH mock has registered.
+        eligibility: crate::config::EligibilitySettings {
+            officer: Some(crate::config::LookupOfficer {
+                name: "Nguyễn Thị Lan".to_owned(),
+                cccd: "083190000001".to_owned(),
+            }),
+            ..Default::default()
+        },
         ..Settings::default()
     };
     let province = province::facilities();
@@ -47,6 +55,7 @@ pub async fn run(bind: String, database_url: String, rate: f64) -> anyhow::Resul
         let mut keys = vec![
             ("admin".to_owned(), auth::create_key(&db, Role::Admin, None, "demo admin", "demo")?),
             ("doh".to_owned(), auth::create_key(&db, Role::Doh, None, "demo DoH", "demo")?),
+            ("eligibility".to_owned(), auth::create_key(&db, Role::Eligibility, None, "demo reception", "demo")?),
         ];
         for (i, f) in province.iter().enumerate() {
             if f.kind == province::FacilityKind::CommuneStation && i % SILENT_EVERY == 0 {
@@ -69,10 +78,11 @@ pub async fn run(bind: String, database_url: String, rate: f64) -> anyhow::Resul
     println!("  MoH mock:     {}   (state: {}/_admin/state)", moh.url(), moh.url());
     println!("  admin key:    {}", keys[0].1);
     println!("  DoH key:      {}", keys[1].1);
-    println!("  facility {} key: {}", keys[2].0, keys[2].1);
+    println!("  reception key: {}   (POST {base}/api/v1/eligibility)", keys[2].1);
+    println!("  facility {} key: {}", keys[3].0, keys[3].1);
     println!("Synthetic facilities send {rate} episodes/s. Stop with Ctrl-C.");
 
-    let senders: Vec<(String, String)> = keys[2..].to_vec();
+    let senders: Vec<(String, String)> = keys[3..].to_vec();
     let period = std::time::Duration::from_secs_f64(1.0 / rate.max(0.01));
     tokio::spawn(async move {
         let client = reqwest::Client::new();

@@ -7,6 +7,7 @@ pub mod config;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod domain;
+pub mod eligibility;
 pub mod formats;
 pub mod http;
 pub mod ingest;

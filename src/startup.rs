@@ -65,7 +65,14 @@ impl Application {
         };
         let mut background = start_background(&db, &settings, &portals, wake.clone(), signers.clone());
         background.push(tokio::spawn(refresh_rules(db.clone(), catalogue.clone())));
-        let jobs = crate::jobs::JobContext::new(db.clone(), portals.clone(), settings.jobs.clone());
+        let eligibility = crate::eligibility::EligibilityService::new(
+            settings.eligibility.clone(),
+            portals.bhxh.clone(),
+            crate::store::audit::AuditSink::start(db.clone()),
+        );
+        let card_checks =
+            (settings.eligibility.check_ingested_cards && portals.bhxh.is_some()).then(|| eligibility.clone());
+        let jobs = crate::jobs::JobContext::new(db.clone(), portals.clone(), settings.jobs.clone(), card_checks);
         let scheduler = if settings.jobs.enabled { Some(crate::jobs::start(jobs.clone()).await?) } else { None };
         let state = web::Data::new(AppState {
             db: db.clone(),
@@ -77,6 +84,7 @@ impl Application {
             signers,
             portals,
             jobs,
+            eligibility,
         });
         let server =
             HttpServer::new(move || http::configure(App::new().app_data(state.clone())).wrap(TracingLogger::default()))

@@ -74,6 +74,9 @@ impl CardNumber {
                 ),
             );
         }
+        if chars[3..5] == ['0', '0'] {
+            return err(CardPart::ProvinceCode, "characters 4-5 (province code) cannot be `00`".to_owned());
+        }
         if !chars[5..].iter().all(|c| c.is_ascii_digit()) {
             return err(
                 CardPart::SocialInsuranceNumber,

@@ -23,6 +23,21 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("{detail}")]
     Unprocessable { detail: String, violations: Vec<Violation> },
+    /// A request that is well-formed JSON but whose values break a rule: each in `violations`.
+    #[error("{detail}")]
+    InvalidInput { detail: String, violations: Vec<Violation> },
+    #[error("{detail}")]
+    TooManyRequests { detail: String, retry_after_seconds: u64 },
+    /// A national portal is unreachable or failing; the caller may retry later.
+    #[error("{0}")]
+    PortalUnavailable(String),
+    /// The gateway's own set-up prevents the answer (e.g. the card-lookup officer is not
+    /// registered with BHXH): an operator must act; the caller's data is not at fault.
+    #[error("{0}")]
+    Misconfigured(String),
+    /// A portal answered something the gateway cannot use.
+    #[error("{0}")]
+    BadGateway(String),
     #[error("storage is unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -38,7 +53,7 @@ pub struct Problem {
     pub title: String,
     pub status: u16,
     pub detail: String,
-    /// For `422`: every broken rule.
+    /// For `422` (and `400` of checked values): every broken rule.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub violations: Vec<Violation>,
 }
@@ -53,6 +68,11 @@ impl ApiError {
             ApiError::Conflict(_) => ("conflict", "Not possible in the current state"),
             ApiError::PayloadTooLarge { .. } => ("payload-too-large", "Request body too large"),
             ApiError::Unprocessable { .. } => ("validation", "The episode breaks QĐ 130/4750 rules"),
+            ApiError::InvalidInput { .. } => ("invalid-input", "A value of the request is not valid"),
+            ApiError::TooManyRequests { .. } => ("rate-limited", "Too many requests"),
+            ApiError::PortalUnavailable(_) => ("portal-unavailable", "The national portal is unavailable"),
+            ApiError::Misconfigured(_) => ("gateway-configuration", "The gateway's configuration prevents an answer"),
+            ApiError::BadGateway(_) => ("portal-answer", "The national portal's answer could not be used"),
             ApiError::Unavailable(_) => ("unavailable", "Service temporarily unavailable"),
             ApiError::Internal(_) => ("internal", "Internal error"),
         }
@@ -71,7 +91,9 @@ impl ApiError {
                 other => other.to_string(),
             },
             violations: match self {
-                ApiError::Unprocessable { violations, .. } => violations.clone(),
+                ApiError::Unprocessable { violations, .. } | ApiError::InvalidInput { violations, .. } => {
+                    violations.clone()
+                }
                 _ => Vec::new(),
             },
         }
@@ -97,6 +119,10 @@ impl ResponseError for ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::InvalidInput { .. } => StatusCode::BAD_REQUEST,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::PortalUnavailable(_) | ApiError::Misconfigured(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -110,6 +136,9 @@ impl ResponseError for ApiError {
         response.insert_header((header::CONTENT_TYPE, "application/problem+json"));
         if matches!(self, ApiError::Unauthorized(_)) {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        if let ApiError::TooManyRequests { retry_after_seconds, .. } = self {
+            response.insert_header((header::RETRY_AFTER, retry_after_seconds.to_string()));
         }
         response.json(self.problem())
     }

@@ -67,6 +67,8 @@ pub struct AppState {
     pub portals: crate::queue::Portals,
     /// The scheduled jobs, also run on demand by admins.
     pub jobs: crate::jobs::JobContext,
+    /// Card lookups (cache, coalescing, audit).
+    pub eligibility: Arc<crate::eligibility::EligibilityService>,
 }
 
 #[derive(OpenApi)]
@@ -93,23 +95,37 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-/// Registers every route on `app` and serves the OpenAPI document and Swagger UI.
-pub fn configure<T>(app: actix_web::App<T>) -> actix_web::App<T>
-where
+/// What an actix `App` is built on; every module's `routes` takes one.
+pub trait AppFactory:
+    actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+        InitError = (),
+    >
+{
+}
+
+impl<T> AppFactory for T where
     T: actix_web::dev::ServiceFactory<
             actix_web::dev::ServiceRequest,
             Config = (),
             Response = actix_web::dev::ServiceResponse,
             Error = actix_web::Error,
             InitError = (),
-        >,
+        >
 {
+}
+
+/// Registers every route on `app` and serves the OpenAPI document and Swagger UI.
+pub fn configure<T: AppFactory>(app: actix_web::App<T>) -> actix_web::App<T> {
     let app: UtoipaApp<T> = app.into_utoipa_app().openapi(ApiDoc::openapi());
     let app = crate::ingest::routes(
         app.service(ops::healthz).service(ops::readyz).service(ops::metrics).service(ops::certificates),
     );
     let app = crate::reconcile::routes::routes(crate::queue::routes::routes(app));
-    let app = crate::jobs::routes::routes(app);
+    let app = crate::jobs::routes::routes(crate::eligibility::routes::routes(app));
     let app = app.service(rules::list_rules).service(rules::set_severity);
     let (app, api) = app.split_for_parts();
     app.service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))

@@ -9,6 +9,7 @@
 pub mod routes;
 
 use crate::config::JobsSettings;
+use crate::eligibility::EligibilityService;
 use crate::queue::Portals;
 use crate::store::{Db, StoreError, jobs, now_ms, outbox};
 use std::sync::Arc;
@@ -24,11 +25,12 @@ pub enum JobKind {
     TokenRefresh,
     DailySnapshot,
     Retention,
+    CardCheck,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 4] =
-        [JobKind::LeaseSweep, JobKind::TokenRefresh, JobKind::DailySnapshot, JobKind::Retention];
+    pub const ALL: [JobKind; 5] =
+        [JobKind::LeaseSweep, JobKind::TokenRefresh, JobKind::DailySnapshot, JobKind::Retention, JobKind::CardCheck];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -36,6 +38,7 @@ impl JobKind {
             JobKind::TokenRefresh => "token_refresh",
             JobKind::DailySnapshot => "daily_snapshot",
             JobKind::Retention => "retention",
+            JobKind::CardCheck => "card_check",
         }
     }
 
@@ -49,6 +52,7 @@ impl JobKind {
             JobKind::TokenRefresh => &settings.token_refresh,
             JobKind::DailySnapshot => &settings.daily_snapshot,
             JobKind::Retention => &settings.retention,
+            JobKind::CardCheck => &settings.card_check,
         }
     }
 }
@@ -61,6 +65,10 @@ pub enum JobError {
     Portal(#[from] crate::portal::PortalError),
     #[error("the schedule of job {job} (`{schedule}`) is not a cron expression with seconds: {source}")]
     Schedule { job: &'static str, schedule: String, source: JobSchedulerError },
+    #[error(transparent)]
+    CardCheck(#[from] crate::eligibility::ingested::CardCheckError),
+    #[error("the background card check is off (HISGATE_ELIGIBILITY_CHECK_INGESTED_CARDS=false)")]
+    CardCheckOff,
     #[error("the scheduler failed: {0}")]
     Scheduler(#[from] JobSchedulerError),
 }
@@ -71,15 +79,17 @@ pub struct JobContext {
     pub db: Db,
     pub portals: Portals,
     pub settings: JobsSettings,
+    /// Set when the cards of accepted claims are to be checked in the background.
+    pub card_checks: Option<Arc<EligibilityService>>,
     /// This instance, in `job_runs`.
     pub instance: String,
-    running: Arc<[AtomicBool; 4]>,
+    running: Arc<[AtomicBool; JobKind::ALL.len()]>,
 }
 
 impl JobContext {
-    pub fn new(db: Db, portals: Portals, settings: JobsSettings) -> Self {
+    pub fn new(db: Db, portals: Portals, settings: JobsSettings, card_checks: Option<Arc<EligibilityService>>) -> Self {
         let instance = format!("{}-{}", std::process::id(), &uuid::Uuid::now_v7().simple().to_string()[..8]);
-        JobContext { db, portals, settings, instance, running: Arc::new(Default::default()) }
+        JobContext { db, portals, settings, card_checks, instance, running: Arc::new(Default::default()) }
     }
 
     /// Runs `kind` once and records the run. `None` when a run of it is still going here.
@@ -152,6 +162,10 @@ impl JobContext {
                 }
                 Ok(format!("stored episodes dropped from {total} claim versions settled before the cut-off"))
             }
+            JobKind::CardCheck => match &self.card_checks {
+                Some(service) => Ok(crate::eligibility::ingested::check_ingested_cards(service, &self.db).await?),
+                None => Err(JobError::CardCheckOff),
+            },
         }
     }
 }

@@ -37,6 +37,22 @@ pub struct Receipt {
     pub message: String,
 }
 
+/// A card lookup (`KQNhanLichSuKCB2024`), as sent.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CardQuery {
+    #[serde(rename = "maThe")]
+    pub card: String,
+    #[serde(rename = "hoTen")]
+    pub name: String,
+    /// `dd/MM/yyyy`, or `yyyy` when day and month are unknown.
+    #[serde(rename = "ngaySinh")]
+    pub birth: String,
+    #[serde(rename = "hoTenCb")]
+    pub officer_name: String,
+    #[serde(rename = "cccdCb")]
+    pub officer_cccd: String,
+}
+
 /// Most `MA_LK` the receipt list takes in one query.
 const RECEIPT_KEYS_PER_QUERY: usize = 500;
 
@@ -89,7 +105,7 @@ fn md5_upper(text: &str) -> String {
     hex::encode_upper(md5::Md5::digest(text.as_bytes()))
 }
 
-fn code_of(v: &Value) -> String {
+pub(crate) fn code_of(v: &Value) -> String {
     match &v["maKetQua"] {
         Value::String(s) => s.clone(),
         Value::Number(n) => n.to_string(),
@@ -293,6 +309,41 @@ impl BhxhClient {
             found.extend(rows);
         }
         Ok(found)
+    }
+
+    /// Looks a card up (`KQNhanLichSuKCB2024`, BHXH-API.md §3.1). Returns the portal's answer
+    /// object whatever its `maKetQua`, except an authentication failure, which is retried once
+    /// with a fresh session and then reported as [`PortalError::Unauthorised`].
+    pub async fn card_lookup(&self, query: &CardQuery) -> Result<Value, PortalError> {
+        self.guard.call(|| self.card_lookup_unguarded(query)).await
+    }
+
+    async fn card_lookup_unguarded(&self, query: &CardQuery) -> Result<Value, PortalError> {
+        let mut fresh = false;
+        loop {
+            let s = self.session(fresh).await?;
+            let response = self
+                .http
+                .post(format!("{}/api/egw/KQNhanLichSuKCB2024", self.base))
+                .query(&[
+                    ("token", s.access_token.as_str()),
+                    ("id_token", s.id_token.as_str()),
+                    ("username", self.username.as_str()),
+                    ("password", self.password_md5.as_str()),
+                ])
+                .json(query)
+                .send()
+                .await?;
+            if transient_status(response.status()) {
+                return Err(status_error("KQNhanLichSuKCB2024", response.status()));
+            }
+            let answer: Value = response.json().await?;
+            match code_of(&answer).as_str() {
+                "401" if !fresh => fresh = true,
+                "401" => return Err(PortalError::Unauthorised(message_of(&answer))),
+                _ => return Ok(answer),
+            }
+        }
     }
 
     async fn error_list_unguarded(

@@ -177,15 +177,6 @@ async fn queue_state(state: web::Data<AppState>, principal: Principal) -> Result
     Ok(HttpResponse::Ok().json(QueueState { paused, depth, circuits: state.portals.circuits() }))
 }
 
-pub fn routes<T>(app: utoipa_actix_web::UtoipaApp<T>) -> utoipa_actix_web::UtoipaApp<T>
-where
-    T: actix_web::dev::ServiceFactory<
-            actix_web::dev::ServiceRequest,
-            Config = (),
-            Response = actix_web::dev::ServiceResponse,
-            Error = actix_web::Error,
-            InitError = (),
-        >,
-{
+pub fn routes<T: crate::http::AppFactory>(app: utoipa_actix_web::UtoipaApp<T>) -> utoipa_actix_web::UtoipaApp<T> {
     app.service(list_submissions).service(retry_submission).service(pause).service(resume).service(queue_state)
 }

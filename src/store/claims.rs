@@ -400,3 +400,59 @@ pub fn counts(conn: &mut AnyConnection) -> Result<(i64, i64, i64), StoreError> {
         outbox::table.count().get_result(conn)?,
     ))
 }
+
+/// A claim version whose card the background check has not looked at yet.
+#[derive(Debug, Clone, Queryable)]
+pub struct UncheckedCard {
+    pub version_id: i64,
+    pub claim_id: String,
+    pub version: i32,
+    pub episode_json: Option<String>,
+}
+
+/// Current versions received since `since` whose card has not been checked, oldest first.
+pub fn unchecked_cards(conn: &mut AnyConnection, since: i64, limit: i64) -> Result<Vec<UncheckedCard>, StoreError> {
+    Ok(claim_versions::table
+        .filter(claim_versions::card_checked_at.is_null())
+        .filter(claim_versions::superseded_at.is_null())
+        .filter(claim_versions::received_at.ge(since))
+        .order(claim_versions::id)
+        .limit(limit)
+        .select((claim_versions::id, claim_versions::claim_id, claim_versions::version, claim_versions::episode_json))
+        .load(conn)?)
+}
+
+/// Records the background card check of a version: the portal's code, and a warning added to
+/// the version's warnings when the card is not valid.
+pub fn record_card_check(
+    conn: &mut AnyConnection,
+    card: &UncheckedCard,
+    code: &str,
+    warning: Option<&serde_json::Value>,
+) -> Result<(), StoreError> {
+    let now = now_ms();
+    if let Some(warning) = warning {
+        let current: String =
+            claim_versions::table.find(card.version_id).select(claim_versions::warnings_json).first(conn)?;
+        let mut warnings: Vec<serde_json::Value> =
+            serde_json::from_str(&current).map_err(|e| StoreError::Corrupt(format!("warnings of a version: {e}")))?;
+        warnings.push(warning.clone());
+        let updated = serde_json::Value::Array(warnings).to_string();
+        diesel::update(claim_versions::table.find(card.version_id))
+            .set(claim_versions::warnings_json.eq(updated))
+            .execute(conn)?;
+    }
+    diesel::update(claim_versions::table.find(card.version_id))
+        .set((claim_versions::card_checked_at.eq(now), claim_versions::card_check_code.eq(code)))
+        .execute(conn)?;
+    diesel::insert_into(claim_events::table)
+        .values((
+            claim_events::claim_id.eq(&card.claim_id),
+            claim_events::version.eq(card.version),
+            claim_events::at.eq(now),
+            claim_events::kind.eq("card_checked"),
+            claim_events::detail.eq(serde_json::json!({ "code": code, "valid": warning.is_none() }).to_string()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

@@ -53,6 +53,8 @@ diesel::table! {
         received_by -> Text,
         superseded_at -> Nullable<BigInt>,
         payload_dropped_at -> Nullable<BigInt>,
+        card_checked_at -> Nullable<BigInt>,
+        card_check_code -> Nullable<Text>,
     }
 }
 

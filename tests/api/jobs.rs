@@ -12,7 +12,8 @@ use serde_json::Value;
 
 on_both_backends!(the_daily_snapshot_counts_each_facility_s_day, retention_drops_settled_payloads_and_keeps_the_record);
 
-async fn run(app: &TestApp, job: &str) -> Value {
+/// Runs a job now through the admin endpoint; it must succeed.
+pub async fn run(app: &TestApp, job: &str) -> Value {
     let response =
         app.client.post(app.url(&format!("/api/v1/jobs/{job}/run"))).bearer_auth(&app.admin_key).send().await.unwrap();
     assert_eq!(response.status(), 200);
@@ -29,7 +30,7 @@ async fn jobs_are_listed_run_by_admins_only_and_audited() {
     };
     let listed: Value = app.get("/api/v1/jobs", &app.doh_key).await.json().await.unwrap();
     let names: Vec<&str> = listed.as_array().unwrap().iter().map(|j| j["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["lease_sweep", "token_refresh", "daily_snapshot", "retention"]);
+    assert_eq!(names, ["lease_sweep", "token_refresh", "daily_snapshot", "retention", "card_check"]);
     assert_eq!(listed[2]["schedule"], "0 10 0 * * *");
     assert_eq!(app.get("/api/v1/jobs", &app.facility_key).await.status(), 403);
     let by_doh = app.client.post(app.url("/api/v1/jobs/retention/run")).bearer_auth(&app.doh_key).send().await.unwrap();

@@ -8,6 +8,7 @@ mod cli;
 mod crash;
 mod dispatch;
 mod dossiers;
+mod eligibility;
 mod jobs;
 mod ops;
 mod validation;

@@ -191,8 +191,21 @@ fn bed(e: &Value) -> usize {
 
 #[actix_web::test]
 async fn every_catalogue_rule_is_reported_over_http() {
-    let app =
-        spawn_app(Backend::Sqlite, "every_catalogue_rule_is_reported_over_http").await.expect("sqlite always runs");
+    // BHXH answers the background card check, the one rule found after acceptance.
+    let bhxh = mocks::bhxh::start(mocks::bhxh::BhxhConfig::default(), "127.0.0.1:0").unwrap();
+    let app = crate::helpers::spawn_app_with(Backend::Sqlite, "every_catalogue_rule_is_reported_over_http", |s| {
+        s.dispatch.enabled = false;
+        s.bhxh = hisgate::config::PortalSettings {
+            url: Some(bhxh.url().to_owned()),
+            username: "83_SYT".to_owned(),
+            password: hisgate::config::Secret::new("hisgate-demo"),
+            ..Default::default()
+        };
+        s.eligibility.officer =
+            Some(hisgate::config::LookupOfficer { name: "Nguyễn Thị Lan".into(), cccd: "083190000001".into() });
+    })
+    .await
+    .expect("sqlite always runs");
     // An inpatient episode: it has a discharge certificate, progress notes and an inpatient admission.
     let base = episodes(FACILITY, 11, 20)
         .into_iter()
@@ -249,6 +262,19 @@ async fn every_catalogue_rule_is_reported_over_http() {
     let rules = report["items"][0]["error"]["violations"].as_array().unwrap();
     assert_eq!(rules[0]["rule"], "ENVELOPE_FACILITY_MISMATCH");
     seen.insert("ENVELOPE_FACILITY_MISMATCH".to_owned());
+
+    // The background card check: an accepted claim whose card BHXH reports expired.
+    let mut expired = episodes(FACILITY, 14, 1).remove(0);
+    expired.summary.card_numbers = Some("HS4839999990010".to_owned());
+    let accepted: Value = app.post_claim(&app.facility_key, &expired).await.json().await.unwrap();
+    crate::jobs::run(&app, "card_check").await;
+    let claim: Value = app
+        .get(&format!("/api/v1/claims/{}", accepted["id"].as_str().unwrap()), &app.doh_key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    seen.extend(claim["warnings"].as_array().unwrap().iter().map(|w| w["rule"].as_str().unwrap().to_owned()));
 
     let catalogue: BTreeSet<String> = Catalogue::builtin().rules().map(|r| r.code.clone()).collect();
     let missing: Vec<_> = catalogue.difference(&seen).collect();
