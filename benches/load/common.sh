@@ -1,0 +1,52 @@
+# Shared set-up of the load scripts: release binaries, a scratch folder, the portal mocks and a
+# gateway configured from the environment. Source it; it cleans up on exit.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+cargo build --release -q -p hisgate -p mocks -p loadgen
+BIN=./target/release
+SCRATCH=$(mktemp -d)
+cleanup() {
+    kill $(jobs -p) 2>/dev/null || true
+    wait 2>/dev/null || true
+    rm -rf "$SCRATCH"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# start_mocks: the BHXH and MoH mocks on free ports; sets BHXH_URL and MOH_URL.
+start_mocks() {
+    local bhxh_port moh_port
+    bhxh_port=$(free_port); moh_port=$(free_port)
+    RUST_LOG=warn $BIN/mocks bhxh --port "$bhxh_port" --appraisal-delay-ms 0 >"$SCRATCH/bhxh.log" 2>&1 &
+    RUST_LOG=warn $BIN/mocks moh --port "$moh_port" >"$SCRATCH/moh.log" 2>&1 &
+    BHXH_URL=http://127.0.0.1:$bhxh_port
+    MOH_URL=http://127.0.0.1:$moh_port
+    wait_for "$BHXH_URL/_admin/state"
+    wait_for "$MOH_URL/_admin/state"
+}
+
+wait_for() {
+    for _ in $(seq 1 200); do
+        curl -fs "$1" >/dev/null 2>&1 && return 0
+        sleep 0.05
+    done
+    echo "$1 did not come up" >&2
+    return 1
+}
+
+# start_gateway: `hisgate serve` with the current HISGATE_* environment; sets GATEWAY_URL.
+start_gateway() {
+    local port
+    port=$(free_port)
+    export HISGATE_BIND=127.0.0.1:$port RUST_LOG=${RUST_LOG:-warn}
+    $BIN/hisgate migrate >/dev/null
+    $BIN/hisgate serve >"$SCRATCH/hisgate.log" 2>&1 &
+    GATEWAY_PID=$!
+    GATEWAY_URL=http://127.0.0.1:$port
+    wait_for "$GATEWAY_URL/healthz"
+}
+
+machine() {
+    echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/{print $2}') GiB; $(rustc --version)"
+}
