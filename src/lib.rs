@@ -6,7 +6,7 @@ pub mod cli;
 pub mod config;
 #[cfg(feature = "demo")]
 pub mod demo;
-pub mod domain;
+pub use hisgate_domain as domain;
 pub mod eligibility;
 pub mod formats;
 pub mod http;

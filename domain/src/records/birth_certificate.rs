@@ -77,7 +77,7 @@ pub struct BirthCertificate {
         rename = "CAN_NANG_CON",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::domain::decimal::opt"
+        with = "crate::decimal::opt"
     )]
     #[schema(value_type = Option<String>)]
     pub newborn_weight_g: Option<Decimal>,

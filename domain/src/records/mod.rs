@@ -146,7 +146,7 @@ impl<'a> FieldValue<'a> {
 
     /// The value as the wire format writes it (`150000.00`, `2.000`, `01`).
     pub fn to_wire(&self) -> Option<String> {
-        use crate::domain::decimal::format_fixed;
+        use crate::decimal::format_fixed;
         match self {
             FieldValue::Absent => None,
             FieldValue::Text(t) => Some((*t).to_owned()),
@@ -201,7 +201,7 @@ pub fn parse_decimal(text: &str) -> Result<Option<Decimal>, AssignError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::spec::{self, DataType, FieldKind};
+    use crate::spec::{self, DataType, FieldKind};
 
     /// Builds a JSON object holding every field of `table` (per the spec CSV), so that
     /// `deny_unknown_fields` proves each spec field exists in the struct.

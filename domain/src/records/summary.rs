@@ -146,12 +146,12 @@ pub struct EpisodeSummary {
         rename = "T_THUOC",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::domain::decimal::opt"
+        with = "crate::decimal::opt"
     )]
     #[schema(value_type = Option<String>)]
     pub total_drugs: Option<Decimal>,
     /// `T_VTYT`: Σ THANH_TIEN_BV of the supply lines.
-    #[serde(rename = "T_VTYT", default, skip_serializing_if = "Option::is_none", with = "crate::domain::decimal::opt")]
+    #[serde(rename = "T_VTYT", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub total_supplies: Option<Decimal>,
     /// `T_TONGCHI_BV`: Σ THANH_TIEN_BV of all lines.
@@ -159,7 +159,7 @@ pub struct EpisodeSummary {
         rename = "T_TONGCHI_BV",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::domain::decimal::opt"
+        with = "crate::decimal::opt"
     )]
     #[schema(value_type = Option<String>)]
     pub total_cost_hospital: Option<Decimal>,
@@ -168,12 +168,12 @@ pub struct EpisodeSummary {
         rename = "T_TONGCHI_BH",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::domain::decimal::opt"
+        with = "crate::decimal::opt"
     )]
     #[schema(value_type = Option<String>)]
     pub total_cost_insured: Option<Decimal>,
     /// `T_BNTT`: patient pays, outside the fund scope.
-    #[serde(rename = "T_BNTT", default, skip_serializing_if = "Option::is_none", with = "crate::domain::decimal::opt")]
+    #[serde(rename = "T_BNTT", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub patient_self_pay: Option<Decimal>,
     /// `T_BNCCT`: patient co-payment.
@@ -181,12 +181,12 @@ pub struct EpisodeSummary {
         rename = "T_BNCCT",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::domain::decimal::opt"
+        with = "crate::decimal::opt"
     )]
     #[schema(value_type = Option<String>)]
     pub patient_copay: Option<Decimal>,
     /// `T_BHTT`: amount claimed from the insurance fund.
-    #[serde(rename = "T_BHTT", default, skip_serializing_if = "Option::is_none", with = "crate::domain::decimal::opt")]
+    #[serde(rename = "T_BHTT", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub fund_pays: Option<Decimal>,
     /// `T_NGUONKHAC`: amount from other sources.
@@ -194,7 +194,7 @@ pub struct EpisodeSummary {
         rename = "T_NGUONKHAC",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::domain::decimal::opt"
+        with = "crate::decimal::opt"
     )]
     #[schema(value_type = Option<String>)]
     pub other_sources: Option<Decimal>,
@@ -203,7 +203,7 @@ pub struct EpisodeSummary {
         rename = "T_BHTT_GDV",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::domain::decimal::opt"
+        with = "crate::decimal::opt"
     )]
     #[schema(value_type = Option<String>)]
     pub fund_pays_fee_for_service: Option<Decimal>,

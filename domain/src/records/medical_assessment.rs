@@ -71,7 +71,7 @@ pub struct MedicalAssessment {
         rename = "TYLE_TTCT_CU",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::domain::decimal::opt"
+        with = "crate::decimal::opt"
     )]
     #[schema(value_type = Option<String>)]
     pub previous_impairment_pct: Option<Decimal>,
@@ -104,7 +104,7 @@ pub struct MedicalAssessment {
         rename = "TYLE_TTCT_MOI",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::domain::decimal::opt"
+        with = "crate::decimal::opt"
     )]
     #[schema(value_type = Option<String>)]
     pub new_impairment_pct: Option<Decimal>,
@@ -113,7 +113,7 @@ pub struct MedicalAssessment {
         rename = "TONG_TYLE_TTCT",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::domain::decimal::opt"
+        with = "crate::decimal::opt"
     )]
     #[schema(value_type = Option<String>)]
     pub total_impairment_pct: Option<Decimal>,

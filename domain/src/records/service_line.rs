@@ -50,7 +50,7 @@ pub struct ServiceLine {
         rename = "SO_LUONG",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::domain::decimal::opt"
+        with = "crate::decimal::opt"
     )]
     #[schema(value_type = Option<String>)]
     pub quantity: Option<Decimal>,
@@ -59,7 +59,7 @@ pub struct ServiceLine {
         rename = "DON_GIA_BV",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::domain::decimal::opt"
+        with = "crate::decimal::opt"
     )]
     #[schema(value_type = Option<String>)]
     pub unit_price_hospital: Option<Decimal>,
@@ -68,7 +68,7 @@ pub struct ServiceLine {
         rename = "DON_GIA_BH",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::domain::decimal::opt"
+        with = "crate::decimal::opt"
     )]
     #[schema(value_type = Option<String>)]
     pub unit_price_insured: Option<Decimal>,
@@ -80,7 +80,7 @@ pub struct ServiceLine {
         rename = "TYLE_TT_DV",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::domain::decimal::opt"
+        with = "crate::decimal::opt"
     )]
     #[schema(value_type = Option<String>)]
     pub service_rate_pct: Option<Decimal>,
@@ -89,7 +89,7 @@ pub struct ServiceLine {
         rename = "TYLE_TT_BH",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::domain::decimal::opt"
+        with = "crate::decimal::opt"
     )]
     #[schema(value_type = Option<String>)]
     pub insurance_rate_pct: Option<Decimal>,
@@ -98,7 +98,7 @@ pub struct ServiceLine {
         rename = "THANH_TIEN_BV",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::domain::decimal::opt"
+        with = "crate::decimal::opt"
     )]
     #[schema(value_type = Option<String>)]
     pub amount_hospital: Option<Decimal>,
@@ -107,7 +107,7 @@ pub struct ServiceLine {
         rename = "THANH_TIEN_BH",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::domain::decimal::opt"
+        with = "crate::decimal::opt"
     )]
     #[schema(value_type = Option<String>)]
     pub amount_insured: Option<Decimal>,
@@ -116,7 +116,7 @@ pub struct ServiceLine {
         rename = "T_TRANTT",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::domain::decimal::opt"
+        with = "crate::decimal::opt"
     )]
     #[schema(value_type = Option<String>)]
     pub payment_ceiling: Option<Decimal>,
@@ -125,7 +125,7 @@ pub struct ServiceLine {
         rename = "MUC_HUONG",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::domain::decimal::opt"
+        with = "crate::decimal::opt"
     )]
     #[schema(value_type = Option<String>)]
     pub benefit_pct: Option<Decimal>,
@@ -134,7 +134,7 @@ pub struct ServiceLine {
         rename = "T_NGUONKHAC_NSNN",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::domain::decimal::opt"
+        with = "crate::decimal::opt"
     )]
     #[schema(value_type = Option<String>)]
     pub other_state_budget: Option<Decimal>,
@@ -143,7 +143,7 @@ pub struct ServiceLine {
         rename = "T_NGUONKHAC_VTNN",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::domain::decimal::opt"
+        with = "crate::decimal::opt"
     )]
     #[schema(value_type = Option<String>)]
     pub other_foreign_aid: Option<Decimal>,
@@ -152,7 +152,7 @@ pub struct ServiceLine {
         rename = "T_NGUONKHAC_VTTN",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::domain::decimal::opt"
+        with = "crate::decimal::opt"
     )]
     #[schema(value_type = Option<String>)]
     pub other_domestic_aid: Option<Decimal>,
@@ -161,7 +161,7 @@ pub struct ServiceLine {
         rename = "T_NGUONKHAC_CL",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::domain::decimal::opt"
+        with = "crate::decimal::opt"
     )]
     #[schema(value_type = Option<String>)]
     pub other_remaining: Option<Decimal>,
@@ -170,12 +170,12 @@ pub struct ServiceLine {
         rename = "T_NGUONKHAC",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::domain::decimal::opt"
+        with = "crate::decimal::opt"
     )]
     #[schema(value_type = Option<String>)]
     pub other_sources: Option<Decimal>,
     /// `T_BNTT`: patient pays, outside the fund scope.
-    #[serde(rename = "T_BNTT", default, skip_serializing_if = "Option::is_none", with = "crate::domain::decimal::opt")]
+    #[serde(rename = "T_BNTT", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub patient_self_pay: Option<Decimal>,
     /// `T_BNCCT`: patient co-payment.
@@ -183,12 +183,12 @@ pub struct ServiceLine {
         rename = "T_BNCCT",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::domain::decimal::opt"
+        with = "crate::decimal::opt"
     )]
     #[schema(value_type = Option<String>)]
     pub patient_copay: Option<Decimal>,
     /// `T_BHTT`: amount claimed from the insurance fund.
-    #[serde(rename = "T_BHTT", default, skip_serializing_if = "Option::is_none", with = "crate::domain::decimal::opt")]
+    #[serde(rename = "T_BHTT", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub fund_pays: Option<Decimal>,
     /// `MA_KHOA`: department code(s), `;`-separated.
