@@ -87,6 +87,8 @@ pub enum GenFormat {
     Json,
     /// A QĐ 130/4750 `GIAMDINHHS` file, as `POST /api/v1/dossiers` takes.
     Xml130,
+    /// FHIR R4 transaction Bundles, one per line, as `POST /fhir/r4` takes.
+    Fhir,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -131,6 +133,12 @@ fn gen_episodes(count: usize, seed: u64, facility: Option<String>, format: GenFo
         GenFormat::Json => {
             for episode in EpisodeGenerator::new(GenOptions { seed, facility }).take(count) {
                 serde_json::to_writer(&mut out, &episode)?;
+                out.write_all(b"\n")?;
+            }
+        }
+        GenFormat::Fhir => {
+            for episode in EpisodeGenerator::new(GenOptions { seed, facility }).take(count) {
+                serde_json::to_writer(&mut out, &hisgate_fhir::episode_bundle(&episode))?;
                 out.write_all(b"\n")?;
             }
         }

@@ -74,6 +74,17 @@ fn default_c14n() -> crate::formats::xml130::sign::Canonicalisation {
     crate::formats::xml130::sign::Canonicalisation::Exclusive
 }
 
+/// What the Ministry of Health destination is sent.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum MohFormat {
+    /// `GIAMDINHHS` files (QĐ 130/4750 XML) to the HOC receiver.
+    #[default]
+    Xml130,
+    /// FHIR R4 transaction Bundles, one episode each, to the portal's FHIR endpoint.
+    Fhir,
+}
+
 /// How the dispatcher sends the outbox to the portals.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
@@ -96,6 +107,7 @@ pub struct DispatchSettings {
     /// How often a sent file's appraisal is asked for.
     pub poll_interval_ms: u64,
     pub http_timeout_ms: u64,
+    pub moh_format: MohFormat,
 }
 
 impl Default for DispatchSettings {
@@ -111,6 +123,7 @@ impl Default for DispatchSettings {
             backoff_max_ms: 600_000,
             poll_interval_ms: 30_000,
             http_timeout_ms: 30_000,
+            moh_format: MohFormat::Xml130,
         }
     }
 }
@@ -423,6 +436,13 @@ impl Settings {
         }
         if let Some(n) = number("HISGATE_DISPATCH_HTTP_TIMEOUT_MS")? {
             s.dispatch.http_timeout_ms = n;
+        }
+        if let Some(v) = lookup("HISGATE_MOH_FORMAT") {
+            s.dispatch.moh_format = match v.as_str() {
+                "xml130" => MohFormat::Xml130,
+                "fhir" => MohFormat::Fhir,
+                _ => return Err(invalid("HISGATE_MOH_FORMAT", &v, "use xml130 or fhir")),
+            };
         }
         if let Some(n) = number("HISGATE_DISPATCH_LEASE_MS")? {
             s.dispatch.lease_ms = n as i64;

@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo;
 pub use hisgate_domain as domain;
 pub mod eligibility;
+pub mod fhir;
 pub mod formats;
 pub mod http;
 pub mod ingest;
@@ -19,4 +20,6 @@ pub mod startup;
 pub mod store;
 pub mod synthetic;
 pub mod telemetry;
+#[cfg(test)]
+mod testing;
 pub mod validation;

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// The roles that may look cards up, and the facility a lookup is made for.
-fn authorise(principal: &Principal, lookup: &mut Lookup) -> Result<(), EligibilityError> {
+pub(crate) fn authorise(principal: &Principal, lookup: &mut Lookup) -> Result<(), EligibilityError> {
     match principal.role {
         Role::Eligibility | Role::Admin => Ok(()),
         Role::Facility => {

@@ -129,4 +129,5 @@ pub fn configure<T: AppFactory>(app: actix_web::App<T>) -> actix_web::App<T> {
     let app = app.service(rules::list_rules).service(rules::set_severity);
     let (app, api) = app.split_for_parts();
     app.service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))
+        .configure(crate::fhir::configure)
 }

@@ -5,6 +5,7 @@ pub mod dossiers;
 mod routes;
 
 pub use routes::routes;
+pub(crate) use routes::{read_body, stored_episode};
 
 use crate::auth::Principal;
 use crate::domain::Episode;

@@ -20,11 +20,12 @@ pub fn routes<T: crate::http::AppFactory>(app: UtoipaApp<T>) -> UtoipaApp<T> {
         .service(post_dossier)
         .service(get_claim)
         .service(get_claim_xml130)
+        .service(get_claim_fhir)
         .service(list_claims)
 }
 
 /// Reads the whole body, refusing it as soon as it passes the configured limit.
-async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::BytesMut, ApiError> {
+pub(crate) async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::BytesMut, ApiError> {
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| match e {
@@ -142,7 +143,11 @@ async fn post_batch(
 }
 
 /// Loads a claim the caller may read: 404 when there is none, 403 when it is another facility's.
-async fn readable_claim(state: &AppState, principal: &Principal, id: &str) -> Result<claims::ClaimRecord, ApiError> {
+pub(crate) async fn readable_claim(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> Result<claims::ClaimRecord, ApiError> {
     let lookup = id.to_owned();
     let record = state
         .db
@@ -156,6 +161,22 @@ async fn readable_claim(state: &AppState, principal: &Principal, id: &str) -> Re
         )));
     }
     Ok(record)
+}
+
+/// A readable claim and its current episode (refused once retention dropped the content).
+pub(crate) async fn stored_episode(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> Result<(claims::ClaimRecord, Episode), ApiError> {
+    let record = readable_claim(state, principal, id).await?;
+    let json = record
+        .episode_json
+        .as_deref()
+        .ok_or_else(|| ApiError::NotFound(format!("the content of claim {id} is no longer kept")))?;
+    let episode =
+        serde_json::from_str(json).map_err(|e| ApiError::Internal(format!("stored episode of claim {id}: {e}")))?;
+    Ok((record, episode))
 }
 
 /// A stored claim with its versions, timeline and submissions.
@@ -322,12 +343,7 @@ async fn get_claim_xml130(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let record = readable_claim(&state, &principal, &id).await?;
-    let json = record
-        .episode_json
-        .ok_or_else(|| ApiError::NotFound(format!("the content of claim {id} is no longer kept")))?;
-    let episode: Episode =
-        serde_json::from_str(&json).map_err(|e| ApiError::Internal(format!("stored episode of claim {id}: {e}")))?;
+    let (record, episode) = stored_episode(&state, &principal, &id).await?;
     let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
     let xml = xml130::envelope(&record.claim.facility_code, today, std::slice::from_ref(&episode));
     let signed = state
@@ -335,4 +351,26 @@ async fn get_claim_xml130(
         .sign(&record.claim.facility_code, xml)
         .map_err(|e| ApiError::Internal(format!("signing claim {id}: {e}")))?;
     Ok(HttpResponse::Ok().content_type("application/xml; charset=utf-8").body(signed))
+}
+
+/// The stored claim as a FHIR R4 transaction Bundle (the form `POST /fhir/r4` takes).
+#[utoipa::path(
+    tag = "claims",
+    params(("id" = String, Path, description = "Claim id")),
+    responses(
+        (status = 200, description = "The Bundle", content_type = "application/fhir+json", body = Object),
+        (status = 403, description = "Another facility's claim", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such claim, or its content was dropped by retention", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/claims/{id}/fhir")]
+async fn get_claim_fhir(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let (_, episode) = stored_episode(&state, &principal, &id).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/fhir+json; charset=utf-8")
+        .body(hisgate_fhir::episode_bundle(&episode).to_string()))
 }

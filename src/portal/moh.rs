@@ -92,34 +92,73 @@ impl MohClient {
         self.guard.call(|| self.submit_dossier_unguarded(facility, xml)).await
     }
 
-    async fn submit_dossier_unguarded(&self, facility: &str, xml: &[u8]) -> Result<String, PortalError> {
+    /// Sends a FHIR transaction Bundle of `facility` to the portal's FHIR endpoint; returns the
+    /// location the portal gave the first entry (its receipt).
+    pub async fn submit_bundle(&self, facility: &str, bundle: &[u8]) -> Result<String, PortalError> {
+        self.guard.call(|| self.submit_bundle_unguarded(facility, bundle)).await
+    }
+
+    /// Posts `body` to `path` for `facility` with the bearer token (fetched again once on 401);
+    /// gives the status and the JSON answer (`null` when the answer is not JSON).
+    async fn post(
+        &self,
+        path: &str,
+        facility: &str,
+        content_type: &str,
+        body: &[u8],
+    ) -> Result<(reqwest::StatusCode, Value), PortalError> {
         let mut fresh = false;
         loop {
             let token = self.token(fresh).await?;
             let response = self
                 .http
-                .post(format!("{}/hoc-receiver/api/receiver/hoc-130/khamchuabenh130", self.base))
+                .post(format!("{}{path}", self.base))
                 .bearer_auth(&token)
                 .header("tinh", facility.get(..2).unwrap_or_default())
                 .header("csyt", facility)
-                .header("content-type", "application/xml")
-                .body(xml.to_vec())
+                .header("content-type", content_type)
+                .body(body.to_vec())
                 .send()
                 .await?;
             let status = response.status();
             if transient_status(status) {
-                return Err(status_error("receiver", status));
+                return Err(status_error(path, status));
             }
-            // A body that cannot be read (cut by a timeout) is transient; one that is not JSON is the portal's answer.
-            let body = response.text().await?;
-            let answer: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-            let message = answer["message"].as_str().unwrap_or_default().to_owned();
-            match status.as_u16() {
-                200 if answer["code"] == 200 => return Ok(answer["result"].as_str().unwrap_or_default().to_owned()),
-                401 if !fresh => fresh = true,
-                401 | 403 => return Err(PortalError::Unauthorised(message)),
-                _ => return Err(PortalError::Refused { code: status.as_u16().to_string(), message }),
+            // A body that cannot be read (cut by a timeout) is uncertain; one that is not JSON is the portal's answer.
+            let answer: Value = serde_json::from_str(&response.text().await?).unwrap_or(Value::Null);
+            if status == reqwest::StatusCode::UNAUTHORIZED && !fresh {
+                fresh = true;
+                continue;
             }
+            return Ok((status, answer));
+        }
+    }
+
+    async fn submit_bundle_unguarded(&self, facility: &str, bundle: &[u8]) -> Result<String, PortalError> {
+        let (status, answer) = self.post("/fhir/r4", facility, "application/fhir+json", bundle).await?;
+        match status.as_u16() {
+            200 | 201 if answer["resourceType"] == "Bundle" => {
+                Ok(answer["entry"][0]["response"]["location"].as_str().unwrap_or_default().to_owned())
+            }
+            401 | 403 => Err(PortalError::Unauthorised(format!("FHIR endpoint answered HTTP {status}"))),
+            _ => {
+                let issue = &answer["issue"][0];
+                Err(PortalError::Refused {
+                    code: issue["code"].as_str().unwrap_or(status.as_str()).to_owned(),
+                    message: issue["diagnostics"].as_str().unwrap_or_default().to_owned(),
+                })
+            }
+        }
+    }
+
+    async fn submit_dossier_unguarded(&self, facility: &str, xml: &[u8]) -> Result<String, PortalError> {
+        let (status, answer) =
+            self.post("/hoc-receiver/api/receiver/hoc-130/khamchuabenh130", facility, "application/xml", xml).await?;
+        let message = answer["message"].as_str().unwrap_or_default().to_owned();
+        match status.as_u16() {
+            200 if answer["code"] == 200 => Ok(answer["result"].as_str().unwrap_or_default().to_owned()),
+            401 | 403 => Err(PortalError::Unauthorised(message)),
+            _ => Err(PortalError::Refused { code: status.as_u16().to_string(), message }),
         }
     }
 }

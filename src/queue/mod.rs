@@ -120,12 +120,14 @@ impl Dispatcher {
             self.db.write(move |c| cancelled.iter().try_for_each(|j| outbox::mark_superseded(c, j))).await?;
         }
         let batches: Vec<Vec<Job>> = groups
-            .into_values()
-            .flat_map(|jobs| {
+            .into_iter()
+            .flat_map(|((destination, _), jobs)| {
+                // A FHIR Bundle carries one episode.
+                let size = if self.sends_fhir(&destination) { 1 } else { self.settings.batch_size };
                 let mut jobs = jobs;
                 let mut out = Vec::new();
                 while !jobs.is_empty() {
-                    let rest = jobs.split_off(jobs.len().min(self.settings.batch_size));
+                    let rest = jobs.split_off(jobs.len().min(size));
                     out.push(std::mem::replace(&mut jobs, rest));
                 }
                 out
@@ -138,6 +140,11 @@ impl Dispatcher {
             .await;
         results.into_iter().collect::<Result<(), _>>()?;
         Ok(taken)
+    }
+
+    /// The MoH destination takes FHIR Bundles instead of `GIAMDINHHS` files when so configured.
+    fn sends_fhir(&self, destination: &str) -> bool {
+        destination == MOH && self.settings.moh_format == crate::config::MohFormat::Fhir
     }
 
     async fn send(&self, destination: &str, facility: &str, xml: &[u8]) -> Result<String, PortalError> {
@@ -193,12 +200,20 @@ impl Dispatcher {
             if sendable.is_empty() {
                 return Ok(());
             }
-            let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
-            let xml = xml130::envelope(&facility, today, &episodes);
             let started = std::time::Instant::now();
-            let result = match self.signers.sign(&facility, xml) {
-                Ok(signed) => self.send(&destination, &facility, &signed).await,
-                Err(e) => Err(PortalError::Transient(format!("the file could not be signed: {e}"))),
+            let result = match (&self.portals.moh, self.sends_fhir(&destination)) {
+                (Some(moh), true) => {
+                    let bundle = hisgate_fhir::episode_bundle(&episodes[0]).to_string();
+                    moh.submit_bundle(&facility, bundle.as_bytes()).await
+                }
+                _ => {
+                    let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
+                    let xml = xml130::envelope(&facility, today, &episodes);
+                    match self.signers.sign(&facility, xml) {
+                        Ok(signed) => self.send(&destination, &facility, &signed).await,
+                        Err(e) => Err(PortalError::Transient(format!("the file could not be signed: {e}"))),
+                    }
+                }
             };
             metrics::histogram!("hisgate_portal_call_seconds", "destination" => destination.clone())
                 .record(started.elapsed().as_secs_f64());

@@ -660,3 +660,56 @@ pub fn settlement(
         })
         .collect())
 }
+
+/// An appraisal outcome as stored, with the errors listed for its submission.
+#[derive(Debug, Clone)]
+pub struct StoredOutcome {
+    pub status: String,
+    pub claimed_cents: i64,
+    pub approved_cents: i64,
+    pub reasons: Vec<String>,
+    /// `[{table, stt, claimed_cents, approved_cents, reason}]`.
+    pub lines: serde_json::Value,
+    pub decided_at: i64,
+}
+
+/// Errors a portal listed: (code, message).
+pub type PortalErrors = Vec<(String, String)>;
+
+/// The outcome of a submission (if appraised) and the errors the portal listed for it.
+pub fn outcome_of(
+    conn: &mut AnyConnection,
+    outbox_id: i64,
+) -> Result<(Option<StoredOutcome>, PortalErrors), StoreError> {
+    let row: Option<(String, i64, i64, String, String, i64)> = claim_outcomes::table
+        .filter(claim_outcomes::outbox_id.eq(outbox_id))
+        .select((
+            claim_outcomes::status,
+            claim_outcomes::claimed_cents,
+            claim_outcomes::approved_cents,
+            claim_outcomes::reasons_json,
+            claim_outcomes::lines_json,
+            claim_outcomes::decided_at,
+        ))
+        .first(conn)
+        .optional()?;
+    let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("outcome of submission {outbox_id}: {e}"));
+    let outcome = row
+        .map(|(status, claimed_cents, approved_cents, reasons, lines, decided_at)| {
+            Ok::<_, StoreError>(StoredOutcome {
+                status,
+                claimed_cents,
+                approved_cents,
+                reasons: serde_json::from_str(&reasons).map_err(corrupt)?,
+                lines: serde_json::from_str(&lines).map_err(corrupt)?,
+                decided_at,
+            })
+        })
+        .transpose()?;
+    let errors = submission_errors::table
+        .filter(submission_errors::outbox_id.eq(outbox_id))
+        .order(submission_errors::id)
+        .select((submission_errors::code, submission_errors::message))
+        .load(conn)?;
+    Ok((outcome, errors))
+}

@@ -9,6 +9,7 @@ mod crash;
 mod dispatch;
 mod dossiers;
 mod eligibility;
+mod fhir;
 mod jobs;
 mod ops;
 mod validation;

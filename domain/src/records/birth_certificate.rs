@@ -73,12 +73,7 @@ pub struct BirthCertificate {
     #[serde(rename = "SO_CON_SONG", default, skip_serializing_if = "Option::is_none")]
     pub live_children: Option<u32>,
     /// `CAN_NANG_CON`: newborn weight(s) in grams.
-    #[serde(
-        rename = "CAN_NANG_CON",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::decimal::opt"
-    )]
+    #[serde(rename = "CAN_NANG_CON", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub newborn_weight_g: Option<Decimal>,
     /// `NGAY_SINH_CON`: child's birth time.

@@ -58,48 +58,23 @@ pub struct DrugLine {
     #[serde(rename = "PHAM_VI", default, skip_serializing_if = "Option::is_none")]
     pub coverage_scope: Option<u32>,
     /// `TYLE_TT_BH`: BHYT payment ratio %.
-    #[serde(
-        rename = "TYLE_TT_BH",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::decimal::opt"
-    )]
+    #[serde(rename = "TYLE_TT_BH", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub insurance_rate_pct: Option<Decimal>,
     /// `SO_LUONG`: quantity.
-    #[serde(
-        rename = "SO_LUONG",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::decimal::opt"
-    )]
+    #[serde(rename = "SO_LUONG", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub quantity: Option<Decimal>,
     /// `DON_GIA`: unit price.
-    #[serde(
-        rename = "DON_GIA",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::decimal::opt"
-    )]
+    #[serde(rename = "DON_GIA", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub unit_price: Option<Decimal>,
     /// `THANH_TIEN_BV`: line amount at the hospital price.
-    #[serde(
-        rename = "THANH_TIEN_BV",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::decimal::opt"
-    )]
+    #[serde(rename = "THANH_TIEN_BV", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub amount_hospital: Option<Decimal>,
     /// `THANH_TIEN_BH`: line amount at the insured price.
-    #[serde(
-        rename = "THANH_TIEN_BH",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::decimal::opt"
-    )]
+    #[serde(rename = "THANH_TIEN_BH", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub amount_insured: Option<Decimal>,
     /// `T_NGUONKHAC_NSNN`: support from the state budget.
@@ -130,30 +105,15 @@ pub struct DrugLine {
     #[schema(value_type = Option<String>)]
     pub other_domestic_aid: Option<Decimal>,
     /// `T_NGUONKHAC_CL`: support from other sources.
-    #[serde(
-        rename = "T_NGUONKHAC_CL",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::decimal::opt"
-    )]
+    #[serde(rename = "T_NGUONKHAC_CL", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub other_remaining: Option<Decimal>,
     /// `T_NGUONKHAC`: amount from other sources.
-    #[serde(
-        rename = "T_NGUONKHAC",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::decimal::opt"
-    )]
+    #[serde(rename = "T_NGUONKHAC", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub other_sources: Option<Decimal>,
     /// `MUC_HUONG`: benefit level % applied.
-    #[serde(
-        rename = "MUC_HUONG",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::decimal::opt"
-    )]
+    #[serde(rename = "MUC_HUONG", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub benefit_pct: Option<Decimal>,
     /// `T_BNTT`: patient pays, outside the fund scope.
@@ -161,12 +121,7 @@ pub struct DrugLine {
     #[schema(value_type = Option<String>)]
     pub patient_self_pay: Option<Decimal>,
     /// `T_BNCCT`: patient co-payment.
-    #[serde(
-        rename = "T_BNCCT",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::decimal::opt"
-    )]
+    #[serde(rename = "T_BNCCT", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub patient_copay: Option<Decimal>,
     /// `T_BHTT`: amount claimed from the insurance fund.

@@ -67,12 +67,7 @@ pub struct MedicalAssessment {
     #[serde(rename = "SO_BIEN_BAN", default, skip_serializing_if = "Option::is_none")]
     pub minutes_number: Option<String>,
     /// `TYLE_TTCT_CU`: previous impairment %.
-    #[serde(
-        rename = "TYLE_TTCT_CU",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::decimal::opt"
-    )]
+    #[serde(rename = "TYLE_TTCT_CU", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub previous_impairment_pct: Option<Decimal>,
     /// `DANG_HUONG_CHE_DO`: current benefit regime.
@@ -100,21 +95,11 @@ pub struct MedicalAssessment {
     #[serde(rename = "SO_VAN_BAN_CAN_CU", default, skip_serializing_if = "Option::is_none")]
     pub basis_document: Option<String>,
     /// `TYLE_TTCT_MOI`: new impairment %.
-    #[serde(
-        rename = "TYLE_TTCT_MOI",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::decimal::opt"
-    )]
+    #[serde(rename = "TYLE_TTCT_MOI", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub new_impairment_pct: Option<Decimal>,
     /// `TONG_TYLE_TTCT`: total impairment %.
-    #[serde(
-        rename = "TONG_TYLE_TTCT",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::decimal::opt"
-    )]
+    #[serde(rename = "TONG_TYLE_TTCT", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub total_impairment_pct: Option<Decimal>,
     /// `DANG_KHUYETTAT`: disability kind.

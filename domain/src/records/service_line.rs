@@ -46,87 +46,42 @@ pub struct ServiceLine {
     #[serde(rename = "PHAM_VI", default, skip_serializing_if = "Option::is_none")]
     pub coverage_scope: Option<u32>,
     /// `SO_LUONG`: quantity.
-    #[serde(
-        rename = "SO_LUONG",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::decimal::opt"
-    )]
+    #[serde(rename = "SO_LUONG", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub quantity: Option<Decimal>,
     /// `DON_GIA_BV`: hospital unit price.
-    #[serde(
-        rename = "DON_GIA_BV",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::decimal::opt"
-    )]
+    #[serde(rename = "DON_GIA_BV", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub unit_price_hospital: Option<Decimal>,
     /// `DON_GIA_BH`: insured unit price.
-    #[serde(
-        rename = "DON_GIA_BH",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::decimal::opt"
-    )]
+    #[serde(rename = "DON_GIA_BH", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub unit_price_insured: Option<Decimal>,
     /// `TT_THAU`: tender information `QĐ;Gnn;Nnn;yyyy`.
     #[serde(rename = "TT_THAU", default, skip_serializing_if = "Option::is_none")]
     pub tender_info: Option<String>,
     /// `TYLE_TT_DV`: special-case service ratio %.
-    #[serde(
-        rename = "TYLE_TT_DV",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::decimal::opt"
-    )]
+    #[serde(rename = "TYLE_TT_DV", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub service_rate_pct: Option<Decimal>,
     /// `TYLE_TT_BH`: BHYT payment ratio %.
-    #[serde(
-        rename = "TYLE_TT_BH",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::decimal::opt"
-    )]
+    #[serde(rename = "TYLE_TT_BH", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub insurance_rate_pct: Option<Decimal>,
     /// `THANH_TIEN_BV`: line amount at the hospital price.
-    #[serde(
-        rename = "THANH_TIEN_BV",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::decimal::opt"
-    )]
+    #[serde(rename = "THANH_TIEN_BV", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub amount_hospital: Option<Decimal>,
     /// `THANH_TIEN_BH`: line amount at the insured price.
-    #[serde(
-        rename = "THANH_TIEN_BH",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::decimal::opt"
-    )]
+    #[serde(rename = "THANH_TIEN_BH", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub amount_insured: Option<Decimal>,
     /// `T_TRANTT`: payment ceiling of a supply package.
-    #[serde(
-        rename = "T_TRANTT",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::decimal::opt"
-    )]
+    #[serde(rename = "T_TRANTT", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub payment_ceiling: Option<Decimal>,
     /// `MUC_HUONG`: benefit level % applied.
-    #[serde(
-        rename = "MUC_HUONG",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::decimal::opt"
-    )]
+    #[serde(rename = "MUC_HUONG", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub benefit_pct: Option<Decimal>,
     /// `T_NGUONKHAC_NSNN`: support from the state budget.
@@ -157,21 +112,11 @@ pub struct ServiceLine {
     #[schema(value_type = Option<String>)]
     pub other_domestic_aid: Option<Decimal>,
     /// `T_NGUONKHAC_CL`: support from other sources.
-    #[serde(
-        rename = "T_NGUONKHAC_CL",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::decimal::opt"
-    )]
+    #[serde(rename = "T_NGUONKHAC_CL", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub other_remaining: Option<Decimal>,
     /// `T_NGUONKHAC`: amount from other sources.
-    #[serde(
-        rename = "T_NGUONKHAC",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::decimal::opt"
-    )]
+    #[serde(rename = "T_NGUONKHAC", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub other_sources: Option<Decimal>,
     /// `T_BNTT`: patient pays, outside the fund scope.
@@ -179,12 +124,7 @@ pub struct ServiceLine {
     #[schema(value_type = Option<String>)]
     pub patient_self_pay: Option<Decimal>,
     /// `T_BNCCT`: patient co-payment.
-    #[serde(
-        rename = "T_BNCCT",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::decimal::opt"
-    )]
+    #[serde(rename = "T_BNCCT", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub patient_copay: Option<Decimal>,
     /// `T_BHTT`: amount claimed from the insurance fund.

@@ -142,12 +142,7 @@ pub struct EpisodeSummary {
     #[serde(rename = "NGAY_TTOAN", default, skip_serializing_if = "Option::is_none")]
     pub paid_at: Option<String>,
     /// `T_THUOC`: Σ THANH_TIEN_BV of the drug lines.
-    #[serde(
-        rename = "T_THUOC",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::decimal::opt"
-    )]
+    #[serde(rename = "T_THUOC", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub total_drugs: Option<Decimal>,
     /// `T_VTYT`: Σ THANH_TIEN_BV of the supply lines.
@@ -155,21 +150,11 @@ pub struct EpisodeSummary {
     #[schema(value_type = Option<String>)]
     pub total_supplies: Option<Decimal>,
     /// `T_TONGCHI_BV`: Σ THANH_TIEN_BV of all lines.
-    #[serde(
-        rename = "T_TONGCHI_BV",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::decimal::opt"
-    )]
+    #[serde(rename = "T_TONGCHI_BV", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub total_cost_hospital: Option<Decimal>,
     /// `T_TONGCHI_BH`: Σ THANH_TIEN_BH of all lines.
-    #[serde(
-        rename = "T_TONGCHI_BH",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::decimal::opt"
-    )]
+    #[serde(rename = "T_TONGCHI_BH", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub total_cost_insured: Option<Decimal>,
     /// `T_BNTT`: patient pays, outside the fund scope.
@@ -177,12 +162,7 @@ pub struct EpisodeSummary {
     #[schema(value_type = Option<String>)]
     pub patient_self_pay: Option<Decimal>,
     /// `T_BNCCT`: patient co-payment.
-    #[serde(
-        rename = "T_BNCCT",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::decimal::opt"
-    )]
+    #[serde(rename = "T_BNCCT", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub patient_copay: Option<Decimal>,
     /// `T_BHTT`: amount claimed from the insurance fund.
@@ -190,21 +170,11 @@ pub struct EpisodeSummary {
     #[schema(value_type = Option<String>)]
     pub fund_pays: Option<Decimal>,
     /// `T_NGUONKHAC`: amount from other sources.
-    #[serde(
-        rename = "T_NGUONKHAC",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::decimal::opt"
-    )]
+    #[serde(rename = "T_NGUONKHAC", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub other_sources: Option<Decimal>,
     /// `T_BHTT_GDV`: fund amount of fee-for-service lines (MA_PTTT 1).
-    #[serde(
-        rename = "T_BHTT_GDV",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::decimal::opt"
-    )]
+    #[serde(rename = "T_BHTT_GDV", default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
     #[schema(value_type = Option<String>)]
     pub fund_pays_fee_for_service: Option<Decimal>,
     /// `NAM_QT`: settlement year.

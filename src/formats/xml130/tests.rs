@@ -3,6 +3,7 @@ use crate::domain::Episode;
 use crate::domain::records::{Record, Table};
 use crate::domain::spec::{self, FieldKind};
 use crate::synthetic::{EpisodeGenerator, GenOptions};
+use crate::testing::tool;
 use base64::Engine;
 use chrono::NaiveDate;
 use proptest::prelude::*;
@@ -326,17 +327,6 @@ fn written_documents_validate_against_the_schemas() {
 
 /// Runs a tool the test depends on; `None` (test skipped, said on stderr) when it is not installed
 /// and CI does not require it.
-fn tool(program: &str, args: &[&str], dir: &std::path::Path) -> Option<std::process::Output> {
-    match std::process::Command::new(program).args(args).current_dir(dir).output() {
-        Ok(out) => Some(out),
-        Err(_) if std::env::var("HISGATE_TEST_REQUIRE_TOOLS").as_deref() != Ok("1") => {
-            use std::io::Write;
-            let _ = writeln!(std::io::stderr(), "a test did not run: {program} is not installed");
-            None
-        }
-        Err(e) => panic!("{program} is required (HISGATE_TEST_REQUIRE_TOOLS=1): {e}"),
-    }
-}
 
 #[test]
 fn signed_files_verify_with_xmlsec1_and_tampering_is_caught() {

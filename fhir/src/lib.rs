@@ -1,0 +1,82 @@
+//! hisgate's FHIR R4 side: the canonical episode as a transaction Bundle and back, and the
+//! resources the gateway answers with. The R4B model of `fhir-sdk` (wire-compatible with R4 for
+//! these resources) checks every Bundle that comes in or goes out.
+//!
+//! Every FHIR (de)serialisation of the project happens in this crate, behind functions that take
+//! and give JSON, so that the large model is compiled here once and not in the gateway crate.
+//! Decimals travel with their exact text: Bundles are read and written as JSON values, and the
+//! model only checks them.
+
+pub mod fields;
+mod read;
+pub mod resources;
+mod time;
+pub mod uris;
+mod write;
+
+use hisgate_domain::Episode;
+pub use read::Issue;
+pub use resources::*;
+use serde_json::Value;
+
+/// The transaction Bundle of an episode.
+pub fn episode_bundle(episode: &Episode) -> Value {
+    write::episode_bundle(episode)
+}
+
+/// The Claim of an episode on its own (its references `contained`), with logical id `id`.
+pub fn standalone_claim(episode: &Episode, id: &str) -> Value {
+    write::standalone_claim(&write::episode_bundle(episode), id).unwrap_or_default()
+}
+
+/// Whether `value` is a valid resource of the R4B model (any resource type); the first problem
+/// found, with its location, otherwise.
+pub fn check_resource(value: &Value) -> Result<(), Issue> {
+    check::<fhir_sdk::r4b::resources::Resource>(&value.to_string(), "")
+}
+
+/// Deserialises `json` into the model type `T` (see `serde_json_lenient` in Cargo.toml for why
+/// this reader); the parsed model is dropped: the JSON text is what travels.
+fn check<T: serde::de::DeserializeOwned>(json: &str, root: &str) -> Result<(), Issue> {
+    let mut de = serde_json_lenient::Deserializer::from_str(json);
+    serde_path_to_error::deserialize::<_, T>(&mut de)
+        .map(|_| ())
+        .map_err(|e| Issue { path: format!("{root}{}", e.path()), message: e.inner().to_string() })
+}
+
+/// Reads the episode of a transaction Bundle: JSON, then the R4B model, then the mapping.
+pub fn read_episode_bundle(bytes: &[u8]) -> Result<Episode, Vec<Issue>> {
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+        vec![Issue { path: format!("line {}, column {}", e.line(), e.column()), message: format!("not JSON: {e}") }]
+    })?;
+    if value["resourceType"] != "Bundle" {
+        return Err(vec![Issue { path: "resourceType".into(), message: "expected a Bundle".into() }]);
+    }
+    if value["type"] != "transaction" {
+        return Err(vec![Issue {
+            path: "Bundle.type".into(),
+            message: format!("expected a transaction Bundle, found `{}`", value["type"].as_str().unwrap_or("none")),
+        }]);
+    }
+    check::<fhir_sdk::r4b::resources::Bundle>(&String::from_utf8_lossy(bytes), "Bundle.").map_err(|i| vec![i])?;
+    read::bundle_episode(&value)
+}
+
+/// Reads a CoverageEligibilityRequest (checked against the R4B model first).
+pub fn read_eligibility_request(bytes: &[u8]) -> Result<EligibilityQuestion, Vec<Issue>> {
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+        vec![Issue { path: format!("line {}, column {}", e.line(), e.column()), message: format!("not JSON: {e}") }]
+    })?;
+    if value["resourceType"] != "CoverageEligibilityRequest" {
+        return Err(vec![Issue {
+            path: "resourceType".into(),
+            message: "expected a CoverageEligibilityRequest".into(),
+        }]);
+    }
+    check::<fhir_sdk::r4b::resources::CoverageEligibilityRequest>(
+        &String::from_utf8_lossy(bytes),
+        "CoverageEligibilityRequest.",
+    )
+    .map_err(|i| vec![i])?;
+    resources::eligibility_question(&value)
+}
