@@ -47,8 +47,11 @@ pub async fn run(bind: String, database_url: String, rate: f64) -> anyhow::Resul
     let (db, keys) = tokio::task::spawn_blocking(move || -> anyhow::Result<(Db, Vec<(String, String)>)> {
         let db = Db::connect(&database_url)?;
         db.write_blocking(|conn| {
-            for f in &province {
-                facilities::register(conn, &f.code, &f.name, f.kind.as_str(), "live")?;
+            // Parents (hospitals, the health centre, polyclinics) come first in the list.
+            for (i, f) in province.iter().enumerate() {
+                let silent = f.kind == province::FacilityKind::CommuneStation && i % SILENT_EVERY == 0;
+                let status = if silent { "onboarding" } else { "live" };
+                facilities::save(conn, &f.registry_row(status, &format!("2026-{:02}-01", 1 + i % 11)))?;
             }
             Ok(())
         })?;

@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod portal;
 pub mod queue;
 pub mod reconcile;
+pub mod registry;
 pub mod startup;
 pub mod store;
 pub mod synthetic;

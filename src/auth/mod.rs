@@ -108,7 +108,7 @@ pub fn create_key(db: &Db, role: Role, facility: Option<&str>, label: &str, acto
     let hash = sha256_hex(&secret);
     db.write_blocking(|conn| {
         if let Some(code) = facility {
-            facilities::register(conn, code, &format!("Facility {code}"), "unknown", "onboarding")?;
+            facilities::register(conn, code, &format!("Facility {code}"), "other", "onboarding")?;
         }
         keys::insert(conn, &id, &hash, role.as_str(), facility, label)?;
         audit::record(

@@ -29,14 +29,6 @@ pub(crate) fn authorise(principal: &Principal, lookup: &mut Lookup) -> Result<()
     }
 }
 
-fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ApiError> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        ApiError::BadRequest(format!("{}: {}", if path == "." { "body" } else { &path }, e.inner()))
-    })
-}
-
 async fn check_one(
     service: &std::sync::Arc<EligibilityService>,
     principal: &Principal,
@@ -63,7 +55,7 @@ async fn check_one(
 )]
 #[post("/api/v1/eligibility")]
 async fn check(state: web::Data<AppState>, principal: Principal, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let request: EligibilityRequest = parse(&body)?;
+    let request: EligibilityRequest = crate::http::parse_json(&body)?;
     state.eligibility.admit(&principal.key_id, 1)?;
     let answer = check_one(&state.eligibility, &principal, &request).await?;
     Ok(HttpResponse::Ok().json(answer))
@@ -106,7 +98,7 @@ async fn check_batch(
     principal: Principal,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let request: BatchRequest = parse(&body)?;
+    let request: BatchRequest = crate::http::parse_json(&body)?;
     let max = state.eligibility.max_batch();
     if request.checks.is_empty() || request.checks.len() > max {
         return Err(ApiError::BadRequest(format!(

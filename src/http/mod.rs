@@ -95,6 +95,15 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// Reads a JSON body into `T`, saying which field is wrong (`400`).
+pub fn parse_json<T: for<'de> serde::Deserialize<'de>>(body: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        ApiError::BadRequest(format!("{}: {}", if path == "." { "body" } else { &path }, e.inner()))
+    })
+}
+
 /// What an actix `App` is built on; every module's `routes` takes one.
 pub trait AppFactory:
     actix_web::dev::ServiceFactory<
@@ -126,6 +135,7 @@ pub fn configure<T: AppFactory>(app: actix_web::App<T>) -> actix_web::App<T> {
     );
     let app = crate::reconcile::routes::routes(crate::queue::routes::routes(app));
     let app = crate::jobs::routes::routes(crate::eligibility::routes::routes(app));
+    let app = crate::registry::routes(app);
     let app = app.service(rules::list_rules).service(rules::set_severity);
     let (app, api) = app.split_for_parts();
     app.service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))

@@ -139,11 +139,22 @@ pub async fn store(
             for item in items {
                 let code = item.row.facility_code.clone();
                 if !known.contains(&code) {
-                    if facilities::find(conn, &code)?.is_none() {
-                        out.push(Err(Rejection::Invalid(vec![unknown_facility(&code)])));
-                        continue;
+                    match facilities::find(conn, &code)? {
+                        None => {
+                            out.push(Err(Rejection::Invalid(vec![unknown_facility(&code)])));
+                            continue;
+                        }
+                        // The Department of Health has stopped this facility's exchange.
+                        Some(f) if f.status == "suspended" => {
+                            out.push(Err(Rejection::Forbidden(format!(
+                                "facility {code} is suspended in the registry; its records are not accepted"
+                            ))));
+                            continue;
+                        }
+                        Some(_) => {
+                            known.insert(code);
+                        }
                     }
-                    known.insert(code);
                 }
                 let Accepted { claim_id, version, status, outcome } =
                     claims::accept(conn, &item.row, &actor, &destinations)?;

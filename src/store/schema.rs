@@ -7,6 +7,13 @@ diesel::table! {
         kind -> Text,
         status -> Text,
         created_at -> BigInt,
+        district -> Nullable<Text>,
+        commune -> Nullable<Text>,
+        parent_code -> Nullable<Text>,
+        connected_on -> Nullable<Text>,
+        contact -> Nullable<Text>,
+        certificate_expires_on -> Nullable<Text>,
+        updated_at -> Nullable<BigInt>,
     }
 }
 

@@ -12,4 +12,5 @@ mod eligibility;
 mod fhir;
 mod jobs;
 mod ops;
+mod registry;
 mod validation;
