@@ -18,6 +18,7 @@ pub mod queue;
 pub mod reconcile;
 pub mod registry;
 pub mod startup;
+pub mod stats;
 pub mod store;
 pub mod synthetic;
 pub mod telemetry;

@@ -7,7 +7,7 @@ use crate::auth::Principal;
 use crate::domain::Episode;
 use crate::eligibility::{EligibilityRequest, Lookup};
 use crate::http::{ApiError, AppState};
-use crate::ingest::{Rejection, prepare, read_body, store, stored_episode};
+use crate::ingest::{Rejection, prepare_noted, read_body, store, stored_episode};
 use crate::store::claims::AcceptOutcome;
 use crate::store::outbox;
 use actix_web::http::StatusCode;
@@ -116,7 +116,7 @@ async fn transaction(
             let principal = principal?;
             let body = read_body(payload, state.settings.max_body_bytes).await?;
             let episode = hisgate_fhir::read_episode_bundle(&body).map_err(|issues| invalid(&issues))?;
-            let prepared = prepare(&state.catalogue.current(), &state.reference, &principal, &episode)?;
+            let prepared = prepare_noted(&state, &principal, &episode).await?;
             let receipt = store(&state, &principal, vec![prepared])
                 .await
                 .map_err(ApiError::from)?

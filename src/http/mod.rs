@@ -135,7 +135,7 @@ pub fn configure<T: AppFactory>(app: actix_web::App<T>) -> actix_web::App<T> {
     );
     let app = crate::reconcile::routes::routes(crate::queue::routes::routes(app));
     let app = crate::jobs::routes::routes(crate::eligibility::routes::routes(app));
-    let app = crate::registry::routes(app);
+    let app = crate::stats::routes(crate::registry::routes(app));
     let app = app.service(rules::list_rules).service(rules::set_severity);
     let (app, api) = app.split_for_parts();
     app.service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))

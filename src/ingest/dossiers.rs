@@ -5,7 +5,7 @@
 //! Parsing runs on a blocking thread and hands chunks to the store as it goes, so a file with
 //! thousands of `HOSO` never has them all in memory at once.
 
-use super::{ItemResult, Prepared, prepare, store_items};
+use super::{Item, ItemResult, prepare, store_items};
 use crate::auth::Principal;
 use crate::domain::Episode;
 use crate::formats::xml130::{self, DossierError};
@@ -49,8 +49,6 @@ impl From<DossierIngestError> for ApiError {
     }
 }
 
-type Item = (Option<String>, Result<Prepared, ApiError>);
-
 /// Checks that the episode belongs to the file's facility, then validates it.
 fn prepare_hoso(
     catalogue: &crate::validation::Catalogue,
@@ -60,7 +58,7 @@ fn prepare_hoso(
     hoso: Result<Episode, xml130::HosoError>,
 ) -> Item {
     match hoso {
-        Err(e) => (e.ma_lk.clone(), Err(ApiError::BadRequest(e.to_string()))),
+        Err(e) => (e.ma_lk.clone(), Some(facility.to_owned()), Err(ApiError::BadRequest(e.to_string()))),
         Ok(episode) => {
             let key = Some(episode.episode_key().to_owned()).filter(|k| !k.is_empty());
             if episode.facility_code() != facility {
@@ -72,9 +70,13 @@ fn prepare_hoso(
                     value: Some(episode.facility_code().to_owned()),
                 };
                 let detail = "the HOSO does not belong to the file's facility".to_owned();
-                return (key, Err(ApiError::Unprocessable { detail, violations: vec![violation] }));
+                return (
+                    key,
+                    Some(facility.to_owned()),
+                    Err(ApiError::Unprocessable { detail, violations: vec![violation] }),
+                );
             }
-            (key, prepare(catalogue, reference, principal, &episode).map_err(ApiError::from))
+            (key, Some(facility.to_owned()), prepare(catalogue, reference, principal, &episode).map_err(ApiError::from))
         }
     }
 }

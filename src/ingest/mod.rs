@@ -203,23 +203,65 @@ impl ItemResult {
 /// Most episodes committed in one transaction: bounds the time the SQLite writer is held.
 const STORE_CHUNK: usize = 500;
 
+/// The critical rules an episode refused at ingest broke, for the connectivity figures.
+fn refusal(
+    facility: Option<&String>,
+    ma_lk: Option<&String>,
+    violations: &[Violation],
+) -> Option<(String, Option<String>, Vec<String>)> {
+    let rules = violations.iter().filter(|v| v.severity == validation::Severity::Critical).map(|v| v.rule.clone());
+    Some((facility?.clone(), ma_lk.cloned(), rules.collect()))
+}
+
+/// Notes refused episodes (see [`crate::store::stats`]). Losing this note must not fail the
+/// request: the caller has its answer already.
+async fn note_refusals(state: &AppState, rows: Vec<(String, Option<String>, Vec<String>)>) {
+    if rows.is_empty() {
+        return;
+    }
+    if let Err(e) = state.db.write(move |c| crate::store::stats::record_rejections(c, &rows)).await {
+        tracing::warn!(error = %e, "refusals at ingest not noted");
+    }
+}
+
+/// [`prepare`], noting a refusal for the figures.
+pub async fn prepare_noted(state: &AppState, principal: &Principal, episode: &Episode) -> Result<Prepared, Rejection> {
+    let result = prepare(&state.catalogue.current(), &state.reference, principal, episode);
+    if let Err(Rejection::Invalid(violations)) = &result {
+        let facility = Some(episode.facility_code().to_owned()).filter(|f| !f.is_empty());
+        let key = Some(episode.episode_key().to_owned()).filter(|k| !k.is_empty());
+        note_refusals(state, refusal(facility.as_ref(), key.as_ref(), violations).into_iter().collect()).await;
+    }
+    result
+}
+
+/// One item of a batch or a file: (`MA_LK`, facility, the prepared episode or why not).
+pub type Item = (Option<String>, Option<String>, Result<Prepared, ApiError>);
+
 /// Stores the prepared items (in chunks, each one transaction) and answers every item in order.
 pub async fn store_items(
     state: &AppState,
     principal: &Principal,
-    items: Vec<(Option<String>, Result<Prepared, ApiError>)>,
+    items: Vec<Item>,
 ) -> Result<Vec<ItemResult>, StoreError> {
     let mut results: Vec<Option<ItemResult>> = Vec::with_capacity(items.len());
     let mut pending: Vec<(usize, Option<String>, Prepared)> = Vec::new();
-    for (index, (ma_lk, item)) in items.into_iter().enumerate() {
+    let mut refusals = Vec::new();
+    for (index, (ma_lk, facility, item)) in items.into_iter().enumerate() {
         match item {
             Ok(prepared) => {
                 results.push(None);
                 pending.push((index, ma_lk, prepared));
             }
-            Err(e) => results.push(Some(ItemResult::failed(index, ma_lk, e))),
+            Err(e) => {
+                if let ApiError::Unprocessable { violations, .. } = &e {
+                    refusals.extend(refusal(facility.as_ref(), ma_lk.as_ref(), violations));
+                }
+                results.push(Some(ItemResult::failed(index, ma_lk, e)));
+            }
         }
     }
+    note_refusals(state, refusals).await;
     while !pending.is_empty() {
         let rest = pending.split_off(pending.len().min(STORE_CHUNK));
         let chunk = std::mem::replace(&mut pending, rest);

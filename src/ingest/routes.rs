@@ -1,6 +1,6 @@
 //! `/api/v1/claims`: push one episode or a batch, read a claim, list claims.
 
-use super::{ItemResult, Receipt, parse_episode, prepare, store, store_items};
+use super::{ItemResult, Receipt, parse_episode, prepare, prepare_noted, store, store_items};
 use crate::auth::Principal;
 use crate::domain::Episode;
 use crate::formats::xml130;
@@ -68,7 +68,7 @@ async fn post_claim(
 ) -> Result<HttpResponse, ApiError> {
     let body = read_body(payload, state.settings.max_body_bytes).await?;
     let episode = parse_episode(&body)?;
-    let prepared = prepare(&state.catalogue.current(), &state.reference, &principal, &episode)?;
+    let prepared = prepare_noted(&state, &principal, &episode).await?;
     let result = store(&state, &principal, vec![prepared]).await?.pop();
     let receipt = result.ok_or_else(|| ApiError::Internal("the store returned no result".into()))??;
     tracing::info!(claim = %receipt.id, version = receipt.version, facility = episode.facility_code(), outcome = ?receipt.outcome, "episode accepted");
@@ -129,8 +129,10 @@ async fn post_batch(
         .map(|raw| {
             let parsed = parse_episode(raw.get().as_bytes());
             let ma_lk = parsed.as_ref().ok().map(|e| e.episode_key().to_owned()).filter(|k| !k.is_empty());
+            let facility = parsed.as_ref().ok().map(|e| e.facility_code().to_owned()).filter(|f| !f.is_empty());
             (
                 ma_lk,
+                facility,
                 parsed.and_then(|e| {
                     prepare(&state.catalogue.current(), &state.reference, &principal, &e).map_err(ApiError::from)
                 }),

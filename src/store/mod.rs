@@ -11,6 +11,7 @@ pub mod keys;
 pub mod outbox;
 pub mod rules;
 mod schema;
+pub mod stats;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;

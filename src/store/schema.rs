@@ -179,9 +179,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    ingest_rejections (id) {
+        id -> BigInt,
+        facility_code -> Text,
+        episode_key -> Nullable<Text>,
+        at -> BigInt,
+        rules_json -> Text,
+    }
+}
+
 diesel::joinable!(claim_versions -> claims (claim_id));
 diesel::joinable!(outbox -> claim_versions (claim_version_id));
 diesel::joinable!(claim_outcomes -> outbox (outbox_id));
+diesel::joinable!(submission_errors -> outbox (outbox_id));
 diesel::allow_tables_to_appear_in_same_query!(
     facilities,
     api_keys,
@@ -195,5 +206,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     queue_control,
     rule_overrides,
     facility_daily,
-    job_runs
+    job_runs,
+    ingest_rejections
 );

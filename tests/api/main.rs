@@ -13,4 +13,5 @@ mod fhir;
 mod jobs;
 mod ops;
 mod registry;
+mod stats;
 mod validation;

@@ -1,0 +1,93 @@
+//! The Department of Health's figures, checked against a known data set sent through the API.
+
+use crate::dispatch::{clean_appraisal, fast, send, settle};
+use crate::helpers::{Backend, FACILITY, OTHER_FACILITY, episodes, spawn_app_with};
+use crate::on_both_backends;
+use mocks::bhxh::BhxhConfig;
+use mocks::moh::MohConfig;
+use serde_json::{Value, json};
+
+on_both_backends!(the_figures_match_what_was_sent_and_decided);
+
+async fn the_figures_match_what_was_sent_and_decided(backend: Backend) {
+    let bhxh = mocks::bhxh::start(BhxhConfig { appraisal: clean_appraisal(), ..BhxhConfig::default() }, "127.0.0.1:0")
+        .unwrap();
+    let moh = mocks::moh::start(MohConfig::default(), "127.0.0.1:0").unwrap();
+    let Some(app) =
+        spawn_app_with(backend, "the_figures_match_what_was_sent_and_decided", |s| fast(s, &bhxh, &moh)).await
+    else {
+        return;
+    };
+    // 6 good episodes and 2 refused ones (one alone, one in a batch) from 83001, 3 from 83002,
+    // and a live facility 83003 that sends nothing.
+    let (_, mut ids) = send(&app, 100, 6).await;
+    let mut bad = episodes(FACILITY, 101, 2);
+    for e in &mut bad {
+        e.summary.card_numbers = Some("HS48301234".to_owned());
+    }
+    assert_eq!(app.post_claim(&app.facility_key, &bad[0]).await.status(), 422);
+    let batch: Value = app
+        .post_json("/api/v1/claims/batch", &app.facility_key, &json!({ "episodes": [bad[1]] }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(batch["rejected"], 1);
+    for e in episodes(OTHER_FACILITY, 102, 3) {
+        let r: Value = app.post_claim(&app.other_facility_key, &e).await.json().await.unwrap();
+        ids.push(r["id"].as_str().unwrap().to_owned());
+    }
+    let silent =
+        json!({ "code": "83003", "name": "Bệnh viện Sản - Nhi tỉnh", "kind": "hospital_tier2", "status": "live" });
+    assert_eq!(app.post_json("/api/v1/facilities", &app.admin_key, &silent).await.status(), 201);
+    settle(&app, &ids).await;
+
+    let summary: Value = app.get("/api/v1/stats/summary", &app.doh_key).await.json().await.unwrap();
+    let funnel = &summary["figures"]["funnel"];
+    assert_eq!(
+        funnel,
+        &json!({ "received": 11, "refused_at_ingest": 2, "valid": 9, "submitted": 9, "accepted": 9,
+                 "partially_approved": 0, "rejected": 0, "dead_lettered": 0 }),
+        "{summary}"
+    );
+    assert_eq!(summary["figures"]["rejection_rate_percent"], 0.0);
+    let per_day: u64 = summary["figures"]["per_day"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+    assert_eq!(per_day, 9);
+    assert_eq!(summary["figures"]["delay_to_acknowledgement"]["samples"], 9);
+    assert!(summary["figures"]["delay_to_acknowledgement"]["median_seconds"].is_u64());
+    assert_eq!(
+        summary["figures"]["ageing"],
+        json!({ "days_0_7": 0, "days_8_15": 0, "days_16_30": 0, "over_30_days": 0 })
+    );
+    assert_eq!(
+        summary["figures"]["top_validation_rules"][0],
+        json!({ "code": "CARD_LENGTH", "count": 2, "cumulative_percent": 100.0 })
+    );
+    let silent_codes: Vec<&str> =
+        summary["silent"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    assert_eq!(silent_codes, ["83003"]);
+    assert_eq!(summary["facilities"]["total"], 3);
+    assert_eq!(summary["facilities"]["by_kind"]["hospital_tier2"], 3);
+
+    let own: Value =
+        app.get(&format!("/api/v1/facilities/{FACILITY}/stats"), &app.facility_key).await.json().await.unwrap();
+    assert_eq!(own["facility"]["code"], FACILITY);
+    assert_eq!(
+        (own["figures"]["funnel"]["received"].as_u64(), own["figures"]["funnel"]["valid"].as_u64()),
+        (Some(8), Some(6))
+    );
+    assert_eq!(own["figures"]["funnel"]["accepted"], 6);
+    assert!(own["figures"]["last_received_at"].is_i64() && own["figures"]["last_acknowledged_at"].is_i64());
+    let other: Value =
+        app.get(&format!("/api/v1/facilities/{OTHER_FACILITY}/stats"), &app.doh_key).await.json().await.unwrap();
+    assert_eq!(other["figures"]["funnel"]["valid"], 3);
+    assert!(other["figures"]["top_validation_rules"].as_array().unwrap().is_empty());
+
+    // A period without the data: nothing in it.
+    let past: Value =
+        app.get("/api/v1/stats/summary?from=2020-01-01&to=2020-01-31", &app.doh_key).await.json().await.unwrap();
+    assert_eq!(past["figures"]["funnel"]["received"], 0);
+    assert_eq!(app.get("/api/v1/stats/summary?from=2020-13-01", &app.doh_key).await.status(), 400);
+    assert_eq!(app.get("/api/v1/stats/summary", &app.facility_key).await.status(), 403);
+    assert_eq!(app.get(&format!("/api/v1/facilities/{FACILITY}/stats"), &app.other_facility_key).await.status(), 403);
+}
