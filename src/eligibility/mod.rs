@@ -564,13 +564,19 @@ impl EligibilityService {
                 None => {
                     let this = self.clone();
                     let k = key.clone();
-                    let f = async move {
+                    // The call runs on its own task: a caller that hangs up neither cancels it for
+                    // the others waiting nor leaves it half done.
+                    let call = tokio::spawn(async move {
                         let result = this.call_portal(&query).await;
                         if let Ok(card) = &result {
                             this.remember(k.clone(), card.clone());
                         }
                         lock(&this.flights).remove(&k);
                         result
+                    });
+                    let f = async move {
+                        call.await
+                            .unwrap_or_else(|e| Err(LookupFailure::Unavailable(format!("the lookup failed: {e}"))))
                     }
                     .boxed()
                     .shared();

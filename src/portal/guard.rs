@@ -129,6 +129,9 @@ impl PortalGuard {
         call: impl FnOnce() -> F,
     ) -> Result<T, PortalError> {
         self.admit()?;
+        // A trial call whose caller gives up (a client that hangs up) must not leave the circuit
+        // waiting for a result that never comes: the next caller may try.
+        let abandoned = Abandoned(self);
         let _permit = self.permits.acquire().await.map_err(|_| PortalError::Transient("shutting down".into()))?;
         if let Some(spacing) = self.spacing {
             let start = {
@@ -140,8 +143,21 @@ impl PortalGuard {
             tokio::time::sleep_until(start.into()).await;
         }
         let result = call().await;
+        std::mem::forget(abandoned);
         self.record(&result);
         result
+    }
+}
+
+/// Dropped only when a call is abandoned before its result (a finished call forgets it).
+struct Abandoned<'a>(&'a PortalGuard);
+
+impl Drop for Abandoned<'_> {
+    fn drop(&mut self) {
+        let mut circuit = self.0.circuit();
+        if *circuit == Circuit::Trial {
+            *circuit = Circuit::Open { until: Instant::now() };
+        }
     }
 }
 
@@ -204,6 +220,22 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(30)).await;
         assert!(g.call(|| async { Ok(()) }).await.is_ok());
         assert_eq!(g.view(), CircuitView { state: "closed", consecutive_failures: 0, retry_in_ms: None });
+    }
+
+    #[tokio::test]
+    async fn an_abandoned_trial_lets_the_next_caller_try() {
+        let g = guard(1, 10);
+        assert!(fail(&g).await.is_err());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let trial = g.call(|| async {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            Ok::<_, PortalError>(())
+        });
+        // The caller gives up during the trial.
+        assert!(tokio::time::timeout(Duration::from_millis(20), trial).await.is_err());
+        assert!(g.accepting(), "the circuit is not stuck waiting for the abandoned trial");
+        assert!(g.call(|| async { Ok(()) }).await.is_ok());
+        assert_eq!(g.view().state, "closed");
     }
 
     #[tokio::test]
