@@ -14,6 +14,16 @@ use utoipa::ToSchema;
 
 const DAY_MS: i64 = 86_400_000;
 
+/// Narrows a boxed query joined with `claims` to one facility, when one is given.
+macro_rules! of_facility {
+    ($query:expr, $facility:expr) => {
+        match $facility {
+            Some(code) => $query.filter(claims::facility_code.eq(code.clone())),
+            None => $query,
+        }
+    };
+}
+
 /// Notes episodes refused at ingest: (facility, `MA_LK`, the critical rules broken).
 pub fn record_rejections(
     conn: &mut AnyConnection,
@@ -122,14 +132,12 @@ pub fn figures(conn: &mut AnyConnection, facility: Option<&str>, from: i64, to: 
     let mut f = Figures::default();
     let fac = facility.map(str::to_owned);
 
-    let mut q = claim_versions::table
+    let q = claim_versions::table
         .inner_join(claims::table)
         .filter(claim_versions::received_at.ge(from).and(claim_versions::received_at.lt(to)))
         .select(claim_versions::received_at)
         .into_boxed();
-    if let Some(code) = &fac {
-        q = q.filter(claims::facility_code.eq(code.clone()));
-    }
+    let q = of_facility!(q, &fac);
     for at in q.load::<i64>(conn)? {
         f.funnel.valid += 1;
         *f.per_day.entry(vietnam_day(at).format("%Y-%m-%d").to_string()).or_default() += 1;
@@ -152,15 +160,13 @@ pub fn figures(conn: &mut AnyConnection, facility: Option<&str>, from: i64, to: 
     f.top_validation_rules = pareto(rules);
     f.funnel.received = f.funnel.valid + f.funnel.refused_at_ingest;
 
-    let mut q = outbox::table
+    let q = outbox::table
         .inner_join(claim_versions::table.inner_join(claims::table))
         .filter(outbox::destination.eq(crate::queue::BHXH))
         .filter(outbox::sent_at.ge(from).and(outbox::sent_at.lt(to)))
         .select((outbox::sent_at, claim_versions::discharged_at))
         .into_boxed();
-    if let Some(code) = &fac {
-        q = q.filter(claims::facility_code.eq(code.clone()));
-    }
+    let q = of_facility!(q, &fac);
     let mut delays: Vec<i64> = q
         .load::<(Option<i64>, i64)>(conn)?
         .into_iter()
@@ -174,14 +180,12 @@ pub fn figures(conn: &mut AnyConnection, facility: Option<&str>, from: i64, to: 
         p90_seconds: percentile(&delays, 90),
     };
 
-    let mut q = claim_outcomes::table
+    let q = claim_outcomes::table
         .inner_join(outbox::table.inner_join(claim_versions::table.inner_join(claims::table)))
         .filter(claim_outcomes::decided_at.ge(from).and(claim_outcomes::decided_at.lt(to)))
         .select((claim_outcomes::status, claim_outcomes::reasons_json))
         .into_boxed();
-    if let Some(code) = &fac {
-        q = q.filter(claims::facility_code.eq(code.clone()));
-    }
+    let q = of_facility!(q, &fac);
     let mut reasons: BTreeMap<String, u64> = BTreeMap::new();
     for (state, json) in q.load::<(String, String)>(conn)? {
         match state.as_str() {
@@ -197,36 +201,30 @@ pub fn figures(conn: &mut AnyConnection, facility: Option<&str>, from: i64, to: 
     f.rejection_rate_percent =
         (decided > 0).then(|| (f.funnel.rejected as f64 * 1000.0 / decided as f64).round() / 10.0);
 
-    let mut q = submission_errors::table
+    let q = submission_errors::table
         .inner_join(outbox::table.inner_join(claim_versions::table.inner_join(claims::table)))
         .filter(submission_errors::at.ge(from).and(submission_errors::at.lt(to)))
         .select(submission_errors::code)
         .into_boxed();
-    if let Some(code) = &fac {
-        q = q.filter(claims::facility_code.eq(code.clone()));
-    }
+    let q = of_facility!(q, &fac);
     for code in q.load::<String>(conn)? {
         *reasons.entry(code).or_default() += 1;
     }
     f.top_portal_reasons = pareto(reasons);
 
-    let mut q = outbox::table
+    let q = outbox::table
         .inner_join(claim_versions::table.inner_join(claims::table))
         .filter(outbox::status.eq(status::DEAD_LETTER))
         .filter(outbox::updated_at.ge(from).and(outbox::updated_at.lt(to)))
         .select(outbox::id)
         .into_boxed();
-    if let Some(code) = &fac {
-        q = q.filter(claims::facility_code.eq(code.clone()));
-    }
+    let q = of_facility!(q, &fac);
     f.funnel.dead_lettered = q.load::<i64>(conn)?.len() as u64;
 
     let now = now_ms();
-    let mut q =
+    let q =
         claims::table.filter(claims::status.eq_any(["queued", "submitted"])).select(claims::received_at).into_boxed();
-    if let Some(code) = &fac {
-        q = q.filter(claims::facility_code.eq(code.clone()));
-    }
+    let q = of_facility!(q, &fac);
     for at in q.load::<i64>(conn)? {
         match (now - at) / DAY_MS {
             0..=7 => f.ageing.days_0_7 += 1,
@@ -236,20 +234,16 @@ pub fn figures(conn: &mut AnyConnection, facility: Option<&str>, from: i64, to: 
         }
     }
 
-    let mut q = claims::table.select(claims::received_at).order(claims::received_at.desc()).into_boxed();
-    if let Some(code) = &fac {
-        q = q.filter(claims::facility_code.eq(code.clone()));
-    }
+    let q = claims::table.select(claims::received_at).order(claims::received_at.desc()).into_boxed();
+    let q = of_facility!(q, &fac);
     f.last_received_at = q.first::<i64>(conn).optional()?;
-    let mut q = outbox::table
+    let q = outbox::table
         .inner_join(claim_versions::table.inner_join(claims::table))
         .filter(outbox::sent_at.is_not_null())
         .select(outbox::sent_at)
         .order(outbox::sent_at.desc())
         .into_boxed();
-    if let Some(code) = &fac {
-        q = q.filter(claims::facility_code.eq(code.clone()));
-    }
+    let q = of_facility!(q, &fac);
     f.last_acknowledged_at = q.first::<Option<i64>>(conn).optional()?.flatten();
     Ok(f)
 }
