@@ -162,7 +162,13 @@ async fn import(files: Vec<std::path::PathBuf>) -> anyhow::Result<()> {
     let reference = crate::validation::ReferenceData::load(settings.reference_dir.as_deref())?;
     let url = settings.database_url.clone();
     let db = tokio::task::spawn_blocking(move || Db::connect(&url)).await??;
-    let jobs = crate::jobs::JobContext::new(db.clone(), Default::default(), settings.jobs.clone(), None);
+    let jobs = crate::jobs::JobContext::new(
+        db.clone(),
+        Default::default(),
+        settings.jobs.clone(),
+        None,
+        settings.alerts.clone(),
+    );
     let eligibility = crate::eligibility::EligibilityService::new(
         settings.eligibility.clone(),
         None,

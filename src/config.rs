@@ -176,6 +176,26 @@ impl Default for EligibilitySettings {
     }
 }
 
+/// When the Department of Health is alerted, and where alerts are posted.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertSettings {
+    /// A live facility that sent nothing for this many days is silent.
+    pub silent_days: u32,
+    /// Dead letters of one facility within an hour that make a spike.
+    pub dead_letters_per_hour: u32,
+    /// A signing certificate expiring within this many days.
+    pub certificate_days: u32,
+    /// Every new alert is posted here as JSON (none: alerts are only listed).
+    pub webhook_url: Option<String>,
+}
+
+impl Default for AlertSettings {
+    fn default() -> Self {
+        AlertSettings { silent_days: 3, dead_letters_per_hour: 20, certificate_days: 30, webhook_url: None }
+    }
+}
+
 /// The scheduled jobs. Schedules are cron expressions with seconds
 /// (`sec min hour day month weekday`) in Vietnam time (UTC+7).
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -193,6 +213,8 @@ pub struct JobsSettings {
     pub retention_days: u32,
     /// Looks up the cards of newly accepted claims (when `eligibility.check_ingested_cards`).
     pub card_check: String,
+    /// Raises and resolves alerts (silence, dead-letter spikes, certificates close to expiry).
+    pub alerts: String,
 }
 
 impl Default for JobsSettings {
@@ -205,6 +227,7 @@ impl Default for JobsSettings {
             retention: "0 30 2 * * *".to_owned(),
             retention_days: 180,
             card_check: "*/20 * * * * *".to_owned(),
+            alerts: "0 */5 * * * *".to_owned(),
         }
     }
 }
@@ -236,6 +259,7 @@ pub struct Settings {
     pub dispatch: DispatchSettings,
     pub jobs: JobsSettings,
     pub eligibility: EligibilitySettings,
+    pub alerts: AlertSettings,
     /// Folder of the reference catalogues (`icd10.csv`, `drugs.csv`, …); none: those rules do not run.
     pub reference_dir: Option<std::path::PathBuf>,
     /// Signing material per facility code (TOML `[signing.83001]`); files of other facilities go unsigned.
@@ -256,6 +280,7 @@ impl Default for Settings {
             dispatch: DispatchSettings::default(),
             jobs: JobsSettings::default(),
             eligibility: EligibilitySettings::default(),
+            alerts: AlertSettings::default(),
             reference_dir: None,
             signing: Default::default(),
         }
@@ -393,6 +418,18 @@ impl Settings {
                 ));
             }
         }
+        if let Some(v) = lookup("HISGATE_ALERTS_WEBHOOK_URL") {
+            s.alerts.webhook_url = Some(v).filter(|v| !v.is_empty());
+        }
+        for (var, field) in [
+            ("HISGATE_ALERTS_SILENT_DAYS", &mut s.alerts.silent_days),
+            ("HISGATE_ALERTS_DEAD_LETTERS_PER_HOUR", &mut s.alerts.dead_letters_per_hour),
+            ("HISGATE_ALERTS_CERTIFICATE_DAYS", &mut s.alerts.certificate_days),
+        ] {
+            if let Some(n) = number(var)? {
+                *field = n.try_into().map_err(|_| invalid(var, &n.to_string(), "too large"))?;
+            }
+        }
         if let Some(v) = lookup("HISGATE_JOBS_ENABLED") {
             s.jobs.enabled = match v.as_str() {
                 "true" | "1" => true,
@@ -410,6 +447,7 @@ impl Settings {
             ("HISGATE_JOBS_DAILY_SNAPSHOT", &mut s.jobs.daily_snapshot),
             ("HISGATE_JOBS_RETENTION", &mut s.jobs.retention),
             ("HISGATE_JOBS_CARD_CHECK", &mut s.jobs.card_check),
+            ("HISGATE_JOBS_ALERTS", &mut s.jobs.alerts),
         ] {
             if let Some(v) = lookup(var) {
                 *field = v;

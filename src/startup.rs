@@ -72,7 +72,13 @@ impl Application {
         );
         let card_checks =
             (settings.eligibility.check_ingested_cards && portals.bhxh.is_some()).then(|| eligibility.clone());
-        let jobs = crate::jobs::JobContext::new(db.clone(), portals.clone(), settings.jobs.clone(), card_checks);
+        let jobs = crate::jobs::JobContext::new(
+            db.clone(),
+            portals.clone(),
+            settings.jobs.clone(),
+            card_checks,
+            settings.alerts.clone(),
+        );
         let scheduler = if settings.jobs.enabled { Some(crate::jobs::start(jobs.clone()).await?) } else { None };
         let state = web::Data::new(AppState {
             db: db.clone(),

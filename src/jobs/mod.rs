@@ -6,6 +6,7 @@
 //! milliseconds (a wake-up) and poll at sub-second intervals, below cron's one-second grain.
 //! Every instance runs every job; each job is idempotent, so instances sharing a database agree.
 
+pub mod alerts;
 pub mod routes;
 
 use crate::config::JobsSettings;
@@ -26,11 +27,18 @@ pub enum JobKind {
     DailySnapshot,
     Retention,
     CardCheck,
+    Alerts,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 5] =
-        [JobKind::LeaseSweep, JobKind::TokenRefresh, JobKind::DailySnapshot, JobKind::Retention, JobKind::CardCheck];
+    pub const ALL: [JobKind; 6] = [
+        JobKind::LeaseSweep,
+        JobKind::TokenRefresh,
+        JobKind::DailySnapshot,
+        JobKind::Retention,
+        JobKind::CardCheck,
+        JobKind::Alerts,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -39,6 +47,7 @@ impl JobKind {
             JobKind::DailySnapshot => "daily_snapshot",
             JobKind::Retention => "retention",
             JobKind::CardCheck => "card_check",
+            JobKind::Alerts => "alerts",
         }
     }
 
@@ -53,6 +62,7 @@ impl JobKind {
             JobKind::DailySnapshot => &settings.daily_snapshot,
             JobKind::Retention => &settings.retention,
             JobKind::CardCheck => &settings.card_check,
+            JobKind::Alerts => &settings.alerts,
         }
     }
 }
@@ -81,15 +91,25 @@ pub struct JobContext {
     pub settings: JobsSettings,
     /// Set when the cards of accepted claims are to be checked in the background.
     pub card_checks: Option<Arc<EligibilityService>>,
+    pub alerts: crate::config::AlertSettings,
+    /// For the alert webhook.
+    http: reqwest::Client,
     /// This instance, in `job_runs`.
     pub instance: String,
     running: Arc<[AtomicBool; JobKind::ALL.len()]>,
 }
 
 impl JobContext {
-    pub fn new(db: Db, portals: Portals, settings: JobsSettings, card_checks: Option<Arc<EligibilityService>>) -> Self {
+    pub fn new(
+        db: Db,
+        portals: Portals,
+        settings: JobsSettings,
+        card_checks: Option<Arc<EligibilityService>>,
+        alerts: crate::config::AlertSettings,
+    ) -> Self {
         let instance = format!("{}-{}", std::process::id(), &uuid::Uuid::now_v7().simple().to_string()[..8]);
-        JobContext { db, portals, settings, card_checks, instance, running: Arc::new(Default::default()) }
+        let http = crate::portal::http_client(std::time::Duration::from_secs(10));
+        JobContext { db, portals, settings, card_checks, alerts, http, instance, running: Arc::new(Default::default()) }
     }
 
     /// Runs `kind` once and records the run. `None` when a run of it is still going here.
@@ -162,6 +182,7 @@ impl JobContext {
                 }
                 Ok(format!("stored episodes dropped from {total} claim versions settled before the cut-off"))
             }
+            JobKind::Alerts => alerts::run(self).await,
             JobKind::CardCheck => match &self.card_checks {
                 Some(service) => Ok(crate::eligibility::ingested::check_ingested_cards(service, &self.db).await?),
                 None => Err(JobError::CardCheckOff),

@@ -140,6 +140,35 @@ async fn facility_stats(
     Ok(HttpResponse::Ok().json(FacilityStats { facility, period, figures }))
 }
 
+#[derive(Deserialize, IntoParams)]
+struct AlertQuery {
+    /// Include resolved alerts.
+    all: Option<bool>,
+}
+
+/// Alerts: facilities gone silent, dead-letter spikes, certificates close to expiry (DoH and
+/// admin keys); open ones unless `all=true`.
+#[utoipa::path(
+    tag = "stats",
+    params(AlertQuery),
+    responses(
+        (status = 200, description = "Newest first", body = [crate::store::alerts::Alert]),
+        (status = 403, description = "Not a DoH or admin key", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/alerts")]
+async fn list_alerts(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<AlertQuery>,
+) -> Result<HttpResponse, ApiError> {
+    if !matches!(principal.role, Role::Admin | Role::Doh) {
+        return Err(ApiError::Forbidden("alerts are for DoH and admin keys".into()));
+    }
+    let all = query.all.unwrap_or(false);
+    Ok(HttpResponse::Ok().json(state.db.read(move |c| crate::store::alerts::list(c, all, 500)).await?))
+}
+
 pub fn routes<T: crate::http::AppFactory>(app: utoipa_actix_web::UtoipaApp<T>) -> utoipa_actix_web::UtoipaApp<T> {
-    app.service(summary).service(facility_stats)
+    app.service(summary).service(facility_stats).service(list_alerts)
 }

@@ -3,6 +3,7 @@
 //! Queries common to both backends go through one `AnyConnection`; SQLite runs one writer at a
 //! time (a process-wide lock, since SQLite serves a single instance), PostgreSQL many.
 
+pub mod alerts;
 pub mod audit;
 pub mod claims;
 pub mod facilities;

@@ -189,6 +189,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    alerts (id) {
+        id -> BigInt,
+        kind -> Text,
+        facility_code -> Nullable<Text>,
+        raised_at -> BigInt,
+        detail -> Text,
+        resolved_at -> Nullable<BigInt>,
+        delivered_at -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(claim_versions -> claims (claim_id));
 diesel::joinable!(outbox -> claim_versions (claim_version_id));
 diesel::joinable!(claim_outcomes -> outbox (outbox_id));
@@ -207,5 +219,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     rule_overrides,
     facility_daily,
     job_runs,
-    ingest_rejections
+    ingest_rejections,
+    alerts
 );

@@ -92,6 +92,10 @@ pub struct Figures {
     pub rejection_rate_percent: Option<f64>,
     /// Accepted claim versions per day (`YYYY-MM-DD`, Vietnam time).
     pub per_day: BTreeMap<String, u64>,
+    /// The same per ISO week (`YYYY-Www`).
+    pub per_week: BTreeMap<String, u64>,
+    /// The same per month (`YYYY-MM`).
+    pub per_month: BTreeMap<String, u64>,
     pub delay_to_acknowledgement: Delay,
     pub ageing: Ageing,
     /// Critical rules behind refusals at ingest, most frequent first (top 10).
@@ -140,7 +144,10 @@ pub fn figures(conn: &mut AnyConnection, facility: Option<&str>, from: i64, to: 
     let q = of_facility!(q, &fac);
     for at in q.load::<i64>(conn)? {
         f.funnel.valid += 1;
-        *f.per_day.entry(vietnam_day(at).format("%Y-%m-%d").to_string()).or_default() += 1;
+        let day = vietnam_day(at);
+        *f.per_day.entry(day.format("%Y-%m-%d").to_string()).or_default() += 1;
+        *f.per_week.entry(day.format("%G-W%V").to_string()).or_default() += 1;
+        *f.per_month.entry(day.format("%Y-%m").to_string()).or_default() += 1;
     }
 
     let mut q = ingest_rejections::table
@@ -290,4 +297,19 @@ pub fn facility_counts(conn: &mut AnyConnection) -> Result<(Counts, Counts), Sto
         *by_status.entry(state).or_default() += 1;
     }
     Ok((by_kind, by_status))
+}
+
+/// Submissions dead-lettered since `since` (epoch ms), per facility.
+pub fn dead_letters_per_facility(conn: &mut AnyConnection, since: i64) -> Result<BTreeMap<String, u32>, StoreError> {
+    let mut per_facility = BTreeMap::new();
+    for code in outbox::table
+        .inner_join(claim_versions::table.inner_join(claims::table))
+        .filter(outbox::status.eq(status::DEAD_LETTER))
+        .filter(outbox::updated_at.ge(since))
+        .select(claims::facility_code)
+        .load::<String>(conn)?
+    {
+        *per_facility.entry(code).or_default() += 1;
+    }
+    Ok(per_facility)
 }

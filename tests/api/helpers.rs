@@ -127,6 +127,9 @@ pub async fn spawn_app_with(backend: Backend, test: &str, adjust: impl FnOnce(&m
         database_url: database_url.clone(),
         bind: "127.0.0.1:0".to_owned(),
         reference_dir: Some(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("catalogues")),
+        // Tests run jobs on demand (`POST /api/v1/jobs/{name}/run`): a scheduled run in between
+        // would race with what they check.
+        jobs: hisgate::config::JobsSettings { enabled: false, ..Default::default() },
         ..Settings::default()
     };
     adjust(&mut settings);

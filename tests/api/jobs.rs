@@ -30,7 +30,7 @@ async fn jobs_are_listed_run_by_admins_only_and_audited() {
     };
     let listed: Value = app.get("/api/v1/jobs", &app.doh_key).await.json().await.unwrap();
     let names: Vec<&str> = listed.as_array().unwrap().iter().map(|j| j["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["lease_sweep", "token_refresh", "daily_snapshot", "retention", "card_check"]);
+    assert_eq!(names, ["lease_sweep", "token_refresh", "daily_snapshot", "retention", "card_check", "alerts"]);
     assert_eq!(listed[2]["schedule"], "0 10 0 * * *");
     assert_eq!(app.get("/api/v1/jobs", &app.facility_key).await.status(), 403);
     let by_doh = app.client.post(app.url("/api/v1/jobs/retention/run")).bearer_auth(&app.doh_key).send().await.unwrap();

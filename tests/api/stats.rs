@@ -53,6 +53,10 @@ async fn the_figures_match_what_was_sent_and_decided(backend: Backend) {
     assert_eq!(summary["figures"]["rejection_rate_percent"], 0.0);
     let per_day: u64 = summary["figures"]["per_day"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
     assert_eq!(per_day, 9);
+    for period in ["per_week", "per_month"] {
+        let total: u64 = summary["figures"][period].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+        assert_eq!(total, 9, "{period}");
+    }
     assert_eq!(summary["figures"]["delay_to_acknowledgement"]["samples"], 9);
     assert!(summary["figures"]["delay_to_acknowledgement"]["median_seconds"].is_u64());
     assert_eq!(
