@@ -569,7 +569,8 @@ pub fn list(conn: &mut AnyConnection, f: &SubmissionFilter) -> Result<Vec<Submis
 }
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<Submission>, StoreError> {
-    let found = list(conn, &SubmissionFilter { before_id: Some(id + 1), limit: 1, ..SubmissionFilter::default() })?;
+    let Some(after) = id.checked_add(1) else { return Ok(None) };
+    let found = list(conn, &SubmissionFilter { before_id: Some(after), limit: 1, ..SubmissionFilter::default() })?;
     Ok(found.into_iter().find(|s| s.id == id))
 }
 

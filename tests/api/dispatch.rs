@@ -328,6 +328,15 @@ async fn attempts_run_out_into_dead_letters_and_an_admin_replays_them() {
         .await
         .unwrap();
     assert_eq!(again.status(), 409, "only dead letters are replayed");
+    // The largest id there is (found by schemathesis: it overflowed the lookup).
+    let largest = app
+        .client
+        .post(app.url(&format!("/api/v1/submissions/{}/retry", i64::MAX)))
+        .bearer_auth(&app.admin_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(largest.status(), 404);
 
     let claims = settle(&app, &ids[..1]).await;
     assert_eq!(claims[0]["status"], "accepted", "the replay went through");
