@@ -118,9 +118,17 @@ impl JobContext {
         if flag.swap(true, Ordering::AcqRel) {
             return None;
         }
+        // Cleared however the run ends, even when its caller gives up on it half-way.
+        struct Running<'a>(&'a AtomicBool);
+        impl Drop for Running<'_> {
+            fn drop(&mut self) {
+                self.0.store(false, Ordering::Release);
+            }
+        }
+        let running = Running(flag);
         let started = now_ms();
         let result = self.execute(kind).await.map_err(|e| e.to_string());
-        flag.store(false, Ordering::Release);
+        drop(running);
         let (ok, detail) = match &result {
             Ok(d) => (true, d.clone()),
             Err(e) => (false, e.clone()),

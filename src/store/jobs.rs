@@ -148,22 +148,20 @@ pub fn drop_settled_payloads(conn: &mut AnyConnection, older_than: i64, limit: i
                 .filter(claim_versions::claim_id.eq(claims::id))
                 .filter(claim_versions::episode_json.is_not_null()),
         ))
+        // Still queued or in flight to some portal: the payload is needed.
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            outbox::table
+                .inner_join(claim_versions::table)
+                .filter(claim_versions::claim_id.eq(claims::id))
+                .filter(outbox::status.eq_any([status::PENDING, status::IN_FLIGHT])),
+        )))
         .select(claims::id)
         .order(claims::updated_at)
         .limit(limit)
         .load(conn)?;
-    if settled.is_empty() {
-        return Ok(0);
-    }
-    let busy: Vec<String> = outbox::table
-        .inner_join(claim_versions::table)
-        .filter(claim_versions::claim_id.eq_any(&settled))
-        .filter(outbox::status.eq_any([status::PENDING, status::IN_FLIGHT]))
-        .select(claim_versions::claim_id)
-        .load(conn)?;
     let now = now_ms();
     let mut dropped = 0;
-    for claim_id in settled.iter().filter(|c| !busy.contains(c)) {
+    for claim_id in &settled {
         let versions: Vec<i32> = claim_versions::table
             .filter(claim_versions::claim_id.eq(claim_id))
             .filter(claim_versions::episode_json.is_not_null())
