@@ -188,7 +188,8 @@ pub fn bundle_episode(bundle: &Value) -> Result<Episode, Vec<Issue>> {
         );
         for (list, key) in [(&mut from, "start"), (&mut to, "end")] {
             let value = coverage["period"][key].as_str();
-            match value.map(|d| date_from_fhir(&d[..d.len().min(10)])) {
+            // A dateTime is taken as its date.
+            match value.map(|d| date_from_fhir(d.get(..10).unwrap_or(d))) {
                 Some(Some(d)) => list.push(d),
                 Some(None) => issues.push(issue(format!("{path}.period.{key}"), "not a date YYYY-MM-DD")),
                 None => list.push(String::new()),

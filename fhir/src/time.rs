@@ -33,7 +33,7 @@ pub fn date_from_fhir(text: &str) -> Option<String> {
 /// `NGAY_SINH` (`yyyyMMddHHmm`, `yyyy00000000` when only the year is known) → `birthDate` and,
 /// when the time of birth is known, the `patient-birthTime` value.
 pub fn birth_to_fhir(text: &str) -> Option<(String, Option<String>)> {
-    if text.len() != 12 {
+    if text.len() != 12 || !text.is_ascii() {
         return None;
     }
     if &text[4..] == "00000000" {

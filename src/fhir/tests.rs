@@ -66,6 +66,12 @@ fn malformed_bundles_are_refused_with_a_location() {
             e["resource"]["birthDate"] = json!("01/02/1985");
         }
     }
+    let mut multibyte_period = good.clone();
+    for e in multibyte_period["entry"].as_array_mut().unwrap() {
+        if e["resource"]["resourceType"] == "Coverage" {
+            e["resource"]["period"]["start"] = json!("2026-01-0ệ");
+        }
+    }
     let mut bad_gender = good.clone();
     for e in bad_gender["entry"].as_array_mut().unwrap() {
         if e["resource"]["resourceType"] == "Patient" {
@@ -79,6 +85,7 @@ fn malformed_bundles_are_refused_with_a_location() {
         ("no Claim", serde_json::to_vec(&no_claim).unwrap()),
         ("birth date", serde_json::to_vec(&bad_date).unwrap()),
         ("gender code", serde_json::to_vec(&bad_gender).unwrap()),
+        ("multibyte period", serde_json::to_vec(&multibyte_period).unwrap()),
     ];
     for (what, bytes) in cases {
         let Err(issues) = hisgate_fhir::read_episode_bundle(&bytes) else { panic!("{what} was accepted") };
