@@ -147,7 +147,7 @@ pub struct EligibilitySettings {
     /// When the portal is down, answer from the last known answer up to this old, marked stale
     /// (0: never).
     pub stale_max_seconds: u64,
-    /// Answers kept in memory at most.
+    /// Answers kept in memory at most (about 1 KB each; a province sees a few thousand cards a day).
     pub cache_entries: usize,
     /// Cards in one batch request at most.
     pub max_batch: usize,
@@ -166,7 +166,7 @@ impl Default for EligibilitySettings {
         EligibilitySettings {
             cache_seconds: 6 * 3600,
             stale_max_seconds: 7 * 86_400,
-            cache_entries: 200_000,
+            cache_entries: 50_000,
             max_batch: 200,
             per_key_per_minute: 600,
             check_ingested_cards: true,
