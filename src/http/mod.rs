@@ -95,6 +95,37 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// Every operation can answer these whatever it does (a malformed request, no or a bad key, a
+/// rate limit, storage trouble): documented once here rather than on each operation.
+fn document_common_errors(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let common = [
+        ("400", "Malformed request"),
+        ("401", "No or unknown API key"),
+        ("403", "Not allowed for this key"),
+        ("429", "Too many requests"),
+        ("500", "Internal error"),
+        ("503", "Storage or a portal unavailable"),
+    ];
+    for item in api.paths.paths.values_mut() {
+        for operation in [&mut item.get, &mut item.put, &mut item.post, &mut item.delete].into_iter().flatten() {
+            for (status, description) in common {
+                operation.responses.responses.entry(status.to_owned()).or_insert_with(|| {
+                    RefOr::T(
+                        ResponseBuilder::new()
+                            .description(description)
+                            .content(
+                                "application/problem+json",
+                                ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
+                            )
+                            .build(),
+                    )
+                });
+            }
+        }
+    }
+}
+
 /// Reads a JSON body into `T`, saying which field is wrong (`400`).
 pub fn parse_json<T: for<'de> serde::Deserialize<'de>>(body: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(body);
@@ -129,6 +160,20 @@ impl<T> AppFactory for T where
 
 /// Registers every route on `app` and serves the OpenAPI document and Swagger UI.
 pub fn configure<T: AppFactory>(app: actix_web::App<T>) -> actix_web::App<T> {
+    // Requests actix cannot even read (a query, path or JSON body of the wrong shape) get the
+    // same problem documents as the rest.
+    let app = app
+        .app_data(
+            actix_web::web::QueryConfig::default()
+                .error_handler(|e, _| ApiError::BadRequest(format!("query: {e}")).into()),
+        )
+        .app_data(
+            actix_web::web::PathConfig::default().error_handler(|e, _| ApiError::NotFound(format!("path: {e}")).into()),
+        )
+        .app_data(
+            actix_web::web::JsonConfig::default()
+                .error_handler(|e, _| ApiError::BadRequest(format!("body: {e}")).into()),
+        );
     let app: UtoipaApp<T> = app.into_utoipa_app().openapi(ApiDoc::openapi());
     let app = crate::ingest::routes(
         app.service(ops::healthz).service(ops::readyz).service(ops::metrics).service(ops::certificates),
@@ -137,7 +182,8 @@ pub fn configure<T: AppFactory>(app: actix_web::App<T>) -> actix_web::App<T> {
     let app = crate::jobs::routes::routes(crate::eligibility::routes::routes(app));
     let app = crate::stats::routes(crate::registry::routes(app));
     let app = app.service(rules::list_rules).service(rules::set_severity);
-    let (app, api) = app.split_for_parts();
+    let (app, mut api) = app.split_for_parts();
+    document_common_errors(&mut api);
     app.service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))
         .configure(crate::fhir::configure)
 }
