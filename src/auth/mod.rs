@@ -57,6 +57,23 @@ impl Principal {
         }
     }
 
+    /// Refuses (403) unless this is an admin key; `what` completes "only an admin key may …".
+    pub fn require_admin(&self, what: &str) -> Result<(), ApiError> {
+        match self.role {
+            Role::Admin => Ok(()),
+            _ => Err(ApiError::Forbidden(format!("only an admin key may {what}"))),
+        }
+    }
+
+    /// Refuses (403) unless this is an admin or a Department of Health key; `what` completes
+    /// "only admin and DoH keys may …".
+    pub fn require_staff(&self, what: &str) -> Result<(), ApiError> {
+        match self.role {
+            Role::Admin | Role::Doh => Ok(()),
+            _ => Err(ApiError::Forbidden(format!("only admin and DoH keys may {what}"))),
+        }
+    }
+
     /// May this caller read claims of `facility`?
     pub fn may_read(&self, facility: &str) -> bool {
         match self.role {

@@ -66,9 +66,6 @@ pub async fn certificates(
     state: web::Data<AppState>,
     principal: crate::auth::Principal,
 ) -> Result<HttpResponse, super::ApiError> {
-    use crate::auth::Role;
-    if !matches!(principal.role, Role::Admin | Role::Doh) {
-        return Err(super::ApiError::Forbidden("only admin and DoH keys see the certificates".into()));
-    }
+    principal.require_staff("see the certificates")?;
     Ok(HttpResponse::Ok().json(state.signers.certificates()))
 }

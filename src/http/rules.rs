@@ -1,7 +1,7 @@
 //! `/api/v1/rules`: the rule catalogue in force, and administrators changing a rule's severity.
 
 use super::{ApiError, AppState, Problem};
-use crate::auth::{Principal, Role};
+use crate::auth::Principal;
 use crate::store::audit::{self, AuditEntry};
 use crate::validation::{Catalogue, Rule, Severity};
 use actix_web::{HttpResponse, get, put, web};
@@ -42,9 +42,7 @@ pub async fn set_severity(
     code: web::Path<String>,
     body: web::Json<SeverityChange>,
 ) -> Result<HttpResponse, ApiError> {
-    if principal.role != Role::Admin {
-        return Err(ApiError::Forbidden("only an admin key may change rule severities".into()));
-    }
+    principal.require_admin("change rule severities")?;
     let code = code.into_inner();
     let severity = body.into_inner().severity;
     let previous =

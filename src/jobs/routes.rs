@@ -2,20 +2,13 @@
 //! `/api/v1/snapshots/daily`: what the daily snapshot stored.
 
 use super::JobKind;
-use crate::auth::{Principal, Role};
+use crate::auth::Principal;
 use crate::http::{ApiError, AppState, Problem};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::jobs::{self, FacilityDay, JobRun};
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-
-fn staff_only(principal: &Principal) -> Result<(), ApiError> {
-    match principal.role {
-        Role::Admin | Role::Doh => Ok(()),
-        _ => Err(ApiError::Forbidden("only admin and DoH keys see the jobs".into())),
-    }
-}
 
 #[derive(Serialize, ToSchema)]
 struct JobView {
@@ -36,7 +29,7 @@ struct JobView {
 )]
 #[get("/api/v1/jobs")]
 async fn list_jobs(state: web::Data<AppState>, principal: Principal) -> Result<HttpResponse, ApiError> {
-    staff_only(&principal)?;
+    principal.require_staff("see the jobs")?;
     let runs = state
         .db
         .read(|c| JobKind::ALL.iter().map(|k| jobs::recent_runs(c, k.name(), 10)).collect::<Result<Vec<_>, _>>())
@@ -77,9 +70,7 @@ async fn run_job(
     principal: Principal,
     name: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    if principal.role != Role::Admin {
-        return Err(ApiError::Forbidden("only an admin key may run a job".into()));
-    }
+    principal.require_admin("run a job")?;
     let kind = JobKind::from_name(&name).ok_or_else(|| ApiError::NotFound(format!("no job named {name}")))?;
     let actor = principal.key_id.clone();
     state
@@ -126,7 +117,7 @@ async fn daily_snapshot(
     principal: Principal,
     query: web::Query<DayQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    staff_only(&principal)?;
+    principal.require_staff("see the daily snapshots")?;
     let day = chrono::NaiveDate::parse_from_str(&query.day, "%Y-%m-%d")
         .map_err(|_| ApiError::BadRequest(format!("day: `{}` is not a date YYYY-MM-DD", query.day)))?;
     let rows = state.db.read(move |c| jobs::daily(c, day)).await?;

@@ -1,6 +1,6 @@
 //! `/api/v1/submissions` and `/api/v1/queue`: what was sent where, replays, the kill switch.
 
-use crate::auth::{Principal, Role};
+use crate::auth::Principal;
 use crate::http::{ApiError, AppState, Problem, next_page, page_limit, readable_facility};
 use crate::portal::guard::CircuitView;
 use crate::store::audit::{self, AuditEntry};
@@ -8,13 +8,6 @@ use crate::store::outbox::{self, Depth, Submission, SubmissionFilter};
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-
-fn admin_only(principal: &Principal, what: &str) -> Result<(), ApiError> {
-    match principal.role {
-        Role::Admin => Ok(()),
-        _ => Err(ApiError::Forbidden(format!("only an admin key may {what}"))),
-    }
-}
 
 #[derive(Deserialize, IntoParams)]
 struct SubmissionQuery {
@@ -88,7 +81,7 @@ async fn retry_submission(
     principal: Principal,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    admin_only(&principal, "replay submissions")?;
+    principal.require_admin("replay submissions")?;
     let id = id.into_inner();
     let actor = principal.key_id.clone();
     let replayed = state
@@ -128,7 +121,7 @@ struct QueueState {
 }
 
 async fn set_paused(state: &AppState, principal: &Principal, paused: bool) -> Result<HttpResponse, ApiError> {
-    admin_only(principal, "pause or resume the queue")?;
+    principal.require_admin("pause or resume the queue")?;
     let actor = principal.key_id.clone();
     let depth = state
         .db
@@ -170,9 +163,7 @@ async fn resume(state: web::Data<AppState>, principal: Principal) -> Result<Http
 #[utoipa::path(tag = "queue", responses((status = 200, description = "Queue state", body = QueueState)))]
 #[get("/api/v1/queue")]
 async fn queue_state(state: web::Data<AppState>, principal: Principal) -> Result<HttpResponse, ApiError> {
-    if !matches!(principal.role, Role::Admin | Role::Doh) {
-        return Err(ApiError::Forbidden("only admin and DoH keys see the queue".into()));
-    }
+    principal.require_staff("see the queue")?;
     let (paused, depth) = state.db.read(|c| Ok((outbox::is_paused(c)?, outbox::depth(c)?))).await?;
     Ok(HttpResponse::Ok().json(QueueState { paused, depth, circuits: state.portals.circuits() }))
 }

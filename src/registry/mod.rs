@@ -146,13 +146,6 @@ fn invalid(violations: Vec<Violation>) -> ApiError {
     }
 }
 
-fn admin_only(principal: &Principal) -> Result<(), ApiError> {
-    match principal.role {
-        Role::Admin => Ok(()),
-        _ => Err(ApiError::Forbidden("only an admin key may change the registry".into())),
-    }
-}
-
 async fn save_audited(
     state: &AppState,
     principal: &Principal,
@@ -297,7 +290,7 @@ async fn create_facility(
     principal: Principal,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    admin_only(&principal)?;
+    principal.require_admin("change the registry")?;
     let input: FacilityInput = crate::http::parse_json(&body)?;
     let code = input.code.clone().unwrap_or_default();
     let known = known_codes(&state).await?;
@@ -330,7 +323,7 @@ async fn update_facility(
     code: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    admin_only(&principal)?;
+    principal.require_admin("change the registry")?;
     let code = code.into_inner();
     let input: FacilityInput = crate::http::parse_json(&body)?;
     if input.code.as_ref().is_some_and(|c| *c != code) {
@@ -367,7 +360,7 @@ async fn import_facilities(
     principal: Principal,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    admin_only(&principal)?;
+    principal.require_admin("change the registry")?;
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(body.as_ref());
     let headers = reader.headers().map_err(|e| ApiError::BadRequest(format!("CSV header: {e}")))?.clone();
     if let Some(missing) = ["code", "name", "kind", "status"].iter().find(|h| !headers.iter().any(|x| x == **h)) {

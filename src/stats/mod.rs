@@ -78,9 +78,7 @@ async fn summary(
     principal: Principal,
     query: web::Query<PeriodQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    if !matches!(principal.role, Role::Admin | Role::Doh) {
-        return Err(ApiError::Forbidden("the province's figures are for DoH and admin keys".into()));
-    }
+    principal.require_staff("see the province's figures")?;
     let (period, from, to) = period(&query)?;
     let silent_since = now_ms() - i64::from(query.silent_days.unwrap_or(7)) * 86_400_000;
     let (figures, (by_kind, by_status), silent) = state
@@ -162,9 +160,7 @@ async fn list_alerts(
     principal: Principal,
     query: web::Query<AlertQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    if !matches!(principal.role, Role::Admin | Role::Doh) {
-        return Err(ApiError::Forbidden("alerts are for DoH and admin keys".into()));
-    }
+    principal.require_staff("see the alerts")?;
     let all = query.all.unwrap_or(false);
     Ok(HttpResponse::Ok().json(state.db.read(move |c| crate::store::alerts::list(c, all, 500)).await?))
 }
