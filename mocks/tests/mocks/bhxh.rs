@@ -220,18 +220,8 @@ async fn content_errors_are_listed_and_the_record_is_rejected() {
 }
 
 async fn outcome_of(client: &reqwest::Client, url: &str, s: &Session, id: &str) -> Value {
-    client
-        .post(format!("{url}/api/qd130/layKetQuaGiamDinh"))
-        .header("accessToken", &s.access)
-        .header("tokenId", &s.id_token)
-        .header("passwordHash", md5_upper(PASSWORD))
-        .form(&[("username", s.username.as_str()), ("maTinh", "83"), ("maCSKCB", FACILITY), ("maGiaoDich", id)])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    let form = [("username", s.username.as_str()), ("maTinh", "83"), ("maCSKCB", FACILITY), ("maGiaoDich", id)];
+    qd130_post(client, url, "/api/qd130/layKetQuaGiamDinh", s, &form).await
 }
 
 #[actix_web::test]
@@ -443,18 +433,8 @@ async fn card_lookup_answers_every_result_code() {
 }
 
 async fn receipts(client: &reqwest::Client, url: &str, s: &Session, facility: &str, keys: &str) -> Value {
-    client
-        .post(format!("{url}/api/qd130/layDanhSachTiepNhan"))
-        .header("accessToken", &s.access)
-        .header("tokenId", &s.id_token)
-        .header("passwordHash", md5_upper(PASSWORD))
-        .form(&[("username", s.username.as_str()), ("maTinh", &facility[..2]), ("maCSKCB", facility), ("dsMaLk", keys)])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    let form = [("username", s.username.as_str()), ("maTinh", &facility[..2]), ("maCSKCB", facility), ("dsMaLk", keys)];
+    qd130_post(client, url, "/api/qd130/layDanhSachTiepNhan", s, &form).await
 }
 
 /// A lost answer (the file kept, the caller told 504) shows in the receipt list, with the digest

@@ -112,6 +112,22 @@ pub async fn login(client: &reqwest::Client, url: &str, username: &str) -> Sessi
     }
 }
 
+/// Posts `form` to a `/api/qd130/*` endpoint with header auth.
+pub async fn qd130_post(client: &reqwest::Client, url: &str, path: &str, s: &Session, form: &[(&str, &str)]) -> Value {
+    client
+        .post(format!("{url}{path}"))
+        .header("accessToken", &s.access)
+        .header("tokenId", &s.id_token)
+        .header("passwordHash", md5_upper(PASSWORD))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// Posts to a `/api/qd130/*` endpoint with header auth and the submission form.
 pub async fn submit(
     client: &reqwest::Client,
@@ -122,24 +138,14 @@ pub async fn submit(
     facility: &str,
     file: &str,
 ) -> Value {
-    client
-        .post(format!("{url}{path}"))
-        .header("accessToken", &s.access)
-        .header("tokenId", &s.id_token)
-        .header("passwordHash", md5_upper(PASSWORD))
-        .form(&[
-            ("username", s.username.as_str()),
-            ("loaiHoSo", loai),
-            ("maTinh", &facility[..2]),
-            ("maCSKCB", facility),
-            ("fileHSBase64", file),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    let form = [
+        ("username", s.username.as_str()),
+        ("loaiHoSo", loai),
+        ("maTinh", &facility[..2]),
+        ("maCSKCB", facility),
+        ("fileHSBase64", file),
+    ];
+    qd130_post(client, url, path, s, &form).await
 }
 
 /// Query-string auth of `/api/egw/*`.
