@@ -44,39 +44,47 @@ fn check<T: serde::de::DeserializeOwned>(json: &str, root: &str) -> Result<(), I
         .map_err(|e| Issue { path: format!("{root}{}", e.path()), message: e.inner().to_string() })
 }
 
-/// Reads the episode of a transaction Bundle: JSON, then the R4B model, then the mapping.
-pub fn read_episode_bundle(bytes: &[u8]) -> Result<Episode, Vec<Issue>> {
+/// JSON text of the resource type `T` names: parsed, its `resourceType` checked, then checked
+/// against the R4B model (which parses it again, see [`check`]).
+fn parse_as<T: serde::de::DeserializeOwned>(bytes: &[u8], resource_type: &str) -> Result<Value, Vec<Issue>> {
     let value: Value = serde_json::from_slice(bytes).map_err(|e| {
         vec![Issue { path: format!("line {}, column {}", e.line(), e.column()), message: format!("not JSON: {e}") }]
     })?;
-    if value["resourceType"] != "Bundle" {
-        return Err(vec![Issue { path: "resourceType".into(), message: "expected a Bundle".into() }]);
+    if value["resourceType"] != resource_type {
+        return Err(vec![Issue { path: "resourceType".into(), message: format!("expected a {resource_type}") }]);
     }
+    check::<T>(&String::from_utf8_lossy(bytes), &format!("{resource_type}.")).map_err(|i| vec![i])?;
+    Ok(value)
+}
+
+/// What an inbound transaction Bundle holds: its episode, and the resource type of each entry in
+/// order (the transaction-response answers entry by entry).
+#[derive(Debug)]
+pub struct BundleEpisode {
+    pub episode: Episode,
+    pub entry_types: Vec<String>,
+}
+
+/// Reads the episode of a transaction Bundle: JSON, then the R4B model, then the mapping.
+pub fn read_episode_bundle(bytes: &[u8]) -> Result<BundleEpisode, Vec<Issue>> {
+    let value = parse_as::<fhir_sdk::r4b::resources::Bundle>(bytes, "Bundle")?;
     if value["type"] != "transaction" {
         return Err(vec![Issue {
             path: "Bundle.type".into(),
             message: format!("expected a transaction Bundle, found `{}`", value["type"].as_str().unwrap_or("none")),
         }]);
     }
-    check::<fhir_sdk::r4b::resources::Bundle>(&String::from_utf8_lossy(bytes), "Bundle.").map_err(|i| vec![i])?;
-    read::bundle_episode(&value)
+    let entry_types = value["entry"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| e["resource"]["resourceType"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    Ok(BundleEpisode { episode: read::bundle_episode(&value)?, entry_types })
 }
 
 /// Reads a CoverageEligibilityRequest (checked against the R4B model first).
 pub fn read_eligibility_request(bytes: &[u8]) -> Result<EligibilityQuestion, Vec<Issue>> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
-        vec![Issue { path: format!("line {}, column {}", e.line(), e.column()), message: format!("not JSON: {e}") }]
-    })?;
-    if value["resourceType"] != "CoverageEligibilityRequest" {
-        return Err(vec![Issue {
-            path: "resourceType".into(),
-            message: "expected a CoverageEligibilityRequest".into(),
-        }]);
-    }
-    check::<fhir_sdk::r4b::resources::CoverageEligibilityRequest>(
-        &String::from_utf8_lossy(bytes),
-        "CoverageEligibilityRequest.",
-    )
-    .map_err(|i| vec![i])?;
+    let value = parse_as::<fhir_sdk::r4b::resources::CoverageEligibilityRequest>(bytes, "CoverageEligibilityRequest")?;
     resources::eligibility_question(&value)
 }

@@ -115,7 +115,8 @@ async fn transaction(
             negotiate(&req)?;
             let principal = principal?;
             let body = read_body(payload, state.settings.max_body_bytes).await?;
-            let episode = hisgate_fhir::read_episode_bundle(&body).map_err(|issues| invalid(&issues))?;
+            let hisgate_fhir::BundleEpisode { episode, entry_types } =
+                hisgate_fhir::read_episode_bundle(&body).map_err(|issues| invalid(&issues))?;
             let prepared = prepare_noted(&state, &principal, &episode).await?;
             let receipt = store(&state, &principal, vec![prepared])
                 .await
@@ -123,7 +124,6 @@ async fn transaction(
                 .pop()
                 .ok_or_else(|| ApiError::Internal("the store returned no result".into()))??;
             tracing::info!(claim = %receipt.id, version = receipt.version, "FHIR episode accepted");
-            let request: Value = serde_json::from_slice(&body).unwrap_or_default();
             let warnings: Vec<OutcomeIssue<'_>> = receipt
                 .warnings
                 .iter()
@@ -135,12 +135,10 @@ async fn transaction(
                     location: Some(&w.path),
                 })
                 .collect();
-            let entries: Vec<Value> = request["entry"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|e| {
-                if e["resource"]["resourceType"] == "Claim" {
+            let entries: Vec<Value> = entry_types
+            .iter()
+            .map(|resource_type| {
+                if resource_type == "Claim" {
                     let mut response = json!({
                         "status": if receipt.outcome == AcceptOutcome::Unchanged { "200 OK" } else { "201 Created" },
                         "location": format!("Claim/{}/_history/{}", receipt.id, receipt.version),
