@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 EXAMPLES=${1:-25}
-if ! command -v schemathesis >/dev/null 2>&1; then
+if ! python3 -c "import schemathesis" >/dev/null 2>&1; then
     python3 -m pip install -q "schemathesis>=4,<5" ||
         python3 -m pip install -q --break-system-packages "schemathesis>=4,<5"
 fi
@@ -29,6 +29,7 @@ for _ in range(200):
 else:
     sys.exit("the gateway did not come up")
 PY
-schemathesis run "http://127.0.0.1:$PORT/api-docs/openapi.json" \
+# Through the module: pip may have put the `schemathesis` script outside PATH.
+python3 -m schemathesis.cli run "http://127.0.0.1:$PORT/api-docs/openapi.json" \
     -H "Authorization: Bearer $KEY" --max-examples "$EXAMPLES" --seed 2026 \
     --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance
