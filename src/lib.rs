@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod dashboard;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub use hisgate_domain as domain;

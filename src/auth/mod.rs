@@ -84,7 +84,7 @@ impl Principal {
     }
 }
 
-fn sha256_hex(secret: &str) -> String {
+pub(crate) fn sha256_hex(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
@@ -93,7 +93,7 @@ fn digests_equal(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn random_hex(bytes: usize) -> String {
+pub(crate) fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     rand::rng().fill(&mut buf[..]);
     hex::encode(buf)

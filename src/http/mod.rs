@@ -186,4 +186,5 @@ pub fn configure<T: AppFactory>(app: actix_web::App<T>) -> actix_web::App<T> {
     document_common_errors(&mut api);
     app.service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))
         .configure(crate::fhir::configure)
+        .configure(crate::dashboard::configure)
 }

@@ -3,10 +3,10 @@
 
 use crate::auth::{Principal, Role};
 use crate::http::{ApiError, AppState, Problem};
-use crate::store::facilities::{self, Facility};
+use crate::store::facilities::{self, Facility, FacilityFilter};
 use crate::store::jobs::{day_start_ms, vietnam_day};
-use crate::store::now_ms;
-use crate::store::stats::{self, Figures, SilentFacility};
+use crate::store::stats::{self, Activity, Figures, SilentFacility};
+use crate::store::{Db, StoreError, now_ms};
 use actix_web::{HttpResponse, get, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -23,43 +23,83 @@ struct PeriodQuery {
     silent_days: Option<u32>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-struct Period {
-    from: NaiveDate,
-    to: NaiveDate,
+/// The days a figure covers (Vietnam time, both included).
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+pub struct Period {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
 }
 
-fn period(q: &PeriodQuery) -> Result<(Period, i64, i64), ApiError> {
-    let date = |name: &str, v: &Option<String>| {
-        v.as_deref()
-            .map(|t| {
-                NaiveDate::parse_from_str(t, "%Y-%m-%d")
-                    .map_err(|_| ApiError::BadRequest(format!("{name}: `{t}` is not a date YYYY-MM-DD")))
-            })
-            .transpose()
-    };
-    let to = date("to", &q.to)?.unwrap_or_else(|| vietnam_day(now_ms()));
-    let from = date("from", &q.from)?.unwrap_or(to - chrono::Duration::days(30));
-    if from > to {
-        return Err(ApiError::BadRequest(format!("from ({from}) is after to ({to})")));
+impl Period {
+    /// `from`/`to` as `YYYY-MM-DD`; `to` is today and `from` 30 days earlier when not given.
+    pub fn parse(from: Option<&str>, to: Option<&str>) -> Result<Period, PeriodError> {
+        let date = |name: &'static str, v: Option<&str>| {
+            v.filter(|t| !t.is_empty())
+                .map(|t| {
+                    NaiveDate::parse_from_str(t, "%Y-%m-%d")
+                        .map_err(|_| PeriodError::NotADate { name, value: t.to_owned() })
+                })
+                .transpose()
+        };
+        let to = date("to", to)?.unwrap_or_else(|| vietnam_day(now_ms()));
+        let from = date("from", from)?.unwrap_or(to - chrono::Duration::days(30));
+        if from > to {
+            return Err(PeriodError::Reversed { from, to });
+        }
+        Ok(Period { from, to })
     }
-    Ok((Period { from, to }, day_start_ms(from), day_start_ms(to) + 86_400_000))
+
+    /// `[start, end)` in epoch milliseconds.
+    pub fn bounds_ms(&self) -> (i64, i64) {
+        (day_start_ms(self.from), day_start_ms(self.to) + 86_400_000)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PeriodError {
+    #[error("{name}: `{value}` is not a date YYYY-MM-DD")]
+    NotADate { name: &'static str, value: String },
+    #[error("from ({from}) is after to ({to})")]
+    Reversed { from: NaiveDate, to: NaiveDate },
+}
+
+impl From<PeriodError> for ApiError {
+    fn from(e: PeriodError) -> Self {
+        ApiError::BadRequest(e.to_string())
+    }
 }
 
 #[derive(Serialize, ToSchema)]
-struct FacilityCounts {
-    total: u64,
-    by_kind: BTreeMap<String, u64>,
-    by_status: BTreeMap<String, u64>,
+pub struct FacilityCounts {
+    pub total: u64,
+    pub by_kind: BTreeMap<String, u64>,
+    pub by_status: BTreeMap<String, u64>,
 }
 
 #[derive(Serialize, ToSchema)]
-struct Summary {
-    period: Period,
-    facilities: FacilityCounts,
-    figures: Figures,
+pub struct Summary {
+    pub period: Period,
+    pub facilities: FacilityCounts,
+    pub figures: Figures,
     /// Live facilities that sent nothing for `silent_days`.
-    silent: Vec<SilentFacility>,
+    pub silent: Vec<SilentFacility>,
+}
+
+/// The province's figures of `period`, as the API and the dashboard show them.
+pub async fn summary_of(db: &Db, period: Period, silent_days: u32) -> Result<Summary, StoreError> {
+    let (from, to) = period.bounds_ms();
+    let silent_since = now_ms() - i64::from(silent_days) * 86_400_000;
+    let (figures, (by_kind, by_status), silent) = db
+        .read(move |c| {
+            Ok((
+                stats::figures(c, None, from, to)?,
+                stats::facility_counts(c)?,
+                stats::silent_facilities(c, silent_since)?,
+            ))
+        })
+        .await?;
+    let total = by_kind.values().sum();
+    Ok(Summary { period, facilities: FacilityCounts { total, by_kind, by_status }, figures, silent })
 }
 
 /// The province at a glance (DoH and admin keys).
@@ -79,32 +119,24 @@ async fn summary(
     query: web::Query<PeriodQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require_staff("see the province's figures")?;
-    let (period, from, to) = period(&query)?;
-    let silent_since = now_ms() - i64::from(query.silent_days.unwrap_or(7)) * 86_400_000;
-    let (figures, (by_kind, by_status), silent) = state
-        .db
-        .read(move |c| {
-            Ok((
-                stats::figures(c, None, from, to)?,
-                stats::facility_counts(c)?,
-                stats::silent_facilities(c, silent_since)?,
-            ))
-        })
-        .await?;
-    let total = by_kind.values().sum();
-    Ok(HttpResponse::Ok().json(Summary {
-        period,
-        facilities: FacilityCounts { total, by_kind, by_status },
-        figures,
-        silent,
-    }))
+    let period = Period::parse(query.from.as_deref(), query.to.as_deref())?;
+    Ok(HttpResponse::Ok().json(summary_of(&state.db, period, query.silent_days.unwrap_or(7)).await?))
 }
 
 #[derive(Serialize, ToSchema)]
-struct FacilityStats {
-    facility: Facility,
-    period: Period,
-    figures: Figures,
+pub struct FacilityStats {
+    pub facility: Facility,
+    pub period: Period,
+    pub figures: Figures,
+}
+
+/// One facility's figures of `period`; none if it is not registered.
+pub async fn facility_stats_of(db: &Db, code: &str, period: Period) -> Result<Option<FacilityStats>, StoreError> {
+    let (from, to) = period.bounds_ms();
+    let code = code.to_owned();
+    let (facility, figures) =
+        db.read(move |c| Ok((facilities::find(c, &code)?, stats::figures(c, Some(&code), from, to)?))).await?;
+    Ok(facility.map(|facility| FacilityStats { facility, period, figures }))
 }
 
 /// One facility's figures (DoH and admin keys, or the facility's own key).
@@ -128,14 +160,74 @@ async fn facility_stats(
     if !principal.may_read(&code) || principal.role == Role::Eligibility {
         return Err(ApiError::Forbidden(format!("this key may not read facility {code}")));
     }
-    let (period, from, to) = period(&query)?;
-    let lookup = code.clone();
-    let (facility, figures) = state
-        .db
-        .read(move |c| Ok((facilities::find(c, &lookup)?, stats::figures(c, Some(&lookup), from, to)?)))
-        .await?;
-    let facility = facility.ok_or_else(|| ApiError::NotFound(format!("no facility {code} is registered")))?;
-    Ok(HttpResponse::Ok().json(FacilityStats { facility, period, figures }))
+    let period = Period::parse(query.from.as_deref(), query.to.as_deref())?;
+    let found = facility_stats_of(&state.db, &code, period).await?;
+    Ok(HttpResponse::Ok().json(found.ok_or_else(|| ApiError::NotFound(format!("no facility {code} is registered")))?))
+}
+
+#[derive(Deserialize, IntoParams)]
+struct ActivityQuery {
+    /// First day, `YYYY-MM-DD` (Vietnam time); 30 days before `to` by default.
+    from: Option<String>,
+    /// Last day, included; today by default.
+    to: Option<String>,
+    /// Only facilities of this kind.
+    kind: Option<String>,
+    /// Only facilities with this status.
+    status: Option<String>,
+    /// Only facilities of this district.
+    district: Option<String>,
+}
+
+/// A registered facility and what it did over the period.
+#[derive(Serialize, ToSchema)]
+pub struct FacilityRow {
+    pub facility: Facility,
+    pub activity: Activity,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FacilityList {
+    pub period: Period,
+    pub facilities: Vec<FacilityRow>,
+}
+
+/// Every registered facility matching `filter` with its activity over `period`, by code.
+pub async fn facility_list_of(db: &Db, filter: FacilityFilter, period: Period) -> Result<FacilityList, StoreError> {
+    let (from, to) = period.bounds_ms();
+    let (registered, mut activity) =
+        db.read(move |c| Ok((facilities::list(c, &filter)?, stats::activity_per_facility(c, from, to)?))).await?;
+    let facilities = registered
+        .into_iter()
+        .map(|facility| {
+            let activity = activity.remove(&facility.code).unwrap_or_default();
+            FacilityRow { facility, activity }
+        })
+        .collect();
+    Ok(FacilityList { period, facilities })
+}
+
+/// Every facility's activity over the period in one list (DoH and admin keys).
+#[utoipa::path(
+    tag = "stats",
+    params(ActivityQuery),
+    responses(
+        (status = 200, description = "Registered facilities by code", body = FacilityList),
+        (status = 400, description = "A bad date", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a DoH or admin key", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/stats/facilities")]
+async fn facility_list(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<ActivityQuery>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require_staff("see every facility's figures")?;
+    let period = Period::parse(query.from.as_deref(), query.to.as_deref())?;
+    let query = query.into_inner();
+    let filter = FacilityFilter { kind: query.kind, status: query.status, district: query.district };
+    Ok(HttpResponse::Ok().json(facility_list_of(&state.db, filter, period).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -166,5 +258,5 @@ async fn list_alerts(
 }
 
 pub fn routes<T: crate::http::AppFactory>(app: utoipa_actix_web::UtoipaApp<T>) -> utoipa_actix_web::UtoipaApp<T> {
-    app.service(summary).service(facility_stats).service(list_alerts)
+    app.service(summary).service(facility_list).service(facility_stats).service(list_alerts)
 }

@@ -12,6 +12,7 @@ pub mod keys;
 pub mod outbox;
 pub mod rules;
 mod schema;
+pub mod sessions;
 pub mod stats;
 
 use diesel::connection::SimpleConnection;

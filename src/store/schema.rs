@@ -201,6 +201,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    dashboard_sessions (token_sha256) {
+        token_sha256 -> Text,
+        key_id -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
 diesel::joinable!(claim_versions -> claims (claim_id));
 diesel::joinable!(outbox -> claim_versions (claim_version_id));
 diesel::joinable!(claim_outcomes -> outbox (outbox_id));
@@ -220,5 +229,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     facility_daily,
     job_runs,
     ingest_rejections,
-    alerts
+    alerts,
+    dashboard_sessions
 );
+
+// The dashboard counts decisions per facility and status in one query.
+diesel::allow_columns_to_appear_in_same_group_by_clause!(claims::facility_code, claim_outcomes::status);

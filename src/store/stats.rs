@@ -204,9 +204,7 @@ pub fn figures(conn: &mut AnyConnection, facility: Option<&str>, from: i64, to: 
             *reasons.entry(reason).or_default() += 1;
         }
     }
-    let decided = f.funnel.accepted + f.funnel.partially_approved + f.funnel.rejected;
-    f.rejection_rate_percent =
-        (decided > 0).then(|| (f.funnel.rejected as f64 * 1000.0 / decided as f64).round() / 10.0);
+    f.rejection_rate_percent = rejection_rate(&f.funnel);
 
     let q = submission_errors::table
         .inner_join(outbox::table.inner_join(claim_versions::table.inner_join(claims::table)))
@@ -312,4 +310,97 @@ pub fn dead_letters_per_facility(conn: &mut AnyConnection, since: i64) -> Result
         *per_facility.entry(code).or_default() += 1;
     }
     Ok(per_facility)
+}
+
+/// What one facility did over a period: the funnel's counts, as in [`Figures`], and its latest
+/// accepted episode whenever that was.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Activity {
+    pub funnel: Funnel,
+    pub last_received_at: Option<i64>,
+}
+
+impl Activity {
+    /// `rejected / decided`, per cent, as in [`Figures::rejection_rate_percent`].
+    pub fn rejection_rate_percent(&self) -> Option<f64> {
+        rejection_rate(&self.funnel)
+    }
+}
+
+fn rejection_rate(f: &Funnel) -> Option<f64> {
+    let decided = f.accepted + f.partially_approved + f.rejected;
+    (decided > 0).then(|| (f.rejected as f64 * 1000.0 / decided as f64).round() / 10.0)
+}
+
+/// Every facility's [`Activity`] over `[from, to)` (epoch ms), counted by the database.
+pub fn activity_per_facility(
+    conn: &mut AnyConnection,
+    from: i64,
+    to: i64,
+) -> Result<BTreeMap<String, Activity>, StoreError> {
+    use diesel::dsl::{count_star, max};
+    let mut all: BTreeMap<String, Activity> = BTreeMap::new();
+    // Counts the rows of `$query` per `$code` column into the funnel's `$field`.
+    macro_rules! count_into {
+        ($query:expr, $code:expr, $field:ident) => {
+            let rows: Vec<(String, i64)> = $query.group_by($code).select(($code, count_star())).load(conn)?;
+            for (code, n) in rows {
+                all.entry(code).or_default().funnel.$field = n.max(0) as u64;
+            }
+        };
+    }
+    count_into!(
+        claim_versions::table
+            .inner_join(claims::table)
+            .filter(claim_versions::received_at.ge(from).and(claim_versions::received_at.lt(to))),
+        claims::facility_code,
+        valid
+    );
+    count_into!(
+        ingest_rejections::table.filter(ingest_rejections::at.ge(from).and(ingest_rejections::at.lt(to))),
+        ingest_rejections::facility_code,
+        refused_at_ingest
+    );
+    count_into!(
+        outbox::table
+            .inner_join(claim_versions::table.inner_join(claims::table))
+            .filter(outbox::destination.eq(crate::queue::BHXH))
+            .filter(outbox::sent_at.ge(from).and(outbox::sent_at.lt(to))),
+        claims::facility_code,
+        submitted
+    );
+    count_into!(
+        outbox::table
+            .inner_join(claim_versions::table.inner_join(claims::table))
+            .filter(outbox::status.eq(status::DEAD_LETTER))
+            .filter(outbox::updated_at.ge(from).and(outbox::updated_at.lt(to))),
+        claims::facility_code,
+        dead_lettered
+    );
+    let decided: Vec<(String, String, i64)> = claim_outcomes::table
+        .inner_join(outbox::table.inner_join(claim_versions::table.inner_join(claims::table)))
+        .filter(claim_outcomes::decided_at.ge(from).and(claim_outcomes::decided_at.lt(to)))
+        .group_by((claims::facility_code, claim_outcomes::status))
+        .select((claims::facility_code, claim_outcomes::status, count_star()))
+        .load(conn)?;
+    for (code, state, n) in decided {
+        let f = &mut all.entry(code).or_default().funnel;
+        let n = n.max(0) as u64;
+        match state.as_str() {
+            status::ACCEPTED => f.accepted += n,
+            status::PARTIALLY_APPROVED => f.partially_approved += n,
+            _ => f.rejected += n,
+        }
+    }
+    for activity in all.values_mut() {
+        activity.funnel.received = activity.funnel.valid + activity.funnel.refused_at_ingest;
+    }
+    let last: Vec<(String, Option<i64>)> = claims::table
+        .group_by(claims::facility_code)
+        .select((claims::facility_code, max(claims::received_at)))
+        .load(conn)?;
+    for (code, at) in last {
+        all.entry(code).or_default().last_received_at = at;
+    }
+    Ok(all)
 }

@@ -120,12 +120,7 @@ async fn broken_files_are_refused_whole() {
 fn tool(program: &str, args: &[&str], dir: &std::path::Path) -> Option<std::process::Output> {
     match std::process::Command::new(program).args(args).current_dir(dir).output() {
         Ok(out) => Some(out),
-        Err(_) if std::env::var("HISGATE_TEST_REQUIRE_TOOLS").as_deref() != Ok("1") => {
-            use std::io::Write;
-            let _ = writeln!(std::io::stderr(), "signed-dossier test did not run: {program} is not installed");
-            None
-        }
-        Err(e) => panic!("{program} is required (HISGATE_TEST_REQUIRE_TOOLS=1): {e}"),
+        Err(_) => crate::helpers::missing_tool(program),
     }
 }
 

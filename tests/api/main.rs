@@ -7,6 +7,7 @@ mod auth;
 mod claims;
 mod cli;
 mod crash;
+mod dashboard;
 mod dispatch;
 mod dossiers;
 mod eligibility;

@@ -1,0 +1,2 @@
+DROP INDEX claims_received;
+DROP TABLE dashboard_sessions;

@@ -1,0 +1,141 @@
+//! The Department of Health's web dashboard at `/dashboard`: server-rendered HTML with inline SVG
+//! charts and no outside asset, Vietnamese first with an English switch, a CSV download of every
+//! table. Its figures come from the same functions as the stats API (`crate::stats`), so the page
+//! and the API cannot disagree.
+//!
+//! Browsers sign in with a DoH or admin API key once (`/dashboard/login`); the page then holds a
+//! session cookie (HttpOnly, SameSite=Strict) whose SHA-256 is stored (`dashboard_sessions`).
+
+mod charts;
+mod html;
+mod pages;
+mod session;
+
+use crate::auth::Principal;
+use crate::http::AppState;
+use crate::stats::PeriodError;
+use crate::store::StoreError;
+use actix_web::http::{StatusCode, header};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, dev::Payload, web};
+use html::{Lang, Table};
+use std::future::Future;
+use std::pin::Pin;
+
+pub use session::COOKIE;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DashboardError {
+    #[error("sign in first")]
+    SignIn { next: String },
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Period(#[from] PeriodError),
+    #[error("this page has no table `{0}`")]
+    UnknownTable(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ResponseError for DashboardError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            DashboardError::SignIn { .. } => StatusCode::UNAUTHORIZED,
+            DashboardError::Forbidden(_) => StatusCode::FORBIDDEN,
+            DashboardError::NotFound(_) | DashboardError::UnknownTable(_) => StatusCode::NOT_FOUND,
+            DashboardError::Period(_) => StatusCode::BAD_REQUEST,
+            DashboardError::Store(StoreError::Corrupt(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+            DashboardError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        // A page asked for without a session answers with the sign-in form, which comes back to it.
+        if let DashboardError::SignIn { next } = self {
+            let lang = Lang::parse(next.contains("lang=en").then_some("en"));
+            return with_security_headers(HttpResponse::Unauthorized())
+                .content_type("text/html; charset=utf-8")
+                .body(session::form(lang, &session::safe_next(Some(next)), None));
+        }
+        let detail = match self {
+            DashboardError::Store(e) => {
+                tracing::error!(error = %e, "dashboard: storage failed");
+                "storage is unavailable; try again shortly".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let body = html::bare_page(
+            Lang::Vi,
+            "hisgate",
+            &format!(
+                "<p class=\"error\">{}</p>\n<p><a href=\"/dashboard\">Tổng quan · Overview</a></p>\n",
+                html::escape(&detail)
+            ),
+        );
+        with_security_headers(HttpResponse::build(self.status_code()))
+            .content_type("text/html; charset=utf-8")
+            .body(body)
+    }
+}
+
+/// Dashboard pages are never cached, never framed and load nothing from elsewhere.
+fn with_security_headers(mut builder: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
+    builder
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'",
+        ))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::REFERRER_POLICY, "same-origin"));
+    builder
+}
+
+/// An HTML page.
+fn html_response(body: String) -> HttpResponse {
+    with_security_headers(HttpResponse::Ok()).content_type("text/html; charset=utf-8").body(body)
+}
+
+/// One table of a page as a CSV file.
+fn csv_response(table: &Table, file_stem: &str) -> HttpResponse {
+    with_security_headers(HttpResponse::Ok())
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file_stem}-{}.csv\"", table.id)))
+        .body(table.csv())
+}
+
+/// A signed-in DoH or admin user of the dashboard.
+pub struct Viewer(pub Principal);
+
+impl FromRequest for Viewer {
+    type Error = DashboardError;
+    type Future = Pin<Box<dyn Future<Output = Result<Viewer, DashboardError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = req.cookie(COOKIE).map(|c| c.value().to_owned());
+        let next = req.uri().path_and_query().map_or_else(|| "/dashboard".to_owned(), |p| p.as_str().to_owned());
+        Box::pin(async move {
+            let (Some(state), Some(token)) = (state, token) else {
+                return Err(DashboardError::SignIn { next });
+            };
+            let principal = session::principal(&state.db, &token).await?.ok_or(DashboardError::SignIn { next })?;
+            principal.require_staff("use the dashboard").map_err(|e| DashboardError::Forbidden(e.to_string()))?;
+            Ok(Viewer(principal))
+        })
+    }
+}
+
+/// Registers the dashboard's pages (outside the OpenAPI document: they are HTML).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/dashboard", web::get().to(pages::overview))
+        .route("/dashboard/", web::get().to(pages::overview))
+        .route("/dashboard/facilities", web::get().to(pages::facilities))
+        .route("/dashboard/facilities/{code}", web::get().to(pages::facility))
+        .route("/dashboard/login", web::get().to(session::login_form))
+        .route("/dashboard/login", web::post().to(session::login))
+        .route("/dashboard/logout", web::post().to(session::logout));
+}

@@ -1,0 +1,162 @@
+//! Signing in to the dashboard with an API key, and out again.
+
+use super::html::{self, Lang, escape};
+use super::{DashboardError, html_response, with_security_headers};
+use crate::auth::{Principal, Role, authenticate, random_hex, sha256_hex};
+use crate::http::AppState;
+use crate::store::{Db, StoreError, audit, now_ms, sessions};
+use actix_web::cookie::{Cookie, SameSite, time::Duration};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+/// The session cookie's name.
+pub const COOKIE: &str = "hisgate_dashboard";
+/// A working day: a session signed in at the start of one ends before the next.
+const SESSION_HOURS: i64 = 10;
+
+/// The principal of a session cookie's token, if the session and its key are still valid.
+pub async fn principal(db: &Db, token: &str) -> Result<Option<Principal>, StoreError> {
+    let hash = sha256_hex(token);
+    let key = db.read(move |c| sessions::find(c, &hash)).await?;
+    Ok(key.and_then(|k| Some(Principal { key_id: k.id, role: Role::parse(&k.role)?, facility: k.facility_code })))
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+    lang: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    key: String,
+    next: Option<String>,
+    lang: Option<String>,
+}
+
+/// Only pages of the dashboard itself are followed after sign-in (no open redirect).
+pub(super) fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with("/dashboard") && !n.starts_with("/dashboard/login") && !n.contains("//") => {
+            n.to_owned()
+        }
+        _ => "/dashboard".to_owned(),
+    }
+}
+
+pub(super) fn form(lang: Lang, next: &str, error: Option<&str>) -> String {
+    let error = error.map(|e| format!("<p class=\"error\" id=\"login-error\">{}</p>\n", escape(e))).unwrap_or_default();
+    html::bare_page(
+        lang,
+        lang.t("Đăng nhập bảng theo dõi", "Sign in to the dashboard"),
+        &format!(
+            "{error}<form method=\"post\" action=\"/dashboard/login\">\n\
+<p><label for=\"key\">{label}</label><br>\n\
+<input id=\"key\" name=\"key\" type=\"password\" autocomplete=\"current-password\" required size=\"40\"></p>\n\
+<input type=\"hidden\" name=\"next\" value=\"{next}\">\n<input type=\"hidden\" name=\"lang\" value=\"{code}\">\n\
+<p><button id=\"sign-in\" type=\"submit\">{button}</button></p>\n</form>\n<p>{hint}</p>\n",
+            label = lang.t("Khóa API (vai trò doh hoặc admin)", "API key (role doh or admin)"),
+            next = escape(next),
+            code = lang.code(),
+            button = lang.t("Đăng nhập", "Sign in"),
+            hint = lang.t(
+                "Quản trị viên tạo khóa bằng lệnh hisgate keys create --role doh.",
+                "An administrator creates keys with hisgate keys create --role doh."
+            ),
+        ),
+    )
+}
+
+pub async fn login_form(query: web::Query<LoginQuery>) -> HttpResponse {
+    let lang = Lang::parse(query.lang.as_deref());
+    html_response(form(lang, &safe_next(query.next.as_deref()), None))
+}
+
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    input: web::Form<LoginForm>,
+) -> Result<HttpResponse, DashboardError> {
+    let lang = Lang::parse(input.lang.as_deref());
+    let next = safe_next(input.next.as_deref());
+    let refuse = |status: actix_web::http::StatusCode, message: &'static str| {
+        with_security_headers(HttpResponse::build(status)).content_type("text/html; charset=utf-8").body(form(
+            lang,
+            &next,
+            Some(message),
+        ))
+    };
+    let Some(principal) = authenticate(&state.db, input.key.trim()).await? else {
+        return Ok(refuse(
+            actix_web::http::StatusCode::UNAUTHORIZED,
+            lang.t("Khóa không đúng hoặc đã bị thu hồi.", "The key is unknown or revoked."),
+        ));
+    };
+    if !matches!(principal.role, Role::Doh | Role::Admin) {
+        return Ok(refuse(
+            actix_web::http::StatusCode::FORBIDDEN,
+            lang.t(
+                "Chỉ khóa của Sở Y tế (doh) hoặc quản trị (admin) được dùng bảng theo dõi.",
+                "Only DoH and admin keys may use the dashboard.",
+            ),
+        ));
+    }
+    let token = random_hex(32);
+    let (hash, key_id, role) = (sha256_hex(&token), principal.key_id.clone(), principal.role.as_str());
+    let expires_at = now_ms() + SESSION_HOURS * 3_600_000;
+    state
+        .db
+        .write(move |c| {
+            sessions::open(c, &hash, &key_id, expires_at)?;
+            audit::record(
+                c,
+                audit::AuditEntry {
+                    actor: &key_id,
+                    role,
+                    action: "dashboard.sign_in",
+                    target: "dashboard",
+                    detail: serde_json::json!({ "expires_at": expires_at }),
+                },
+            )
+        })
+        .await?;
+    let cookie = Cookie::build(COOKIE, token)
+        .path("/dashboard")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(req.connection_info().scheme() == "https")
+        .max_age(Duration::hours(SESSION_HOURS))
+        .finish();
+    let next = if next.contains("lang=") {
+        next
+    } else {
+        format!("{next}{}lang={}", if next.contains('?') { '&' } else { '?' }, lang.code())
+    };
+    Ok(HttpResponse::SeeOther().cookie(cookie).insert_header((header::LOCATION, next)).finish())
+}
+
+pub async fn logout(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, DashboardError> {
+    if let Some(token) = req.cookie(COOKIE) {
+        let hash = sha256_hex(token.value());
+        state.db.write(move |c| sessions::close(c, &hash)).await?;
+    }
+    let mut gone = Cookie::build(COOKIE, "").path("/dashboard").http_only(true).same_site(SameSite::Strict).finish();
+    gone.make_removal();
+    Ok(HttpResponse::SeeOther().cookie(gone).insert_header((header::LOCATION, "/dashboard/login")).finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_dashboard_pages_are_followed_after_sign_in() {
+        assert_eq!(safe_next(Some("/dashboard/facilities?kind=polyclinic")), "/dashboard/facilities?kind=polyclinic");
+        for evil in ["https://evil.example/", "//evil.example", "/dashboard//evil", "/api/v1/keys", "/dashboard/login"]
+        {
+            assert_eq!(safe_next(Some(evil)), "/dashboard", "{evil}");
+        }
+        assert_eq!(safe_next(None), "/dashboard");
+    }
+}
