@@ -4,7 +4,8 @@
 //!
 //! `cargo bench --bench stats` (SQLite in a temporary directory);
 //! `cargo bench --bench stats -- --claims 1000000 --database postgres://postgres@127.0.0.1:5432/bench_stats`
-//! (the PostgreSQL database is created if missing and emptied first).
+//! (the PostgreSQL database is created if missing and emptied first); `--database sqlite:///tmp/s.db`
+//! keeps the SQLite file, and `--reuse` times an already filled database again.
 //!
 //! Rows are written with plain multi-row `INSERT`s shaped as the gateway writes them: per claim one
 //! version, a BHXH and a MoH submission, BHXH's decision for most, some dead letters with their
@@ -12,7 +13,7 @@
 
 use hisgate::stats::{self, Period};
 use hisgate::store::facilities::{self, FacilityFilter};
-use hisgate::store::{Backend, Db, StoreError, now_ms};
+use hisgate::store::{Backend, Db, StoreError, jobs, now_ms};
 use hisgate::synthetic::province::{self, FacilityKind};
 use rand::{Rng, SeedableRng};
 use std::time::Instant;
@@ -24,16 +25,19 @@ struct Options {
     claims: usize,
     database: Option<String>,
     runs: usize,
+    /// Time the figures of a database an earlier run filled.
+    reuse: bool,
 }
 
 fn options() -> Options {
-    let mut o = Options { claims: 1_000_000, database: None, runs: 5 };
+    let mut o = Options { claims: 1_000_000, database: None, runs: 5, reuse: false };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--claims" => o.claims = args.next().and_then(|v| v.parse().ok()).expect("--claims N"),
             "--database" => o.database = args.next(),
             "--runs" => o.runs = args.next().and_then(|v| v.parse().ok()).expect("--runs N"),
+            "--reuse" => o.reuse = true,
             // `cargo bench` passes `--bench`; other harness flags mean nothing here.
             _ => {}
         }
@@ -41,7 +45,7 @@ fn options() -> Options {
     o
 }
 
-/// Appends rows to multi-row `INSERT`s and runs them in one transaction per 50 statements.
+/// Appends rows to multi-row `INSERT`s, run when flushed (in one transaction).
 struct Loader<'a> {
     db: &'a Db,
     table: &'static str,
@@ -55,15 +59,11 @@ impl<'a> Loader<'a> {
         Loader { db, table, columns, rows: Vec::new(), statements: Vec::new() }
     }
 
-    fn push(&mut self, row: String) -> Result<(), StoreError> {
+    fn push(&mut self, row: String) {
         self.rows.push(row);
         if self.rows.len() == ROWS_PER_STATEMENT {
             self.cut();
-            if self.statements.len() == 50 {
-                self.flush()?;
-            }
         }
-        Ok(())
     }
 
     fn cut(&mut self) {
@@ -174,25 +174,25 @@ fn fill(db: &Db, claims: usize) -> Result<(), StoreError> {
         let (version_id, bhxh_id, moh_id) = (i as i64 + 1, 2 * i as i64 + 1, 2 * i as i64 + 2);
         let updated = decided.or(sent).unwrap_or(received);
         claim_rows
-            .push(format!("('bench-{i:08}', '{facility}', 'LK{i:010}', 1, '{claim_status}', {received}, {updated})"))?;
+            .push(format!("('bench-{i:08}', '{facility}', 'LK{i:010}', 1, '{claim_status}', {received}, {updated})"));
         version_rows.push(format!(
             "({version_id}, 'bench-{i:08}', 1, 'sha{i}', '[]', '03', {}, {discharged}, {claimed}, {claimed}, \
              {received}, 'bench', {updated})",
             discharged - 3 * DAY_MS
-        ))?;
+        ));
         let sql_time = |t: Option<i64>| t.map_or_else(|| "NULL".to_owned(), |t| t.to_string());
         let transaction = sent.map_or_else(|| "NULL".to_owned(), |_| format!("'GD{i:010}'"));
         outbox_rows.push(format!(
             "({bhxh_id}, {version_id}, 'bhxh', '{status}', 1, {received}, {transaction}, {received}, {updated}, {})",
             sql_time(sent)
-        ))?;
+        ));
         let moh_sent = (status != "pending").then_some(received + 300_000);
         outbox_rows.push(format!(
             "({moh_id}, {version_id}, 'moh', '{}', 1, {received}, {}, {received}, {received}, {})",
             if moh_sent.is_some() { "delivered" } else { "pending" },
             moh_sent.map_or_else(|| "NULL".to_owned(), |_| format!("'MOH{i:010}'")),
             sql_time(moh_sent)
-        ))?;
+        ));
         if let Some(at) = decided {
             outcome_id += 1;
             let (approved, reasons) = match status {
@@ -203,23 +203,31 @@ fn fill(db: &Db, claims: usize) -> Result<(), StoreError> {
             outcome_rows.push(format!(
                 "({outcome_id}, {bhxh_id}, {version_id}, 'GD{i:010}', '{status}', {claimed}, {approved}, '{reasons}', \
                  '[]', {at})"
-            ))?;
+            ));
         }
         if status == "dead_letter" {
             error_id += 1;
-            error_rows.push(format!("({error_id}, {bhxh_id}, 'E401', 'MA_CSKCB not registered', {received})"))?;
+            error_rows.push(format!("({error_id}, {bhxh_id}, 'E401', 'MA_CSKCB not registered', {received})"));
         }
         if i % 50 == 0 {
             refusal_rows.push(format!(
                 "({}, '{facility}', 'LKR{i:09}', {received}, '[\"CARD_LENGTH\",\"XML1_NGAY_RA\"]')",
                 i / 50 + 1
-            ))?;
+            ));
         }
-    }
-    for loader in
-        [&mut claim_rows, &mut version_rows, &mut outbox_rows, &mut outcome_rows, &mut error_rows, &mut refusal_rows]
-    {
-        loader.flush()?;
+        // Parents before children, every 20,000 claims and at the end.
+        if i % 20_000 == 19_999 || i + 1 == claims {
+            for loader in [
+                &mut claim_rows,
+                &mut version_rows,
+                &mut outbox_rows,
+                &mut outcome_rows,
+                &mut error_rows,
+                &mut refusal_rows,
+            ] {
+                loader.flush()?;
+            }
+        }
     }
     if db.backend() == Backend::Postgres {
         // Sequences behind the explicit ids, and fresh planner statistics.
@@ -259,15 +267,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let o = options();
     let dir = tempfile::tempdir()?;
     let url = match &o.database {
-        Some(url) => {
+        Some(url) if o.reuse => url.clone(),
+        Some(url) if url.starts_with("postgres") => {
             recreate_postgres(url)?;
+            url.clone()
+        }
+        Some(url) => {
+            let file = url.trim_start_matches("sqlite://");
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{file}{suffix}"));
+            }
             url.clone()
         }
         None => format!("sqlite://{}", dir.path().join("stats.db").display()),
     };
     let db = Db::connect(&url)?;
     let started = Instant::now();
-    fill(&db, o.claims)?;
+    if !o.reuse {
+        fill(&db, o.claims)?;
+    }
     println!(
         "{} claims of {} facilities written to {:?} in {:.1} s",
         o.claims,
@@ -277,37 +295,49 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let today = hisgate::store::jobs::vietnam_day(now_ms());
+    let today = jobs::vietnam_day(now_ms());
     let days = |n: i64| Period { from: today - chrono::Duration::days(n - 1), to: today };
     let month = days(30);
     let year = days(365);
     let busiest = "83001";
-    runtime.block_on(async {
-        let s = time("summary, 30 days", o.runs, || futures_block(stats::summary_of(&db, month, 7)))?;
+    let timings = |title: &str| -> Result<(), StoreError> {
+        println!("{title}");
+        let s = time("summary, 30 days", o.runs, || runtime.block_on(stats::summary_of(&db, month, 7)))?;
         println!("    received {} in 30 days", s.figures.funnel.received);
-        let s = time("summary, 365 days", o.runs, || futures_block(stats::summary_of(&db, year, 7)))?;
+        let s = time("summary, 365 days", o.runs, || runtime.block_on(stats::summary_of(&db, year, 7)))?;
         println!("    received {} in 365 days", s.figures.funnel.received);
         time("facility list (154 rows), 30 days", o.runs, || {
-            futures_block(stats::facility_list_of(&db, FacilityFilter::default(), month))
+            runtime.block_on(stats::facility_list_of(&db, FacilityFilter::default(), month))
         })?;
         time("facility list (154 rows), 365 days", o.runs, || {
-            futures_block(stats::facility_list_of(&db, FacilityFilter::default(), year))
+            runtime.block_on(stats::facility_list_of(&db, FacilityFilter::default(), year))
         })?;
-        let f =
-            time("facility 83001, 30 days", o.runs, || futures_block(stats::facility_stats_of(&db, busiest, month)))?;
+        let f = time("facility 83001, 30 days", o.runs, || {
+            runtime.block_on(stats::facility_stats_of(&db, busiest, month))
+        })?;
         println!("    83001 received {} in 30 days", f.map_or(0, |f| f.figures.funnel.received));
-        time("facility 83001, 365 days", o.runs, || futures_block(stats::facility_stats_of(&db, busiest, year)))?;
+        time("facility 83001, 365 days", o.runs, || runtime.block_on(stats::facility_stats_of(&db, busiest, year)))?;
         time("commune station 83020, 30 days", o.runs, || {
-            futures_block(stats::facility_stats_of(&db, "83020", month))
+            runtime.block_on(stats::facility_stats_of(&db, "83020", month))
         })?;
-        Ok::<_, StoreError>(())
-    })?;
+        Ok(())
+    };
+    if !o.reuse {
+        timings("Every day counted from the claims (before the first snapshot):")?;
+    }
+    // What the daily snapshot job does on its first run over this history.
+    let started = Instant::now();
+    let unfinished = db.read_blocking(|c| jobs::unfinished_days(c, today, 400))?;
+    for day in &unfinished {
+        db.write_blocking(|c| jobs::snapshot_day(c, *day))?;
+    }
+    println!(
+        "The snapshot job made {} ended days final in {:.1} s.",
+        unfinished.len(),
+        started.elapsed().as_secs_f64()
+    );
+    timings("Ended days read from the snapshots, today counted from the claims:")?;
     Ok(())
-}
-
-/// Runs a future to completion on the current runtime from inside `block_on`.
-fn futures_block<F: std::future::Future>(f: F) -> F::Output {
-    tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(f))
 }
 
 fn recreate_postgres(url: &str) -> Result<(), Box<dyn std::error::Error>> {

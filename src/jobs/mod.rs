@@ -19,6 +19,8 @@ use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 
 /// Claims settled at most this many at a time by one retention pass, so a pass holds no long lock.
 const RETENTION_BATCH: i64 = 500;
+/// How far back the daily snapshot makes missed days final (a little over a year).
+const SNAPSHOT_HISTORY_DAYS: i64 = 400;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobKind {
@@ -170,13 +172,18 @@ impl JobContext {
                 Ok(format!("sessions renewed: {}", if renewed.is_empty() { "none".into() } else { renewed.join(", ") }))
             }
             JobKind::DailySnapshot => {
-                // Yesterday is final; today so far keeps the dashboard's current day close.
+                // Yesterday becomes final, with any earlier day the job missed; today so far
+                // keeps the snapshot API's current day close.
                 let today = jobs::vietnam_day(now_ms());
-                let mut written = 0;
-                for day in [today.pred_opt().unwrap_or(today), today] {
-                    written += self.db.write(move |c| jobs::snapshot_day(c, day)).await?.len();
+                let days = self.db.read(move |c| jobs::unfinished_days(c, today, SNAPSHOT_HISTORY_DAYS)).await?;
+                // One transaction per day: a long backfill never holds the writer for long.
+                for day in &days {
+                    let day = *day;
+                    self.db.write(move |c| jobs::snapshot_day(c, day)).await?;
                 }
-                Ok(format!("{written} facility-days written for {} and {today}", today.pred_opt().unwrap_or(today)))
+                let backfilled = days.len();
+                let written = self.db.write(move |c| jobs::snapshot_day(c, today)).await?.len();
+                Ok(format!("{backfilled} ended days made final; {written} facilities counted so far today ({today})"))
             }
             JobKind::Retention => {
                 let cutoff = now_ms() - i64::from(self.settings.retention_days) * 86_400_000;

@@ -4,7 +4,7 @@
 use crate::auth::{Principal, Role};
 use crate::http::{ApiError, AppState, Problem};
 use crate::store::facilities::{self, Facility, FacilityFilter};
-use crate::store::jobs::{day_start_ms, vietnam_day};
+use crate::store::jobs::vietnam_day;
 use crate::store::stats::{self, Activity, Figures, SilentFacility};
 use crate::store::{Db, StoreError, now_ms};
 use actix_web::{HttpResponse, get, web};
@@ -48,11 +48,6 @@ impl Period {
         }
         Ok(Period { from, to })
     }
-
-    /// `[start, end)` in epoch milliseconds.
-    pub fn bounds_ms(&self) -> (i64, i64) {
-        (day_start_ms(self.from), day_start_ms(self.to) + 86_400_000)
-    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -87,12 +82,11 @@ pub struct Summary {
 
 /// The province's figures of `period`, as the API and the dashboard show them.
 pub async fn summary_of(db: &Db, period: Period, silent_days: u32) -> Result<Summary, StoreError> {
-    let (from, to) = period.bounds_ms();
     let silent_since = now_ms() - i64::from(silent_days) * 86_400_000;
     let (figures, (by_kind, by_status), silent) = db
         .read(move |c| {
             Ok((
-                stats::figures(c, None, from, to)?,
+                stats::figures(c, None, period.from, period.to)?,
                 stats::facility_counts(c)?,
                 stats::silent_facilities(c, silent_since)?,
             ))
@@ -132,10 +126,10 @@ pub struct FacilityStats {
 
 /// One facility's figures of `period`; none if it is not registered.
 pub async fn facility_stats_of(db: &Db, code: &str, period: Period) -> Result<Option<FacilityStats>, StoreError> {
-    let (from, to) = period.bounds_ms();
     let code = code.to_owned();
-    let (facility, figures) =
-        db.read(move |c| Ok((facilities::find(c, &code)?, stats::figures(c, Some(&code), from, to)?))).await?;
+    let (facility, figures) = db
+        .read(move |c| Ok((facilities::find(c, &code)?, stats::figures(c, Some(&code), period.from, period.to)?)))
+        .await?;
     Ok(facility.map(|facility| FacilityStats { facility, period, figures }))
 }
 
@@ -194,9 +188,9 @@ pub struct FacilityList {
 
 /// Every registered facility matching `filter` with its activity over `period`, by code.
 pub async fn facility_list_of(db: &Db, filter: FacilityFilter, period: Period) -> Result<FacilityList, StoreError> {
-    let (from, to) = period.bounds_ms();
-    let (registered, mut activity) =
-        db.read(move |c| Ok((facilities::list(c, &filter)?, stats::activity_per_facility(c, from, to)?))).await?;
+    let (registered, mut activity) = db
+        .read(move |c| Ok((facilities::list(c, &filter)?, stats::activity_per_facility(c, period.from, period.to)?)))
+        .await?;
     let facilities = registered
         .into_iter()
         .map(|facility| {

@@ -1,19 +1,16 @@
 //! What the scheduled jobs read and write: the daily per-facility snapshot, retention of settled
 //! payloads, and the record of job runs.
 //!
-//! Aggregation happens in Rust over one day's rows rather than in SQL, because `SUM` of a
-//! `BIGINT` has a different type on SQLite and PostgreSQL.
+//! The snapshot's counting is `stats::count_interval`, the same as the figures' own.
 
 use super::outbox::status;
-use super::schema::{claim_events, claim_outcomes, claim_versions, claims, facility_daily, job_runs, outbox};
+use super::schema::{claim_events, claim_versions, claims, job_runs, outbox};
 use super::{AnyConnection, StoreError, now_ms};
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Serialize;
-use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
-const DAY_MS: i64 = 86_400_000;
 /// Vietnam is UTC+7 all year; days and settlement months are Vietnamese days.
 const VIETNAM_OFFSET_MS: i64 = 7 * 3_600_000;
 
@@ -28,7 +25,7 @@ pub fn vietnam_day(at_ms: i64) -> NaiveDate {
 }
 
 /// One facility's day.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema, Queryable)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FacilityDay {
     pub facility_code: String,
     /// `YYYY-MM-DD` (UTC+7).
@@ -45,95 +42,64 @@ pub struct FacilityDay {
     pub claimed_cents: i64,
     pub approved_cents: i64,
     pub computed_at: i64,
+    /// Episodes refused at ingest (critical rules).
+    pub refused_at_ingest: i32,
 }
 
-/// Computes every facility's figures for `day` from the claims and submissions and replaces the
-/// stored snapshot of that day (running it twice gives the same rows). Returns the rows written.
+/// Counts every facility's `day` from the claims and replaces the stored snapshot of that day
+/// (running it twice gives the same rows); a day that has ended becomes final, and the figures
+/// read it from the snapshot from then on. Returns the rows written.
 pub fn snapshot_day(conn: &mut AnyConnection, day: NaiveDate) -> Result<Vec<FacilityDay>, StoreError> {
-    let (from, to) = (day_start_ms(day), day_start_ms(day) + DAY_MS);
-    let mut rows: BTreeMap<String, FacilityDay> = BTreeMap::new();
-    let label = day.format("%Y-%m-%d").to_string();
-    fn row<'a>(rows: &'a mut BTreeMap<String, FacilityDay>, label: &str, facility: String) -> &'a mut FacilityDay {
-        rows.entry(facility.clone()).or_insert_with(|| FacilityDay {
-            facility_code: facility,
-            day: label.to_owned(),
-            ..FacilityDay::default()
-        })
-    }
-    let received: Vec<String> = claim_versions::table
-        .inner_join(claims::table)
-        .filter(claim_versions::received_at.ge(from).and(claim_versions::received_at.lt(to)))
-        .select(claims::facility_code)
-        .load(conn)?;
-    for f in received {
-        row(&mut rows, &label, f).received += 1;
-    }
-    let submitted: Vec<String> = outbox::table
-        .inner_join(claim_versions::table.inner_join(claims::table))
-        .filter(outbox::sent_at.ge(from).and(outbox::sent_at.lt(to)))
-        .select(claims::facility_code)
-        .load(conn)?;
-    for f in submitted {
-        row(&mut rows, &label, f).submitted += 1;
-    }
-    let dead: Vec<String> = outbox::table
-        .inner_join(claim_versions::table.inner_join(claims::table))
-        .filter(outbox::status.eq(status::DEAD_LETTER))
-        .filter(outbox::updated_at.ge(from).and(outbox::updated_at.lt(to)))
-        .select(claims::facility_code)
-        .load(conn)?;
-    for f in dead {
-        row(&mut rows, &label, f).dead_lettered += 1;
-    }
-    let decided: Vec<(String, String, i64, i64)> = claim_outcomes::table
-        .inner_join(outbox::table.inner_join(claim_versions::table.inner_join(claims::table)))
-        .filter(claim_outcomes::decided_at.ge(from).and(claim_outcomes::decided_at.lt(to)))
-        .select((
-            claims::facility_code,
-            claim_outcomes::status,
-            claim_outcomes::claimed_cents,
-            claim_outcomes::approved_cents,
-        ))
-        .load(conn)?;
-    for (f, state, claimed, approved) in decided {
-        let r = row(&mut rows, &label, f);
-        match state.as_str() {
-            status::ACCEPTED => r.accepted += 1,
-            status::PARTIALLY_APPROVED => r.partially_approved += 1,
-            _ => r.rejected += 1,
-        }
-        r.claimed_cents += claimed;
-        r.approved_cents += approved;
-    }
     let now = now_ms();
-    let rows: Vec<FacilityDay> = rows.into_values().map(|r| FacilityDay { computed_at: now, ..r }).collect();
-    diesel::delete(facility_daily::table.filter(facility_daily::day.eq(&label))).execute(conn)?;
-    for r in &rows {
-        diesel::insert_into(facility_daily::table)
-            .values((
-                facility_daily::facility_code.eq(&r.facility_code),
-                facility_daily::day.eq(&r.day),
-                facility_daily::received.eq(r.received),
-                facility_daily::submitted.eq(r.submitted),
-                facility_daily::accepted.eq(r.accepted),
-                facility_daily::partially_approved.eq(r.partially_approved),
-                facility_daily::rejected.eq(r.rejected),
-                facility_daily::dead_lettered.eq(r.dead_lettered),
-                facility_daily::claimed_cents.eq(r.claimed_cents),
-                facility_daily::approved_cents.eq(r.approved_cents),
-                facility_daily::computed_at.eq(r.computed_at),
-            ))
-            .execute(conn)?;
-    }
-    Ok(rows)
+    let label = day.format("%Y-%m-%d").to_string();
+    let int = |n: u64| i32::try_from(n).unwrap_or(i32::MAX);
+    Ok(super::stats::store_day(conn, day)?
+        .into_iter()
+        .map(|(facility_code, t)| FacilityDay {
+            facility_code,
+            day: label.clone(),
+            received: int(t.valid),
+            submitted: int(t.submitted_anywhere),
+            accepted: int(t.accepted),
+            partially_approved: int(t.partially_approved),
+            rejected: int(t.rejected),
+            dead_lettered: int(t.dead_lettered),
+            claimed_cents: t.claimed_cents,
+            approved_cents: t.approved_cents,
+            computed_at: now,
+            refused_at_ingest: int(t.refused_at_ingest),
+        })
+        .collect())
+}
+
+/// The ended days of the last `days` before `today` that are not final yet: days the job missed,
+/// or the history from before the gateway took snapshots.
+pub fn unfinished_days(conn: &mut AnyConnection, today: NaiveDate, days: i64) -> Result<Vec<NaiveDate>, StoreError> {
+    let first = today - chrono::Duration::days(days);
+    let yesterday = today - chrono::Duration::days(1);
+    let done = super::stats::final_days(conn, first, yesterday)?;
+    Ok(first.iter_days().take_while(|d| *d <= yesterday).filter(|d| !done.contains(d)).collect())
 }
 
 /// The stored snapshot rows of one day.
 pub fn daily(conn: &mut AnyConnection, day: NaiveDate) -> Result<Vec<FacilityDay>, StoreError> {
-    Ok(facility_daily::table
-        .filter(facility_daily::day.eq(day.format("%Y-%m-%d").to_string()))
-        .order(facility_daily::facility_code)
-        .load(conn)?)
+    Ok(super::stats::stored_rows(conn, None, day, day)?
+        .into_iter()
+        .map(|r| FacilityDay {
+            facility_code: r.facility_code,
+            day: r.day,
+            received: r.received,
+            submitted: r.submitted,
+            accepted: r.accepted,
+            partially_approved: r.partially_approved,
+            rejected: r.rejected,
+            dead_lettered: r.dead_lettered,
+            claimed_cents: r.claimed_cents,
+            approved_cents: r.approved_cents,
+            computed_at: r.computed_at,
+            refused_at_ingest: r.refused_at_ingest,
+        })
+        .collect())
 }
 
 /// Drops the stored episode of every version of claims that are settled (BHXH decided, nothing

@@ -164,6 +164,18 @@ diesel::table! {
         claimed_cents -> BigInt,
         approved_cents -> BigInt,
         computed_at -> BigInt,
+        refused_at_ingest -> Integer,
+        rules_json -> Text,
+        reasons_json -> Text,
+        delays_json -> Text,
+        last_sent_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    daily_snapshots (day) {
+        day -> Text,
+        computed_at -> BigInt,
     }
 }
 
@@ -230,8 +242,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     job_runs,
     ingest_rejections,
     alerts,
-    dashboard_sessions
+    dashboard_sessions,
+    daily_snapshots
 );
-
-// The dashboard counts decisions per facility and status in one query.
-diesel::allow_columns_to_appear_in_same_group_by_clause!(claims::facility_code, claim_outcomes::status);

@@ -1,28 +1,27 @@
 //! The connectivity figures of the Department of Health, for the province or one facility, over a
-//! period: the funnel from receipt to the portals' decisions, volume per day, the delay from the
-//! end of a visit to the portal's acknowledgement, ageing of unresolved claims, and the reasons
-//! behind refusals. Rows are read narrow and counted here, the same way on both backends.
+//! period of days: the funnel from receipt to the portals' decisions, volume per day, the delay
+//! from the end of a visit to the portal's acknowledgement, ageing of unresolved claims, and the
+//! reasons behind refusals.
+//!
+//! Everything that adds up is a [`Tally`]. A day whose snapshot was taken after it ended
+//! (`daily_snapshots`) is read from its stored tallies (`facility_daily`); any other day (today,
+//! or a day the snapshot job has not reached) is counted from the claims. Both give the same
+//! numbers (tested), and a year of a province costs a few thousand stored rows instead of millions.
 
-use super::jobs::vietnam_day;
+use super::jobs::{day_start_ms, vietnam_day};
 use super::outbox::status;
-use super::schema::{claim_outcomes, claim_versions, claims, facilities, ingest_rejections, outbox, submission_errors};
+use super::schema::{
+    claim_outcomes, claim_versions, claims, daily_snapshots, facilities, facility_daily, ingest_rejections, outbox,
+    submission_errors,
+};
 use super::{AnyConnection, StoreError, now_ms};
+use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use utoipa::ToSchema;
 
 const DAY_MS: i64 = 86_400_000;
-
-/// Narrows a boxed query joined with `claims` to one facility, when one is given.
-macro_rules! of_facility {
-    ($query:expr, $facility:expr) => {
-        match $facility {
-            Some(code) => $query.filter(claims::facility_code.eq(code.clone())),
-            None => $query,
-        }
-    };
-}
 
 /// Notes episodes refused at ingest: (facility, `MA_LK`, the critical rules broken).
 pub fn record_rejections(
@@ -60,7 +59,8 @@ pub struct Funnel {
     pub dead_lettered: u64,
 }
 
-/// The delay from the end of a visit (`NGAY_RA`) to BHXH's acknowledgement.
+/// The delay from the end of a visit (`NGAY_RA`) to BHXH's acknowledgement, to three significant
+/// digits of minutes (exact below 1,000 minutes).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Delay {
     pub samples: u64,
@@ -108,128 +108,430 @@ pub struct Figures {
     pub last_acknowledged_at: Option<i64>,
 }
 
-fn pareto(counts: BTreeMap<String, u64>) -> Vec<Reason> {
+fn pareto(counts: &BTreeMap<String, u64>) -> Vec<Reason> {
     let total: u64 = counts.values().sum();
-    let mut list: Vec<(String, u64)> = counts.into_iter().collect();
-    list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let mut list: Vec<(&String, u64)> = counts.iter().map(|(k, v)| (k, *v)).collect();
+    list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
     let mut running = 0;
     list.into_iter()
         .take(10)
         .map(|(code, count)| {
             running += count;
             let share = if total == 0 { 0.0 } else { running as f64 * 100.0 / total as f64 };
-            Reason { code, count, cumulative_percent: (share * 10.0).round() / 10.0 }
+            Reason { code: code.clone(), count, cumulative_percent: (share * 10.0).round() / 10.0 }
         })
         .collect()
 }
 
-fn percentile(sorted: &[i64], p: usize) -> Option<u64> {
-    if sorted.is_empty() {
-        return None;
+/// A delay in minutes kept to three significant digits: exact below 1,000 minutes (16 h 40 min),
+/// within 1 % above, so that a day's delays fit in a few hundred counters.
+fn delay_bucket(delay_ms: i64) -> i64 {
+    let mut minutes = delay_ms.max(0) / 60_000;
+    let mut scale = 1;
+    while minutes >= 1000 {
+        minutes /= 10;
+        scale *= 10;
     }
-    let rank = (sorted.len() - 1) * p / 100;
-    Some(sorted[rank].max(0) as u64 / 1000)
+    minutes * scale
 }
 
-/// The figures of `[from, to)` (epoch ms) for one facility, or for every facility.
-pub fn figures(conn: &mut AnyConnection, facility: Option<&str>, from: i64, to: i64) -> Result<Figures, StoreError> {
-    let mut f = Figures::default();
+/// The `p`th percentile of a histogram of delay buckets, in seconds.
+fn percentile(histogram: &BTreeMap<i64, u64>, p: u64) -> Option<u64> {
+    let total: u64 = histogram.values().sum();
+    if total == 0 {
+        return None;
+    }
+    let rank = (total - 1) * p / 100;
+    let mut seen = 0;
+    histogram.iter().find_map(|(minutes, n)| {
+        seen += n;
+        (seen > rank).then_some(*minutes as u64 * 60)
+    })
+}
+
+/// What happened in an interval, for one facility or several: the part of the figures that adds
+/// up across days and facilities.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Claim versions accepted.
+    pub valid: u64,
+    pub refused_at_ingest: u64,
+    /// Submissions any portal took (BHXH and MoH).
+    pub submitted_anywhere: u64,
+    pub accepted: u64,
+    pub partially_approved: u64,
+    pub rejected: u64,
+    pub dead_lettered: u64,
+    /// Σ claimed and approved `T_BHTT` of BHXH's decisions, in hundredths of a đồng.
+    pub claimed_cents: i64,
+    pub approved_cents: i64,
+    /// Valid episodes per Vietnamese day.
+    pub per_day: BTreeMap<NaiveDate, u64>,
+    /// The critical rules behind refusals at ingest.
+    pub rules: BTreeMap<String, u64>,
+    /// The portals' appraisal reasons and error codes.
+    pub reasons: BTreeMap<String, u64>,
+    /// BHXH submissions by delay from discharge ([`delay_bucket`] minutes).
+    pub delays: BTreeMap<i64, u64>,
+    /// The latest acknowledgement by any portal (epoch ms).
+    pub last_sent_at: Option<i64>,
+}
+
+fn add_counts<K: Ord + Clone>(into: &mut BTreeMap<K, u64>, from: &BTreeMap<K, u64>) {
+    for (k, n) in from {
+        *into.entry(k.clone()).or_default() += n;
+    }
+}
+
+impl Tally {
+    pub fn add(&mut self, other: &Tally) {
+        self.valid += other.valid;
+        self.refused_at_ingest += other.refused_at_ingest;
+        self.submitted_anywhere += other.submitted_anywhere;
+        self.accepted += other.accepted;
+        self.partially_approved += other.partially_approved;
+        self.rejected += other.rejected;
+        self.dead_lettered += other.dead_lettered;
+        self.claimed_cents += other.claimed_cents;
+        self.approved_cents += other.approved_cents;
+        add_counts(&mut self.per_day, &other.per_day);
+        add_counts(&mut self.rules, &other.rules);
+        add_counts(&mut self.reasons, &other.reasons);
+        add_counts(&mut self.delays, &other.delays);
+        self.last_sent_at = self.last_sent_at.max(other.last_sent_at);
+    }
+
+    /// Submissions BHXH took.
+    pub fn submitted(&self) -> u64 {
+        self.delays.values().sum()
+    }
+
+    fn funnel(&self) -> Funnel {
+        Funnel {
+            received: self.valid + self.refused_at_ingest,
+            refused_at_ingest: self.refused_at_ingest,
+            valid: self.valid,
+            submitted: self.submitted(),
+            accepted: self.accepted,
+            partially_approved: self.partially_approved,
+            rejected: self.rejected,
+            dead_lettered: self.dead_lettered,
+        }
+    }
+}
+
+/// Counts `[from, to)` (epoch ms) from the claims, per facility (only `facility` when given).
+pub fn count_interval(
+    conn: &mut AnyConnection,
+    facility: Option<&str>,
+    from: i64,
+    to: i64,
+) -> Result<BTreeMap<String, Tally>, StoreError> {
+    let mut all: BTreeMap<String, Tally> = BTreeMap::new();
     let fac = facility.map(str::to_owned);
+    // Narrows a boxed query joined with `claims` to the facility, when one is given.
+    macro_rules! of_facility {
+        ($query:expr) => {
+            match &fac {
+                Some(code) => $query.filter(claims::facility_code.eq(code.clone())),
+                None => $query,
+            }
+        };
+    }
+    let strings = |json: &str| serde_json::from_str::<Vec<String>>(json).unwrap_or_default();
 
     let q = claim_versions::table
         .inner_join(claims::table)
         .filter(claim_versions::received_at.ge(from).and(claim_versions::received_at.lt(to)))
-        .select(claim_versions::received_at)
+        .select((claims::facility_code, claim_versions::received_at))
         .into_boxed();
-    let q = of_facility!(q, &fac);
-    for at in q.load::<i64>(conn)? {
-        f.funnel.valid += 1;
-        let day = vietnam_day(at);
-        *f.per_day.entry(day.format("%Y-%m-%d").to_string()).or_default() += 1;
-        *f.per_week.entry(day.format("%G-W%V").to_string()).or_default() += 1;
-        *f.per_month.entry(day.format("%Y-%m").to_string()).or_default() += 1;
+    for (code, at) in of_facility!(q).load::<(String, i64)>(conn)? {
+        let t = all.entry(code).or_default();
+        t.valid += 1;
+        *t.per_day.entry(vietnam_day(at)).or_default() += 1;
     }
 
     let mut q = ingest_rejections::table
         .filter(ingest_rejections::at.ge(from).and(ingest_rejections::at.lt(to)))
-        .select(ingest_rejections::rules_json)
+        .select((ingest_rejections::facility_code, ingest_rejections::rules_json))
         .into_boxed();
     if let Some(code) = &fac {
         q = q.filter(ingest_rejections::facility_code.eq(code.clone()));
     }
-    let mut rules: BTreeMap<String, u64> = BTreeMap::new();
-    for json in q.load::<String>(conn)? {
-        f.funnel.refused_at_ingest += 1;
-        for rule in serde_json::from_str::<Vec<String>>(&json).unwrap_or_default() {
-            *rules.entry(rule).or_default() += 1;
+    for (code, json) in q.load::<(String, String)>(conn)? {
+        let t = all.entry(code).or_default();
+        t.refused_at_ingest += 1;
+        for rule in strings(&json) {
+            *t.rules.entry(rule).or_default() += 1;
         }
     }
-    f.top_validation_rules = pareto(rules);
-    f.funnel.received = f.funnel.valid + f.funnel.refused_at_ingest;
 
     let q = outbox::table
         .inner_join(claim_versions::table.inner_join(claims::table))
-        .filter(outbox::destination.eq(crate::queue::BHXH))
         .filter(outbox::sent_at.ge(from).and(outbox::sent_at.lt(to)))
-        .select((outbox::sent_at, claim_versions::discharged_at))
+        .select((claims::facility_code, outbox::destination, outbox::sent_at, claim_versions::discharged_at))
         .into_boxed();
-    let q = of_facility!(q, &fac);
-    let mut delays: Vec<i64> = q
-        .load::<(Option<i64>, i64)>(conn)?
-        .into_iter()
-        .filter_map(|(sent, discharged)| sent.map(|s| s - discharged))
-        .collect();
-    f.funnel.submitted = delays.len() as u64;
-    delays.sort_unstable();
-    f.delay_to_acknowledgement = Delay {
-        samples: delays.len() as u64,
-        median_seconds: percentile(&delays, 50),
-        p90_seconds: percentile(&delays, 90),
-    };
+    for (code, destination, sent, discharged) in of_facility!(q).load::<(String, String, Option<i64>, i64)>(conn)? {
+        let t = all.entry(code).or_default();
+        t.submitted_anywhere += 1;
+        t.last_sent_at = t.last_sent_at.max(sent);
+        if let (crate::queue::BHXH, Some(sent)) = (destination.as_str(), sent) {
+            *t.delays.entry(delay_bucket(sent - discharged)).or_default() += 1;
+        }
+    }
 
     let q = claim_outcomes::table
         .inner_join(outbox::table.inner_join(claim_versions::table.inner_join(claims::table)))
         .filter(claim_outcomes::decided_at.ge(from).and(claim_outcomes::decided_at.lt(to)))
-        .select((claim_outcomes::status, claim_outcomes::reasons_json))
+        .select((
+            claims::facility_code,
+            claim_outcomes::status,
+            claim_outcomes::reasons_json,
+            claim_outcomes::claimed_cents,
+            claim_outcomes::approved_cents,
+        ))
         .into_boxed();
-    let q = of_facility!(q, &fac);
-    let mut reasons: BTreeMap<String, u64> = BTreeMap::new();
-    for (state, json) in q.load::<(String, String)>(conn)? {
+    for (code, state, json, claimed, approved) in of_facility!(q).load::<(String, String, String, i64, i64)>(conn)? {
+        let t = all.entry(code).or_default();
         match state.as_str() {
-            status::ACCEPTED => f.funnel.accepted += 1,
-            status::PARTIALLY_APPROVED => f.funnel.partially_approved += 1,
-            _ => f.funnel.rejected += 1,
+            status::ACCEPTED => t.accepted += 1,
+            status::PARTIALLY_APPROVED => t.partially_approved += 1,
+            _ => t.rejected += 1,
         }
-        for reason in serde_json::from_str::<Vec<String>>(&json).unwrap_or_default() {
-            *reasons.entry(reason).or_default() += 1;
+        t.claimed_cents += claimed;
+        t.approved_cents += approved;
+        for reason in strings(&json) {
+            *t.reasons.entry(reason).or_default() += 1;
         }
     }
-    f.rejection_rate_percent = rejection_rate(&f.funnel);
 
     let q = submission_errors::table
         .inner_join(outbox::table.inner_join(claim_versions::table.inner_join(claims::table)))
         .filter(submission_errors::at.ge(from).and(submission_errors::at.lt(to)))
-        .select(submission_errors::code)
+        .select((claims::facility_code, submission_errors::code))
         .into_boxed();
-    let q = of_facility!(q, &fac);
-    for code in q.load::<String>(conn)? {
-        *reasons.entry(code).or_default() += 1;
+    for (code, error) in of_facility!(q).load::<(String, String)>(conn)? {
+        *all.entry(code).or_default().reasons.entry(error).or_default() += 1;
     }
-    f.top_portal_reasons = pareto(reasons);
 
     let q = outbox::table
         .inner_join(claim_versions::table.inner_join(claims::table))
         .filter(outbox::status.eq(status::DEAD_LETTER))
         .filter(outbox::updated_at.ge(from).and(outbox::updated_at.lt(to)))
-        .select(outbox::id)
+        .select(claims::facility_code)
         .into_boxed();
-    let q = of_facility!(q, &fac);
-    f.funnel.dead_lettered = q.load::<i64>(conn)?.len() as u64;
+    for code in of_facility!(q).load::<String>(conn)? {
+        all.entry(code).or_default().dead_lettered += 1;
+    }
+    Ok(all)
+}
 
+fn to_json<K: ToString>(counts: &BTreeMap<K, u64>) -> String {
+    let map: serde_json::Map<String, serde_json::Value> =
+        counts.iter().map(|(k, n)| (k.to_string(), serde_json::Value::from(*n))).collect();
+    serde_json::Value::Object(map).to_string()
+}
+
+fn from_json<K: serde::de::DeserializeOwned + Ord>(json: &str) -> Result<BTreeMap<K, u64>, StoreError> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("facility_daily counts `{json}`: {e}")))
+}
+
+/// Counts `day` from the claims and stores each facility's tally in `facility_daily` (replacing
+/// the day's rows); a day that has ended is then marked final in `daily_snapshots`. Returns the
+/// tallies by facility.
+pub fn store_day(conn: &mut AnyConnection, day: NaiveDate) -> Result<BTreeMap<String, Tally>, StoreError> {
+    let (from, to) = (day_start_ms(day), day_start_ms(day) + DAY_MS);
+    let tallies = count_interval(conn, None, from, to)?;
+    let label = day.format("%Y-%m-%d").to_string();
     let now = now_ms();
-    let q =
+    let int = |n: u64| i32::try_from(n).unwrap_or(i32::MAX);
+    diesel::delete(facility_daily::table.filter(facility_daily::day.eq(&label))).execute(conn)?;
+    for (code, t) in &tallies {
+        diesel::insert_into(facility_daily::table)
+            .values((
+                facility_daily::facility_code.eq(code),
+                facility_daily::day.eq(&label),
+                facility_daily::received.eq(int(t.valid)),
+                facility_daily::submitted.eq(int(t.submitted_anywhere)),
+                facility_daily::accepted.eq(int(t.accepted)),
+                facility_daily::partially_approved.eq(int(t.partially_approved)),
+                facility_daily::rejected.eq(int(t.rejected)),
+                facility_daily::dead_lettered.eq(int(t.dead_lettered)),
+                facility_daily::claimed_cents.eq(t.claimed_cents),
+                facility_daily::approved_cents.eq(t.approved_cents),
+                facility_daily::computed_at.eq(now),
+                facility_daily::refused_at_ingest.eq(int(t.refused_at_ingest)),
+                facility_daily::rules_json.eq(to_json(&t.rules)),
+                facility_daily::reasons_json.eq(to_json(&t.reasons)),
+                facility_daily::delays_json.eq(to_json(&t.delays)),
+                facility_daily::last_sent_at.eq(t.last_sent_at),
+            ))
+            .execute(conn)?;
+    }
+    diesel::delete(daily_snapshots::table.filter(daily_snapshots::day.eq(&label))).execute(conn)?;
+    if now >= to {
+        diesel::insert_into(daily_snapshots::table)
+            .values((daily_snapshots::day.eq(&label), daily_snapshots::computed_at.eq(now)))
+            .execute(conn)?;
+    }
+    Ok(tallies)
+}
+
+/// Days of `[from, to]` whose stored tallies are final.
+pub fn final_days(conn: &mut AnyConnection, from: NaiveDate, to: NaiveDate) -> Result<BTreeSet<NaiveDate>, StoreError> {
+    let days: Vec<String> = daily_snapshots::table
+        .filter(daily_snapshots::day.ge(from.format("%Y-%m-%d").to_string()))
+        .filter(daily_snapshots::day.le(to.format("%Y-%m-%d").to_string()))
+        .select(daily_snapshots::day)
+        .load(conn)?;
+    Ok(days.iter().filter_map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).collect())
+}
+
+/// A `facility_daily` row.
+#[derive(Queryable)]
+pub(super) struct StoredDay {
+    pub facility_code: String,
+    pub day: String,
+    pub received: i32,
+    pub submitted: i32,
+    pub accepted: i32,
+    pub partially_approved: i32,
+    pub rejected: i32,
+    pub dead_lettered: i32,
+    pub claimed_cents: i64,
+    pub approved_cents: i64,
+    pub computed_at: i64,
+    pub refused_at_ingest: i32,
+    pub rules_json: String,
+    pub reasons_json: String,
+    pub delays_json: String,
+    pub last_sent_at: Option<i64>,
+}
+
+/// The stored rows of the days `[from, to]`, of one facility or all, by facility and day.
+pub(super) fn stored_rows(
+    conn: &mut AnyConnection,
+    facility: Option<&str>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<StoredDay>, StoreError> {
+    let mut q = facility_daily::table
+        .filter(facility_daily::day.ge(from.format("%Y-%m-%d").to_string()))
+        .filter(facility_daily::day.le(to.format("%Y-%m-%d").to_string()))
+        .select((
+            facility_daily::facility_code,
+            facility_daily::day,
+            facility_daily::received,
+            facility_daily::submitted,
+            facility_daily::accepted,
+            facility_daily::partially_approved,
+            facility_daily::rejected,
+            facility_daily::dead_lettered,
+            facility_daily::claimed_cents,
+            facility_daily::approved_cents,
+            facility_daily::computed_at,
+            facility_daily::refused_at_ingest,
+            facility_daily::rules_json,
+            facility_daily::reasons_json,
+            facility_daily::delays_json,
+            facility_daily::last_sent_at,
+        ))
+        .order((facility_daily::facility_code, facility_daily::day))
+        .into_boxed();
+    if let Some(code) = facility {
+        q = q.filter(facility_daily::facility_code.eq(code.to_owned()));
+    }
+    Ok(q.load(conn)?)
+}
+
+/// The tallies of `[from, to]` per facility: stored final days plus the other days counted from
+/// the claims.
+pub fn tally_days(
+    conn: &mut AnyConnection,
+    facility: Option<&str>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<BTreeMap<String, Tally>, StoreError> {
+    let stored_days = final_days(conn, from, to)?;
+    let mut all: BTreeMap<String, Tally> = BTreeMap::new();
+    if !stored_days.is_empty() {
+        let n = |v: i32| v.max(0) as u64;
+        for row in stored_rows(conn, facility, from, to)? {
+            let Some(day) = NaiveDate::parse_from_str(&row.day, "%Y-%m-%d").ok().filter(|d| stored_days.contains(d))
+            else {
+                continue;
+            };
+            all.entry(row.facility_code).or_default().add(&Tally {
+                valid: n(row.received),
+                refused_at_ingest: n(row.refused_at_ingest),
+                submitted_anywhere: n(row.submitted),
+                accepted: n(row.accepted),
+                partially_approved: n(row.partially_approved),
+                rejected: n(row.rejected),
+                dead_lettered: n(row.dead_lettered),
+                claimed_cents: row.claimed_cents,
+                approved_cents: row.approved_cents,
+                per_day: if row.received > 0 { BTreeMap::from([(day, n(row.received))]) } else { BTreeMap::new() },
+                rules: from_json(&row.rules_json)?,
+                reasons: from_json(&row.reasons_json)?,
+                delays: from_json(&row.delays_json)?,
+                last_sent_at: row.last_sent_at,
+            });
+        }
+    }
+    // The other days, in runs of consecutive days: one count each.
+    let mut day = from;
+    while day <= to {
+        if stored_days.contains(&day) {
+            day += chrono::Duration::days(1);
+            continue;
+        }
+        let start = day;
+        while day <= to && !stored_days.contains(&day) {
+            day += chrono::Duration::days(1);
+        }
+        for (code, t) in count_interval(conn, facility, day_start_ms(start), day_start_ms(day))? {
+            all.entry(code).or_default().add(&t);
+        }
+    }
+    Ok(all)
+}
+
+/// The figures of the days `[from, to]` (Vietnam time) for one facility, or for every facility.
+pub fn figures(
+    conn: &mut AnyConnection,
+    facility: Option<&str>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Figures, StoreError> {
+    let mut t = Tally::default();
+    for part in tally_days(conn, facility, from, to)?.values() {
+        t.add(part);
+    }
+    let mut f = Figures { funnel: t.funnel(), ..Figures::default() };
+    for (day, n) in &t.per_day {
+        f.per_day.insert(day.format("%Y-%m-%d").to_string(), *n);
+        *f.per_week.entry(day.format("%G-W%V").to_string()).or_default() += n;
+        *f.per_month.entry(day.format("%Y-%m").to_string()).or_default() += n;
+    }
+    f.rejection_rate_percent = rejection_rate(&f.funnel);
+    f.delay_to_acknowledgement = Delay {
+        samples: t.submitted(),
+        median_seconds: percentile(&t.delays, 50),
+        p90_seconds: percentile(&t.delays, 90),
+    };
+    f.top_validation_rules = pareto(&t.rules);
+    f.top_portal_reasons = pareto(&t.reasons);
+
+    // The state now, whatever the period: unresolved claims by age, the latest receipt and
+    // acknowledgement.
+    let fac = facility.map(str::to_owned);
+    let now = now_ms();
+    let mut q =
         claims::table.filter(claims::status.eq_any(["queued", "submitted"])).select(claims::received_at).into_boxed();
-    let q = of_facility!(q, &fac);
+    if let Some(code) = &fac {
+        q = q.filter(claims::facility_code.eq(code.clone()));
+    }
     for at in q.load::<i64>(conn)? {
         match (now - at) / DAY_MS {
             0..=7 => f.ageing.days_0_7 += 1,
@@ -238,19 +540,45 @@ pub fn figures(conn: &mut AnyConnection, facility: Option<&str>, from: i64, to: 
             _ => f.ageing.over_30_days += 1,
         }
     }
+    f.last_received_at = match &fac {
+        Some(code) => last_received(conn, code)?,
+        None => claims::table.select(claims::received_at).order(claims::received_at.desc()).first(conn).optional()?,
+    };
+    f.last_acknowledged_at = last_acknowledged(conn, facility)?;
+    Ok(f)
+}
 
-    let q = claims::table.select(claims::received_at).order(claims::received_at.desc()).into_boxed();
-    let q = of_facility!(q, &fac);
-    f.last_received_at = q.first::<i64>(conn).optional()?;
-    let q = outbox::table
+/// When a portal last acknowledged a file (of `facility`, or of any): the latest the snapshots
+/// saw, or a later one counted from the submissions since the last final day.
+fn last_acknowledged(conn: &mut AnyConnection, facility: Option<&str>) -> Result<Option<i64>, StoreError> {
+    let mut stored = facility_daily::table.select(diesel::dsl::max(facility_daily::last_sent_at)).into_boxed();
+    let mut q = outbox::table
         .inner_join(claim_versions::table.inner_join(claims::table))
-        .filter(outbox::sent_at.is_not_null())
         .select(outbox::sent_at)
         .order(outbox::sent_at.desc())
         .into_boxed();
-    let q = of_facility!(q, &fac);
-    f.last_acknowledged_at = q.first::<Option<i64>>(conn).optional()?.flatten();
-    Ok(f)
+    if let Some(code) = facility {
+        stored = stored.filter(facility_daily::facility_code.eq(code.to_owned()));
+        q = q.filter(claims::facility_code.eq(code.to_owned()));
+    }
+    let latest_final: Option<String> =
+        daily_snapshots::table.select(diesel::dsl::max(daily_snapshots::day)).first(conn)?;
+    let since = latest_final
+        .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+        .map_or(0, |d| day_start_ms(d) + DAY_MS);
+    let stored: Option<i64> = stored.first(conn)?;
+    let live: Option<i64> = q.filter(outbox::sent_at.ge(since)).first::<Option<i64>>(conn).optional()?.flatten();
+    Ok(stored.max(live))
+}
+
+/// When a facility's latest episode was accepted (one index look-up).
+fn last_received(conn: &mut AnyConnection, code: &str) -> Result<Option<i64>, StoreError> {
+    Ok(claims::table
+        .filter(claims::facility_code.eq(code))
+        .select(claims::received_at)
+        .order(claims::received_at.desc())
+        .first(conn)
+        .optional()?)
 }
 
 /// A live facility that has sent nothing since `since` (epoch ms).
@@ -266,19 +594,16 @@ pub fn silent_facilities(conn: &mut AnyConnection, since: i64) -> Result<Vec<Sil
     let live: Vec<(String, String)> = facilities::table
         .filter(facilities::status.eq("live"))
         .select((facilities::code, facilities::name))
+        .order(facilities::code)
         .load(conn)?;
-    let last: BTreeMap<String, i64> = claims::table
-        .group_by(claims::facility_code)
-        .select((claims::facility_code, diesel::dsl::max(claims::received_at)))
-        .load::<(String, Option<i64>)>(conn)?
-        .into_iter()
-        .filter_map(|(code, at)| at.map(|at| (code, at)))
-        .collect();
-    Ok(live
-        .into_iter()
-        .filter(|(code, _)| last.get(code).is_none_or(|at| *at < since))
-        .map(|(code, name)| SilentFacility { last_received_at: last.get(&code).copied(), code, name })
-        .collect())
+    let mut silent = Vec::new();
+    for (code, name) in live {
+        let last = last_received(conn, &code)?;
+        if last.is_none_or(|at| at < since) {
+            silent.push(SilentFacility { code, name, last_received_at: last });
+        }
+    }
+    Ok(silent)
 }
 
 /// Counts by a name.
@@ -332,75 +657,52 @@ fn rejection_rate(f: &Funnel) -> Option<f64> {
     (decided > 0).then(|| (f.rejected as f64 * 1000.0 / decided as f64).round() / 10.0)
 }
 
-/// Every facility's [`Activity`] over `[from, to)` (epoch ms), counted by the database.
+/// Every registered facility's [`Activity`] over the days `[from, to]`.
 pub fn activity_per_facility(
     conn: &mut AnyConnection,
-    from: i64,
-    to: i64,
+    from: NaiveDate,
+    to: NaiveDate,
 ) -> Result<BTreeMap<String, Activity>, StoreError> {
-    use diesel::dsl::{count_star, max};
-    let mut all: BTreeMap<String, Activity> = BTreeMap::new();
-    // Counts the rows of `$query` per `$code` column into the funnel's `$field`.
-    macro_rules! count_into {
-        ($query:expr, $code:expr, $field:ident) => {
-            let rows: Vec<(String, i64)> = $query.group_by($code).select(($code, count_star())).load(conn)?;
-            for (code, n) in rows {
-                all.entry(code).or_default().funnel.$field = n.max(0) as u64;
-            }
-        };
-    }
-    count_into!(
-        claim_versions::table
-            .inner_join(claims::table)
-            .filter(claim_versions::received_at.ge(from).and(claim_versions::received_at.lt(to))),
-        claims::facility_code,
-        valid
-    );
-    count_into!(
-        ingest_rejections::table.filter(ingest_rejections::at.ge(from).and(ingest_rejections::at.lt(to))),
-        ingest_rejections::facility_code,
-        refused_at_ingest
-    );
-    count_into!(
-        outbox::table
-            .inner_join(claim_versions::table.inner_join(claims::table))
-            .filter(outbox::destination.eq(crate::queue::BHXH))
-            .filter(outbox::sent_at.ge(from).and(outbox::sent_at.lt(to))),
-        claims::facility_code,
-        submitted
-    );
-    count_into!(
-        outbox::table
-            .inner_join(claim_versions::table.inner_join(claims::table))
-            .filter(outbox::status.eq(status::DEAD_LETTER))
-            .filter(outbox::updated_at.ge(from).and(outbox::updated_at.lt(to))),
-        claims::facility_code,
-        dead_lettered
-    );
-    let decided: Vec<(String, String, i64)> = claim_outcomes::table
-        .inner_join(outbox::table.inner_join(claim_versions::table.inner_join(claims::table)))
-        .filter(claim_outcomes::decided_at.ge(from).and(claim_outcomes::decided_at.lt(to)))
-        .group_by((claims::facility_code, claim_outcomes::status))
-        .select((claims::facility_code, claim_outcomes::status, count_star()))
-        .load(conn)?;
-    for (code, state, n) in decided {
-        let f = &mut all.entry(code).or_default().funnel;
-        let n = n.max(0) as u64;
-        match state.as_str() {
-            status::ACCEPTED => f.accepted += n,
-            status::PARTIALLY_APPROVED => f.partially_approved += n,
-            _ => f.rejected += n,
-        }
-    }
-    for activity in all.values_mut() {
-        activity.funnel.received = activity.funnel.valid + activity.funnel.refused_at_ingest;
-    }
-    let last: Vec<(String, Option<i64>)> = claims::table
-        .group_by(claims::facility_code)
-        .select((claims::facility_code, max(claims::received_at)))
-        .load(conn)?;
-    for (code, at) in last {
-        all.entry(code).or_default().last_received_at = at;
+    let mut tallies = tally_days(conn, None, from, to)?;
+    let codes: Vec<String> = facilities::table.select(facilities::code).load(conn)?;
+    let mut all = BTreeMap::new();
+    for code in codes {
+        let funnel = tallies.remove(&code).map(|t| t.funnel()).unwrap_or_default();
+        let last_received_at = last_received(conn, &code)?;
+        all.insert(code, Activity { funnel, last_received_at });
     }
     Ok(all)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delays_keep_three_significant_digits_of_minutes() {
+        let minutes = |m: i64| delay_bucket(m * 60_000 + 59_999);
+        assert_eq!((minutes(0), minutes(999), minutes(1000)), (0, 999, 1000));
+        assert_eq!((minutes(12_345), minutes(123_456)), (12_300, 123_000));
+        assert_eq!(delay_bucket(-5_000), 0, "a receipt before the discharge counts as no delay");
+    }
+
+    #[test]
+    fn percentiles_come_from_the_histogram_in_seconds() {
+        let histogram = BTreeMap::from([(10, 5), (20, 4), (500, 1)]);
+        assert_eq!(percentile(&histogram, 50), Some(600));
+        assert_eq!(percentile(&histogram, 90), Some(1200));
+        assert_eq!(percentile(&histogram, 100), Some(30_000));
+        assert_eq!(percentile(&BTreeMap::new(), 50), None);
+    }
+
+    #[test]
+    fn tallies_add_up_and_keep_the_latest_acknowledgement() {
+        let a = Tally { valid: 2, delays: BTreeMap::from([(10, 1)]), last_sent_at: Some(5), ..Tally::default() };
+        let b = Tally { valid: 3, delays: BTreeMap::from([(10, 2), (30, 1)]), last_sent_at: None, ..Tally::default() };
+        let mut sum = a.clone();
+        sum.add(&b);
+        assert_eq!((sum.valid, sum.submitted(), sum.last_sent_at), (5, 4, Some(5)));
+        assert_eq!(sum.funnel().received, 5);
+        assert_eq!(from_json::<i64>(&to_json(&sum.delays)).unwrap(), sum.delays, "stored and read back");
+    }
 }

@@ -2,12 +2,13 @@
 
 use crate::dispatch::{clean_appraisal, fast, send, settle};
 use crate::helpers::{Backend, FACILITY, OTHER_FACILITY, episodes, spawn_app_with};
+use crate::jobs::run;
 use crate::on_both_backends;
-use mocks::bhxh::BhxhConfig;
+use mocks::bhxh::{AppraisalConfig, BhxhConfig};
 use mocks::moh::MohConfig;
 use serde_json::{Value, json};
 
-on_both_backends!(the_figures_match_what_was_sent_and_decided);
+on_both_backends!(the_figures_match_what_was_sent_and_decided, ended_days_read_from_snapshots_give_the_same_figures);
 
 async fn the_figures_match_what_was_sent_and_decided(backend: Backend) {
     let bhxh = mocks::bhxh::start(BhxhConfig { appraisal: clean_appraisal(), ..BhxhConfig::default() }, "127.0.0.1:0")
@@ -94,4 +95,81 @@ async fn the_figures_match_what_was_sent_and_decided(backend: Backend) {
     assert_eq!(app.get("/api/v1/stats/summary?from=2020-13-01", &app.doh_key).await.status(), 400);
     assert_eq!(app.get("/api/v1/stats/summary", &app.facility_key).await.status(), 403);
     assert_eq!(app.get(&format!("/api/v1/facilities/{FACILITY}/stats"), &app.other_facility_key).await.status(), 403);
+}
+
+/// Once the snapshot job has made ended days final, the figures read them from `facility_daily`
+/// instead of counting the claims, and the answers do not change.
+async fn ended_days_read_from_snapshots_give_the_same_figures(backend: Backend) {
+    let appraisal = AppraisalConfig { delay_ms: 0, reject_rate: 0.3, partial_rate: 0.3, seed: 5 };
+    let bhxh = mocks::bhxh::start(BhxhConfig { appraisal, ..BhxhConfig::default() }, "127.0.0.1:0").unwrap();
+    let moh = mocks::moh::start(MohConfig::default(), "127.0.0.1:0").unwrap();
+    let Some(app) =
+        spawn_app_with(backend, "ended_days_read_from_snapshots_give_the_same_figures", |s| fast(s, &bhxh, &moh)).await
+    else {
+        return;
+    };
+    let (_, mut ids) = send(&app, 200, 8).await;
+    let mut bad = episodes(FACILITY, 201, 2);
+    for e in &mut bad {
+        e.summary.card_numbers = Some("HS48301234".to_owned());
+    }
+    for e in &bad {
+        assert_eq!(app.post_claim(&app.facility_key, e).await.status(), 422);
+    }
+    for e in episodes(OTHER_FACILITY, 202, 4) {
+        let r: Value = app.post_claim(&app.other_facility_key, &e).await.json().await.unwrap();
+        ids.push(r["id"].as_str().unwrap().to_owned());
+    }
+    settle(&app, &ids).await;
+
+    // Everything happened three days ago: ended days, not yet final.
+    let shift = 3 * 86_400_000;
+    let moved = format!(
+        "UPDATE claims SET received_at = received_at - {shift}, updated_at = updated_at - {shift};
+         UPDATE claim_versions SET received_at = received_at - {shift}, discharged_at = discharged_at - {shift};
+         UPDATE outbox SET sent_at = sent_at - {shift}, updated_at = updated_at - {shift}, created_at = created_at - {shift};
+         UPDATE claim_outcomes SET decided_at = decided_at - {shift};
+         UPDATE submission_errors SET at = at - {shift};
+         UPDATE ingest_rejections SET at = at - {shift};"
+    );
+    let sql = |statements: String| {
+        app.db
+            .write_blocking(move |c| {
+                use diesel::connection::SimpleConnection;
+                c.batch_execute(&statements).map_err(hisgate::store::StoreError::from)
+            })
+            .unwrap()
+    };
+    sql(moved);
+    let today = hisgate::store::jobs::vietnam_day(hisgate::store::now_ms());
+    let period = format!("from={}&to={today}", today - chrono::Duration::days(6));
+    let paths = [
+        format!("/api/v1/stats/summary?{period}"),
+        format!("/api/v1/facilities/{FACILITY}/stats?{period}"),
+        format!("/api/v1/facilities/{OTHER_FACILITY}/stats?{period}"),
+        format!("/api/v1/stats/facilities?{period}"),
+    ];
+    let mut counted = Vec::new();
+    for path in &paths {
+        counted.push(app.get(path, &app.doh_key).await.json::<Value>().await.unwrap());
+    }
+    let funnel = &counted[0]["figures"]["funnel"];
+    assert_eq!((funnel["received"].as_u64(), funnel["refused_at_ingest"].as_u64()), (Some(14), Some(2)), "{funnel}");
+    assert!(funnel["rejected"].as_u64().unwrap() > 0 && funnel["partially_approved"].as_u64().unwrap() > 0);
+    assert!(!counted[0]["figures"]["top_portal_reasons"].as_array().unwrap().is_empty());
+
+    let result = run(&app, "daily_snapshot").await;
+    assert!(result["detail"].as_str().unwrap().starts_with("400 ended days made final"), "{result}");
+    let again = run(&app, "daily_snapshot").await;
+    assert!(again["detail"].as_str().unwrap().starts_with("0 ended days made final"), "{again}");
+    // The claims' own rows no longer decide: take the refusals away, the figures keep them.
+    sql("DELETE FROM ingest_rejections".to_owned());
+    for (path, before) in paths.iter().zip(&counted) {
+        let after: Value = app.get(path, &app.doh_key).await.json().await.unwrap();
+        assert_eq!(&after, before, "{path}");
+    }
+    let day = today - chrono::Duration::days(3);
+    let rows: Value = app.get(&format!("/api/v1/snapshots/daily?day={day}"), &app.doh_key).await.json().await.unwrap();
+    let own = rows.as_array().unwrap().iter().find(|r| r["facility_code"] == FACILITY).unwrap();
+    assert_eq!((own["received"].as_i64(), own["refused_at_ingest"].as_i64()), (Some(8), Some(2)), "{own}");
 }
