@@ -6,7 +6,18 @@ cargo build --release -q -p hisgate -p mocks -p loadgen
 BIN=./target/release
 SCRATCH=$(mktemp -d)
 cleanup() {
-    kill $(jobs -p) 2>/dev/null || true
+    local pids
+    pids=$(jobs -p)
+    if [ -n "$pids" ]; then
+        kill $pids 2>/dev/null || true
+        # Whatever has not stopped after 5 s is killed.
+        for _ in $(seq 1 50); do
+            alive=$(for p in $pids; do if kill -0 "$p" 2>/dev/null; then echo "$p"; fi; done)
+            [ -z "$alive" ] && break
+            sleep 0.1
+        done
+        kill -9 $pids 2>/dev/null || true
+    fi
     wait 2>/dev/null || true
     rm -rf "$SCRATCH"
 }

@@ -171,7 +171,12 @@ async fn send(client: &reqwest::Client, cli: &Cli, work: &Work, tally: &Mutex<Ta
             };
             (status.as_u16().to_string(), ids)
         }
-        Err(e) => (if e.is_timeout() { "timeout" } else { "connection error" }.to_owned(), Vec::new()),
+        Err(e) if e.is_timeout() => ("timeout".to_owned(), Vec::new()),
+        Err(_) => {
+            // The gateway is down (restarting, or killed by the crash test): do not spin.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            ("connection error".to_owned(), Vec::new())
+        }
     };
     let elapsed = started.elapsed().as_micros() as u64;
     let mut t = tally.lock().await;

@@ -65,6 +65,11 @@ async fn main() -> anyhow::Result<()> {
             println!("MoH mock listening at {}", mock.url());
         }
     }
-    tokio::signal::ctrl_c().await?;
+    // Stop on Ctrl-C or on SIGTERM (scripts and service managers stop it that way).
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        result = tokio::signal::ctrl_c() => result?,
+        _ = terminate.recv() => {}
+    }
     Ok(())
 }

@@ -23,6 +23,9 @@ struct PeriodQuery {
     silent_days: Option<u32>,
 }
 
+/// The longest period a figure may cover: three years (a page lists every day of its period).
+pub const MAX_PERIOD_DAYS: i64 = 1096;
+
 /// The days a figure covers (Vietnam time, both included).
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
 pub struct Period {
@@ -46,6 +49,9 @@ impl Period {
         if from > to {
             return Err(PeriodError::Reversed { from, to });
         }
+        if (to - from).num_days() >= MAX_PERIOD_DAYS {
+            return Err(PeriodError::TooLong { from, to });
+        }
         Ok(Period { from, to })
     }
 }
@@ -56,6 +62,8 @@ pub enum PeriodError {
     NotADate { name: &'static str, value: String },
     #[error("from ({from}) is after to ({to})")]
     Reversed { from: NaiveDate, to: NaiveDate },
+    #[error("{from} to {to} is longer than {MAX_PERIOD_DAYS} days")]
+    TooLong { from: NaiveDate, to: NaiveDate },
 }
 
 impl From<PeriodError> for ApiError {

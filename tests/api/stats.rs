@@ -93,6 +93,7 @@ async fn the_figures_match_what_was_sent_and_decided(backend: Backend) {
         app.get("/api/v1/stats/summary?from=2020-01-01&to=2020-01-31", &app.doh_key).await.json().await.unwrap();
     assert_eq!(past["figures"]["funnel"]["received"], 0);
     assert_eq!(app.get("/api/v1/stats/summary?from=2020-13-01", &app.doh_key).await.status(), 400);
+    assert_eq!(app.get("/api/v1/stats/summary?from=2000-01-01&to=2026-01-01", &app.doh_key).await.status(), 400);
     assert_eq!(app.get("/api/v1/stats/summary", &app.facility_key).await.status(), 403);
     assert_eq!(app.get(&format!("/api/v1/facilities/{FACILITY}/stats"), &app.other_facility_key).await.status(), 403);
 }
