@@ -1,6 +1,7 @@
 //! The web dashboard: sign-in, every figure on the pages against the stats API, CSV downloads,
 //! languages, escaping; and the same pages driven in headless Chromium through WebDriver, with
-//! screenshots under `target/` for a person to look at.
+//! screenshots under `target/` (`dashboard-overview.png`, `-facilities.png`, `-facility.png`) for a
+//! person to look at.
 
 use crate::dispatch::{fast, send, settle};
 use crate::helpers::{Backend, FACILITY, OTHER_FACILITY, TestApp, episodes, missing_tool, spawn_app_with};
@@ -423,6 +424,7 @@ async fn the_dashboard_works_in_headless_chromium() {
     let h1 = browser.find("h1").await;
     assert_eq!(browser.text(&h1).await, "Province overview");
     browser.go(&app.url("/dashboard/facilities?lang=en")).await;
+    browser.screenshot("dashboard-facilities.png").await;
     let link = browser.find(&format!("#table-facilities a[href^=\"/dashboard/facilities/{FACILITY}\"]")).await;
     browser.call(reqwest::Method::POST, &format!("/element/{link}/click"), Some(json!({}))).await;
     assert!(browser.url().await.contains(&format!("/dashboard/facilities/{FACILITY}?")));
