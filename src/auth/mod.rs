@@ -48,6 +48,11 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// The caller a stored key stands for (none if its role is unknown to this version).
+    pub fn of_key(key: keys::StoredKey) -> Option<Principal> {
+        Some(Principal { key_id: key.id, role: Role::parse(&key.role)?, facility: key.facility_code })
+    }
+
     /// May this caller push claims for `facility`?
     pub fn may_write_for(&self, facility: &str) -> bool {
         match self.role {
@@ -149,9 +154,7 @@ pub async fn authenticate(db: &Db, token: &str) -> Result<Option<Principal>, Sto
     };
     let (id, hash) = (id.to_owned(), sha256_hex(secret));
     let stored = db.read(move |conn| keys::find_active(conn, &id)).await?;
-    Ok(stored
-        .filter(|k| digests_equal(&k.secret_sha256, &hash))
-        .and_then(|k| Some(Principal { key_id: k.id, role: Role::parse(&k.role)?, facility: k.facility_code })))
+    Ok(stored.filter(|k| digests_equal(&k.secret_sha256, &hash)).and_then(Principal::of_key))
 }
 
 impl FromRequest for Principal {

@@ -353,32 +353,37 @@ pub fn page(lang: Lang, section: Section, title: &str, here: &Link, body: &str) 
         Lang::Vi => ("en", "English"),
         Lang::En => ("vi", "Tiếng Việt"),
     };
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title} · hisgate</title>\n\
-<style>{STYLE}</style>\n</head>\n<body>\n<header>\n<strong>hisgate</strong>\n<nav>{overview}{facilities}</nav>\n\
+    document(
+        lang,
+        title,
+        &format!(
+            "<header>\n<strong>hisgate</strong>\n<nav>{overview}{facilities}</nav>\n\
 <span class=\"right\"><a id=\"lang-switch\" href=\"{switch}\" lang=\"{other_code}\">{other_name}</a>\n\
 <form method=\"post\" action=\"/dashboard/logout\"><button type=\"submit\">{sign_out}</button></form></span>\n\
-</header>\n<main>\n<h1>{title}</h1>\n{body}</main>\n</body>\n</html>\n",
-        lang = lang.code(),
-        title = escape(title),
-        overview = nav(Section::Overview, "/dashboard", lang.t("Tổng quan", "Overview")),
-        facilities = nav(Section::Facilities, "/dashboard/facilities", lang.t("Cơ sở KCB", "Facilities")),
-        switch = escape(&here.clone().with("lang", other.0).href()),
-        other_code = other.0,
-        other_name = other.1,
-        sign_out = lang.t("Đăng xuất", "Sign out"),
+</header>\n<main>\n<h1>{title}</h1>\n{body}</main>\n",
+            title = escape(title),
+            overview = nav(Section::Overview, "/dashboard", lang.t("Tổng quan", "Overview")),
+            facilities = nav(Section::Facilities, "/dashboard/facilities", lang.t("Cơ sở KCB", "Facilities")),
+            switch = escape(&here.clone().with("lang", other.0).href()),
+            other_code = other.0,
+            other_name = other.1,
+            sign_out = lang.t("Đăng xuất", "Sign out"),
+        ),
     )
 }
 
 /// A page outside the signed-in frame (sign-in, errors).
 pub fn bare_page(lang: Lang, title: &str, body: &str) -> String {
+    document(lang, title, &format!("<main class=\"narrow\">\n<h1>{}</h1>\n{body}</main>\n", escape(title)))
+}
+
+/// The HTML document around a page's `<body>` content, with the inline style sheet.
+fn document(lang: Lang, title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{} · hisgate</title>\n\
-<style>{STYLE}</style>\n</head>\n<body>\n<main class=\"narrow\">\n<h1>{}</h1>\n{body}</main>\n</body>\n</html>\n",
+<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
         lang.code(),
-        escape(title),
         escape(title)
     )
 }

@@ -472,15 +472,7 @@ pub async fn facilities(
         district: query.district.clone().filter(|v| !v.is_empty()),
     };
     let list = stats::facility_list_of(&state.db, filter, period).await?;
-    let districts: Vec<String> = state
-        .db
-        .read(|c| facilities::list(c, &FacilityFilter::default()))
-        .await?
-        .into_iter()
-        .filter_map(|f| f.district)
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let districts = state.db.read(facilities::districts).await?;
 
     let needle = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(str::to_lowercase);
     let mut rows: Vec<_> = list

@@ -19,7 +19,7 @@ const SESSION_HOURS: i64 = 10;
 pub async fn principal(db: &Db, token: &str) -> Result<Option<Principal>, StoreError> {
     let hash = sha256_hex(token);
     let key = db.read(move |c| sessions::find(c, &hash)).await?;
-    Ok(key.and_then(|k| Some(Principal { key_id: k.id, role: Role::parse(&k.role)?, facility: k.facility_code })))
+    Ok(key.and_then(Principal::of_key))
 }
 
 #[derive(Deserialize)]

@@ -59,6 +59,17 @@ pub fn list(conn: &mut AnyConnection, f: &FacilityFilter) -> Result<Vec<Facility
     Ok(q.order(facilities::code).load(conn)?)
 }
 
+/// The districts of registered facilities, in order.
+pub fn districts(conn: &mut AnyConnection) -> Result<Vec<String>, StoreError> {
+    let found: Vec<Option<String>> = facilities::table
+        .filter(facilities::district.is_not_null())
+        .select(facilities::district)
+        .distinct()
+        .order(facilities::district)
+        .load(conn)?;
+    Ok(found.into_iter().flatten().collect())
+}
+
 /// Inserts or replaces a facility (keeping its creation time); returns whether it was new.
 pub fn save(conn: &mut AnyConnection, facility: &Facility) -> Result<bool, StoreError> {
     let now = now_ms();

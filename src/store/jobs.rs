@@ -50,26 +50,7 @@ pub struct FacilityDay {
 /// (running it twice gives the same rows); a day that has ended becomes final, and the figures
 /// read it from the snapshot from then on. Returns the rows written.
 pub fn snapshot_day(conn: &mut AnyConnection, day: NaiveDate) -> Result<Vec<FacilityDay>, StoreError> {
-    let now = now_ms();
-    let label = day.format("%Y-%m-%d").to_string();
-    let int = |n: u64| i32::try_from(n).unwrap_or(i32::MAX);
-    Ok(super::stats::store_day(conn, day)?
-        .into_iter()
-        .map(|(facility_code, t)| FacilityDay {
-            facility_code,
-            day: label.clone(),
-            received: int(t.valid),
-            submitted: int(t.submitted_anywhere),
-            accepted: int(t.accepted),
-            partially_approved: int(t.partially_approved),
-            rejected: int(t.rejected),
-            dead_lettered: int(t.dead_lettered),
-            claimed_cents: t.claimed_cents,
-            approved_cents: t.approved_cents,
-            computed_at: now,
-            refused_at_ingest: int(t.refused_at_ingest),
-        })
-        .collect())
+    super::stats::store_day(conn, day)
 }
 
 /// The ended days of the last `days` before `today` that are not final yet: days the job missed,

@@ -8,7 +8,7 @@
 //! or a day the snapshot job has not reached) is counted from the claims. Both give the same
 //! numbers (tested), and a year of a province costs a few thousand stored rows instead of millions.
 
-use super::jobs::{day_start_ms, vietnam_day};
+use super::jobs::{FacilityDay, day_start_ms, vietnam_day};
 use super::outbox::status;
 use super::schema::{
     claim_outcomes, claim_versions, claims, daily_snapshots, facilities, facility_daily, ingest_rejections, outbox,
@@ -338,35 +338,51 @@ fn from_json<K: serde::de::DeserializeOwned + Ord>(json: &str) -> Result<BTreeMa
 
 /// Counts `day` from the claims and stores each facility's tally in `facility_daily` (replacing
 /// the day's rows); a day that has ended is then marked final in `daily_snapshots`. Returns the
-/// tallies by facility.
-pub fn store_day(conn: &mut AnyConnection, day: NaiveDate) -> Result<BTreeMap<String, Tally>, StoreError> {
+/// rows written.
+pub fn store_day(conn: &mut AnyConnection, day: NaiveDate) -> Result<Vec<FacilityDay>, StoreError> {
     let (from, to) = (day_start_ms(day), day_start_ms(day) + DAY_MS);
     let tallies = count_interval(conn, None, from, to)?;
     let label = day.format("%Y-%m-%d").to_string();
     let now = now_ms();
     let int = |n: u64| i32::try_from(n).unwrap_or(i32::MAX);
     diesel::delete(facility_daily::table.filter(facility_daily::day.eq(&label))).execute(conn)?;
-    for (code, t) in &tallies {
+    let mut rows = Vec::with_capacity(tallies.len());
+    for (facility_code, t) in tallies {
+        let row = FacilityDay {
+            facility_code,
+            day: label.clone(),
+            received: int(t.valid),
+            submitted: int(t.submitted_anywhere),
+            accepted: int(t.accepted),
+            partially_approved: int(t.partially_approved),
+            rejected: int(t.rejected),
+            dead_lettered: int(t.dead_lettered),
+            claimed_cents: t.claimed_cents,
+            approved_cents: t.approved_cents,
+            computed_at: now,
+            refused_at_ingest: int(t.refused_at_ingest),
+        };
         diesel::insert_into(facility_daily::table)
             .values((
-                facility_daily::facility_code.eq(code),
-                facility_daily::day.eq(&label),
-                facility_daily::received.eq(int(t.valid)),
-                facility_daily::submitted.eq(int(t.submitted_anywhere)),
-                facility_daily::accepted.eq(int(t.accepted)),
-                facility_daily::partially_approved.eq(int(t.partially_approved)),
-                facility_daily::rejected.eq(int(t.rejected)),
-                facility_daily::dead_lettered.eq(int(t.dead_lettered)),
-                facility_daily::claimed_cents.eq(t.claimed_cents),
-                facility_daily::approved_cents.eq(t.approved_cents),
-                facility_daily::computed_at.eq(now),
-                facility_daily::refused_at_ingest.eq(int(t.refused_at_ingest)),
+                facility_daily::facility_code.eq(&row.facility_code),
+                facility_daily::day.eq(&row.day),
+                facility_daily::received.eq(row.received),
+                facility_daily::submitted.eq(row.submitted),
+                facility_daily::accepted.eq(row.accepted),
+                facility_daily::partially_approved.eq(row.partially_approved),
+                facility_daily::rejected.eq(row.rejected),
+                facility_daily::dead_lettered.eq(row.dead_lettered),
+                facility_daily::claimed_cents.eq(row.claimed_cents),
+                facility_daily::approved_cents.eq(row.approved_cents),
+                facility_daily::computed_at.eq(row.computed_at),
+                facility_daily::refused_at_ingest.eq(row.refused_at_ingest),
                 facility_daily::rules_json.eq(to_json(&t.rules)),
                 facility_daily::reasons_json.eq(to_json(&t.reasons)),
                 facility_daily::delays_json.eq(to_json(&t.delays)),
                 facility_daily::last_sent_at.eq(t.last_sent_at),
             ))
             .execute(conn)?;
+        rows.push(row);
     }
     diesel::delete(daily_snapshots::table.filter(daily_snapshots::day.eq(&label))).execute(conn)?;
     if now >= to {
@@ -374,7 +390,7 @@ pub fn store_day(conn: &mut AnyConnection, day: NaiveDate) -> Result<BTreeMap<St
             .values((daily_snapshots::day.eq(&label), daily_snapshots::computed_at.eq(now)))
             .execute(conn)?;
     }
-    Ok(tallies)
+    Ok(rows)
 }
 
 /// Days of `[from, to]` whose stored tallies are final.

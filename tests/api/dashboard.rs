@@ -4,7 +4,9 @@
 //! person to look at.
 
 use crate::dispatch::{fast, send, settle};
-use crate::helpers::{Backend, FACILITY, OTHER_FACILITY, TestApp, episodes, missing_tool, spawn_app_with};
+use crate::helpers::{
+    Backend, FACILITY, OTHER_FACILITY, TestApp, episodes, missing_tool, send_refused, spawn_app_with,
+};
 use crate::on_both_backends;
 use mocks::bhxh::{AppraisalConfig, BhxhConfig, BhxhMock};
 use mocks::moh::{MohConfig, MohMock};
@@ -20,13 +22,7 @@ async fn province(backend: Backend, test: &str) -> Option<(TestApp, BhxhMock, Mo
     let moh = mocks::moh::start(MohConfig::default(), "127.0.0.1:0").unwrap();
     let app = spawn_app_with(backend, test, |s| fast(s, &bhxh, &moh)).await?;
     let (_, mut ids) = send(&app, 300, 6).await;
-    let mut bad = episodes(FACILITY, 301, 2);
-    for e in &mut bad {
-        e.summary.card_numbers = Some("HS48301234".to_owned());
-    }
-    for e in &bad {
-        assert_eq!(app.post_claim(&app.facility_key, e).await.status(), 422);
-    }
+    send_refused(&app, 301, 2).await;
     for e in episodes(OTHER_FACILITY, 302, 3) {
         let r: Value = app.post_claim(&app.other_facility_key, &e).await.json().await.unwrap();
         ids.push(r["id"].as_str().unwrap().to_owned());

@@ -230,6 +230,22 @@ pub fn episodes(facility: &str, seed: u64, n: usize) -> Vec<hisgate::domain::Epi
     EpisodeGenerator::new(GenOptions { seed, facility: Some(facility.to_owned()) }).take(n).collect()
 }
 
+/// Episodes of 83001 whose card number is too short: refused at ingest (`CARD_LENGTH`, critical).
+pub fn refused_episodes(seed: u64, n: usize) -> Vec<hisgate::domain::Episode> {
+    let mut bad = episodes(FACILITY, seed, n);
+    for e in &mut bad {
+        e.summary.card_numbers = Some("HS48301234".to_owned());
+    }
+    bad
+}
+
+/// Posts `n` [`refused_episodes`] one by one; each must get 422.
+pub async fn send_refused(app: &TestApp, seed: u64, n: usize) {
+    for e in refused_episodes(seed, n) {
+        assert_eq!(app.post_claim(&app.facility_key, &e).await.status(), 422);
+    }
+}
+
 /// Says that a test did not run for want of `what` (stderr, which the harness does not capture);
 /// under `HISGATE_TEST_REQUIRE_TOOLS=1` (CI) a missing tool fails the test instead.
 pub fn missing_tool<T>(what: &str) -> Option<T> {

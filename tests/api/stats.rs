@@ -1,7 +1,7 @@
 //! The Department of Health's figures, checked against a known data set sent through the API.
 
 use crate::dispatch::{clean_appraisal, fast, send, settle};
-use crate::helpers::{Backend, FACILITY, OTHER_FACILITY, episodes, spawn_app_with};
+use crate::helpers::{Backend, FACILITY, OTHER_FACILITY, episodes, refused_episodes, send_refused, spawn_app_with};
 use crate::jobs::run;
 use crate::on_both_backends;
 use mocks::bhxh::{AppraisalConfig, BhxhConfig};
@@ -22,10 +22,7 @@ async fn the_figures_match_what_was_sent_and_decided(backend: Backend) {
     // 6 good episodes and 2 refused ones (one alone, one in a batch) from 83001, 3 from 83002,
     // and a live facility 83003 that sends nothing.
     let (_, mut ids) = send(&app, 100, 6).await;
-    let mut bad = episodes(FACILITY, 101, 2);
-    for e in &mut bad {
-        e.summary.card_numbers = Some("HS48301234".to_owned());
-    }
+    let bad = refused_episodes(101, 2);
     assert_eq!(app.post_claim(&app.facility_key, &bad[0]).await.status(), 422);
     let batch: Value = app
         .post_json("/api/v1/claims/batch", &app.facility_key, &json!({ "episodes": [bad[1]] }))
@@ -110,13 +107,7 @@ async fn ended_days_read_from_snapshots_give_the_same_figures(backend: Backend) 
         return;
     };
     let (_, mut ids) = send(&app, 200, 8).await;
-    let mut bad = episodes(FACILITY, 201, 2);
-    for e in &mut bad {
-        e.summary.card_numbers = Some("HS48301234".to_owned());
-    }
-    for e in &bad {
-        assert_eq!(app.post_claim(&app.facility_key, e).await.status(), 422);
-    }
+    send_refused(&app, 201, 2).await;
     for e in episodes(OTHER_FACILITY, 202, 4) {
         let r: Value = app.post_claim(&app.other_facility_key, &e).await.json().await.unwrap();
         ids.push(r["id"].as_str().unwrap().to_owned());
