@@ -79,6 +79,9 @@ pub enum KeysCommand {
         #[arg(long, default_value = "")]
         label: String,
     },
+    /// Revoke a key by its id (the part between `hg_` and the second `_`); its dashboard
+    /// sessions end with it.
+    Revoke { id: String },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -113,6 +116,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             })
             .await??;
             println!("{key}");
+        }
+        Command::Keys { command: KeysCommand::Revoke { id } } => {
+            let settings = Settings::load()?;
+            let key_id = id.clone();
+            let revoked = tokio::task::spawn_blocking(move || -> anyhow::Result<bool> {
+                let db = Db::connect(&settings.database_url)?;
+                Ok(auth::revoke_key(&db, &key_id, "cli")?)
+            })
+            .await??;
+            anyhow::ensure!(revoked, "no active key has the id {id}");
+            println!("key {id} revoked; running gateways refuse it within {} s", auth::KEY_CACHE_TTL.as_secs());
         }
         Command::Gen { episodes, seed, facility, format } => gen_episodes(episodes, seed, facility, format)?,
         Command::Import { files } => import(files).await?,
@@ -175,6 +189,8 @@ async fn import(files: Vec<std::path::PathBuf>) -> anyhow::Result<()> {
         crate::store::audit::AuditSink::start(db.clone()),
     );
     let state = crate::http::AppState {
+        committer: crate::ingest::Committer::start(db.clone(), settings.destinations.clone()),
+        keys: Default::default(),
         db,
         catalogue: crate::validation::CatalogueHandle::new(crate::validation::Catalogue::builtin()),
         reference: std::sync::Arc::new(reference),

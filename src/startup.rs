@@ -80,8 +80,11 @@ impl Application {
             settings.alerts.clone(),
         );
         let scheduler = if settings.jobs.enabled { Some(crate::jobs::start(jobs.clone()).await?) } else { None };
+        let committer = crate::ingest::Committer::start(db.clone(), settings.destinations.clone());
         let state = web::Data::new(AppState {
             db: db.clone(),
+            committer,
+            keys: Default::default(),
             catalogue: catalogue.clone(),
             reference,
             settings: Arc::new(settings),

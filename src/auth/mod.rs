@@ -157,6 +157,65 @@ pub async fn authenticate(db: &Db, token: &str) -> Result<Option<Principal>, Sto
     Ok(stored.filter(|k| digests_equal(&k.secret_sha256, &hash)).and_then(Principal::of_key))
 }
 
+/// How long a verified key is trusted without reading the database again: a key revoked on any
+/// instance is refused everywhere within this time.
+pub const KEY_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Keys verified in the last [`KEY_CACHE_TTL`], by key id: most requests then read nothing from
+/// the database to authenticate. Only successes are kept; the secret is compared every time.
+#[derive(Default)]
+pub struct KeyCache {
+    verified: std::sync::Mutex<std::collections::HashMap<String, (String, Principal, std::time::Instant)>>,
+}
+
+/// More distinct keys than a province has: past this the cache starts again empty.
+const KEY_CACHE_MAX: usize = 10_000;
+
+impl KeyCache {
+    /// [`authenticate`], answered from the cache when the key was verified recently.
+    pub async fn authenticate(&self, db: &Db, token: &str) -> Result<Option<Principal>, StoreError> {
+        let Some((id, secret)) = token.strip_prefix("hg_").and_then(|rest| rest.split_once('_')) else {
+            return Ok(None);
+        };
+        let hash = sha256_hex(secret);
+        if let Some((stored, principal, at)) = self.lock().get(id)
+            && at.elapsed() < KEY_CACHE_TTL
+            && digests_equal(stored, &hash)
+        {
+            return Ok(Some(principal.clone()));
+        }
+        let principal = authenticate(db, token).await?;
+        if let Some(p) = &principal {
+            let mut verified = self.lock();
+            if verified.len() >= KEY_CACHE_MAX {
+                verified.clear();
+            }
+            verified.insert(id.to_owned(), (hash, p.clone(), std::time::Instant::now()));
+        }
+        Ok(principal)
+    }
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, (String, Principal, std::time::Instant)>> {
+        self.verified.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Revokes a key; `false` if no active key has this id.
+pub fn revoke_key(db: &Db, id: &str, actor: &str) -> Result<bool, StoreError> {
+    db.write_blocking(|conn| {
+        if !keys::revoke(conn, id)? {
+            return Ok(false);
+        }
+        audit::record(
+            conn,
+            audit::AuditEntry { actor, role: "admin", action: "key.revoke", target: id, detail: serde_json::json!({}) },
+        )?;
+        Ok(true)
+    })
+}
+
 impl FromRequest for Principal {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Principal, ApiError>>>>;
@@ -171,7 +230,9 @@ impl FromRequest for Principal {
                 .as_deref()
                 .and_then(|h| h.strip_prefix("Bearer "))
                 .ok_or(ApiError::Unauthorized("send `Authorization: Bearer <api key>`"))?;
-            authenticate(&state.db, token.trim())
+            state
+                .keys
+                .authenticate(&state.db, token.trim())
                 .await?
                 .ok_or(ApiError::Unauthorized("the API key is unknown or revoked"))
         })

@@ -59,6 +59,10 @@ pub struct AppState {
     pub reference: Arc<crate::validation::ReferenceData>,
     pub settings: Arc<Settings>,
     pub metrics: PrometheusHandle,
+    /// API keys verified recently.
+    pub keys: Arc<crate::auth::KeyCache>,
+    /// Stores accepted episodes, sharing commits between concurrent requests.
+    pub committer: crate::ingest::Committer,
     /// Woken after each ingest commit so the dispatcher need not wait for its next tick.
     pub dispatch_wake: Arc<tokio::sync::Notify>,
     /// Facility signing keys for `CHUKYDONVI`.

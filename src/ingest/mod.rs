@@ -1,9 +1,11 @@
 //! Ingest: a HIS sends an episode; it is parsed, validated, checked against the caller's rights,
 //! and stored with its outbox entries in one transaction before the caller hears `202`.
 
+mod commit;
 pub mod dossiers;
 mod routes;
 
+pub use commit::Committer;
 pub use routes::routes;
 pub(crate) use routes::{read_body, stored_episode};
 
@@ -12,8 +14,8 @@ use crate::domain::Episode;
 use crate::domain::decimal::to_cents;
 use crate::domain::time::parse_datetime;
 use crate::http::{ApiError, AppState};
-use crate::store::claims::{self, Accepted, Actor, NewClaimVersion};
-use crate::store::{StoreError, facilities};
+use crate::store::StoreError;
+use crate::store::claims::{self, Actor, NewClaimVersion};
 use crate::validation::{self, Catalogue, ReferenceData, Violation};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -36,7 +38,7 @@ pub fn parse_episode(bytes: &[u8]) -> Result<Episode, ApiError> {
 }
 
 /// Why one episode was not accepted.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Rejection {
     #[error("{0}")]
     Forbidden(String),
@@ -123,46 +125,15 @@ fn unknown_facility(code: &str) -> Violation {
     }
 }
 
-/// Stores prepared episodes in one transaction; returns one result per item, in order.
+/// Stores prepared episodes (durably, in a transaction other requests may share); returns one
+/// result per item, in order.
 pub async fn store(
     state: &AppState,
     principal: &Principal,
     items: Vec<Prepared>,
 ) -> Result<Vec<Result<Receipt, Rejection>>, StoreError> {
     let actor = Actor { key_id: principal.key_id.clone(), role: principal.role.as_str().to_owned() };
-    let destinations = state.settings.destinations.clone();
-    let results = state
-        .db
-        .write(move |conn| {
-            let mut out = Vec::with_capacity(items.len());
-            let mut known = std::collections::HashSet::new();
-            for item in items {
-                let code = item.row.facility_code.clone();
-                if !known.contains(&code) {
-                    match facilities::find(conn, &code)? {
-                        None => {
-                            out.push(Err(Rejection::Invalid(vec![unknown_facility(&code)])));
-                            continue;
-                        }
-                        // The Department of Health has stopped this facility's exchange.
-                        Some(f) if f.status == "suspended" => {
-                            out.push(Err(Rejection::Forbidden(format!(
-                                "facility {code} is suspended in the registry; its records are not accepted"
-                            ))));
-                            continue;
-                        }
-                        Some(_) => {
-                            known.insert(code);
-                        }
-                    }
-                }
-                let Accepted { claim_id, version, status, outcome } =
-                    claims::accept(conn, &item.row, &actor, &destinations)?;
-                out.push(Ok(Receipt { id: claim_id, version, status, outcome, warnings: item.warnings }));
-            }
-            Ok(out)
-        })
-        .await?;
+    let results = state.committer.commit(actor, items).await?;
     state.dispatch_wake.notify_one();
     for r in &results {
         let outcome = match r {
@@ -199,9 +170,6 @@ impl ItemResult {
         ItemResult { index, ma_lk, status: problem.status, receipt: None, error: Some(problem) }
     }
 }
-
-/// Most episodes committed in one transaction: bounds the time the SQLite writer is held.
-const STORE_CHUNK: usize = 500;
 
 /// The critical rules an episode refused at ingest broke, for the connectivity figures.
 fn refusal(
@@ -263,7 +231,7 @@ pub async fn store_items(
     }
     note_refusals(state, refusals).await;
     while !pending.is_empty() {
-        let rest = pending.split_off(pending.len().min(STORE_CHUNK));
+        let rest = pending.split_off(pending.len().min(commit::GROUP_EPISODES));
         let chunk = std::mem::replace(&mut pending, rest);
         let (meta, prepared): (Vec<_>, Vec<_>) = chunk.into_iter().map(|(i, k, p)| ((i, k), p)).unzip();
         for ((index, ma_lk), stored) in meta.into_iter().zip(store(state, principal, prepared).await?) {

@@ -26,6 +26,24 @@ struct NewRow<'a> {
     detail: String,
 }
 
+/// Records several entries at once (a multi-row `INSERT`).
+pub fn record_all(conn: &mut AnyConnection, entries: &[AuditEntry<'_>]) -> Result<(), StoreError> {
+    let at = now_ms();
+    let rows: Vec<_> = entries
+        .iter()
+        .map(|e| NewRow {
+            at,
+            actor: e.actor,
+            role: e.role,
+            action: e.action,
+            target: e.target,
+            detail: e.detail.to_string(),
+        })
+        .collect();
+    insert_rows!(conn, audit_log::table, rows, 200);
+    Ok(())
+}
+
 pub fn record(conn: &mut AnyConnection, entry: AuditEntry<'_>) -> Result<(), StoreError> {
     diesel::insert_into(audit_log::table)
         .values(NewRow {
@@ -122,23 +140,17 @@ impl AuditSink {
 }
 
 fn record_pending(conn: &mut AnyConnection, entries: &[PendingEntry]) -> Result<(), StoreError> {
-    for chunk in entries.chunks(200) {
-        let rows: Vec<NewRow<'_>> = chunk
-            .iter()
-            .map(|e| NewRow {
-                at: e.at,
-                actor: &e.actor,
-                role: &e.role,
-                action: e.action,
-                target: &e.target,
-                detail: e.detail.to_string(),
-            })
-            .collect();
-        // Multi-row inserts need the concrete backend (diesel's MultiConnection has none).
-        match conn {
-            AnyConnection::Sqlite(c) => diesel::insert_into(audit_log::table).values(&rows).execute(c)?,
-            AnyConnection::Postgresql(c) => diesel::insert_into(audit_log::table).values(&rows).execute(c)?,
-        };
-    }
+    let rows: Vec<NewRow<'_>> = entries
+        .iter()
+        .map(|e| NewRow {
+            at: e.at,
+            actor: &e.actor,
+            role: &e.role,
+            action: e.action,
+            target: &e.target,
+            detail: e.detail.to_string(),
+        })
+        .collect();
+    insert_rows!(conn, audit_log::table, rows, 200);
     Ok(())
 }

@@ -5,6 +5,7 @@ use super::schema::{claim_events, claim_versions, claims, outbox};
 use super::{AnyConnection, StoreError, audit, now_ms};
 use diesel::prelude::*;
 use serde::Serialize;
+use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
 
 /// Claim states as the API reports them.
@@ -72,6 +73,18 @@ struct ClaimRow {
 }
 
 #[derive(Insertable)]
+#[diesel(table_name = claims)]
+struct ClaimInsert<'a> {
+    id: &'a str,
+    facility_code: &'a str,
+    episode_key: &'a str,
+    current_version: i32,
+    status: &'a str,
+    received_at: i64,
+    updated_at: i64,
+}
+
+#[derive(Insertable)]
 #[diesel(table_name = claim_versions)]
 struct VersionInsert<'a> {
     claim_id: &'a str,
@@ -90,9 +103,201 @@ struct VersionInsert<'a> {
     received_by: &'a str,
 }
 
+impl<'a> VersionInsert<'a> {
+    fn of(claim_id: &'a str, version: i32, new: &'a NewClaimVersion, actor: &'a Actor, now: i64) -> Self {
+        VersionInsert {
+            claim_id,
+            version,
+            content_sha256: &new.content_sha256,
+            episode_json: Some(&new.episode_json),
+            warnings_json: &new.warnings_json,
+            visit_type: &new.visit_type,
+            admitted_at: new.admitted_at,
+            discharged_at: new.discharged_at,
+            settlement_year: new.settlement_year,
+            settlement_month: new.settlement_month,
+            total_cost_cents: new.total_cost_cents,
+            claimed_cents: new.claimed_cents,
+            received_at: now,
+            received_by: &actor.key_id,
+        }
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = outbox)]
+struct OutboxInsert<'a> {
+    claim_version_id: i64,
+    destination: &'a str,
+    status: &'a str,
+    attempts: i32,
+    next_attempt_at: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl<'a> OutboxInsert<'a> {
+    fn pending(claim_version_id: i64, destination: &'a str, now: i64) -> Self {
+        OutboxInsert {
+            claim_version_id,
+            destination,
+            status: outbox_status::PENDING,
+            attempts: 0,
+            next_attempt_at: now,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = claim_events)]
+struct EventInsert<'a> {
+    claim_id: &'a str,
+    version: i32,
+    at: i64,
+    kind: &'a str,
+    detail: String,
+}
+
+/// Stores episode versions (idempotently), each with its outbox entries, timeline event and
+/// audit row; one result per item, in order. Call inside a write transaction.
+///
+/// Episodes new to the store are written with one multi-row `INSERT` per table (what makes
+/// batches and shared commits cheap on PostgreSQL, where every statement is a round trip).
+/// An episode already stored, or named a second time in `items`, takes the one-by-one path after
+/// them, in order, so that a later item sees what an earlier one wrote.
+pub fn accept_all(
+    conn: &mut AnyConnection,
+    items: &[(&NewClaimVersion, &Actor)],
+    destinations: &[String],
+) -> Result<Vec<Accepted>, StoreError> {
+    let stored = existing_claims(conn, items.iter().map(|(new, _)| *new))?;
+    let mut seen = HashSet::new();
+    let (fresh, later): (Vec<usize>, Vec<usize>) = (0..items.len()).partition(|&i| {
+        let new = items[i].0;
+        let key = (new.facility_code.as_str(), new.episode_key.as_str());
+        !stored.contains(&(key.0.to_owned(), key.1.to_owned())) && seen.insert(key)
+    });
+    let mut results: Vec<Option<Accepted>> = vec![None; items.len()];
+    let created = create_all(conn, &fresh.iter().map(|&i| items[i]).collect::<Vec<_>>(), destinations)?;
+    for (i, accepted) in fresh.into_iter().zip(created) {
+        results[i] = Some(accepted);
+    }
+    for i in later {
+        let (new, actor) = items[i];
+        results[i] = Some(accept(conn, new, actor, destinations)?);
+    }
+    Ok(results.into_iter().flatten().collect())
+}
+
+/// Which of these episodes (facility, `MA_LK`) the store holds already.
+fn existing_claims<'a>(
+    conn: &mut AnyConnection,
+    items: impl Iterator<Item = &'a NewClaimVersion>,
+) -> Result<HashSet<(String, String)>, StoreError> {
+    let mut by_facility: HashMap<&str, Vec<&str>> = HashMap::new();
+    for new in items {
+        by_facility.entry(&new.facility_code).or_default().push(&new.episode_key);
+    }
+    let mut found = HashSet::new();
+    for (facility, keys) in by_facility {
+        for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+            let rows: Vec<(String, String)> = claims::table
+                .filter(claims::facility_code.eq(facility))
+                .filter(claims::episode_key.eq_any(chunk))
+                .select((claims::facility_code, claims::episode_key))
+                .load(conn)?;
+            found.extend(rows);
+        }
+    }
+    Ok(found)
+}
+
+/// Most rows in one statement: keeps every multi-row `INSERT` under both backends' bind limits
+/// (SQLite 32,766, PostgreSQL 65,535 parameters; the widest row here has 14).
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// Writes episodes that are new to the store (distinct, none stored yet).
+fn create_all(
+    conn: &mut AnyConnection,
+    items: &[(&NewClaimVersion, &Actor)],
+    destinations: &[String],
+) -> Result<Vec<Accepted>, StoreError> {
+    if items.is_empty() {
+        return Ok(Vec::new());
+    }
+    let now = now_ms();
+    let ids: Vec<String> = items.iter().map(|_| uuid::Uuid::now_v7().to_string()).collect();
+    let claim_rows: Vec<_> = items
+        .iter()
+        .zip(&ids)
+        .map(|((new, _), id)| ClaimInsert {
+            id,
+            facility_code: &new.facility_code,
+            episode_key: &new.episode_key,
+            current_version: 1,
+            status: status::QUEUED,
+            received_at: now,
+            updated_at: now,
+        })
+        .collect();
+    insert_rows!(conn, claims::table, claim_rows, ROWS_PER_STATEMENT);
+    let versions: Vec<_> =
+        items.iter().zip(&ids).map(|((new, actor), id)| VersionInsert::of(id, 1, new, actor, now)).collect();
+    insert_rows!(conn, claim_versions::table, versions, ROWS_PER_STATEMENT);
+    let mut version_ids = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        let rows: Vec<(String, i64)> = claim_versions::table
+            .filter(claim_versions::claim_id.eq_any(chunk))
+            .select((claim_versions::claim_id, claim_versions::id))
+            .load(conn)?;
+        version_ids.extend(rows);
+    }
+    let mut jobs = Vec::with_capacity(ids.len() * destinations.len());
+    for id in &ids {
+        let version_id =
+            *version_ids.get(id).ok_or_else(|| StoreError::Corrupt(format!("claim {id} has no version 1")))?;
+        jobs.extend(destinations.iter().map(|d| OutboxInsert::pending(version_id, d, now)));
+    }
+    insert_rows!(conn, outbox::table, jobs, ROWS_PER_STATEMENT);
+    let events: Vec<_> = items
+        .iter()
+        .zip(&ids)
+        .map(|((_, actor), id)| EventInsert {
+            claim_id: id,
+            version: 1,
+            at: now,
+            kind: "received",
+            detail: serde_json::json!({ "by": actor.key_id, "destinations": destinations }).to_string(),
+        })
+        .collect();
+    insert_rows!(conn, claim_events::table, events, ROWS_PER_STATEMENT);
+    let audit: Vec<_> = items
+        .iter()
+        .zip(&ids)
+        .map(|((new, actor), id)| audit::AuditEntry {
+            actor: &actor.key_id,
+            role: &actor.role,
+            action: "claim.accept",
+            target: id,
+            detail: serde_json::json!({ "facility": new.facility_code, "version": 1, "content_sha256": new.content_sha256 }),
+        })
+        .collect();
+    audit::record_all(conn, &audit)?;
+    Ok(ids
+        .into_iter()
+        .map(|claim_id| Accepted {
+            claim_id,
+            version: 1,
+            status: status::QUEUED.to_owned(),
+            outcome: AcceptOutcome::Created,
+        })
+        .collect())
+}
+
 /// Stores one episode version (idempotently) with its outbox entries and audit row.
-/// Call inside a write transaction.
-pub fn accept(
+fn accept(
     conn: &mut AnyConnection,
     new: &NewClaimVersion,
     actor: &Actor,
@@ -152,46 +357,15 @@ pub fn accept(
     };
 
     diesel::insert_into(claim_versions::table)
-        .values(VersionInsert {
-            claim_id: &claim_id,
-            version,
-            content_sha256: &new.content_sha256,
-            episode_json: Some(&new.episode_json),
-            warnings_json: &new.warnings_json,
-            visit_type: &new.visit_type,
-            admitted_at: new.admitted_at,
-            discharged_at: new.discharged_at,
-            settlement_year: new.settlement_year,
-            settlement_month: new.settlement_month,
-            total_cost_cents: new.total_cost_cents,
-            claimed_cents: new.claimed_cents,
-            received_at: now,
-            received_by: &actor.key_id,
-        })
+        .values(VersionInsert::of(&claim_id, version, new, actor, now))
         .execute(conn)?;
     let version_id: i64 = claim_versions::table
         .filter(claim_versions::claim_id.eq(&claim_id))
         .filter(claim_versions::version.eq(version))
         .select(claim_versions::id)
         .first(conn)?;
-
-    let jobs: Vec<_> = destinations
-        .iter()
-        .map(|d| {
-            (
-                outbox::claim_version_id.eq(version_id),
-                outbox::destination.eq(d),
-                outbox::status.eq(outbox_status::PENDING),
-                outbox::attempts.eq(0),
-                outbox::next_attempt_at.eq(now),
-                outbox::created_at.eq(now),
-                outbox::updated_at.eq(now),
-            )
-        })
-        .collect();
-    for job in jobs {
-        diesel::insert_into(outbox::table).values(job).execute(conn)?;
-    }
+    let jobs: Vec<_> = destinations.iter().map(|d| OutboxInsert::pending(version_id, d, now)).collect();
+    insert_rows!(conn, outbox::table, jobs, ROWS_PER_STATEMENT);
 
     let (kind, action) = match outcome {
         AcceptOutcome::Created => ("received", "claim.accept"),

@@ -47,3 +47,11 @@ pub fn find_active(conn: &mut AnyConnection, id: &str) -> Result<Option<StoredKe
         .first(conn)
         .optional()?)
 }
+
+/// Marks an active key revoked; `false` if there is none with this id.
+pub fn revoke(conn: &mut AnyConnection, id: &str) -> Result<bool, StoreError> {
+    let changed = diesel::update(api_keys::table.find(id).filter(api_keys::revoked_at.is_null()))
+        .set(api_keys::revoked_at.eq(now_ms()))
+        .execute(conn)?;
+    Ok(changed == 1)
+}

@@ -3,6 +3,19 @@
 //! Queries common to both backends go through one `AnyConnection`; SQLite runs one writer at a
 //! time (a process-wide lock, since SQLite serves a single instance), PostgreSQL many.
 
+/// Multi-row `INSERT` of `$rows` (a slice or `Vec` of `Insertable`s), `$chunk` rows per
+/// statement. diesel's MultiConnection has no batch insert, so each backend runs its own.
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr, $chunk:expr) => {
+        for chunk in $rows.chunks($chunk) {
+            match &mut *$conn {
+                $crate::store::AnyConnection::Sqlite(c) => diesel::insert_into($table).values(chunk).execute(c)?,
+                $crate::store::AnyConnection::Postgresql(c) => diesel::insert_into($table).values(chunk).execute(c)?,
+            };
+        }
+    };
+}
+
 pub mod alerts;
 pub mod audit;
 pub mod claims;

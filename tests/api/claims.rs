@@ -9,6 +9,8 @@ on_both_backends!(
     resending_identical_content_changes_nothing,
     changed_content_becomes_a_new_version,
     batch_with_mixed_items,
+    concurrent_posts_keep_their_own_results,
+    a_batch_naming_one_episode_twice_keeps_the_order,
     listing_filters_and_pages,
     facility_keys_are_scoped_to_their_facility,
 );
@@ -121,6 +123,85 @@ async fn batch_with_mixed_items(backend: Backend) {
     let too_many = json!({ "episodes": vec![json!({}); app.settings.max_batch + 1] });
     let response = app.post_json("/api/v1/claims/batch", &app.facility_key, &too_many).await;
     assert_eq!(response.status(), 400);
+}
+
+/// Concurrent POSTs share commits (see `ingest::commit`): each still gets its own answer, an
+/// episode sent several times at once is stored once, and refusals stay with their requests.
+async fn concurrent_posts_keep_their_own_results(backend: Backend) {
+    let Some(app) = spawn_app(backend, "concurrent_posts_keep_their_own_results").await else {
+        return;
+    };
+    let distinct = episodes(FACILITY, 7, 48);
+    let repeated = episodes(FACILITY, 8, 1).remove(0);
+    let unregistered = episodes("83999", 9, 8);
+    let mut requests = tokio::task::JoinSet::new();
+    let mut send = |kind: &'static str, key: &str, episode: &hisgate::domain::Episode| {
+        let request = app.client.post(app.url("/api/v1/claims")).bearer_auth(key).json(episode);
+        requests.spawn(async move {
+            let response = request.send().await.expect("request");
+            (kind, response.status().as_u16(), response.json::<Value>().await.expect("a JSON answer"))
+        });
+    };
+    for e in &distinct {
+        send("distinct", &app.facility_key, e);
+    }
+    for _ in 0..8 {
+        send("repeated", &app.facility_key, &repeated);
+    }
+    for e in &unregistered {
+        send("unregistered", &app.admin_key, e);
+    }
+    let answers = requests.join_all().await;
+    let of = |kind: &'static str| answers.iter().filter(move |(k, _, _)| *k == kind);
+
+    assert!(of("distinct").all(|(_, status, body)| *status == 202 && body["outcome"] == "created"));
+    let mut ids: Vec<&str> = of("distinct").map(|(_, _, body)| body["id"].as_str().unwrap()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 48, "one claim per episode");
+
+    assert!(of("repeated").all(|(_, status, _)| *status == 202));
+    let repeated_ids: Vec<&Value> = of("repeated").map(|(_, _, body)| &body["id"]).collect();
+    assert!(repeated_ids.iter().all(|id| *id == repeated_ids[0]), "the same episode is one claim");
+    let outcomes: Vec<&str> = of("repeated").map(|(_, _, body)| body["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes.iter().filter(|o| **o == "created").count(), 1, "{outcomes:?}");
+    assert_eq!(outcomes.iter().filter(|o| **o == "unchanged").count(), 7, "{outcomes:?}");
+
+    for (_, status, body) in of("unregistered") {
+        assert_eq!(*status, 422);
+        assert_eq!(body["violations"][0]["rule"], "FACILITY_UNKNOWN");
+    }
+    assert_eq!(app.counts().await, (49, 49, 98), "claims, versions, submissions: nothing twice, nothing lost");
+}
+
+async fn a_batch_naming_one_episode_twice_keeps_the_order(backend: Backend) {
+    let Some(app) = spawn_app(backend, "a_batch_naming_one_episode_twice_keeps_the_order").await else {
+        return;
+    };
+    let [first, other] = <[_; 2]>::try_from(episodes(FACILITY, 10, 2)).unwrap();
+    let mut changed = first.clone();
+    changed.summary.note = Some("Bổ sung kết quả xét nghiệm".to_owned());
+    let body = json!({ "episodes": [first, changed, other, first, first] });
+    let result: Value = app.post_json("/api/v1/claims/batch", &app.facility_key, &body).await.json().await.unwrap();
+    let items = result["items"].as_array().unwrap();
+    let seen: Vec<(&str, i64)> = items
+        .iter()
+        .map(|i| (i["receipt"]["outcome"].as_str().unwrap(), i["receipt"]["version"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(
+        seen,
+        [("created", 1), ("new_version", 2), ("created", 1), ("new_version", 3), ("unchanged", 3)],
+        "each item sees what the items before it stored"
+    );
+    assert_eq!(items[0]["receipt"]["id"], items[4]["receipt"]["id"]);
+    let stored: Value = app
+        .get(&format!("/api/v1/claims/{}", items[0]["receipt"]["id"].as_str().unwrap()), &app.facility_key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stored["episode"], serde_json::to_value(&first).unwrap());
+    assert_eq!(app.counts().await, (2, 4, 8));
 }
 
 async fn listing_filters_and_pages(backend: Backend) {

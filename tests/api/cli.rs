@@ -63,6 +63,18 @@ async fn keys_create_prints_a_working_key_last() {
     let missing = hisgate(&["keys", "create", "--role", "facility"], &[("HISGATE_DATABASE_URL", &url)]);
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("--facility"));
+
+    let id = key.split('_').nth(1).unwrap();
+    let revoke = |id: &str| hisgate(&["keys", "revoke", id], &[("HISGATE_DATABASE_URL", &url)]);
+    let revoked = revoke(id);
+    assert!(revoked.status.success(), "{}", String::from_utf8_lossy(&revoked.stderr));
+    assert!(hisgate::auth::authenticate(&db, key).await.unwrap().is_none(), "a revoked key no longer works");
+    let target = id.to_owned();
+    let audit = db.read(move |c| hisgate::store::audit::for_target(c, &target)).await.unwrap();
+    assert_eq!(audit.last().map(|a| a.action.as_str()), Some("key.revoke"));
+    let again = revoke(id);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains(id), "names the key it did not find");
 }
 
 #[actix_web::test]

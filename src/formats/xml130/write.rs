@@ -11,7 +11,6 @@ use crate::domain::spec;
 use base64::Engine;
 use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::sync::LazyLock;
@@ -22,7 +21,7 @@ const ROOT_ATTRIBUTES: &str =
 
 fn escape_into(out: &mut String, text: &str) {
     let mut rest = text;
-    while let Some(i) = rest.find(['&', '<', '>']) {
+    while let Some(i) = memchr::memchr3(b'&', b'<', b'>', rest.as_bytes()) {
         out.push_str(&rest[..i]);
         out.push_str(match rest.as_bytes()[i] {
             b'&' => "&amp;",
@@ -42,31 +41,48 @@ struct FieldTags {
     cdata: bool,
 }
 
-static TAGS: LazyLock<HashMap<Table, Vec<FieldTags>>> = LazyLock::new(|| {
-    Table::ALL
-        .into_iter()
-        .map(|t| {
-            let tags = spec::fields(t)
-                .iter()
-                .map(|f| FieldTags {
-                    open: format!("<{}>", f.name),
-                    close: format!("</{}>", f.name),
-                    empty: format!("<{}/>", f.name),
-                    cdata: is_free_text(&f.name),
-                })
-                .collect();
-            (t, tags)
-        })
-        .collect()
+/// Each table's field tags, indexed by `Table as usize`.
+static TAGS: LazyLock<Vec<Vec<FieldTags>>> = LazyLock::new(|| {
+    let mut tags: Vec<Vec<FieldTags>> = Table::ALL.iter().map(|_| Vec::new()).collect();
+    for t in Table::ALL {
+        tags[t as usize] = spec::fields(t)
+            .iter()
+            .map(|f| FieldTags {
+                open: format!("<{}>", f.name),
+                close: format!("</{}>", f.name),
+                empty: format!("<{}/>", f.name),
+                cdata: is_free_text(&f.name),
+            })
+            .collect();
+    }
+    tags
 });
 
+/// `value` rounded half away from zero to exactly `places` decimals, without `fmt` (the writer's
+/// most frequent call: every amount of every line).
 fn push_decimal(out: &mut String, value: &Decimal, places: u32) {
-    let rounded = value.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
-    let _ = write!(out, "{rounded:.0$}", places as usize);
+    let mut rounded = value.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
+    rounded.rescale(places);
+    let mantissa = rounded.mantissa();
+    if mantissa < 0 {
+        out.push('-');
+    }
+    let digits = mantissa.unsigned_abs();
+    let unit = 10u128.pow(places);
+    let mut buffer = itoa::Buffer::new();
+    out.push_str(buffer.format(digits / unit));
+    if places > 0 {
+        out.push('.');
+        let fraction = buffer.format(digits % unit);
+        for _ in fraction.len()..places as usize {
+            out.push('0');
+        }
+        out.push_str(fraction);
+    }
 }
 
 fn write_fields(out: &mut String, record: &dyn Record) {
-    let tags = &TAGS[&record.table()];
+    let tags = &TAGS[record.table() as usize];
     let mut index = 0;
     record.visit(&mut |value| {
         let tag = &tags[index];
@@ -83,9 +99,7 @@ fn write_fields(out: &mut String, record: &dyn Record) {
                 out.push_str("]]>");
             }
             FieldValue::Text(text) => escape_into(out, text),
-            FieldValue::Int(n) => {
-                let _ = write!(out, "{n}");
-            }
+            FieldValue::Int(n) => out.push_str(itoa::Buffer::new().format(n)),
             FieldValue::Money(d) => push_decimal(out, d, 2),
             FieldValue::Price(d) => push_decimal(out, d, 3),
             FieldValue::Number(d) => {
@@ -99,8 +113,14 @@ fn write_fields(out: &mut String, record: &dyn Record) {
 
 /// One table document (no XML declaration, as inside `NOIDUNGFILE`), holding `records`.
 pub fn table_document(table: Table, records: &[&dyn Record]) -> String {
-    let l = layout(table);
     let mut out = String::with_capacity(512 + records.len() * 1024);
+    table_document_into(&mut out, table, records);
+    out
+}
+
+/// [`table_document`], appended to `out`.
+fn table_document_into(out: &mut String, table: Table, records: &[&dyn Record]) {
+    let l = layout(table);
     out.push('<');
     out.push_str(l.root);
     out.push_str(ROOT_ATTRIBUTES);
@@ -110,14 +130,14 @@ pub fn table_document(table: Table, records: &[&dyn Record]) -> String {
             let _ = write!(out, "<{list}>");
             for r in records {
                 let _ = write!(out, "<{item}>");
-                write_fields(&mut out, *r);
+                write_fields(out, *r);
                 let _ = write!(out, "</{item}>");
             }
             let _ = write!(out, "</{list}>");
         }
         None => {
             if let Some(r) = records.first() {
-                write_fields(&mut out, *r);
+                write_fields(out, *r);
             }
         }
     }
@@ -125,7 +145,6 @@ pub fn table_document(table: Table, records: &[&dyn Record]) -> String {
         out.push_str("<CHUKYDONVI/>");
     }
     let _ = write!(out, "</{}>", l.root);
-    out
 }
 
 /// The XML0 check-in document of an episode's check-in messages, with the XML declaration.
@@ -180,6 +199,9 @@ pub struct EnvelopeWriter<W: Write> {
     out: W,
     declared: usize,
     written: usize,
+    /// Buffers kept between episodes: one table document, one `HOSO`.
+    document: String,
+    hoso: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -201,18 +223,21 @@ impl<W: Write> EnvelopeWriter<W> {
             created_on.format("%Y%m%d")
         ));
         out.write_all(head.as_bytes())?;
-        Ok(EnvelopeWriter { out, declared: count, written: 0 })
+        Ok(EnvelopeWriter { out, declared: count, written: 0, document: String::new(), hoso: String::new() })
     }
 
     /// Appends one episode as a `HOSO` with a `FILEHOSO` per table it has data for.
     pub fn write(&mut self, episode: &Episode) -> std::io::Result<()> {
-        let mut hoso = String::from("      <HOSO>\n");
+        let (document, hoso) = (&mut self.document, &mut self.hoso);
+        hoso.clear();
+        hoso.push_str("      <HOSO>\n");
         for (table, records) in episode_tables(episode) {
-            let document = table_document(table, &records);
+            document.clear();
+            table_document_into(document, table, &records);
             hoso.push_str("        <FILEHOSO>\n          <LOAIHOSO>");
             hoso.push_str(table.spec_name());
             hoso.push_str("</LOAIHOSO>\n          <NOIDUNGFILE>");
-            base64::engine::general_purpose::STANDARD.encode_string(document.as_bytes(), &mut hoso);
+            base64::engine::general_purpose::STANDARD.encode_string(document.as_bytes(), hoso);
             hoso.push_str("</NOIDUNGFILE>\n        </FILEHOSO>\n");
         }
         hoso.push_str("      </HOSO>\n");
@@ -238,4 +263,32 @@ pub fn envelope(facility: &str, created_on: NaiveDate, episodes: &[Episode]) -> 
         w.write(e).expect("writing to memory");
     }
     w.finish().expect("the count matches by construction")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_decimal;
+    use rust_decimal::Decimal;
+    use std::str::FromStr;
+
+    #[test]
+    fn decimals_are_rounded_half_away_from_zero_to_fixed_places() {
+        let cases = [
+            ("1.005", 2, "1.01"),
+            ("-1.005", 2, "-1.01"),
+            ("2", 2, "2.00"),
+            ("0.5", 3, "0.500"),
+            ("0.0004", 3, "0.000"),
+            ("-0.001", 2, "0.00"),
+            ("1234567890.125", 2, "1234567890.13"),
+            ("0.07", 2, "0.07"),
+            ("12.3456", 3, "12.346"),
+            ("79228162514264337593543950.335", 2, "79228162514264337593543950.34"),
+        ];
+        for (input, places, expected) in cases {
+            let mut out = String::new();
+            push_decimal(&mut out, &Decimal::from_str(input).unwrap(), places);
+            assert_eq!(out, expected, "{input} to {places} places");
+        }
+    }
 }
