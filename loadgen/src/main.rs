@@ -70,11 +70,17 @@ enum Mode {
         #[arg(long)]
         unique: bool,
     },
+    /// `GET path` (e.g. `/healthz`): the HTTP round trip alone, the limit the other modes are
+    /// compared with.
+    Get {
+        #[arg(long, default_value = "/healthz")]
+        path: String,
+    },
 }
 
-/// One prepared request: path, content type and body.
+/// One prepared request: path, content type and body (a `GET` when there is no content type).
 struct Work {
-    path: &'static str,
+    path: String,
     content_type: &'static str,
     body: Vec<u8>,
 }
@@ -94,12 +100,12 @@ fn prepare(mode: &Mode) -> anyhow::Result<Vec<Work>> {
     Ok(match mode {
         Mode::Claims { input } => read_lines(input)?
             .into_iter()
-            .map(|l| Work { path: "/api/v1/claims", content_type: "application/json", body: l.into_bytes() })
+            .map(|l| Work { path: "/api/v1/claims".to_owned(), content_type: "application/json", body: l.into_bytes() })
             .collect(),
         Mode::Batch { input, size } => read_lines(input)?
             .chunks((*size).max(1))
             .map(|chunk| Work {
-                path: "/api/v1/claims/batch",
+                path: "/api/v1/claims/batch".to_owned(),
                 content_type: "application/json",
                 body: format!("{{\"episodes\":[{}]}}", chunk.join(",")).into_bytes(),
             })
@@ -110,7 +116,11 @@ fn prepare(mode: &Mode) -> anyhow::Result<Vec<Work>> {
             files
                 .into_iter()
                 .map(|p| {
-                    Ok(Work { path: "/api/v1/dossiers", content_type: "application/xml", body: std::fs::read(&p)? })
+                    Ok(Work {
+                        path: "/api/v1/dossiers".to_owned(),
+                        content_type: "application/xml",
+                        body: std::fs::read(&p)?,
+                    })
                 })
                 .collect::<anyhow::Result<_>>()?
         }
@@ -118,7 +128,7 @@ fn prepare(mode: &Mode) -> anyhow::Result<Vec<Work>> {
             let n = if *unique { 1_000_000 } else { (*cards).max(1) };
             (0..n)
                 .map(|i| Work {
-                    path: "/api/v1/eligibility",
+                    path: "/api/v1/eligibility".to_owned(),
                     content_type: "application/json",
                     body: json!({
                         "card_number": format!("HS483{:010}", 1_000_000_000u64 + i as u64),
@@ -130,6 +140,7 @@ fn prepare(mode: &Mode) -> anyhow::Result<Vec<Work>> {
                 })
                 .collect()
         }
+        Mode::Get { path } => vec![Work { path: path.clone(), content_type: "", body: Vec::new() }],
     })
 }
 
@@ -153,18 +164,19 @@ fn acknowledged(answer: &Value) -> Vec<String> {
 
 async fn send(client: &reqwest::Client, cli: &Cli, work: &Work, tally: &Mutex<Tally>) {
     let started = Instant::now();
-    let response = client
-        .post(format!("{}{}", cli.url, work.path))
-        .bearer_auth(&cli.key)
-        .header("content-type", work.content_type)
-        .body(work.body.clone())
-        .send()
-        .await;
+    let url = format!("{}{}", cli.url, work.path);
+    let request = if work.content_type.is_empty() {
+        client.get(url)
+    } else {
+        client.post(url).header("content-type", work.content_type).body(work.body.clone())
+    };
+    let response = request.bearer_auth(&cli.key).send().await;
     let (status, ids) = match response {
         Ok(r) => {
             let status = r.status();
             let body = r.bytes().await.unwrap_or_default();
-            let ids = if status.is_success() && work.path != "/api/v1/eligibility" {
+            let counts = work.path.starts_with("/api/v1/claims") || work.path == "/api/v1/dossiers";
+            let ids = if status.is_success() && counts {
                 serde_json::from_slice::<Value>(&body).map(|v| acknowledged(&v)).unwrap_or_default()
             } else {
                 Vec::new()

@@ -76,8 +76,13 @@ pub struct ReceivedDossier {
 }
 
 fn decode_base64(text: &str) -> Option<Vec<u8>> {
-    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    base64::engine::general_purpose::STANDARD.decode(compact).ok()
+    let engine = &base64::engine::general_purpose::STANDARD;
+    // Files are usually one unbroken line: decode directly, and strip line breaks only if needed.
+    if !text.bytes().any(|b| b.is_ascii_whitespace()) {
+        return engine.decode(text).ok();
+    }
+    let compact: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    engine.decode(compact).ok()
 }
 
 /// Decodes `fileHSBase64` into XML bytes (a UTF-8 BOM is dropped).

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# End to end: JSON batches in, every episode sent to both portal mocks (BHXH and MoH, as signed-off
+# GIAMDINHHS files) and acknowledged by them. Reports episodes per second from the first request
+# until the last submission is acknowledged, and the ingest rate alone over the same run.
+# Usage: benches/load/e2e.sh [SECONDS] [sqlite|postgres]
+source "$(dirname "$0")/common.sh"
+SECONDS_PER_RUN=${1:-20}
+BACKEND=${2:-sqlite}
+start_mocks
+if [ "$BACKEND" = postgres ]; then
+    DB=hisgate_e2e_bench
+    psql -q -h 127.0.0.1 -U postgres -d test -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
+    export HISGATE_DATABASE_URL=postgres://postgres@127.0.0.1:5432/$DB
+else
+    export HISGATE_DATABASE_URL=sqlite://$SCRATCH/hisgate.db
+fi
+export HISGATE_BHXH_URL=$BHXH_URL HISGATE_BHXH_USERNAME=83_SYT HISGATE_BHXH_PASSWORD=hisgate-demo \
+    HISGATE_MOH_URL=$MOH_URL HISGATE_MOH_USERNAME=83_SYT HISGATE_MOH_PASSWORD=hisgate-demo \
+    HISGATE_BHXH_RATE_PER_SECOND=0 HISGATE_DISPATCH_BATCH_SIZE=${BATCH:-200} \
+    HISGATE_DISPATCH_CONCURRENCY=${SENDERS:-4}
+start_gateway
+KEY=$($BIN/hisgate keys create --role facility --facility 83001 --label loadgen | tail -1)
+ADMIN=$($BIN/hisgate keys create --role admin --label e2e | tail -1)
+machine
+echo "backend: $BACKEND; dispatch files of ${BATCH:-200} HOSO, ${SENDERS:-4} at a time per portal"
+$BIN/hisgate gen --episodes 200000 --seed 7 --facility 83001 >"$SCRATCH/episodes.jsonl"
+started=$(date +%s.%N)
+$BIN/loadgen --url "$GATEWAY_URL" --key "$KEY" --concurrency 4 --seconds "$SECONDS_PER_RUN" \
+    batch --input "$SCRATCH/episodes.jsonl" --size 100 | tee "$SCRATCH/ingest.json"
+# Waits until no submission is pending or in flight, then reports.
+python3 - "$GATEWAY_URL" "$ADMIN" "$started" "$SCRATCH/ingest.json" <<'PY'
+import json, sys, time, urllib.request
+url, key, started, ingest = sys.argv[1], sys.argv[2], float(sys.argv[3]), json.load(open(sys.argv[4]))
+def depth():
+    request = urllib.request.Request(f"{url}/api/v1/queue", headers={"Authorization": f"Bearer {key}"})
+    return json.loads(urllib.request.urlopen(request).read())["depth"]
+deadline = time.time() + 600
+while True:
+    rows = depth()
+    waiting = sum(r["count"] for r in rows if r["status"] in ("pending", "in_flight"))
+    if waiting == 0 or time.time() > deadline:
+        break
+    time.sleep(1)
+elapsed = time.time() - started
+acknowledged = {d: sum(r["count"] for r in rows if r["destination"] == d and r["status"] not in ("pending", "in_flight"))
+                for d in ("bhxh", "moh")}
+episodes = ingest["episodes_acknowledged"]
+print(json.dumps({
+    "episodes_ingested": episodes,
+    "acknowledged_by_portal": acknowledged,
+    "still_waiting": waiting,
+    "seconds_to_last_acknowledgement": round(elapsed, 2),
+    "episodes_per_second_end_to_end": round(episodes / elapsed),
+    "by_status": {f'{r["destination"]}:{r["status"]}': r["count"] for r in rows},
+}))
+sys.exit(1 if waiting or any(n < episodes for n in acknowledged.values()) else 0)
+PY
+echo "resident memory: gateway $(ps -o rss= -p "$GATEWAY_PID" | awk '{printf "%.0f MB", $1/1024}')"
