@@ -49,7 +49,14 @@ impl Committer {
                 .name(format!("ingest-commit-{n}"))
                 .spawn(move || {
                     while let Some(group) = next_group(&receiver) {
-                        commit_group(&db, group, &destinations);
+                        // A bug in one group must not stop ingest: its callers hear of a cancelled
+                        // request (their reply channels drop) and the thread goes on.
+                        let committed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            commit_group(&db, group, &destinations)
+                        }));
+                        if committed.is_err() {
+                            tracing::error!("an ingest commit panicked; its requests were answered with an error");
+                        }
                     }
                 })
                 .expect("the operating system starts a thread");
