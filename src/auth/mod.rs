@@ -147,9 +147,14 @@ pub fn create_key(db: &Db, role: Role, facility: Option<&str>, label: &str, acto
     Ok(format!("hg_{id}_{secret}"))
 }
 
+/// The id and the secret of a key `hg_<id>_<secret>`.
+fn key_parts(token: &str) -> Option<(&str, &str)> {
+    token.strip_prefix("hg_").and_then(|rest| rest.split_once('_'))
+}
+
 /// Checks a bearer token against the stored keys.
 pub async fn authenticate(db: &Db, token: &str) -> Result<Option<Principal>, StoreError> {
-    let Some((id, secret)) = token.strip_prefix("hg_").and_then(|rest| rest.split_once('_')) else {
+    let Some((id, secret)) = key_parts(token) else {
         return Ok(None);
     };
     let (id, hash) = (id.to_owned(), sha256_hex(secret));
@@ -165,8 +170,11 @@ pub const KEY_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5)
 /// the database to authenticate. Only successes are kept; the secret is compared every time.
 #[derive(Default)]
 pub struct KeyCache {
-    verified: std::sync::Mutex<std::collections::HashMap<String, (String, Principal, std::time::Instant)>>,
+    verified: std::sync::Mutex<VerifiedKeys>,
 }
+
+/// Key id → (SHA-256 of its secret, its principal, when it was read from the database).
+type VerifiedKeys = std::collections::HashMap<String, (String, Principal, std::time::Instant)>;
 
 /// More distinct keys than a province has: past this the cache starts again empty.
 const KEY_CACHE_MAX: usize = 10_000;
@@ -174,7 +182,7 @@ const KEY_CACHE_MAX: usize = 10_000;
 impl KeyCache {
     /// [`authenticate`], answered from the cache when the key was verified recently.
     pub async fn authenticate(&self, db: &Db, token: &str) -> Result<Option<Principal>, StoreError> {
-        let Some((id, secret)) = token.strip_prefix("hg_").and_then(|rest| rest.split_once('_')) else {
+        let Some((id, secret)) = key_parts(token) else {
             return Ok(None);
         };
         let hash = sha256_hex(secret);
@@ -195,9 +203,7 @@ impl KeyCache {
         Ok(principal)
     }
 
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, (String, Principal, std::time::Instant)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, VerifiedKeys> {
         self.verified.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
