@@ -37,6 +37,23 @@ start_mocks() {
     wait_for "$MOH_URL/_admin/state"
 }
 
+# use_mocks: points the gateway at the mocks start_mocks started, with their demo accounts.
+use_mocks() {
+    export HISGATE_BHXH_URL=$BHXH_URL HISGATE_BHXH_USERNAME=83_SYT HISGATE_BHXH_PASSWORD=hisgate-demo \
+        HISGATE_MOH_URL=$MOH_URL HISGATE_MOH_USERNAME=83_SYT HISGATE_MOH_PASSWORD=hisgate-demo
+}
+
+# use_database BACKEND NAME: a fresh PostgreSQL database NAME (sqlite: a file in the scratch
+# folder); sets HISGATE_DATABASE_URL.
+use_database() {
+    if [ "$1" = postgres ]; then
+        psql -q -h 127.0.0.1 -U postgres -d test -c "DROP DATABASE IF EXISTS $2 WITH (FORCE)" -c "CREATE DATABASE $2"
+        export HISGATE_DATABASE_URL=postgres://postgres@127.0.0.1:5432/$2
+    else
+        export HISGATE_DATABASE_URL=sqlite://$SCRATCH/hisgate.db
+    fi
+}
+
 wait_for() {
     for _ in $(seq 1 200); do
         curl -fs "$1" >/dev/null 2>&1 && return 0

@@ -7,16 +7,9 @@ source "$(dirname "$0")/common.sh"
 KILLS=${1:-20}
 BACKEND=${2:-sqlite}
 start_mocks
-if [ "$BACKEND" = postgres ]; then
-    DB=hisgate_crash
-    psql -q -h 127.0.0.1 -U postgres -d test -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
-    export HISGATE_DATABASE_URL=postgres://postgres@127.0.0.1:5432/$DB
-else
-    export HISGATE_DATABASE_URL=sqlite://$SCRATCH/hisgate.db
-fi
-export HISGATE_BHXH_URL=$BHXH_URL HISGATE_BHXH_USERNAME=83_SYT HISGATE_BHXH_PASSWORD=hisgate-demo \
-    HISGATE_MOH_URL=$MOH_URL HISGATE_MOH_USERNAME=83_SYT HISGATE_MOH_PASSWORD=hisgate-demo \
-    HISGATE_DISPATCH_POLL_INTERVAL_MS=1000 HISGATE_DISPATCH_LEASE_MS=5000 RUST_LOG=warn
+use_database "$BACKEND" hisgate_crash
+use_mocks
+export HISGATE_DISPATCH_POLL_INTERVAL_MS=1000 HISGATE_DISPATCH_LEASE_MS=5000 RUST_LOG=warn
 PORT=$(free_port)
 export HISGATE_BIND=127.0.0.1:$PORT
 URL=http://127.0.0.1:$PORT

@@ -7,16 +7,9 @@ source "$(dirname "$0")/common.sh"
 SECONDS_PER_RUN=${1:-20}
 BACKEND=${2:-sqlite}
 start_mocks
-if [ "$BACKEND" = postgres ]; then
-    DB=hisgate_e2e_bench
-    psql -q -h 127.0.0.1 -U postgres -d test -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
-    export HISGATE_DATABASE_URL=postgres://postgres@127.0.0.1:5432/$DB
-else
-    export HISGATE_DATABASE_URL=sqlite://$SCRATCH/hisgate.db
-fi
-export HISGATE_BHXH_URL=$BHXH_URL HISGATE_BHXH_USERNAME=83_SYT HISGATE_BHXH_PASSWORD=hisgate-demo \
-    HISGATE_MOH_URL=$MOH_URL HISGATE_MOH_USERNAME=83_SYT HISGATE_MOH_PASSWORD=hisgate-demo \
-    HISGATE_BHXH_RATE_PER_SECOND=0 HISGATE_DISPATCH_BATCH_SIZE=${BATCH:-200} \
+use_database "$BACKEND" hisgate_e2e_bench
+use_mocks
+export HISGATE_BHXH_RATE_PER_SECOND=0 HISGATE_DISPATCH_BATCH_SIZE=${BATCH:-200} \
     HISGATE_DISPATCH_CONCURRENCY=${SENDERS:-4}
 start_gateway
 KEY=$($BIN/hisgate keys create --role facility --facility 83001 --label loadgen | tail -1)

@@ -5,13 +5,7 @@
 source "$(dirname "$0")/common.sh"
 SECONDS_PER_RUN=${1:-20}
 BACKEND=${2:-sqlite}
-if [ "$BACKEND" = postgres ]; then
-    DB=hisgate_ingest_bench
-    psql -q -h 127.0.0.1 -U postgres -d test -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
-    export HISGATE_DATABASE_URL=postgres://postgres@127.0.0.1:5432/$DB
-else
-    export HISGATE_DATABASE_URL=sqlite://$SCRATCH/hisgate.db
-fi
+use_database "$BACKEND" hisgate_ingest_bench
 export HISGATE_DISPATCH_ENABLED=false
 start_gateway
 KEY=$($BIN/hisgate keys create --role facility --facility 83001 --label loadgen | tail -1)

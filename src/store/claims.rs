@@ -186,7 +186,7 @@ pub fn accept_all(
     }
     for i in later {
         let (new, actor) = items[i];
-        results[i] = Some(accept(conn, new, actor, destinations)?);
+        results[i] = Some(accept_stored(conn, new, actor, destinations)?);
     }
     Ok(results.into_iter().flatten().collect())
 }
@@ -269,7 +269,7 @@ fn create_all(
             version: 1,
             at: now,
             kind: "received",
-            detail: serde_json::json!({ "by": actor.key_id, "destinations": destinations }).to_string(),
+            detail: received_detail(actor, destinations),
         })
         .collect();
     insert_rows!(conn, claim_events::table, events, ROWS_PER_STATEMENT);
@@ -281,7 +281,7 @@ fn create_all(
             role: &actor.role,
             action: "claim.accept",
             target: id,
-            detail: serde_json::json!({ "facility": new.facility_code, "version": 1, "content_sha256": new.content_sha256 }),
+            detail: audit_detail(new, 1),
         })
         .collect();
     audit::record_all(conn, &audit)?;
@@ -296,66 +296,40 @@ fn create_all(
         .collect())
 }
 
-/// Stores one episode version (idempotently) with its outbox entries and audit row.
-fn accept(
+/// Stores a new version of an episode the store already holds (idempotently: the same content
+/// writes nothing), with its outbox entries, timeline event and audit row.
+fn accept_stored(
     conn: &mut AnyConnection,
     new: &NewClaimVersion,
     actor: &Actor,
     destinations: &[String],
 ) -> Result<Accepted, StoreError> {
     let now = now_ms();
-    let existing: Option<ClaimRow> = claims::table
+    let claim: ClaimRow = claims::table
         .filter(claims::facility_code.eq(&new.facility_code))
         .filter(claims::episode_key.eq(&new.episode_key))
         .select(ClaimRow::as_select())
-        .first(conn)
-        .optional()?;
-
-    let (claim_id, version, outcome) = match existing {
-        Some(claim) => {
-            // The same lock, taken first, as the dispatcher and reconciler take (see outbox::lock_claim).
-            super::outbox::lock_claim(conn, &claim.id)?;
-            let current_hash: String = claim_versions::table
-                .filter(claim_versions::claim_id.eq(&claim.id))
-                .filter(claim_versions::version.eq(claim.current_version))
-                .select(claim_versions::content_sha256)
-                .first(conn)?;
-            if current_hash == new.content_sha256 {
-                return Ok(Accepted {
-                    claim_id: claim.id,
-                    version: claim.current_version,
-                    status: claim.status,
-                    outcome: AcceptOutcome::Unchanged,
-                });
-            }
-            supersede(conn, &claim.id, claim.current_version, now)?;
-            let version = claim.current_version + 1;
-            diesel::update(claims::table.find(&claim.id))
-                .set((
-                    claims::current_version.eq(version),
-                    claims::status.eq(status::QUEUED),
-                    claims::updated_at.eq(now),
-                ))
-                .execute(conn)?;
-            (claim.id, version, AcceptOutcome::NewVersion)
-        }
-        None => {
-            let id = uuid::Uuid::now_v7().to_string();
-            diesel::insert_into(claims::table)
-                .values((
-                    claims::id.eq(&id),
-                    claims::facility_code.eq(&new.facility_code),
-                    claims::episode_key.eq(&new.episode_key),
-                    claims::current_version.eq(1),
-                    claims::status.eq(status::QUEUED),
-                    claims::received_at.eq(now),
-                    claims::updated_at.eq(now),
-                ))
-                .execute(conn)?;
-            (id, 1, AcceptOutcome::Created)
-        }
-    };
-
+        .first(conn)?;
+    // The same lock, taken first, as the dispatcher and reconciler take (see outbox::lock_claim).
+    super::outbox::lock_claim(conn, &claim.id)?;
+    let current_hash: String = claim_versions::table
+        .filter(claim_versions::claim_id.eq(&claim.id))
+        .filter(claim_versions::version.eq(claim.current_version))
+        .select(claim_versions::content_sha256)
+        .first(conn)?;
+    if current_hash == new.content_sha256 {
+        return Ok(Accepted {
+            claim_id: claim.id,
+            version: claim.current_version,
+            status: claim.status,
+            outcome: AcceptOutcome::Unchanged,
+        });
+    }
+    supersede(conn, &claim.id, claim.current_version, now)?;
+    let (claim_id, version) = (claim.id, claim.current_version + 1);
+    diesel::update(claims::table.find(&claim_id))
+        .set((claims::current_version.eq(version), claims::status.eq(status::QUEUED), claims::updated_at.eq(now)))
+        .execute(conn)?;
     diesel::insert_into(claim_versions::table)
         .values(VersionInsert::of(&claim_id, version, new, actor, now))
         .execute(conn)?;
@@ -366,34 +340,28 @@ fn accept(
         .first(conn)?;
     let jobs: Vec<_> = destinations.iter().map(|d| OutboxInsert::pending(version_id, d, now)).collect();
     insert_rows!(conn, outbox::table, jobs, ROWS_PER_STATEMENT);
-
-    let (kind, action) = match outcome {
-        AcceptOutcome::Created => ("received", "claim.accept"),
-        _ => ("new_version", "claim.new_version"),
-    };
-    event(
-        conn,
-        &claim_id,
-        version,
-        now,
-        kind,
-        &serde_json::json!({ "by": actor.key_id, "destinations": destinations }),
-    )?;
+    event(conn, &claim_id, version, now, "new_version", received_detail(actor, destinations))?;
     audit::record(
         conn,
         audit::AuditEntry {
             actor: &actor.key_id,
             role: &actor.role,
-            action,
+            action: "claim.new_version",
             target: &claim_id,
-            detail: serde_json::json!({
-                "facility": new.facility_code,
-                "version": version,
-                "content_sha256": new.content_sha256,
-            }),
+            detail: audit_detail(new, version),
         },
     )?;
-    Ok(Accepted { claim_id, version, status: status::QUEUED.to_owned(), outcome })
+    Ok(Accepted { claim_id, version, status: status::QUEUED.to_owned(), outcome: AcceptOutcome::NewVersion })
+}
+
+/// The timeline detail of a received version: who sent it and where it goes.
+fn received_detail(actor: &Actor, destinations: &[String]) -> String {
+    serde_json::json!({ "by": actor.key_id, "destinations": destinations }).to_string()
+}
+
+/// The audit detail of a stored version.
+fn audit_detail(new: &NewClaimVersion, version: i32) -> serde_json::Value {
+    serde_json::json!({ "facility": new.facility_code, "version": version, "content_sha256": new.content_sha256 })
 }
 
 /// Marks the current version superseded and withdraws its unsent outbox entries.
@@ -414,7 +382,14 @@ fn supersede(conn: &mut AnyConnection, claim_id: &str, version: i32, now: i64) -
     )
     .set((outbox::status.eq(outbox_status::SUPERSEDED), outbox::updated_at.eq(now)))
     .execute(conn)?;
-    event(conn, claim_id, version, now, "superseded", &serde_json::json!({ "withdrawn_submissions": withdrawn }))
+    event(
+        conn,
+        claim_id,
+        version,
+        now,
+        "superseded",
+        serde_json::json!({ "withdrawn_submissions": withdrawn }).to_string(),
+    )
 }
 
 fn event(
@@ -423,16 +398,10 @@ fn event(
     version: i32,
     at: i64,
     kind: &str,
-    detail: &serde_json::Value,
+    detail: String,
 ) -> Result<(), StoreError> {
     diesel::insert_into(claim_events::table)
-        .values((
-            claim_events::claim_id.eq(claim_id),
-            claim_events::version.eq(version),
-            claim_events::at.eq(at),
-            claim_events::kind.eq(kind),
-            claim_events::detail.eq(detail.to_string()),
-        ))
+        .values(EventInsert { claim_id, version, at, kind, detail })
         .execute(conn)?;
     Ok(())
 }
