@@ -24,10 +24,12 @@ struct Cli {
     /// API key (`Authorization: Bearer`).
     #[arg(long, env = "HISGATE_KEY")]
     key: String,
-    /// Requests in flight at once (closed loop).
+    /// Requests in flight at once (closed loop); with `--rate`, the most connections used at once.
     #[arg(long, default_value_t = 64)]
     concurrency: usize,
-    /// Requests started per second (open loop) instead of a fixed concurrency.
+    /// Requests started per second (open loop) instead of a fixed concurrency. Each request's
+    /// latency counts from the moment it was due, so waiting for a free connection when the
+    /// gateway falls behind is part of it (no coordinated omission).
     #[arg(long)]
     rate: Option<f64>,
     /// Stop after this many requests.
@@ -162,8 +164,8 @@ fn acknowledged(answer: &Value) -> Vec<String> {
     }
 }
 
-async fn send(client: &reqwest::Client, cli: &Cli, work: &Work, tally: &Mutex<Tally>) {
-    let started = Instant::now();
+/// Sends one request; its latency counts from `due`.
+async fn send(client: &reqwest::Client, cli: &Cli, work: &Work, tally: &Mutex<Tally>, due: Instant) {
     let url = format!("{}{}", cli.url, work.path);
     let request = if work.content_type.is_empty() {
         client.get(url)
@@ -190,7 +192,7 @@ async fn send(client: &reqwest::Client, cli: &Cli, work: &Work, tally: &Mutex<Ta
             ("connection error".to_owned(), Vec::new())
         }
     };
-    let elapsed = started.elapsed().as_micros() as u64;
+    let elapsed = due.elapsed().as_micros() as u64;
     let mut t = tally.lock().await;
     t.latencies_us.push(elapsed);
     *t.by_status.entry(status).or_default() += 1;
@@ -232,7 +234,7 @@ async fn main() -> anyhow::Result<()> {
                             if i >= limit || Instant::now() >= deadline {
                                 break;
                             }
-                            send(&client, &cli, &work[i % work.len()], &tally).await;
+                            send(&client, &cli, &work[i % work.len()], &tally, Instant::now()).await;
                         }
                     })
                 })
@@ -242,16 +244,23 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Some(rate) => {
-            let mut ticker = tokio::time::interval(Duration::from_secs_f64(1.0 / rate.max(0.001)));
-            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+            // Requests are due at fixed times; at most `concurrency` are on the wire, the rest wait
+            // (without a connection) for one to finish.
+            let period = Duration::from_secs_f64(1.0 / rate.max(0.001));
+            let connections = Arc::new(tokio::sync::Semaphore::new(cli.concurrency.max(1)));
             let mut in_flight = Vec::new();
             for i in 0..limit {
-                ticker.tick().await;
-                if Instant::now() >= deadline {
+                let due = started + period.mul_f64(i as f64);
+                if due >= deadline {
                     break;
                 }
-                let (cli, work, tally, client) = (cli.clone(), work.clone(), tally.clone(), client.clone());
-                in_flight.push(tokio::spawn(async move { send(&client, &cli, &work[i % work.len()], &tally).await }));
+                tokio::time::sleep_until(due.into()).await;
+                let (cli, work, tally, client, connections) =
+                    (cli.clone(), work.clone(), tally.clone(), client.clone(), connections.clone());
+                in_flight.push(tokio::spawn(async move {
+                    let Ok(_connection) = connections.acquire().await else { return };
+                    send(&client, &cli, &work[i % work.len()], &tally, due).await;
+                }));
             }
             for f in in_flight {
                 f.await?;
@@ -266,6 +275,7 @@ async fn main() -> anyhow::Result<()> {
         "requests": requests,
         "seconds": (elapsed * 1000.0).round() / 1000.0,
         "requests_per_second": (requests as f64 / elapsed).round(),
+        "target_rate": cli.rate,
         "episodes_acknowledged": t.episodes_acknowledged,
         "episodes_per_second": (t.episodes_acknowledged as f64 / elapsed).round(),
         "latency_ms": {

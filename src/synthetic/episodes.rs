@@ -402,6 +402,9 @@ impl EpisodeGenerator {
         let discharge_text = format_datetime(discharge);
         let arrival_text = format_datetime(arrival);
 
+        // The sample administrative-unit catalogue's 9 districts of 20 communes each.
+        let district = self.rng.random_range(829..838u32);
+        let commune = 28700 + (district - 829) * 20 + self.rng.random_range(0..20u32);
         let summary = EpisodeSummary {
             episode_key: Some(key.clone()),
             seq: Some(1),
@@ -419,8 +422,8 @@ impl EpisodeGenerator {
                 self.rng.random_range(1..141)
             )),
             province_code: Some(province::PROVINCE_CODE.to_owned()),
-            district_code: Some(format!("{}", self.rng.random_range(829..838))),
-            commune_code: Some(format!("{}", self.rng.random_range(28700..28900))),
+            district_code: Some(district.to_string()),
+            commune_code: Some(commune.to_string()),
             card_numbers: Some(card),
             primary_care_facilities: Some(facility.clone()),
             card_valid_from: Some(format!("{year}0101")),

@@ -1,6 +1,6 @@
 //! The checkers' deeper rules (BHYT-FORMATS §d) that need no external catalogue: episode
 //! structure, referral and route, inpatient admission, line details (tender info, machines,
-//! surgery, beds, exam fees, ceilings), results, notes and certificates.
+//! surgery, duplicate procedures, beds, exam fees, ceilings), results, notes and certificates.
 
 use super::Findings;
 use crate::domain::Episode;
@@ -8,6 +8,8 @@ use crate::domain::time::{parse_date, parse_datetime};
 use chrono::NaiveDateTime;
 
 const INPATIENT: &[&str] = &["03", "04", "09"];
+/// The outpatient examination department (MA_KHOA; QLBV's site setting, K01 by default).
+const EXAM_DEPARTMENT: &str = "K01";
 
 fn text(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|t| !t.is_empty())
@@ -106,16 +108,43 @@ pub(super) fn check(e: &Episode, findings: &mut Findings<'_>) {
         );
     }
     let first_registration = text(&s.primary_care_facilities).and_then(|l| l.split(';').next()).map(str::trim);
-    if text(&s.visit_route).is_some_and(|r| r.starts_with('3'))
-        && first_registration.is_some()
-        && first_registration == text(&s.facility_code)
-    {
+    let off_route = text(&s.visit_route).is_some_and(|r| r.starts_with('3'));
+    if off_route && first_registration.is_some() && first_registration == text(&s.facility_code) {
         findings.add(
             "OFF_ROUTE_AT_OWN_FACILITY",
             "summary.MA_DOITUONG_KCB",
             "an off-route visit cannot happen at the facility where the card is registered",
             text(&s.visit_route).map(str::to_owned),
         );
+    }
+
+    if off_route && inpatient {
+        let from_exam = |departments: &Option<String>| {
+            departments.as_deref().is_some_and(|d| d.split(';').any(|k| k.trim() == EXAM_DEPARTMENT))
+        };
+        let lines = e
+            .drugs
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| from_exam(&l.department_codes))
+            .map(|(i, _)| format!("drugs[{i}]"))
+            .chain(
+                e.services
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, l)| l.cost_group != Some(13) && from_exam(&l.department_codes))
+                    .map(|(i, _)| format!("services[{i}]")),
+            );
+        for at in lines {
+            findings.add(
+                "OFF_ROUTE_EXAM_DEPARTMENT_ORDERS",
+                format!("{at}.MA_KHOA"),
+                format!(
+                    "an off-route inpatient's orders cannot come from the examination department {EXAM_DEPARTMENT}"
+                ),
+                Some(EXAM_DEPARTMENT.to_owned()),
+            );
+        }
     }
 
     // Diagnoses and admission.
@@ -171,6 +200,7 @@ pub(super) fn check(e: &Episode, findings: &mut Findings<'_>) {
     }
     let facility = text(&s.facility_code).unwrap_or_default();
     let mut exam_fees = 0;
+    let mut procedures: Vec<(&str, &str, usize)> = Vec::new();
     for (i, l) in e.services.iter().enumerate() {
         let at = |f: &str| format!("services[{i}].{f}");
         let group = l.cost_group.unwrap_or(0);
@@ -260,6 +290,28 @@ pub(super) fn check(e: &Episode, findings: &mut Findings<'_>) {
                     "one bed-day order per day: SO_LUONG at most 1",
                     l.quantity.map(|q| q.to_string()),
                 );
+            }
+        }
+        if group == 11 {
+            findings.add(
+                "SUPPLY_OUTSIDE_LIST",
+                at("MA_NHOM"),
+                "a supply outside the list or paid by ratio (MA_NHOM 11) is appraised case by case",
+                text(&l.supply_code).map(str::to_owned),
+            );
+        }
+        if matches!(group, 8 | 18)
+            && let (Some(code), Some(ordered)) = (text(&l.service_code), text(&l.ordered_at))
+        {
+            if let Some((_, _, first)) = procedures.iter().find(|(c, o, _)| *c == code && *o == ordered) {
+                findings.add(
+                    "PROCEDURE_DUPLICATE",
+                    at("MA_DICH_VU"),
+                    format!("the same procedure was ordered at {ordered} in services[{first}]"),
+                    Some(code.to_owned()),
+                );
+            } else {
+                procedures.push((code, ordered, i));
             }
         }
         exam_fees += usize::from(group == 13);

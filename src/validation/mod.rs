@@ -4,11 +4,13 @@
 //! Each finding names its rule (a stable code of the catalogue), the field path, a message and the
 //! offending value. Severity comes from the catalogue, not from the code that found it.
 
+mod beds;
 mod card;
 pub mod catalogue;
 mod deep;
 mod fields;
 mod money;
+mod patient;
 pub mod reference;
 mod stay;
 mod structure;
@@ -90,9 +92,11 @@ pub fn validate(episode: &Episode, catalogue: &Catalogue, reference: &ReferenceD
     fields::check(episode, &mut findings);
     structure::check(episode, &mut findings);
     card::check(episode, &mut findings);
+    patient::check(episode, &mut findings);
     stay::check(episode, &mut findings);
     money::check(episode, &mut findings);
     deep::check(episode, &mut findings);
+    beds::check(episode, &mut findings);
     reference::check(episode, reference, &mut findings);
     Report { violations: findings.violations }
 }

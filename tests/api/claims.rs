@@ -133,7 +133,8 @@ async fn concurrent_posts_keep_their_own_results(backend: Backend) {
     };
     let distinct = episodes(FACILITY, 7, 48);
     let repeated = episodes(FACILITY, 8, 1).remove(0);
-    let unregistered = episodes("83999", 9, 8);
+    // A station of the national facility list that is not registered with this gateway.
+    let unregistered = episodes("83240", 9, 8);
     let mut requests = tokio::task::JoinSet::new();
     let mut send = |kind: &'static str, key: &str, episode: &hisgate::domain::Episode| {
         let request = app.client.post(app.url("/api/v1/claims")).bearer_auth(key).json(episode);

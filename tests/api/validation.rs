@@ -132,6 +132,39 @@ fn cases() -> Vec<Case> {
             let i = bed(e);
             e["services"][i]["SO_LUONG"] = json!("2");
         }),
+        case("BED_OVERLAP", |e| {
+            let mut again = e["services"][bed(e)].clone();
+            again["STT"] = json!(99);
+            e["services"].as_array_mut().unwrap().push(again);
+        }),
+        case("BED_UNDER_4_HOURS", |e| e["summary"]["NGAY_VAO_NOI_TRU"] = json!(before_discharge(e, 120))),
+        case("BED_DAYS_UNDER_24_HOURS", |e| e["summary"]["NGAY_VAO_NOI_TRU"] = json!(before_discharge(e, 600))),
+        case("BED_DAYS_LAST_DAY", |e| {
+            // One bed day more, in the last hours before discharge: as many bed days as calendar days.
+            let mut last = e["services"][bed(e)].clone();
+            last["STT"] = json!(99);
+            last["NGAY_YL"] = json!(before_discharge(e, 30));
+            e["services"].as_array_mut().unwrap().push(last);
+        }),
+        case("PROCEDURE_DUPLICATE", |e| {
+            let i = lab(e);
+            e["services"][i]["MA_NHOM"] = json!(18);
+            let mut again = e["services"][i].clone();
+            again["STT"] = json!(99);
+            e["services"].as_array_mut().unwrap().push(again);
+        }),
+        case("SUPPLY_OUTSIDE_LIST", |e| {
+            let i = e["services"].as_array().unwrap().iter().position(|l| l["MA_NHOM"] == 10).unwrap();
+            e["services"][i]["MA_NHOM"] = json!(11);
+        }),
+        case("OFF_ROUTE_EXAM_DEPARTMENT_ORDERS", |e| {
+            e["summary"]["MA_DOITUONG_KCB"] = json!("3.1");
+            e["drugs"][0]["MA_KHOA"] = json!("K01");
+        }),
+        case("WEIGHT_IMPLAUSIBLE", |e| e["summary"]["CAN_NANG"] = json!("650")),
+        case("BIRTH_CERTIFICATE_CODES", |e| {
+            e["birth_certificates"] = json!([{ "MA_LK": e["summary"]["MA_LK"].clone(), "MA_THE_TAM": "TE18312345" }]);
+        }),
         case("EXAM_FEES_INPATIENT", |e| {
             let mut exam = e["services"][0].clone();
             exam["STT"] = json!(99);
@@ -160,6 +193,15 @@ fn cases() -> Vec<Case> {
                 json!({ "MA_LK": e["summary"]["MA_LK"].clone(), "MAU_SO": "CT07", "TU_NGAY": "20991231" });
         }),
         case("ICD10_UNKNOWN", |e| e["summary"]["MA_BENH_CHINH"] = json!("Z99.9")),
+        case("YHCT_CODE_UNKNOWN", |e| e["summary"]["MA_BENH_YHCT"] = json!("U50.001;U99.999")),
+        case("MAIN_DIAGNOSIS_YHCT", |e| e["summary"]["MA_BENH_CHINH"] = json!("U50.001")),
+        case("FACILITY_NOT_IN_CATALOGUE", |e| e["summary"]["MA_DKBD"] = json!("99999")),
+        case("ADMIN_UNIT_UNKNOWN", |e| e["summary"]["MAXA_CU_TRU"] = json!("99999")),
+        case("ADMIN_UNIT_NESTING", |e| {
+            e["summary"]["MAHUYEN_CU_TRU"] = json!("829");
+            e["summary"]["MAXA_CU_TRU"] = json!("28720");
+        }),
+        case("OCCUPATION_UNKNOWN", |e| e["summary"]["MA_NGHE_NGHIEP"] = json!("99999")),
         case("DRUG_NOT_APPROVED", |e| e["drugs"][0]["MA_THUOC"] = json!("40.9999")),
         case("DRUG_PRICE_ABOVE_APPROVED", |e| e["drugs"][0]["DON_GIA"] = json!("999999.000")),
         case("DRUG_DETAILS_MISMATCH", |e| e["drugs"][0]["HAM_LUONG"] = json!("999mg")),
@@ -182,6 +224,13 @@ fn cases() -> Vec<Case> {
 /// The first lab, imaging or function-test line of the generated episode.
 fn lab(e: &Value) -> usize {
     e["services"].as_array().unwrap().iter().position(|l| [1, 2, 3].contains(&l["MA_NHOM"].as_u64().unwrap())).unwrap()
+}
+
+/// `minutes` before the episode's NGAY_RA, as `yyyyMMddHHmm`.
+fn before_discharge(e: &Value, minutes: i64) -> String {
+    let format = "%Y%m%d%H%M";
+    let discharge = chrono::NaiveDateTime::parse_from_str(e["summary"]["NGAY_RA"].as_str().unwrap(), format).unwrap();
+    (discharge - chrono::Duration::minutes(minutes)).format(format).to_string()
 }
 
 /// The first bed-day line.
