@@ -1,6 +1,6 @@
 //! Shared commits: concurrent ingest requests are stored in one transaction.
 //!
-//! Each request hands its prepared episodes to a committer thread and waits; the thread takes
+//! Each request hands its prepared episodes to the committer thread and waits; the thread takes
 //! every request waiting at that moment (up to [`GROUP_EPISODES`] episodes), stores them all in one
 //! transaction and answers each request after the commit. A single POST is therefore still durable
 //! before its `202`, but sixty-four concurrent ones cost a few `fsync`s instead of sixty-four. If
@@ -9,9 +9,8 @@
 
 use super::{Prepared, Receipt, Rejection, unknown_facility};
 use crate::store::claims::{self, Actor};
-use crate::store::{Backend, Db, StoreError, facilities};
+use crate::store::{Db, StoreError, facilities};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 
 /// Most episodes stored in one shared transaction: bounds how long the SQLite writer is held.
@@ -25,42 +24,37 @@ struct Request {
     reply: oneshot::Sender<Answer>,
 }
 
-/// The ingest side of the committer threads.
+/// The ingest side of the committer thread.
 #[derive(Clone)]
 pub struct Committer {
     sender: mpsc::Sender<Request>,
 }
 
 impl Committer {
-    /// Starts the committer threads: one for SQLite (it has one writer anyway), four for
-    /// PostgreSQL (a commit waits for the server; others can be built meanwhile). They stop when
-    /// every `Committer` is dropped.
+    /// Starts the committer thread; it stops when every `Committer` is dropped.
+    ///
+    /// One thread for either backend: while it waits for a commit, the requests arriving meanwhile
+    /// gather into the next, larger group, so one committer commits as often as the disk allows
+    /// with the fewest statements. On PostgreSQL (2-core machine, docs/PERFORMANCE.md) one beat two
+    /// and four: more committers made smaller groups, whose statements the server parsed and
+    /// planned over again. Instances of a scaled-out gateway each have their own.
     pub fn start(db: Db, destinations: Vec<String>) -> Self {
-        let (sender, receiver) = mpsc::channel::<Request>(1024);
-        let receiver = Arc::new(Mutex::new(receiver));
-        let destinations = Arc::new(destinations);
-        let threads = match db.backend() {
-            Backend::Sqlite => 1,
-            Backend::Postgres => 4,
-        };
-        for n in 0..threads {
-            let (db, receiver, destinations) = (db.clone(), receiver.clone(), destinations.clone());
-            std::thread::Builder::new()
-                .name(format!("ingest-commit-{n}"))
-                .spawn(move || {
-                    while let Some(group) = next_group(&receiver) {
-                        // A bug in one group must not stop ingest: its callers hear of a cancelled
-                        // request (their reply channels drop) and the thread goes on.
-                        let committed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                            commit_group(&db, group, &destinations)
-                        }));
-                        if committed.is_err() {
-                            tracing::error!("an ingest commit panicked; its requests were answered with an error");
-                        }
+        let (sender, mut receiver) = mpsc::channel::<Request>(1024);
+        std::thread::Builder::new()
+            .name("ingest-commit".to_owned())
+            .spawn(move || {
+                while let Some(group) = next_group(&mut receiver) {
+                    // A bug in one group must not stop ingest: its callers hear of a cancelled
+                    // request (their reply channels drop) and the thread goes on.
+                    let committed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        commit_group(&db, group, &destinations)
+                    }));
+                    if committed.is_err() {
+                        tracing::error!("an ingest commit panicked; its requests were answered with an error");
                     }
-                })
-                .expect("the operating system starts a thread");
-        }
+                }
+            })
+            .expect("the operating system starts a thread");
         Committer { sender }
     }
 
@@ -73,8 +67,7 @@ impl Committer {
 }
 
 /// Waits for a request, then takes those waiting behind it; `None` once every sender is gone.
-fn next_group(receiver: &Mutex<mpsc::Receiver<Request>>) -> Option<Vec<Request>> {
-    let mut receiver = receiver.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+fn next_group(receiver: &mut mpsc::Receiver<Request>) -> Option<Vec<Request>> {
     let first = receiver.blocking_recv()?;
     let mut episodes = first.items.len();
     let mut group = vec![first];

@@ -164,72 +164,51 @@ struct EventInsert<'a> {
 /// audit row; one result per item, in order. Call inside a write transaction.
 ///
 /// Episodes new to the store are written with one multi-row `INSERT` per table (what makes
-/// batches and shared commits cheap on PostgreSQL, where every statement is a round trip).
-/// An episode already stored, or named a second time in `items`, takes the one-by-one path after
-/// them, in order, so that a later item sees what an earlier one wrote.
+/// batches and shared commits cheap on PostgreSQL, where every statement is a round trip); the
+/// claims' `INSERT … ON CONFLICT DO NOTHING RETURNING` tells which were new, so no lookup scans
+/// the store first. An episode already stored, or named a second time in `items`, takes the
+/// one-by-one path after them, in order, so that a later item sees what an earlier one wrote.
 pub fn accept_all(
     conn: &mut AnyConnection,
     items: &[(&NewClaimVersion, &Actor)],
     destinations: &[String],
 ) -> Result<Vec<Accepted>, StoreError> {
-    let stored = existing_claims(conn, items.iter().map(|(new, _)| *new))?;
     let mut seen = HashSet::new();
-    let (fresh, later): (Vec<usize>, Vec<usize>) = (0..items.len()).partition(|&i| {
+    let (first, repeated): (Vec<usize>, Vec<usize>) = (0..items.len()).partition(|&i| {
         let new = items[i].0;
-        let key = (new.facility_code.as_str(), new.episode_key.as_str());
-        !stored.contains(&(key.0.to_owned(), key.1.to_owned())) && seen.insert(key)
+        seen.insert((new.facility_code.as_str(), new.episode_key.as_str()))
     });
     let mut results: Vec<Option<Accepted>> = vec![None; items.len()];
-    let created = create_all(conn, &fresh.iter().map(|&i| items[i]).collect::<Vec<_>>(), destinations)?;
-    for (i, accepted) in fresh.into_iter().zip(created) {
-        results[i] = Some(accepted);
+    let created = create_all(conn, &first.iter().map(|&i| items[i]).collect::<Vec<_>>(), destinations)?;
+    for (i, accepted) in first.into_iter().zip(created) {
+        results[i] = accepted;
     }
-    for i in later {
+    let stored: Vec<usize> = (0..items.len()).filter(|i| results[*i].is_none()).collect();
+    debug_assert!(repeated.iter().all(|i| stored.contains(i)));
+    for i in stored {
         let (new, actor) = items[i];
         results[i] = Some(accept_stored(conn, new, actor, destinations)?);
     }
     Ok(results.into_iter().flatten().collect())
 }
 
-/// Which of these episodes (facility, `MA_LK`) the store holds already.
-fn existing_claims<'a>(
-    conn: &mut AnyConnection,
-    items: impl Iterator<Item = &'a NewClaimVersion>,
-) -> Result<HashSet<(String, String)>, StoreError> {
-    let mut by_facility: HashMap<&str, Vec<&str>> = HashMap::new();
-    for new in items {
-        by_facility.entry(&new.facility_code).or_default().push(&new.episode_key);
-    }
-    let mut found = HashSet::new();
-    for (facility, keys) in by_facility {
-        for chunk in keys.chunks(ROWS_PER_STATEMENT) {
-            let rows: Vec<(String, String)> = claims::table
-                .filter(claims::facility_code.eq(facility))
-                .filter(claims::episode_key.eq_any(chunk))
-                .select((claims::facility_code, claims::episode_key))
-                .load(conn)?;
-            found.extend(rows);
-        }
-    }
-    Ok(found)
-}
-
 /// Most rows in one statement: keeps every multi-row `INSERT` under both backends' bind limits
 /// (SQLite 32,766, PostgreSQL 65,535 parameters; the widest row here has 14).
 const ROWS_PER_STATEMENT: usize = 500;
 
-/// Writes episodes that are new to the store (distinct, none stored yet).
+/// Writes the episodes of `items` that are new to the store (`items` are distinct); `None` for
+/// each one the store already holds.
 fn create_all(
     conn: &mut AnyConnection,
     items: &[(&NewClaimVersion, &Actor)],
     destinations: &[String],
-) -> Result<Vec<Accepted>, StoreError> {
+) -> Result<Vec<Option<Accepted>>, StoreError> {
     if items.is_empty() {
         return Ok(Vec::new());
     }
     let now = now_ms();
     let ids: Vec<String> = items.iter().map(|_| uuid::Uuid::now_v7().to_string()).collect();
-    let claim_rows: Vec<_> = items
+    let mut claim_rows: Vec<_> = items
         .iter()
         .zip(&ids)
         .map(|((new, _), id)| ClaimInsert {
@@ -242,28 +221,51 @@ fn create_all(
             updated_at: now,
         })
         .collect();
-    insert_rows!(conn, claims::table, claim_rows, ROWS_PER_STATEMENT);
-    let versions: Vec<_> =
-        items.iter().zip(&ids).map(|((new, actor), id)| VersionInsert::of(id, 1, new, actor, now)).collect();
-    insert_rows!(conn, claim_versions::table, versions, ROWS_PER_STATEMENT);
-    let mut version_ids = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-        let rows: Vec<(String, i64)> = claim_versions::table
-            .filter(claim_versions::claim_id.eq_any(chunk))
-            .select((claim_versions::claim_id, claim_versions::id))
-            .load(conn)?;
-        version_ids.extend(rows);
+    // In key order, so that two PostgreSQL transactions inserting the same new episodes wait for
+    // each other in the same order and never deadlock.
+    claim_rows.sort_by(|a, b| (a.facility_code, a.episode_key).cmp(&(b.facility_code, b.episode_key)));
+    let mut created = HashSet::with_capacity(ids.len());
+    match &mut *conn {
+        AnyConnection::Postgresql(c) => {
+            for chunk in claim_rows.chunks(ROWS_PER_STATEMENT) {
+                let inserted: Vec<String> = diesel::insert_into(claims::table)
+                    .values(chunk)
+                    .on_conflict_do_nothing()
+                    .returning(claims::id)
+                    .get_results(c)?;
+                created.extend(inserted);
+            }
+        }
+        // diesel inserts row by row on SQLite and takes a `RETURNING` without a row for an error;
+        // each row's count says the same, and statements cost no round trip there.
+        AnyConnection::Sqlite(c) => {
+            for row in &claim_rows {
+                if diesel::insert_into(claims::table).values(row).on_conflict_do_nothing().execute(c)? == 1 {
+                    created.insert(row.id.to_owned());
+                }
+            }
+        }
     }
-    let mut jobs = Vec::with_capacity(ids.len() * destinations.len());
-    for id in &ids {
+    let new: Vec<(&(&NewClaimVersion, &Actor), &String)> =
+        items.iter().zip(&ids).filter(|(_, id)| created.contains(*id)).collect();
+    let versions: Vec<_> = new.iter().map(|((item, actor), id)| VersionInsert::of(id, 1, item, actor, now)).collect();
+    let mut version_ids: HashMap<String, i64> = HashMap::with_capacity(new.len());
+    for chunk in versions.chunks(ROWS_PER_STATEMENT) {
+        let inserted: Vec<(String, i64)> = on_backend!(conn, |c| diesel::insert_into(claim_versions::table)
+            .values(chunk)
+            .returning((claim_versions::claim_id, claim_versions::id))
+            .get_results(c))?;
+        version_ids.extend(inserted);
+    }
+    let mut jobs = Vec::with_capacity(new.len() * destinations.len());
+    for (_, id) in &new {
         let version_id =
-            *version_ids.get(id).ok_or_else(|| StoreError::Corrupt(format!("claim {id} has no version 1")))?;
+            *version_ids.get(*id).ok_or_else(|| StoreError::Corrupt(format!("claim {id} has no version 1")))?;
         jobs.extend(destinations.iter().map(|d| OutboxInsert::pending(version_id, d, now)));
     }
     insert_rows!(conn, outbox::table, jobs, ROWS_PER_STATEMENT);
-    let events: Vec<_> = items
+    let events: Vec<_> = new
         .iter()
-        .zip(&ids)
         .map(|((_, actor), id)| EventInsert {
             claim_id: id,
             version: 1,
@@ -273,25 +275,26 @@ fn create_all(
         })
         .collect();
     insert_rows!(conn, claim_events::table, events, ROWS_PER_STATEMENT);
-    let audit: Vec<_> = items
+    let audit: Vec<_> = new
         .iter()
-        .zip(&ids)
-        .map(|((new, actor), id)| audit::AuditEntry {
+        .map(|((item, actor), id)| audit::AuditEntry {
             actor: &actor.key_id,
             role: &actor.role,
             action: "claim.accept",
             target: id,
-            detail: audit_detail(new, 1),
+            detail: audit_detail(item, 1),
         })
         .collect();
     audit::record_all(conn, &audit)?;
     Ok(ids
         .into_iter()
-        .map(|claim_id| Accepted {
-            claim_id,
-            version: 1,
-            status: status::QUEUED.to_owned(),
-            outcome: AcceptOutcome::Created,
+        .map(|claim_id| {
+            created.contains(&claim_id).then(|| Accepted {
+                claim_id,
+                version: 1,
+                status: status::QUEUED.to_owned(),
+                outcome: AcceptOutcome::Created,
+            })
         })
         .collect())
 }

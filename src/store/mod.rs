@@ -3,15 +3,23 @@
 //! Queries common to both backends go through one `AnyConnection`; SQLite runs one writer at a
 //! time (a process-wide lock, since SQLite serves a single instance), PostgreSQL many.
 
+/// Runs `$body` on the backend's own connection `$c`, for what diesel's MultiConnection cannot
+/// express: batch inserts, `ON CONFLICT`, `RETURNING`.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match &mut *$conn {
+            $crate::store::AnyConnection::Sqlite($c) => $body,
+            $crate::store::AnyConnection::Postgresql($c) => $body,
+        }
+    };
+}
+
 /// Multi-row `INSERT` of `$rows` (a slice or `Vec` of `Insertable`s), `$chunk` rows per
-/// statement. diesel's MultiConnection has no batch insert, so each backend runs its own.
+/// statement.
 macro_rules! insert_rows {
     ($conn:expr, $table:expr, $rows:expr, $chunk:expr) => {
         for chunk in $rows.chunks($chunk) {
-            match &mut *$conn {
-                $crate::store::AnyConnection::Sqlite(c) => diesel::insert_into($table).values(chunk).execute(c)?,
-                $crate::store::AnyConnection::Postgresql(c) => diesel::insert_into($table).values(chunk).execute(c)?,
-            };
+            on_backend!($conn, |c| diesel::insert_into($table).values(chunk).execute(c))?;
         }
     };
 }
