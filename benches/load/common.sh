@@ -43,6 +43,16 @@ use_mocks() {
         HISGATE_MOH_URL=$MOH_URL HISGATE_MOH_USERNAME=83_SYT HISGATE_MOH_PASSWORD=hisgate-demo
 }
 
+# use_signing FACILITY: a fresh RSA-2048 key and certificate for FACILITY, so that its files are
+# signed (CHUKYDONVI) on their way to the portals; sets HISGATE_CONFIG.
+use_signing() {
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=$1" \
+        -keyout "$SCRATCH/signing-key.pem" -out "$SCRATCH/signing-cert.pem" 2>/dev/null
+    printf '[signing.%s]\nkey_pem = "%s"\ncert_pem = "%s"\n' "$1" \
+        "$SCRATCH/signing-key.pem" "$SCRATCH/signing-cert.pem" >"$SCRATCH/hisgate.toml"
+    export HISGATE_CONFIG=$SCRATCH/hisgate.toml
+}
+
 # use_database BACKEND NAME: a fresh PostgreSQL database NAME (sqlite: a file in the scratch
 # folder); sets HISGATE_DATABASE_URL.
 use_database() {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End to end: JSON batches in, every episode sent to both portal mocks (BHXH and MoH, as signed-off
+# End to end: JSON batches in, every episode sent to both portal mocks (BHXH and MoH, as signed
 # GIAMDINHHS files) and acknowledged by them. Reports episodes per second from the first request
 # until the last submission is acknowledged, and the ingest rate alone over the same run.
 # Usage: benches/load/e2e.sh [SECONDS] [sqlite|postgres]
@@ -9,6 +9,7 @@ BACKEND=${2:-sqlite}
 start_mocks
 use_database "$BACKEND" hisgate_e2e_bench
 use_mocks
+use_signing 83001
 export HISGATE_BHXH_RATE_PER_SECOND=0 HISGATE_DISPATCH_BATCH_SIZE=${BATCH:-200} \
     HISGATE_DISPATCH_CONCURRENCY=${SENDERS:-4}
 start_gateway

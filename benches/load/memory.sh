@@ -11,6 +11,7 @@ BACKEND=${3:-sqlite}
 use_database "$BACKEND" hisgate_memory_bench
 start_mocks
 use_mocks
+use_signing 83001
 start_gateway
 KEY=$($BIN/hisgate keys create --role facility --facility 83001 --label loadgen | tail -1)
 DOH=$($BIN/hisgate keys create --role doh --label memory | tail -1)

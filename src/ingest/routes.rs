@@ -347,10 +347,8 @@ async fn get_claim_xml130(
     let id = id.into_inner();
     let (record, episode) = stored_episode(&state, &principal, &id).await?;
     let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
-    let xml = xml130::envelope(&record.claim.facility_code, today, std::slice::from_ref(&episode));
-    let signed = state
-        .signers
-        .sign(&record.claim.facility_code, xml)
+    let facility = &record.claim.facility_code;
+    let signed = xml130::signed_envelope(facility, today, std::slice::from_ref(&episode), state.signers.get(facility))
         .map_err(|e| ApiError::Internal(format!("signing claim {id}: {e}")))?;
     Ok(HttpResponse::Ok().content_type("application/xml; charset=utf-8").body(signed))
 }

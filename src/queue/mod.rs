@@ -208,8 +208,7 @@ impl Dispatcher {
                 }
                 _ => {
                     let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
-                    let xml = xml130::envelope(&facility, today, &episodes);
-                    match self.signers.sign(&facility, xml) {
+                    match xml130::signed_envelope(&facility, today, &episodes, self.signers.get(&facility)) {
                         Ok(signed) => self.send(&destination, &facility, &signed).await,
                         Err(e) => Err(PortalError::Transient(format!("the file could not be signed: {e}"))),
                     }

@@ -3,8 +3,9 @@
 //! `KeyInfo`. BHYT-FORMATS §a leaves the profile open; this is the common enveloped profile that
 //! `xmlsec1 --verify` accepts.
 
+use base64::Engine;
+use bergshamra::crypto::sign::SigningKey;
 use bergshamra::keys::loader;
-use bergshamra::{DsigContext, KeysManager};
 use chrono::{DateTime, Utc};
 use x509_cert::der::{Decode, DecodePem};
 
@@ -19,7 +20,7 @@ pub enum Canonicalisation {
 }
 
 impl Canonicalisation {
-    fn uri(self) -> &'static str {
+    pub(crate) fn uri(self) -> &'static str {
         match self {
             Canonicalisation::Exclusive => "http://www.w3.org/2001/10/xml-exc-c14n#",
             Canonicalisation::Inclusive => "http://www.w3.org/TR/2001/REC-xml-c14n-20010315",
@@ -33,15 +34,14 @@ pub enum SignError {
     Key(String),
     #[error("cannot read the facility certificate: {0}")]
     Certificate(String),
-    #[error("the document has no empty CHUKYDONVI to sign into")]
-    NoSlot,
     #[error("signing failed: {0}")]
     Sign(String),
 }
 
 /// A facility's signing key and certificate.
 pub struct FacilitySigner {
-    context: DsigContext,
+    key: SigningKey,
+    certificate_base64: String,
     c14n: Canonicalisation,
     /// The certificate's `notAfter`: operators watch it (a signature by an expired certificate is refused).
     pub not_after: DateTime<Utc>,
@@ -55,16 +55,19 @@ fn certificate_facts(der: &[u8]) -> Result<(DateTime<Utc>, String), SignError> {
     Ok((not_after, cert.tbs_certificate.subject.to_string()))
 }
 
+const DSIG_NAMESPACE: &str = "http://www.w3.org/2000/09/xmldsig#";
+const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+const SHA256: &str = "http://www.w3.org/2001/04/xmlenc#sha256";
+const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+
 impl FacilitySigner {
     /// From a PEM private key (PKCS#1 or PKCS#8) and a PEM certificate.
     pub fn from_pem(key_pem: &[u8], cert_pem: &[u8], c14n: Canonicalisation) -> Result<Self, SignError> {
-        let mut key = loader::load_rsa_private_pem(key_pem).map_err(|e| SignError::Key(e.to_string()))?;
-        let cert = loader::load_x509_cert_pem(cert_pem).map_err(|e| SignError::Certificate(e.to_string()))?;
-        key.x509_chain = cert.x509_chain;
+        let key = loader::load_rsa_private_pem(key_pem).map_err(|e| SignError::Key(e.to_string()))?;
         let pem = std::str::from_utf8(cert_pem).map_err(|e| SignError::Certificate(e.to_string()))?;
         let parsed = x509_cert::Certificate::from_pem(pem.trim()).map_err(|e| SignError::Certificate(e.to_string()))?;
         let der = x509_cert::der::Encode::to_der(&parsed).map_err(|e| SignError::Certificate(e.to_string()))?;
-        Self::from_key(key, &der, c14n)
+        Self::from_key(&key, &der, c14n)
     }
 
     /// From a PKCS#12 bundle (as USB tokens and HSM exports hand them out).
@@ -75,34 +78,71 @@ impl FacilitySigner {
             .first()
             .cloned()
             .ok_or_else(|| SignError::Certificate("no certificate in the PKCS#12".into()))?;
-        Self::from_key(key, &der, c14n)
+        Self::from_key(&key, &der, c14n)
     }
 
-    fn from_key(key: bergshamra::Key, cert_der: &[u8], c14n: Canonicalisation) -> Result<Self, SignError> {
+    fn from_key(key: &bergshamra::Key, cert_der: &[u8], c14n: Canonicalisation) -> Result<Self, SignError> {
         let (not_after, subject) = certificate_facts(cert_der)?;
-        let mut manager = KeysManager::new();
-        manager.add_key(key);
-        Ok(FacilitySigner { context: DsigContext::new(manager), c14n, not_after, subject })
+        let key = key
+            .software_key()
+            .map_err(|e| SignError::Key(e.to_string()))?
+            .filter(SigningKey::has_private_key)
+            .ok_or_else(|| SignError::Key("no private key".into()))?;
+        let certificate_base64 = base64::engine::general_purpose::STANDARD.encode(cert_der);
+        Ok(FacilitySigner { key, certificate_base64, c14n, not_after, subject })
     }
 
-    /// Signs a `GIAMDINHHS` (or XML0/XML12) document whose `CHUKYDONVI` is empty.
-    pub fn sign(&self, document: &[u8]) -> Result<Vec<u8>, SignError> {
-        let text = std::str::from_utf8(document).map_err(|e| SignError::Sign(e.to_string()))?;
-        let slot = "<CHUKYDONVI/>";
-        let at = text.rfind(slot).ok_or(SignError::NoSlot)?;
-        let c14n = self.c14n.uri();
-        let template = format!(
-            "<CHUKYDONVI><Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\"><SignedInfo>\
-             <CanonicalizationMethod Algorithm=\"{c14n}\"/>\
-             <SignatureMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256\"/>\
-             <Reference URI=\"\"><Transforms>\
-             <Transform Algorithm=\"http://www.w3.org/2000/09/xmldsig#enveloped-signature\"/>\
-             <Transform Algorithm=\"{c14n}\"/></Transforms>\
-             <DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/><DigestValue></DigestValue>\
-             </Reference></SignedInfo><SignatureValue></SignatureValue>\
-             <KeyInfo><X509Data><X509Certificate></X509Certificate></X509Data></KeyInfo></Signature></CHUKYDONVI>"
-        );
-        let unsigned = format!("{}{template}{}", &text[..at], &text[at + slot.len()..]);
-        bergshamra::sign(&self.context, &unsigned).map(String::into_bytes).map_err(|e| SignError::Sign(e.to_string()))
+    pub fn canonicalisation(&self) -> Canonicalisation {
+        self.c14n
     }
+
+    /// The `Signature` element of a document whose canonical form without that element (the
+    /// enveloped-signature transform, then this signer's C14N) has the SHA-256 `digest`;
+    /// `inherited_namespaces` are the declarations in scope where the signature goes, as
+    /// ` xmlns:p="uri"` in prefix order (inclusive C14N renders them on `SignedInfo`).
+    ///
+    /// The document's writer computes the digest while it streams the document out, so that a
+    /// file of any size is signed without being held in memory (see `EnvelopeWriter`).
+    pub fn signature(&self, digest: &[u8], inherited_namespaces: &str) -> Result<String, SignError> {
+        let digest = base64::engine::general_purpose::STANDARD.encode(digest);
+        let inherited = match self.c14n {
+            Canonicalisation::Exclusive => "",
+            Canonicalisation::Inclusive => inherited_namespaces,
+        };
+        let canonical = format!(
+            "<SignedInfo xmlns=\"{DSIG_NAMESPACE}\"{inherited}>{}</SignedInfo>",
+            signed_info(self.c14n, &digest, true)
+        );
+        let value = bergshamra::crypto::sign::from_uri(RSA_SHA256)
+            .and_then(|algorithm| algorithm.sign(&self.key, canonical.as_bytes()))
+            .map_err(|e| SignError::Sign(e.to_string()))?;
+        Ok(format!(
+            "<Signature xmlns=\"{DSIG_NAMESPACE}\"><SignedInfo>{}</SignedInfo><SignatureValue>{}</SignatureValue>\
+             <KeyInfo><X509Data><X509Certificate>{}</X509Certificate></X509Data></KeyInfo></Signature>",
+            signed_info(self.c14n, &digest, false),
+            base64::engine::general_purpose::STANDARD.encode(value),
+            self.certificate_base64
+        ))
+    }
+}
+
+/// The content of `SignedInfo`: as written in the document (empty elements closed in place, as
+/// the common enveloped template has them) or in canonical form (C14N writes start and end tags).
+fn signed_info(c14n: Canonicalisation, digest: &str, canonical: bool) -> String {
+    let c14n = c14n.uri();
+    let algorithm = |name: &str, uri: &str| {
+        if canonical {
+            format!("<{name} Algorithm=\"{uri}\"></{name}>")
+        } else {
+            format!("<{name} Algorithm=\"{uri}\"/>")
+        }
+    };
+    format!(
+        "{}{}<Reference URI=\"\"><Transforms>{}{}</Transforms>{}<DigestValue>{digest}</DigestValue></Reference>",
+        algorithm("CanonicalizationMethod", c14n),
+        algorithm("SignatureMethod", RSA_SHA256),
+        algorithm("Transform", ENVELOPED),
+        algorithm("Transform", c14n),
+        algorithm("DigestMethod", SHA256),
+    )
 }

@@ -325,8 +325,28 @@ fn written_documents_validate_against_the_schemas() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("MA_THUOC"));
 }
 
-/// Runs a tool the test depends on; `None` (test skipped, said on stderr) when it is not installed
-/// and CI does not require it.
+/// bergshamra's own signing of a whole document in memory (its DOM, the common enveloped
+/// template in `CHUKYDONVI`): the reference the streaming signer must match byte for byte.
+fn dom_signed(key_pem: &[u8], cert_pem: &[u8], c14n: sign::Canonicalisation, unsigned: &[u8]) -> Vec<u8> {
+    let mut key = bergshamra::keys::loader::load_rsa_private_pem(key_pem).unwrap();
+    key.x509_chain = bergshamra::keys::loader::load_x509_cert_pem(cert_pem).unwrap().x509_chain;
+    let mut manager = bergshamra::KeysManager::new();
+    manager.add_key(key);
+    let c14n = c14n.uri();
+    let template = format!(
+        "<CHUKYDONVI><Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\"><SignedInfo>\
+         <CanonicalizationMethod Algorithm=\"{c14n}\"/>\
+         <SignatureMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256\"/>\
+         <Reference URI=\"\"><Transforms>\
+         <Transform Algorithm=\"http://www.w3.org/2000/09/xmldsig#enveloped-signature\"/>\
+         <Transform Algorithm=\"{c14n}\"/></Transforms>\
+         <DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/><DigestValue></DigestValue>\
+         </Reference></SignedInfo><SignatureValue></SignatureValue>\
+         <KeyInfo><X509Data><X509Certificate></X509Certificate></X509Data></KeyInfo></Signature></CHUKYDONVI>"
+    );
+    let document = std::str::from_utf8(unsigned).unwrap().replacen("<CHUKYDONVI/>", &template, 1);
+    bergshamra::sign(&bergshamra::DsigContext::new(manager), &document).unwrap().into_bytes()
+}
 
 #[test]
 fn signed_files_verify_with_xmlsec1_and_tampering_is_caught() {
@@ -358,13 +378,15 @@ fn signed_files_verify_with_xmlsec1_and_tampering_is_caught() {
     let cert = std::fs::read(dir.path().join("cert.pem")).unwrap();
     let episodes: Vec<Episode> =
         EpisodeGenerator::new(GenOptions { seed: 31, facility: Some("83001".into()) }).take(5).collect();
-    let file = envelope("83001", day(), &episodes);
+    let unsigned = envelope("83001", day(), &episodes);
     for c14n in [Canonicalisation::Exclusive, Canonicalisation::Inclusive] {
         let signer = FacilitySigner::from_pem(&key, &cert, c14n).unwrap();
         assert!(signer.subject.contains("83001"));
         let days_left = (signer.not_after - chrono::Utc::now()).num_days();
         assert!((28..=30).contains(&days_left), "certificate expiry is read: {days_left} days");
-        let signed = signer.sign(&file).unwrap();
+        let signed = signed_envelope("83001", day(), &episodes, Some(&signer)).unwrap();
+        // The streamed signature is the one bergshamra computes over the whole document in memory.
+        assert_eq!(signed, dom_signed(&key, &cert, c14n, &unsigned), "{c14n:?}");
         let text = String::from_utf8(signed.clone()).unwrap();
         assert!(text.contains("<CHUKYDONVI><Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\">"));
         assert!(!text.contains("<DigestValue></DigestValue>") && text.contains("<X509Certificate>MII"));
@@ -380,8 +402,18 @@ fn signed_files_verify_with_xmlsec1_and_tampering_is_caught() {
         std::fs::write(dir.path().join("tampered.xml"), tampered).unwrap();
         let bad = tool("xmlsec1", &["--verify", "--trusted-pem", "cert.pem", "tampered.xml"], dir.path()).unwrap();
         assert!(!bad.status.success(), "a tampered file must fail verification");
+
+        // A larger file streamed to disk, never whole in memory, verifies as well.
+        let many: Vec<Episode> =
+            EpisodeGenerator::new(GenOptions { seed: 32, facility: Some("83001".into()) }).take(300).collect();
+        let file = std::fs::File::create(dir.path().join("large.xml")).unwrap();
+        let mut writer = EnvelopeWriter::start_signed(file, "83001", day(), many.len(), &signer).unwrap();
+        for e in &many {
+            writer.write(e).unwrap();
+        }
+        writer.finish().unwrap();
+        let ok = tool("xmlsec1", &["--verify", "--trusted-pem", "cert.pem", "large.xml"], dir.path()).unwrap();
+        assert!(ok.status.success(), "{c14n:?} large: {}", String::from_utf8_lossy(&ok.stderr));
     }
-    let no_slot = FacilitySigner::from_pem(&key, &cert, Canonicalisation::Exclusive).unwrap().sign(b"<GIAMDINHHS/>");
-    assert!(matches!(no_slot, Err(sign::SignError::NoSlot)));
     assert!(FacilitySigner::from_pem(b"not a key", &cert, Canonicalisation::Exclusive).is_err());
 }

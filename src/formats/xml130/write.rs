@@ -5,12 +5,14 @@
 //! streamed: one episode's tables are encoded at a time, whatever the number of `HOSO`.
 
 use super::layout::{is_free_text, layout};
+use super::sign::{Canonicalisation, FacilitySigner, SignError};
 use crate::domain::Episode;
 use crate::domain::records::{CheckIn, FieldValue, Record, Table};
 use crate::domain::spec;
 use base64::Engine;
 use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
+use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 use std::io::Write;
 use std::sync::LazyLock;
@@ -184,8 +186,7 @@ fn episode_tables(e: &Episode) -> Vec<(Table, Vec<&dyn Record>)> {
 /// followed by its document, in file order. Since the writer is deterministic, a receipt carrying
 /// this digest proves that the portal holds exactly this version.
 pub fn hoso_sha256(episode: &Episode) -> String {
-    use sha2::Digest;
-    let mut hasher = sha2::Sha256::new();
+    let mut hasher = Sha256::new();
     for (table, records) in episode_tables(episode) {
         hasher.update(table.spec_name().as_bytes());
         hasher.update(table_document(table, &records).as_bytes());
@@ -195,13 +196,20 @@ pub fn hoso_sha256(episode: &Episode) -> String {
 
 /// Streams a `GIAMDINHHS` file: header, then one `HOSO` per [`EnvelopeWriter::write`], then
 /// [`EnvelopeWriter::finish`]. `SOLUONGHOSO` precedes the list, so the count is given up front.
-pub struct EnvelopeWriter<W: Write> {
+///
+/// A signed file ([`EnvelopeWriter::start_signed`]) is signed as it streams: the writer hashes the
+/// canonical form of what it writes (the same bytes, but for the XML declaration, the root's
+/// namespace declarations under exclusive C14N and the empty `CHUKYDONVI` written out in full)
+/// and `finish` puts the facility's signature of that digest into `CHUKYDONVI`. Nothing of the
+/// file is kept, whatever its size.
+pub struct EnvelopeWriter<'s, W: Write> {
     out: W,
     declared: usize,
     written: usize,
     /// Buffers kept between episodes: one table document, one `HOSO`.
     document: String,
     hoso: String,
+    signing: Option<(&'s FacilitySigner, Sha256)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -210,20 +218,57 @@ pub enum EnvelopeWriteError {
     Io(#[from] std::io::Error),
     #[error("SOLUONGHOSO was declared as {declared} but {written} HOSO were written")]
     CountMismatch { declared: usize, written: usize },
+    #[error(transparent)]
+    Sign(#[from] SignError),
 }
 
-impl<W: Write> EnvelopeWriter<W> {
-    pub fn start(mut out: W, facility: &str, created_on: NaiveDate, count: usize) -> std::io::Result<Self> {
-        let mut head = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<GIAMDINHHS");
-        head.push_str(ROOT_ATTRIBUTES);
-        head.push_str(">\n  <THONGTINDONVI>\n    <MACSKCB>");
+const DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n";
+const TAIL: &str = "    </DANHSACHHOSO>\n  </THONGTINHOSO>\n  ";
+
+impl<W: Write> EnvelopeWriter<'static, W> {
+    /// An unsigned file: `CHUKYDONVI` stays empty.
+    pub fn start(out: W, facility: &str, created_on: NaiveDate, count: usize) -> std::io::Result<Self> {
+        EnvelopeWriter::begin(out, facility, created_on, count, None)
+    }
+}
+
+impl<'s, W: Write> EnvelopeWriter<'s, W> {
+    /// A file that `finish` signs with `signer`.
+    pub fn start_signed(
+        out: W,
+        facility: &str,
+        created_on: NaiveDate,
+        count: usize,
+        signer: &'s FacilitySigner,
+    ) -> std::io::Result<Self> {
+        Self::begin(out, facility, created_on, count, Some(signer))
+    }
+
+    fn begin(
+        mut out: W,
+        facility: &str,
+        created_on: NaiveDate,
+        count: usize,
+        signer: Option<&'s FacilitySigner>,
+    ) -> std::io::Result<Self> {
+        let mut head = String::from(">\n  <THONGTINDONVI>\n    <MACSKCB>");
         escape_into(&mut head, facility);
         head.push_str(&format!(
             "</MACSKCB>\n  </THONGTINDONVI>\n  <THONGTINHOSO>\n    <NGAYLAP>{}</NGAYLAP>\n    <SOLUONGHOSO>{count}</SOLUONGHOSO>\n    <DANHSACHHOSO>\n",
             created_on.format("%Y%m%d")
         ));
-        out.write_all(head.as_bytes())?;
-        Ok(EnvelopeWriter { out, declared: count, written: 0, document: String::new(), hoso: String::new() })
+        out.write_all(format!("{DECLARATION}<GIAMDINHHS{ROOT_ATTRIBUTES}{head}").as_bytes())?;
+        let signing = signer.map(|signer| {
+            let mut digest = Sha256::new();
+            digest.update(b"<GIAMDINHHS");
+            // Exclusive C14N leaves out namespaces no element or attribute uses; inclusive keeps them.
+            if signer.canonicalisation() == Canonicalisation::Inclusive {
+                digest.update(ROOT_ATTRIBUTES.as_bytes());
+            }
+            digest.update(head.as_bytes());
+            (signer, digest)
+        });
+        Ok(EnvelopeWriter { out, declared: count, written: 0, document: String::new(), hoso: String::new(), signing })
     }
 
     /// Appends one episode as a `HOSO` with a `FILEHOSO` per table it has data for.
@@ -242,27 +287,54 @@ impl<W: Write> EnvelopeWriter<W> {
         }
         hoso.push_str("      </HOSO>\n");
         self.out.write_all(hoso.as_bytes())?;
+        if let Some((_, digest)) = &mut self.signing {
+            digest.update(hoso.as_bytes());
+        }
         self.written += 1;
         Ok(())
     }
 
-    /// Closes the document, with an empty `CHUKYDONVI` for the facility signature.
+    /// Closes the document with the facility signature in `CHUKYDONVI`, or an empty one when
+    /// unsigned.
     pub fn finish(mut self) -> Result<W, EnvelopeWriteError> {
         if self.written != self.declared {
             return Err(EnvelopeWriteError::CountMismatch { declared: self.declared, written: self.written });
         }
-        self.out.write_all(b"    </DANHSACHHOSO>\n  </THONGTINHOSO>\n  <CHUKYDONVI/>\n</GIAMDINHHS>\n")?;
+        let signature = match self.signing.take() {
+            Some((signer, mut digest)) => {
+                digest.update(TAIL.as_bytes());
+                digest.update(b"<CHUKYDONVI></CHUKYDONVI>\n</GIAMDINHHS>");
+                format!("<CHUKYDONVI>{}</CHUKYDONVI>", signer.signature(&digest.finalize(), ROOT_ATTRIBUTES)?)
+            }
+            None => "<CHUKYDONVI/>".to_owned(),
+        };
+        self.out.write_all(format!("{TAIL}{signature}\n</GIAMDINHHS>\n").as_bytes())?;
         Ok(self.out)
     }
 }
 
-/// A whole `GIAMDINHHS` file for `episodes` of one facility.
-pub fn envelope(facility: &str, created_on: NaiveDate, episodes: &[Episode]) -> Vec<u8> {
-    let mut w = EnvelopeWriter::start(Vec::new(), facility, created_on, episodes.len()).expect("writing to memory");
+/// A whole `GIAMDINHHS` file for `episodes` of one facility, signed by `signer` when given.
+pub fn signed_envelope(
+    facility: &str,
+    created_on: NaiveDate,
+    episodes: &[Episode],
+    signer: Option<&FacilitySigner>,
+) -> Result<Vec<u8>, SignError> {
+    let mut w =
+        EnvelopeWriter::begin(Vec::new(), facility, created_on, episodes.len(), signer).expect("writing to memory");
     for e in episodes {
         w.write(e).expect("writing to memory");
     }
-    w.finish().expect("the count matches by construction")
+    match w.finish() {
+        Ok(file) => Ok(file),
+        Err(EnvelopeWriteError::Sign(e)) => Err(e),
+        Err(e) => unreachable!("writing to memory with the count matching by construction: {e}"),
+    }
+}
+
+/// A whole unsigned `GIAMDINHHS` file for `episodes` of one facility.
+pub fn envelope(facility: &str, created_on: NaiveDate, episodes: &[Episode]) -> Vec<u8> {
+    signed_envelope(facility, created_on, episodes, None).expect("an unsigned file needs no key")
 }
 
 #[cfg(test)]
