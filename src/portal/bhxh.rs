@@ -189,15 +189,10 @@ impl BhxhClient {
 
     /// Posts a form to a `/api/qd130/*` endpoint with header auth; logs in again once on 401.
     async fn post_qd130(&self, path: &str, form: &[(&str, &str)]) -> Result<Value, PortalError> {
-        let mut body = Vec::with_capacity(form.iter().map(|(n, v)| n.len() + v.len() + 2).sum::<usize>() * 21 / 20);
-        for (name, value) in form {
-            if !body.is_empty() {
-                body.push(b'&');
-            }
-            push_form_value(&mut body, name);
-            body.push(b'=');
-            push_form_value(&mut body, value);
-        }
+        self.post_qd130_body(path, form_body(form, None)).await
+    }
+
+    async fn post_qd130_body(&self, path: &str, body: Vec<u8>) -> Result<Value, PortalError> {
         let body = bytes::Bytes::from(body);
         let mut fresh = false;
         loop {
@@ -230,22 +225,12 @@ impl BhxhClient {
     }
 
     async fn submit_dossier_unguarded(&self, facility: &str, xml: &[u8]) -> Result<Receipt, PortalError> {
-        use base64::Engine;
         let xml = xml.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(xml);
-        let file = base64::engine::general_purpose::STANDARD.encode(xml);
         let province = facility.get(..2).unwrap_or_default();
-        let answer = self
-            .post_qd130(
-                "/api/qd130/guiHoSoXmlQD4750",
-                &[
-                    ("username", &self.username),
-                    ("loaiHoSo", "130"),
-                    ("maTinh", province),
-                    ("maCSKCB", facility),
-                    ("fileHSBase64", &file),
-                ],
-            )
-            .await?;
+        let fields =
+            [("username", self.username.as_str()), ("loaiHoSo", "130"), ("maTinh", province), ("maCSKCB", facility)];
+        let body = form_body(&fields, Some(("fileHSBase64", xml)));
+        let answer = self.post_qd130_body("/api/qd130/guiHoSoXmlQD4750", body).await?;
         match code_of(&answer).as_str() {
             "200" => Ok(Receipt {
                 transaction_id: answer["maGiaoDich"].as_str().unwrap_or_default().to_owned(),
@@ -408,6 +393,38 @@ impl BhxhClient {
 /// Appends `value` form-urlencoded (WHATWG `application/x-www-form-urlencoded`): ASCII letters,
 /// digits and `*-._` as they are, space as `+`, every other byte as `%XX`. Written for speed: the
 /// base64 of a whole `GIAMDINHHS` file (megabytes) passes through it on every submission.
+/// An `application/x-www-form-urlencoded` body of `fields`, then `file` as base64, encoded a
+/// slice at a time straight into the body: a file of many `HOSO` is never held twice more.
+fn form_body(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u8> {
+    use base64::Engine;
+    let file_len = file.map_or(0, |(_, f)| f.len().div_ceil(3) * 4);
+    let mut body =
+        Vec::with_capacity((fields.iter().map(|(n, v)| n.len() + v.len() + 2).sum::<usize>() + file_len) * 21 / 20);
+    for (name, value) in fields {
+        if !body.is_empty() {
+            body.push(b'&');
+        }
+        push_form_value(&mut body, name);
+        body.push(b'=');
+        push_form_value(&mut body, value);
+    }
+    if let Some((name, file)) = file {
+        if !body.is_empty() {
+            body.push(b'&');
+        }
+        push_form_value(&mut body, name);
+        body.push(b'=');
+        // Whole 3-byte groups per slice, so that the slices' base64 joins into the file's.
+        let mut encoded = String::with_capacity(64 * 1024);
+        for slice in file.chunks(48 * 1024) {
+            encoded.clear();
+            base64::engine::general_purpose::STANDARD.encode_string(slice, &mut encoded);
+            push_form_value(&mut body, &encoded);
+        }
+    }
+    body
+}
+
 fn push_form_value(out: &mut Vec<u8>, value: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut rest = value.as_bytes();
@@ -430,7 +447,8 @@ fn is_form_safe(b: u8) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::push_form_value;
+    use super::{form_body, push_form_value};
+    use base64::Engine;
 
     #[test]
     fn form_values_are_encoded_as_browsers_do() {
@@ -446,5 +464,17 @@ mod tests {
             push_form_value(&mut out, value);
             assert_eq!(String::from_utf8(out).unwrap(), expected, "{value}");
         }
+    }
+
+    #[test]
+    fn a_file_is_base64_encoded_in_slices_that_join_up() {
+        // Not a multiple of the slice size, nor of 3: every join and the padding are exercised.
+        let file: Vec<u8> = (0..150_001u32).map(|i| (i * 7 % 256) as u8).collect();
+        let body = form_body(&[("username", "83_SYT"), ("maTinh", "83")], Some(("fileHSBase64", &file)));
+        let body = String::from_utf8(body).unwrap();
+        let (fields, encoded) = body.split_once("&fileHSBase64=").unwrap();
+        assert_eq!(fields, "username=83_SYT&maTinh=83");
+        let base64 = encoded.replace("%2B", "+").replace("%2F", "/").replace("%3D", "=");
+        assert_eq!(base64::engine::general_purpose::STANDARD.decode(base64).unwrap(), file);
     }
 }

@@ -201,18 +201,20 @@ impl Dispatcher {
                 return Ok(());
             }
             let started = std::time::Instant::now();
-            let result = match (&self.portals.moh, self.sends_fhir(&destination)) {
-                (Some(moh), true) => {
-                    let bundle = hisgate_fhir::episode_bundle(&episodes[0]).to_string();
-                    moh.submit_bundle(&facility, bundle.as_bytes()).await
-                }
-                _ => {
+            let fhir = self.portals.moh.as_ref().filter(|_| self.sends_fhir(&destination));
+            let payload = match fhir {
+                Some(_) => Ok(hisgate_fhir::episode_bundle(&episodes[0]).to_string().into_bytes()),
+                None => {
                     let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
-                    match xml130::signed_envelope(&facility, today, &episodes, self.signers.get(&facility)) {
-                        Ok(signed) => self.send(&destination, &facility, &signed).await,
-                        Err(e) => Err(PortalError::Transient(format!("the file could not be signed: {e}"))),
-                    }
+                    xml130::signed_envelope(&facility, today, &episodes, self.signers.get(&facility))
                 }
+            };
+            // Only the file travels on; the episodes are not held while the portal answers.
+            drop(episodes);
+            let result = match (payload, fhir) {
+                (Ok(bundle), Some(moh)) => moh.submit_bundle(&facility, &bundle).await,
+                (Ok(signed), None) => self.send(&destination, &facility, &signed).await,
+                (Err(e), _) => Err(PortalError::Transient(format!("the file could not be signed: {e}"))),
             };
             metrics::histogram!("hisgate_portal_call_seconds", "destination" => destination.clone())
                 .record(started.elapsed().as_secs_f64());

@@ -16,6 +16,7 @@ use super::schema::{
 };
 use super::{AnyConnection, StoreError, now_ms};
 use chrono::NaiveDate;
+use diesel::connection::DefaultLoadingMode;
 use diesel::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -245,7 +246,8 @@ pub fn count_interval(
         .filter(claim_versions::received_at.ge(from).and(claim_versions::received_at.lt(to)))
         .select((claims::facility_code, claim_versions::received_at))
         .into_boxed();
-    for (code, at) in of_facility!(q).load::<(String, i64)>(conn)? {
+    for row in of_facility!(q).load_iter::<(String, i64), DefaultLoadingMode>(conn)? {
+        let (code, at) = row?;
         let t = all.entry(code).or_default();
         t.valid += 1;
         *t.per_day.entry(vietnam_day(at)).or_default() += 1;
@@ -258,7 +260,8 @@ pub fn count_interval(
     if let Some(code) = &fac {
         q = q.filter(ingest_rejections::facility_code.eq(code.clone()));
     }
-    for (code, json) in q.load::<(String, String)>(conn)? {
+    for row in q.load_iter::<(String, String), DefaultLoadingMode>(conn)? {
+        let (code, json) = row?;
         let t = all.entry(code).or_default();
         t.refused_at_ingest += 1;
         for rule in strings(&json) {
@@ -271,7 +274,8 @@ pub fn count_interval(
         .filter(outbox::sent_at.ge(from).and(outbox::sent_at.lt(to)))
         .select((claims::facility_code, outbox::destination, outbox::sent_at, claim_versions::discharged_at))
         .into_boxed();
-    for (code, destination, sent, discharged) in of_facility!(q).load::<(String, String, Option<i64>, i64)>(conn)? {
+    for row in of_facility!(q).load_iter::<(String, String, Option<i64>, i64), DefaultLoadingMode>(conn)? {
+        let (code, destination, sent, discharged) = row?;
         let t = all.entry(code).or_default();
         t.submitted_anywhere += 1;
         t.last_sent_at = t.last_sent_at.max(sent);
@@ -291,7 +295,8 @@ pub fn count_interval(
             claim_outcomes::approved_cents,
         ))
         .into_boxed();
-    for (code, state, json, claimed, approved) in of_facility!(q).load::<(String, String, String, i64, i64)>(conn)? {
+    for row in of_facility!(q).load_iter::<(String, String, String, i64, i64), DefaultLoadingMode>(conn)? {
+        let (code, state, json, claimed, approved) = row?;
         let t = all.entry(code).or_default();
         match state.as_str() {
             status::ACCEPTED => t.accepted += 1,
@@ -310,7 +315,8 @@ pub fn count_interval(
         .filter(submission_errors::at.ge(from).and(submission_errors::at.lt(to)))
         .select((claims::facility_code, submission_errors::code))
         .into_boxed();
-    for (code, error) in of_facility!(q).load::<(String, String)>(conn)? {
+    for row in of_facility!(q).load_iter::<(String, String), DefaultLoadingMode>(conn)? {
+        let (code, error) = row?;
         *all.entry(code).or_default().reasons.entry(error).or_default() += 1;
     }
 
@@ -320,7 +326,8 @@ pub fn count_interval(
         .filter(outbox::updated_at.ge(from).and(outbox::updated_at.lt(to)))
         .select(claims::facility_code)
         .into_boxed();
-    for code in of_facility!(q).load::<String>(conn)? {
+    for row in of_facility!(q).load_iter::<String, DefaultLoadingMode>(conn)? {
+        let code = row?;
         all.entry(code).or_default().dead_lettered += 1;
     }
     Ok(all)
@@ -548,7 +555,8 @@ pub fn figures(
     if let Some(code) = &fac {
         q = q.filter(claims::facility_code.eq(code.clone()));
     }
-    for at in q.load::<i64>(conn)? {
+    for row in q.load_iter::<i64, DefaultLoadingMode>(conn)? {
+        let at = row?;
         match (now - at) / DAY_MS {
             0..=7 => f.ageing.days_0_7 += 1,
             8..=15 => f.ageing.days_8_15 += 1,
