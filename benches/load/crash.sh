@@ -53,15 +53,27 @@ round $((KILLS + 1)) 3
 sleep 5
 
 python3 - "$URL" "$ADMIN" "$SCRATCH" "$KILLS" <<'PY'
-import glob, json, sys, urllib.request
+import glob, json, re, sys, urllib.request
 from decimal import Decimal
 
 url, key, scratch, kills = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-sent = {}
+# Where each sent episode's line is (by MA_LK), read again only for the episodes to compare:
+# the rounds hold hundreds of thousands of episodes, too many to keep parsed.
+where = {}
 for path in glob.glob(f"{scratch}/round-*.jsonl"):
-    for line in open(path, encoding="utf-8"):
-        episode = json.loads(line, parse_float=Decimal)
-        sent[episode["summary"]["MA_LK"]] = episode
+    with open(path, "rb") as f:
+        offset = 0
+        for line in f:
+            key = re.search(rb'"MA_LK":"([^"]*)"', line).group(1).decode()
+            where[key] = (path, offset)
+            offset += len(line)
+def sent(key):
+    if key not in where:
+        return None
+    path, offset = where[key]
+    with open(path, "rb") as f:
+        f.seek(offset)
+        return json.loads(f.readline(), parse_float=Decimal)
 acked = sorted({line.strip() for line in open(f"{scratch}/acked.txt") if line.strip()})
 missing, altered = [], []
 for claim_id in acked:
@@ -72,7 +84,7 @@ for claim_id in acked:
         missing.append(claim_id)
         continue
     stored = claim["episode"]
-    if stored != sent.get(stored["summary"]["MA_LK"]):
+    if stored != sent(stored["summary"]["MA_LK"]):
         altered.append(claim_id)
 runs = [json.loads(l) for l in open(f"{scratch}/loadgen.jsonl")]
 print(json.dumps({
