@@ -64,13 +64,13 @@ for path in glob.glob(f"{scratch}/round-*.jsonl"):
     with open(path, "rb") as f:
         offset = 0
         for line in f:
-            key = re.search(rb'"MA_LK":"([^"]*)"', line).group(1).decode()
-            where[key] = (path, offset)
+            episode_key = re.search(rb'"MA_LK":"([^"]*)"', line).group(1).decode()
+            where[episode_key] = (path, offset)
             offset += len(line)
-def sent(key):
-    if key not in where:
+def sent(episode_key):
+    if episode_key not in where:
         return None
-    path, offset = where[key]
+    path, offset = where[episode_key]
     with open(path, "rb") as f:
         f.seek(offset)
         return json.loads(f.readline(), parse_float=Decimal)
@@ -80,7 +80,9 @@ for claim_id in acked:
     request = urllib.request.Request(f"{url}/api/v1/claims/{claim_id}", headers={"Authorization": f"Bearer {key}"})
     try:
         claim = json.loads(urllib.request.urlopen(request).read(), parse_float=Decimal)
-    except urllib.error.HTTPError:
+    except urllib.error.HTTPError as e:
+        if not missing:
+            print(f"{claim_id}: HTTP {e.code} {e.read()[:300]!r}", file=sys.stderr)
         missing.append(claim_id)
         continue
     stored = claim["episode"]

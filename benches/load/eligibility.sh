@@ -17,6 +17,8 @@ $BIN/loadgen --url "$GATEWAY_URL" --key "$KEY" --concurrency 64 --seconds 3 elig
 $BIN/loadgen --url "$GATEWAY_URL" --key "$KEY" --concurrency 64 --seconds "$SECONDS_PER_RUN" eligibility --cards 100
 echo "cached, concurrency 16, ${SECONDS_PER_RUN}s:"
 $BIN/loadgen --url "$GATEWAY_URL" --key "$KEY" --concurrency 16 --seconds "$SECONDS_PER_RUN" eligibility --cards 100
+echo "cached, at a fixed 20,000 lookups/s (open loop, latency from when each was due; at most 64 connections), ${SECONDS_PER_RUN}s:"
+$BIN/loadgen --url "$GATEWAY_URL" --key "$KEY" --rate 20000 --concurrency 64 --seconds "$SECONDS_PER_RUN" eligibility --cards 100
 echo "the limit: GET /healthz (HTTP round trip only, same server and load generator), concurrency 64, ${SECONDS_PER_RUN}s:"
 $BIN/loadgen --url "$GATEWAY_URL" --key "$KEY" --concurrency 64 --seconds "$SECONDS_PER_RUN" get --path /healthz
 echo "uncached (a new card every request: one BHXH mock call each), concurrency 64, ${SECONDS_PER_RUN}s:"

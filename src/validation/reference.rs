@@ -272,18 +272,25 @@ fn check_residence(
     }
 }
 
+/// Reports each code of the `;`-list `codes` that the list `known` (named `list_name`) lacks.
+fn unknown_codes(
+    findings: &mut Findings<'_>,
+    rule: &'static str,
+    path: &str,
+    codes: &Option<String>,
+    known: &HashSet<String>,
+    list_name: &str,
+) {
+    for code in list(codes).filter(|c| !known.contains(*c)) {
+        findings.add(rule, path, format!("{code} is not in the {list_name}"), Some(code.to_owned()));
+    }
+}
+
 pub(super) fn check(e: &Episode, reference: &ReferenceData, findings: &mut Findings<'_>) {
     if let Some(icd10) = &reference.icd10 {
         let s = &e.summary;
         for (field, codes) in [("MA_BENH_CHINH", &s.main_icd10), ("MA_BENH_KT", &s.secondary_icd10)] {
-            for code in list(codes).filter(|c| !icd10.contains(*c)) {
-                findings.add(
-                    "ICD10_UNKNOWN",
-                    format!("summary.{field}"),
-                    format!("{code} is not in the ICD-10 catalogue"),
-                    Some(code.to_owned()),
-                );
-            }
+            unknown_codes(findings, "ICD10_UNKNOWN", &format!("summary.{field}"), codes, icd10, "ICD-10 catalogue");
         }
     }
     if let Some(yhct) = &reference.icd_yhct {
@@ -302,14 +309,7 @@ pub(super) fn check(e: &Episode, reference: &ReferenceData, findings: &mut Findi
         for (path, codes) in std::iter::once(("summary.MA_BENH_YHCT".to_owned(), &s.traditional_medicine_codes))
             .chain(lines.map(|(p, l)| (p, &l.traditional_medicine_codes)))
         {
-            for code in list(codes).filter(|c| !yhct.contains(*c)) {
-                findings.add(
-                    "YHCT_CODE_UNKNOWN",
-                    path.clone(),
-                    format!("{code} is not in the traditional-medicine (YHCT) catalogue"),
-                    Some(code.to_owned()),
-                );
-            }
+            unknown_codes(findings, "YHCT_CODE_UNKNOWN", &path, codes, yhct, "traditional-medicine (YHCT) catalogue");
         }
     }
     if let Some(facilities) = &reference.facilities {
@@ -317,14 +317,8 @@ pub(super) fn check(e: &Episode, reference: &ReferenceData, findings: &mut Findi
         for (field, codes) in
             [("MA_DKBD", &s.primary_care_facilities), ("MA_NOI_DI", &s.referred_from), ("MA_NOI_DEN", &s.referred_to)]
         {
-            for code in list(codes).filter(|c| !facilities.contains(*c)) {
-                findings.add(
-                    "FACILITY_NOT_IN_CATALOGUE",
-                    format!("summary.{field}"),
-                    format!("{code} is not in the national facility list"),
-                    Some(code.to_owned()),
-                );
-            }
+            let path = format!("summary.{field}");
+            unknown_codes(findings, "FACILITY_NOT_IN_CATALOGUE", &path, codes, facilities, "national facility list");
         }
     }
     if let Some(units) = &reference.admin_units {
@@ -417,14 +411,7 @@ pub(super) fn check(e: &Episode, reference: &ReferenceData, findings: &mut Findi
     }
     if let Some(staff) = &reference.staff {
         let unknown = |path: String, codes: &Option<String>, findings: &mut Findings<'_>| {
-            for code in list(codes).filter(|c| !staff.contains(*c)) {
-                findings.add(
-                    "STAFF_NOT_APPROVED",
-                    path.clone(),
-                    format!("{code} is not in the approved staff list"),
-                    Some(code.to_owned()),
-                );
-            }
+            unknown_codes(findings, "STAFF_NOT_APPROVED", &path, codes, staff, "approved staff list");
         };
         for (i, l) in e.drugs.iter().enumerate() {
             unknown(format!("drugs[{i}].MA_BAC_SI"), &l.doctor_codes, findings);
