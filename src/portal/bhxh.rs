@@ -390,9 +390,6 @@ impl BhxhClient {
     }
 }
 
-/// Appends `value` form-urlencoded (WHATWG `application/x-www-form-urlencoded`): ASCII letters,
-/// digits and `*-._` as they are, space as `+`, every other byte as `%XX`. Written for speed: the
-/// base64 of a whole `GIAMDINHHS` file (megabytes) passes through it on every submission.
 /// An `application/x-www-form-urlencoded` body of `fields`, then `file` as base64, encoded a
 /// slice at a time straight into the body: a file of many `HOSO` is never held twice more.
 fn form_body(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u8> {
@@ -400,20 +397,19 @@ fn form_body(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u8> {
     let file_len = file.map_or(0, |(_, f)| f.len().div_ceil(3) * 4);
     let mut body =
         Vec::with_capacity((fields.iter().map(|(n, v)| n.len() + v.len() + 2).sum::<usize>() + file_len) * 21 / 20);
-    for (name, value) in fields {
+    let start_field = |body: &mut Vec<u8>, name: &str| {
         if !body.is_empty() {
             body.push(b'&');
         }
-        push_form_value(&mut body, name);
+        push_form_value(body, name);
         body.push(b'=');
+    };
+    for (name, value) in fields {
+        start_field(&mut body, name);
         push_form_value(&mut body, value);
     }
     if let Some((name, file)) = file {
-        if !body.is_empty() {
-            body.push(b'&');
-        }
-        push_form_value(&mut body, name);
-        body.push(b'=');
+        start_field(&mut body, name);
         // Whole 3-byte groups per slice, so that the slices' base64 joins into the file's.
         let mut encoded = String::with_capacity(64 * 1024);
         for slice in file.chunks(48 * 1024) {
@@ -425,6 +421,9 @@ fn form_body(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u8> {
     body
 }
 
+/// Appends `value` form-urlencoded (WHATWG `application/x-www-form-urlencoded`): ASCII letters,
+/// digits and `*-._` as they are, space as `+`, every other byte as `%XX`. Written for speed: the
+/// base64 of a whole `GIAMDINHHS` file (megabytes) passes through it on every submission.
 fn push_form_value(out: &mut Vec<u8>, value: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut rest = value.as_bytes();
