@@ -12,8 +12,9 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use hisgate::domain::Episode;
 use hisgate::domain::records::Record;
 use hisgate::formats::xml130;
+use hisgate::reference::ReferenceData;
 use hisgate::synthetic::{EpisodeGenerator, GenOptions};
-use hisgate::validation::{Catalogue, ReferenceData, validate};
+use hisgate::validation::{Catalogue, validate};
 use std::hint::black_box;
 
 fn typical(n: usize) -> Vec<Episode> {

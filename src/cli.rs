@@ -1,4 +1,4 @@
-//! The `hisgate` command line: serve, migrate, keys, gen, demo.
+//! The `hisgate` command line: serve, migrate, keys, catalogue, import, validate, gen, demo.
 
 use crate::auth::{self, Principal, Role};
 use crate::config::Settings;
@@ -30,6 +30,12 @@ pub enum Command {
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
+    },
+    /// Manage the reference catalogues (danh mục) in the database; running gateways pick up a
+    /// change within 30 s.
+    Catalogue {
+        #[command(subcommand)]
+        command: CatalogueCommand,
     },
     /// Ingest GIAMDINHHS files straight into the database, as the JSON and HTTP paths do.
     Import {
@@ -84,6 +90,27 @@ pub enum KeysCommand {
     Revoke { id: String },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum CatalogueCommand {
+    /// Print every stored list: name, facility, entries, when and by whom it was loaded.
+    List,
+    /// Replace a list (icd10, icd_yhct, drugs, services, supplies, staff, facilities, admin_units,
+    /// occupations) with the rows of a CSV file; nothing changes if a row is wrong.
+    Load {
+        list: String,
+        file: std::path::PathBuf,
+        /// The facility whose own approved list this is (drugs, services, supplies, staff).
+        #[arg(long)]
+        facility: Option<String>,
+    },
+    /// Remove a list: a facility's own (the shared one applies again), or a shared list.
+    Remove {
+        list: String,
+        #[arg(long)]
+        facility: Option<String>,
+    },
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum GenFormat {
     /// The native ingest JSON of `POST /api/v1/claims`.
@@ -117,6 +144,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             .await??;
             println!("{key}");
         }
+        Command::Catalogue { command } => catalogue(command).await?,
         Command::Keys { command: KeysCommand::Revoke { id } } => {
             let settings = Settings::load()?;
             let key_id = id.clone();
@@ -171,11 +199,38 @@ fn gen_episodes(count: usize, seed: u64, facility: Option<String>, format: GenFo
     Ok(())
 }
 
+async fn catalogue(command: CatalogueCommand) -> anyhow::Result<()> {
+    let settings = Settings::load()?;
+    let db = tokio::task::spawn_blocking(move || Db::connect(&settings.database_url)).await??;
+    match command {
+        CatalogueCommand::List => {
+            for l in db.read(crate::store::reference::lists).await? {
+                let at = chrono::DateTime::from_timestamp_millis(l.loaded_at).unwrap_or_default();
+                let facility = if l.facility.is_empty() { "(shared)" } else { l.facility.as_str() };
+                println!("{:<12} {facility:<8} {:>7} entries  {at}  {}", l.list, l.entries, l.loaded_by);
+            }
+        }
+        CatalogueCommand::Load { list, file, facility } => {
+            let bytes = std::fs::read(&file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let info = crate::reference::load_csv(&db, &list, facility.as_deref(), &bytes, "cli", "admin").await?;
+            println!("{}: {} entries loaded", info.list, info.entries);
+        }
+        CatalogueCommand::Remove { list, facility } => {
+            if !crate::reference::remove_list(&db, &list, facility.as_deref(), "cli", "admin").await? {
+                anyhow::bail!("no such {list} list is stored");
+            }
+            println!("{list} removed");
+        }
+    }
+    Ok(())
+}
+
 async fn import(files: Vec<std::path::PathBuf>) -> anyhow::Result<()> {
     let settings = Settings::load()?;
-    let reference = crate::validation::ReferenceData::load(settings.reference_dir.as_deref())?;
     let url = settings.database_url.clone();
     let db = tokio::task::spawn_blocking(move || Db::connect(&url)).await??;
+    let reference = crate::reference::open(&db, settings.reference_dir.as_deref()).await?;
+    let overrides = db.read(crate::store::rules::overrides).await?;
     let jobs = crate::jobs::JobContext::new(
         db.clone(),
         Default::default(),
@@ -192,8 +247,10 @@ async fn import(files: Vec<std::path::PathBuf>) -> anyhow::Result<()> {
         committer: crate::ingest::Committer::start(db.clone(), settings.destinations.clone()),
         keys: Default::default(),
         db,
-        catalogue: crate::validation::CatalogueHandle::new(crate::validation::Catalogue::builtin()),
-        reference: std::sync::Arc::new(reference),
+        catalogue: crate::validation::CatalogueHandle::new(
+            crate::validation::Catalogue::builtin().with_overrides(&overrides),
+        ),
+        reference,
         settings: std::sync::Arc::new(settings),
         metrics: crate::http::ops::metrics_handle(),
         dispatch_wake: Default::default(),
@@ -243,7 +300,10 @@ async fn import(files: Vec<std::path::PathBuf>) -> anyhow::Result<()> {
 }
 
 fn validate(path: &std::path::Path) -> anyhow::Result<()> {
-    let reference = crate::validation::ReferenceData::load(Settings::load()?.reference_dir.as_deref())?;
+    let reference = match Settings::load()?.reference_dir {
+        Some(dir) => crate::reference::ReferenceData::load_dir(&dir)?,
+        None => crate::reference::ReferenceData::default(),
+    };
     let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let header = xml130::scan(&bytes).map_err(|e| anyhow::anyhow!("{}: the file is refused: {e}", path.display()))?;
     let catalogue = crate::validation::Catalogue::builtin();

@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod portal;
 pub mod queue;
 pub mod reconcile;
+pub mod reference;
 pub mod registry;
 pub mod startup;
 pub mod stats;

@@ -8,8 +8,9 @@ use crate::portal::bhxh::BhxhClient;
 use crate::portal::moh::MohClient;
 use crate::queue::{Dispatcher, Portals};
 use crate::reconcile::Reconciler;
+use crate::reference::ReferenceHandle;
 use crate::store::Db;
-use crate::validation::{Catalogue, CatalogueHandle, ReferenceData};
+use crate::validation::{Catalogue, CatalogueHandle};
 use actix_web::{App, HttpServer, dev::Server, web};
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -33,7 +34,7 @@ pub enum StartupError {
     #[error(transparent)]
     Signing(#[from] crate::formats::xml130::signers::SignersError),
     #[error(transparent)]
-    Reference(#[from] crate::validation::reference::ReferenceError),
+    Reference(#[from] crate::reference::SeedError),
     #[error(transparent)]
     Jobs(#[from] crate::jobs::JobError),
 }
@@ -54,7 +55,7 @@ impl Application {
         let port =
             listener.local_addr().map_err(|source| StartupError::Bind { bind: settings.bind.clone(), source })?.port();
         let signers = Arc::new(Signers::load(&settings.signing)?);
-        let reference = Arc::new(ReferenceData::load(settings.reference_dir.as_deref())?);
+        let reference = crate::reference::open(&db, settings.reference_dir.as_deref()).await?;
         let overrides = db.read_blocking(crate::store::rules::overrides)?;
         let catalogue = CatalogueHandle::new(Catalogue::builtin().with_overrides(&overrides));
         let wake = Arc::new(tokio::sync::Notify::new());
@@ -64,7 +65,7 @@ impl Application {
             moh: MohClient::new(&settings.moh, http).map(Arc::new),
         };
         let mut background = start_background(&db, &settings, &portals, wake.clone(), signers.clone());
-        background.push(tokio::spawn(refresh_rules(db.clone(), catalogue.clone())));
+        background.push(tokio::spawn(refresh_shared(db.clone(), catalogue.clone(), reference.clone())));
         let eligibility = crate::eligibility::EligibilityService::new(
             settings.eligibility.clone(),
             portals.bhxh.clone(),
@@ -153,13 +154,17 @@ fn start_background(
     tasks
 }
 
-/// Picks up severities other instances changed (each instance applies its own changes at once).
-async fn refresh_rules(db: Db, catalogue: CatalogueHandle) {
+/// Picks up severities and reference lists other instances (or `hisgate catalogue load`) changed;
+/// each instance applies its own changes at once.
+async fn refresh_shared(db: Db, catalogue: CatalogueHandle, reference: ReferenceHandle) {
     loop {
         tokio::time::sleep(std::time::Duration::from_secs(30)).await;
         match db.read(crate::store::rules::overrides).await {
             Ok(overrides) => catalogue.replace(Catalogue::builtin().with_overrides(&overrides)),
             Err(e) => tracing::warn!(error = %e, "rule overrides not refreshed"),
+        }
+        if let Err(e) = reference.refresh(&db).await {
+            tracing::warn!(error = %e, "reference catalogues not refreshed");
         }
     }
 }

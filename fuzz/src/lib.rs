@@ -8,7 +8,8 @@
 
 use hisgate::domain::Episode;
 use hisgate::formats::xml130;
-use hisgate::validation::{Catalogue, ReferenceData, validate};
+use hisgate::reference::ReferenceData;
+use hisgate::validation::{Catalogue, validate};
 use std::sync::LazyLock;
 
 static RULES: LazyLock<(Catalogue, ReferenceData)> = LazyLock::new(|| (Catalogue::builtin(), ReferenceData::sample()));

@@ -89,8 +89,8 @@ impl Principal {
     }
 }
 
-pub(crate) fn sha256_hex(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
+pub(crate) fn sha256_hex(bytes: impl AsRef<[u8]>) -> String {
+    hex::encode(Sha256::digest(bytes.as_ref()))
 }
 
 /// Compares two digests without an early exit.

@@ -56,7 +56,7 @@ pub struct AppState {
     pub db: Db,
     pub catalogue: CatalogueHandle,
     /// Reference catalogues (ICD-10, approved drugs, services, supplies, staff) in force.
-    pub reference: Arc<crate::validation::ReferenceData>,
+    pub reference: crate::reference::ReferenceHandle,
     pub settings: Arc<Settings>,
     pub metrics: PrometheusHandle,
     /// API keys verified recently.
@@ -185,7 +185,7 @@ pub fn configure<T: AppFactory>(app: actix_web::App<T>) -> actix_web::App<T> {
     let app = crate::reconcile::routes::routes(crate::queue::routes::routes(app));
     let app = crate::jobs::routes::routes(crate::eligibility::routes::routes(app));
     let app = crate::stats::routes(crate::registry::routes(app));
-    let app = app.service(rules::list_rules).service(rules::set_severity);
+    let app = crate::reference::routes::routes(app.service(rules::list_rules).service(rules::set_severity));
     let (app, mut api) = app.split_for_parts();
     document_common_errors(&mut api);
     app.service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))

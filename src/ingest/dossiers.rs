@@ -52,7 +52,7 @@ impl From<DossierIngestError> for ApiError {
 /// Checks that the episode belongs to the file's facility, then validates it.
 fn prepare_hoso(
     catalogue: &crate::validation::Catalogue,
-    reference: &crate::validation::ReferenceData,
+    reference: &crate::reference::ReferenceData,
     principal: &Principal,
     facility: &str,
     hoso: Result<Episode, xml130::HosoError>,
@@ -99,7 +99,7 @@ pub async fn ingest_file(
     }
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Item>>(2);
     let catalogue = state.catalogue.current();
-    let reference = state.reference.clone();
+    let reference = state.reference.current();
     let producer_principal = principal.clone();
     let facility = header.facility.clone();
     let producer = tokio::task::spawn_blocking(move || {

@@ -14,9 +14,10 @@ use crate::domain::Episode;
 use crate::domain::decimal::to_cents;
 use crate::domain::time::parse_datetime;
 use crate::http::{ApiError, AppState};
+use crate::reference::ReferenceData;
 use crate::store::StoreError;
 use crate::store::claims::{self, Actor, NewClaimVersion};
-use crate::validation::{self, Catalogue, ReferenceData, Violation};
+use crate::validation::{self, Catalogue, Violation};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -194,7 +195,7 @@ async fn note_refusals(state: &AppState, rows: Vec<(String, Option<String>, Vec<
 
 /// [`prepare`], noting a refusal for the figures.
 pub async fn prepare_noted(state: &AppState, principal: &Principal, episode: &Episode) -> Result<Prepared, Rejection> {
-    let result = prepare(&state.catalogue.current(), &state.reference, principal, episode);
+    let result = prepare(&state.catalogue.current(), &state.reference.current(), principal, episode);
     if let Err(Rejection::Invalid(violations)) = &result {
         let facility = Some(episode.facility_code().to_owned()).filter(|f| !f.is_empty());
         let key = Some(episode.episode_key().to_owned()).filter(|k| !k.is_empty());

@@ -123,6 +123,7 @@ async fn post_batch(
             request.episodes.len()
         )));
     }
+    let (catalogue, reference) = (state.catalogue.current(), state.reference.current());
     let items = request
         .episodes
         .iter()
@@ -133,9 +134,7 @@ async fn post_batch(
             (
                 ma_lk,
                 facility,
-                parsed.and_then(|e| {
-                    prepare(&state.catalogue.current(), &state.reference, &principal, &e).map_err(ApiError::from)
-                }),
+                parsed.and_then(|e| prepare(&catalogue, &reference, &principal, &e).map_err(ApiError::from)),
             )
         })
         .collect();

@@ -31,6 +31,7 @@ pub mod facilities;
 pub mod jobs;
 pub mod keys;
 pub mod outbox;
+pub mod reference;
 pub mod rules;
 mod schema;
 pub mod sessions;

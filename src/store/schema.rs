@@ -222,6 +222,31 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    reference_lists (list, facility) {
+        list -> Text,
+        facility -> Text,
+        entries -> BigInt,
+        sha256 -> Text,
+        loaded_at -> BigInt,
+        loaded_by -> Text,
+    }
+}
+
+diesel::table! {
+    reference_entries (list, facility, code) {
+        list -> Text,
+        facility -> Text,
+        code -> Text,
+        name -> Text,
+        strength -> Nullable<Text>,
+        registration -> Nullable<Text>,
+        max_price -> Nullable<Text>,
+        level -> Nullable<Text>,
+        parent -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(claim_versions -> claims (claim_id));
 diesel::joinable!(outbox -> claim_versions (claim_version_id));
 diesel::joinable!(claim_outcomes -> outbox (outbox_id));
@@ -243,5 +268,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     ingest_rejections,
     alerts,
     dashboard_sessions,
-    daily_snapshots
+    daily_snapshots,
+    reference_lists,
+    reference_entries
 );

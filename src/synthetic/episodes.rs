@@ -501,7 +501,8 @@ impl Iterator for EpisodeGenerator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validation::{Catalogue, ReferenceData, validate};
+    use crate::reference::ReferenceData;
+    use crate::validation::{Catalogue, validate};
 
     #[test]
     fn generated_episodes_have_no_violation() {

@@ -104,4 +104,55 @@ pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
             );
         }
     }
+    check_scope(episode, &cards, findings);
+}
+
+/// Card prefixes of the armed forces (army QN, police CA, cipher CY), whose holders' items outside
+/// the BHYT list are paid by their ministry: PHAM_VI 3 (NĐ 70/2015).
+const ARMED_FORCES_CARDS: [&str; 3] = ["QN", "CA", "CY"];
+
+/// PHAM_VI 3 belongs to armed-forces cards, and their out-of-list lines take 3, not 2 (the QLBV
+/// site rule).
+fn check_scope(episode: &Episode, cards: &[&str], findings: &mut Findings<'_>) {
+    let armed = cards.iter().any(|c| ARMED_FORCES_CARDS.iter().any(|p| c.starts_with(p)));
+    let drugs = episode.drugs.iter().enumerate().map(|(i, l)| (format!("drugs[{i}].PHAM_VI"), l.coverage_scope));
+    let services =
+        episode.services.iter().enumerate().map(|(i, l)| (format!("services[{i}].PHAM_VI"), l.coverage_scope));
+    for (path, scope) in drugs.chain(services) {
+        let message = match (armed, scope) {
+            (true, Some(2)) => "an armed-forces card (QN, CA, CY): an item outside the list is PHAM_VI 3, not 2",
+            (false, Some(3)) => "PHAM_VI 3 (paid for the army, police and cipher) needs a QN, CA or CY card",
+            _ => continue,
+        };
+        findings.add("SCOPE_ARMED_FORCES_CARD", path, message, scope.map(|s| s.to_string()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::records::{DrugLine, EpisodeSummary, ServiceLine};
+    use crate::validation::Catalogue;
+
+    fn scope_findings(card: &str, drug_scope: u32, service_scope: u32) -> Vec<String> {
+        let episode = Episode {
+            summary: EpisodeSummary { card_numbers: Some(card.to_owned()), ..EpisodeSummary::default() },
+            drugs: vec![DrugLine { coverage_scope: Some(drug_scope), ..DrugLine::default() }],
+            services: vec![ServiceLine { coverage_scope: Some(service_scope), ..ServiceLine::default() }],
+            ..Episode::default()
+        };
+        let catalogue = Catalogue::builtin();
+        let mut findings = Findings { catalogue: &catalogue, violations: Vec::new() };
+        check_scope(&episode, &list(&episode.summary.card_numbers), &mut findings);
+        findings.violations.into_iter().map(|v| v.path).collect()
+    }
+
+    #[test]
+    fn scope_3_goes_with_armed_forces_cards_only() {
+        assert_eq!(scope_findings("HS4839999990010", 3, 1), ["drugs[0].PHAM_VI"]);
+        assert_eq!(scope_findings("HS4839999990010", 2, 1), Vec::<String>::new());
+        assert_eq!(scope_findings("QN5979799999999", 2, 3), ["drugs[0].PHAM_VI"]);
+        assert_eq!(scope_findings("HS4839999990010;CA5979799999999", 3, 3), Vec::<String>::new());
+        assert_eq!(scope_findings("CY5979799999999", 1, 2), ["services[0].PHAM_VI"]);
+    }
 }

@@ -29,17 +29,22 @@ fn tender_ok(value: &str, allow_zero: bool) -> bool {
         && parts[3].bytes().all(|b| b.is_ascii_digit())
 }
 
-/// `XX.n.YYYYY.Z`: machine group, funding source, facility code, serial.
+/// `XX.n.YYYYY.Z`: machine group (two or three capitals), funding source n, the facility's own code,
+/// serial. A machine of source 3… (joint venture, lease) may have no facility part: `XX.3….Z`, as
+/// QLBV's checker accepts it (its second branch does not look at YYYYY).
 fn machine_ok(code: &str, facility: &str) -> bool {
-    let parts: Vec<&str> = code.split('.').collect();
-    parts.len() == 4
-        && (2..=3).contains(&parts[0].len())
-        && parts[0].bytes().all(|b| b.is_ascii_uppercase())
-        && parts[1].len() == 1
-        && parts[1].bytes().all(|b| b.is_ascii_digit())
-        && parts[2] == facility
-        && !parts[3].is_empty()
-        && parts[3].bytes().all(|b| b.is_ascii_alphanumeric())
+    let mut parts = code.splitn(3, '.');
+    let (Some(group), Some(source), Some(rest)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    let group_ok = (2..=3).contains(&group.chars().count()) && group.chars().all(char::is_uppercase);
+    let serial_ok = |z: &str| !z.is_empty() && z.bytes().all(|b| b.is_ascii_alphanumeric());
+    group_ok
+        && match source {
+            "1" | "2" => rest.split_once('.').is_some_and(|(owner, serial)| owner == facility && serial_ok(serial)),
+            s if s.starts_with('3') => !rest.is_empty() && !s.contains(char::is_whitespace),
+            _ => false,
+        }
 }
 
 fn bed_ok(code: &str) -> bool {
@@ -227,7 +232,7 @@ pub(super) fn check(e: &Episode, findings: &mut Findings<'_>) {
                 findings.add(
                     "MACHINE_CODE_FORMAT",
                     at("MA_MAY"),
-                    format!("MA_MAY must be 'XX.n.{facility}.Z' for MA_NHOM {group}"),
+                    format!("MA_MAY must be 'XX.n.{facility}.Z' (or 'XX.3….Z') for MA_NHOM {group}"),
                     codes.map(str::to_owned),
                 );
             }
@@ -421,6 +426,21 @@ pub(super) fn check(e: &Episode, findings: &mut Findings<'_>) {
                 "the re-examination must be after NGAY_RA",
                 Some(on.to_owned()),
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::machine_ok;
+
+    #[test]
+    fn machine_codes_name_the_own_facility_unless_the_source_is_3() {
+        for ok in ["XQ.1.83001.1", "MRI.2.83001.A7", "SA.3.00123", "XQ.3.83999.2", "XN.3NT.12", "ĐT.1.83001.3"] {
+            assert!(machine_ok(ok, "83001"), "{ok}");
+        }
+        for bad in ["XQ.1.83002.1", "XQ.1.83001", "xq.1.83001.1", "XQ.4.83001.1", "XQ.3.", "XQ.3", "XQ.1.83001.1 2"] {
+            assert!(!machine_ok(bad, "83001"), "{bad}");
         }
     }
 }

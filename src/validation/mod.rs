@@ -11,7 +11,7 @@ mod deep;
 mod fields;
 mod money;
 mod patient;
-pub mod reference;
+mod reference;
 mod stay;
 mod structure;
 
@@ -84,7 +84,7 @@ impl Findings<'_> {
     }
 }
 
-pub use reference::ReferenceData;
+use crate::reference::ReferenceData;
 
 /// Validates one episode; the catalogue-dependent rules run for the reference lists loaded.
 pub fn validate(episode: &Episode, catalogue: &Catalogue, reference: &ReferenceData) -> Report {

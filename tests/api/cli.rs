@@ -176,3 +176,40 @@ async fn xml130_files_are_generated_validated_and_imported() {
     assert!(!rejected.status.success(), "a rejected HOSO fails the import");
     assert!(String::from_utf8_lossy(&rejected.stdout).contains("FIELD_CODE_UNKNOWN"));
 }
+
+#[actix_web::test]
+async fn catalogue_load_list_and_remove() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let env = [("HISGATE_DATABASE_URL", url.as_str())];
+    let staff = dir.path().join("staff.csv");
+    std::fs::write(&staff, "code,name\n000101/BYT-CCHN,BS. Lê Văn Tâm\n000102/BYT-CCHN,BS. Trần Thị Hoa\n").unwrap();
+    let staff = staff.to_str().unwrap();
+
+    let unknown = hisgate(&["catalogue", "load", "staff", staff, "--facility", FACILITY], &env);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("not in the registry"));
+    assert!(hisgate(&["keys", "create", "--role", "facility", "--facility", FACILITY], &env).status.success());
+    let loaded = hisgate(&["catalogue", "load", "staff", staff, "--facility", FACILITY], &env);
+    assert!(loaded.status.success(), "{}", String::from_utf8_lossy(&loaded.stderr));
+    assert!(String::from_utf8_lossy(&loaded.stdout).contains("staff: 2 entries loaded"));
+
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "code,name\nA09,x\nA09,y\n").unwrap();
+    let refused = hisgate(&["catalogue", "load", "icd10", bad.to_str().unwrap()], &env);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("row 3: code A09 repeats row 2"));
+
+    let list = hisgate(&["catalogue", "list"], &env);
+    let printed = String::from_utf8(list.stdout).unwrap();
+    assert_eq!(printed.lines().count(), 1, "{printed}");
+    assert!(printed.starts_with("staff") && printed.contains(FACILITY) && printed.contains("2 entries"), "{printed}");
+    let db = hisgate::store::Db::connect(&url).unwrap();
+    let data = db.read(hisgate::reference::load_all).await.unwrap();
+    assert!(data.approved_for(FACILITY).staff.is_some_and(|s| s.contains("000102/BYT-CCHN")));
+    assert!(data.approved_for("83002").staff.is_none(), "no shared staff list");
+
+    assert!(hisgate(&["catalogue", "remove", "staff", "--facility", FACILITY], &env).status.success());
+    assert!(!hisgate(&["catalogue", "remove", "staff", "--facility", FACILITY], &env).status.success());
+    assert!(db.read(hisgate::store::reference::lists).await.unwrap().is_empty());
+}

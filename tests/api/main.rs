@@ -4,6 +4,7 @@ mod helpers;
 
 mod alerts;
 mod auth;
+mod catalogues;
 mod claims;
 mod cli;
 mod crash;

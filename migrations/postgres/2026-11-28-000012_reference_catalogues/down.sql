@@ -1,0 +1,2 @@
+DROP TABLE reference_entries;
+DROP TABLE reference_lists;
