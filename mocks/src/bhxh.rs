@@ -280,7 +280,7 @@ impl BhxhState {
 }
 
 fn form(body: &[u8]) -> Result<HashMap<String, String>, Refusal> {
-    serde_urlencoded::from_bytes(body).map_err(|_| refuse("205", "Lỗi sai định dạng tham số"))
+    crate::form::parse(body).ok_or_else(|| refuse("205", "Lỗi sai định dạng tham số"))
 }
 
 async fn token_take(state: web::Data<BhxhState>, body: web::Bytes) -> HttpResponse {

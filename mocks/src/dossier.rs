@@ -77,9 +77,9 @@ pub struct ReceivedDossier {
 
 fn decode_base64(text: &str) -> Option<Vec<u8>> {
     let engine = &base64::engine::general_purpose::STANDARD;
-    // Files are usually one unbroken line: decode directly, and strip line breaks only if needed.
-    if !text.bytes().any(|b| b.is_ascii_whitespace()) {
-        return engine.decode(text).ok();
+    // Files are usually one unbroken line: decode directly, and strip line breaks only if that fails.
+    if let Ok(bytes) = engine.decode(text) {
+        return Some(bytes);
     }
     let compact: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
     engine.decode(compact).ok()

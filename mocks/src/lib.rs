@@ -9,6 +9,7 @@ mod admin;
 pub mod bhxh;
 pub mod dossier;
 pub mod faults;
+mod form;
 pub mod moh;
 pub mod registry;
 pub mod server;

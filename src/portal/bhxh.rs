@@ -225,11 +225,21 @@ impl BhxhClient {
     }
 
     async fn submit_dossier_unguarded(&self, facility: &str, xml: &[u8]) -> Result<Receipt, PortalError> {
-        let xml = xml.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(xml);
-        let province = facility.get(..2).unwrap_or_default();
-        let fields =
-            [("username", self.username.as_str()), ("loaiHoSo", "130"), ("maTinh", province), ("maCSKCB", facility)];
-        let body = form_body(&fields, Some(("fileHSBase64", xml)));
+        let xml = xml.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(xml).to_vec();
+        let (username, facility_code) = (self.username.clone(), facility.to_owned());
+        // Encoding a file of several MB is CPU work: on the blocking pool, off the runtime thread.
+        let body = tokio::task::spawn_blocking(move || {
+            let province = facility_code.get(..2).unwrap_or_default();
+            let fields = [
+                ("username", username.as_str()),
+                ("loaiHoSo", "130"),
+                ("maTinh", province),
+                ("maCSKCB", &facility_code),
+            ];
+            form_body(&fields, Some(("fileHSBase64", &xml)))
+        })
+        .await
+        .map_err(|e| PortalError::Transient(format!("the form body was not built: {e}")))?;
         let answer = self.post_qd130_body("/api/qd130/guiHoSoXmlQD4750", body).await?;
         match code_of(&answer).as_str() {
             "200" => Ok(Receipt {
@@ -393,7 +403,6 @@ impl BhxhClient {
 /// An `application/x-www-form-urlencoded` body of `fields`, then `file` as base64, encoded a
 /// slice at a time straight into the body: a file of many `HOSO` is never held twice more.
 fn form_body(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u8> {
-    use base64::Engine;
     let file_len = file.map_or(0, |(_, f)| f.len().div_ceil(3) * 4);
     let mut body =
         Vec::with_capacity((fields.iter().map(|(n, v)| n.len() + v.len() + 2).sum::<usize>() + file_len) * 21 / 20);
@@ -410,15 +419,46 @@ fn form_body(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u8> {
     }
     if let Some((name, file)) = file {
         start_field(&mut body, name);
-        // Whole 3-byte groups per slice, so that the slices' base64 joins into the file's.
-        let mut encoded = String::with_capacity(64 * 1024);
-        for slice in file.chunks(48 * 1024) {
-            encoded.clear();
-            base64::engine::general_purpose::STANDARD.encode_string(slice, &mut encoded);
-            push_form_value(&mut body, &encoded);
-        }
+        push_base64_form_value(&mut body, file);
     }
     body
+}
+
+/// Appends the base64 of `bytes` (standard alphabet, padded) form-urlencoded, in one pass with no
+/// intermediate text: letters and digits as they are, `+`, `/` and the padding `=` as `%2B`, `%2F`
+/// and `%3D`.
+fn push_base64_form_value(out: &mut Vec<u8>, bytes: &[u8]) {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    fn push(out: &mut Vec<u8>, sextet: u32) {
+        match ALPHABET[(sextet & 63) as usize] {
+            b'+' => out.extend_from_slice(b"%2B"),
+            b'/' => out.extend_from_slice(b"%2F"),
+            c => out.push(c),
+        }
+    }
+    let mut groups = bytes.chunks_exact(3);
+    for g in &mut groups {
+        let n = u32::from(g[0]) << 16 | u32::from(g[1]) << 8 | u32::from(g[2]);
+        for shift in [18, 12, 6, 0] {
+            push(out, n >> shift);
+        }
+    }
+    match *groups.remainder() {
+        [a] => {
+            let n = u32::from(a) << 16;
+            push(out, n >> 18);
+            push(out, n >> 12);
+            out.extend_from_slice(b"%3D%3D");
+        }
+        [a, b] => {
+            let n = u32::from(a) << 16 | u32::from(b) << 8;
+            for shift in [18, 12, 6] {
+                push(out, n >> shift);
+            }
+            out.extend_from_slice(b"%3D");
+        }
+        _ => {}
+    }
 }
 
 /// Appends `value` form-urlencoded (WHATWG `application/x-www-form-urlencoded`): ASCII letters,
@@ -466,14 +506,17 @@ mod tests {
     }
 
     #[test]
-    fn a_file_is_base64_encoded_in_slices_that_join_up() {
-        // Not a multiple of the slice size, nor of 3: every join and the padding are exercised.
-        let file: Vec<u8> = (0..150_001u32).map(|i| (i * 7 % 256) as u8).collect();
-        let body = form_body(&[("username", "83_SYT"), ("maTinh", "83")], Some(("fileHSBase64", &file)));
-        let body = String::from_utf8(body).unwrap();
-        let (fields, encoded) = body.split_once("&fileHSBase64=").unwrap();
-        assert_eq!(fields, "username=83_SYT&maTinh=83");
-        let base64 = encoded.replace("%2B", "+").replace("%2F", "/").replace("%3D", "=");
-        assert_eq!(base64::engine::general_purpose::STANDARD.decode(base64).unwrap(), file);
+    fn a_file_is_the_form_encoding_of_its_base64() {
+        // Lengths 3n, 3n+1 and 3n+2: both paddings are exercised.
+        for len in [150_000u32, 150_001, 150_002, 0, 1] {
+            let file: Vec<u8> = (0..len).map(|i| (i * 7 % 256) as u8).collect();
+            let body = form_body(&[("username", "83_SYT"), ("maTinh", "83")], Some(("fileHSBase64", &file)));
+            let body = String::from_utf8(body).unwrap();
+            let (fields, encoded) = body.split_once("&fileHSBase64=").unwrap();
+            assert_eq!(fields, "username=83_SYT&maTinh=83");
+            let mut expected = Vec::new();
+            push_form_value(&mut expected, &base64::engine::general_purpose::STANDARD.encode(&file));
+            assert_eq!(encoded.as_bytes(), expected, "{len} bytes");
+        }
     }
 }

@@ -67,6 +67,28 @@ pub struct Dispatcher {
     worker: String,
 }
 
+/// Runs CPU-bound work on the blocking pool.
+async fn off_runtime<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, StoreError> {
+    tokio::task::spawn_blocking(f).await.map_err(|_| StoreError::Cancelled)
+}
+
+/// The jobs' stored episodes, parsed: (episodes, their jobs, jobs whose content is gone).
+fn read_episodes(jobs: Vec<Job>) -> (Vec<Episode>, Vec<Job>, Vec<Job>) {
+    let mut episodes = Vec::with_capacity(jobs.len());
+    let mut sendable = Vec::with_capacity(jobs.len());
+    let mut unreadable = Vec::new();
+    for job in jobs {
+        match job.episode_json.as_deref().map(serde_json::from_str::<Episode>) {
+            Some(Ok(e)) => {
+                episodes.push(e);
+                sendable.push(job);
+            }
+            _ => unreadable.push(job),
+        }
+    }
+    (episodes, sendable, unreadable)
+}
+
 /// Delay before attempt `attempts + 1`: base × 2^attempts, capped, ±25% jitter.
 pub fn backoff_ms(settings: &DispatchSettings, attempts: i32) -> u64 {
     let exp = settings.backoff_base_ms.saturating_mul(1u64 << attempts.clamp(0, 30)).min(settings.backoff_max_ms);
@@ -175,18 +197,9 @@ impl Dispatcher {
             // Claims are locked in claim-id order by every writer, so writers never deadlock.
             let mut jobs = jobs;
             jobs.sort_by(|a, b| a.claim_id.cmp(&b.claim_id));
-            let mut episodes = Vec::with_capacity(jobs.len());
-            let mut sendable = Vec::with_capacity(jobs.len());
-            let mut unreadable = Vec::new();
-            for job in jobs {
-                match job.episode_json.as_deref().map(serde_json::from_str::<Episode>) {
-                    Some(Ok(e)) => {
-                        episodes.push(e);
-                        sendable.push(job);
-                    }
-                    _ => unreadable.push(job),
-                }
-            }
+            // Reading the episodes and writing the file are CPU work: on the blocking pool, so
+            // that several files are built at once and the runtime thread only waits on sockets.
+            let (episodes, sendable, unreadable) = off_runtime(move || read_episodes(jobs)).await?;
             if !unreadable.is_empty() {
                 self.db
                     .write(move |c| {
@@ -202,15 +215,17 @@ impl Dispatcher {
             }
             let started = std::time::Instant::now();
             let fhir = self.portals.moh.as_ref().filter(|_| self.sends_fhir(&destination));
-            let payload = match fhir {
-                Some(_) => Ok(hisgate_fhir::episode_bundle(&episodes[0]).to_string().into_bytes()),
-                None => {
-                    let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
-                    xml130::signed_envelope(&facility, today, &episodes, self.signers.get(&facility))
+            let bundle = fhir.is_some();
+            let (signers, at) = (self.signers.clone(), facility.clone());
+            // Only the file travels on; the episodes are dropped before the portal answers.
+            let payload = off_runtime(move || {
+                if bundle {
+                    return Ok(hisgate_fhir::episode_bundle(&episodes[0]).to_string().into_bytes());
                 }
-            };
-            // Only the file travels on; the episodes are not held while the portal answers.
-            drop(episodes);
+                let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
+                xml130::signed_envelope(&at, today, &episodes, signers.get(&at))
+            })
+            .await?;
             let result = match (payload, fhir) {
                 (Ok(bundle), Some(moh)) => moh.submit_bundle(&facility, &bundle).await,
                 (Ok(signed), None) => self.send(&destination, &facility, &signed).await,
