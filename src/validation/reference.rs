@@ -218,5 +218,19 @@ pub(super) fn check(e: &Episode, reference: &ReferenceData, findings: &mut Findi
         for (i, n) in e.progress_notes.iter().enumerate() {
             unknown(format!("progress_notes[{i}].NGUOI_THUC_HIEN"), &n.performer_codes, findings);
         }
+        // The doctors who sign the certificates (XML7, 10, 11), the referral (XML13) and the
+        // re-examination appointment (XML14).
+        let signers = [
+            ("discharge_certificate.MA_BS", e.discharge_certificate.as_ref().map(|c| &c.doctor_id)),
+            ("pregnancy_leave.MA_BS", e.pregnancy_leave.as_ref().map(|c| &c.doctor_id)),
+            ("sick_leave.MA_BS", e.sick_leave.as_ref().map(|c| &c.doctor_id)),
+            ("referral_letter.MA_BAC_SI", e.referral_letter.as_ref().map(|r| &r.doctor_codes)),
+            ("reexam_appointment.MA_BAC_SI", e.reexam_appointment.as_ref().map(|r| &r.doctor_codes)),
+        ];
+        for (path, codes) in signers {
+            if let Some(codes) = codes {
+                unknown(path.to_owned(), codes, findings);
+            }
+        }
     }
 }

@@ -216,6 +216,7 @@ fn cases() -> Vec<Case> {
         case("ITEM_PRICE_ABOVE_APPROVED", |e| e["services"][0]["DON_GIA_BH"] = json!("99999999.000")),
         case("SCOPE_ARMED_FORCES_CARD", |e| e["drugs"][0]["PHAM_VI"] = json!(3)),
         case("STAFF_NOT_APPROVED", |e| e["drugs"][0]["MA_BAC_SI"] = json!("999999/BYT-CCHN")),
+        case("STAFF_NOT_APPROVED", |e| e["discharge_certificate"]["MA_BS"] = json!("999999/BYT-CCHN")),
         case("REEXAM_NOT_AFTER_DISCHARGE", |e| {
             e["reexam_appointment"] = json!({ "MA_LK": e["summary"]["MA_LK"].clone(), "NGAY_HEN_KL": "20200101" });
         }),
