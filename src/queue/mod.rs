@@ -102,12 +102,23 @@ impl Dispatcher {
         Dispatcher { db, settings, portals, signers, worker }
     }
 
-    /// Runs until the task is aborted: a pass at every tick, or sooner when ingest wakes it.
+    /// Runs until the task is aborted: `concurrency` workers, each leasing one file's worth of
+    /// jobs at a time, so that a worker whose file is done takes the next at once instead of
+    /// waiting for the slowest file of a shared pass. A worker sleeps until the next tick, or
+    /// until ingest wakes one; a worker that found a full file wakes another.
     pub async fn run(self, wake: Arc<Notify>) {
+        let workers = (0..self.settings.concurrency).map(|_| self.work(&wake));
+        futures_util::future::join_all(workers).await;
+    }
+
+    async fn work(&self, wake: &Notify) {
         let tick = std::time::Duration::from_millis(self.settings.tick_ms);
         loop {
-            match self.dispatch_once().await {
-                // A full pass: there may be more waiting.
+            match self.pass(self.settings.batch_size, 1).await {
+                Ok(n) if n >= self.settings.batch_size => {
+                    wake.notify_one();
+                    continue;
+                }
                 Ok(n) if n > 0 => continue,
                 Ok(_) => {}
                 Err(e) => {
@@ -119,13 +130,19 @@ impl Dispatcher {
         }
     }
 
-    /// One pass: lease, send, record. Returns how many jobs were taken.
+    /// One pass over up to `batch_size × concurrency` jobs, `concurrency` files at a time. Returns
+    /// how many jobs were taken.
     pub async fn dispatch_once(&self) -> Result<usize, StoreError> {
+        self.pass(self.settings.batch_size * self.settings.concurrency, self.settings.concurrency).await
+    }
+
+    /// Lease up to `limit` jobs, send them in files, `concurrency` at a time, and record the results.
+    async fn pass(&self, limit: usize, concurrency: usize) -> Result<usize, StoreError> {
         let destinations = self.portals.accepting();
         if destinations.is_empty() || self.db.read(outbox::is_paused).await? {
             return Ok(0);
         }
-        let limit = (self.settings.batch_size * self.settings.concurrency) as i64;
+        let limit = limit as i64;
         let (worker, lease) = (self.worker.clone(), self.settings.lease_ms);
         let jobs = self.db.write(move |c| outbox::claim(c, &destinations, &worker, limit, lease)).await?;
         let taken = jobs.len();
@@ -157,7 +174,7 @@ impl Dispatcher {
             .collect();
         let results: Vec<Result<(), StoreError>> = futures_util::stream::iter(batches)
             .map(|batch| self.send_batch(batch))
-            .buffer_unordered(self.settings.concurrency)
+            .buffer_unordered(concurrency)
             .collect()
             .await;
         results.into_iter().collect::<Result<(), _>>()?;
@@ -259,11 +276,7 @@ impl Dispatcher {
                         metrics::histogram!("hisgate_acceptance_to_ack_seconds", "destination" => destination.clone())
                             .record((now - job.received_at).max(0) as f64 / 1000.0);
                     }
-                    self.db
-                        .write(move |c| {
-                            sendable.iter().try_for_each(|j| outbox::mark_sent(c, j, &transaction, awaits, first_poll))
-                        })
-                        .await
+                    self.db.write(move |c| outbox::mark_all_sent(c, &sendable, &transaction, awaits, first_poll)).await
                 }
                 Err(PortalError::Refused { code, message }) => {
                     tracing::warn!(%destination, %facility, %code, "file refused");

@@ -214,29 +214,63 @@ pub fn mark_sent(
     awaits_outcome: bool,
     first_poll_at: i64,
 ) -> Result<(), StoreError> {
-    lock_claim(conn, &job.claim_id)?;
+    mark_all_sent(conn, std::slice::from_ref(job), transaction_id, awaits_outcome, first_poll_at)
+}
+
+/// Rows per statement where a statement names many rows: under SQLite's and PostgreSQL's limits
+/// on bound parameters.
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// [`mark_sent`] for every job of one file, in a few statements whatever the file's size (one
+/// round trip per job made PostgreSQL's share of end-to-end dispatch larger than the gateway's):
+/// the claims locked in id order, the jobs updated together, their events inserted together, the
+/// claims' statuses recomputed together.
+pub fn mark_all_sent(
+    conn: &mut AnyConnection,
+    jobs: &[Job],
+    transaction_id: &str,
+    awaits_outcome: bool,
+    first_poll_at: i64,
+) -> Result<(), StoreError> {
+    let mut claim_ids: Vec<&str> = jobs.iter().map(|j| j.claim_id.as_str()).collect();
+    claim_ids.sort_unstable();
+    claim_ids.dedup();
+    lock_claims(conn, &claim_ids)?;
     let now = now_ms();
     let state = if awaits_outcome { status::SENT } else { status::DELIVERED };
-    diesel::update(outbox::table.find(job.outbox_id).filter(outbox::status.eq(status::IN_FLIGHT)))
-        .set((
-            outbox::status.eq(state),
-            outbox::transaction_id.eq(transaction_id),
-            outbox::attempts.eq(job.attempts + 1),
-            outbox::sent_at.eq(now),
-            outbox::next_poll_at.eq(awaits_outcome.then_some(first_poll_at)),
-            outbox::lease_until.eq(None::<i64>),
-            outbox::last_error.eq(None::<String>),
-            outbox::uncertain_since.eq(None::<i64>),
-            outbox::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    event(
-        conn,
-        job,
-        "submitted",
-        serde_json::json!({ "destination": job.destination, "transaction_id": transaction_id, "attempt": job.attempts + 1 }),
-    )?;
-    refresh_claim_status(conn, &job.claim_id)
+    let ids: Vec<i64> = jobs.iter().map(|j| j.outbox_id).collect();
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        diesel::update(outbox::table.filter(outbox::id.eq_any(chunk)).filter(outbox::status.eq(status::IN_FLIGHT)))
+            .set((
+                outbox::status.eq(state),
+                outbox::transaction_id.eq(transaction_id),
+                outbox::attempts.eq(outbox::attempts + 1),
+                outbox::sent_at.eq(now),
+                outbox::next_poll_at.eq(awaits_outcome.then_some(first_poll_at)),
+                outbox::lease_until.eq(None::<i64>),
+                outbox::last_error.eq(None::<String>),
+                outbox::uncertain_since.eq(None::<i64>),
+                outbox::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    let events: Vec<_> = jobs
+        .iter()
+        .map(|job| {
+            let detail = serde_json::json!({
+                "destination": job.destination, "transaction_id": transaction_id, "attempt": job.attempts + 1,
+            });
+            (
+                claim_events::claim_id.eq(job.claim_id.as_str()),
+                claim_events::version.eq(job.version),
+                claim_events::at.eq(now),
+                claim_events::kind.eq("submitted"),
+                claim_events::detail.eq(detail.to_string()),
+            )
+        })
+        .collect();
+    insert_rows!(conn, claim_events::table, events, ROWS_PER_STATEMENT / 5);
+    refresh_claim_statuses(conn, &claim_ids)
 }
 
 /// A failed attempt: back to `PENDING` at `retry_at`, or `DEAD_LETTER` when `retry_at` is `None`.
@@ -426,32 +460,67 @@ pub(crate) fn lock_claim(conn: &mut AnyConnection, claim_id: &str) -> Result<i32
     })
 }
 
+/// Locks the claims `ids` (sorted, so that every writer locks in one order) on PostgreSQL; SQLite
+/// has one writer at a time already.
+fn lock_claims(conn: &mut AnyConnection, ids: &[&str]) -> Result<(), StoreError> {
+    if let AnyConnection::Postgresql(pg) = conn {
+        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+            claims::table
+                .filter(claims::id.eq_any(chunk))
+                .select(claims::id)
+                .order(claims::id)
+                .for_update()
+                .load::<String>(pg)?;
+        }
+    }
+    Ok(())
+}
+
 /// Recomputes a claim's status from the latest submission per destination of its current
 /// version: the BHXH outcome when there is one, else dead-lettered, submitted or queued.
 pub fn refresh_claim_status(conn: &mut AnyConnection, claim_id: &str) -> Result<(), StoreError> {
-    let current = lock_claim(conn, claim_id)?;
-    let rows: Vec<(i64, String, String)> = outbox::table
-        .inner_join(claim_versions::table)
-        .filter(claim_versions::claim_id.eq(claim_id))
-        .filter(claim_versions::version.eq(current))
-        .order(outbox::id)
-        .select((outbox::id, outbox::destination, outbox::status))
-        .load(conn)?;
+    lock_claim(conn, claim_id)?;
+    refresh_claim_statuses(conn, &[claim_id])
+}
+
+/// [`refresh_claim_status`] for many claims at once, already locked.
+fn refresh_claim_statuses(conn: &mut AnyConnection, ids: &[&str]) -> Result<(), StoreError> {
     // Replays come later than the attempts they replace: the last row per destination counts.
-    let mut latest: BTreeMap<String, String> = BTreeMap::new();
-    for (_, destination, state) in rows {
-        latest.insert(destination, state);
+    let mut latest: BTreeMap<String, BTreeMap<String, String>> =
+        ids.iter().map(|id| ((*id).to_owned(), BTreeMap::new())).collect();
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        let rows: Vec<(String, String, String)> = outbox::table
+            .inner_join(claim_versions::table.inner_join(claims::table))
+            .filter(claims::id.eq_any(chunk))
+            .filter(claim_versions::version.eq(claims::current_version))
+            .order((claims::id, outbox::id))
+            .select((claims::id, outbox::destination, outbox::status))
+            .load(conn)?;
+        for (claim, destination, state) in rows {
+            latest.entry(claim).or_default().insert(destination, state);
+        }
     }
-    let has = |s: &str| latest.values().any(|st| st == s);
-    let claim_status = match latest.get("bhxh").map(String::as_str) {
-        Some(s @ (status::ACCEPTED | status::PARTIALLY_APPROVED | status::REJECTED)) => s,
-        _ if has(status::DEAD_LETTER) => status::DEAD_LETTER,
-        _ if !latest.is_empty() && !has(status::PENDING) && !has(status::IN_FLIGHT) => "submitted",
-        _ => super::claims::status::QUEUED,
-    };
-    diesel::update(claims::table.find(claim_id))
-        .set((claims::status.eq(claim_status), claims::updated_at.eq(now_ms())))
-        .execute(conn)?;
+    let mut by_status: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (claim, latest) in latest {
+        let has = |s: &str| latest.values().any(|st| st == s);
+        let claim_status = match latest.get("bhxh").map(String::as_str) {
+            Some(status::ACCEPTED) => status::ACCEPTED,
+            Some(status::PARTIALLY_APPROVED) => status::PARTIALLY_APPROVED,
+            Some(status::REJECTED) => status::REJECTED,
+            _ if has(status::DEAD_LETTER) => status::DEAD_LETTER,
+            _ if !latest.is_empty() && !has(status::PENDING) && !has(status::IN_FLIGHT) => "submitted",
+            _ => super::claims::status::QUEUED,
+        };
+        by_status.entry(claim_status).or_default().push(claim);
+    }
+    let now = now_ms();
+    for (claim_status, claims_of) in by_status {
+        for chunk in claims_of.chunks(ROWS_PER_STATEMENT) {
+            diesel::update(claims::table.filter(claims::id.eq_any(chunk)))
+                .set((claims::status.eq(claim_status), claims::updated_at.eq(now)))
+                .execute(conn)?;
+        }
+    }
     Ok(())
 }
 
