@@ -16,7 +16,7 @@ start_gateway
 KEY=$($BIN/hisgate keys create --role facility --facility 83001 --label loadgen | tail -1)
 ADMIN=$($BIN/hisgate keys create --role admin --label e2e | tail -1)
 machine
-echo "backend: $BACKEND; dispatch files of ${BATCH:-200} HOSO, ${SENDERS:-4} at a time per portal"
+echo "backend: $BACKEND; dispatch files of ${BATCH:-200} HOSO, ${SENDERS:-4} in flight"
 $BIN/hisgate gen --episodes 200000 --seed 7 --facility 83001 >"$SCRATCH/episodes.jsonl"
 started=$(date +%s.%N)
 $BIN/loadgen --url "$GATEWAY_URL" --key "$KEY" --concurrency 4 --seconds "$SECONDS_PER_RUN" \
