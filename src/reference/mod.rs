@@ -299,19 +299,18 @@ pub struct ReferenceHandle {
     current: Arc<RwLock<Arc<ReferenceData>>>,
     /// The stored lists the snapshot was built from.
     loaded: Arc<RwLock<Vec<ListInfo>>>,
+    /// One refresh at a time, so that a slower one cannot put back an older snapshot.
+    refreshing: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl ReferenceHandle {
-    pub fn fixed(data: ReferenceData) -> Self {
-        ReferenceHandle { current: Arc::new(RwLock::new(Arc::new(data))), loaded: Default::default() }
-    }
-
     pub fn current(&self) -> Arc<ReferenceData> {
         self.current.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Rebuilds the snapshot from the database if a list was loaded or removed since the last time.
     pub async fn refresh(&self, db: &Db) -> Result<(), StoreError> {
+        let _one_at_a_time = self.refreshing.lock().await;
         let listing = db.read(crate::store::reference::lists).await?;
         if *self.loaded.read().unwrap_or_else(|p| p.into_inner()) == listing {
             return Ok(());
