@@ -115,16 +115,22 @@ const ARMED_FORCES_CARDS: [&str; 3] = ["QN", "CA", "CY"];
 /// site rule).
 fn check_scope(episode: &Episode, cards: &[&str], findings: &mut Findings<'_>) {
     let armed = cards.iter().any(|c| ARMED_FORCES_CARDS.iter().any(|p| c.starts_with(p)));
-    let drugs = episode.drugs.iter().enumerate().map(|(i, l)| (format!("drugs[{i}].PHAM_VI"), l.coverage_scope));
-    let services =
-        episode.services.iter().enumerate().map(|(i, l)| (format!("services[{i}].PHAM_VI"), l.coverage_scope));
-    for (path, scope) in drugs.chain(services) {
+    let drugs = episode.drugs.iter().map(|l| ("drugs", l.coverage_scope));
+    let services = episode.services.iter().map(|l| ("services", l.coverage_scope));
+    // Numbered within each table, as the paths of the other rules are.
+    let lines = drugs.enumerate().chain(services.enumerate());
+    for (i, (table, scope)) in lines {
         let message = match (armed, scope) {
             (true, Some(2)) => "an armed-forces card (QN, CA, CY): an item outside the list is PHAM_VI 3, not 2",
             (false, Some(3)) => "PHAM_VI 3 (paid for the army, police and cipher) needs a QN, CA or CY card",
             _ => continue,
         };
-        findings.add("SCOPE_ARMED_FORCES_CARD", path, message, scope.map(|s| s.to_string()));
+        findings.add(
+            "SCOPE_ARMED_FORCES_CARD",
+            format_args!("{table}[{i}].PHAM_VI"),
+            message,
+            scope.map(|s| s.to_string()),
+        );
     }
 }
 

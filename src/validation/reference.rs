@@ -64,16 +64,17 @@ fn check_residence(
 }
 
 /// Reports each code of the `;`-list `codes` that the list `known` (named `list_name`) lacks.
+/// `path` is written out only for a finding: most lines have none.
 fn unknown_codes(
     findings: &mut Findings<'_>,
     rule: &'static str,
-    path: &str,
+    path: impl std::fmt::Display,
     codes: &Option<String>,
     known: &HashSet<String>,
     list_name: &str,
 ) {
     for code in list(codes).filter(|c| !known.contains(*c)) {
-        findings.add(rule, path, format!("{code} is not in the {list_name}"), Some(code.to_owned()));
+        findings.add(rule, &path, format!("{code} is not in the {list_name}"), Some(code.to_owned()));
     }
 }
 
@@ -81,7 +82,7 @@ pub(super) fn check(e: &Episode, reference: &ReferenceData, findings: &mut Findi
     if let Some(icd10) = &reference.icd10 {
         let s = &e.summary;
         for (field, codes) in [("MA_BENH_CHINH", &s.main_icd10), ("MA_BENH_KT", &s.secondary_icd10)] {
-            unknown_codes(findings, "ICD10_UNKNOWN", &format!("summary.{field}"), codes, icd10, "ICD-10 catalogue");
+            unknown_codes(findings, "ICD10_UNKNOWN", format_args!("summary.{field}"), codes, icd10, "ICD-10 catalogue");
         }
     }
     if let Some(yhct) = &reference.icd_yhct {
@@ -96,11 +97,18 @@ pub(super) fn check(e: &Episode, reference: &ReferenceData, findings: &mut Findi
                 Some(main.to_owned()),
             );
         }
-        let lines = e.services.iter().enumerate().map(|(i, l)| (format!("services[{i}].MA_BENH_YHCT"), l));
-        for (path, codes) in std::iter::once(("summary.MA_BENH_YHCT".to_owned(), &s.traditional_medicine_codes))
-            .chain(lines.map(|(p, l)| (p, &l.traditional_medicine_codes)))
-        {
-            unknown_codes(findings, "YHCT_CODE_UNKNOWN", &path, codes, yhct, "traditional-medicine (YHCT) catalogue");
+        let list_name = "traditional-medicine (YHCT) catalogue";
+        unknown_codes(
+            findings,
+            "YHCT_CODE_UNKNOWN",
+            "summary.MA_BENH_YHCT",
+            &s.traditional_medicine_codes,
+            yhct,
+            list_name,
+        );
+        for (i, l) in e.services.iter().enumerate() {
+            let path = format_args!("services[{i}].MA_BENH_YHCT");
+            unknown_codes(findings, "YHCT_CODE_UNKNOWN", path, &l.traditional_medicine_codes, yhct, list_name);
         }
     }
     if let Some(facilities) = &reference.facilities {
@@ -108,8 +116,8 @@ pub(super) fn check(e: &Episode, reference: &ReferenceData, findings: &mut Findi
         for (field, codes) in
             [("MA_DKBD", &s.primary_care_facilities), ("MA_NOI_DI", &s.referred_from), ("MA_NOI_DEN", &s.referred_to)]
         {
-            let path = format!("summary.{field}");
-            unknown_codes(findings, "FACILITY_NOT_IN_CATALOGUE", &path, codes, facilities, "national facility list");
+            let path = format_args!("summary.{field}");
+            unknown_codes(findings, "FACILITY_NOT_IN_CATALOGUE", path, codes, facilities, "national facility list");
         }
     }
     if let Some(units) = &reference.admin_units {
@@ -202,21 +210,21 @@ pub(super) fn check(e: &Episode, reference: &ReferenceData, findings: &mut Findi
         }
     }
     if let Some(staff) = approved.staff {
-        let unknown = |path: String, codes: &Option<String>, findings: &mut Findings<'_>| {
-            unknown_codes(findings, "STAFF_NOT_APPROVED", &path, codes, staff, "approved staff list");
+        let unknown = |path: &dyn std::fmt::Display, codes: &Option<String>, findings: &mut Findings<'_>| {
+            unknown_codes(findings, "STAFF_NOT_APPROVED", path, codes, staff, "approved staff list");
         };
         for (i, l) in e.drugs.iter().enumerate() {
-            unknown(format!("drugs[{i}].MA_BAC_SI"), &l.doctor_codes, findings);
+            unknown(&format_args!("drugs[{i}].MA_BAC_SI"), &l.doctor_codes, findings);
         }
         for (i, l) in e.services.iter().enumerate() {
-            unknown(format!("services[{i}].MA_BAC_SI"), &l.doctor_codes, findings);
-            unknown(format!("services[{i}].NGUOI_THUC_HIEN"), &l.performer_codes, findings);
+            unknown(&format_args!("services[{i}].MA_BAC_SI"), &l.doctor_codes, findings);
+            unknown(&format_args!("services[{i}].NGUOI_THUC_HIEN"), &l.performer_codes, findings);
         }
         for (i, r) in e.paraclinical_results.iter().enumerate() {
-            unknown(format!("paraclinical_results[{i}].MA_BS_DOC_KQ"), &r.reader_id, findings);
+            unknown(&format_args!("paraclinical_results[{i}].MA_BS_DOC_KQ"), &r.reader_id, findings);
         }
         for (i, n) in e.progress_notes.iter().enumerate() {
-            unknown(format!("progress_notes[{i}].NGUOI_THUC_HIEN"), &n.performer_codes, findings);
+            unknown(&format_args!("progress_notes[{i}].NGUOI_THUC_HIEN"), &n.performer_codes, findings);
         }
         // The doctors who sign the certificates (XML7, 10, 11), the referral (XML13) and the
         // re-examination appointment (XML14).
@@ -229,7 +237,7 @@ pub(super) fn check(e: &Episode, reference: &ReferenceData, findings: &mut Findi
         ];
         for (path, codes) in signers {
             if let Some(codes) = codes {
-                unknown(path.to_owned(), codes, findings);
+                unknown(&path, codes, findings);
             }
         }
     }
