@@ -114,7 +114,7 @@ impl Dispatcher {
     async fn work(&self, wake: &Notify) {
         let tick = std::time::Duration::from_millis(self.settings.tick_ms);
         loop {
-            match self.pass(self.settings.batch_size, 1).await {
+            match self.pass().await {
                 Ok(n) if n >= self.settings.batch_size => {
                     wake.notify_one();
                     continue;
@@ -130,19 +130,14 @@ impl Dispatcher {
         }
     }
 
-    /// One pass over up to `batch_size × concurrency` jobs, `concurrency` files at a time. Returns
-    /// how many jobs were taken.
-    pub async fn dispatch_once(&self) -> Result<usize, StoreError> {
-        self.pass(self.settings.batch_size * self.settings.concurrency, self.settings.concurrency).await
-    }
-
-    /// Lease up to `limit` jobs, send them in files, `concurrency` at a time, and record the results.
-    async fn pass(&self, limit: usize, concurrency: usize) -> Result<usize, StoreError> {
+    /// One worker's pass: lease up to `batch_size` jobs, send them (one file per destination and
+    /// facility, one after the other) and record the results. Returns how many jobs were taken.
+    async fn pass(&self) -> Result<usize, StoreError> {
         let destinations = self.portals.accepting();
         if destinations.is_empty() || self.db.read(outbox::is_paused).await? {
             return Ok(0);
         }
-        let limit = limit as i64;
+        let limit = self.settings.batch_size as i64;
         let (worker, lease) = (self.worker.clone(), self.settings.lease_ms);
         let jobs = self.db.write(move |c| outbox::claim(c, &destinations, &worker, limit, lease)).await?;
         let taken = jobs.len();
@@ -172,11 +167,9 @@ impl Dispatcher {
                 out
             })
             .collect();
-        let results: Vec<Result<(), StoreError>> = futures_util::stream::iter(batches)
-            .map(|batch| self.send_batch(batch))
-            .buffer_unordered(concurrency)
-            .collect()
-            .await;
+        // Every file is sent even if recording an earlier one failed; the first failure is reported.
+        let results: Vec<Result<(), StoreError>> =
+            futures_util::stream::iter(batches).then(|batch| self.send_batch(batch)).collect().await;
         results.into_iter().collect::<Result<(), _>>()?;
         Ok(taken)
     }
