@@ -10,7 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -146,7 +146,7 @@ async fn token(state: web::Data<MohState>, body: web::Bytes) -> HttpResponse {
     if let Some(r) = state.faults.intercept().await {
         return r;
     }
-    let Ok(f) = serde_urlencoded::from_bytes::<HashMap<String, String>>(&body) else {
+    let Some(f) = crate::form::parse(&body) else {
         return HttpResponse::BadRequest().json(json!({ "error": "invalid_request" }));
     };
     if f.get("grant_type").map(String::as_str) != Some("password") {

@@ -231,14 +231,12 @@ impl ReferenceData {
 
     /// The approved lists for the facility `facility`.
     pub fn approved_for(&self, facility: &str) -> Approved<'_> {
-        let own = self.approved.get(facility);
-        let shared = self.approved.get("");
-        let pick = |f: fn(&ApprovedLists) -> bool| own.filter(|l| f(l)).or(shared);
+        let (own, shared) = (self.approved.get(facility), self.approved.get(""));
         Approved {
-            drugs: pick(|l| l.drugs.is_some()).and_then(|l| l.drugs.as_ref()),
-            services: pick(|l| l.services.is_some()).and_then(|l| l.services.as_ref()),
-            supplies: pick(|l| l.supplies.is_some()).and_then(|l| l.supplies.as_ref()),
-            staff: pick(|l| l.staff.is_some()).and_then(|l| l.staff.as_ref()),
+            drugs: own.and_then(|l| l.drugs.as_ref()).or(shared.and_then(|l| l.drugs.as_ref())),
+            services: own.and_then(|l| l.services.as_ref()).or(shared.and_then(|l| l.services.as_ref())),
+            supplies: own.and_then(|l| l.supplies.as_ref()).or(shared.and_then(|l| l.supplies.as_ref())),
+            staff: own.and_then(|l| l.staff.as_ref()).or(shared.and_then(|l| l.staff.as_ref())),
         }
     }
 
