@@ -314,6 +314,20 @@ impl Browser {
         self.call(reqwest::Method::GET, "/url", None).await.as_str().unwrap().to_owned()
     }
 
+    /// Clicks `element` and gives the page it leads to up to 10 s to arrive (a click can return
+    /// before the navigation it starts is done, on a busy machine); returns the URL then.
+    async fn click_to(&self, element: &str, arrived: impl Fn(&str) -> bool) -> String {
+        self.call(reqwest::Method::POST, &format!("/element/{element}/click"), Some(json!({}))).await;
+        for _ in 0..100 {
+            let url = self.url().await;
+            if arrived(&url) {
+                return url;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.url().await
+    }
+
     async fn find_all(&self, css: &str) -> Vec<String> {
         let found =
             self.call(reqwest::Method::POST, "/elements", Some(json!({ "using": "css selector", "value": css })));
@@ -399,8 +413,8 @@ async fn the_dashboard_works_in_headless_chromium() {
     let key = browser.find("#key").await;
     browser.call(reqwest::Method::POST, &format!("/element/{key}/value"), Some(json!({ "text": app.doh_key }))).await;
     let button = browser.find("#sign-in").await;
-    browser.call(reqwest::Method::POST, &format!("/element/{button}/click"), Some(json!({}))).await;
-    assert!(browser.url().await.ends_with("/dashboard?lang=vi"), "{}", browser.url().await);
+    let url = browser.click_to(&button, |u| u.ends_with("/dashboard?lang=vi")).await;
+    assert!(url.ends_with("/dashboard?lang=vi"), "{url}");
     let h1 = browser.find("h1").await;
     assert_eq!(browser.text(&h1).await, "Tổng quan toàn tỉnh");
 
@@ -416,14 +430,16 @@ async fn the_dashboard_works_in_headless_chromium() {
 
     // The English switch, then a facility page from the list's link.
     let switch = browser.find("#lang-switch").await;
-    browser.call(reqwest::Method::POST, &format!("/element/{switch}/click"), Some(json!({}))).await;
+    let url = browser.click_to(&switch, |u| u.contains("lang=en")).await;
+    assert!(url.contains("lang=en"), "{url}");
     let h1 = browser.find("h1").await;
     assert_eq!(browser.text(&h1).await, "Province overview");
     browser.go(&app.url("/dashboard/facilities?lang=en")).await;
     browser.screenshot("dashboard-facilities.png").await;
     let link = browser.find(&format!("#table-facilities a[href^=\"/dashboard/facilities/{FACILITY}\"]")).await;
-    browser.call(reqwest::Method::POST, &format!("/element/{link}/click"), Some(json!({}))).await;
-    assert!(browser.url().await.contains(&format!("/dashboard/facilities/{FACILITY}?")));
+    let page = format!("/dashboard/facilities/{FACILITY}?");
+    let url = browser.click_to(&link, |u| u.contains(&page)).await;
+    assert!(url.contains(&page), "{url}");
     browser.screenshot("dashboard-facility.png").await;
     browser.open_folded_tables().await;
     let api: Value = app.get(&format!("/api/v1/facilities/{FACILITY}/stats"), &app.doh_key).await.json().await.unwrap();
