@@ -5,6 +5,9 @@ use actix_web::{HttpResponse, Responder, get, web};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
 
+/// How often histogram samples are folded into their summaries.
+const METRICS_UPKEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The process-wide metrics recorder (the `metrics` facade allows one per process).
 pub fn metrics_handle() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
@@ -14,6 +17,19 @@ pub fn metrics_handle() -> PrometheusHandle {
             let handle = recorder.handle();
             // Another recorder can only be installed by embedding code; then we simply render ours.
             let _ = ::metrics::set_global_recorder(recorder);
+            // A histogram keeps every sample until upkeep drains it into its summary; without
+            // upkeep, memory grew with every portal call and acknowledgement unless something
+            // scraped `/metrics`.
+            let upkeep = handle.clone();
+            let spawned = std::thread::Builder::new().name("metrics-upkeep".into()).spawn(move || {
+                loop {
+                    std::thread::sleep(METRICS_UPKEEP_INTERVAL);
+                    upkeep.run_upkeep();
+                }
+            });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "the metrics upkeep thread did not start: histograms drain only when scraped");
+            }
             handle
         })
         .clone()

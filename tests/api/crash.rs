@@ -144,7 +144,12 @@ async fn sigkill_during_ingest_and_dispatch_loses_nothing_and_sends_nothing_twic
                 client.get(format!("{}/api/v1/claims/{id}", gateway.address)).bearer_auth(&key).send().await.unwrap();
             assert_eq!(response.status(), 200, "acknowledged claim {id} is stored");
             let claim: Value = response.json().await.unwrap();
-            if claim["status"] == "accepted" {
+            // The claim's status follows BHXH alone; MoH's copy may still be queued behind a lease
+            // the kill left, so both submissions are waited for.
+            let moh_delivered = claim["submissions"]
+                .as_array()
+                .is_some_and(|s| s.iter().any(|s| s["destination"] == "moh" && s["status"] == "delivered"));
+            if claim["status"] == "accepted" && moh_delivered {
                 break claim;
             }
             assert!(Instant::now() < deadline, "claim {id} did not settle: {}", claim["submissions"]);
