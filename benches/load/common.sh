@@ -2,8 +2,11 @@
 # gateway configured from the environment. Source it; it cleans up on exit.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-cargo build --release -q -p hisgate -p mocks -p loadgen
-BIN=./target/release
+# BIN=DIR runs binaries built earlier (to compare two builds run by run); else the current release build.
+if [ -z "${BIN:-}" ]; then
+    cargo build --release -q -p hisgate -p mocks -p loadgen
+    BIN=./target/release
+fi
 SCRATCH=$(mktemp -d)
 cleanup() {
     local pids

@@ -10,6 +10,7 @@ pub mod routes;
 use crate::config::DispatchSettings;
 use crate::domain::Episode;
 use crate::formats::xml130;
+use crate::formats::xml130::sign::SignError;
 use crate::formats::xml130::signers::Signers;
 use crate::portal::PortalError;
 use crate::portal::bhxh::BhxhClient;
@@ -89,6 +90,22 @@ fn read_episodes(jobs: Vec<Job>) -> (Vec<Episode>, Vec<Job>, Vec<Job>) {
     (episodes, sendable, unreadable)
 }
 
+/// The last `GIAMDINHHS` file a pass built. A lease takes both destinations' jobs of the same
+/// episodes together, and BHXH and MoH take the same signed file, so a file is written, signed and
+/// its episodes read once for both.
+#[derive(Default)]
+struct LastFile {
+    key: Option<FileKey>,
+    bytes: Arc<Vec<u8>>,
+}
+
+/// What makes two files equal: the facility, the file's date and its claim versions in file order.
+type FileKey = (String, chrono::NaiveDate, Vec<(String, i32)>);
+
+fn file_key(facility: &str, day: chrono::NaiveDate, jobs: &[Job]) -> FileKey {
+    (facility.to_owned(), day, jobs.iter().map(|j| (j.claim_id.clone(), j.version)).collect())
+}
+
 /// Delay before attempt `attempts + 1`: base × 2^attempts, capped, ±25% jitter.
 pub fn backoff_ms(settings: &DispatchSettings, attempts: i32) -> u64 {
     let exp = settings.backoff_base_ms.saturating_mul(1u64 << attempts.clamp(0, 30)).min(settings.backoff_max_ms);
@@ -141,13 +158,15 @@ impl Dispatcher {
         let (worker, lease) = (self.worker.clone(), self.settings.lease_ms);
         let jobs = self.db.write(move |c| outbox::claim(c, &destinations, &worker, limit, lease)).await?;
         let taken = jobs.len();
+        // By facility first, so that a facility's BHXH and MoH files follow each other and the
+        // second reuses the first (`LastFile`).
         let mut groups: BTreeMap<(String, String), Vec<Job>> = BTreeMap::new();
         let mut cancelled = Vec::new();
         for job in jobs {
             if job.superseded_at.is_some() {
                 cancelled.push(job);
             } else {
-                groups.entry((job.destination.clone(), job.facility_code.clone())).or_default().push(job);
+                groups.entry((job.facility_code.clone(), job.destination.clone())).or_default().push(job);
             }
         }
         if !cancelled.is_empty() {
@@ -155,7 +174,7 @@ impl Dispatcher {
         }
         let batches: Vec<Vec<Job>> = groups
             .into_iter()
-            .flat_map(|((destination, _), jobs)| {
+            .flat_map(|((_, destination), jobs)| {
                 // A FHIR Bundle carries one episode.
                 let size = if self.sends_fhir(&destination) { 1 } else { self.settings.batch_size };
                 let mut jobs = jobs;
@@ -168,8 +187,9 @@ impl Dispatcher {
             })
             .collect();
         // Every file is sent even if recording an earlier one failed; the first failure is reported.
+        let last = std::sync::Mutex::new(LastFile::default());
         let results: Vec<Result<(), StoreError>> =
-            futures_util::stream::iter(batches).then(|batch| self.send_batch(batch)).collect().await;
+            futures_util::stream::iter(batches).then(|batch| self.send_batch(batch, Some(&last))).collect().await;
         results.into_iter().collect::<Result<(), _>>()?;
         Ok(taken)
     }
@@ -197,45 +217,45 @@ impl Dispatcher {
     }
 
     /// Sends one file; if the portal refuses a file of several episodes, each is sent alone so
-    /// that one bad episode does not take the others to the dead letters.
-    fn send_batch(
-        &self,
+    /// that one bad episode does not take the others to the dead letters. A file equal to the
+    /// pass's `last` one (same facility, day and claim versions) is not built again.
+    fn send_batch<'a>(
+        &'a self,
         jobs: Vec<Job>,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), StoreError>> + Send + '_>> {
+        last: Option<&'a std::sync::Mutex<LastFile>>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), StoreError>> + Send + 'a>> {
         Box::pin(async move {
             let (destination, facility) = (jobs[0].destination.clone(), jobs[0].facility_code.clone());
             // Claims are locked in claim-id order by every writer, so writers never deadlock.
             let mut jobs = jobs;
             jobs.sort_by(|a, b| a.claim_id.cmp(&b.claim_id));
-            // Reading the episodes and writing the file are CPU work: on the blocking pool, so
-            // that several files are built at once and the runtime thread only waits on sockets.
-            let (episodes, sendable, unreadable) = off_runtime(move || read_episodes(jobs)).await?;
-            if !unreadable.is_empty() {
-                self.db
-                    .write(move |c| {
-                        unreadable.iter().try_for_each(|j| {
-                            outbox::mark_failed(c, j, "the episode's content is no longer stored", None, None)
-                        })
-                    })
-                    .await?;
-            }
-            let (episodes, sendable) = self.settle_unanswered(&destination, &facility, episodes, sendable).await?;
-            if sendable.is_empty() {
-                return Ok(());
-            }
-            let started = std::time::Instant::now();
             let fhir = self.portals.moh.as_ref().filter(|_| self.sends_fhir(&destination));
-            let bundle = fhir.is_some();
-            let (signers, at) = (self.signers.clone(), facility.clone());
-            // Only the file travels on; the episodes are dropped before the portal answers.
-            let payload = off_runtime(move || {
-                if bundle {
-                    return Ok(hisgate_fhir::episode_bundle(&episodes[0]).to_string().into_bytes());
+            let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
+            // Jobs that may be held by BHXH already are checked against its receipts first.
+            let built = match last {
+                Some(last) if fhir.is_none() && jobs.iter().all(|j| j.uncertain_since.is_none()) => {
+                    let last = last.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    (last.key.as_ref() == Some(&file_key(&facility, today, &jobs))).then(|| last.bytes.clone())
                 }
-                let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
-                xml130::signed_envelope(&at, today, &episodes, signers.get(&at))
-            })
-            .await?;
+                _ => None,
+            };
+            let (payload, sendable) = match built {
+                Some(bytes) => {
+                    metrics::counter!("hisgate_dispatch_files_reused_total").increment(1);
+                    (Ok(bytes), jobs)
+                }
+                None => match self.build(&destination, &facility, today, jobs, fhir.is_some()).await? {
+                    Some((payload, sendable)) => {
+                        if let (Some(last), Ok(bytes), None) = (last, &payload, fhir) {
+                            *last.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+                                LastFile { key: Some(file_key(&facility, today, &sendable)), bytes: bytes.clone() };
+                        }
+                        (payload, sendable)
+                    }
+                    None => return Ok(()),
+                },
+            };
+            let started = std::time::Instant::now();
             let result = match (payload, fhir) {
                 (Ok(bundle), Some(moh)) => moh.submit_bundle(&facility, &bundle).await,
                 (Ok(signed), None) => self.send(&destination, &facility, &signed).await,
@@ -256,7 +276,7 @@ impl Dispatcher {
             match result {
                 Err(PortalError::Refused { .. }) if sendable.len() > 1 => {
                     for job in sendable {
-                        self.send_batch(vec![job]).await?;
+                        self.send_batch(vec![job], None).await?;
                     }
                     Ok(())
                 }
@@ -292,6 +312,45 @@ impl Dispatcher {
                 }
             }
         })
+    }
+
+    /// Reads the jobs' episodes, settles those BHXH may hold already and writes the file (a
+    /// signed `GIAMDINHHS`, or a FHIR Bundle of one episode). Returns the file and the jobs it
+    /// carries, or `None` when none is left to send.
+    async fn build(
+        &self,
+        destination: &str,
+        facility: &str,
+        today: chrono::NaiveDate,
+        jobs: Vec<Job>,
+        bundle: bool,
+    ) -> Result<Option<(Result<Arc<Vec<u8>>, SignError>, Vec<Job>)>, StoreError> {
+        // Reading the episodes and writing the file are CPU work: on the blocking pool, so that
+        // several files are built at once and the runtime thread only waits on sockets.
+        let (episodes, sendable, unreadable) = off_runtime(move || read_episodes(jobs)).await?;
+        if !unreadable.is_empty() {
+            self.db
+                .write(move |c| {
+                    unreadable.iter().try_for_each(|j| {
+                        outbox::mark_failed(c, j, "the episode's content is no longer stored", None, None)
+                    })
+                })
+                .await?;
+        }
+        let (episodes, sendable) = self.settle_unanswered(destination, facility, episodes, sendable).await?;
+        if sendable.is_empty() {
+            return Ok(None);
+        }
+        let (signers, at) = (self.signers.clone(), facility.to_owned());
+        // Only the file travels on; the episodes are dropped before the portal answers.
+        let payload = off_runtime(move || {
+            if bundle {
+                return Ok(hisgate_fhir::episode_bundle(&episodes[0]).to_string().into_bytes());
+            }
+            xml130::signed_envelope(&at, today, &episodes, signers.get(&at))
+        })
+        .await?;
+        Ok(Some((payload.map(Arc::new), sendable)))
     }
 
     /// Back to pending with backoff (or to the dead letters past the attempt limit); an

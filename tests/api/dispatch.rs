@@ -119,6 +119,8 @@ async fn every_episode_reaches_both_portals_exactly_once(backend: Backend) {
         "hisgate_dispatch_attempts_total",
         "hisgate_acceptance_to_ack_seconds",
         "hisgate_portal_call_seconds",
+        // A lease takes an episode's BHXH and MoH jobs together: the MoH file is the BHXH one.
+        "hisgate_dispatch_files_reused_total",
     ] {
         assert!(metrics.contains(name), "{name} missing from /metrics");
     }
