@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Resident memory of the gateway against the number of stored claims: rounds of JSON batch ingest
 # with dispatch to the portal mocks on, each followed by the DoH's reads (province summary,
-# facility list, claim list, dashboard); after each round the gateway's resident memory (VmRSS)
-# and its peak so far (VmHWM) from /proc.
+# facility list, claim list, dashboard); after each round the gateway's resident memory (VmRSS),
+# its anonymous (heap) and file-backed parts, and its peak so far (VmHWM) from /proc.
 # Usage: benches/load/memory.sh [ROUNDS] [EPISODES_PER_ROUND] [sqlite|postgres]
 source "$(dirname "$0")/common.sh"
 ROUNDS=${1:-10}
@@ -28,7 +28,7 @@ read_all() {
         curl -fs -o /dev/null -b "$SCRATCH/cookies" "$GATEWAY_URL$path" || echo "GET $path failed" >&2
     done
 }
-echo "round | claims stored | acknowledged by BHXH | RSS after ingest (MB) | RSS after reads (MB) | peak so far (MB)"
+echo "round | claims stored | acknowledged by BHXH | RSS after ingest (MB) | RSS after reads (MB) | of which heap / files (MB) | peak so far (MB)"
 stored=0
 for round in $(seq 1 "$ROUNDS"); do
     $BIN/hisgate gen --episodes "$PER_ROUND" --seed "$((1000 + round))" --facility 83001 >"$SCRATCH/round.jsonl"
@@ -38,5 +38,5 @@ for round in $(seq 1 "$ROUNDS"); do
     after_ingest=$(mb VmRSS)
     read_all
     accepted=$(curl -fs -H "Authorization: Bearer $DOH" "$GATEWAY_URL/api/v1/stats/summary" | jq .figures.funnel.submitted)
-    echo "$round | $stored | $accepted | $after_ingest | $(mb VmRSS) | $(mb VmHWM)"
+    echo "$round | $stored | $accepted | $after_ingest | $(mb VmRSS) | $(mb RssAnon) / $(mb RssFile) | $(mb VmHWM)"
 done
