@@ -4,6 +4,7 @@
 # facility list, claim list, dashboard); after each round the gateway's resident memory (VmRSS),
 # its anonymous (heap) and file-backed parts, and its peak so far (VmHWM) from /proc.
 # Usage: benches/load/memory.sh [ROUNDS] [EPISODES_PER_ROUND] [sqlite|postgres]
+# (HISGATE_DISPATCH_ENABLED=false: ingest and reads only, nothing sent.)
 source "$(dirname "$0")/common.sh"
 ROUNDS=${1:-10}
 PER_ROUND=${2:-50000}
@@ -16,7 +17,9 @@ start_gateway
 KEY=$($BIN/hisgate keys create --role facility --facility 83001 --label loadgen | tail -1)
 DOH=$($BIN/hisgate keys create --role doh --label memory | tail -1)
 machine
-echo "backend: $BACKEND; $ROUNDS rounds of $PER_ROUND episodes (batches of 100, concurrency 4), dispatch on"
+dispatch=on
+[ "${HISGATE_DISPATCH_ENABLED:-true}" = false ] && dispatch=off
+echo "backend: $BACKEND; $ROUNDS rounds of $PER_ROUND episodes (batches of 100, concurrency 4), dispatch $dispatch"
 mb() { awk -v k="$1:" '$1 == k { printf "%.0f", $2 / 1024 }' "/proc/$GATEWAY_PID/status"; }
 curl -fs -o /dev/null -c "$SCRATCH/cookies" --data-urlencode "key=$DOH" "$GATEWAY_URL/dashboard/login"
 read_all() {
