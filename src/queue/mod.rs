@@ -94,13 +94,22 @@ fn read_episodes(jobs: Vec<Job>) -> (Vec<Episode>, Vec<Job>, Vec<Job>) {
 /// episodes together, and BHXH and MoH take the same signed file, so a file is written, signed and
 /// its episodes read once for both.
 #[derive(Default)]
-struct LastFile {
-    key: Option<FileKey>,
-    bytes: Arc<Vec<u8>>,
-}
+struct LastFile(std::sync::Mutex<Option<(FileKey, Arc<Vec<u8>>)>>);
 
 /// What makes two files equal: the facility, the file's date and its claim versions in file order.
 type FileKey = (String, chrono::NaiveDate, Vec<(String, i32)>);
+
+impl LastFile {
+    /// The file kept under `key`, if it is the last one built.
+    fn get(&self, key: &FileKey) -> Option<Arc<Vec<u8>>> {
+        let last = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        last.as_ref().filter(|(k, _)| k == key).map(|(_, bytes)| bytes.clone())
+    }
+
+    fn keep(&self, key: FileKey, bytes: Arc<Vec<u8>>) {
+        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some((key, bytes));
+    }
+}
 
 fn file_key(facility: &str, day: chrono::NaiveDate, jobs: &[Job]) -> FileKey {
     (facility.to_owned(), day, jobs.iter().map(|j| (j.claim_id.clone(), j.version)).collect())
@@ -187,7 +196,7 @@ impl Dispatcher {
             })
             .collect();
         // Every file is sent even if recording an earlier one failed; the first failure is reported.
-        let last = std::sync::Mutex::new(LastFile::default());
+        let last = LastFile::default();
         let results: Vec<Result<(), StoreError>> =
             futures_util::stream::iter(batches).then(|batch| self.send_batch(batch, Some(&last))).collect().await;
         results.into_iter().collect::<Result<(), _>>()?;
@@ -222,7 +231,7 @@ impl Dispatcher {
     fn send_batch<'a>(
         &'a self,
         jobs: Vec<Job>,
-        last: Option<&'a std::sync::Mutex<LastFile>>,
+        last: Option<&'a LastFile>,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), StoreError>> + Send + 'a>> {
         Box::pin(async move {
             let (destination, facility) = (jobs[0].destination.clone(), jobs[0].facility_code.clone());
@@ -232,13 +241,9 @@ impl Dispatcher {
             let fhir = self.portals.moh.as_ref().filter(|_| self.sends_fhir(&destination));
             let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
             // Jobs that may be held by BHXH already are checked against its receipts first.
-            let built = match last {
-                Some(last) if fhir.is_none() && jobs.iter().all(|j| j.uncertain_since.is_none()) => {
-                    let last = last.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                    (last.key.as_ref() == Some(&file_key(&facility, today, &jobs))).then(|| last.bytes.clone())
-                }
-                _ => None,
-            };
+            let built = last
+                .filter(|_| fhir.is_none() && jobs.iter().all(|j| j.uncertain_since.is_none()))
+                .and_then(|last| last.get(&file_key(&facility, today, &jobs)));
             let (payload, sendable) = match built {
                 Some(bytes) => {
                     metrics::counter!("hisgate_dispatch_files_reused_total").increment(1);
@@ -247,8 +252,7 @@ impl Dispatcher {
                 None => match self.build(&destination, &facility, today, jobs, fhir.is_some()).await? {
                     Some((payload, sendable)) => {
                         if let (Some(last), Ok(bytes), None) = (last, &payload, fhir) {
-                            *last.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
-                                LastFile { key: Some(file_key(&facility, today, &sendable)), bytes: bytes.clone() };
+                            last.keep(file_key(&facility, today, &sendable), bytes.clone());
                         }
                         (payload, sendable)
                     }
