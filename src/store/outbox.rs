@@ -43,14 +43,50 @@ pub struct Job {
     pub uncertain_since: Option<i64>,
 }
 
-/// Due: pending and its time has come, or in flight with a lease that ran out (its worker died).
-macro_rules! due {
-    ($now:expr) => {
-        outbox::status
-            .eq(status::PENDING)
-            .and(outbox::next_attempt_at.le($now))
-            .or(outbox::status.eq(status::IN_FLIGHT).and(outbox::lease_until.lt($now)))
+/// Loads `query`; on PostgreSQL its rows are locked, skipping rows another instance holds.
+macro_rules! load_locking {
+    ($conn:expr, $query:expr) => {
+        match $conn {
+            AnyConnection::Postgresql(pg) => $query.for_update().skip_locked().load(pg),
+            AnyConnection::Sqlite(sqlite) => $query.load(sqlite),
+        }
     };
+}
+
+/// The ids of up to `limit` due jobs of `destinations`, in the order they are to go: jobs in flight
+/// whose lease ran out (their worker died) first, then pending jobs by the time they became due.
+///
+/// Each destination is read on its own along the `outbox_due` index (status, destination,
+/// next_attempt_at, id), so a lease reads at most `limit` rows per destination however long the
+/// queue behind a portal has grown; one query over every due job had to sort them all first.
+fn due_jobs(conn: &mut AnyConnection, destinations: &[String], now: i64, limit: i64) -> Result<Vec<i64>, StoreError> {
+    let expired = outbox::table
+        .select(outbox::id)
+        .filter(outbox::status.eq(status::IN_FLIGHT))
+        .filter(outbox::lease_until.lt(now))
+        .filter(outbox::destination.eq_any(destinations))
+        .order(outbox::id)
+        .limit(limit);
+    let mut due: Vec<i64> = load_locking!(&mut *conn, expired)?;
+    let room = limit - due.len() as i64;
+    if room <= 0 {
+        return Ok(due);
+    }
+    let mut pending: Vec<(i64, i64)> = Vec::new();
+    for destination in destinations {
+        let query = outbox::table
+            .select((outbox::next_attempt_at, outbox::id))
+            .filter(outbox::status.eq(status::PENDING))
+            .filter(outbox::destination.eq(destination))
+            .filter(outbox::next_attempt_at.le(now))
+            .order((outbox::next_attempt_at, outbox::id))
+            .limit(room);
+        let rows: Vec<(i64, i64)> = load_locking!(&mut *conn, query)?;
+        pending.extend(rows);
+    }
+    pending.sort_unstable();
+    due.extend(pending.into_iter().take(room as usize).map(|(_, id)| id));
+    Ok(due)
 }
 
 /// Leases up to `limit` due jobs (pending and due, or in flight with an expired lease) of the
@@ -68,24 +104,7 @@ pub fn claim(
     lease_ms: i64,
 ) -> Result<Vec<Job>, StoreError> {
     let now = now_ms();
-    let locked: Vec<i64> = match conn {
-        AnyConnection::Postgresql(pg) => outbox::table
-            .select(outbox::id)
-            .filter(due!(now))
-            .filter(outbox::destination.eq_any(destinations))
-            .order(outbox::id)
-            .limit(limit)
-            .for_update()
-            .skip_locked()
-            .load(pg)?,
-        AnyConnection::Sqlite(sqlite) => outbox::table
-            .select(outbox::id)
-            .filter(due!(now))
-            .filter(outbox::destination.eq_any(destinations))
-            .order(outbox::id)
-            .limit(limit)
-            .load(sqlite)?,
-    };
+    let locked = due_jobs(conn, destinations, now, limit)?;
     if locked.is_empty() {
         return Ok(Vec::new());
     }

@@ -14,6 +14,7 @@ on_both_backends!(
     faults_and_timeouts_are_retried_without_duplicates,
     answers_lost_after_processing_are_found_by_receipt_and_not_sent_again,
     a_new_version_follows_the_old_one_in_flight_and_never_overtakes_it,
+    a_lease_takes_expired_leases_then_the_earliest_due_jobs_of_every_destination,
 );
 
 fn portal(url: &str, username: &str) -> PortalSettings {
@@ -506,6 +507,61 @@ async fn a_new_version_follows_the_old_one_in_flight_and_never_overtakes_it(back
     app.db.write(move |c| outbox::mark_sent(c, &v1, "GD-1", true, 0)).await.unwrap();
     let second = lease("worker-b").await.unwrap();
     assert_eq!(second.iter().map(|j| j.version).collect::<Vec<_>>(), [2], "then version 2 goes");
+}
+
+/// A lease takes jobs whose lease ran out first, then the jobs that became due earliest, across
+/// destinations; jobs not yet due stay.
+async fn a_lease_takes_expired_leases_then_the_earliest_due_jobs_of_every_destination(backend: Backend) {
+    use hisgate::store::outbox;
+    let name = "a_lease_takes_expired_leases_then_the_earliest_due_jobs_of_every_destination";
+    let Some(app) = spawn_app_with(backend, name, |s| {
+        s.dispatch.enabled = false;
+        s.destinations = vec!["bhxh".to_owned(), "moh".to_owned()];
+    })
+    .await
+    else {
+        return;
+    };
+    let mut keys = Vec::new();
+    for episode in episodes(FACILITY, 64, 3) {
+        assert_eq!(app.post_claim(&app.facility_key, &episode).await.status(), 202);
+        keys.push(episode.episode_key().to_owned());
+    }
+    let lease = |worker: &'static str, limit: i64, lease_ms: i64| {
+        let destinations = vec!["bhxh".to_owned(), "moh".to_owned()];
+        app.db.write(move |c| outbox::claim(c, &destinations, worker, limit, lease_ms))
+    };
+    let taken = |jobs: &[outbox::Job]| {
+        let mut taken: Vec<(String, String)> =
+            jobs.iter().map(|j| (j.episode_key.clone(), j.destination.clone())).collect();
+        taken.sort();
+        taken
+    };
+    let both = |keys: &[&String]| {
+        let mut both: Vec<(String, String)> =
+            keys.iter().flat_map(|k| [((*k).clone(), "bhxh".to_owned()), ((*k).clone(), "moh".to_owned())]).collect();
+        both.sort();
+        both
+    };
+
+    let first = lease("worker-a", 4, 60_000).await.unwrap();
+    assert_eq!(taken(&first), both(&[&keys[0], &keys[1]]), "the two earliest episodes, for both portals");
+
+    let gone = lease("worker-gone", 4, -1).await.unwrap();
+    assert_eq!(taken(&gone), both(&[&keys[2]]), "then the third episode, under a lease that has run out");
+
+    // The first episode is given back to be tried in an hour, the second to be tried at once (due
+    // before anything else); the third's worker may have sent it before it stopped.
+    let (in_an_hour, at_once): (Vec<outbox::Job>, Vec<outbox::Job>) =
+        first.into_iter().partition(|j| j.episode_key == keys[0]);
+    let hour = hisgate::store::now_ms() + 3_600_000;
+    app.db.write(move |c| outbox::release(c, &in_an_hour, hour)).await.unwrap();
+    app.db.write(move |c| outbox::release(c, &at_once, 0)).await.unwrap();
+    let next = lease("worker-b", 2, 60_000).await.unwrap();
+    assert_eq!(taken(&next), both(&[&keys[2]]), "jobs of an expired lease go first");
+    assert!(next.iter().all(|j| j.uncertain_since.is_some()), "taken over as uncertain: {next:?}");
+    let rest = lease("worker-b", 10, 60_000).await.unwrap();
+    assert_eq!(taken(&rest), both(&[&keys[1]]), "then the due jobs; those due in an hour stay");
 }
 
 /// After repeated failures the circuit opens: no call reaches the portal until the cool-down
