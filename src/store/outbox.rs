@@ -59,6 +59,8 @@ macro_rules! load_locking {
 /// Each destination is read on its own along the `outbox_due` index (status, destination,
 /// next_attempt_at, id), so a lease reads at most `limit` rows per destination however long the
 /// queue behind a portal has grown; one query over every due job had to sort them all first.
+/// On PostgreSQL the rows read but not taken stay locked until the lease commits, and another
+/// instance leasing meanwhile skips them.
 fn due_jobs(conn: &mut AnyConnection, destinations: &[String], now: i64, limit: i64) -> Result<Vec<i64>, StoreError> {
     let expired = outbox::table
         .select(outbox::id)
