@@ -4,7 +4,7 @@
 # facility list, claim list, dashboard); after each round the gateway's resident memory (VmRSS),
 # its anonymous (heap) and file-backed parts, and its peak so far (VmHWM) from /proc.
 # Usage: benches/load/memory.sh [ROUNDS] [EPISODES_PER_ROUND] [sqlite|postgres]
-# (HISGATE_DISPATCH_ENABLED=false: ingest and reads only, nothing sent.)
+# (HISGATE_DISPATCH_ENABLED=false: ingest and reads only, nothing sent; READS=off: no DoH reads.)
 source "$(dirname "$0")/common.sh"
 ROUNDS=${1:-10}
 PER_ROUND=${2:-50000}
@@ -19,7 +19,7 @@ DOH=$($BIN/hisgate keys create --role doh --label memory | tail -1)
 machine
 dispatch=on
 [ "${HISGATE_DISPATCH_ENABLED:-true}" = false ] && dispatch=off
-echo "backend: $BACKEND; $ROUNDS rounds of $PER_ROUND episodes (batches of 100, concurrency 4), dispatch $dispatch"
+echo "backend: $BACKEND; $ROUNDS rounds of $PER_ROUND episodes (batches of 100, concurrency 4), dispatch $dispatch, DoH reads ${READS:-on}"
 mb() { awk -v k="$1:" '$1 == k { printf "%.0f", $2 / 1024 }' "/proc/$GATEWAY_PID/status"; }
 curl -fs -o /dev/null -c "$SCRATCH/cookies" --data-urlencode "key=$DOH" "$GATEWAY_URL/dashboard/login"
 read_all() {
@@ -39,7 +39,9 @@ for round in $(seq 1 "$ROUNDS"); do
         --requests "$((PER_ROUND / 100))" batch --input "$SCRATCH/round.jsonl" --size 100)
     stored=$((stored + $(jq .episodes_acknowledged <<<"$result")))
     after_ingest=$(mb VmRSS)
-    read_all
-    accepted=$(curl -fs -H "Authorization: Bearer $DOH" "$GATEWAY_URL/api/v1/stats/summary" | jq .figures.funnel.submitted)
+    [ "${READS:-on}" = off ] || read_all
+    accepted=-
+    [ "${READS:-on}" = off ] ||
+        accepted=$(curl -fs -H "Authorization: Bearer $DOH" "$GATEWAY_URL/api/v1/stats/summary" | jq .figures.funnel.submitted)
     echo "$round | $stored | $accepted | $after_ingest | $(mb VmRSS) | $(mb RssAnon) / $(mb RssFile) | $(mb VmHWM)"
 done
