@@ -39,9 +39,10 @@ for round in $(seq 1 "$ROUNDS"); do
         --requests "$((PER_ROUND / 100))" batch --input "$SCRATCH/round.jsonl" --size 100)
     stored=$((stored + $(jq .episodes_acknowledged <<<"$result")))
     after_ingest=$(mb VmRSS)
-    [ "${READS:-on}" = off ] || read_all
     accepted=-
-    [ "${READS:-on}" = off ] ||
+    if [ "${READS:-on}" != off ]; then
+        read_all
         accepted=$(curl -fs -H "Authorization: Bearer $DOH" "$GATEWAY_URL/api/v1/stats/summary" | jq .figures.funnel.submitted)
+    fi
     echo "$round | $stored | $accepted | $after_ingest | $(mb VmRSS) | $(mb RssAnon) / $(mb RssFile) | $(mb VmHWM)"
 done
