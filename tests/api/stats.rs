@@ -8,7 +8,11 @@ use mocks::bhxh::{AppraisalConfig, BhxhConfig};
 use mocks::moh::MohConfig;
 use serde_json::{Value, json};
 
-on_both_backends!(the_figures_match_what_was_sent_and_decided, ended_days_read_from_snapshots_give_the_same_figures);
+on_both_backends!(
+    the_figures_match_what_was_sent_and_decided,
+    ended_days_read_from_snapshots_give_the_same_figures,
+    days_and_delays_are_counted_by_the_database_as_defined
+);
 
 async fn the_figures_match_what_was_sent_and_decided(backend: Backend) {
     let bhxh = mocks::bhxh::start(BhxhConfig { appraisal: clean_appraisal(), ..BhxhConfig::default() }, "127.0.0.1:0")
@@ -164,4 +168,78 @@ async fn ended_days_read_from_snapshots_give_the_same_figures(backend: Backend) 
     let rows: Value = app.get(&format!("/api/v1/snapshots/daily?day={day}"), &app.doh_key).await.json().await.unwrap();
     let own = rows.as_array().unwrap().iter().find(|r| r["facility_code"] == FACILITY).unwrap();
     assert_eq!((own["received"].as_i64(), own["refused_at_ingest"].as_i64()), (Some(8), Some(2)), "{own}");
+}
+
+/// The database groups the claims by Vietnamese day and by delay bucket (three significant digits
+/// of minutes): both are SQL arithmetic, checked here at their edges.
+async fn days_and_delays_are_counted_by_the_database_as_defined(backend: Backend) {
+    let bhxh = mocks::bhxh::start(BhxhConfig { appraisal: clean_appraisal(), ..BhxhConfig::default() }, "127.0.0.1:0")
+        .unwrap();
+    let moh = mocks::moh::start(MohConfig::default(), "127.0.0.1:0").unwrap();
+    let Some(app) =
+        spawn_app_with(backend, "days_and_delays_are_counted_by_the_database_as_defined", |s| fast(s, &bhxh, &moh))
+            .await
+    else {
+        return;
+    };
+    let (_, ids) = send(&app, 300, 7).await;
+    settle(&app, &ids).await;
+
+    // Milliseconds from discharge to BHXH's acknowledgement, and the minutes each counts as.
+    let minute = 60_000_i64;
+    let delays = [
+        (-5_000, 0),
+        (minute - 1, 0),
+        (999 * minute + 59_999, 999),
+        (1_000 * minute, 1_000),
+        (12_345 * minute, 12_300),
+        (123_456 * minute + 1, 123_000),
+        (12_345_678_901_234 * minute, 12_300_000_000_000),
+    ];
+    // Two claims received either side of midnight in Vietnam (17:00 UTC).
+    let today = hisgate::store::jobs::vietnam_day(hisgate::store::now_ms());
+    let midnight = hisgate::store::jobs::day_start_ms(today);
+    let mut statements = format!(
+        "UPDATE claim_versions SET received_at = {} WHERE claim_id = '{}';
+         UPDATE claim_versions SET received_at = {midnight} WHERE claim_id = '{}';",
+        midnight - 1,
+        ids[0],
+        ids[1]
+    );
+    for (id, (delay, _)) in ids.iter().zip(delays) {
+        statements += &format!(
+            "UPDATE claim_versions SET discharged_at = (SELECT sent_at FROM outbox \
+             WHERE outbox.claim_version_id = claim_versions.id AND outbox.destination = 'bhxh') - {delay} \
+             WHERE claim_id = '{id}';"
+        );
+    }
+    app.db
+        .write_blocking(move |c| {
+            use diesel::connection::SimpleConnection;
+            c.batch_execute(&statements).map_err(hisgate::store::StoreError::from)
+        })
+        .unwrap();
+
+    let tallies =
+        app.db.read_blocking(|c| hisgate::store::stats::count_interval(c, None, 0, midnight + 86_400_000)).unwrap();
+    let t = &tallies[FACILITY];
+    let mut expected_delays = std::collections::BTreeMap::new();
+    for (_, minutes) in delays {
+        *expected_delays.entry(minutes).or_insert(0_u64) += 1;
+    }
+    assert_eq!(t.delays, expected_delays);
+    let yesterday = today - chrono::Duration::days(1);
+    assert_eq!(t.per_day, std::collections::BTreeMap::from([(yesterday, 1), (today, 6)]));
+    assert_eq!((t.valid, t.submitted_anywhere, t.accepted, t.rejected), (7, 14, 7, 0));
+    let latest: Option<i64> = app
+        .db
+        .read_blocking(|c| {
+            use diesel::prelude::*;
+            use diesel::sql_types::{BigInt, Nullable};
+            Ok(diesel::select(diesel::dsl::sql::<Nullable<BigInt>>("(SELECT MAX(sent_at) FROM outbox)"))
+                .get_result(c)?)
+        })
+        .unwrap();
+    assert_eq!(t.last_sent_at, latest);
+    assert!(t.claimed_cents > 0 && t.claimed_cents == t.approved_cents, "{t:?}");
 }
