@@ -104,6 +104,11 @@ struct VersionInsert<'a> {
 }
 
 impl<'a> VersionInsert<'a> {
+    /// About what the row adds to a statement: its JSON and a few hundred bytes of the rest.
+    fn bytes(&self) -> usize {
+        self.episode_json.map_or(0, str::len) + self.warnings_json.len() + 256
+    }
+
     fn of(claim_id: &'a str, version: i32, new: &'a NewClaimVersion, actor: &'a Actor, now: i64) -> Self {
         VersionInsert {
             claim_id,
@@ -196,6 +201,30 @@ pub fn accept_all(
 /// (SQLite 32,766, PostgreSQL 65,535 parameters; the widest row here has 14).
 const ROWS_PER_STATEMENT: usize = 500;
 
+/// Most episode bytes in one statement. libpq keeps each pooled connection's send buffer as large
+/// as the largest statement it has sent, for the connection's life: 500 episodes of ~10 KB in one
+/// statement would leave up to 8 MB on each of the 16 connections.
+const BYTES_PER_STATEMENT: usize = 256 * 1024;
+
+/// `rows` in runs of at most [`ROWS_PER_STATEMENT`] rows and, beyond a run's first row, at most
+/// [`BYTES_PER_STATEMENT`] of `size`.
+fn statements<T>(rows: &[T], size: impl Fn(&T) -> usize) -> Vec<&[T]> {
+    let mut runs = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, row) in rows.iter().enumerate() {
+        let n = size(row);
+        if i > start && (i - start == ROWS_PER_STATEMENT || bytes + n > BYTES_PER_STATEMENT) {
+            runs.push(&rows[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += n;
+    }
+    if start < rows.len() {
+        runs.push(&rows[start..]);
+    }
+    runs
+}
+
 /// Writes the episodes of `items` that are new to the store (`items` are distinct); `None` for
 /// each one the store already holds.
 fn create_all(
@@ -250,7 +279,7 @@ fn create_all(
         items.iter().zip(&ids).filter(|(_, id)| created.contains(*id)).collect();
     let versions: Vec<_> = new.iter().map(|((item, actor), id)| VersionInsert::of(id, 1, item, actor, now)).collect();
     let mut version_ids: HashMap<String, i64> = HashMap::with_capacity(new.len());
-    for chunk in versions.chunks(ROWS_PER_STATEMENT) {
+    for chunk in statements(&versions, VersionInsert::bytes) {
         let inserted: Vec<(String, i64)> = on_backend!(conn, |c| diesel::insert_into(claim_versions::table)
             .values(chunk)
             .returning((claim_versions::claim_id, claim_versions::id))
@@ -601,4 +630,21 @@ pub fn record_card_check(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_stop_at_the_row_or_byte_limit_and_keep_every_row_in_order() {
+        let rows: Vec<usize> = (0..1200).collect();
+        let runs = statements(&rows, |_| 10);
+        assert_eq!(runs.iter().map(|r| r.len()).collect::<Vec<_>>(), [500, 500, 200]);
+        let big = [100 * 1024, 100 * 1024, 100 * 1024, 300 * 1024, 1];
+        let runs = statements(&big, |n| *n);
+        assert_eq!(runs, [&big[..2], &big[2..3], &big[3..4], &big[4..]], "a row over the budget goes alone");
+        assert_eq!(runs.concat(), big);
+        assert!(statements(&[] as &[usize], |n| *n).is_empty());
+    }
 }
