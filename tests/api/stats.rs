@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 on_both_backends!(
     the_figures_match_what_was_sent_and_decided,
     ended_days_read_from_snapshots_give_the_same_figures,
-    days_and_delays_are_counted_by_the_database_as_defined
+    days_and_delays_are_counted_at_their_edges
 );
 
 async fn the_figures_match_what_was_sent_and_decided(backend: Backend) {
@@ -170,15 +170,14 @@ async fn ended_days_read_from_snapshots_give_the_same_figures(backend: Backend) 
     assert_eq!((own["received"].as_i64(), own["refused_at_ingest"].as_i64()), (Some(8), Some(2)), "{own}");
 }
 
-/// The database groups the claims by Vietnamese day and by delay bucket (three significant digits
-/// of minutes): both are SQL arithmetic, checked here at their edges.
-async fn days_and_delays_are_counted_by_the_database_as_defined(backend: Backend) {
+/// Each claim counts on its Vietnamese day and in its delay bucket (three significant digits of
+/// minutes), checked at their edges on both backends.
+async fn days_and_delays_are_counted_at_their_edges(backend: Backend) {
     let bhxh = mocks::bhxh::start(BhxhConfig { appraisal: clean_appraisal(), ..BhxhConfig::default() }, "127.0.0.1:0")
         .unwrap();
     let moh = mocks::moh::start(MohConfig::default(), "127.0.0.1:0").unwrap();
     let Some(app) =
-        spawn_app_with(backend, "days_and_delays_are_counted_by_the_database_as_defined", |s| fast(s, &bhxh, &moh))
-            .await
+        spawn_app_with(backend, "days_and_delays_are_counted_at_their_edges", |s| fast(s, &bhxh, &moh)).await
     else {
         return;
     };
