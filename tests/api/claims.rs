@@ -11,6 +11,7 @@ on_both_backends!(
     batch_with_mixed_items,
     concurrent_posts_keep_their_own_results,
     a_batch_naming_one_episode_twice_keeps_the_order,
+    a_large_batch_is_written_in_several_statements_and_read_back_whole,
     listing_filters_and_pages,
     facility_keys_are_scoped_to_their_facility,
 );
@@ -123,6 +124,30 @@ async fn batch_with_mixed_items(backend: Backend) {
     let too_many = json!({ "episodes": vec![json!({}); app.settings.max_batch + 1] });
     let response = app.post_json("/api/v1/claims/batch", &app.facility_key, &too_many).await;
     assert_eq!(response.status(), 400);
+}
+
+/// A batch of 150 episodes (~1.5 MB) is written in several `INSERT`s of claim versions (at most
+/// 256 KiB each, `store::claims`); every answer still names its own claim with its own content.
+async fn a_large_batch_is_written_in_several_statements_and_read_back_whole(backend: Backend) {
+    let Some(app) = spawn_app(backend, "a_large_batch_is_written_in_several_statements_and_read_back_whole").await
+    else {
+        return;
+    };
+    let sent = episodes(FACILITY, 12, 150);
+    let body = json!({ "episodes": sent });
+    assert!(body.to_string().len() > 4 * 256 * 1024, "the batch spans several statements");
+    let result: Value = app.post_json("/api/v1/claims/batch", &app.facility_key, &body).await.json().await.unwrap();
+    assert_eq!(result["accepted"], 150, "{result}");
+    for (episode, item) in sent.iter().zip(result["items"].as_array().unwrap()) {
+        assert_eq!(item["status"], 202, "{item}");
+        assert_eq!(item["ma_lk"], episode.episode_key());
+        let path = format!("/api/v1/claims/{}", item["receipt"]["id"].as_str().unwrap());
+        let stored: Value = app.get(&path, &app.facility_key).await.json().await.unwrap();
+        assert_eq!(stored["episode_key"], episode.episode_key());
+        assert_eq!(stored["episode"], serde_json::to_value(episode).unwrap());
+        assert_eq!(stored["submissions"].as_array().unwrap().len(), 2, "{stored}");
+    }
+    assert_eq!(app.counts().await, (150, 150, 300));
 }
 
 /// Concurrent POSTs share commits (see `ingest::commit`): each still gets its own answer, an
