@@ -98,7 +98,10 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("validate", |b| {
         b.iter(|| {
-            episodes.iter().map(|e| validate(black_box(e), &catalogue, &reference).violations.len()).sum::<usize>()
+            episodes
+                .iter()
+                .map(|e| validate(black_box(e), &catalogue, &reference, Default::default()).violations.len())
+                .sum::<usize>()
         })
     });
     g.bench_function("validate_limit", |b| b.iter(|| episodes.iter().map(|e| visit_all(black_box(e))).sum::<usize>()));

@@ -300,7 +300,9 @@ async fn import(files: Vec<std::path::PathBuf>) -> anyhow::Result<()> {
 }
 
 fn validate(path: &std::path::Path) -> anyhow::Result<()> {
-    let reference = match Settings::load()?.reference_dir {
+    let settings = Settings::load()?;
+    let profile = settings.bhxh_protocol.profile;
+    let reference = match settings.reference_dir {
         Some(dir) => crate::reference::ReferenceData::load_dir(&dir)?,
         None => crate::reference::ReferenceData::default(),
     };
@@ -315,7 +317,7 @@ fn validate(path: &std::path::Path) -> anyhow::Result<()> {
                 println!("{e}");
             }
             Ok(episode) => {
-                for v in crate::validation::validate(&episode, &catalogue, &reference).violations {
+                for v in crate::validation::validate(&episode, &catalogue, &reference, profile).violations {
                     match v.severity {
                         crate::validation::Severity::Critical => critical += 1,
                         crate::validation::Severity::Warning => warnings += 1,

@@ -57,6 +57,41 @@ impl Default for PortalSettings {
     }
 }
 
+/// Whether the BHXH portal offers an appraisal-outcome API. None is public (BHXH-API.md §5): outcomes
+/// come back as error lists and as result files staff download from the portal's screens.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum AppraisalApi {
+    /// Never ask for appraisals; reconcile from error lists and imported result files.
+    #[default]
+    None,
+    /// Poll the mocks' modelled `layKetQuaGiamDinh` (the demo and the tests that need outcomes).
+    Modelled,
+}
+
+/// How the BHXH portal is spoken to, beyond its address and account.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct BhxhProtocol {
+    /// `4750` or `3176`: the endpoint names and the field sizes (REGULATORY-2026.md §1).
+    pub profile: crate::domain::spec::Profile,
+    pub appraisal_api: AppraisalApi,
+    /// Most `HOSO` in one file sent to BHXH; unset: one under QĐ 3176 (its guide is quoted as asking
+    /// for one dossier per `fileHSBase64`, UNCERTAIN), the dispatch batch size under QĐ 4750.
+    pub hoso_per_file: Option<usize>,
+}
+
+impl BhxhProtocol {
+    /// Most `HOSO` in one BHXH file, given the dispatch batch size.
+    pub fn hoso_per_file(&self, batch_size: usize) -> usize {
+        match (self.hoso_per_file, self.profile) {
+            (Some(n), _) => n.max(1),
+            (None, crate::domain::spec::Profile::Qd3176) => 1,
+            (None, crate::domain::spec::Profile::Qd4750) => batch_size,
+        }
+    }
+}
+
 /// A facility's signing material for `CHUKYDONVI`: PEM key and certificate, or a PKCS#12 bundle.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -255,6 +290,8 @@ pub struct Settings {
     /// Portals every accepted episode is queued for (`bhxh`, `moh`).
     pub destinations: Vec<String>,
     pub bhxh: PortalSettings,
+    /// TOML `[bhxh_protocol]`; `HISGATE_BHXH_PROFILE`, `_APPRAISAL_API`, `_HOSO_PER_FILE`.
+    pub bhxh_protocol: BhxhProtocol,
     pub moh: PortalSettings,
     pub dispatch: DispatchSettings,
     pub jobs: JobsSettings,
@@ -276,6 +313,7 @@ impl Default for Settings {
             max_body_bytes: 32 * 1024 * 1024,
             destinations: vec!["bhxh".to_owned(), "moh".to_owned()],
             bhxh: PortalSettings::default(),
+            bhxh_protocol: BhxhProtocol::default(),
             moh: PortalSettings::default(),
             dispatch: DispatchSettings::default(),
             jobs: JobsSettings::default(),
@@ -491,6 +529,20 @@ impl Settings {
         if let Some(n) = number("HISGATE_DISPATCH_BACKOFF_BASE_MS")? {
             s.dispatch.backoff_base_ms = n;
         }
+        if let Some(v) = lookup("HISGATE_BHXH_PROFILE") {
+            s.bhxh_protocol.profile = crate::domain::spec::Profile::parse(&v)
+                .ok_or_else(|| invalid("HISGATE_BHXH_PROFILE", &v, "use 4750 or 3176"))?;
+        }
+        if let Some(v) = lookup("HISGATE_BHXH_APPRAISAL_API") {
+            s.bhxh_protocol.appraisal_api = match v.as_str() {
+                "none" => AppraisalApi::None,
+                "modelled" => AppraisalApi::Modelled,
+                _ => return Err(invalid("HISGATE_BHXH_APPRAISAL_API", &v, "use none or modelled")),
+            };
+        }
+        if let Some(n) = number("HISGATE_BHXH_HOSO_PER_FILE")? {
+            s.bhxh_protocol.hoso_per_file = Some(n as usize);
+        }
         s.check()?;
         Ok(s)
     }
@@ -511,6 +563,9 @@ impl Settings {
                 &format!("{}/{}/{}", self.dispatch.batch_size, self.dispatch.concurrency, self.dispatch.max_attempts),
                 "batch size, concurrency and max attempts must be at least 1",
             ));
+        }
+        if self.bhxh_protocol.hoso_per_file == Some(0) {
+            return Err(invalid("HISGATE_BHXH_HOSO_PER_FILE", "0", "must be at least 1"));
         }
         if self.max_batch == 0 {
             return Err(invalid("HISGATE_MAX_BATCH", "0", "must be at least 1"));
@@ -547,6 +602,23 @@ mod tests {
         let s = load(&[("HISGATE_BIND", "0.0.0.0:9000"), ("HISGATE_DESTINATIONS", "bhxh")]).unwrap();
         assert_eq!(s.bind, "0.0.0.0:9000");
         assert_eq!(s.destinations, vec!["bhxh"]);
+    }
+
+    #[test]
+    fn the_bhxh_profile_decides_how_many_hoso_a_file_holds() {
+        use crate::domain::spec::Profile;
+        let s = load(&[]).unwrap();
+        assert_eq!(s.bhxh_protocol.profile, Profile::Qd3176);
+        assert_eq!(s.bhxh_protocol.appraisal_api, AppraisalApi::None);
+        assert_eq!(s.bhxh_protocol.hoso_per_file(50), 1);
+        let s = load(&[("HISGATE_BHXH_PROFILE", "4750"), ("HISGATE_BHXH_APPRAISAL_API", "modelled")]).unwrap();
+        assert_eq!((s.bhxh_protocol.profile, s.bhxh_protocol.appraisal_api), (Profile::Qd4750, AppraisalApi::Modelled));
+        assert_eq!(s.bhxh_protocol.hoso_per_file(50), 50);
+        let s = load(&[("HISGATE_BHXH_HOSO_PER_FILE", "20")]).unwrap();
+        assert_eq!(s.bhxh_protocol.hoso_per_file(50), 20);
+        let e = load(&[("HISGATE_BHXH_PROFILE", "130")]).unwrap_err().to_string();
+        assert!(e.starts_with("HISGATE_BHXH_PROFILE: `130`"), "{e}");
+        assert!(load(&[("HISGATE_BHXH_HOSO_PER_FILE", "0")]).is_err());
     }
 
     #[test]

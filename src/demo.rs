@@ -31,6 +31,11 @@ pub async fn run(bind: String, database_url: String, rate: f64) -> anyhow::Resul
         moh: portal(moh.url()),
         // Appraisal outcomes show within seconds rather than the production half minute.
         dispatch: crate::config::DispatchSettings { poll_interval_ms: 3_000, ..Default::default() },
+        // The mock's modelled outcome query, so that appraisals show within seconds.
+        bhxh_protocol: crate::config::BhxhProtocol {
+            appraisal_api: crate::config::AppraisalApi::Modelled,
+            ..Default::default()
+        },
         // The sample catalogues of the source tree, which cover what the generator produces.
         reference_dir: Some(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("catalogues")),
         // The officer the BHXH mock has registered.

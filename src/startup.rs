@@ -61,7 +61,7 @@ impl Application {
         let wake = Arc::new(tokio::sync::Notify::new());
         let http = crate::portal::http_client(std::time::Duration::from_millis(settings.dispatch.http_timeout_ms));
         let portals = Portals {
-            bhxh: BhxhClient::new(&settings.bhxh, http.clone()).map(Arc::new),
+            bhxh: BhxhClient::new(&settings.bhxh, settings.bhxh_protocol.profile, http.clone()).map(Arc::new),
             moh: MohClient::new(&settings.moh, http).map(Arc::new),
         };
         let mut background = start_background(&db, &settings, &portals, wake.clone(), signers.clone());
@@ -144,11 +144,17 @@ fn start_background(
     }
     let mut tasks = Vec::new();
     if let Some(bhxh) = &portals.bhxh {
-        let reconciler = Reconciler::new(db.clone(), bhxh.clone(), settings.dispatch.poll_interval_ms);
+        let reconciler = Reconciler::new(
+            db.clone(),
+            bhxh.clone(),
+            settings.dispatch.poll_interval_ms,
+            settings.bhxh_protocol.appraisal_api,
+        );
         tasks.push(tokio::spawn(reconciler.run()));
     }
     if portals.bhxh.is_some() || portals.moh.is_some() {
-        let dispatcher = Dispatcher::new(db.clone(), settings.dispatch.clone(), portals.clone(), signers);
+        let per_file = settings.bhxh_protocol.hoso_per_file(settings.dispatch.batch_size);
+        let dispatcher = Dispatcher::new(db.clone(), settings.dispatch.clone(), per_file, portals.clone(), signers);
         tasks.push(tokio::spawn(dispatcher.run(wake)));
     }
     tasks

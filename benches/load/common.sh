@@ -43,7 +43,11 @@ start_mocks() {
 # use_mocks: points the gateway at the mocks start_mocks started, with their demo accounts.
 use_mocks() {
     export HISGATE_BHXH_URL=$BHXH_URL HISGATE_BHXH_USERNAME=83_SYT HISGATE_BHXH_PASSWORD=hisgate-demo \
-        HISGATE_MOH_URL=$MOH_URL HISGATE_MOH_USERNAME=83_SYT HISGATE_MOH_PASSWORD=hisgate-demo
+        HISGATE_MOH_URL=$MOH_URL HISGATE_MOH_USERNAME=83_SYT HISGATE_MOH_PASSWORD=hisgate-demo \
+        HISGATE_BHXH_APPRAISAL_API=modelled
+    # Files of many HOSO, as the measurements before QĐ 3176's one-HOSO default were taken
+    # (HOSO_PER_FILE=1 measures the one-dossier-per-file sending).
+    export HISGATE_BHXH_HOSO_PER_FILE=${HOSO_PER_FILE:-${BATCH:-50}}
 }
 
 # use_signing FACILITY: a fresh RSA-2048 key and certificate for FACILITY, so that its files are

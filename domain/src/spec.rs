@@ -42,16 +42,77 @@ pub enum FieldKind {
     Number,
 }
 
+/// Which amendment of QĐ 130 a file follows: it decides the portal's endpoints and the field sizes.
+///
+/// QĐ 3176/QĐ-BYT (29/10/2024) amends the tables of QĐ 4750 and is applied by everyone from
+/// 01/01/2025 (REGULATORY-2026.md §1.1, VERIFIED), so it is the default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize)]
+pub enum Profile {
+    /// QĐ 4750/QĐ-BYT (29/12/2023): `checkInKcbQd4750`, `guiHoSoXmlQD4750`.
+    #[serde(rename = "4750")]
+    Qd4750,
+    /// QĐ 3176/QĐ-BYT: `checkInKcbQd3176`, `guiHoSoXmlQD3176`, the sizes of its appendix.
+    #[default]
+    #[serde(rename = "3176")]
+    Qd3176,
+}
+
+impl Profile {
+    pub fn parse(text: &str) -> Option<Profile> {
+        match text.trim() {
+            "4750" => Some(Profile::Qd4750),
+            "3176" => Some(Profile::Qd3176),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Qd4750 => "4750",
+            Profile::Qd3176 => "3176",
+        }
+    }
+}
+
+/// Fields whose size in the QĐ 3176 appendix carries no amendment note and so may be a typing
+/// error (REGULATORY-2026.md §1.2: UNCERTAIN which one the portal enforces). For these the QĐ 4750
+/// size stays the limit and going past the 3176 size is only a warning.
+const UNCERTAIN_3176_SIZES: [(Table, &str); 4] =
+    [(Table::Xml3, "TT_THAU"), (Table::Xml6, "MA_XU_TRI"), (Table::Xml13, "NGAY_VAO"), (Table::Xml13, "NGAY_RA")];
+
 #[derive(Debug, Clone)]
 pub struct FieldSpec {
     pub name: String,
     pub data_type: DataType,
     /// Maximum size after QĐ 4750; `None` for unbounded (`n`).
     pub max_len: Option<usize>,
+    /// Maximum size in the QĐ 3176 appendix (the CSV's `max_3176_draft`, which equals the signed
+    /// text); `None` for unbounded.
+    pub max_len_3176: Option<usize>,
+    /// The 3176 size is uncertain (see [`UNCERTAIN_3176_SIZES`]).
+    pub uncertain_3176: bool,
     pub requirement: Requirement,
 }
 
 impl FieldSpec {
+    /// The size that refuses a value under `profile`.
+    pub fn limit(&self, profile: Profile) -> Option<usize> {
+        match profile {
+            Profile::Qd4750 => self.max_len,
+            Profile::Qd3176 if self.uncertain_3176 => self.max_len,
+            Profile::Qd3176 => self.max_len_3176,
+        }
+    }
+
+    /// A smaller size that only warns under `profile` (an uncertain 3176 size below the 4750 one).
+    pub fn advisory_limit(&self, profile: Profile) -> Option<usize> {
+        let smaller = |l: usize| self.max_len.is_none_or(|m| l < m);
+        match profile {
+            Profile::Qd3176 if self.uncertain_3176 => self.max_len_3176.filter(|l| smaller(*l)),
+            _ => None,
+        }
+    }
+
     /// The kind of value, from the type and size of the appendix (citizen ids are text even
     /// where the appendix types them as numbers: leading zeros matter).
     pub fn kind(&self) -> FieldKind {
@@ -96,6 +157,8 @@ static SPEC: LazyLock<HashMap<Table, Vec<FieldSpec>>> = LazyLock::new(|| {
             name: row[2].to_owned(),
             data_type: if &row[5] == "Number" { DataType::Number } else { DataType::String },
             max_len: row[6].parse().ok(),
+            max_len_3176: row[9].parse().ok(),
+            uncertain_3176: UNCERTAIN_3176_SIZES.contains(&(table, &row[2])),
             requirement: match required {
                 "x" => Requirement::Always,
                 "" => Requirement::Optional,
@@ -137,5 +200,22 @@ mod tests {
         assert_eq!(t_bhtt.requirement, Requirement::Always);
         let lydo = fields(Table::Xml1).iter().find(|f| f.name == "LY_DO_VNT").unwrap();
         assert_eq!(lydo.max_len, None);
+    }
+
+    #[test]
+    fn each_profile_has_its_sizes_and_uncertain_ones_only_warn() {
+        let field = |t: Table, n: &str| fields(t).iter().find(|f| f.name == n).unwrap().clone();
+        let occupation = field(Table::Xml1, "MA_NGHE_NGHIEP");
+        assert_eq!((occupation.limit(Profile::Qd4750), occupation.limit(Profile::Qd3176)), (Some(5), Some(2)));
+        let cccd = field(Table::Xml1, "SO_CCCD");
+        assert_eq!((cccd.limit(Profile::Qd4750), cccd.limit(Profile::Qd3176)), (Some(15), None));
+        let tender = field(Table::Xml3, "TT_THAU");
+        assert_eq!(tender.limit(Profile::Qd3176), Some(50));
+        assert_eq!(tender.advisory_limit(Profile::Qd3176), Some(25));
+        assert_eq!(tender.advisory_limit(Profile::Qd4750), None);
+        let arrival = field(Table::Xml13, "NGAY_VAO");
+        assert_eq!((arrival.limit(Profile::Qd3176), arrival.advisory_limit(Profile::Qd3176)), (Some(12), None));
+        assert_eq!(Profile::default(), Profile::Qd3176);
+        assert_eq!(Profile::parse("4750"), Some(Profile::Qd4750));
     }
 }

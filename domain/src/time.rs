@@ -3,6 +3,19 @@
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 /// Parses a `yyyyMMdd` date.
+/// Vietnam keeps UTC+7 all year; QĐ 130 times and the portals' hours are local.
+pub const VIETNAM_OFFSET_SECONDS: i64 = 7 * 3600;
+
+/// The Vietnamese wall-clock time of an instant.
+pub fn to_vietnam(at: chrono::DateTime<chrono::Utc>) -> NaiveDateTime {
+    at.naive_utc() + chrono::Duration::seconds(VIETNAM_OFFSET_SECONDS)
+}
+
+/// The instant of a Vietnamese wall-clock time.
+pub fn from_vietnam(local: NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
+    (local - chrono::Duration::seconds(VIETNAM_OFFSET_SECONDS)).and_utc()
+}
+
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
     if text.len() != 8 || !text.bytes().all(|b| b.is_ascii_digit()) {
         return None;

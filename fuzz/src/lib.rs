@@ -19,7 +19,7 @@ static RULES: LazyLock<(Catalogue, ReferenceData)> = LazyLock::new(|| (Catalogue
 /// ingest refuses it (`FIELD_DECIMAL_PLACES`, critical), and every writer rounds it.
 fn ingest_checks(episode: &Episode) -> bool {
     let (catalogue, reference) = &*RULES;
-    let report = validate(episode, catalogue, reference);
+    let report = validate(episode, catalogue, reference, Default::default());
     let _ = episode.content_hash();
     report.violations.iter().any(|v| v.rule == "FIELD_DECIMAL_PLACES")
 }

@@ -1,8 +1,9 @@
 //! Mock of the BHXH appraisal portal (`egw.baohiemxahoi.gov.vn`), per BHXH-API.md:
-//! token, card lookup, QĐ 130/4750 check-in and dossier submission, error lists, and a modelled
+//! token, card lookup, check-in and dossier submission at the QĐ 4750 and QĐ 3176 endpoints (each
+//! file checked against the amendment it was sent to), error lists, and a modelled
 //! appraisal-outcome query (the real one is not public; see `mocks/README.md`).
 
-use crate::dossier::{self, ReceivedRecord, Refusal, refuse};
+use crate::dossier::{self, Amendment, ReceivedRecord, Refusal, refuse};
 use crate::faults::{FaultConfig, Faults};
 use crate::registry::{CardEntry, CardQuery, Officer, Registry};
 use crate::server::{self, Running, may_act_for, md5_upper, vietnam_timestamp};
@@ -49,6 +50,17 @@ pub struct BhxhConfig {
     pub cards: Vec<CardEntry>,
     pub officers: Vec<Officer>,
     pub appraisal: AppraisalConfig,
+    /// Serve the modelled `layKetQuaGiamDinh`; `false` answers HTTP 404, as the real portal does.
+    pub appraisal_api: bool,
+    /// Refuse a QĐ 3176 file of more than one `HOSO` (code 123). The guide is quoted as asking for
+    /// one dossier per file (REGULATORY-2026.md §1.6, UNCERTAIN), so this is **modelled** and off
+    /// by default.
+    pub one_hoso_per_file_3176: bool,
+    /// Answer `1001` (file too large for the hour) to a file whose decoded size is over this.
+    pub max_file_bytes: Option<usize>,
+    /// Answer `701` to a dossier whose `NAM_QT`/`THANG_QT` is closed: before last month, or last
+    /// month after the 5th (BHXH-API.md §4.3). Off by default: synthetic data has older months.
+    pub settlement_window: bool,
     pub faults: FaultConfig,
 }
 
@@ -61,6 +73,10 @@ impl Default for BhxhConfig {
             cards: Vec::new(),
             officers: vec![Officer { name: "Nguyễn Thị Lan".to_owned(), cccd: "083190000001".to_owned() }],
             appraisal: AppraisalConfig::default(),
+            appraisal_api: true,
+            one_hoso_per_file_3176: false,
+            max_file_bytes: None,
+            settlement_window: false,
             faults: FaultConfig::default(),
         }
     }
@@ -128,6 +144,8 @@ pub struct BhxhState {
     transactions: Mutex<HashMap<String, Transaction>>,
     card_lookups: AtomicU64,
     sequence: AtomicU64,
+    /// Calls answered per endpoint path (after faults).
+    calls: Mutex<BTreeMap<String, u64>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -149,7 +167,17 @@ impl BhxhState {
             transactions: Mutex::new(HashMap::new()),
             card_lookups: AtomicU64::new(0),
             sequence: AtomicU64::new(0),
+            calls: Mutex::new(BTreeMap::new()),
         }
+    }
+
+    fn count_call(&self, req: &HttpRequest) {
+        *lock(&self.calls).entry(req.path().to_owned()).or_default() += 1;
+    }
+
+    /// How many calls an endpoint answered (after faults), e.g. `/api/qd130/guiHoSoXmlQD3176`.
+    pub fn calls(&self, path: &str) -> u64 {
+        lock(&self.calls).get(path).copied().unwrap_or(0)
     }
 
     /// The MD5 of the account's password, if the account exists.
@@ -381,6 +409,7 @@ async fn check_in(req: HttpRequest, state: web::Data<BhxhState>, body: web::Byte
     if let Some(r) = state.faults.intercept().await {
         return r;
     }
+    state.count_call(&req);
     let (facility, f) = match submission(&req, &state, &body) {
         Ok(x) => x,
         Err(r) => return refused(r),
@@ -404,23 +433,43 @@ async fn check_in(req: HttpRequest, state: web::Data<BhxhState>, body: web::Byte
     }))
 }
 
+/// The amendment an endpoint path belongs to.
+fn amendment_of(req: &HttpRequest) -> Amendment {
+    if req.path().ends_with("3176") { Amendment::Qd3176 } else { Amendment::Qd4750 }
+}
+
 async fn send_dossier(req: HttpRequest, state: web::Data<BhxhState>, body: web::Bytes) -> HttpResponse {
     if let Some(r) = state.faults.intercept().await {
         return r;
     }
+    state.count_call(&req);
     let (facility, f) = match submission(&req, &state, &body) {
         Ok(x) => x,
         Err(r) => return refused(r),
     };
     if f.get("loaiHoSo").map(String::as_str) != Some("130") {
-        return result("205", "loaiHoSo của hồ sơ QĐ 130/4750 phải là 130");
+        return result("205", "loaiHoSo của hồ sơ QĐ 130 phải là 130");
     }
-    let dossier = match dossier::decode_file(f.get("fileHSBase64").map_or("", String::as_str))
-        .and_then(|xml| dossier::read_dossier(&xml, &facility))
-    {
+    let amendment = amendment_of(&req);
+    let xml = match dossier::decode_file(f.get("fileHSBase64").map_or("", String::as_str)) {
+        Ok(xml) => xml,
+        Err(r) => return refused(r),
+    };
+    if state.config.max_file_bytes.is_some_and(|max| xml.len() > max) {
+        return result("1001", "Dung lượng file vượt quá giới hạn cho phép trong khung giờ này");
+    }
+    let dossier = match dossier::read_dossier(&xml, &facility, amendment) {
         Ok(d) => d,
         Err(r) => return refused(r),
     };
+    if amendment == Amendment::Qd3176 && state.config.one_hoso_per_file_3176 && dossier.records.len() > 1 {
+        return result("123", "Mỗi file chỉ được chứa một hồ sơ (QĐ 3176, mô phỏng)");
+    }
+    if state.config.settlement_window
+        && let Some(record) = dossier.records.iter().find(|r| !dossier::settlement_open(r.settlement, Utc::now()))
+    {
+        return result("701", &format!("MA_LK {}: ngoài thời gian quyết toán", record.ma_lk));
+    }
     let id = state.next_transaction_id();
     let received_at = vietnam_timestamp();
     let outcomes: Vec<Outcome> = dossier.records.iter().map(|r| state.decide(r)).collect();
@@ -468,6 +517,7 @@ async fn receipt_list(req: HttpRequest, state: web::Data<BhxhState>, body: web::
     if let Some(r) = state.faults.intercept().await {
         return r;
     }
+    state.count_call(&req);
     let (facility, f) = match submission(&req, &state, &body) {
         Ok(x) => x,
         Err(r) => return refused(r),
@@ -494,10 +544,11 @@ async fn receipt_list(req: HttpRequest, state: web::Data<BhxhState>, body: web::
     HttpResponse::Ok().json(json!({ "maKetQua": "200", "dsTiepNhan": rows }))
 }
 
-async fn error_list(state: web::Data<BhxhState>, q: web::Query<QueryAuth>) -> HttpResponse {
+async fn error_list(req: HttpRequest, state: web::Data<BhxhState>, q: web::Query<QueryAuth>) -> HttpResponse {
     if let Some(r) = state.faults.intercept().await {
         return r;
     }
+    state.count_call(&req);
     let username = match state.authorise(&q.token, &q.id_token, Some(&q.username), &q.password) {
         Ok(u) => u,
         Err(m) => return result("401", m),
@@ -519,6 +570,10 @@ async fn error_list(state: web::Data<BhxhState>, q: web::Query<QueryAuth>) -> Ht
 }
 
 async fn appraisal_result(req: HttpRequest, state: web::Data<BhxhState>, body: web::Bytes) -> HttpResponse {
+    state.count_call(&req);
+    if !state.config.appraisal_api {
+        return HttpResponse::NotFound().finish();
+    }
     if let Some(r) = state.faults.intercept().await {
         return r;
     }
@@ -567,6 +622,7 @@ async fn admin_state(state: web::Data<BhxhState>) -> HttpResponse {
         "outcomes": outcomes,
         "totals": { "claimed": claimed.to_string(), "approved": approved.to_string() },
         "card_lookups": state.card_lookups(),
+        "calls": lock(&state.calls).clone(),
         "faults": state.faults.stats(),
     }))
 }
@@ -575,7 +631,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/token/take", web::post().to(token_take))
         .route("/api/egw/KQNhanLichSuKCB2024", web::post().to(card_history))
         .route("/api/qd130/checkInKcbQd4750", web::post().to(check_in))
+        .route("/api/qd130/checkInKcbQd3176", web::post().to(check_in))
         .route("/api/qd130/guiHoSoXmlQD4750", web::post().to(send_dossier))
+        .route("/api/qd130/guiHoSoXmlQD3176", web::post().to(send_dossier))
         .route("/api/egw/nhanChiTietLoiHS", web::post().to(error_list))
         .route("/api/qd130/layKetQuaGiamDinh", web::post().to(appraisal_result))
         .route("/api/qd130/layDanhSachTiepNhan", web::post().to(receipt_list))

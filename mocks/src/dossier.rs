@@ -35,6 +35,37 @@ fn layout(kind: &str) -> Option<(&'static str, Option<(&'static str, &'static st
     })
 }
 
+/// The amendment of QĐ 130 a file was sent under (the endpoint's suffix): it decides the sizes
+/// checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Amendment {
+    Qd4750,
+    Qd3176,
+}
+
+/// The sizes the mock checks that differ between the amendments (the QĐ 3176 appendix against QĐ
+/// 4750's): (table, field, most characters under 4750, under 3176; `None` for any length).
+const SIZES: [(&str, &str, Option<usize>, Option<usize>); 4] = [
+    ("XML1", "MA_NGHE_NGHIEP", Some(5), Some(2)),
+    ("XML1", "SO_CCCD", Some(15), None),
+    ("XML1", "MA_TTDV", Some(10), Some(255)),
+    ("XML14", "NGAY_HEN_KL", Some(12), Some(8)),
+];
+
+/// Whether the settlement month `(year, month)` still takes dossiers on `now`: this month, or last
+/// month up to the 5th (BHXH-API.md §4.3; **modelled**). A record without one is not refused.
+pub fn settlement_open(settlement: Option<(i32, u32)>, now: chrono::DateTime<chrono::Utc>) -> bool {
+    use chrono::Datelike;
+    let Some((year, month)) = settlement else { return true };
+    let local = now + chrono::Duration::hours(7);
+    let months = |y: i32, m: u32| y * 12 + m as i32;
+    match months(local.year(), local.month()) - months(year, month) {
+        ..=0 => true,
+        1 => local.day() <= 5,
+        _ => false,
+    }
+}
+
 /// Why a whole submission is refused on receipt (the portal answers with `maKetQua` ≠ 200).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{code}: {message}")]
@@ -67,6 +98,8 @@ pub struct ReceivedRecord {
     pub errors: Vec<(String, String)>,
     pub claimed_total: Decimal,
     pub lines: Vec<ClaimedLine>,
+    /// `NAM_QT`, `THANG_QT` of XML1.
+    pub settlement: Option<(i32, u32)>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -103,7 +136,7 @@ fn round2(d: Decimal) -> Decimal {
 }
 
 /// Parses and checks a `GIAMDINHHS` file sent for `facility`.
-pub fn read_dossier(xml_bytes: &[u8], facility: &str) -> Result<ReceivedDossier, Refusal> {
+pub fn read_dossier(xml_bytes: &[u8], facility: &str, amendment: Amendment) -> Result<ReceivedDossier, Refusal> {
     let root = xml::parse(xml_bytes).map_err(|e| refuse("123", format!("file không đúng định dạng XML: {e}")))?;
     if root.name != "GIAMDINHHS" {
         return Err(refuse("123", format!("thẻ gốc phải là GIAMDINHHS, không phải {}", root.name)));
@@ -128,11 +161,12 @@ pub fn read_dossier(xml_bytes: &[u8], facility: &str) -> Result<ReceivedDossier,
     if declared != hosos.len() {
         return Err(refuse("123", format!("SOLUONGHOSO = {declared} nhưng có {} HOSO", hosos.len())));
     }
-    let records = hosos.iter().enumerate().map(|(i, h)| read_record(h, i, facility)).collect::<Result<Vec<_>, _>>()?;
+    let records =
+        hosos.iter().enumerate().map(|(i, h)| read_record(h, i, facility, amendment)).collect::<Result<Vec<_>, _>>()?;
     Ok(ReceivedDossier { facility: facility.to_owned(), records })
 }
 
-fn read_record(hoso: &Element, index: usize, facility: &str) -> Result<ReceivedRecord, Refusal> {
+fn read_record(hoso: &Element, index: usize, facility: &str, amendment: Amendment) -> Result<ReceivedRecord, Refusal> {
     let mut tables: Vec<(String, Element)> = Vec::new();
     let mut hasher = Sha256::new();
     for file in hoso.children_named("FILEHOSO") {
@@ -185,6 +219,16 @@ fn read_record(hoso: &Element, index: usize, facility: &str) -> Result<ReceivedR
                     "MA_LK",
                     format!("{kind}: MA_LK {} khác MA_LK {ma_lk} của XML1", row.field("MA_LK").unwrap_or_default()),
                 );
+            }
+        }
+    }
+    for (kind, field, qd4750, qd3176) in SIZES {
+        let max = if amendment == Amendment::Qd3176 { qd3176 } else { qd4750 };
+        for row in rows(kind) {
+            if let (Some(value), Some(max)) = (row.field(field), max)
+                && value.chars().count() > max
+            {
+                err(&format!("{kind}_{field}"), format!("{kind}: {field} dài quá {max} ký tự"));
             }
         }
     }
@@ -272,7 +316,12 @@ fn read_record(hoso: &Element, index: usize, facility: &str) -> Result<ReceivedR
         errors,
         claimed_total,
         lines,
+        settlement: stated_int(&summary, "NAM_QT").zip(stated_int(&summary, "THANG_QT")),
     })
+}
+
+fn stated_int<T: FromStr>(el: &Element, field: &str) -> Option<T> {
+    el.field(field).and_then(|t| t.trim().parse().ok())
 }
 
 /// One check-in status message as received.

@@ -192,7 +192,8 @@ async fn dossier_xml(req: HttpRequest, state: web::Data<MohState>, body: web::By
         Ok(f) => f,
         Err(f) => return f.respond(),
     };
-    match dossier::read_dossier(&body, &facility) {
+    // The HOC receiver takes QĐ 3176 data (REGULATORY-2026.md §5).
+    match dossier::read_dossier(&body, &facility, dossier::Amendment::Qd3176) {
         Ok(d) => {
             {
                 let mut dossiers = lock(&state.dossiers);

@@ -53,6 +53,7 @@ impl From<DossierIngestError> for ApiError {
 fn prepare_hoso(
     catalogue: &crate::validation::Catalogue,
     reference: &crate::reference::ReferenceData,
+    profile: crate::domain::spec::Profile,
     principal: &Principal,
     facility: &str,
     hoso: Result<Episode, xml130::HosoError>,
@@ -76,7 +77,11 @@ fn prepare_hoso(
                     Err(ApiError::Unprocessable { detail, violations: vec![violation] }),
                 );
             }
-            (key, Some(facility.to_owned()), prepare(catalogue, reference, principal, &episode).map_err(ApiError::from))
+            (
+                key,
+                Some(facility.to_owned()),
+                prepare(catalogue, reference, profile, principal, &episode).map_err(ApiError::from),
+            )
         }
     }
 }
@@ -100,13 +105,14 @@ pub async fn ingest_file(
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Item>>(2);
     let catalogue = state.catalogue.current();
     let reference = state.reference.current();
+    let profile = state.settings.bhxh_protocol.profile;
     let producer_principal = principal.clone();
     let facility = header.facility.clone();
     let producer = tokio::task::spawn_blocking(move || {
         let Ok(hosos) = xml130::read_hosos(&bytes) else { return };
         let mut chunk = Vec::with_capacity(CHUNK);
         for hoso in hosos {
-            chunk.push(prepare_hoso(&catalogue, &reference, &producer_principal, &facility, hoso));
+            chunk.push(prepare_hoso(&catalogue, &reference, profile, &producer_principal, &facility, hoso));
             if chunk.len() == CHUNK && tx.blocking_send(std::mem::take(&mut chunk)).is_err() {
                 return;
             }

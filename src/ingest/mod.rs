@@ -12,6 +12,7 @@ pub(crate) use routes::{read_body, stored_episode};
 use crate::auth::Principal;
 use crate::domain::Episode;
 use crate::domain::decimal::to_cents;
+use crate::domain::spec::Profile;
 use crate::domain::time::parse_datetime;
 use crate::http::{ApiError, AppState};
 use crate::reference::ReferenceData;
@@ -67,6 +68,7 @@ pub struct Prepared {
 pub fn prepare(
     catalogue: &Catalogue,
     reference: &ReferenceData,
+    profile: Profile,
     principal: &Principal,
     episode: &Episode,
 ) -> Result<Prepared, Rejection> {
@@ -79,7 +81,7 @@ pub fn prepare(
             None => format!("role `{}` may not send claims", principal.role.as_str()),
         }));
     }
-    let report = validation::validate(episode, catalogue, reference);
+    let report = validation::validate(episode, catalogue, reference, profile);
     if report.has_critical() {
         return Err(Rejection::Invalid(report.violations));
     }
@@ -195,7 +197,8 @@ async fn note_refusals(state: &AppState, rows: Vec<(String, Option<String>, Vec<
 
 /// [`prepare`], noting a refusal for the figures.
 pub async fn prepare_noted(state: &AppState, principal: &Principal, episode: &Episode) -> Result<Prepared, Rejection> {
-    let result = prepare(&state.catalogue.current(), &state.reference.current(), principal, episode);
+    let profile = state.settings.bhxh_protocol.profile;
+    let result = prepare(&state.catalogue.current(), &state.reference.current(), profile, principal, episode);
     if let Err(Rejection::Invalid(violations)) = &result {
         let facility = Some(episode.facility_code().to_owned()).filter(|f| !f.is_empty());
         let key = Some(episode.episode_key().to_owned()).filter(|k| !k.is_empty());

@@ -124,6 +124,7 @@ async fn post_batch(
         )));
     }
     let (catalogue, reference) = (state.catalogue.current(), state.reference.current());
+    let profile = state.settings.bhxh_protocol.profile;
     let items = request
         .episodes
         .iter()
@@ -134,7 +135,7 @@ async fn post_batch(
             (
                 ma_lk,
                 facility,
-                parsed.and_then(|e| prepare(&catalogue, &reference, &principal, &e).map_err(ApiError::from)),
+                parsed.and_then(|e| prepare(&catalogue, &reference, profile, &principal, &e).map_err(ApiError::from)),
             )
         })
         .collect();

@@ -1,9 +1,11 @@
-//! The BHXH appraisal portal (BHXH-API.md): `token/take`, QĐ 130/4750 submission, error lists and
-//! the appraisal-outcome query (modelled; see `mocks/README.md`).
+//! The BHXH appraisal portal (BHXH-API.md): `token/take`, check-in and dossier submission to the
+//! endpoints of the configured amendment (QĐ 4750 or QĐ 3176), error lists, and the appraisal-outcome
+//! query (modelled, asked only when `HISGATE_BHXH_APPRAISAL_API=modelled`; see `mocks/README.md`).
 
 use super::guard::PortalGuard;
 use super::{PortalError, status_error, transient_status};
 use crate::config::PortalSettings;
+use crate::domain::spec::Profile;
 use md5::Digest;
 use serde::Deserialize;
 use serde_json::Value;
@@ -25,6 +27,7 @@ pub struct BhxhClient {
     password_md5: String,
     session: Mutex<Option<Session>>,
     guard: PortalGuard,
+    profile: Profile,
 }
 
 /// The portal's receipt for a submitted file.
@@ -118,7 +121,7 @@ fn message_of(v: &Value) -> String {
 }
 
 impl BhxhClient {
-    pub fn new(settings: &PortalSettings, http: reqwest::Client) -> Option<Self> {
+    pub fn new(settings: &PortalSettings, profile: Profile, http: reqwest::Client) -> Option<Self> {
         let base = settings.url.as_ref()?.trim_end_matches('/').to_owned();
         Some(BhxhClient {
             http,
@@ -127,7 +130,16 @@ impl BhxhClient {
             password_md5: md5_upper(settings.password.expose()),
             session: Mutex::new(None),
             guard: PortalGuard::new("bhxh", settings),
+            profile,
         })
+    }
+
+    /// The dossier endpoint of the profile (`loaiHoSo` stays `130` for both: REGULATORY-2026.md §1.6).
+    fn dossier_path(&self) -> &'static str {
+        match self.profile {
+            Profile::Qd4750 => "/api/qd130/guiHoSoXmlQD4750",
+            Profile::Qd3176 => "/api/qd130/guiHoSoXmlQD3176",
+        }
     }
 
     pub fn guard(&self) -> &PortalGuard {
@@ -207,6 +219,9 @@ impl BhxhClient {
                 .body(body.clone())
                 .send()
                 .await?;
+            if response.status() == reqwest::StatusCode::NOT_FOUND {
+                return Err(PortalError::NotOffered(format!("{path} answered HTTP 404")));
+            }
             if transient_status(response.status()) {
                 return Err(status_error(path, response.status()));
             }
@@ -240,18 +255,8 @@ impl BhxhClient {
         })
         .await
         .map_err(|e| PortalError::Transient(format!("the form body was not built: {e}")))?;
-        let answer = self.post_qd130_body("/api/qd130/guiHoSoXmlQD4750", body).await?;
-        match code_of(&answer).as_str() {
-            "200" => Ok(Receipt {
-                transaction_id: answer["maGiaoDich"].as_str().unwrap_or_default().to_owned(),
-                received_at: answer["thoiGianTiepNhan"].as_str().unwrap_or_default().to_owned(),
-                message: message_of(&answer),
-            }),
-            "401" => Err(PortalError::Unauthorised(message_of(&answer))),
-            "504" => Err(PortalError::Uncertain(message_of(&answer))),
-            "500" | "503" | "429" => Err(PortalError::Transient(message_of(&answer))),
-            code => Err(PortalError::Refused { code: code.to_owned(), message: message_of(&answer) }),
-        }
+        let answer = self.post_qd130_body(self.dossier_path(), body).await?;
+        submission_answer(&answer)
     }
 
     /// The appraisal of a transaction: `None` while the portal is still appraising it.
@@ -400,6 +405,42 @@ impl BhxhClient {
     }
 }
 
+/// When a file refused with `1001` may go again at its full size: the end of the busy window it was
+/// refused in (20 MB 08–11 h and 14–19 h Monday to Friday, Vietnam time; BHXH-API.md §4.3), or
+/// `now` outside those windows.
+pub fn large_file_window(now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    use crate::domain::time::{from_vietnam, to_vietnam};
+    use chrono::{Datelike, Timelike, Weekday};
+    let local = to_vietnam(now);
+    let weekday = !matches!(local.weekday(), Weekday::Sat | Weekday::Sun);
+    let end_hour = match local.hour() {
+        8..=10 if weekday => 11,
+        14..=18 if weekday => 19,
+        _ => return now,
+    };
+    from_vietnam(local.date().and_hms_opt(end_hour, 0, 0).expect("a whole hour is a time"))
+}
+
+/// What a submission's answer means (`maKetQua`; the codes past 401 are those of the legacy
+/// endpoint, BHXH-API.md §4.3, whose use on `/api/qd130/*` is UNCERTAIN).
+fn submission_answer(answer: &Value) -> Result<Receipt, PortalError> {
+    let message = message_of(answer);
+    match code_of(answer).as_str() {
+        "200" => Ok(Receipt {
+            transaction_id: answer["maGiaoDich"].as_str().unwrap_or_default().to_owned(),
+            received_at: answer["thoiGianTiepNhan"].as_str().unwrap_or_default().to_owned(),
+            message,
+        }),
+        "401" => Err(PortalError::Unauthorised(message)),
+        "504" => Err(PortalError::Uncertain(message)),
+        // 124: the portal could not save the file and asks for it again.
+        "500" | "503" | "429" | "124" => Err(PortalError::Transient(message)),
+        "1001" => Err(PortalError::TooLarge(message)),
+        "701" => Err(PortalError::OutsideSettlementWindow(message)),
+        code => Err(PortalError::Refused { code: code.to_owned(), message }),
+    }
+}
+
 /// An `application/x-www-form-urlencoded` body of `fields`, then `file` as base64, encoded a
 /// slice at a time straight into the body: a file of many `HOSO` is never held twice more.
 fn form_body(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u8> {
@@ -486,8 +527,32 @@ fn is_form_safe(b: u8) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{form_body, push_form_value};
+    use super::{form_body, large_file_window, push_form_value, submission_answer};
+    use crate::portal::PortalError;
     use base64::Engine;
+
+    #[test]
+    fn a_file_too_large_for_the_hour_waits_for_the_end_of_the_busy_window() {
+        let utc = |vn: &str| {
+            crate::domain::time::from_vietnam(chrono::NaiveDateTime::parse_from_str(vn, "%Y-%m-%d %H:%M").unwrap())
+        };
+        // 2026-12-02 is a Wednesday, 2026-12-05 a Saturday.
+        assert_eq!(large_file_window(utc("2026-12-02 09:30")), utc("2026-12-02 11:00"));
+        assert_eq!(large_file_window(utc("2026-12-02 18:59")), utc("2026-12-02 19:00"));
+        assert_eq!(large_file_window(utc("2026-12-02 12:00")), utc("2026-12-02 12:00"));
+        assert_eq!(large_file_window(utc("2026-12-05 09:30")), utc("2026-12-05 09:30"));
+    }
+
+    #[test]
+    fn submission_codes_are_classified() {
+        let answer = |code: &str| submission_answer(&serde_json::json!({ "maKetQua": code, "thongDiep": "m" }));
+        assert!(answer("200").is_ok());
+        assert!(matches!(answer("124"), Err(PortalError::Transient(_))));
+        assert!(matches!(answer("1001"), Err(PortalError::TooLarge(_))));
+        assert!(matches!(answer("701"), Err(PortalError::OutsideSettlementWindow(_))));
+        assert!(matches!(answer("401"), Err(PortalError::Unauthorised(_))));
+        assert!(matches!(answer("123"), Err(PortalError::Refused { .. })));
+    }
 
     #[test]
     fn form_values_are_encoded_as_browsers_do() {

@@ -25,11 +25,28 @@ pub enum PortalError {
     /// The credentials are refused: an operator must fix the configuration.
     #[error("the portal refuses our credentials: {0}")]
     Unauthorised(String),
+    /// BHXH `1001`: the file is over the size allowed at this hour (20 MB 08–11 h and 14–19 h
+    /// Monday to Friday, 100 MB otherwise; BHXH-API.md §4.3). A smaller file, or a later hour, goes.
+    #[error("the file is too large for the portal at this hour (1001): {0}")]
+    TooLarge(String),
+    /// BHXH `701`: sent outside the settlement window (the month, or up to the 5th of the next).
+    /// Sending again will not help; the claim needs a person.
+    #[error("outside the settlement window (701): {0}")]
+    OutsideSettlementWindow(String),
+    /// The portal has no such service (HTTP 404): the call is never worth making again.
+    #[error("the portal does not offer this service: {0}")]
+    NotOffered(String),
 }
 
 impl PortalError {
     pub fn is_transient(&self) -> bool {
-        matches!(self, PortalError::Transient(_) | PortalError::Uncertain(_) | PortalError::CircuitOpen { .. })
+        matches!(
+            self,
+            PortalError::Transient(_)
+                | PortalError::Uncertain(_)
+                | PortalError::CircuitOpen { .. }
+                | PortalError::TooLarge(_)
+        )
     }
 }
 

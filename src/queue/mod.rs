@@ -63,10 +63,16 @@ impl Portals {
 pub struct Dispatcher {
     db: Db,
     settings: DispatchSettings,
+    /// Most `HOSO` in one BHXH file (`HISGATE_BHXH_HOSO_PER_FILE`, by profile).
+    bhxh_hoso_per_file: usize,
     portals: Portals,
     signers: Arc<Signers>,
     worker: String,
 }
+
+/// What a dead letter of BHXH's `701` says, in Vietnamese and English.
+const OUTSIDE_SETTLEMENT_WINDOW: &str = "701: gửi ngoài thời gian quyết toán (trong tháng hoặc đến ngày 05 tháng sau) \
+     / sent outside the settlement window (within the month or up to the 5th of the next)";
 
 /// Runs CPU-bound work on the blocking pool.
 async fn off_runtime<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, StoreError> {
@@ -123,9 +129,15 @@ pub fn backoff_ms(settings: &DispatchSettings, attempts: i32) -> u64 {
 }
 
 impl Dispatcher {
-    pub fn new(db: Db, settings: DispatchSettings, portals: Portals, signers: Arc<Signers>) -> Self {
+    pub fn new(
+        db: Db,
+        settings: DispatchSettings,
+        bhxh_hoso_per_file: usize,
+        portals: Portals,
+        signers: Arc<Signers>,
+    ) -> Self {
         let worker = format!("{}-{}", std::process::id(), uuid::Uuid::now_v7().simple());
-        Dispatcher { db, settings, portals, signers, worker }
+        Dispatcher { db, settings, bhxh_hoso_per_file, portals, signers, worker }
     }
 
     /// Runs until the task is aborted: `concurrency` workers, each leasing one file's worth of
@@ -184,8 +196,12 @@ impl Dispatcher {
         let batches: Vec<Vec<Job>> = groups
             .into_iter()
             .flat_map(|((_, destination), jobs)| {
-                // A FHIR Bundle carries one episode.
-                let size = if self.sends_fhir(&destination) { 1 } else { self.settings.batch_size };
+                // A FHIR Bundle carries one episode; BHXH takes as many as its profile allows.
+                let size = match destination.as_str() {
+                    _ if self.sends_fhir(&destination) => 1,
+                    BHXH => self.bhxh_hoso_per_file,
+                    _ => self.settings.batch_size,
+                };
                 let mut jobs = jobs;
                 let mut out = Vec::new();
                 while !jobs.is_empty() {
@@ -274,11 +290,14 @@ impl Dispatcher {
                 Err(PortalError::CircuitOpen { .. }) => "circuit_open",
                 Err(PortalError::Unauthorised(_)) => "unauthorised",
                 Err(PortalError::Refused { .. }) => "refused",
+                Err(PortalError::TooLarge(_)) => "too_large",
+                Err(PortalError::OutsideSettlementWindow(_)) => "outside_settlement_window",
+                Err(PortalError::NotOffered(_)) => "not_offered",
             };
             metrics::counter!("hisgate_dispatch_attempts_total", "destination" => destination.clone(), "result" => outcome)
                 .increment(sendable.len() as u64);
             match result {
-                Err(PortalError::Refused { .. }) if sendable.len() > 1 => {
+                Err(PortalError::Refused { .. } | PortalError::OutsideSettlementWindow(_)) if sendable.len() > 1 => {
                     for job in sendable {
                         self.send_batch(vec![job], None).await?;
                     }
@@ -303,6 +322,25 @@ impl Dispatcher {
                             sendable
                                 .iter()
                                 .try_for_each(|j| outbox::mark_failed(c, j, &error, Some((&code, &message)), None))
+                        })
+                        .await
+                }
+                Err(PortalError::TooLarge(_)) if sendable.len() > 1 => {
+                    let mut first = sendable;
+                    let second = first.split_off(first.len() / 2);
+                    tracing::info!(%destination, %facility, "file too large for the hour; sent again in two halves");
+                    self.send_batch(first, None).await?;
+                    self.send_batch(second, None).await
+                }
+                Err(PortalError::TooLarge(message)) => self.send_when_large_files_go(sendable, &message).await,
+                Err(PortalError::OutsideSettlementWindow(message)) => {
+                    tracing::warn!(%destination, %facility, "outside the settlement window; dead-lettered");
+                    let error = format!("{OUTSIDE_SETTLEMENT_WINDOW}: {message}");
+                    self.db
+                        .write(move |c| {
+                            sendable
+                                .iter()
+                                .try_for_each(|j| outbox::mark_failed(c, j, &error, Some(("701", &message)), None))
                         })
                         .await
                 }
@@ -355,6 +393,29 @@ impl Dispatcher {
         })
         .await?;
         Ok(Some((payload.map(Arc::new), sendable)))
+    }
+
+    /// One `HOSO` refused as too large for the hour (`1001`) goes again when the portal's busy
+    /// window ends, with no attempt counted; outside a busy window it backs off like a retry, but
+    /// never reaches the dead letters: the content is not at fault.
+    async fn send_when_large_files_go(&self, jobs: Vec<Job>, message: &str) -> Result<(), StoreError> {
+        let now = chrono::Utc::now();
+        let window = crate::portal::bhxh::large_file_window(now);
+        if window > now {
+            let at = window.timestamp_millis();
+            tracing::info!(episodes = jobs.len(), at, "file too large for the hour; sent when the busy window ends");
+            return self.db.write_retrying(move |c| outbox::release(c, &jobs, at)).await;
+        }
+        let error = format!("1001: {message}");
+        let settings = self.settings.clone();
+        self.db
+            .write_retrying(move |c| {
+                jobs.iter().try_for_each(|j| {
+                    let retry_at = now_ms() + backoff_ms(&settings, j.attempts) as i64;
+                    outbox::mark_failed(c, j, &error, None, Some(retry_at))
+                })
+            })
+            .await
     }
 
     /// Back to pending with backoff (or to the dead letters past the attempt limit); an

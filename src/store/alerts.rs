@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 #[diesel(table_name = alerts)]
 pub struct Alert {
     pub id: i64,
-    /// `facility_silent`, `dead_letter_spike` or `certificate_expiring`.
+    /// `facility_silent`, `dead_letter_spike`, `certificate_expiring` or `appraisal_api_missing`.
     pub kind: String,
     pub facility_code: Option<String>,
     pub raised_at: i64,
@@ -59,6 +59,30 @@ pub fn reconcile(conn: &mut AnyConnection, kinds: &[&str], findings: &[Finding])
         );
     }
     Ok(raised)
+}
+
+/// Raises one alert of `kind` unless one is open already (a condition no job resolves, such as a
+/// portal service found missing). Returns whether it was raised.
+pub fn raise_once(
+    conn: &mut AnyConnection,
+    kind: &str,
+    facility: Option<&str>,
+    detail: &str,
+) -> Result<bool, StoreError> {
+    let open: i64 =
+        alerts::table.filter(alerts::kind.eq(kind)).filter(alerts::resolved_at.is_null()).count().get_result(conn)?;
+    if open > 0 {
+        return Ok(false);
+    }
+    diesel::insert_into(alerts::table)
+        .values((
+            alerts::kind.eq(kind),
+            alerts::facility_code.eq(facility),
+            alerts::raised_at.eq(now_ms()),
+            alerts::detail.eq(detail),
+        ))
+        .execute(conn)?;
+    Ok(true)
 }
 
 /// Open alerts first, newest first; closed ones only when asked.

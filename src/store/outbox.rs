@@ -386,6 +386,10 @@ pub struct SentSubmission {
     pub facility_code: String,
     pub episode_key: String,
     pub transaction_id: String,
+    /// When the portal took the file (epoch ms).
+    pub sent_at: i64,
+    /// `T_BHTT` of the version, in hundredths.
+    pub claimed_cents: i64,
 }
 
 pub fn due_polls(conn: &mut AnyConnection, limit: i64) -> Result<Vec<SentSubmission>, StoreError> {
@@ -405,8 +409,16 @@ pub fn due_polls(conn: &mut AnyConnection, limit: i64) -> Result<Vec<SentSubmiss
             claims::facility_code,
             claims::episode_key,
             outbox::transaction_id.assume_not_null(),
+            outbox::sent_at.assume_not_null(),
+            claim_versions::claimed_cents,
         ))
         .load(conn)?)
+}
+
+/// Stops asking about a submission: what the portal decides now comes from an imported result file.
+pub fn stop_polling(conn: &mut AnyConnection, outbox_id: i64) -> Result<(), StoreError> {
+    diesel::update(outbox::table.find(outbox_id)).set(outbox::next_poll_at.eq(None::<i64>)).execute(conn)?;
+    Ok(())
 }
 
 pub fn postpone_poll(conn: &mut AnyConnection, outbox_id: i64, at: i64) -> Result<(), StoreError> {

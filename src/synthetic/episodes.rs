@@ -415,7 +415,8 @@ impl EpisodeGenerator {
             sex: Some(sex),
             nationality_code: Some("000".to_owned()),
             ethnicity_code: Some("01".to_owned()),
-            occupation_code: Some("00000".to_owned()),
+            // QĐ 3176: the occupation to level 2 of QĐ 34/2020/QĐ-TTg, `00` for none.
+            occupation_code: Some("00".to_owned()),
             address: Some(format!(
                 "Ấp {}, xã số {}, tỉnh Bến Tre",
                 self.rng.random_range(1..9),
@@ -501,6 +502,7 @@ impl Iterator for EpisodeGenerator {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::spec::Profile;
     use crate::reference::ReferenceData;
     use crate::validation::{Catalogue, validate};
 
@@ -508,9 +510,11 @@ mod tests {
     fn generated_episodes_have_no_violation() {
         let catalogue = Catalogue::builtin();
         let reference = ReferenceData::sample();
-        for e in EpisodeGenerator::new(GenOptions { seed: 7, facility: None }).take(300) {
-            let report = validate(&e, &catalogue, &reference);
-            assert!(report.violations.is_empty(), "{}: {:#?}", e.episode_key(), report.violations);
+        for profile in [Profile::Qd3176, Profile::Qd4750] {
+            for e in EpisodeGenerator::new(GenOptions { seed: 7, facility: None }).take(300) {
+                let report = validate(&e, &catalogue, &reference, profile);
+                assert!(report.violations.is_empty(), "{profile:?} {}: {:#?}", e.episode_key(), report.violations);
+            }
         }
     }
 

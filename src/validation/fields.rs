@@ -195,17 +195,7 @@ fn check_value(at: At<'_>, field: &FieldSpec, value: &FieldValue<'_>, findings: 
                     Some(truncate(text)),
                 );
             }
-            if let Some(max) = field.max_len
-                && text.len() > max
-                && text.chars().count() > max
-            {
-                findings.add(
-                    "FIELD_TOO_LONG",
-                    at,
-                    format!("{name} has {} characters; at most {max} are allowed", text.chars().count()),
-                    Some(truncate(text)),
-                );
-            }
+            check_length(at, field, text, findings);
             if let Some(form) = date_form(field) {
                 check_date(at, name, text, form, findings);
             }
@@ -215,7 +205,7 @@ fn check_value(at: At<'_>, field: &FieldSpec, value: &FieldValue<'_>, findings: 
         }
         FieldValue::Int(n) => {
             let digits = n.checked_ilog10().unwrap_or(0) as usize + 1;
-            if let Some(max) = field.max_len.filter(|max| digits > *max) {
+            if let Some(max) = field.limit(findings.profile).filter(|max| digits > *max) {
                 findings.add(
                     "FIELD_NUMBER_TOO_LARGE",
                     at,
@@ -239,6 +229,26 @@ fn check_value(at: At<'_>, field: &FieldSpec, value: &FieldValue<'_>, findings: 
     }
 }
 
+/// The size of the profile in force refuses; an uncertain smaller size of QĐ 3176 only warns.
+fn check_length(at: At<'_>, field: &FieldSpec, text: &str, findings: &mut Findings<'_>) {
+    let (name, profile) = (field.name.as_str(), findings.profile);
+    // Bytes first: most texts are ASCII and far under their size.
+    let over = |max: usize| text.len() > max && text.chars().count() > max;
+    let chars = || text.chars().count();
+    if let Some(max) = field.limit(profile).filter(|m| over(*m)) {
+        let message = format!("{name} has {} characters; at most {max} are allowed (QĐ {})", chars(), profile.as_str());
+        findings.add("FIELD_TOO_LONG", at, message, Some(truncate(text)));
+    } else if let Some(max) = field.advisory_limit(profile).filter(|m| over(*m)) {
+        let allowed = field.max_len.map_or("any length".to_owned(), |m| m.to_string());
+        let message = format!(
+            "{name} has {} characters; the QĐ 3176 appendix prints {max} without an amendment note, QĐ 4750 \
+             allows {allowed}: whether the portal enforces {max} is not known",
+            chars()
+        );
+        findings.add("FIELD_SIZE_UNCERTAIN", at, message, Some(truncate(text)));
+    }
+}
+
 fn check_decimal(at: At<'_>, field: &FieldSpec, d: &Decimal, places: Option<u32>, findings: &mut Findings<'_>) {
     let name = field.name.as_str();
     let shown = || Some(d.normalize().to_string());
@@ -254,7 +264,7 @@ fn check_decimal(at: At<'_>, field: &FieldSpec, d: &Decimal, places: Option<u32>
         }
         return;
     }
-    let allowed = field.max_len.unwrap_or(28).saturating_sub(places.unwrap_or(0) as usize).min(28);
+    let allowed = field.limit(findings.profile).unwrap_or(28).saturating_sub(places.unwrap_or(0) as usize).min(28);
     let limit = Decimal::from_i128_with_scale(10i128.pow(allowed as u32), 0);
     if d.trunc().abs() >= limit {
         findings.add(

@@ -59,6 +59,8 @@ impl Report {
 /// Collects violations, taking each rule's severity from the catalogue.
 pub(crate) struct Findings<'c> {
     catalogue: &'c Catalogue,
+    /// The amendment whose field sizes apply.
+    profile: Profile,
     violations: Vec<Violation>,
 }
 
@@ -84,11 +86,13 @@ impl Findings<'_> {
     }
 }
 
+use crate::domain::spec::Profile;
 use crate::reference::ReferenceData;
 
-/// Validates one episode; the catalogue-dependent rules run for the reference lists loaded.
-pub fn validate(episode: &Episode, catalogue: &Catalogue, reference: &ReferenceData) -> Report {
-    let mut findings = Findings { catalogue, violations: Vec::new() };
+/// Validates one episode under the field rules of `profile`; the catalogue-dependent rules run
+/// for the reference lists loaded.
+pub fn validate(episode: &Episode, catalogue: &Catalogue, reference: &ReferenceData, profile: Profile) -> Report {
+    let mut findings = Findings { catalogue, profile, violations: Vec::new() };
     fields::check(episode, &mut findings);
     structure::check(episode, &mut findings);
     card::check(episode, &mut findings);

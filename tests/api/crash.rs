@@ -42,6 +42,8 @@ async fn start(database_url: &str, bhxh: &str, moh: &str) -> Gateway {
         .env("HISGATE_BHXH_RATE_PER_SECOND", "0")
         .env("HISGATE_MOH_RATE_PER_SECOND", "0")
         .env("HISGATE_DISPATCH_BATCH_SIZE", "5")
+        .env("HISGATE_BHXH_HOSO_PER_FILE", "5")
+        .env("HISGATE_BHXH_APPRAISAL_API", "modelled")
         .env("HISGATE_DISPATCH_TICK_MS", "50")
         .env("HISGATE_DISPATCH_POLL_INTERVAL_MS", "100")
         .env("HISGATE_DISPATCH_BACKOFF_BASE_MS", "20")

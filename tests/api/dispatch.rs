@@ -2,7 +2,7 @@
 
 use crate::helpers::{Backend, FACILITY, TestApp, episodes, spawn_app_with};
 use crate::on_both_backends;
-use hisgate::config::{DispatchSettings, PortalSettings, Secret, Settings};
+use hisgate::config::{AppraisalApi, BhxhProtocol, DispatchSettings, PortalSettings, Secret, Settings};
 use mocks::bhxh::{AppraisalConfig, BhxhConfig, BhxhMock};
 use mocks::faults::{FaultConfig, OutageWindow};
 use mocks::moh::{MohConfig, MohMock};
@@ -31,6 +31,10 @@ fn portal(url: &str, username: &str) -> PortalSettings {
 
 pub fn fast(settings: &mut Settings, bhxh: &BhxhMock, moh: &MohMock) {
     settings.bhxh = portal(bhxh.url(), "83_SYT");
+    // The mock's modelled outcome query, and files of several HOSO (the tests of a single HOSO
+    // per file and of reconciling without the query set their own).
+    settings.bhxh_protocol =
+        BhxhProtocol { appraisal_api: AppraisalApi::Modelled, hoso_per_file: Some(10), ..BhxhProtocol::default() };
     settings.moh = portal(moh.url(), "83_SYT");
     settings.dispatch = DispatchSettings {
         batch_size: 10,

@@ -15,6 +15,7 @@ mod eligibility;
 mod fhir;
 mod jobs;
 mod ops;
+mod portal_flow;
 mod registry;
 mod stats;
 mod validation;

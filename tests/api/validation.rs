@@ -31,6 +31,8 @@ fn cases() -> Vec<Case> {
     vec![
         case("FIELD_REQUIRED", |e| drop(e["summary"].as_object_mut().unwrap().remove("HO_TEN"))),
         case("FIELD_TOO_LONG", |e| e["summary"]["MA_BN"] = json!("X".repeat(101))),
+        case("FIELD_TOO_LONG", |e| e["summary"]["MA_NGHE_NGHIEP"] = json!("00000")),
+        case("FIELD_SIZE_UNCERTAIN", |e| e["services"][0]["TT_THAU"] = json!("QĐ 0123456789/QĐ-SYT-83;G1;N1;2026")),
         case("FIELD_INVALID_CHARACTER", |e| e["summary"]["DIA_CHI"] = json!("Ấp 3\u{0007}")),
         case("FIELD_NUMBER_TOO_LARGE", |e| e["summary"]["NAM_QT"] = json!(20260)),
         case("FIELD_DECIMAL_PLACES", |e| e["drugs"][0]["DON_GIA"] = json!("350.1234")),
@@ -395,7 +397,7 @@ async fn an_administrator_changes_a_rules_severity_and_it_persists() {
 }
 
 /// Gives the episode another MA_LK, in every table that carries it.
-fn rekey(episode: &mut Value, key: &str) {
+pub fn rekey(episode: &mut Value, key: &str) {
     episode["summary"]["MA_LK"] = json!(key);
     for section in ["drugs", "services", "paraclinical_results", "progress_notes"] {
         for line in episode.get_mut(section).and_then(Value::as_array_mut).into_iter().flatten() {
