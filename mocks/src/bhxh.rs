@@ -91,7 +91,16 @@ pub struct EpisodeState {
     pub duplicates: u32,
     /// Distinct contents received (corrections make new versions).
     pub versions: u32,
+    /// Check-ins received for this MA_LK (every delivery).
     pub check_ins: u32,
+    /// Check-in deliveries whose content equalled an earlier one.
+    pub check_in_duplicates: u32,
+    /// Sequence number (over every delivery to this mock) of the first check-in and of the first
+    /// dossier of this MA_LK: which came first.
+    pub first_check_in_seq: Option<u64>,
+    pub first_dossier_seq: Option<u64>,
+    #[serde(skip)]
+    check_in_contents: Vec<String>,
     pub last_transaction: Option<String>,
     /// Every file received with this MA_LK, oldest first (the *Danh sách tiếp nhận* screen).
     pub receipts: Vec<ReceiptRow>,
@@ -144,6 +153,8 @@ pub struct BhxhState {
     transactions: Mutex<HashMap<String, Transaction>>,
     card_lookups: AtomicU64,
     sequence: AtomicU64,
+    /// Check-in and dossier deliveries so far.
+    deliveries: AtomicU64,
     /// Calls answered per endpoint path (after faults).
     calls: Mutex<BTreeMap<String, u64>>,
 }
@@ -167,6 +178,7 @@ impl BhxhState {
             transactions: Mutex::new(HashMap::new()),
             card_lookups: AtomicU64::new(0),
             sequence: AtomicU64::new(0),
+            deliveries: AtomicU64::new(0),
             calls: Mutex::new(BTreeMap::new()),
         }
     }
@@ -424,9 +436,17 @@ async fn check_in(req: HttpRequest, state: web::Data<BhxhState>, body: web::Byte
         Err(r) => return refused(r),
     };
     let id = state.next_transaction_id();
+    let seq = state.deliveries.fetch_add(1, Ordering::Relaxed);
     let mut episodes = lock(&state.episodes);
     for item in items {
-        episodes.entry(item.ma_lk).or_default().check_ins += 1;
+        let e = episodes.entry(item.ma_lk).or_default();
+        e.check_ins += 1;
+        e.first_check_in_seq.get_or_insert(seq);
+        if e.check_in_contents.contains(&item.content_sha256) {
+            e.check_in_duplicates += 1;
+        } else {
+            e.check_in_contents.push(item.content_sha256);
+        }
     }
     HttpResponse::Ok().json(json!({
         "maKetQua": "200", "maGiaoDich": id, "thoiGianTiepNhan": vietnam_timestamp(), "thongDiep": "Tiếp nhận thành công"
@@ -475,9 +495,11 @@ async fn send_dossier(req: HttpRequest, state: web::Data<BhxhState>, body: web::
     let outcomes: Vec<Outcome> = dossier.records.iter().map(|r| state.decide(r)).collect();
     let errors: usize = dossier.records.iter().map(|r| r.errors.len()).sum();
     {
+        let seq = state.deliveries.fetch_add(1, Ordering::Relaxed);
         let mut episodes = lock(&state.episodes);
         for record in &dossier.records {
             let e = episodes.entry(record.ma_lk.clone()).or_default();
+            e.first_dossier_seq.get_or_insert(seq);
             e.received += 1;
             if e.contents.contains(&record.content_sha256) {
                 e.duplicates += 1;

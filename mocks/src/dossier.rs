@@ -328,6 +328,8 @@ fn stated_int<T: FromStr>(el: &Element, field: &str) -> Option<T> {
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckIn {
     pub ma_lk: String,
+    /// SHA-256 of its fields (name and text, in document order), to tell a duplicate.
+    pub content_sha256: String,
 }
 
 /// Parses and checks an XML0 check-in document sent for `facility`.
@@ -355,7 +357,14 @@ pub fn read_check_in(xml_bytes: &[u8], facility: &str) -> Result<Vec<CheckIn>, R
                     format!("MA_LK {ma_lk}: cần đúng một trong MA_DICH_VU, MA_THUOC, MA_VAT_TU"),
                 ));
             }
-            Ok(CheckIn { ma_lk: ma_lk.to_owned() })
+            let mut hasher = Sha256::new();
+            for field in &item.children {
+                hasher.update(field.name.as_bytes());
+                hasher.update(b"=");
+                hasher.update(field.text.as_bytes());
+                hasher.update(b"\n");
+            }
+            Ok(CheckIn { ma_lk: ma_lk.to_owned(), content_sha256: hex::encode(hasher.finalize()) })
         })
         .collect()
 }

@@ -1,6 +1,7 @@
 //! Ingest: a HIS sends an episode; it is parsed, validated, checked against the caller's rights,
 //! and stored with its outbox entries in one transaction before the caller hears `202`.
 
+mod check_ins;
 mod commit;
 pub mod dossiers;
 mod routes;

@@ -15,7 +15,8 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::UtoipaApp;
 
 pub fn routes<T: crate::http::AppFactory>(app: UtoipaApp<T>) -> UtoipaApp<T> {
-    app.service(post_claim)
+    super::check_ins::routes(app)
+        .service(post_claim)
         .service(post_batch)
         .service(post_dossier)
         .service(get_claim)
@@ -255,7 +256,7 @@ struct ClaimPage {
     next_cursor: Option<String>,
 }
 
-fn parse_instant(name: &str, text: &str) -> Result<i64, ApiError> {
+pub(super) fn parse_instant(name: &str, text: &str) -> Result<i64, ApiError> {
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
         return Ok(t.timestamp_millis());
     }

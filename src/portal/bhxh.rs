@@ -236,18 +236,27 @@ impl BhxhClient {
 
     /// Submits a `GIAMDINHHS` file (`loaiHoSo` 130) for `facility`.
     pub async fn submit_dossier(&self, facility: &str, xml: &[u8]) -> Result<Receipt, PortalError> {
-        self.guard.call(|| self.submit_dossier_unguarded(facility, xml)).await
+        self.guard.call(|| self.submit_file(self.dossier_path(), "130", facility, xml)).await
     }
 
-    async fn submit_dossier_unguarded(&self, facility: &str, xml: &[u8]) -> Result<Receipt, PortalError> {
+    /// Submits a check-in, a `CHI_TIEU_TRANG_THAI_KCB` document (`loaiHoSo` 0), for `facility`.
+    pub async fn submit_check_in(&self, facility: &str, xml: &[u8]) -> Result<Receipt, PortalError> {
+        let path = match self.profile {
+            Profile::Qd4750 => "/api/qd130/checkInKcbQd4750",
+            Profile::Qd3176 => "/api/qd130/checkInKcbQd3176",
+        };
+        self.guard.call(|| self.submit_file(path, "0", facility, xml)).await
+    }
+
+    async fn submit_file(&self, path: &str, kind: &str, facility: &str, xml: &[u8]) -> Result<Receipt, PortalError> {
         let xml = xml.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(xml).to_vec();
-        let (username, facility_code) = (self.username.clone(), facility.to_owned());
+        let (username, facility_code, kind) = (self.username.clone(), facility.to_owned(), kind.to_owned());
         // Encoding a file of several MB is CPU work: on the blocking pool, off the runtime thread.
         let body = tokio::task::spawn_blocking(move || {
             let province = facility_code.get(..2).unwrap_or_default();
             let fields = [
                 ("username", username.as_str()),
-                ("loaiHoSo", "130"),
+                ("loaiHoSo", kind.as_str()),
                 ("maTinh", province),
                 ("maCSKCB", &facility_code),
             ];
@@ -255,7 +264,7 @@ impl BhxhClient {
         })
         .await
         .map_err(|e| PortalError::Transient(format!("the form body was not built: {e}")))?;
-        let answer = self.post_qd130_body(self.dossier_path(), body).await?;
+        let answer = self.post_qd130_body(path, body).await?;
         submission_answer(&answer)
     }
 

@@ -151,9 +151,17 @@ impl MohClient {
         }
     }
 
+    /// Sends a check-in (`CHI_TIEU_TRANG_THAI_KCB`) of `facility` to the HOC check-in receiver.
+    pub async fn submit_check_in(&self, facility: &str, xml: &[u8]) -> Result<String, PortalError> {
+        self.guard.call(|| self.submit_xml("/hoc-receiver/api/receiver/hoc-130-ck/checkin", facility, xml)).await
+    }
+
     async fn submit_dossier_unguarded(&self, facility: &str, xml: &[u8]) -> Result<String, PortalError> {
-        let (status, answer) =
-            self.post("/hoc-receiver/api/receiver/hoc-130/khamchuabenh130", facility, "application/xml", xml).await?;
+        self.submit_xml("/hoc-receiver/api/receiver/hoc-130/khamchuabenh130", facility, xml).await
+    }
+
+    async fn submit_xml(&self, path: &str, facility: &str, xml: &[u8]) -> Result<String, PortalError> {
+        let (status, answer) = self.post(path, facility, "application/xml", xml).await?;
         let message = answer["message"].as_str().unwrap_or_default().to_owned();
         match status.as_u16() {
             200 if answer["code"] == 200 => Ok(answer["result"].as_str().unwrap_or_default().to_owned()),

@@ -16,6 +16,7 @@ use crate::portal::PortalError;
 use crate::portal::bhxh::BhxhClient;
 use crate::portal::guard::CircuitView;
 use crate::portal::moh::MohClient;
+use crate::store::check_ins::{self, CheckInJob};
 use crate::store::outbox::{self, Job};
 use crate::store::{Db, StoreError, now_ms};
 use futures_util::StreamExt;
@@ -69,6 +70,11 @@ pub struct Dispatcher {
     signers: Arc<Signers>,
     worker: String,
 }
+
+/// Check-in workers, how many check-ins one leases, and how many of them it sends at once.
+const CHECK_IN_WORKERS: usize = 2;
+const CHECK_IN_LEASE: i64 = 64;
+const CHECK_INS_IN_FLIGHT: usize = 8;
 
 /// What a dead letter of BHXH's `701` says, in Vietnamese and English.
 const OUTSIDE_SETTLEMENT_WINDOW: &str = "701: gửi ngoài thời gian quyết toán (trong tháng hoặc đến ngày 05 tháng sau) \
@@ -145,8 +151,92 @@ impl Dispatcher {
     /// waiting for the slowest file of a shared pass. A worker sleeps until the next tick, or
     /// until ingest wakes one; a worker that found a full file wakes another.
     pub async fn run(self, wake: Arc<Notify>) {
-        let workers = (0..self.settings.concurrency).map(|_| self.work(&wake));
-        futures_util::future::join_all(workers).await;
+        let dossiers = futures_util::future::join_all((0..self.settings.concurrency).map(|_| self.work(&wake)));
+        let check_ins = futures_util::future::join_all((0..CHECK_IN_WORKERS).map(|_| self.check_in_work(&wake)));
+        futures_util::future::join(dossiers, check_ins).await;
+    }
+
+    /// A check-in worker: its own lane, so that no dossier backlog is ahead of a check-in.
+    async fn check_in_work(&self, wake: &Notify) {
+        let tick = std::time::Duration::from_millis(self.settings.tick_ms);
+        loop {
+            match self.check_in_pass().await {
+                Ok(n) if n > 0 => continue,
+                Ok(_) => {}
+                Err(e) => {
+                    metrics::counter!("hisgate_dispatch_pass_failures_total").increment(1);
+                    tracing::warn!(error = %e, "check-in pass failed; its leases expire and the jobs are taken again");
+                }
+            }
+            let _ = tokio::time::timeout(tick, wake.notified()).await;
+        }
+    }
+
+    /// Leases due check-ins and sends each as its own `CHI_TIEU_TRANG_THAI_KCB` document, several
+    /// at once; returns how many were taken.
+    async fn check_in_pass(&self) -> Result<usize, StoreError> {
+        let destinations = self.portals.accepting();
+        if destinations.is_empty() || self.db.read(outbox::is_paused).await? {
+            return Ok(0);
+        }
+        let (worker, lease) = (self.worker.clone(), self.settings.lease_ms);
+        let jobs = self.db.write(move |c| check_ins::lease(c, &destinations, &worker, CHECK_IN_LEASE, lease)).await?;
+        let taken = jobs.len();
+        let results: Vec<Result<(), StoreError>> = futures_util::stream::iter(jobs)
+            .map(|job| self.send_check_in(job))
+            .buffer_unordered(CHECK_INS_IN_FLIGHT)
+            .collect()
+            .await;
+        results.into_iter().collect::<Result<(), _>>()?;
+        Ok(taken)
+    }
+
+    async fn send_check_in(&self, job: CheckInJob) -> Result<(), StoreError> {
+        let facility = job.facility_code.clone();
+        let document = match serde_json::from_str::<crate::domain::records::CheckIn>(&job.record_json) {
+            Ok(record) => xml130::check_in_document(std::slice::from_ref(&record)).into_bytes(),
+            Err(e) => {
+                let error = format!("the stored check-in is unreadable: {e}");
+                return self.db.write(move |c| check_ins::mark_failed(c, &job, &error, None, false)).await;
+            }
+        };
+        let started = std::time::Instant::now();
+        let result = match job.destination.as_str() {
+            BHXH => match &self.portals.bhxh {
+                Some(c) => c.submit_check_in(&facility, &document).await.map(|r| r.transaction_id),
+                None => Err(PortalError::Transient("no BHXH portal configured".into())),
+            },
+            MOH => match &self.portals.moh {
+                Some(c) => c.submit_check_in(&facility, &document).await,
+                None => Err(PortalError::Transient("no MoH portal configured".into())),
+            },
+            other => Err(PortalError::Refused {
+                code: "destination".into(),
+                message: format!("unknown destination {other}"),
+            }),
+        };
+        metrics::histogram!("hisgate_portal_call_seconds", "destination" => job.destination.clone())
+            .record(started.elapsed().as_secs_f64());
+        match result {
+            Ok(transaction) => {
+                metrics::histogram!("hisgate_check_in_acceptance_to_ack_seconds", "destination" => job.destination.clone())
+                    .record((now_ms() - job.received_at).max(0) as f64 / 1000.0);
+                self.db.write_retrying(move |c| check_ins::mark_delivered(c, &job, &transaction)).await
+            }
+            Err(PortalError::CircuitOpen { retry_in }) => {
+                let at = now_ms() + retry_in.as_millis() as i64;
+                self.db.write_retrying(move |c| check_ins::release(c, std::slice::from_ref(&job), at)).await
+            }
+            Err(e) => {
+                let error = e.to_string();
+                let uncertain = matches!(e, PortalError::Uncertain(_));
+                let retry_at = (e.is_transient() || matches!(e, PortalError::Unauthorised(_)))
+                    .then(|| now_ms() + backoff_ms(&self.settings, job.attempts) as i64)
+                    .filter(|_| job.attempts + 1 < self.settings.max_attempts);
+                tracing::warn!(destination = %job.destination, %facility, error = %e, "check-in not sent");
+                self.db.write_retrying(move |c| check_ins::mark_failed(c, &job, &error, retry_at, uncertain)).await
+            }
+        }
     }
 
     async fn work(&self, wake: &Notify) {

@@ -26,6 +26,7 @@ macro_rules! insert_rows {
 
 pub mod alerts;
 pub mod audit;
+pub mod check_ins;
 pub mod claims;
 pub mod facilities;
 pub mod jobs;

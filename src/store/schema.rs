@@ -247,6 +247,38 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    check_ins (id) {
+        id -> Text,
+        facility_code -> Text,
+        episode_key -> Text,
+        record_json -> Text,
+        ordered_at -> BigInt,
+        received_at -> BigInt,
+        received_by -> Text,
+    }
+}
+
+diesel::table! {
+    check_in_outbox (id) {
+        id -> BigInt,
+        check_in_id -> Text,
+        destination -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> BigInt,
+        lease_until -> Nullable<BigInt>,
+        leased_by -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        transaction_id -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+        sent_at -> Nullable<BigInt>,
+        uncertain_since -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(check_in_outbox -> check_ins (check_in_id));
 diesel::joinable!(claim_versions -> claims (claim_id));
 diesel::joinable!(outbox -> claim_versions (claim_version_id));
 diesel::joinable!(claim_outcomes -> outbox (outbox_id));
@@ -270,5 +302,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     dashboard_sessions,
     daily_snapshots,
     reference_lists,
-    reference_entries
+    reference_entries,
+    check_ins,
+    check_in_outbox
 );

@@ -136,7 +136,7 @@ impl std::fmt::Display for At<'_> {
     }
 }
 
-fn check_record(path: RecordPath, record: &dyn Record, findings: &mut Findings<'_>) {
+pub(super) fn check_record(path: RecordPath, record: &dyn Record, findings: &mut Findings<'_>) {
     let table = record.table();
     let specs = spec::fields(table);
     let mut values: Vec<FieldValue<'_>> = Vec::with_capacity(specs.len());

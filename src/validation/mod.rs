@@ -105,6 +105,21 @@ pub fn validate(episode: &Episode, catalogue: &Catalogue, reference: &ReferenceD
     Report { violations: findings.violations }
 }
 
+/// Validates one check-in sent on its own (`check_ins[index]` in the paths): its fields under the
+/// rules of `profile`, and the one-item rule.
+pub fn validate_check_in(
+    check_in: &crate::domain::records::CheckIn,
+    index: usize,
+    catalogue: &Catalogue,
+    profile: Profile,
+) -> Report {
+    let mut findings = Findings { catalogue, profile, violations: Vec::new() };
+    let path = crate::domain::episode::RecordPath { section: "check_ins", index: Some(index) };
+    fields::check_record(path, check_in, &mut findings);
+    structure::check_in_items(index, check_in, &mut findings);
+    Report { violations: findings.violations }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -71,18 +71,24 @@ pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
     duplicate_seqs("progress_notes", episode.progress_notes.iter().map(|l| l.seq), findings);
 
     for (i, c) in episode.check_ins.iter().enumerate() {
-        let items = [&c.service_code, &c.drug_code, &c.supply_code]
-            .iter()
-            .filter(|v| v.as_deref().is_some_and(|s| !s.trim().is_empty()))
-            .count();
-        if items > 1 {
-            findings.add(
-                "CHECKIN_SINGLE_ITEM",
-                format!("check_ins[{i}]"),
-                "a check-in carries exactly one of MA_DICH_VU, MA_THUOC, MA_VAT_TU; the other two stay empty",
-                None,
-            );
-        }
+        check_in_items(i, c, findings);
+    }
+}
+
+/// VAL4750: a check-in carries exactly one of `MA_DICH_VU`, `MA_THUOC`, `MA_VAT_TU` (none at all
+/// is `FIELD_REQUIRED`, from the field specification's conditions).
+pub(super) fn check_in_items(i: usize, c: &crate::domain::records::CheckIn, findings: &mut Findings<'_>) {
+    let items = [&c.service_code, &c.drug_code, &c.supply_code]
+        .iter()
+        .filter(|v| v.as_deref().is_some_and(|s| !s.trim().is_empty()))
+        .count();
+    if items > 1 {
+        findings.add(
+            "CHECKIN_SINGLE_ITEM",
+            format!("check_ins[{i}]"),
+            "a check-in carries exactly one of MA_DICH_VU, MA_THUOC, MA_VAT_TU; the other two stay empty",
+            None,
+        );
     }
 }
 

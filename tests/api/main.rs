@@ -5,6 +5,7 @@ mod helpers;
 mod alerts;
 mod auth;
 mod catalogues;
+mod check_ins;
 mod claims;
 mod cli;
 mod crash;

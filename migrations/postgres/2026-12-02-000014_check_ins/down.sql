@@ -1,0 +1,2 @@
+DROP TABLE check_in_outbox;
+DROP TABLE check_ins;
