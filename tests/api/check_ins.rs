@@ -117,6 +117,11 @@ async fn a_his_check_in_document_is_taken_whole_and_bad_check_ins_are_refused_by
     assert_eq!(status, 422);
     let v = &body["violations"][0];
     assert_eq!((v["rule"].as_str(), v["path"].as_str()), (Some("FIELD_REQUIRED"), Some("check_ins[0].MA_DICH_VU")));
+    let mut misspelt = check_in_of(&sent[0]);
+    misspelt["MA_DICHVU"] = json!("02.1896");
+    let (status, body) = post(&app, &app.facility_key, &misspelt).await;
+    assert_eq!(status, 400);
+    assert!(body["detail"].as_str().unwrap().contains("MA_DICHVU"), "the unknown field is named: {body}");
     let mut foreign = check_in_of(&sent[0]);
     foreign["MA_CSKCB"] = json!(OTHER_FACILITY);
     assert_eq!(post(&app, &app.facility_key, &foreign).await.0, 403);
