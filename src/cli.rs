@@ -1,4 +1,4 @@
-//! The `hisgate` command line: serve, migrate, keys, catalogue, import, validate, gen, demo.
+//! The `hisgate` command line: serve, migrate, keys, catalogue, import, reconcile, validate, gen, demo.
 
 use crate::auth::{self, Principal, Role};
 use crate::config::Settings;
@@ -42,11 +42,17 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
     },
+    /// Reconciliation from files staff download from the BHXH portal.
+    Reconcile {
+        #[command(subcommand)]
+        command: ReconcileCommand,
+    },
     /// Check a GIAMDINHHS file: print every violation; exit non-zero on a critical one
     /// (with the reference catalogues of HISGATE_REFERENCE_DIR, when set).
     Validate { file: std::path::PathBuf },
     /// Write deterministic synthetic episodes to standard output: one JSON document per line, or
-    /// one GIAMDINHHS file (`--format xml130`, one HOSO per episode).
+    /// one GIAMDINHHS file (`--format xml130`, one HOSO per episode). Each episode carries the
+    /// check-in of its first order; `--format checkin` writes the check-ins alone.
     Gen {
         #[arg(long)]
         episodes: usize,
@@ -91,6 +97,18 @@ pub enum KeysCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ReconcileCommand {
+    /// Import an appraisal result file (CSV or XLSX, one row per MA_LK): each record settles its
+    /// claim's awaited BHXH submission; nothing is written if a row is wrong.
+    Import {
+        file: std::path::PathBuf,
+        /// Settle only this facility's claims.
+        #[arg(long)]
+        facility: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum CatalogueCommand {
     /// Print every stored list: name, facility, entries, when and by whom it was loaded.
     List,
@@ -119,6 +137,9 @@ pub enum GenFormat {
     Xml130,
     /// FHIR R4 transaction Bundles, one per line, as `POST /fhir/r4` takes.
     Fhir,
+    /// The episodes' check-ins (XML0) alone, one JSON object per line, as `POST /api/v1/checkins`
+    /// takes.
+    Checkin,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -158,6 +179,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Gen { episodes, seed, facility, format } => gen_episodes(episodes, seed, facility, format)?,
         Command::Import { files } => import(files).await?,
+        Command::Reconcile { command: ReconcileCommand::Import { file, facility } } => {
+            import_results(&file, facility).await?
+        }
         Command::Validate { file } => validate(&file)?,
         #[cfg(feature = "demo")]
         Command::Demo { bind, database_url, rate } => crate::demo::run(bind, database_url, rate).await?,
@@ -184,6 +208,14 @@ fn gen_episodes(count: usize, seed: u64, facility: Option<String>, format: GenFo
                 out.write_all(b"\n")?;
             }
         }
+        GenFormat::Checkin => {
+            for episode in EpisodeGenerator::new(GenOptions { seed, facility }).take(count) {
+                for check_in in &episode.check_ins {
+                    serde_json::to_writer(&mut out, check_in)?;
+                    out.write_all(b"\n")?;
+                }
+            }
+        }
         GenFormat::Xml130 => {
             let facility = facility.unwrap_or_else(|| "83001".to_owned());
             let (y, m, d) = SYNTHETIC_FILE_DATE;
@@ -196,6 +228,31 @@ fn gen_episodes(count: usize, seed: u64, facility: Option<String>, format: GenFo
         }
     }
     out.flush()?;
+    Ok(())
+}
+
+async fn import_results(file: &std::path::Path, facility: Option<String>) -> anyhow::Result<()> {
+    use crate::reconcile::import;
+    let settings = Settings::load()?;
+    let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let (rows, records) =
+        import::read(&bytes, &settings.result_columns).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let db = tokio::task::spawn_blocking(move || Db::connect(&settings.database_url)).await??;
+    let actor = crate::store::audit::Actor { key_id: "cli".to_owned(), role: "admin".to_owned() };
+    let report = db
+        .write_retrying(move |c| import::apply(c, rows, &records, facility.as_deref(), crate::queue::BHXH, &actor))
+        .await?;
+    println!("{} rows, {} records: {} settled", report.rows, report.records, report.settled);
+    for (what, listed) in [
+        ("already settled", &report.already_decided),
+        ("not yet at BHXH", &report.not_sent),
+        ("no such claim", &report.unknown),
+        ("several facilities' claims (add a MA_CSKCB column)", &report.ambiguous),
+    ] {
+        if listed.count > 0 {
+            println!("{} {what}: {}", listed.count, listed.episode_keys.join(", "));
+        }
+    }
     Ok(())
 }
 

@@ -92,6 +92,39 @@ impl BhxhProtocol {
     }
 }
 
+/// The header names an appraisal result file's columns are found by (TOML `[result_columns]`),
+/// compared without regard to case, spaces or underscores. A list set in the file replaces that
+/// column's default list. The defaults are the appendix names and the Vietnamese headings the
+/// portal's screens use; a report's first column `STT` (its own row number) is never read as a
+/// line number: line rows name theirs `STT_CHI_TIET`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ResultColumns {
+    pub episode_key: Vec<String>,
+    pub facility: Vec<String>,
+    pub claimed: Vec<String>,
+    pub approved: Vec<String>,
+    pub reason: Vec<String>,
+    /// The table of a line row (`XML2`, `XML3`…); with `line`, the row is that line's.
+    pub table: Vec<String>,
+    pub line: Vec<String>,
+}
+
+impl Default for ResultColumns {
+    fn default() -> Self {
+        let names = |n: &[&str]| n.iter().map(|s| (*s).to_owned()).collect();
+        ResultColumns {
+            episode_key: names(&["MA_LK", "Mã LK", "Mã liên kết"]),
+            facility: names(&["MA_CSKCB", "Mã CSKCB", "Mã cơ sở KCB"]),
+            claimed: names(&["SO_TIEN_DE_NGHI", "T_BHTT", "Số tiền đề nghị", "Tiền đề nghị", "BHYT đề nghị"]),
+            approved: names(&["SO_TIEN_DUYET", "Số tiền duyệt", "Tiền duyệt", "Số tiền chấp nhận", "BHYT chấp nhận"]),
+            reason: names(&["LY_DO", "Lý do", "Lý do từ chối", "Lý do xuất toán"]),
+            table: names(&["BANG", "Bảng"]),
+            line: names(&["STT_CHI_TIET", "STT chi tiết", "STT dòng"]),
+        }
+    }
+}
+
 /// A facility's signing material for `CHUKYDONVI`: PEM key and certificate, or a PKCS#12 bundle.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -301,6 +334,8 @@ pub struct Settings {
     pub reference_dir: Option<std::path::PathBuf>,
     /// Signing material per facility code (TOML `[signing.83001]`); files of other facilities go unsigned.
     pub signing: std::collections::BTreeMap<String, SigningSettings>,
+    /// How imported appraisal result files are read (TOML `[result_columns]`).
+    pub result_columns: ResultColumns,
 }
 
 impl Default for Settings {
@@ -321,6 +356,7 @@ impl Default for Settings {
             alerts: AlertSettings::default(),
             reference_dir: None,
             signing: Default::default(),
+            result_columns: ResultColumns::default(),
         }
     }
 }

@@ -59,6 +59,11 @@ enum Mode {
         #[arg(long, default_value_t = 100)]
         size: usize,
     },
+    /// `POST /api/v1/checkins`, one check-in per request (from `hisgate gen --format checkin`).
+    Checkins {
+        #[arg(long)]
+        input: std::path::PathBuf,
+    },
     /// `POST /api/v1/dossiers` with each `GIAMDINHHS` file of a folder in turn.
     Dossiers {
         #[arg(long)]
@@ -110,6 +115,14 @@ fn prepare(mode: &Mode) -> anyhow::Result<Vec<Work>> {
                 path: "/api/v1/claims/batch".to_owned(),
                 content_type: "application/json",
                 body: format!("{{\"episodes\":[{}]}}", chunk.join(",")).into_bytes(),
+            })
+            .collect(),
+        Mode::Checkins { input } => read_lines(input)?
+            .into_iter()
+            .map(|l| Work {
+                path: "/api/v1/checkins".to_owned(),
+                content_type: "application/json",
+                body: l.into_bytes(),
             })
             .collect(),
         Mode::Dossiers { folder } => {
@@ -177,7 +190,9 @@ async fn send(client: &reqwest::Client, cli: &Cli, work: &Work, tally: &Mutex<Ta
         Ok(r) => {
             let status = r.status();
             let body = r.bytes().await.unwrap_or_default();
-            let counts = work.path.starts_with("/api/v1/claims") || work.path == "/api/v1/dossiers";
+            let counts = work.path.starts_with("/api/v1/claims")
+                || work.path == "/api/v1/dossiers"
+                || work.path == "/api/v1/checkins";
             let ids = if status.is_success() && counts {
                 serde_json::from_slice::<Value>(&body).map(|v| acknowledged(&v)).unwrap_or_default()
             } else {

@@ -104,6 +104,8 @@ pub struct EpisodeState {
     pub last_transaction: Option<String>,
     /// Every file received with this MA_LK, oldest first (the *Danh sách tiếp nhận* screen).
     pub receipts: Vec<ReceiptRow>,
+    /// Every check-in file received with this MA_LK, oldest first (`loaiHoSo=0` on that screen).
+    pub check_in_receipts: Vec<ReceiptRow>,
     #[serde(skip)]
     contents: Vec<String>,
 }
@@ -111,6 +113,8 @@ pub struct EpisodeState {
 /// One received file of an MA_LK.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReceiptRow {
+    /// The `maCSKCB` it was sent for: an MA_LK is unique per facility, not nationally.
+    pub facility: String,
     pub transaction: String,
     pub received_at: String,
     pub content_sha256: String,
@@ -429,17 +433,24 @@ async fn check_in(req: HttpRequest, state: web::Data<BhxhState>, body: web::Byte
     if f.get("loaiHoSo").map(String::as_str) != Some("0") {
         return result("205", "loaiHoSo của check-in phải là 0");
     }
-    let items = match dossier::decode_file(f.get("fileHSBase64").map_or("", String::as_str))
-        .and_then(|xml| dossier::read_check_in(&xml, &facility))
+    let (file_sha256, items) = match dossier::decode_file(f.get("fileHSBase64").map_or("", String::as_str))
+        .and_then(|xml| Ok((hex::encode(Sha256::digest(&xml)), dossier::read_check_in(&xml, &facility)?)))
     {
-        Ok(items) => items,
+        Ok(read) => read,
         Err(r) => return refused(r),
     };
     let id = state.next_transaction_id();
     let seq = state.deliveries.fetch_add(1, Ordering::Relaxed);
+    let received_at = vietnam_timestamp();
     let mut episodes = lock(&state.episodes);
     for item in items {
         let e = episodes.entry(item.ma_lk).or_default();
+        e.check_in_receipts.push(ReceiptRow {
+            facility: facility.clone(),
+            transaction: id.clone(),
+            received_at: received_at.clone(),
+            content_sha256: file_sha256.clone(),
+        });
         e.check_ins += 1;
         e.first_check_in_seq.get_or_insert(seq);
         if e.check_in_contents.contains(&item.content_sha256) {
@@ -449,7 +460,7 @@ async fn check_in(req: HttpRequest, state: web::Data<BhxhState>, body: web::Byte
         }
     }
     HttpResponse::Ok().json(json!({
-        "maKetQua": "200", "maGiaoDich": id, "thoiGianTiepNhan": vietnam_timestamp(), "thongDiep": "Tiếp nhận thành công"
+        "maKetQua": "200", "maGiaoDich": id, "thoiGianTiepNhan": received_at, "thongDiep": "Tiếp nhận thành công"
     }))
 }
 
@@ -509,6 +520,7 @@ async fn send_dossier(req: HttpRequest, state: web::Data<BhxhState>, body: web::
             }
             e.last_transaction = Some(id.clone());
             e.receipts.push(ReceiptRow {
+                facility: facility.clone(),
                 transaction: id.clone(),
                 received_at: received_at.clone(),
                 content_sha256: record.content_sha256.clone(),
@@ -534,7 +546,8 @@ async fn send_dossier(req: HttpRequest, state: web::Data<BhxhState>, body: web::
 /// Most MA_LK in one receipt query (modelled).
 const MAX_RECEIPT_KEYS: usize = 500;
 
-/// Modelled `layDanhSachTiepNhan`: the files received for a `;`-list of MA_LK of a facility.
+/// Modelled `layDanhSachTiepNhan`: the files received for a `;`-list of MA_LK of a facility, the
+/// dossiers (`loaiHoSo` 130, the default) or the check-ins (`loaiHoSo` 0).
 async fn receipt_list(req: HttpRequest, state: web::Data<BhxhState>, body: web::Bytes) -> HttpResponse {
     if let Some(r) = state.faults.intercept().await {
         return r;
@@ -548,16 +561,20 @@ async fn receipt_list(req: HttpRequest, state: web::Data<BhxhState>, body: web::
     if keys.is_empty() || keys.len() > MAX_RECEIPT_KEYS {
         return result("205", "dsMaLk phải có từ 1 đến 500 MA_LK, phân cách bởi dấu ;");
     }
-    let transactions = lock(&state.transactions);
+    let check_ins = match f.get("loaiHoSo").map_or("130", String::as_str) {
+        "130" => false,
+        "0" => true,
+        other => return result("205", &format!("loaiHoSo {other} không hợp lệ (130 hoặc 0)")),
+    };
     let episodes = lock(&state.episodes);
     let rows: Vec<Value> = keys
         .iter()
         .filter_map(|k| episodes.get(*k).map(|e| (k, e)))
         .flat_map(|(k, e)| {
-            e.receipts
+            let received = if check_ins { &e.check_in_receipts } else { &e.receipts };
+            received
                 .iter()
-                // Only this facility's files: an MA_LK is unique per facility, not nationally.
-                .filter(|r| transactions.get(&r.transaction).is_some_and(|t| t.facility == facility))
+                .filter(|r| r.facility == facility)
                 .map(move |r| {
                     json!({ "maLk": k, "maGiaoDich": r.transaction, "thoiGianTiepNhan": r.received_at, "maBam": r.content_sha256 })
                 })

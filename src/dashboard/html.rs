@@ -337,6 +337,7 @@ impl Table {
 pub enum Section {
     Overview,
     Facilities,
+    Results,
 }
 
 /// A whole page: the frame (title, navigation, language switch, sign-out) around `body`.
@@ -357,13 +358,14 @@ pub fn page(lang: Lang, section: Section, title: &str, here: &Link, body: &str) 
         lang,
         title,
         &format!(
-            "<header>\n<strong>hisgate</strong>\n<nav>{overview}{facilities}</nav>\n\
+            "<header>\n<strong>hisgate</strong>\n<nav>{overview}{facilities}{results}</nav>\n\
 <span class=\"right\"><a id=\"lang-switch\" href=\"{switch}\" lang=\"{other_code}\">{other_name}</a>\n\
 <form method=\"post\" action=\"/dashboard/logout\"><button type=\"submit\">{sign_out}</button></form></span>\n\
 </header>\n<main>\n<h1>{title}</h1>\n{body}</main>\n",
             title = escape(title),
             overview = nav(Section::Overview, "/dashboard", lang.t("Tổng quan", "Overview")),
             facilities = nav(Section::Facilities, "/dashboard/facilities", lang.t("Cơ sở KCB", "Facilities")),
+            results = nav(Section::Results, "/dashboard/results", lang.t("Kết quả giám định", "Appraisal results")),
             switch = escape(&here.clone().with("lang", other.0).href()),
             other_code = other.0,
             other_name = other.1,

@@ -9,6 +9,7 @@
 mod charts;
 mod html;
 mod pages;
+mod results;
 mod session;
 
 use crate::auth::Principal;
@@ -135,6 +136,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/dashboard/", web::get().to(pages::overview))
         .route("/dashboard/facilities", web::get().to(pages::facilities))
         .route("/dashboard/facilities/{code}", web::get().to(pages::facility))
+        .route("/dashboard/results", web::get().to(results::upload_form))
+        .route("/dashboard/results", web::post().to(results::upload))
         .route("/dashboard/login", web::get().to(session::login_form))
         .route("/dashboard/login", web::post().to(session::login))
         .route("/dashboard/logout", web::post().to(session::logout));

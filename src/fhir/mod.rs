@@ -6,8 +6,9 @@
 use crate::auth::Principal;
 use crate::domain::Episode;
 use crate::eligibility::{EligibilityRequest, Lookup};
+use crate::http::read_body;
 use crate::http::{ApiError, AppState};
-use crate::ingest::{Rejection, prepare_noted, read_body, store, stored_episode};
+use crate::ingest::{Rejection, prepare_noted, store, stored_episode};
 use crate::store::claims::AcceptOutcome;
 use crate::store::outbox;
 use actix_web::http::StatusCode;

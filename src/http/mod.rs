@@ -1,9 +1,11 @@
 //! HTTP plumbing shared by every endpoint: state, error mapping, the router and the OpenAPI document.
 
+mod body;
 mod error;
 pub mod ops;
 mod rules;
 
+pub use body::read_body;
 pub use error::{ApiError, Problem};
 
 use crate::config::Settings;

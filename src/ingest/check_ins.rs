@@ -3,14 +3,13 @@
 //! validated by the XML0 rules, scoped to the key's facility, and stored with its queue entries
 //! before the `202`. The same content again is the same check-in (its id is derived from it).
 
-use super::read_body;
 use super::routes::parse_instant;
 use crate::auth::Principal;
 use crate::domain::Episode;
 use crate::domain::records::{CheckIn, Table};
 use crate::domain::time::{from_vietnam, parse_datetime};
 use crate::formats::xml130;
-use crate::http::{ApiError, AppState, Problem, page_limit, readable_facility};
+use crate::http::{ApiError, AppState, Problem, page_limit, read_body, readable_facility};
 use crate::store::check_ins::{self, CheckInRecord, CheckInSummary, NewCheckIn};
 use crate::store::claims::Actor;
 use crate::validation::{self, Violation};
@@ -69,6 +68,21 @@ fn check_ins_of(req: &HttpRequest, body: &[u8]) -> Result<(Vec<CheckIn>, bool), 
     Ok((vec![from_json::<CheckIn>(value)?], false))
 }
 
+/// The store's row for check-in `c` of `facility`: its id is derived from the facility and the
+/// content, so the same check-in, sent alone or inside its episode, is one row.
+pub(super) fn new_check_in(c: &CheckIn, facility: &str) -> NewCheckIn {
+    let record_json = serde_json::to_string(c).expect("a check-in always serialises");
+    let digest = sha2::Sha256::digest(format!("{facility}\n{record_json}").as_bytes());
+    let ordered_at = c.ordered_at.as_deref().and_then(parse_datetime).map_or(0, |t| from_vietnam(t).timestamp_millis());
+    NewCheckIn {
+        id: format!("ci-{}", &hex::encode(digest)[..32]),
+        facility_code: facility.to_owned(),
+        episode_key: c.episode_key.as_deref().map(str::trim).unwrap_or_default().to_owned(),
+        record_json,
+        ordered_at,
+    }
+}
+
 /// Validates and authorises each check-in; the first refusal refuses the request (nothing stored).
 fn prepare(
     state: &AppState,
@@ -90,17 +104,7 @@ fn prepare(
             let detail = format!("check_ins[{i}] breaks the XML0 rules");
             return Err(ApiError::Unprocessable { detail, violations: report.violations });
         }
-        let record_json = serde_json::to_string(c).expect("a check-in always serialises");
-        let digest = sha2::Sha256::digest(format!("{facility}\n{record_json}").as_bytes());
-        let ordered_at =
-            c.ordered_at.as_deref().and_then(parse_datetime).map_or(0, |t| from_vietnam(t).timestamp_millis());
-        let new = NewCheckIn {
-            id: format!("ci-{}", &hex::encode(digest)[..32]),
-            facility_code: facility.to_owned(),
-            episode_key: c.episode_key.as_deref().map(str::trim).unwrap_or_default().to_owned(),
-            record_json,
-            ordered_at,
-        };
+        let new = new_check_in(c, facility);
         prepared.push((new, report.warnings()));
     }
     Ok(prepared)
@@ -143,7 +147,13 @@ async fn post_check_ins(
     let actor = Actor { key_id: principal.key_id.clone(), role: principal.role.as_str().to_owned() };
     let destinations = state.settings.destinations.clone();
     let stored = rows.clone();
-    let created = state.db.write_retrying(move |c| check_ins::accept_all(c, &stored, &actor, &destinations)).await?;
+    let created = state
+        .db
+        .write_retrying(move |c| {
+            let items: Vec<_> = stored.iter().map(|row| (row, &actor)).collect();
+            check_ins::accept_all(c, &items, &destinations)
+        })
+        .await?;
     if created.iter().any(|new| *new) {
         state.dispatch_wake.notify_waiters();
     }
@@ -184,7 +194,7 @@ async fn get_check_in(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let asked = id.clone();
-    let record = state.db.read(move |c| check_ins::find(c, &asked)).await?;
+    let record = state.db.snapshot(move |c| check_ins::find(c, &asked)).await?;
     let record = record.ok_or_else(|| ApiError::NotFound(format!("no check-in {id}")))?;
     if !principal.may_read(&record.summary.facility_code) {
         return Err(ApiError::Forbidden(format!("check-in {id} belongs to another facility")));

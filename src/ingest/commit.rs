@@ -9,7 +9,7 @@
 
 use super::{Prepared, Receipt, Rejection, unknown_facility};
 use crate::store::claims::{self, Actor};
-use crate::store::{Db, StoreError, facilities};
+use crate::store::{Db, StoreError, check_ins, facilities};
 use std::collections::HashMap;
 use tokio::sync::{mpsc, oneshot};
 
@@ -179,8 +179,14 @@ fn store_requests(
             });
         }
     }
+    let mut check_ins_to_store = Vec::new();
     for ((r, i), accepted) in places.into_iter().zip(claims::accept_all(conn, &to_store, destinations)?) {
+        if accepted.outcome != claims::AcceptOutcome::Unchanged {
+            let (actor, items) = &requests[r];
+            check_ins_to_store.extend(items[i].check_ins.iter().map(|c| (c, *actor)));
+        }
         results[r][i] = Some(Ok(accepted));
     }
+    check_ins::accept_all(conn, &check_ins_to_store, destinations)?;
     Ok(results.into_iter().map(|items| items.into_iter().flatten().collect()).collect())
 }

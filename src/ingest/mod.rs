@@ -8,7 +8,7 @@ mod routes;
 
 pub use commit::Committer;
 pub use routes::routes;
-pub(crate) use routes::{read_body, stored_episode};
+pub(crate) use routes::stored_episode;
 
 use crate::auth::Principal;
 use crate::domain::Episode;
@@ -18,6 +18,7 @@ use crate::domain::time::parse_datetime;
 use crate::http::{ApiError, AppState};
 use crate::reference::ReferenceData;
 use crate::store::StoreError;
+use crate::store::check_ins::NewCheckIn;
 use crate::store::claims::{self, Actor, NewClaimVersion};
 use crate::validation::{self, Catalogue, Violation};
 use serde::Serialize;
@@ -62,6 +63,8 @@ impl From<Rejection> for ApiError {
 /// An episode that passed validation and authorisation, ready for the store.
 pub struct Prepared {
     pub row: NewClaimVersion,
+    /// The episode's check-ins (its `check_ins` table), queued with it unless already sent alone.
+    pub check_ins: Vec<NewCheckIn>,
     pub warnings: Vec<Violation>,
 }
 
@@ -81,6 +84,14 @@ pub fn prepare(
             }
             None => format!("role `{}` may not send claims", principal.role.as_str()),
         }));
+    }
+    for (i, c) in episode.check_ins.iter().enumerate() {
+        let own = c.facility_code.as_deref().map(str::trim).unwrap_or_default();
+        if !own.is_empty() && own != facility && !principal.may_write_for(own) {
+            return Err(Rejection::Forbidden(format!(
+                "check_ins[{i}].MA_CSKCB: this key may not send check-ins of facility `{own}`"
+            )));
+        }
     }
     let report = validation::validate(episode, catalogue, reference, profile);
     if report.has_critical() {
@@ -105,7 +116,15 @@ pub fn prepare(
         total_cost_cents: s.total_cost_hospital.and_then(to_cents).unwrap_or(0),
         claimed_cents: s.fund_pays.and_then(to_cents).unwrap_or(0),
     };
-    Ok(Prepared { row, warnings })
+    let check_ins = episode
+        .check_ins
+        .iter()
+        .map(|c| {
+            let own = c.facility_code.as_deref().map(str::trim).filter(|f| !f.is_empty());
+            check_ins::new_check_in(c, own.unwrap_or(facility))
+        })
+        .collect();
+    Ok(Prepared { row, check_ins, warnings })
 }
 
 /// What the caller hears for one accepted episode.

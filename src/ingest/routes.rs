@@ -4,12 +4,11 @@ use super::{ItemResult, Receipt, parse_episode, prepare, prepare_noted, store, s
 use crate::auth::Principal;
 use crate::domain::Episode;
 use crate::formats::xml130;
-use crate::http::{ApiError, AppState, Problem, next_page, page_limit, readable_facility};
+use crate::http::{ApiError, AppState, Problem, next_page, page_limit, read_body, readable_facility};
 use crate::ingest::dossiers::{self, DossierReport};
 use crate::store::claims::{self, ClaimFilter, ClaimSummary, SubmissionInfo, TimelineEvent, VersionInfo};
 use crate::validation::Violation;
 use actix_web::{HttpResponse, get, http::header, post, web};
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::UtoipaApp;
@@ -23,22 +22,6 @@ pub fn routes<T: crate::http::AppFactory>(app: UtoipaApp<T>) -> UtoipaApp<T> {
         .service(get_claim_xml130)
         .service(get_claim_fhir)
         .service(list_claims)
-}
-
-/// Reads the whole body, refusing it as soon as it passes the configured limit.
-pub(crate) async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::BytesMut, ApiError> {
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| match e {
-            actix_web::error::PayloadError::Overflow => ApiError::PayloadTooLarge { limit },
-            other => ApiError::BadRequest(format!("could not read the request body: {other}")),
-        })?;
-        if body.len() + chunk.len() > limit {
-            return Err(ApiError::PayloadTooLarge { limit });
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
 }
 
 fn accepted(receipt: &Receipt) -> HttpResponse {
@@ -154,7 +137,7 @@ pub(crate) async fn readable_claim(
     let lookup = id.to_owned();
     let record = state
         .db
-        .read(move |conn| claims::find(conn, &lookup))
+        .snapshot(move |conn| claims::find(conn, &lookup))
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no claim with id `{id}`")))?;
     if !principal.may_read(&record.claim.facility_code) {

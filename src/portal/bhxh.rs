@@ -59,6 +59,11 @@ pub struct CardQuery {
 /// Most `MA_LK` the receipt list takes in one query.
 const RECEIPT_KEYS_PER_QUERY: usize = 500;
 
+/// `loaiHoSo` of a QĐ 130 dossier file (`GIAMDINHHS`).
+const DOSSIER_FILE_TYPE: &str = "130";
+/// `loaiHoSo` of a check-in file (`CHI_TIEU_TRANG_THAI_KCB`, XML0).
+const CHECK_IN_FILE_TYPE: &str = "0";
+
 /// A file the portal lists as received for an `MA_LK` (modelled `layDanhSachTiepNhan`).
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 pub struct ReceiptEntry {
@@ -236,7 +241,7 @@ impl BhxhClient {
 
     /// Submits a `GIAMDINHHS` file (`loaiHoSo` 130) for `facility`.
     pub async fn submit_dossier(&self, facility: &str, xml: &[u8]) -> Result<Receipt, PortalError> {
-        self.guard.call(|| self.submit_file(self.dossier_path(), "130", facility, xml)).await
+        self.guard.call(|| self.submit_file(self.dossier_path(), DOSSIER_FILE_TYPE, facility, xml)).await
     }
 
     /// Submits a check-in, a `CHI_TIEU_TRANG_THAI_KCB` document (`loaiHoSo` 0), for `facility`.
@@ -245,7 +250,7 @@ impl BhxhClient {
             Profile::Qd4750 => "/api/qd130/checkInKcbQd4750",
             Profile::Qd3176 => "/api/qd130/checkInKcbQd3176",
         };
-        self.guard.call(|| self.submit_file(path, "0", facility, xml)).await
+        self.guard.call(|| self.submit_file(path, CHECK_IN_FILE_TYPE, facility, xml)).await
     }
 
     async fn submit_file(&self, path: &str, kind: &str, facility: &str, xml: &[u8]) -> Result<Receipt, PortalError> {
@@ -310,16 +315,40 @@ impl BhxhClient {
         self.guard.call(|| self.error_list_unguarded(facility, transaction)).await
     }
 
-    /// The files the portal received for these `MA_LK` of `facility` (modelled on the portal's
-    /// *Danh sách tiếp nhận* screen; see `mocks/README.md`). Asked before sending again a file
-    /// whose first sending got no answer.
+    /// The dossier files the portal received for these `MA_LK` of `facility` (modelled on the
+    /// portal's *Danh sách tiếp nhận* screen; see `mocks/README.md`). Asked before sending again a
+    /// file whose first sending got no answer.
     pub async fn receipts(&self, facility: &str, episode_keys: &[&str]) -> Result<Vec<ReceiptEntry>, PortalError> {
+        self.receipts_of(DOSSIER_FILE_TYPE, facility, episode_keys).await
+    }
+
+    /// The check-in files the portal received for these `MA_LK` (`loaiHoSo` 0 on the same
+    /// screen); `maBam` is the SHA-256 of the check-in document as received.
+    pub async fn check_in_receipts(
+        &self,
+        facility: &str,
+        episode_keys: &[&str],
+    ) -> Result<Vec<ReceiptEntry>, PortalError> {
+        self.receipts_of(CHECK_IN_FILE_TYPE, facility, episode_keys).await
+    }
+
+    async fn receipts_of(
+        &self,
+        file_type: &str,
+        facility: &str,
+        episode_keys: &[&str],
+    ) -> Result<Vec<ReceiptEntry>, PortalError> {
         let province = facility.get(..2).unwrap_or_default();
         let mut found = Vec::new();
         for chunk in episode_keys.chunks(RECEIPT_KEYS_PER_QUERY) {
             let keys = chunk.join(";");
-            let form =
-                [("username", self.username.as_str()), ("maTinh", province), ("maCSKCB", facility), ("dsMaLk", &keys)];
+            let form = [
+                ("username", self.username.as_str()),
+                ("maTinh", province),
+                ("maCSKCB", facility),
+                ("loaiHoSo", file_type),
+                ("dsMaLk", &keys),
+            ];
             let answer = self.guard.call(|| self.post_qd130("/api/qd130/layDanhSachTiepNhan", &form)).await?;
             if code_of(&answer) != "200" {
                 return Err(PortalError::Refused { code: code_of(&answer), message: message_of(&answer) });

@@ -5,6 +5,7 @@
 //! The lease is taken and committed before the portal is called, so no database connection is held
 //! during the call, and a worker that dies leaves its jobs to be taken again once the lease runs out.
 
+mod check_ins;
 pub mod routes;
 
 use crate::config::DispatchSettings;
@@ -16,7 +17,6 @@ use crate::portal::PortalError;
 use crate::portal::bhxh::BhxhClient;
 use crate::portal::guard::CircuitView;
 use crate::portal::moh::MohClient;
-use crate::store::check_ins::{self, CheckInJob};
 use crate::store::outbox::{self, Job};
 use crate::store::{Db, StoreError, now_ms};
 use futures_util::StreamExt;
@@ -71,14 +71,23 @@ pub struct Dispatcher {
     worker: String,
 }
 
-/// Check-in workers, how many check-ins one leases, and how many of them it sends at once.
-const CHECK_IN_WORKERS: usize = 2;
-const CHECK_IN_LEASE: i64 = 64;
-const CHECK_INS_IN_FLIGHT: usize = 8;
-
 /// What a dead letter of BHXH's `701` says, in Vietnamese and English.
 const OUTSIDE_SETTLEMENT_WINDOW: &str = "701: gửi ngoài thời gian quyết toán (trong tháng hoặc đến ngày 05 tháng sau) \
      / sent outside the settlement window (within the month or up to the 5th of the next)";
+
+/// The two kinds of file the portals take.
+#[derive(Debug, Clone, Copy)]
+enum FileKind {
+    /// A `GIAMDINHHS` dossier file.
+    Dossier,
+    /// A `CHI_TIEU_TRANG_THAI_KCB` check-in document (XML0).
+    CheckIn,
+}
+
+/// When a failed attempt `attempts + 1` goes again, or `None` once it was the last allowed.
+fn retry_at(settings: &DispatchSettings, attempts: i32) -> Option<i64> {
+    (attempts + 1 < settings.max_attempts).then(|| now_ms() + backoff_ms(settings, attempts) as i64)
+}
 
 /// Runs CPU-bound work on the blocking pool.
 async fn off_runtime<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, StoreError> {
@@ -152,91 +161,8 @@ impl Dispatcher {
     /// until ingest wakes one; a worker that found a full file wakes another.
     pub async fn run(self, wake: Arc<Notify>) {
         let dossiers = futures_util::future::join_all((0..self.settings.concurrency).map(|_| self.work(&wake)));
-        let check_ins = futures_util::future::join_all((0..CHECK_IN_WORKERS).map(|_| self.check_in_work(&wake)));
+        let check_ins = futures_util::future::join_all((0..check_ins::WORKERS).map(|_| self.check_in_work(&wake)));
         futures_util::future::join(dossiers, check_ins).await;
-    }
-
-    /// A check-in worker: its own lane, so that no dossier backlog is ahead of a check-in.
-    async fn check_in_work(&self, wake: &Notify) {
-        let tick = std::time::Duration::from_millis(self.settings.tick_ms);
-        loop {
-            match self.check_in_pass().await {
-                Ok(n) if n > 0 => continue,
-                Ok(_) => {}
-                Err(e) => {
-                    metrics::counter!("hisgate_dispatch_pass_failures_total").increment(1);
-                    tracing::warn!(error = %e, "check-in pass failed; its leases expire and the jobs are taken again");
-                }
-            }
-            let _ = tokio::time::timeout(tick, wake.notified()).await;
-        }
-    }
-
-    /// Leases due check-ins and sends each as its own `CHI_TIEU_TRANG_THAI_KCB` document, several
-    /// at once; returns how many were taken.
-    async fn check_in_pass(&self) -> Result<usize, StoreError> {
-        let destinations = self.portals.accepting();
-        if destinations.is_empty() || self.db.read(outbox::is_paused).await? {
-            return Ok(0);
-        }
-        let (worker, lease) = (self.worker.clone(), self.settings.lease_ms);
-        let jobs = self.db.write(move |c| check_ins::lease(c, &destinations, &worker, CHECK_IN_LEASE, lease)).await?;
-        let taken = jobs.len();
-        let results: Vec<Result<(), StoreError>> = futures_util::stream::iter(jobs)
-            .map(|job| self.send_check_in(job))
-            .buffer_unordered(CHECK_INS_IN_FLIGHT)
-            .collect()
-            .await;
-        results.into_iter().collect::<Result<(), _>>()?;
-        Ok(taken)
-    }
-
-    async fn send_check_in(&self, job: CheckInJob) -> Result<(), StoreError> {
-        let facility = job.facility_code.clone();
-        let document = match serde_json::from_str::<crate::domain::records::CheckIn>(&job.record_json) {
-            Ok(record) => xml130::check_in_document(std::slice::from_ref(&record)).into_bytes(),
-            Err(e) => {
-                let error = format!("the stored check-in is unreadable: {e}");
-                return self.db.write(move |c| check_ins::mark_failed(c, &job, &error, None, false)).await;
-            }
-        };
-        let started = std::time::Instant::now();
-        let result = match job.destination.as_str() {
-            BHXH => match &self.portals.bhxh {
-                Some(c) => c.submit_check_in(&facility, &document).await.map(|r| r.transaction_id),
-                None => Err(PortalError::Transient("no BHXH portal configured".into())),
-            },
-            MOH => match &self.portals.moh {
-                Some(c) => c.submit_check_in(&facility, &document).await,
-                None => Err(PortalError::Transient("no MoH portal configured".into())),
-            },
-            other => Err(PortalError::Refused {
-                code: "destination".into(),
-                message: format!("unknown destination {other}"),
-            }),
-        };
-        metrics::histogram!("hisgate_portal_call_seconds", "destination" => job.destination.clone())
-            .record(started.elapsed().as_secs_f64());
-        match result {
-            Ok(transaction) => {
-                metrics::histogram!("hisgate_check_in_acceptance_to_ack_seconds", "destination" => job.destination.clone())
-                    .record((now_ms() - job.received_at).max(0) as f64 / 1000.0);
-                self.db.write_retrying(move |c| check_ins::mark_delivered(c, &job, &transaction)).await
-            }
-            Err(PortalError::CircuitOpen { retry_in }) => {
-                let at = now_ms() + retry_in.as_millis() as i64;
-                self.db.write_retrying(move |c| check_ins::release(c, std::slice::from_ref(&job), at)).await
-            }
-            Err(e) => {
-                let error = e.to_string();
-                let uncertain = matches!(e, PortalError::Uncertain(_));
-                let retry_at = (e.is_transient() || matches!(e, PortalError::Unauthorised(_)))
-                    .then(|| now_ms() + backoff_ms(&self.settings, job.attempts) as i64)
-                    .filter(|_| job.attempts + 1 < self.settings.max_attempts);
-                tracing::warn!(destination = %job.destination, %facility, error = %e, "check-in not sent");
-                self.db.write_retrying(move |c| check_ins::mark_failed(c, &job, &error, retry_at, uncertain)).await
-            }
-        }
     }
 
     async fn work(&self, wake: &Notify) {
@@ -314,15 +240,18 @@ impl Dispatcher {
         destination == MOH && self.settings.moh_format == crate::config::MohFormat::Fhir
     }
 
-    async fn send(&self, destination: &str, facility: &str, xml: &[u8]) -> Result<String, PortalError> {
+    /// Sends one file of `kind` to `destination`; answers the portal's transaction id.
+    async fn send(&self, kind: FileKind, destination: &str, facility: &str, xml: &[u8]) -> Result<String, PortalError> {
         match destination {
-            BHXH => match &self.portals.bhxh {
-                Some(c) => c.submit_dossier(facility, xml).await.map(|r| r.transaction_id),
-                None => Err(PortalError::Transient("no BHXH portal configured".into())),
+            BHXH => match (&self.portals.bhxh, kind) {
+                (Some(c), FileKind::Dossier) => c.submit_dossier(facility, xml).await.map(|r| r.transaction_id),
+                (Some(c), FileKind::CheckIn) => c.submit_check_in(facility, xml).await.map(|r| r.transaction_id),
+                (None, _) => Err(PortalError::Transient("no BHXH portal configured".into())),
             },
-            MOH => match &self.portals.moh {
-                Some(c) => c.submit_dossier(facility, xml).await,
-                None => Err(PortalError::Transient("no MoH portal configured".into())),
+            MOH => match (&self.portals.moh, kind) {
+                (Some(c), FileKind::Dossier) => c.submit_dossier(facility, xml).await,
+                (Some(c), FileKind::CheckIn) => c.submit_check_in(facility, xml).await,
+                (None, _) => Err(PortalError::Transient("no MoH portal configured".into())),
             },
             other => Err(PortalError::Refused {
                 code: "destination".into(),
@@ -368,7 +297,7 @@ impl Dispatcher {
             let started = std::time::Instant::now();
             let result = match (payload, fhir) {
                 (Ok(bundle), Some(moh)) => moh.submit_bundle(&facility, &bundle).await,
-                (Ok(signed), None) => self.send(&destination, &facility, &signed).await,
+                (Ok(signed), None) => self.send(FileKind::Dossier, &destination, &facility, &signed).await,
                 (Err(e), _) => Err(PortalError::Transient(format!("the file could not be signed: {e}"))),
             };
             metrics::histogram!("hisgate_portal_call_seconds", "destination" => destination.clone())
@@ -518,9 +447,7 @@ impl Dispatcher {
         self.db
             .write_retrying(move |c| {
                 jobs.iter().try_for_each(|j| {
-                    let retry_at = (j.attempts + 1 < settings.max_attempts)
-                        .then(|| now_ms() + backoff_ms(&settings, j.attempts) as i64);
-                    outbox::mark_failed(c, j, &error, None, retry_at)?;
+                    outbox::mark_failed(c, j, &error, None, retry_at(&settings, j.attempts))?;
                     if uncertain { outbox::mark_uncertain(c, j) } else { Ok(()) }
                 })
             })

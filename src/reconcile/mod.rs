@@ -8,6 +8,7 @@
 //! The modelled outcome query of the mocks is asked only when configured, and never again once the
 //! portal answers 404 for it.
 
+pub mod import;
 pub mod routes;
 
 use crate::config::AppraisalApi;
@@ -55,11 +56,8 @@ fn outcome_of(record: &RecordOutcome) -> Option<Outcome> {
             .lines
             .iter()
             .map(|l| {
-                serde_json::json!({
-                    "table": l.table, "stt": l.stt,
-                    "claimed_cents": cents(Some(&l.claimed)), "approved_cents": cents(Some(&l.approved)),
-                    "reason": l.reason,
-                })
+                let (claimed, approved) = (cents(Some(&l.claimed)), cents(Some(&l.approved)));
+                outbox::outcome_line(&l.table, &l.stt, claimed, approved, l.reason.as_deref())
             })
             .collect(),
     );

@@ -1,10 +1,12 @@
 //! `/api/v1/reconciliation`: the settlement view per facility and month (`NAM_QT`/`THANG_QT`).
 
-use crate::auth::Principal;
+use super::import::{self, ImportError, ImportReport};
+use crate::auth::{Principal, Role};
 use crate::domain::decimal::format_fixed;
-use crate::http::{ApiError, AppState, Problem, readable_facility};
+use crate::http::{ApiError, AppState, Problem, read_body, readable_facility};
+use crate::store::audit::Actor;
 use crate::store::outbox::{self, SettlementRow, status};
-use actix_web::{HttpRequest, HttpResponse, get, http::header, web};
+use actix_web::{HttpRequest, HttpResponse, get, http::header, post, web};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -142,6 +144,78 @@ async fn settlement(
     Ok(HttpResponse::Ok().json(SettlementView { year, month, facilities, total }))
 }
 
+#[derive(Deserialize, IntoParams)]
+struct ImportQuery {
+    /// Settle only this facility's claims; a facility key is always held to its own.
+    facility: Option<String>,
+}
+
+impl From<ImportError> for ApiError {
+    fn from(e: ImportError) -> Self {
+        ApiError::InvalidInput {
+            detail: format!("the result file is refused, nothing was imported: {e}"),
+            violations: Vec::new(),
+        }
+    }
+}
+
+/// Import an appraisal result file downloaded from the BHXH portal.
+///
+/// CSV (`,` `;` or tab; UTF-8, with or without BOM) or XLSX (first sheet), one row per `MA_LK`
+/// with the approved amount (the claimed amount and the reason optional), and optionally one row
+/// per line (`BANG`, `STT_CHI_TIET`). Columns are found by header (`[result_columns]` in the
+/// TOML; Vietnamese defaults). The whole file is checked first; one bad row refuses it, naming
+/// the row. Each record settles its claim's awaited BHXH submission as a polled appraisal does;
+/// `MA_LK` that match no claim, or a claim not yet at BHXH or already settled, are listed.
+#[utoipa::path(
+    tag = "reconciliation",
+    params(ImportQuery),
+    request_body(content = Vec<u8>, content_type = "text/csv", description = "CSV or XLSX result file"),
+    responses(
+        (status = 200, description = "What the file settled, and what it named that could not be", body = ImportReport),
+        (status = 400, description = "The file is refused (which row, which column, why); nothing was imported", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "This key may not import results (or not for that facility)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/reconciliation/import")]
+async fn import_results(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<ImportQuery>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let scope = match principal.role {
+        Role::Facility => {
+            let own = principal.facility.clone();
+            if query.facility.is_some() && query.facility != own {
+                return Err(ApiError::Forbidden("a facility key imports results of its own facility only".into()));
+            }
+            own
+        }
+        Role::Doh | Role::Admin => query.into_inner().facility,
+        Role::Eligibility => return Err(ApiError::Forbidden("role `eligibility` may not import results".into())),
+    };
+    let body = read_body(payload, state.settings.max_body_bytes).await?.freeze();
+    let columns = state.settings.result_columns.clone();
+    let (rows, records) = tokio::task::spawn_blocking(move || import::read(&body, &columns))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let actor = Actor { key_id: principal.key_id.clone(), role: principal.role.as_str().to_owned() };
+    let report = state
+        .db
+        .write_retrying(move |c| import::apply(c, rows, &records, scope.as_deref(), crate::queue::BHXH, &actor))
+        .await?;
+    tracing::info!(
+        rows = report.rows,
+        settled = report.settled,
+        unknown = report.unknown.count,
+        "result file imported"
+    );
+    Ok(HttpResponse::Ok().json(report))
+}
+
 pub fn routes<T: crate::http::AppFactory>(app: utoipa_actix_web::UtoipaApp<T>) -> utoipa_actix_web::UtoipaApp<T> {
-    app.service(settlement)
+    app.service(settlement).service(import_results)
 }

@@ -4,6 +4,13 @@ use super::schema::audit_log;
 use super::{AnyConnection, StoreError, now_ms};
 use diesel::prelude::*;
 
+/// Who is writing, for the audit log and `received_by`.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub key_id: String,
+    pub role: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct AuditEntry<'a> {
     /// The API key id, or `cli` for the command line.

@@ -2,11 +2,12 @@
 //! (check-in, destination), leased like the dossiers' but read apart from them, so that a backlog of
 //! dossiers never delays a real-time check-in.
 
-use super::claims::Actor;
+use super::audit::Actor;
 use super::schema::{check_in_outbox, check_ins, claims};
 use super::{AnyConnection, StoreError, audit, now_ms};
 use diesel::prelude::*;
 use serde::Serialize;
+use std::collections::HashSet;
 use utoipa::ToSchema;
 
 /// Check-in queue states.
@@ -31,37 +32,76 @@ pub struct NewCheckIn {
     pub ordered_at: i64,
 }
 
+#[derive(Insertable)]
+#[diesel(table_name = check_ins)]
+struct CheckInInsert<'a> {
+    id: &'a str,
+    facility_code: &'a str,
+    episode_key: &'a str,
+    record_json: &'a str,
+    ordered_at: i64,
+    received_at: i64,
+    received_by: &'a str,
+}
+
+/// Most check-in rows in one statement (7 binds each, under both backends' bind limits).
+const ROWS_PER_STATEMENT: usize = 500;
+
 /// Stores the check-ins not stored yet, each with a pending job per destination and an audit row,
-/// in the caller's transaction. Returns, per item, whether it was new.
+/// in the caller's transaction; whether a check-in came alone or inside an episode, it is queued
+/// once. Returns, per item, whether it was new.
 pub fn accept_all(
     conn: &mut AnyConnection,
-    items: &[NewCheckIn],
-    actor: &Actor,
+    items: &[(&NewCheckIn, &Actor)],
     destinations: &[String],
 ) -> Result<Vec<bool>, StoreError> {
-    let now = now_ms();
-    let mut created = Vec::with_capacity(items.len());
-    for item in items {
-        let row = (
-            check_ins::id.eq(&item.id),
-            check_ins::facility_code.eq(&item.facility_code),
-            check_ins::episode_key.eq(&item.episode_key),
-            check_ins::record_json.eq(&item.record_json),
-            check_ins::ordered_at.eq(item.ordered_at),
-            check_ins::received_at.eq(now),
-            check_ins::received_by.eq(&actor.key_id),
-        );
-        // Two instances storing the same check-in at once make one row.
-        let inserted = on_backend!(conn, |c| diesel::insert_into(check_ins::table)
-            .values(row)
-            .on_conflict_do_nothing()
-            .execute(c))?;
-        created.push(inserted == 1);
+    if items.is_empty() {
+        return Ok(Vec::new());
     }
-    let jobs: Vec<_> = items
+    let now = now_ms();
+    let mut rows: Vec<CheckInInsert> = items
         .iter()
-        .zip(&created)
-        .filter(|(_, new)| **new)
+        .map(|(item, actor)| CheckInInsert {
+            id: &item.id,
+            facility_code: &item.facility_code,
+            episode_key: &item.episode_key,
+            record_json: &item.record_json,
+            ordered_at: item.ordered_at,
+            received_at: now,
+            received_by: &actor.key_id,
+        })
+        .collect();
+    // In id order, so that two PostgreSQL transactions storing the same check-ins wait for each
+    // other in the same order and never deadlock; a check-in named twice is stored once.
+    rows.sort_by(|a, b| a.id.cmp(b.id));
+    rows.dedup_by(|a, b| a.id == b.id);
+    // Two instances storing the same check-in at once make one row.
+    let mut created: HashSet<String> = HashSet::with_capacity(rows.len());
+    match &mut *conn {
+        AnyConnection::Postgresql(c) => {
+            for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+                let inserted: Vec<String> = diesel::insert_into(check_ins::table)
+                    .values(chunk)
+                    .on_conflict_do_nothing()
+                    .returning(check_ins::id)
+                    .get_results(c)?;
+                created.extend(inserted);
+            }
+        }
+        // As for claims: row by row on SQLite, where a statement costs no round trip.
+        AnyConnection::Sqlite(c) => {
+            for row in &rows {
+                if diesel::insert_into(check_ins::table).values(row).on_conflict_do_nothing().execute(c)? == 1 {
+                    created.insert(row.id.to_owned());
+                }
+            }
+        }
+    }
+    let mut first = HashSet::with_capacity(created.len());
+    let new: Vec<&(&NewCheckIn, &Actor)> =
+        items.iter().filter(|(item, _)| created.contains(&item.id) && first.insert(item.id.as_str())).collect();
+    let jobs: Vec<_> = new
+        .iter()
         .flat_map(|(item, _)| {
             destinations.iter().map(move |d| {
                 (
@@ -75,12 +115,10 @@ pub fn accept_all(
             })
         })
         .collect();
-    insert_rows!(conn, check_in_outbox::table, jobs, 500);
-    let audit: Vec<_> = items
+    insert_rows!(conn, check_in_outbox::table, jobs, ROWS_PER_STATEMENT);
+    let audit: Vec<_> = new
         .iter()
-        .zip(&created)
-        .filter(|(_, new)| **new)
-        .map(|(item, _)| audit::AuditEntry {
+        .map(|(item, actor)| audit::AuditEntry {
             actor: &actor.key_id,
             role: &actor.role,
             action: "check_in.accept",
@@ -89,7 +127,8 @@ pub fn accept_all(
         })
         .collect();
     audit::record_all(conn, &audit)?;
-    Ok(created)
+    let mut reported = HashSet::with_capacity(created.len());
+    Ok(items.iter().map(|(item, _)| created.contains(&item.id) && reported.insert(item.id.as_str())).collect())
 }
 
 /// A check-in job handed to the dispatcher.
@@ -108,16 +147,6 @@ pub struct CheckInJob {
     pub uncertain_since: Option<i64>,
 }
 
-/// Loads `query`; on PostgreSQL its rows are locked, skipping rows another instance holds.
-macro_rules! load_locking {
-    ($conn:expr, $query:expr) => {
-        match $conn {
-            AnyConnection::Postgresql(pg) => $query.for_update().skip_locked().load(pg),
-            AnyConnection::Sqlite(sqlite) => $query.load(sqlite),
-        }
-    };
-}
-
 /// Leases up to `limit` due check-in jobs of `destinations` to `worker` until `now + lease_ms`:
 /// jobs whose lease ran out first (taken over as uncertain), then the pending ones in the order
 /// they became due, each destination read along `check_in_outbox_due`.
@@ -129,30 +158,8 @@ pub fn lease(
     lease_ms: i64,
 ) -> Result<Vec<CheckInJob>, StoreError> {
     let now = now_ms();
-    let expired_query = check_in_outbox::table
-        .select(check_in_outbox::id)
-        .filter(check_in_outbox::status.eq(status::IN_FLIGHT))
-        .filter(check_in_outbox::lease_until.lt(now))
-        .filter(check_in_outbox::destination.eq_any(destinations))
-        .order(check_in_outbox::id)
-        .limit(limit);
-    let expired: Vec<i64> = load_locking!(&mut *conn, expired_query)?;
-    let mut pending: Vec<(i64, i64)> = Vec::new();
-    let room = limit - expired.len() as i64;
-    for destination in destinations.iter().filter(|_| room > 0) {
-        let query = check_in_outbox::table
-            .select((check_in_outbox::next_attempt_at, check_in_outbox::id))
-            .filter(check_in_outbox::status.eq(status::PENDING))
-            .filter(check_in_outbox::destination.eq(destination))
-            .filter(check_in_outbox::next_attempt_at.le(now))
-            .order((check_in_outbox::next_attempt_at, check_in_outbox::id))
-            .limit(room);
-        let rows: Vec<(i64, i64)> = load_locking!(&mut *conn, query)?;
-        pending.extend(rows);
-    }
-    pending.sort_unstable();
-    let ids: Vec<i64> =
-        expired.iter().copied().chain(pending.into_iter().take(room.max(0) as usize).map(|(_, id)| id)).collect();
+    let (expired, pending) = due_job_ids!(conn, check_in_outbox, status, destinations, now, limit);
+    let ids: Vec<i64> = expired.iter().chain(&pending).copied().collect();
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -191,9 +198,59 @@ pub fn lease(
         .load(conn)?)
 }
 
-/// The portal took the check-in under `transaction_id`.
-pub fn mark_delivered(conn: &mut AnyConnection, job: &CheckInJob, transaction_id: &str) -> Result<(), StoreError> {
+/// What became of one leased check-in job.
+#[derive(Debug, Clone)]
+pub enum CheckInResult {
+    /// The portal took it (or its receipt list shows it took it) under this transaction id.
+    Delivered { transaction_id: String },
+    /// A failed attempt: pending again at `retry_at`, or a dead letter when `None`; an unanswered
+    /// one is also marked uncertain, so that its receipt is looked up before it goes again.
+    Failed { error: String, retry_at: Option<i64>, uncertain: bool },
+    /// Given back untried (the portal's circuit is open, or its receipts could not be read),
+    /// pending again at `at`.
+    Released { at: i64 },
+}
+
+/// Records a pass's results in one transaction: a check-in lane writes once per pass, not once
+/// per check-in, so its writes do not crowd out ingest's.
+pub fn record(conn: &mut AnyConnection, results: &[(CheckInJob, CheckInResult)]) -> Result<(), StoreError> {
     let now = now_ms();
+    let mut released: Vec<(i64, Vec<i64>)> = Vec::new();
+    for (job, result) in results {
+        match result {
+            CheckInResult::Delivered { transaction_id } => mark_delivered(conn, job, transaction_id, now)?,
+            CheckInResult::Failed { error, retry_at, uncertain } => {
+                mark_failed(conn, job, error, *retry_at, *uncertain, now)?
+            }
+            CheckInResult::Released { at } => match released.iter_mut().find(|(t, _)| t == at) {
+                Some((_, ids)) => ids.push(job.outbox_id),
+                None => released.push((*at, vec![job.outbox_id])),
+            },
+        }
+    }
+    for (at, ids) in released {
+        diesel::update(
+            check_in_outbox::table
+                .filter(check_in_outbox::id.eq_any(&ids))
+                .filter(check_in_outbox::status.eq(status::IN_FLIGHT)),
+        )
+        .set((
+            check_in_outbox::status.eq(status::PENDING),
+            check_in_outbox::next_attempt_at.eq(at),
+            check_in_outbox::lease_until.eq(None::<i64>),
+            check_in_outbox::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
+fn mark_delivered(
+    conn: &mut AnyConnection,
+    job: &CheckInJob,
+    transaction_id: &str,
+    now: i64,
+) -> Result<(), StoreError> {
     diesel::update(check_in_outbox::table.find(job.outbox_id).filter(check_in_outbox::status.eq(status::IN_FLIGHT)))
         .set((
             check_in_outbox::status.eq(status::DELIVERED),
@@ -209,17 +266,16 @@ pub fn mark_delivered(conn: &mut AnyConnection, job: &CheckInJob, transaction_id
     Ok(())
 }
 
-/// A failed attempt: pending again at `retry_at`, or a dead letter when `retry_at` is `None`; an
-/// unanswered one is also marked uncertain.
-pub fn mark_failed(
+fn mark_failed(
     conn: &mut AnyConnection,
     job: &CheckInJob,
     error: &str,
     retry_at: Option<i64>,
     uncertain: bool,
+    now: i64,
 ) -> Result<(), StoreError> {
-    let now = now_ms();
     let state = if retry_at.is_some() { status::PENDING } else { status::DEAD_LETTER };
+    let uncertain_since = job.uncertain_since.or(uncertain.then_some(now));
     diesel::update(check_in_outbox::table.find(job.outbox_id).filter(check_in_outbox::status.eq(status::IN_FLIGHT)))
         .set((
             check_in_outbox::status.eq(state),
@@ -227,32 +283,10 @@ pub fn mark_failed(
             check_in_outbox::next_attempt_at.eq(retry_at.unwrap_or(now)),
             check_in_outbox::lease_until.eq(None::<i64>),
             check_in_outbox::last_error.eq(error),
+            check_in_outbox::uncertain_since.eq(uncertain_since),
             check_in_outbox::updated_at.eq(now),
         ))
         .execute(conn)?;
-    if uncertain {
-        diesel::update(check_in_outbox::table.find(job.outbox_id).filter(check_in_outbox::uncertain_since.is_null()))
-            .set(check_in_outbox::uncertain_since.eq(now))
-            .execute(conn)?;
-    }
-    Ok(())
-}
-
-/// Gives leased jobs back untried (the portal's circuit is open), pending again at `at`.
-pub fn release(conn: &mut AnyConnection, jobs: &[CheckInJob], at: i64) -> Result<(), StoreError> {
-    let ids: Vec<i64> = jobs.iter().map(|j| j.outbox_id).collect();
-    diesel::update(
-        check_in_outbox::table
-            .filter(check_in_outbox::id.eq_any(&ids))
-            .filter(check_in_outbox::status.eq(status::IN_FLIGHT)),
-    )
-    .set((
-        check_in_outbox::status.eq(status::PENDING),
-        check_in_outbox::next_attempt_at.eq(at),
-        check_in_outbox::lease_until.eq(None::<i64>),
-        check_in_outbox::updated_at.eq(now_ms()),
-    ))
-    .execute(conn)?;
     Ok(())
 }
 

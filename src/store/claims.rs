@@ -1,6 +1,7 @@
 //! Claims: one row per episode (facility + `MA_LK`), one row per version of its content, the
 //! timeline of what happened to it, and its outbox entries, all written in one transaction.
 
+pub use super::audit::Actor;
 use super::schema::{claim_events, claim_versions, claims, outbox};
 use super::{AnyConnection, StoreError, audit, now_ms};
 use diesel::prelude::*;
@@ -36,13 +37,6 @@ pub struct NewClaimVersion {
     pub settlement_month: Option<i32>,
     pub total_cost_cents: i64,
     pub claimed_cents: i64,
-}
-
-/// Who is writing, for the audit log and `received_by`.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub key_id: String,
-    pub role: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]

@@ -24,6 +24,54 @@ macro_rules! insert_rows {
     };
 }
 
+/// The ids of up to `$limit` due jobs of `$destinations` in queue table `$queue` (a schema
+/// module with `id`, `status`, `destination`, `lease_until`, `next_attempt_at`; `$status` names
+/// its `IN_FLIGHT` and `PENDING`), in the order
+/// they are to go: jobs in flight whose lease ran out (their worker died) first, then pending jobs
+/// by the time they became due.
+///
+/// Each destination is read on its own along the queue's due index (status, destination,
+/// next_attempt_at, id), so a lease reads at most `limit` rows per destination however long the
+/// queue behind a portal has grown; one query over every due job had to sort them all first.
+/// On PostgreSQL the rows read are locked (`FOR UPDATE SKIP LOCKED`) until the lease commits, and
+/// another instance leasing meanwhile skips them. Evaluates to `(expired, pending)` id lists.
+macro_rules! due_job_ids {
+    ($conn:expr, $queue:ident, $status:ident, $destinations:expr, $now:expr, $limit:expr) => {{
+        macro_rules! load_locking {
+            ($query:expr) => {
+                match &mut *$conn {
+                    $crate::store::AnyConnection::Postgresql(pg) => $query.for_update().skip_locked().load(pg),
+                    $crate::store::AnyConnection::Sqlite(sqlite) => $query.load(sqlite),
+                }
+            };
+        }
+        let expired = $queue::table
+            .select($queue::id)
+            .filter($queue::status.eq($status::IN_FLIGHT))
+            .filter($queue::lease_until.lt($now))
+            .filter($queue::destination.eq_any($destinations))
+            .order($queue::id)
+            .limit($limit);
+        let expired: Vec<i64> = load_locking!(expired)?;
+        let room = $limit - expired.len() as i64;
+        let mut pending: Vec<(i64, i64)> = Vec::new();
+        for destination in $destinations.iter().filter(|_| room > 0) {
+            let query = $queue::table
+                .select(($queue::next_attempt_at, $queue::id))
+                .filter($queue::status.eq($status::PENDING))
+                .filter($queue::destination.eq(destination))
+                .filter($queue::next_attempt_at.le($now))
+                .order(($queue::next_attempt_at, $queue::id))
+                .limit(room);
+            let rows: Vec<(i64, i64)> = load_locking!(query)?;
+            pending.extend(rows);
+        }
+        pending.sort_unstable();
+        let pending: Vec<i64> = pending.into_iter().take(room.max(0) as usize).map(|(_, id)| id).collect();
+        (expired, pending)
+    }};
+}
+
 pub mod alerts;
 pub mod audit;
 pub mod check_ins;
@@ -33,6 +81,7 @@ pub mod jobs;
 pub mod keys;
 pub mod outbox;
 pub mod reference;
+pub mod results;
 pub mod rules;
 mod schema;
 pub mod sessions;
@@ -185,6 +234,25 @@ impl Db {
     {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || f(&mut *pool.get()?)).await.map_err(|_| StoreError::Cancelled)?
+    }
+
+    /// [`Db::read`] in one read-only transaction: every statement of `f` sees the same snapshot
+    /// (PostgreSQL `REPEATABLE READ`; on SQLite a read transaction), so a record read in several
+    /// statements is never half before and half after a writer's commit.
+    pub async fn snapshot<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.read(|conn| {
+            conn.transaction(|c| {
+                if matches!(c, AnyConnection::Postgresql(_)) {
+                    diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").execute(c)?;
+                }
+                f(c)
+            })
+        })
+        .await
     }
 
     /// The blocking form of [`Db::read`], for start-up and the command line.

@@ -43,52 +43,35 @@ pub struct Job {
     pub uncertain_since: Option<i64>,
 }
 
-/// Loads `query`; on PostgreSQL its rows are locked, skipping rows another instance holds.
-macro_rules! load_locking {
-    ($conn:expr, $query:expr) => {
-        match $conn {
-            AnyConnection::Postgresql(pg) => $query.for_update().skip_locked().load(pg),
-            AnyConnection::Sqlite(sqlite) => $query.load(sqlite),
-        }
-    };
-}
+/// How long a dossier held for its check-ins waits before it is looked at again, at least.
+const CHECK_IN_HOLD_MS: i64 = 200;
 
-/// The ids of up to `limit` due jobs of `destinations`, in the order they are to go: jobs in flight
-/// whose lease ran out (their worker died) first, then pending jobs by the time they became due.
-///
-/// Each destination is read on its own along the `outbox_due` index (status, destination,
-/// next_attempt_at, id), so a lease reads at most `limit` rows per destination however long the
-/// queue behind a portal has grown; one query over every due job had to sort them all first.
-/// On PostgreSQL the rows read but not taken stay locked until the lease commits, and another
-/// instance leasing meanwhile skips them.
-fn due_jobs(conn: &mut AnyConnection, destinations: &[String], now: i64, limit: i64) -> Result<Vec<i64>, StoreError> {
-    let expired = outbox::table
-        .select(outbox::id)
-        .filter(outbox::status.eq(status::IN_FLIGHT))
-        .filter(outbox::lease_until.lt(now))
-        .filter(outbox::destination.eq_any(destinations))
-        .order(outbox::id)
-        .limit(limit);
-    let mut due: Vec<i64> = load_locking!(&mut *conn, expired)?;
-    let room = limit - due.len() as i64;
-    if room <= 0 {
-        return Ok(due);
+/// The (claim, destination) pairs of `claims` with a check-in still queued for that destination,
+/// each with when to look at the dossier again: when the check-in is next due, but not sooner
+/// than [`CHECK_IN_HOLD_MS`] from now, so that held jobs do not fill every lease meanwhile.
+fn held_for_check_ins(
+    conn: &mut AnyConnection,
+    claims: &[&String],
+    now: i64,
+) -> Result<std::collections::HashMap<(String, String), i64>, StoreError> {
+    use super::check_ins::status as check_in_status;
+    use super::schema::{check_in_outbox, check_ins};
+    let rows: Vec<(String, String, i64)> =
+        check_in_outbox::table
+            .inner_join(check_ins::table)
+            .inner_join(claims::table.on(
+                claims::facility_code.eq(check_ins::facility_code).and(claims::episode_key.eq(check_ins::episode_key)),
+            ))
+            .filter(claims::id.eq_any(claims))
+            .filter(check_in_outbox::status.eq_any([check_in_status::PENDING, check_in_status::IN_FLIGHT]))
+            .select((claims::id, check_in_outbox::destination, check_in_outbox::next_attempt_at))
+            .load(conn)?;
+    let mut held = std::collections::HashMap::new();
+    for (claim, destination, due) in rows {
+        let until = due.max(now + CHECK_IN_HOLD_MS);
+        held.entry((claim, destination)).and_modify(|t: &mut i64| *t = (*t).max(until)).or_insert(until);
     }
-    let mut pending: Vec<(i64, i64)> = Vec::new();
-    for destination in destinations {
-        let query = outbox::table
-            .select((outbox::next_attempt_at, outbox::id))
-            .filter(outbox::status.eq(status::PENDING))
-            .filter(outbox::destination.eq(destination))
-            .filter(outbox::next_attempt_at.le(now))
-            .order((outbox::next_attempt_at, outbox::id))
-            .limit(room);
-        let rows: Vec<(i64, i64)> = load_locking!(&mut *conn, query)?;
-        pending.extend(rows);
-    }
-    pending.sort_unstable();
-    due.extend(pending.into_iter().take(room as usize).map(|(_, id)| id));
-    Ok(due)
+    Ok(held)
 }
 
 /// Leases up to `limit` due jobs (pending and due, or in flight with an expired lease) of the
@@ -96,7 +79,9 @@ fn due_jobs(conn: &mut AnyConnection, destinations: &[String], now: i64, limit: 
 /// instance are skipped, so several gateways can share one queue.
 ///
 /// A job waits while another job of the same claim and destination is in flight under a live
-/// lease: a newer version follows the older one to the portal, never overtakes it. A job taken
+/// lease: a newer version follows the older one to the portal, never overtakes it. It also waits
+/// while a check-in of its episode is still queued for its destination: the portal hears of the
+/// visit before it receives its dossier. A job taken
 /// over from a worker whose lease ran out is marked uncertain: that worker may have sent it.
 pub fn claim(
     conn: &mut AnyConnection,
@@ -106,7 +91,8 @@ pub fn claim(
     lease_ms: i64,
 ) -> Result<Vec<Job>, StoreError> {
     let now = now_ms();
-    let locked = due_jobs(conn, destinations, now, limit)?;
+    let (mut locked, pending) = due_job_ids!(conn, outbox, status, destinations, now, limit);
+    locked.extend(pending);
     if locked.is_empty() {
         return Ok(Vec::new());
     }
@@ -125,9 +111,23 @@ pub fn claim(
         .load::<(String, String)>(conn)?
         .into_iter()
         .collect();
+    let held = held_for_check_ins(conn, &claim_ids, now)?;
+    let held_jobs: Vec<(i64, i64)> = candidates
+        .iter()
+        .filter_map(|(id, claim, dest, _)| held.get(&(claim.clone(), dest.clone())).map(|until| (*id, *until)))
+        .collect();
+    for (id, until) in &held_jobs {
+        diesel::update(outbox::table.find(id).filter(outbox::status.eq(status::PENDING)))
+            .set(outbox::next_attempt_at.eq(until))
+            .execute(conn)?;
+    }
     let (ids, taken_over): (Vec<i64>, Vec<i64>) = {
-        let free: Vec<&(i64, String, String, String)> =
-            candidates.iter().filter(|(_, claim, dest, _)| !busy.contains(&(claim.clone(), dest.clone()))).collect();
+        let free: Vec<&(i64, String, String, String)> = candidates
+            .iter()
+            .filter(|(id, claim, dest, _)| {
+                !busy.contains(&(claim.clone(), dest.clone())) && !held_jobs.iter().any(|(h, _)| h == id)
+            })
+            .collect();
         (
             free.iter().map(|(id, ..)| *id).collect(),
             free.iter().filter(|(.., state)| state == status::IN_FLIGHT).map(|(id, ..)| *id).collect(),
@@ -424,6 +424,20 @@ pub fn stop_polling(conn: &mut AnyConnection, outbox_id: i64) -> Result<(), Stor
 pub fn postpone_poll(conn: &mut AnyConnection, outbox_id: i64, at: i64) -> Result<(), StoreError> {
     diesel::update(outbox::table.find(outbox_id)).set(outbox::next_poll_at.eq(at)).execute(conn)?;
     Ok(())
+}
+
+/// One line of an appraisal as stored in an outcome's `lines`: its table (`XML2`…), its `STT`
+/// as the portal wrote it, the amounts in hundredths and the portal's reason.
+pub fn outcome_line(
+    table: &str,
+    stt: &str,
+    claimed_cents: i64,
+    approved_cents: i64,
+    reason: Option<&str>,
+) -> serde_json::Value {
+    serde_json::json!({
+        "table": table, "stt": stt, "claimed_cents": claimed_cents, "approved_cents": approved_cents, "reason": reason,
+    })
 }
 
 /// The appraisal of one submission, as reconciled.

@@ -479,6 +479,7 @@ impl EpisodeGenerator {
             ..DischargeCertificate::default()
         });
 
+        let check_ins = vec![first_order_check_in(&summary, &services[0])];
         Episode {
             summary,
             drugs,
@@ -486,8 +487,38 @@ impl EpisodeGenerator {
             paraclinical_results,
             progress_notes,
             discharge_certificate,
+            check_ins,
             ..Episode::default()
         }
+    }
+}
+
+/// The check-in (XML0) a HIS sends at the visit's first order: who, which card, which visit, and
+/// the one service ordered.
+fn first_order_check_in(s: &EpisodeSummary, first: &ServiceLine) -> CheckIn {
+    CheckIn {
+        episode_key: s.episode_key.clone(),
+        seq: Some(1),
+        patient_id: s.patient_id.clone(),
+        full_name: s.full_name.clone(),
+        citizen_id: s.citizen_id.clone(),
+        birth_date: s.birth_date.clone(),
+        sex: s.sex,
+        card_numbers: s.card_numbers.clone(),
+        primary_care_facilities: s.primary_care_facilities.clone(),
+        card_valid_from: s.card_valid_from.clone(),
+        card_valid_to: s.card_valid_to.clone(),
+        visit_route: s.visit_route.clone(),
+        admitted_at: s.admitted_at.clone(),
+        inpatient_admitted_at: s.inpatient_admitted_at.clone(),
+        inpatient_reason: s.inpatient_reason.clone(),
+        inpatient_reason_code: s.inpatient_reason_code.clone(),
+        visit_type: s.visit_type.clone(),
+        facility_code: s.facility_code.clone(),
+        service_code: first.service_code.clone(),
+        service_name: first.service_name.clone(),
+        ordered_at: first.ordered_at.clone(),
+        ..CheckIn::default()
     }
 }
 

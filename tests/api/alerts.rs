@@ -1,6 +1,6 @@
 //! Alerts: raised once per cause, posted to the webhook, resolved when the cause is gone.
 
-use crate::helpers::{FACILITY, OTHER_FACILITY, episodes, spawn_app_with};
+use crate::helpers::{FACILITY, OTHER_FACILITY, dossiers_only, episodes, spawn_app_with};
 use hisgate::store::outbox;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
@@ -43,7 +43,7 @@ async fn alerts_are_raised_once_posted_and_resolved() {
     .unwrap();
     // 83001 sends (and one of its submissions dies), 83002 sends nothing, 83001's certificate
     // runs out within the month.
-    assert_eq!(app.post_claim(&app.facility_key, &episodes(FACILITY, 110, 1)[0]).await.status(), 202);
+    assert_eq!(app.post_claim(&app.facility_key, &dossiers_only(episodes(FACILITY, 110, 1))[0]).await.status(), 202);
     let destinations = vec!["bhxh".to_owned()];
     app.db
         .write(move |c| {

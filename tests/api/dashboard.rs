@@ -450,3 +450,68 @@ async fn the_dashboard_works_in_headless_chromium() {
     }
     let _ = browser.call(reqwest::Method::DELETE, "", None).await;
 }
+
+/// A multipart form of one CSV file, as a browser sends the upload form.
+fn upload_body(csv: &str) -> (String, Vec<u8>) {
+    let boundary = "hisgate-test-boundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"ket-qua.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"facility\"\r\n\r\n\
+         {FACILITY}\r\n--{boundary}--\r\n"
+    );
+    (format!("multipart/form-data; boundary={boundary}"), body.into_bytes())
+}
+
+#[actix_web::test]
+async fn staff_upload_a_result_file_and_its_records_are_settled() {
+    let bhxh = mocks::bhxh::start(BhxhConfig { appraisal_api: false, ..BhxhConfig::default() }, "127.0.0.1:0").unwrap();
+    let moh = mocks::moh::start(MohConfig::default(), "127.0.0.1:0").unwrap();
+    let app = spawn_app_with(Backend::Sqlite, "staff_upload_a_result_file", |s| {
+        fast(s, &bhxh, &moh);
+        s.bhxh_protocol.appraisal_api = hisgate::config::AppraisalApi::None;
+    })
+    .await
+    .unwrap();
+    let (sent, ids) = send(&app, 310, 3).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    for id in &ids {
+        while app.get(&format!("/api/v1/claims/{id}"), &app.doh_key).await.json::<Value>().await.unwrap()["status"]
+            != "submitted"
+        {
+            assert!(std::time::Instant::now() < deadline, "claim {id} never reached BHXH");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    let cookie = cookie_of(&sign_in(&app, &app.doh_key).await);
+    let form = html(&app, &cookie, "/dashboard/results").await;
+    assert!(form.contains("enctype=\"multipart/form-data\"") && form.contains("name=\"file\""), "{form}");
+
+    let upload = |csv: String| {
+        let (content_type, body) = upload_body(&csv);
+        no_redirects()
+            .post(app.url("/dashboard/results?lang=en"))
+            .header(header::COOKIE, &cookie)
+            .header(header::CONTENT_TYPE, content_type)
+            .body(body)
+            .send()
+    };
+    let r = upload("MA_LK,SO_TIEN_DUYET\nLK1,abc\n".to_owned()).await.unwrap();
+    assert_eq!(r.status(), 400);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("id=\"import-error\"") && page.contains("row 2, column `SO_TIEN_DUYET`"), "{page}");
+
+    let mut csv = "MA_LK,SO_TIEN_DUYET\n".to_owned();
+    for e in &sent {
+        csv += &format!("{},{}\n", e.episode_key(), e.summary.fund_pays.unwrap());
+    }
+    let r = upload(csv).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Records: 3 · Settled: <strong>3</strong>"), "{page}");
+    for id in &ids {
+        let claim: Value = app.get(&format!("/api/v1/claims/{id}"), &app.doh_key).await.json().await.unwrap();
+        assert_eq!(claim["status"], "accepted", "{claim}");
+    }
+    let audit = app.db.read(|c| hisgate::store::audit::for_target(c, FACILITY)).await.unwrap();
+    assert!(audit.iter().any(|a| a.action == "reconciliation.import"), "the import is audited");
+}

@@ -1,6 +1,6 @@
 //! The dispatcher and reconciliation against the portal mocks, over real HTTP.
 
-use crate::helpers::{Backend, FACILITY, TestApp, episodes, spawn_app_with};
+use crate::helpers::{Backend, FACILITY, TestApp, dossiers_only, episodes, spawn_app_with};
 use crate::on_both_backends;
 use hisgate::config::{AppraisalApi, BhxhProtocol, DispatchSettings, PortalSettings, Secret, Settings};
 use mocks::bhxh::{AppraisalConfig, BhxhConfig, BhxhMock};
@@ -493,7 +493,7 @@ async fn a_new_version_follows_the_old_one_in_flight_and_never_overtakes_it(back
     else {
         return;
     };
-    let mut episode = episodes(FACILITY, 63, 1).remove(0);
+    let mut episode = dossiers_only(episodes(FACILITY, 63, 1)).remove(0);
     assert_eq!(app.post_claim(&app.facility_key, &episode).await.status(), 202);
     let destinations = vec!["bhxh".to_owned()];
     let lease = |worker: &'static str| {
@@ -527,7 +527,7 @@ async fn a_lease_takes_expired_leases_then_the_earliest_due_jobs_of_every_destin
         return;
     };
     let mut keys = Vec::new();
-    for episode in episodes(FACILITY, 64, 3) {
+    for episode in dossiers_only(episodes(FACILITY, 64, 3)) {
         assert_eq!(app.post_claim(&app.facility_key, &episode).await.status(), 202);
         keys.push(episode.episode_key().to_owned());
     }
@@ -593,7 +593,12 @@ async fn an_open_circuit_stops_calls_until_the_portal_recovers() {
     else {
         return;
     };
-    let (_, ids) = send(&app, 64, 6).await;
+    // Dossiers alone: the circuit counts every call to BHXH, check-ins too.
+    let mut ids = Vec::new();
+    for e in dossiers_only(episodes(FACILITY, 64, 6)) {
+        let r: Value = app.post_claim(&app.facility_key, &e).await.json().await.unwrap();
+        ids.push(r["id"].as_str().unwrap().to_owned());
+    }
     let deadline = Instant::now() + Duration::from_secs(60);
     let circuit = loop {
         let q: Value = app.get("/api/v1/queue", &app.admin_key).await.json().await.unwrap();

@@ -1,6 +1,6 @@
 //! `POST /api/v1/dossiers` and `GET /api/v1/claims/{id}/xml130`: QĐ 130/4750 XML in and out.
 
-use crate::helpers::{Backend, FACILITY, OTHER_FACILITY, episodes, spawn_app, spawn_app_with};
+use crate::helpers::{Backend, FACILITY, OTHER_FACILITY, dossiers_only, episodes, spawn_app, spawn_app_with};
 use crate::on_both_backends;
 use base64::Engine;
 use chrono::NaiveDate;
@@ -27,7 +27,7 @@ async fn post_file(app: &crate::helpers::TestApp, key: &str, body: Vec<u8>) -> r
 
 async fn a_file_is_stored_per_hoso_and_comes_back_as_xml(backend: Backend) {
     let Some(app) = spawn_app(backend, "a_file_is_stored_per_hoso_and_comes_back_as_xml").await else { return };
-    let sent = episodes(FACILITY, 40, 12);
+    let sent = dossiers_only(episodes(FACILITY, 40, 12));
     let response = post_file(&app, &app.facility_key, xml130::envelope(FACILITY, day(), &sent)).await;
     assert_eq!(response.status(), 200);
     let report: Value = response.json().await.unwrap();

@@ -230,6 +230,18 @@ pub fn episodes(facility: &str, seed: u64, n: usize) -> Vec<hisgate::domain::Epi
     EpisodeGenerator::new(GenOptions { seed, facility: Some(facility.to_owned()) }).take(n).collect()
 }
 
+/// The same episodes without their check-ins, for tests of the dossier queue alone: a dossier
+/// waits for its episode's check-ins, which these tests do not send.
+pub fn dossiers_only(episodes: Vec<hisgate::domain::Episode>) -> Vec<hisgate::domain::Episode> {
+    episodes
+        .into_iter()
+        .map(|mut e| {
+            e.check_ins.clear();
+            e
+        })
+        .collect()
+}
+
 /// Episodes of 83001 whose card number is too short: refused at ingest (`CARD_LENGTH`, critical).
 pub fn refused_episodes(seed: u64, n: usize) -> Vec<hisgate::domain::Episode> {
     let mut bad = episodes(FACILITY, seed, n);

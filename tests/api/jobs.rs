@@ -2,7 +2,7 @@
 //! per-facility snapshot and retention of settled payloads.
 
 use crate::dispatch::{clean_appraisal, fast, send, settle};
-use crate::helpers::{Backend, FACILITY, OTHER_FACILITY, TestApp, episodes, spawn_app_with};
+use crate::helpers::{Backend, FACILITY, OTHER_FACILITY, TestApp, dossiers_only, episodes, spawn_app_with};
 use crate::on_both_backends;
 use hisgate::store::{jobs, now_ms, outbox};
 use mocks::bhxh::BhxhConfig;
@@ -60,7 +60,7 @@ async fn the_lease_sweep_requeues_jobs_of_stopped_workers_as_uncertain() {
     else {
         return;
     };
-    let episode = episodes(FACILITY, 70, 1).remove(0);
+    let episode = dossiers_only(episodes(FACILITY, 70, 1)).remove(0);
     assert_eq!(app.post_claim(&app.facility_key, &episode).await.status(), 202);
     let destinations = vec!["bhxh".to_owned()];
     // A lease that has already run out: its worker is gone.

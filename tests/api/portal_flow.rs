@@ -7,9 +7,10 @@ use crate::helpers::{Backend, FACILITY, TestApp, episodes, spawn_app_with};
 use crate::on_both_backends;
 use chrono::Datelike;
 use hisgate::config::{AppraisalApi, BhxhProtocol};
+use hisgate::domain::Episode;
 use hisgate::domain::spec::Profile;
 use hisgate::store::outbox;
-use mocks::bhxh::{BhxhConfig, BhxhMock};
+use mocks::bhxh::{AppraisalConfig, BhxhConfig, BhxhMock};
 use mocks::moh::{MohConfig, MohMock};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -17,6 +18,7 @@ use std::time::{Duration, Instant};
 on_both_backends!(
     the_3176_profile_sends_one_hoso_per_file_to_its_endpoints,
     without_the_appraisal_api_error_lists_give_the_outcomes_the_modelled_query_gives,
+    imported_result_files_give_the_outcomes_and_sums_the_modelled_query_gives,
 );
 
 const DOSSIER_3176: &str = "/api/qd130/guiHoSoXmlQD3176";
@@ -127,9 +129,13 @@ type Decided = (String, Option<(String, i64, i64, Vec<String>)>, Vec<(String, St
 /// Sends the same episodes (every third one with a wrong `T_BHTT` total the portal lists as an
 /// error) through a gateway configured with `api`; returns each claim's outcome once its rejected
 /// ones are decided and the error lists were asked for the rest again.
-async fn outcomes_with(backend: Backend, api: AppraisalApi) -> Option<(Vec<Decided>, BhxhMock)> {
-    let (bhxh, moh) = mocks_with(BhxhConfig { appraisal: clean_appraisal(), ..BhxhConfig::default() });
-    let test = format!("error_lists_{api:?}").to_lowercase();
+async fn outcomes_with(
+    backend: Backend,
+    api: AppraisalApi,
+    appraisal: AppraisalConfig,
+) -> Option<(Vec<Decided>, BhxhMock, TestApp, Vec<String>)> {
+    let (bhxh, moh) = mocks_with(BhxhConfig { appraisal, ..BhxhConfig::default() });
+    let test = format!("error_lists_{api:?}_{}", uuid_like()).to_lowercase();
     let app = spawn_app_with(backend, &test, |s| {
         fast(s, &bhxh, &moh);
         s.bhxh_protocol = BhxhProtocol { appraisal_api: api, hoso_per_file: Some(1), ..BhxhProtocol::default() };
@@ -157,14 +163,8 @@ async fn outcomes_with(backend: Backend, api: AppraisalApi) -> Option<(Vec<Decid
             AppraisalApi::None => rejected == 3 && bhxh.state.calls("/api/egw/nhanChiTietLoiHS") >= 12,
         };
         if done {
-            let mut decided = Vec::new();
-            for c in claims {
-                let submission = c["submissions"][0]["id"].as_i64().unwrap();
-                let (outcome, errors) = app.db.read(move |conn| outbox::outcome_of(conn, submission)).await.unwrap();
-                let outcome = outcome.map(|o| (o.status, o.claimed_cents, o.approved_cents, o.reasons));
-                decided.push((c["status"].as_str().unwrap().to_owned(), outcome, errors));
-            }
-            return Some((decided, bhxh));
+            let decided = decided(&app, &ids).await;
+            return Some((decided, bhxh, app, ids));
         }
         assert!(
             Instant::now() < deadline,
@@ -175,9 +175,33 @@ async fn outcomes_with(backend: Backend, api: AppraisalApi) -> Option<(Vec<Decid
     }
 }
 
+/// Each claim's status and stored BHXH outcome.
+async fn decided(app: &TestApp, ids: &[String]) -> Vec<Decided> {
+    let mut decided = Vec::new();
+    for id in ids {
+        let c = app.get(&format!("/api/v1/claims/{id}"), &app.doh_key).await.json::<Value>().await.unwrap();
+        let submission = c["submissions"][0]["id"].as_i64().unwrap();
+        let (outcome, errors) = app.db.read(move |conn| outbox::outcome_of(conn, submission)).await.unwrap();
+        let outcome = outcome.map(|o| (o.status, o.claimed_cents, o.approved_cents, o.reasons));
+        decided.push((c["status"].as_str().unwrap().to_owned(), outcome, errors));
+    }
+    decided
+}
+
+/// A name part that keeps two gateways of one test apart.
+fn uuid_like() -> u32 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
 async fn without_the_appraisal_api_error_lists_give_the_outcomes_the_modelled_query_gives(backend: Backend) {
-    let Some((modelled, _)) = outcomes_with(backend, AppraisalApi::Modelled).await else { return };
-    let Some((listed, bhxh)) = outcomes_with(backend, AppraisalApi::None).await else { return };
+    let Some((modelled, ..)) = outcomes_with(backend, AppraisalApi::Modelled, clean_appraisal()).await else {
+        return;
+    };
+    let Some((listed, bhxh, ..)) = outcomes_with(backend, AppraisalApi::None, clean_appraisal()).await else {
+        return;
+    };
     assert_eq!(bhxh.state.calls(APPRAISAL), 0, "the appraisal query is never asked");
     for (i, (m, l)) in modelled.iter().zip(&listed).enumerate() {
         if i % 3 == 0 {
@@ -191,6 +215,117 @@ async fn without_the_appraisal_api_error_lists_give_the_outcomes_the_modelled_qu
             assert_eq!(l, &("submitted".to_owned(), None, Vec::new()), "no outcome yet: it comes with a result file");
         }
     }
+}
+
+/// The result file staff download from the portal for these outcomes, as CSV: a title row, the
+/// report's own `STT`, Vietnamese headings, `;` between fields and decimal commas.
+fn result_csv(outcomes: &[&mocks::bhxh::Outcome]) -> String {
+    let mut csv = "KẾT QUẢ GIÁM ĐỊNH HỒ SƠ XML;;;;\nSTT;Mã LK;Số tiền đề nghị;Số tiền duyệt;Lý do\n".to_owned();
+    for (i, o) in outcomes.iter().enumerate() {
+        let comma = |d: rust_decimal::Decimal| d.to_string().replace('.', ",");
+        csv += &format!("{};{};{};{};{}\n", i + 1, o.ma_lk, comma(o.claimed), comma(o.approved), o.reasons.join(" | "));
+    }
+    csv
+}
+
+/// The same as XLSX, appendix headings, with a row per line under each record's row.
+fn result_xlsx(outcomes: &[&mocks::bhxh::Outcome]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["MA_LK", "BANG", "STT_CHI_TIET", "SO_TIEN_DE_NGHI", "SO_TIEN_DUYET", "LY_DO"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    let mut row = 1;
+    let money = |d: rust_decimal::Decimal| d.to_string().parse::<f64>().unwrap();
+    for o in outcomes {
+        sheet.write_string(row, 0, &o.ma_lk).unwrap();
+        sheet.write_number(row, 3, money(o.claimed)).unwrap();
+        sheet.write_number(row, 4, money(o.approved)).unwrap();
+        sheet.write_string(row, 5, o.reasons.join(" | ")).unwrap();
+        row += 1;
+        for l in &o.lines {
+            sheet.write_string(row, 0, &o.ma_lk).unwrap();
+            sheet.write_string(row, 1, &l.table).unwrap();
+            sheet.write_string(row, 2, &l.stt).unwrap();
+            sheet.write_number(row, 3, money(l.claimed)).unwrap();
+            sheet.write_number(row, 4, money(l.approved)).unwrap();
+            row += 1;
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+async fn import(app: &TestApp, body: Vec<u8>) -> (u16, Value) {
+    let url = app.url("/api/v1/reconciliation/import");
+    let r = app.client.post(url).bearer_auth(&app.facility_key).body(body).send().await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+/// The settlement view of every month the episodes settle in.
+async fn settlements(app: &TestApp, sent: &[Episode]) -> Vec<Value> {
+    let mut months: Vec<(u32, u32)> =
+        sent.iter().map(|e| (e.summary.settlement_year.unwrap(), e.summary.settlement_month.unwrap())).collect();
+    months.sort_unstable();
+    months.dedup();
+    let mut views = Vec::new();
+    for (year, month) in months {
+        let path = format!("/api/v1/reconciliation?facility={FACILITY}&year={year}&month={month}");
+        views.push(app.get(&path, &app.doh_key).await.json::<Value>().await.unwrap()["total"].clone());
+    }
+    views
+}
+
+async fn imported_result_files_give_the_outcomes_and_sums_the_modelled_query_gives(backend: Backend) {
+    // Some partial approvals beside the records the error lists reject.
+    let appraisal = AppraisalConfig { partial_rate: 0.5, seed: 11, ..clean_appraisal() };
+    let Some((modelled, _, modelled_app, _)) = outcomes_with(backend, AppraisalApi::Modelled, appraisal.clone()).await
+    else {
+        return;
+    };
+    let Some((_, bhxh, app, ids)) = outcomes_with(backend, AppraisalApi::None, appraisal).await else { return };
+    let outcomes = bhxh.state.outcomes();
+    let outcomes: Vec<&mocks::bhxh::Outcome> = outcomes.iter().collect();
+    assert!(outcomes.iter().any(|o| o.status == "CHAP_NHAN_MOT_PHAN"), "some partial approvals");
+
+    // One bad row refuses the file, naming it; nothing is settled.
+    let mut lines: Vec<String> = result_csv(&outcomes).lines().map(str::to_owned).collect();
+    let mut cells: Vec<&str> = lines[2].split(';').collect();
+    cells[2] = "1.234.567";
+    lines[2] = cells.join(";");
+    let bad = lines.join("\n");
+    let (status, problem) = import(&app, bad.into_bytes()).await;
+    assert_eq!(status, 400, "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("row 3, column `Số tiền đề nghị`"), "{problem}");
+    assert!(decided(&app, &ids).await.iter().all(|d| d.0 == "rejected" || d.0 == "submitted"));
+
+    // The first half as CSV (with an MA_LK the gateway never saw), the second as XLSX with lines.
+    let (first, second) = outcomes.split_at(outcomes.len() / 2);
+    let mut csv = result_csv(first);
+    csv += "99;LK-KHONG-CO;100;100;\n";
+    let (status, report) = import(&app, csv.into_bytes()).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["unknown"]["episode_keys"], json!(["LK-KHONG-CO"]), "{report}");
+    let (status, report) = import(&app, result_xlsx(second)).await;
+    assert_eq!(status, 200, "{report}");
+    let (_, again) = import(&app, result_xlsx(second)).await;
+    assert_eq!(
+        (again["settled"].as_u64(), again["already_decided"]["count"].as_u64()),
+        (Some(0), Some(second.len() as u64))
+    );
+
+    let imported = decided(&app, &ids).await;
+    for (m, i) in modelled.iter().zip(&imported) {
+        let (m_outcome, i_outcome) = (m.1.as_ref().unwrap(), i.1.as_ref().unwrap());
+        assert_eq!(
+            (&m.0, m_outcome.0.as_str(), m_outcome.1, m_outcome.2),
+            (&i.0, i_outcome.0.as_str(), i_outcome.1, i_outcome.2)
+        );
+        if m.0 == "partially_approved" {
+            assert_eq!(m_outcome.3, i_outcome.3, "the portal's reason");
+        }
+    }
+    let sent = episodes(FACILITY, 94, 9);
+    assert_eq!(settlements(&modelled_app, &sent).await, settlements(&app, &sent).await, "the same settlement sums");
 }
 
 /// The size of the `GIAMDINHHS` file of `episodes`, as the dispatcher writes it (unsigned).

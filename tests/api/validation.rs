@@ -268,13 +268,7 @@ async fn every_catalogue_rule_is_reported_over_http() {
     let mut seen = BTreeSet::new();
     for (i, case) in cases().into_iter().enumerate() {
         let mut episode = base.clone();
-        episode["summary"]["MA_LK"] = json!(format!("rule-{i}"));
-        for section in ["drugs", "services", "paraclinical_results", "progress_notes"] {
-            for line in episode[section].as_array_mut().unwrap() {
-                line["MA_LK"] = json!(format!("rule-{i}"));
-            }
-        }
-        episode["discharge_certificate"]["MA_LK"] = json!(format!("rule-{i}"));
+        rekey(&mut episode, &format!("rule-{i}"));
         (case.mutate)(&mut episode);
         let key = if case.admin { &app.admin_key } else { &app.facility_key };
         let response = app.post_claim(key, &episode).await;
@@ -399,7 +393,7 @@ async fn an_administrator_changes_a_rules_severity_and_it_persists() {
 /// Gives the episode another MA_LK, in every table that carries it.
 pub fn rekey(episode: &mut Value, key: &str) {
     episode["summary"]["MA_LK"] = json!(key);
-    for section in ["drugs", "services", "paraclinical_results", "progress_notes"] {
+    for section in ["drugs", "services", "paraclinical_results", "progress_notes", "check_ins"] {
         for line in episode.get_mut(section).and_then(Value::as_array_mut).into_iter().flatten() {
             line["MA_LK"] = json!(key);
         }

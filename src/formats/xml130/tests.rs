@@ -10,6 +10,18 @@ use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+/// Synthetic episodes without their check-ins: a `GIAMDINHHS` file carries no XML0 (check-ins
+/// travel alone, `check_in_document`), so a file read back holds none.
+fn generated(seed: u64, facility: Option<&str>, n: usize) -> Vec<Episode> {
+    EpisodeGenerator::new(GenOptions { seed, facility: facility.map(str::to_owned) })
+        .take(n)
+        .map(|mut e| {
+            e.check_ins.clear();
+            e
+        })
+        .collect()
+}
+
 fn day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()
 }
@@ -89,8 +101,7 @@ proptest! {
 
 #[test]
 fn generated_episodes_round_trip() {
-    let episodes: Vec<Episode> =
-        EpisodeGenerator::new(GenOptions { seed: 9, facility: Some("83001".into()) }).take(50).collect();
+    let episodes: Vec<Episode> = generated(9, Some("83001"), 50);
     let xml = envelope("83001", day(), &episodes);
     let header = scan(&xml).unwrap();
     assert_eq!(header, Header { facility: "83001".into(), created_on: "20260301".into(), count: 50 });
@@ -100,7 +111,7 @@ fn generated_episodes_round_trip() {
 
 #[test]
 fn documents_follow_the_official_shape() {
-    let e = EpisodeGenerator::new(GenOptions { seed: 2, facility: Some("83001".into()) }).next().unwrap();
+    let e = generated(2, Some("83001"), 1).remove(0);
     let xml = String::from_utf8(envelope("83001", day(), std::slice::from_ref(&e))).unwrap();
     assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<GIAMDINHHS xmlns:xsd="));
     assert!(xml.contains("<MACSKCB>83001</MACSKCB>") && xml.contains("<NGAYLAP>20260301</NGAYLAP>"));
@@ -239,8 +250,7 @@ fn broken_hoso_get_their_own_error_and_the_others_are_read() {
 
 #[test]
 fn the_writer_streams_and_checks_its_count() {
-    let episodes: Vec<Episode> =
-        EpisodeGenerator::new(GenOptions { seed: 4, facility: Some("83001".into()) }).take(3).collect();
+    let episodes: Vec<Episode> = generated(4, Some("83001"), 3);
     let mut w = EnvelopeWriter::start(Vec::new(), "83001", day(), 3).unwrap();
     for e in &episodes {
         w.write(e).unwrap();
@@ -278,8 +288,8 @@ fn xmllint(schema: &std::path::Path, files: &[std::path::PathBuf]) -> Option<std
 fn written_documents_validate_against_the_schemas() {
     let schemas = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
     let dir = tempfile::tempdir().unwrap();
-    let episodes: Vec<Episode> = EpisodeGenerator::new(GenOptions { seed: 21, facility: None })
-        .take(40)
+    let episodes: Vec<Episode> = generated(21, None, 40)
+        .into_iter()
         .map(|mut e| {
             e.summary.facility_code = Some("83001".into());
             e
@@ -376,8 +386,7 @@ fn signed_files_verify_with_xmlsec1_and_tampering_is_caught() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let key = std::fs::read(dir.path().join("key.pem")).unwrap();
     let cert = std::fs::read(dir.path().join("cert.pem")).unwrap();
-    let episodes: Vec<Episode> =
-        EpisodeGenerator::new(GenOptions { seed: 31, facility: Some("83001".into()) }).take(5).collect();
+    let episodes: Vec<Episode> = generated(31, Some("83001"), 5);
     let unsigned = envelope("83001", day(), &episodes);
     for c14n in [Canonicalisation::Exclusive, Canonicalisation::Inclusive] {
         let signer = FacilitySigner::from_pem(&key, &cert, c14n).unwrap();
@@ -404,8 +413,7 @@ fn signed_files_verify_with_xmlsec1_and_tampering_is_caught() {
         assert!(!bad.status.success(), "a tampered file must fail verification");
 
         // A larger file streamed to disk, never whole in memory, verifies as well.
-        let many: Vec<Episode> =
-            EpisodeGenerator::new(GenOptions { seed: 32, facility: Some("83001".into()) }).take(300).collect();
+        let many: Vec<Episode> = generated(32, Some("83001"), 300);
         let file = std::fs::File::create(dir.path().join("large.xml")).unwrap();
         let mut writer = EnvelopeWriter::start_signed(file, "83001", day(), many.len(), &signer).unwrap();
         for e in &many {

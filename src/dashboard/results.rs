@@ -1,0 +1,140 @@
+//! The page where DoH staff upload an appraisal result file downloaded from the BHXH portal: the
+//! same import as `POST /api/v1/reconciliation/import`, answered as a page.
+
+use super::html::{self, Lang, Link, Section, escape};
+use super::{DashboardError, Viewer, html_response, with_security_headers};
+use crate::http::AppState;
+use crate::reconcile::import::{self, ImportReport};
+use crate::store::audit::Actor;
+use actix_multipart::Multipart;
+use actix_web::{HttpResponse, web};
+use futures_util::StreamExt;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct LangQuery {
+    lang: Option<String>,
+}
+
+fn form(lang: Lang) -> String {
+    format!(
+        "<p>{intro}</p>\n<form class=\"filters\" method=\"post\" action=\"/dashboard/results?lang={code}\" \
+         enctype=\"multipart/form-data\">\n\
+<label>{file}<input type=\"file\" name=\"file\" accept=\".csv,.xlsx\" required></label>\n\
+<label>{facility}<input type=\"text\" name=\"facility\" pattern=\"[A-Za-z0-9]{{5}}\" size=\"6\"></label>\n\
+<button type=\"submit\">{send}</button>\n</form>\n",
+        intro = escape(lang.t(
+            "Tải lên tệp kết quả giám định (CSV hoặc XLSX) tải về từ cổng BHXH: mỗi dòng một MA_LK. \
+             Tệp được kiểm tra toàn bộ trước; một dòng sai thì không ghi gì.",
+            "Upload an appraisal result file (CSV or XLSX) downloaded from the BHXH portal: one row per \
+             MA_LK. The whole file is checked first; one bad row and nothing is written.",
+        )),
+        code = lang.code(),
+        file = escape(lang.t("Tệp kết quả", "Result file")),
+        facility = escape(lang.t("Chỉ cơ sở (mã, tuỳ chọn)", "Only facility (code, optional)")),
+        send = escape(lang.t("Nhập", "Import")),
+    )
+}
+
+fn frame(lang: Lang, body: &str) -> String {
+    let here = Link::new("/dashboard/results").with("lang", lang.code());
+    html::page(lang, Section::Results, lang.t("Kết quả giám định", "Appraisal results"), &here, body)
+}
+
+pub async fn upload_form(Viewer(_): Viewer, query: web::Query<LangQuery>) -> HttpResponse {
+    let lang = Lang::parse(query.lang.as_deref());
+    html_response(frame(lang, &form(lang)))
+}
+
+fn report_html(lang: Lang, r: &ImportReport) -> String {
+    let mut out = format!(
+        "<p id=\"import-summary\">{}: {} · {}: {} · {}: <strong>{}</strong></p>\n<ul>\n",
+        escape(lang.t("Dòng", "Rows")),
+        r.rows,
+        escape(lang.t("Hồ sơ", "Records")),
+        r.records,
+        escape(lang.t("Đã đối soát", "Settled")),
+        r.settled,
+    );
+    for (vi, en, listed) in [
+        ("Đã có kết quả trước đó", "Already settled", &r.already_decided),
+        ("Chưa gửi tới BHXH", "Not yet at BHXH", &r.not_sent),
+        ("Không có hồ sơ này", "No such claim", &r.unknown),
+        ("Trùng ở nhiều cơ sở (thêm cột MA_CSKCB)", "At several facilities (add a MA_CSKCB column)", &r.ambiguous),
+    ] {
+        if listed.count > 0 {
+            out += &format!(
+                "<li>{} ({}): {}</li>\n",
+                escape(lang.t(vi, en)),
+                listed.count,
+                escape(&listed.episode_keys.join(", "))
+            );
+        }
+    }
+    out + "</ul>\n"
+}
+
+/// Reads the form: the file's bytes (within the body limit) and the facility, if given.
+async fn fields(mut form: Multipart, limit: usize) -> Result<(Vec<u8>, Option<String>), String> {
+    let (mut file, mut facility) = (Vec::new(), None);
+    while let Some(field) = form.next().await {
+        let mut field = field.map_err(|e| format!("the form could not be read: {e}"))?;
+        let name = field.name().unwrap_or_default().to_owned();
+        let mut value = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| format!("the form could not be read: {e}"))?;
+            if file.len() + value.len() + chunk.len() > limit {
+                return Err(format!("the file is larger than the limit of {limit} bytes"));
+            }
+            value.extend_from_slice(&chunk);
+        }
+        match name.as_str() {
+            "file" => file = value,
+            "facility" => facility = Some(String::from_utf8_lossy(&value).trim().to_owned()).filter(|f| !f.is_empty()),
+            _ => {}
+        }
+    }
+    Ok((file, facility))
+}
+
+pub async fn upload(
+    Viewer(principal): Viewer,
+    state: web::Data<AppState>,
+    query: web::Query<LangQuery>,
+    form: Multipart,
+) -> Result<HttpResponse, DashboardError> {
+    let lang = Lang::parse(query.lang.as_deref());
+    let refused = |message: String| {
+        let body = format!("<p class=\"error\" id=\"import-error\">{}</p>\n{}", escape(&message), form_again(lang));
+        with_security_headers(HttpResponse::BadRequest())
+            .content_type("text/html; charset=utf-8")
+            .body(frame(lang, &body))
+    };
+    let (file, facility) = match fields(form, state.settings.max_body_bytes).await {
+        Ok(read) => read,
+        Err(message) => return Ok(refused(message)),
+    };
+    let columns = state.settings.result_columns.clone();
+    let read = tokio::task::spawn_blocking(move || import::read(&file, &columns))
+        .await
+        .map_err(|_| crate::store::StoreError::Cancelled)?;
+    let (rows, records) = match read {
+        Ok(read) => read,
+        Err(e) => {
+            return Ok(refused(format!(
+                "{}: {e}",
+                lang.t("Tệp bị từ chối, không ghi gì", "File refused, nothing written")
+            )));
+        }
+    };
+    let actor = Actor { key_id: principal.key_id.clone(), role: principal.role.as_str().to_owned() };
+    let report = state
+        .db
+        .write_retrying(move |c| import::apply(c, rows, &records, facility.as_deref(), crate::queue::BHXH, &actor))
+        .await?;
+    Ok(html_response(frame(lang, &(report_html(lang, &report) + &form_again(lang)))))
+}
+
+fn form_again(lang: Lang) -> String {
+    format!("<h2>{}</h2>\n{}", escape(lang.t("Nhập tệp khác", "Import another file")), form(lang))
+}
