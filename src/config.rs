@@ -37,6 +37,10 @@ pub struct PortalSettings {
     pub rate_per_second: u32,
     /// Calls in progress at once at most.
     pub max_concurrent: usize,
+    /// Check-ins are one call each and real time: their own pace and cap, apart from the above.
+    /// The portals publish no limit for them, so both are settings.
+    pub check_in_rate_per_second: u32,
+    pub check_in_max_concurrent: usize,
     /// Consecutive failures (timeouts, 5xx, 429) that open the circuit.
     pub breaker_failures: u32,
     /// How long an open circuit refuses calls before one trial call.
@@ -51,6 +55,8 @@ impl Default for PortalSettings {
             password: Secret::default(),
             rate_per_second: 20,
             max_concurrent: 8,
+            check_in_rate_per_second: 400,
+            check_in_max_concurrent: 16,
             breaker_failures: 5,
             breaker_cooldown_ms: 30_000,
         }
@@ -431,6 +437,18 @@ impl Settings {
         let number = |var: &'static str| -> Result<Option<u64>, ConfigError> {
             lookup(var).map(|v| v.parse::<u64>().map_err(|_| invalid(var, &v, "expected a whole number"))).transpose()
         };
+        for (portal, check_in_rate, check_in_concurrent) in [
+            (&mut s.bhxh, "HISGATE_BHXH_CHECK_IN_RATE_PER_SECOND", "HISGATE_BHXH_CHECK_IN_MAX_CONCURRENT"),
+            (&mut s.moh, "HISGATE_MOH_CHECK_IN_RATE_PER_SECOND", "HISGATE_MOH_CHECK_IN_MAX_CONCURRENT"),
+        ] {
+            if let Some(n) = number(check_in_rate)? {
+                portal.check_in_rate_per_second =
+                    n.try_into().map_err(|_| invalid(check_in_rate, &n.to_string(), "too large"))?;
+            }
+            if let Some(n) = number(check_in_concurrent)? {
+                portal.check_in_max_concurrent = n as usize;
+            }
+        }
         for (portal, rate, concurrent, failures, cooldown) in [
             (
                 &mut s.bhxh,

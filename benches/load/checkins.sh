@@ -4,8 +4,8 @@
 # Reports the check-ins' acceptance-to-acknowledgement delay (from the gateway's 202 to the
 # portal's answer, as the store recorded both: every check-in, both portals), and how much of the
 # backlog was still waiting when the last check-in had been sent.
-# The portals are not paced (their limits are not published; the default pacing of 20 calls/s per
-# portal would cap check-ins, one call each, at 20/s).
+# The portals' pacing is the gateway's default (20 calls/s for files and lookups, 400/s for
+# check-ins, each per portal); UNPACED=1 lifts both.
 # Usage: benches/load/checkins.sh [RATE] [SECONDS] [BACKLOG]     (SQLite; the target: 200/s, p99 ≤ 1 s, 50000)
 source "$(dirname "$0")/common.sh"
 RATE=${1:-200}
@@ -14,8 +14,11 @@ BACKLOG=${3:-50000}
 start_mocks
 use_database sqlite hisgate_checkins_bench
 use_mocks
-export HISGATE_BHXH_RATE_PER_SECOND=0 HISGATE_MOH_RATE_PER_SECOND=0 HISGATE_DISPATCH_BATCH_SIZE=${BATCH:-50} \
-    HISGATE_DISPATCH_CONCURRENCY=${SENDERS:-4}
+export HISGATE_DISPATCH_BATCH_SIZE=${BATCH:-50} HISGATE_DISPATCH_CONCURRENCY=${SENDERS:-4}
+if [ "${UNPACED:-0}" = 1 ]; then
+    export HISGATE_BHXH_RATE_PER_SECOND=0 HISGATE_MOH_RATE_PER_SECOND=0 \
+        HISGATE_BHXH_CHECK_IN_RATE_PER_SECOND=0 HISGATE_MOH_CHECK_IN_RATE_PER_SECOND=0
+fi
 start_gateway
 KEY=$($BIN/hisgate keys create --role facility --facility 83001 --label loadgen | tail -1)
 ADMIN=$($BIN/hisgate keys create --role admin --label checkins | tail -1)

@@ -2,7 +2,7 @@
 //! endpoints of the configured amendment (QĐ 4750 or QĐ 3176), error lists, and the appraisal-outcome
 //! query (modelled, asked only when `HISGATE_BHXH_APPRAISAL_API=modelled`; see `mocks/README.md`).
 
-use super::guard::PortalGuard;
+use super::guard::{Lane, PortalGuard};
 use super::{PortalError, status_error, transient_status};
 use crate::config::PortalSettings;
 use crate::domain::spec::Profile;
@@ -250,7 +250,7 @@ impl BhxhClient {
             Profile::Qd4750 => "/api/qd130/checkInKcbQd4750",
             Profile::Qd3176 => "/api/qd130/checkInKcbQd3176",
         };
-        self.guard.call(|| self.submit_file(path, CHECK_IN_FILE_TYPE, facility, xml)).await
+        self.guard.call_in(Lane::CheckIn, || self.submit_file(path, CHECK_IN_FILE_TYPE, facility, xml)).await
     }
 
     async fn submit_file(&self, path: &str, kind: &str, facility: &str, xml: &[u8]) -> Result<Receipt, PortalError> {
@@ -319,7 +319,7 @@ impl BhxhClient {
     /// portal's *Danh sách tiếp nhận* screen; see `mocks/README.md`). Asked before sending again a
     /// file whose first sending got no answer.
     pub async fn receipts(&self, facility: &str, episode_keys: &[&str]) -> Result<Vec<ReceiptEntry>, PortalError> {
-        self.receipts_of(DOSSIER_FILE_TYPE, facility, episode_keys).await
+        self.receipts_of(DOSSIER_FILE_TYPE, Lane::Bulk, facility, episode_keys).await
     }
 
     /// The check-in files the portal received for these `MA_LK` (`loaiHoSo` 0 on the same
@@ -329,12 +329,13 @@ impl BhxhClient {
         facility: &str,
         episode_keys: &[&str],
     ) -> Result<Vec<ReceiptEntry>, PortalError> {
-        self.receipts_of(CHECK_IN_FILE_TYPE, facility, episode_keys).await
+        self.receipts_of(CHECK_IN_FILE_TYPE, Lane::CheckIn, facility, episode_keys).await
     }
 
     async fn receipts_of(
         &self,
         file_type: &str,
+        lane: Lane,
         facility: &str,
         episode_keys: &[&str],
     ) -> Result<Vec<ReceiptEntry>, PortalError> {
@@ -349,7 +350,7 @@ impl BhxhClient {
                 ("loaiHoSo", file_type),
                 ("dsMaLk", &keys),
             ];
-            let answer = self.guard.call(|| self.post_qd130("/api/qd130/layDanhSachTiepNhan", &form)).await?;
+            let answer = self.guard.call_in(lane, || self.post_qd130("/api/qd130/layDanhSachTiepNhan", &form)).await?;
             if code_of(&answer) != "200" {
                 return Err(PortalError::Refused { code: code_of(&answer), message: message_of(&answer) });
             }

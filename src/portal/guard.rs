@@ -1,5 +1,5 @@
 //! What keeps the gateway from hurting a portal and itself: a pace (requests per second), a cap on
-//! calls at once, and a circuit breaker. After `breaker_failures` consecutive failures that say
+//! calls at once (one budget for check-ins, one for every other call), and a circuit breaker. After `breaker_failures` consecutive failures that say
 //! "the portal is in trouble" (timeouts, 5xx, 429) the circuit opens: calls fail at once, without
 //! touching the network, for `breaker_cooldown_ms`; then one trial call is let through, which
 //! closes the circuit on success or opens it again on failure.
@@ -35,12 +35,52 @@ pub struct CircuitView {
     pub retry_in_ms: Option<u64>,
 }
 
-pub struct PortalGuard {
-    name: &'static str,
+/// Which budget a call spends. Check-ins (real time, one call each) are paced and capped apart
+/// from every other call, so that dossier files never hold them up; both share the circuit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// Dossier files, lookups, lists, sign-in.
+    Bulk,
+    CheckIn,
+}
+
+/// A pace and a cap on calls at once.
+struct Budget {
     permits: Semaphore,
     /// Minimum spacing between call starts; `None`: unpaced.
     spacing: Option<Duration>,
     next_start: tokio::sync::Mutex<Instant>,
+}
+
+impl Budget {
+    fn new(rate_per_second: u32, max_concurrent: usize) -> Self {
+        Budget {
+            permits: Semaphore::new(max_concurrent.max(1)),
+            spacing: (rate_per_second > 0).then(|| Duration::from_secs_f64(1.0 / f64::from(rate_per_second))),
+            next_start: tokio::sync::Mutex::new(Instant::now()),
+        }
+    }
+
+    /// Waits for a free slot and the pace; the slot is held while the returned permit lives.
+    async fn enter(&self) -> Result<tokio::sync::SemaphorePermit<'_>, PortalError> {
+        let permit = self.permits.acquire().await.map_err(|_| PortalError::Transient("shutting down".into()))?;
+        if let Some(spacing) = self.spacing {
+            let start = {
+                let mut next = self.next_start.lock().await;
+                let start = (*next).max(Instant::now());
+                *next = start + spacing;
+                start
+            };
+            tokio::time::sleep_until(start.into()).await;
+        }
+        Ok(permit)
+    }
+}
+
+pub struct PortalGuard {
+    name: &'static str,
+    bulk: Budget,
+    check_ins: Budget,
     circuit: Mutex<Circuit>,
     failures_to_open: u32,
     cooldown: Duration,
@@ -50,10 +90,8 @@ impl PortalGuard {
     pub fn new(name: &'static str, settings: &PortalSettings) -> Self {
         PortalGuard {
             name,
-            permits: Semaphore::new(settings.max_concurrent.max(1)),
-            spacing: (settings.rate_per_second > 0)
-                .then(|| Duration::from_secs_f64(1.0 / f64::from(settings.rate_per_second))),
-            next_start: tokio::sync::Mutex::new(Instant::now()),
+            bulk: Budget::new(settings.rate_per_second, settings.max_concurrent),
+            check_ins: Budget::new(settings.check_in_rate_per_second, settings.check_in_max_concurrent),
             circuit: Mutex::new(Circuit::Closed { failures: 0 }),
             failures_to_open: settings.breaker_failures.max(1),
             cooldown: Duration::from_millis(settings.breaker_cooldown_ms),
@@ -123,25 +161,29 @@ impl PortalGuard {
         *circuit = next;
     }
 
-    /// Waits for the pace and a free slot, then runs `call` and feeds its result to the breaker.
+    /// Waits for the pace and a free slot of the bulk budget, then runs `call` and feeds its
+    /// result to the breaker.
     pub async fn call<T, F: Future<Output = Result<T, PortalError>>>(
         &self,
+        call: impl FnOnce() -> F,
+    ) -> Result<T, PortalError> {
+        self.call_in(Lane::Bulk, call).await
+    }
+
+    /// [`PortalGuard::call`] spending `lane`'s budget.
+    pub async fn call_in<T, F: Future<Output = Result<T, PortalError>>>(
+        &self,
+        lane: Lane,
         call: impl FnOnce() -> F,
     ) -> Result<T, PortalError> {
         self.admit()?;
         // A trial call whose caller gives up (a client that hangs up) must not leave the circuit
         // waiting for a result that never comes: the next caller may try.
         let abandoned = Abandoned(self);
-        let _permit = self.permits.acquire().await.map_err(|_| PortalError::Transient("shutting down".into()))?;
-        if let Some(spacing) = self.spacing {
-            let start = {
-                let mut next = self.next_start.lock().await;
-                let start = (*next).max(Instant::now());
-                *next = start + spacing;
-                start
-            };
-            tokio::time::sleep_until(start.into()).await;
-        }
+        let _permit = match lane {
+            Lane::Bulk => self.bulk.enter().await?,
+            Lane::CheckIn => self.check_ins.enter().await?,
+        };
         let result = call().await;
         std::mem::forget(abandoned);
         self.record(&result);
@@ -248,5 +290,28 @@ mod tests {
         }
         // Six starts 20 ms apart: the last one at least 100 ms after the first.
         assert!(started.elapsed() >= Duration::from_millis(100));
+    }
+
+    #[tokio::test]
+    async fn check_ins_have_a_budget_of_their_own_and_share_the_circuit() {
+        let settings = PortalSettings { max_concurrent: 1, breaker_failures: 1, ..PortalSettings::default() };
+        let g = PortalGuard::new("test", &settings);
+        let (release, held) = tokio::sync::oneshot::channel::<()>();
+        // A dossier file holds the only bulk slot until released.
+        let file = g.call(|| async {
+            let _ = held.await;
+            Ok::<_, PortalError>(())
+        });
+        let check_in = async {
+            let sent = g.call_in(Lane::CheckIn, || async { Ok::<_, PortalError>("sent") }).await;
+            let _ = release.send(());
+            sent
+        };
+        let both = tokio::time::timeout(Duration::from_secs(5), async { tokio::join!(file, check_in) });
+        let (file, check_in) = both.await.expect("the check-in waited for the file's slot");
+        assert_eq!((file.is_ok(), check_in.ok()), (true, Some("sent")), "the check-in did not wait for the file");
+        assert!(fail(&g).await.is_err());
+        let refused = g.call_in(Lane::CheckIn, || async { Ok::<_, PortalError>(()) }).await;
+        assert!(matches!(refused, Err(PortalError::CircuitOpen { .. })), "one circuit for both");
     }
 }

@@ -1,7 +1,7 @@
 //! The Ministry of Health health-data portal (HOC receiver, BHXH-API.md §6): password-grant token,
 //! `GIAMDINHHS` as raw XML, `{code, message, result}` answers.
 
-use super::guard::PortalGuard;
+use super::guard::{Lane, PortalGuard};
 use super::{PortalError, status_error, transient_status};
 use crate::config::PortalSettings;
 use serde_json::Value;
@@ -153,7 +153,9 @@ impl MohClient {
 
     /// Sends a check-in (`CHI_TIEU_TRANG_THAI_KCB`) of `facility` to the HOC check-in receiver.
     pub async fn submit_check_in(&self, facility: &str, xml: &[u8]) -> Result<String, PortalError> {
-        self.guard.call(|| self.submit_xml("/hoc-receiver/api/receiver/hoc-130-ck/checkin", facility, xml)).await
+        self.guard
+            .call_in(Lane::CheckIn, || self.submit_xml("/hoc-receiver/api/receiver/hoc-130-ck/checkin", facility, xml))
+            .await
     }
 
     async fn submit_dossier_unguarded(&self, facility: &str, xml: &[u8]) -> Result<String, PortalError> {

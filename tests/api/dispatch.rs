@@ -641,7 +641,9 @@ async fn pacing_keeps_the_gateway_under_the_portal_rate_limit() {
     let moh = mocks::moh::start(MohConfig::default(), "127.0.0.1:0").unwrap();
     let Some(app) = spawn_app_with(Backend::Sqlite, "pacing_keeps_the_gateway_under_the_portal_rate_limit", |s| {
         fast(s, &bhxh, &moh);
+        // The two budgets add up: 3 files and lookups and 1 check-in a second, under the portal's 5.
         s.bhxh.rate_per_second = 3;
+        s.bhxh.check_in_rate_per_second = 1;
         s.dispatch.batch_size = 1;
         s.dispatch.poll_interval_ms = 500;
     })
