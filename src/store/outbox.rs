@@ -46,12 +46,12 @@ pub struct Job {
 /// How long a dossier held for its check-ins waits before it is looked at again, at least.
 const CHECK_IN_HOLD_MS: i64 = 200;
 
-/// The (claim, destination) pairs of `claims` with a check-in still queued for that destination,
+/// The (claim, destination) pairs of `claim_ids` with a check-in still queued for that destination,
 /// each with when to look at the dossier again: when the check-in is next due, but not sooner
 /// than [`CHECK_IN_HOLD_MS`] from now, so that held jobs do not fill every lease meanwhile.
 fn held_for_check_ins(
     conn: &mut AnyConnection,
-    claims: &[&String],
+    claim_ids: &[&String],
     now: i64,
 ) -> Result<std::collections::HashMap<(String, String), i64>, StoreError> {
     use super::check_ins::status as check_in_status;
@@ -62,7 +62,7 @@ fn held_for_check_ins(
             .inner_join(claims::table.on(
                 claims::facility_code.eq(check_ins::facility_code).and(claims::episode_key.eq(check_ins::episode_key)),
             ))
-            .filter(claims::id.eq_any(claims))
+            .filter(claims::id.eq_any(claim_ids))
             .filter(check_in_outbox::status.eq_any([check_in_status::PENDING, check_in_status::IN_FLIGHT]))
             .select((claims::id, check_in_outbox::destination, check_in_outbox::next_attempt_at))
             .load(conn)?;
