@@ -235,13 +235,12 @@ async fn import_results(file: &std::path::Path, facility: Option<String>) -> any
     use crate::reconcile::import;
     let settings = Settings::load()?;
     let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-    let (rows, records) =
-        import::read(&bytes, &settings.result_columns).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let columns = settings.result_columns.clone();
     let db = tokio::task::spawn_blocking(move || Db::connect(&settings.database_url)).await??;
     let actor = crate::store::audit::Actor { key_id: "cli".to_owned(), role: "admin".to_owned() };
-    let report = db
-        .write_retrying(move |c| import::apply(c, rows, &records, facility.as_deref(), crate::queue::BHXH, &actor))
-        .await?;
+    let report = import::import_file(&db, bytes.into(), columns, facility, actor)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     println!("{} rows, {} records: {} settled", report.rows, report.records, report.settled);
     for (what, listed) in [
         ("already settled", &report.already_decided),

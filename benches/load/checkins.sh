@@ -26,10 +26,7 @@ machine
 echo "backlog: $BACKLOG dossiers (files of ${BATCH:-50} HOSO, ${SENDERS:-4} in flight); check-ins: $RATE/s for ${SECONDS_PER_RUN} s"
 
 # The backlog: episodes without their check-ins (those are what the run measures, sent apart).
-$BIN/hisgate gen --episodes "$BACKLOG" --seed 7 --facility 83001 \
-    | python3 -c 'import json,sys
-for line in sys.stdin:
-    e = json.loads(line); e.pop("check_ins", None); print(json.dumps(e, ensure_ascii=False))' >"$SCRATCH/backlog.jsonl"
+$BIN/hisgate gen --episodes "$BACKLOG" --seed 7 --facility 83001 | without_check_ins >"$SCRATCH/backlog.jsonl"
 $BIN/hisgate gen --episodes $((RATE * SECONDS_PER_RUN)) --seed 8 --facility 83001 --format checkin >"$SCRATCH/checkins.jsonl"
 queue() { curl -fs -X POST -H "Authorization: Bearer $ADMIN" "$GATEWAY_URL/api/v1/queue/$1" >/dev/null; }
 queue pause

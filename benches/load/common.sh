@@ -92,6 +92,13 @@ start_gateway() {
     wait_for "$GATEWAY_URL/healthz"
 }
 
+# without_check_ins: copies JSON-lines episodes from standard input without their check-ins.
+without_check_ins() {
+    python3 -c 'import json,sys
+for line in sys.stdin:
+    e = json.loads(line); e.pop("check_ins", None); print(json.dumps(e, ensure_ascii=False))'
+}
+
 machine() {
     echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/{print $2}') GiB; $(rustc --version)"
 }

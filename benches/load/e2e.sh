@@ -23,9 +23,7 @@ echo "backend: $BACKEND; dispatch files of ${BATCH:-200} HOSO, ${SENDERS:-4} in 
 if [ "${CHECK_INS:-0}" = 1 ]; then
     $BIN/hisgate gen --episodes 200000 --seed 7 --facility 83001 >"$SCRATCH/episodes.jsonl"
 else
-    $BIN/hisgate gen --episodes 200000 --seed 7 --facility 83001 | python3 -c 'import json,sys
-for line in sys.stdin:
-    e = json.loads(line); e.pop("check_ins", None); print(json.dumps(e, ensure_ascii=False))' >"$SCRATCH/episodes.jsonl"
+    $BIN/hisgate gen --episodes 200000 --seed 7 --facility 83001 | without_check_ins >"$SCRATCH/episodes.jsonl"
 fi
 started=$(date +%s.%N)
 $BIN/loadgen --url "$GATEWAY_URL" --key "$KEY" --concurrency 4 --seconds "$SECONDS_PER_RUN" \

@@ -48,6 +48,11 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// Who this is, as the store's audit rows and `received_by` name a writer.
+    pub fn actor(&self) -> audit::Actor {
+        audit::Actor { key_id: self.key_id.clone(), role: self.role.as_str().to_owned() }
+    }
+
     /// The caller a stored key stands for (none if its role is unknown to this version).
     pub fn of_key(key: keys::StoredKey) -> Option<Principal> {
         Some(Principal { key_id: key.id, role: Role::parse(&key.role)?, facility: key.facility_code })

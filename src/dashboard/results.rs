@@ -5,7 +5,6 @@ use super::html::{self, Lang, Link, Section, escape};
 use super::{DashboardError, Viewer, html_response, with_security_headers};
 use crate::http::AppState;
 use crate::reconcile::import::{self, ImportReport};
-use crate::store::audit::Actor;
 use actix_multipart::Multipart;
 use actix_web::{HttpResponse, web};
 use futures_util::StreamExt;
@@ -115,23 +114,14 @@ pub async fn upload(
         Err(message) => return Ok(refused(message)),
     };
     let columns = state.settings.result_columns.clone();
-    let read = tokio::task::spawn_blocking(move || import::read(&file, &columns))
-        .await
-        .map_err(|_| crate::store::StoreError::Cancelled)?;
-    let (rows, records) = match read {
-        Ok(read) => read,
-        Err(e) => {
-            return Ok(refused(format!(
-                "{}: {e}",
-                lang.t("Tệp bị từ chối, không ghi gì", "File refused, nothing written")
-            )));
+    let report = match import::import_file(&state.db, file.into(), columns, facility, principal.actor()).await {
+        Ok(report) => report,
+        Err(import::ImportFailure::File(e)) => {
+            let refused_file = lang.t("Tệp bị từ chối, không ghi gì", "File refused, nothing written");
+            return Ok(refused(format!("{refused_file}: {e}")));
         }
+        Err(import::ImportFailure::Store(e)) => return Err(e.into()),
     };
-    let actor = Actor { key_id: principal.key_id.clone(), role: principal.role.as_str().to_owned() };
-    let report = state
-        .db
-        .write_retrying(move |c| import::apply(c, rows, &records, facility.as_deref(), crate::queue::BHXH, &actor))
-        .await?;
     Ok(html_response(frame(lang, &(report_html(lang, &report) + &form_again(lang)))))
 }
 

@@ -11,7 +11,6 @@ use crate::domain::time::{from_vietnam, parse_datetime};
 use crate::formats::xml130;
 use crate::http::{ApiError, AppState, Problem, page_limit, read_body, readable_facility};
 use crate::store::check_ins::{self, CheckInRecord, CheckInSummary, NewCheckIn};
-use crate::store::claims::Actor;
 use crate::validation::{self, Violation};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
@@ -144,7 +143,7 @@ async fn post_check_ins(
     }
     let prepared = prepare(&state, &principal, &items)?;
     let (rows, warnings): (Vec<NewCheckIn>, Vec<Vec<Violation>>) = prepared.into_iter().unzip();
-    let actor = Actor { key_id: principal.key_id.clone(), role: principal.role.as_str().to_owned() };
+    let actor = principal.actor();
     let destinations = state.settings.destinations.clone();
     let stored = rows.clone();
     let created = state

@@ -19,7 +19,7 @@ use crate::http::{ApiError, AppState};
 use crate::reference::ReferenceData;
 use crate::store::StoreError;
 use crate::store::check_ins::NewCheckIn;
-use crate::store::claims::{self, Actor, NewClaimVersion};
+use crate::store::claims::{self, NewClaimVersion};
 use crate::validation::{self, Catalogue, Violation};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -155,7 +155,7 @@ pub async fn store(
     principal: &Principal,
     items: Vec<Prepared>,
 ) -> Result<Vec<Result<Receipt, Rejection>>, StoreError> {
-    let actor = Actor { key_id: principal.key_id.clone(), role: principal.role.as_str().to_owned() };
+    let actor = principal.actor();
     let results = state.committer.commit(actor, items).await?;
     state.dispatch_wake.notify_one();
     for r in &results {

@@ -408,6 +408,30 @@ pub fn apply(
     Ok(report)
 }
 
+/// Why an import stopped: the file is refused (nothing written), or the store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportFailure {
+    #[error(transparent)]
+    File(#[from] ImportError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Reads `file` (off the runtime) and, when every row is sound, applies it in one transaction:
+/// what the API, the dashboard and the command line each call.
+pub async fn import_file(
+    db: &crate::store::Db,
+    file: bytes::Bytes,
+    columns: ResultColumns,
+    scope: Option<String>,
+    actor: Actor,
+) -> Result<ImportReport, ImportFailure> {
+    let (rows, records) =
+        tokio::task::spawn_blocking(move || read(&file, &columns)).await.map_err(|_| StoreError::Cancelled)??;
+    let bhxh = crate::queue::BHXH;
+    Ok(db.write_retrying(move |c| apply(c, rows, &records, scope.as_deref(), bhxh, &actor)).await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

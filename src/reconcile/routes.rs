@@ -1,10 +1,9 @@
 //! `/api/v1/reconciliation`: the settlement view per facility and month (`NAM_QT`/`THANG_QT`).
 
-use super::import::{self, ImportError, ImportReport};
+use super::import::{self, ImportError, ImportFailure, ImportReport};
 use crate::auth::{Principal, Role};
 use crate::domain::decimal::format_fixed;
 use crate::http::{ApiError, AppState, Problem, read_body, readable_facility};
-use crate::store::audit::Actor;
 use crate::store::outbox::{self, SettlementRow, status};
 use actix_web::{HttpRequest, HttpResponse, get, http::header, post, web};
 use rust_decimal::Decimal;
@@ -199,14 +198,11 @@ async fn import_results(
     };
     let body = read_body(payload, state.settings.max_body_bytes).await?.freeze();
     let columns = state.settings.result_columns.clone();
-    let (rows, records) = tokio::task::spawn_blocking(move || import::read(&body, &columns))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??;
-    let actor = Actor { key_id: principal.key_id.clone(), role: principal.role.as_str().to_owned() };
-    let report = state
-        .db
-        .write_retrying(move |c| import::apply(c, rows, &records, scope.as_deref(), crate::queue::BHXH, &actor))
-        .await?;
+    let report =
+        import::import_file(&state.db, body, columns, scope, principal.actor()).await.map_err(|e| match e {
+            ImportFailure::File(e) => ApiError::from(e),
+            ImportFailure::Store(e) => ApiError::from(e),
+        })?;
     tracing::info!(
         rows = report.rows,
         settled = report.settled,
