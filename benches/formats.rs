@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use hisgate::domain::Episode;
 use hisgate::domain::records::Record;
+use hisgate::domain::spec::Profile;
 use hisgate::formats::xml130;
 use hisgate::reference::ReferenceData;
 use hisgate::synthetic::{EpisodeGenerator, GenOptions};
@@ -66,7 +67,7 @@ fn bench(c: &mut Criterion) {
     const N: usize = 200;
     let episodes = typical(N);
     let day = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
-    let file = xml130::envelope("83001", day, &episodes);
+    let file = xml130::envelope("83001", day, &episodes, Profile::default());
     let catalogue = Catalogue::builtin();
     let reference = ReferenceData::sample();
     let json: Vec<Vec<u8>> = episodes.iter().map(|e| serde_json::to_vec(e).unwrap()).collect();
@@ -74,7 +75,9 @@ fn bench(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("episodes");
     g.throughput(Throughput::Elements(N as u64));
-    g.bench_function("xml130_write", |b| b.iter(|| black_box(xml130::envelope("83001", day, black_box(&episodes)))));
+    g.bench_function("xml130_write", |b| {
+        b.iter(|| black_box(xml130::envelope("83001", day, black_box(&episodes), Profile::default())))
+    });
     g.bench_function("xml130_write_limit", |b| {
         let mut out = String::with_capacity(file.len());
         b.iter(|| {

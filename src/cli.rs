@@ -220,7 +220,9 @@ fn gen_episodes(count: usize, seed: u64, facility: Option<String>, format: GenFo
             let facility = facility.unwrap_or_else(|| "83001".to_owned());
             let (y, m, d) = SYNTHETIC_FILE_DATE;
             let date = chrono::NaiveDate::from_ymd_opt(y, m, d).expect("a valid date");
-            let mut writer = xml130::EnvelopeWriter::start(&mut out, &facility, date, count)?;
+            // Written under the amendment in force, as the HIS of today export.
+            let profile = crate::domain::spec::Profile::default();
+            let mut writer = xml130::EnvelopeWriter::start(&mut out, &facility, date, count, profile)?;
             for episode in EpisodeGenerator::new(GenOptions { seed, facility: Some(facility.clone()) }).take(count) {
                 writer.write(&episode)?;
             }

@@ -153,8 +153,8 @@ fn start_background(
         tasks.push(tokio::spawn(reconciler.run()));
     }
     if portals.bhxh.is_some() || portals.moh.is_some() {
-        let per_file = settings.bhxh_protocol.hoso_per_file(settings.dispatch.batch_size);
-        let dispatcher = Dispatcher::new(db.clone(), settings.dispatch.clone(), per_file, portals.clone(), signers);
+        let protocol = &settings.bhxh_protocol;
+        let dispatcher = Dispatcher::new(db.clone(), settings.dispatch.clone(), protocol, portals.clone(), signers);
         tasks.push(tokio::spawn(dispatcher.run(wake)));
     }
     tasks

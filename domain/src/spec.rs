@@ -91,10 +91,22 @@ pub struct FieldSpec {
     pub max_len_3176: Option<usize>,
     /// The 3176 size is uncertain (see [`UNCERTAIN_3176_SIZES`]).
     pub uncertain_3176: bool,
+    /// The element's name in the QĐ 3176 appendix (the CSV's `field_3176`): the same as `name` but
+    /// for XML13, where QĐ 3176 renames three fields and removes two (`None`; REGULATORY-2026.md
+    /// §1.2, VERIFIED).
+    pub name_3176: Option<String>,
     pub requirement: Requirement,
 }
 
 impl FieldSpec {
+    /// The element's name under `profile`; `None` when that amendment has no such field.
+    pub fn wire_name(&self, profile: Profile) -> Option<&str> {
+        match profile {
+            Profile::Qd4750 => Some(&self.name),
+            Profile::Qd3176 => self.name_3176.as_deref(),
+        }
+    }
+
     /// The size that refuses a value under `profile`.
     pub fn limit(&self, profile: Profile) -> Option<usize> {
         match profile {
@@ -159,6 +171,7 @@ static SPEC: LazyLock<HashMap<Table, Vec<FieldSpec>>> = LazyLock::new(|| {
             max_len: row[6].parse().ok(),
             max_len_3176: row[9].parse().ok(),
             uncertain_3176: UNCERTAIN_3176_SIZES.contains(&(table, &row[2])),
+            name_3176: Some(row[10].trim()).filter(|n| !n.is_empty()).map(str::to_owned),
             requirement: match required {
                 "x" => Requirement::Always,
                 "" => Requirement::Optional,
@@ -175,13 +188,14 @@ pub fn fields(table: Table) -> &'static [FieldSpec] {
 }
 
 static INDEX: LazyLock<HashMap<(Table, &'static str), usize>> = LazyLock::new(|| {
+    let names = |f: &'static FieldSpec| std::iter::once(f.name.as_str()).chain(f.name_3176.as_deref());
     Table::ALL
         .into_iter()
-        .flat_map(|t| fields(t).iter().enumerate().map(move |(i, f)| ((t, f.name.as_str()), i)))
+        .flat_map(|t| fields(t).iter().enumerate().flat_map(move |(i, f)| names(f).map(move |n| ((t, n), i))))
         .collect()
 });
 
-/// The position of a field in its table's appendix order.
+/// The position of a field in its table's appendix order, by its name under either amendment.
 pub fn field_index(table: Table, name: &str) -> Option<usize> {
     INDEX.get(&(table, name)).copied()
 }
@@ -216,6 +230,24 @@ mod tests {
         let arrival = field(Table::Xml13, "NGAY_VAO");
         assert_eq!((arrival.limit(Profile::Qd3176), arrival.advisory_limit(Profile::Qd3176)), (Some(12), None));
         assert_eq!(Profile::default(), Profile::Qd3176);
+    }
+
+    #[test]
+    fn qd3176_renames_and_removes_xml13_fields_and_either_name_finds_them() {
+        let names = |p: Profile| fields(Table::Xml13).iter().filter_map(|f| f.wire_name(p)).collect::<Vec<_>>();
+        let (old, new) = (names(Profile::Qd4750), names(Profile::Qd3176));
+        assert_eq!((old.len(), new.len()), (39, 37));
+        assert_eq!((old[5], new[5]), ("MA_NOI_DI", "MA_CSKCB_DI"));
+        assert!(new.contains(&"TINH_TRANG_CT") && !new.contains(&"TEN_DICH_VU") && !new.contains(&"TEN_THUOC"));
+        assert_eq!(field_index(Table::Xml13, "MA_CSKCB_DEN"), field_index(Table::Xml13, "MA_NOI_DEN"));
+        assert_eq!(field_index(Table::Xml13, "TINH_TRANG_CT"), Some(29));
+        let renamed_elsewhere = Table::ALL
+            .iter()
+            .filter(|t| **t != Table::Xml13)
+            .flat_map(|t| fields(*t))
+            .filter(|f| f.wire_name(Profile::Qd3176) != Some(f.name.as_str()))
+            .count();
+        assert_eq!(renamed_elsewhere, 0);
         assert_eq!(Profile::parse("4750"), Some(Profile::Qd4750));
     }
 }

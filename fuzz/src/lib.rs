@@ -7,6 +7,7 @@
 //! over every input kept in `regressions/` on each `cargo test`.
 
 use hisgate::domain::Episode;
+use hisgate::domain::spec::Profile;
 use hisgate::formats::xml130;
 use hisgate::reference::ReferenceData;
 use hisgate::validation::{Catalogue, validate};
@@ -37,13 +38,17 @@ pub fn xml_import(data: &[u8]) {
         ingest_checks(&episode);
         // Our own writing of what was read is a fixed point: read again and written again, the
         // same bytes.
-        let written = xml130::envelope(&header.facility, day, std::slice::from_ref(&episode));
+        let written = xml130::envelope(&header.facility, day, std::slice::from_ref(&episode), Profile::default());
         let again: Vec<Episode> = xml130::read_hosos(&written)
             .expect("our own envelope is well formed")
             .collect::<Result<_, _>>()
             .expect("our own HOSO reads");
         assert_eq!(again.len(), 1);
-        assert_eq!(xml130::envelope(&header.facility, day, &again), written, "XML write → read → write changed");
+        assert_eq!(
+            xml130::envelope(&header.facility, day, &again, Profile::default()),
+            written,
+            "XML write → read → write changed"
+        );
     }
 }
 
@@ -86,8 +91,16 @@ pub fn seeds(count: usize) -> Vec<(&'static str, String, Vec<u8>)> {
         out.push(("json_ingest", format!("episode-{i}.json"), serde_json::to_vec(e).expect("serialises")));
         let bundle = serde_json::to_vec(&hisgate_fhir::episode_bundle(e)).expect("serialises");
         out.push(("fhir_bundle", format!("bundle-{i}.json"), bundle));
-        out.push(("xml_import", format!("dossier-{i}.xml"), xml130::envelope("83001", day, std::slice::from_ref(e))));
+        out.push((
+            "xml_import",
+            format!("dossier-{i}.xml"),
+            xml130::envelope("83001", day, std::slice::from_ref(e), Profile::default()),
+        ));
     }
-    out.push(("xml_import", "dossier-many.xml".to_owned(), xml130::envelope("83001", day, &episodes[..count.min(5)])));
+    out.push((
+        "xml_import",
+        "dossier-many.xml".to_owned(),
+        xml130::envelope("83001", day, &episodes[..count.min(5)], Profile::default()),
+    ));
     out
 }

@@ -52,6 +52,17 @@ const SIZES: [(&str, &str, Option<usize>, Option<usize>); 4] = [
     ("XML14", "NGAY_HEN_KL", Some(12), Some(8)),
 ];
 
+/// XML13's element names that one amendment has and the other has not: QĐ 3176 renamed
+/// `MA_NOI_DI`, `MA_NOI_DEN` and `PP_DIEU_TRI` and removed `TEN_DICH_VU` and `TEN_THUOC`
+/// (REGULATORY-2026.md §1.2). A referral letter carrying the other amendment's names is listed as
+/// an error, as a portal checking the file against its schema would.
+fn xml13_names_of_the_other_amendment(amendment: Amendment) -> &'static [&'static str] {
+    match amendment {
+        Amendment::Qd3176 => &["MA_NOI_DI", "MA_NOI_DEN", "PP_DIEU_TRI", "TEN_DICH_VU", "TEN_THUOC"],
+        Amendment::Qd4750 => &["MA_CSKCB_DI", "MA_CSKCB_DEN", "TINH_TRANG_CT"],
+    }
+}
+
 /// Whether the settlement month `(year, month)` still takes dossiers on `now`: this month, or last
 /// month up to the 5th (BHXH-API.md §4.3; **modelled**). A record without one is not refused.
 pub fn settlement_open(settlement: Option<(i32, u32)>, now: chrono::DateTime<chrono::Utc>) -> bool {
@@ -229,6 +240,14 @@ fn read_record(hoso: &Element, index: usize, facility: &str, amendment: Amendmen
                 && value.chars().count() > max
             {
                 err(&format!("{kind}_{field}"), format!("{kind}: {field} dài quá {max} ký tự"));
+            }
+        }
+    }
+    for row in rows("XML13") {
+        for name in xml13_names_of_the_other_amendment(amendment) {
+            if row.child(name).is_some() {
+                let other = if amendment == Amendment::Qd3176 { "4750" } else { "3176" };
+                err("XML13_TRUONG", format!("XML13: thẻ {name} là của QĐ {other}, không thuộc chuẩn của cổng này"));
             }
         }
     }

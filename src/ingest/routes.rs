@@ -332,7 +332,8 @@ async fn get_claim_xml130(
     let (record, episode) = stored_episode(&state, &principal, &id).await?;
     let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
     let facility = &record.claim.facility_code;
-    let signed = xml130::signed_envelope(facility, today, std::slice::from_ref(&episode), state.signers.get(facility))
+    let (signer, profile) = (state.signers.get(facility), state.settings.bhxh_protocol.profile);
+    let signed = xml130::signed_envelope(facility, today, std::slice::from_ref(&episode), signer, profile)
         .map_err(|e| ApiError::Internal(format!("signing claim {id}: {e}")))?;
     Ok(HttpResponse::Ok().content_type("application/xml; charset=utf-8").body(signed))
 }

@@ -8,8 +8,9 @@
 mod check_ins;
 pub mod routes;
 
-use crate::config::DispatchSettings;
+use crate::config::{BhxhProtocol, DispatchSettings};
 use crate::domain::Episode;
+use crate::domain::spec::Profile;
 use crate::formats::xml130;
 use crate::formats::xml130::sign::SignError;
 use crate::formats::xml130::signers::Signers;
@@ -66,6 +67,8 @@ pub struct Dispatcher {
     settings: DispatchSettings,
     /// Most `HOSO` in one BHXH file (`HISGATE_BHXH_HOSO_PER_FILE`, by profile).
     bhxh_hoso_per_file: usize,
+    /// The amendment files are written to (`HISGATE_BHXH_PROFILE`); MoH takes the same file.
+    profile: Profile,
     portals: Portals,
     signers: Arc<Signers>,
     worker: String,
@@ -147,12 +150,13 @@ impl Dispatcher {
     pub fn new(
         db: Db,
         settings: DispatchSettings,
-        bhxh_hoso_per_file: usize,
+        protocol: &BhxhProtocol,
         portals: Portals,
         signers: Arc<Signers>,
     ) -> Self {
         let worker = format!("{}-{}", std::process::id(), uuid::Uuid::now_v7().simple());
-        Dispatcher { db, settings, bhxh_hoso_per_file, portals, signers, worker }
+        let bhxh_hoso_per_file = protocol.hoso_per_file(settings.batch_size);
+        Dispatcher { db, settings, bhxh_hoso_per_file, profile: protocol.profile, portals, signers, worker }
     }
 
     /// Runs until the task is aborted: `concurrency` workers, each leasing one file's worth of
@@ -402,13 +406,13 @@ impl Dispatcher {
         if sendable.is_empty() {
             return Ok(None);
         }
-        let (signers, at) = (self.signers.clone(), facility.to_owned());
+        let (signers, at, profile) = (self.signers.clone(), facility.to_owned(), self.profile);
         // Only the file travels on; the episodes are dropped before the portal answers.
         let payload = off_runtime(move || {
             if bundle {
                 return Ok(hisgate_fhir::episode_bundle(&episodes[0]).to_string().into_bytes());
             }
-            xml130::signed_envelope(&at, today, &episodes, signers.get(&at))
+            xml130::signed_envelope(&at, today, &episodes, signers.get(&at), profile)
         })
         .await?;
         Ok(Some((payload.map(Arc::new), sendable)))
@@ -495,7 +499,7 @@ impl Dispatcher {
         let mut still = (Vec::new(), Vec::new());
         for (episode, job) in episodes.into_iter().zip(jobs) {
             let held =
-                job.uncertain_since.is_some().then(|| xml130::hoso_sha256(&episode)).and_then(|sha| {
+                job.uncertain_since.is_some().then(|| xml130::hoso_sha256(&episode, self.profile)).and_then(|sha| {
                     receipts.iter().find(|r| r.episode_key == job.episode_key && r.content_sha256 == sha)
                 });
             match held {

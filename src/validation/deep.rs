@@ -4,6 +4,8 @@
 
 use super::Findings;
 use crate::domain::Episode;
+use crate::domain::records::Table;
+use crate::domain::spec::{self, Profile};
 use crate::domain::time::{parse_date, parse_datetime};
 use chrono::NaiveDateTime;
 
@@ -52,6 +54,11 @@ fn bed_ok(code: &str) -> bool {
     b.len() == 4 && matches!(b[0], b'H' | b'T' | b'C' | b'K') && b[1..].iter().all(u8::is_ascii_digit)
 }
 
+/// An XML13 field's element name under `profile` (QĐ 3176 renamed some).
+fn referral_field_name(name: &'static str, profile: Profile) -> &'static str {
+    spec::fields(Table::Xml13).iter().find(|f| f.name == name).and_then(|f| f.wire_name(profile)).unwrap_or(name)
+}
+
 pub(super) fn check(e: &Episode, findings: &mut Findings<'_>) {
     let s = &e.summary;
     let visit_type = text(&s.visit_type).unwrap_or_default();
@@ -81,13 +88,19 @@ pub(super) fn check(e: &Episode, findings: &mut Findings<'_>) {
             ("MA_BENH_CHINH", text(&r.main_icd10), text(&s.main_icd10)),
         ];
         for (field, letter, summary) in pairs {
+            // QĐ 3176's MA_CSKCB_DI lists every referring facility (`;`): XML1's must be one of them.
+            let agrees = |l: &str, x: &str| match field {
+                "MA_NOI_DI" => l.split(';').any(|code| code.trim() == x),
+                _ => l == x,
+            };
             if let (Some(l), Some(x)) = (letter, summary)
-                && l != x
+                && !agrees(l, x)
             {
+                let name = referral_field_name(field, findings.profile);
                 findings.add(
                     "REFERRAL_FIELDS_MISMATCH",
-                    format!("referral_letter.{field}"),
-                    format!("{field} of the referral letter must equal XML1's `{x}`"),
+                    format!("referral_letter.{name}"),
+                    format!("{name} of the referral letter must agree with XML1's `{x}`"),
                     Some(l.to_owned()),
                 );
             }

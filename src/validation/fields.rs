@@ -145,7 +145,20 @@ pub(super) fn check_record(path: RecordPath, record: &dyn Record, findings: &mut
     let wire_of = |name: &str| value_of(name).to_wire().map(|s| s.trim().to_owned());
 
     for (field, value) in specs.iter().zip(values.iter()) {
-        let at = At { record: path, field: &field.name };
+        let Some(name) = field.wire_name(findings.profile) else {
+            if !value.is_absent() {
+                let at = At { record: path, field: &field.name };
+                let message = format!(
+                    "{} is not a field of {} under QĐ {}: it is left out of the file",
+                    field.name,
+                    table.spec_name(),
+                    findings.profile.as_str()
+                );
+                findings.add("FIELD_NOT_IN_PROFILE", at, message, None);
+            }
+            continue;
+        };
+        let at = At { record: path, field: name };
         if value.is_absent() {
             let required = match &field.requirement {
                 Requirement::Always => Some(None),
@@ -163,8 +176,8 @@ pub(super) fn check_record(path: RecordPath, record: &dyn Record, findings: &mut
             };
             if let Some(condition) = required {
                 let message = match condition {
-                    None => format!("{} is required", field.name),
-                    Some(words) => format!("{} is required here (QĐ 4750: {words})", field.name),
+                    None => format!("{name} is required"),
+                    Some(words) => format!("{name} is required here (QĐ 4750: {words})"),
                 };
                 findings.add("FIELD_REQUIRED", at, message, None);
             }
@@ -175,8 +188,8 @@ pub(super) fn check_record(path: RecordPath, record: &dyn Record, findings: &mut
 }
 
 fn check_value(at: At<'_>, field: &FieldSpec, value: &FieldValue<'_>, findings: &mut Findings<'_>) {
-    let name = field.name.as_str();
-    let codes = code_list(name);
+    let name = at.field;
+    let codes = code_list(&field.name);
     let unknown_code = |shown: String, findings: &mut Findings<'_>| {
         findings.add(
             "FIELD_CODE_UNKNOWN",
@@ -231,7 +244,7 @@ fn check_value(at: At<'_>, field: &FieldSpec, value: &FieldValue<'_>, findings: 
 
 /// The size of the profile in force refuses; an uncertain smaller size of QĐ 3176 only warns.
 fn check_length(at: At<'_>, field: &FieldSpec, text: &str, findings: &mut Findings<'_>) {
-    let (name, profile) = (field.name.as_str(), findings.profile);
+    let (name, profile) = (at.field, findings.profile);
     // Bytes first: most texts are ASCII and far under their size.
     let over = |max: usize| text.len() > max && text.chars().count() > max;
     let chars = || text.chars().count();
@@ -250,7 +263,7 @@ fn check_length(at: At<'_>, field: &FieldSpec, text: &str, findings: &mut Findin
 }
 
 fn check_decimal(at: At<'_>, field: &FieldSpec, d: &Decimal, places: Option<u32>, findings: &mut Findings<'_>) {
-    let name = field.name.as_str();
+    let name = at.field;
     let shown = || Some(d.normalize().to_string());
     if d.is_sign_negative() && !d.is_zero() {
         findings.add("FIELD_NEGATIVE", at, format!("{name} must not be negative"), shown());

@@ -159,7 +159,11 @@ async fn xml130_files_are_generated_validated_and_imported() {
     bad.summary.sex = Some(9);
     let bad_path = dir.path().join("bad.xml");
     let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
-    std::fs::write(&bad_path, hisgate::formats::xml130::envelope(FACILITY, day, &[bad])).unwrap();
+    std::fs::write(
+        &bad_path,
+        hisgate::formats::xml130::envelope(FACILITY, day, &[bad], hisgate::domain::spec::Profile::default()),
+    )
+    .unwrap();
     let critical = hisgate(&["validate", bad_path.to_str().unwrap()], &[]);
     assert!(!critical.status.success());
     assert!(String::from_utf8_lossy(&critical.stdout).contains("FIELD_CODE_UNKNOWN summary.GIOI_TINH"));

@@ -1,13 +1,14 @@
 //! The web dashboard: sign-in, every figure on the pages against the stats API, CSV downloads,
 //! languages, escaping; and the same pages driven in headless Chromium through WebDriver, with
-//! screenshots under `target/` (`dashboard-overview.png`, `-facilities.png`, `-facility.png`) for a
-//! person to look at.
+//! screenshots under `target/` (`dashboard-overview.png`, `-facilities.png`, `-facility.png`,
+//! `-results.png`) for a person to look at.
 
 use crate::dispatch::{fast, send, settle};
 use crate::helpers::{
     Backend, FACILITY, OTHER_FACILITY, TestApp, episodes, missing_tool, send_refused, spawn_app_with,
 };
 use crate::on_both_backends;
+use hisgate::domain::Episode;
 use mocks::bhxh::{AppraisalConfig, BhxhConfig, BhxhMock};
 use mocks::moh::{MohConfig, MohMock};
 use reqwest::header;
@@ -314,10 +315,38 @@ impl Browser {
         self.call(reqwest::Method::GET, "/url", None).await.as_str().unwrap().to_owned()
     }
 
+    async fn click(&self, element: &str) {
+        self.call(reqwest::Method::POST, &format!("/element/{element}/click"), Some(json!({}))).await;
+    }
+
+    /// Types `text` into `element` (for a file input: the path of the file to send).
+    async fn type_into(&self, element: &str, text: &str) {
+        self.call(reqwest::Method::POST, &format!("/element/{element}/value"), Some(json!({ "text": text }))).await;
+    }
+
+    /// Fills in the sign-in form with `key` and gives the overview up to 10 s to arrive.
+    async fn sign_in(&self, app: &TestApp, key: &str) -> String {
+        self.go(&app.url("/dashboard")).await;
+        self.type_into(&self.find("#key").await, key).await;
+        let button = self.find("#sign-in").await;
+        self.click_to(&button, |u| u.ends_with("/dashboard?lang=vi")).await
+    }
+
+    /// The first element matching `css`, given up to 10 s to appear (a form's answer on a busy machine).
+    async fn wait_for(&self, css: &str) -> String {
+        for _ in 0..100 {
+            if let Some(found) = self.find_all(css).await.into_iter().next() {
+                return found;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no element `{css}` after 10 s");
+    }
+
     /// Clicks `element` and gives the page it leads to up to 10 s to arrive (a click can return
     /// before the navigation it starts is done, on a busy machine); returns the URL then.
     async fn click_to(&self, element: &str, arrived: impl Fn(&str) -> bool) -> String {
-        self.call(reqwest::Method::POST, &format!("/element/{element}/click"), Some(json!({}))).await;
+        self.click(element).await;
         for _ in 0..100 {
             let url = self.url().await;
             if arrived(&url) {
@@ -409,11 +438,7 @@ async fn the_dashboard_works_in_headless_chromium() {
     let Some(browser) = Browser::start().await else { return };
 
     // The browser is sent to the sign-in form, fills it in, and lands on the overview.
-    browser.go(&app.url("/dashboard")).await;
-    let key = browser.find("#key").await;
-    browser.call(reqwest::Method::POST, &format!("/element/{key}/value"), Some(json!({ "text": app.doh_key }))).await;
-    let button = browser.find("#sign-in").await;
-    let url = browser.click_to(&button, |u| u.ends_with("/dashboard?lang=vi")).await;
+    let url = browser.sign_in(&app, &app.doh_key).await;
     assert!(url.ends_with("/dashboard?lang=vi"), "{url}");
     let h1 = browser.find("h1").await;
     assert_eq!(browser.text(&h1).await, "Tổng quan toàn tỉnh");
@@ -462,17 +487,18 @@ fn upload_body(csv: &str) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={boundary}"), body.into_bytes())
 }
 
-#[actix_web::test]
-async fn staff_upload_a_result_file_and_its_records_are_settled() {
+/// Three claims at BHXH awaiting an outcome, with no appraisal API to give one: what a result file
+/// settles. Returns the gateway, its mocks, the episodes and their claim ids.
+async fn awaiting_appraisal(test: &str, seed: u64) -> (TestApp, BhxhMock, MohMock, Vec<Episode>, Vec<String>) {
     let bhxh = mocks::bhxh::start(BhxhConfig { appraisal_api: false, ..BhxhConfig::default() }, "127.0.0.1:0").unwrap();
     let moh = mocks::moh::start(MohConfig::default(), "127.0.0.1:0").unwrap();
-    let app = spawn_app_with(Backend::Sqlite, "staff_upload_a_result_file", |s| {
+    let app = spawn_app_with(Backend::Sqlite, test, |s| {
         fast(s, &bhxh, &moh);
         s.bhxh_protocol.appraisal_api = hisgate::config::AppraisalApi::None;
     })
     .await
     .unwrap();
-    let (sent, ids) = send(&app, 310, 3).await;
+    let (sent, ids) = send(&app, seed, 3).await;
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     for id in &ids {
         while app.get(&format!("/api/v1/claims/{id}"), &app.doh_key).await.json::<Value>().await.unwrap()["status"]
@@ -482,6 +508,30 @@ async fn staff_upload_a_result_file_and_its_records_are_settled() {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
+    (app, bhxh, moh, sent, ids)
+}
+
+/// A result file approving each episode's whole claim.
+fn approving_csv(sent: &[Episode]) -> String {
+    let mut csv = "MA_LK,SO_TIEN_DUYET\n".to_owned();
+    for e in sent {
+        csv += &format!("{},{}\n", e.episode_key(), e.summary.fund_pays.unwrap());
+    }
+    csv
+}
+
+async fn assert_settled_and_audited(app: &TestApp, ids: &[String]) {
+    for id in ids {
+        let claim: Value = app.get(&format!("/api/v1/claims/{id}"), &app.doh_key).await.json().await.unwrap();
+        assert_eq!(claim["status"], "accepted", "{claim}");
+    }
+    let audit = app.db.read(|c| hisgate::store::audit::for_target(c, FACILITY)).await.unwrap();
+    assert!(audit.iter().any(|a| a.action == "reconciliation.import"), "the import is audited");
+}
+
+#[actix_web::test]
+async fn staff_upload_a_result_file_and_its_records_are_settled() {
+    let (app, _bhxh, _moh, sent, ids) = awaiting_appraisal("staff_upload_a_result_file", 310).await;
     let cookie = cookie_of(&sign_in(&app, &app.doh_key).await);
     let form = html(&app, &cookie, "/dashboard/results").await;
     assert!(form.contains("enctype=\"multipart/form-data\"") && form.contains("name=\"file\""), "{form}");
@@ -500,18 +550,45 @@ async fn staff_upload_a_result_file_and_its_records_are_settled() {
     let page = r.text().await.unwrap();
     assert!(page.contains("id=\"import-error\"") && page.contains("row 2, column `SO_TIEN_DUYET`"), "{page}");
 
-    let mut csv = "MA_LK,SO_TIEN_DUYET\n".to_owned();
-    for e in &sent {
-        csv += &format!("{},{}\n", e.episode_key(), e.summary.fund_pays.unwrap());
-    }
-    let r = upload(csv).await.unwrap();
+    let r = upload(approving_csv(&sent)).await.unwrap();
     assert_eq!(r.status(), 200);
     let page = r.text().await.unwrap();
     assert!(page.contains("Records: 3 · Settled: <strong>3</strong>"), "{page}");
-    for id in &ids {
-        let claim: Value = app.get(&format!("/api/v1/claims/{id}"), &app.doh_key).await.json().await.unwrap();
-        assert_eq!(claim["status"], "accepted", "{claim}");
-    }
-    let audit = app.db.read(|c| hisgate::store::audit::for_target(c, FACILITY)).await.unwrap();
-    assert!(audit.iter().any(|a| a.action == "reconciliation.import"), "the import is audited");
+    assert_settled_and_audited(&app, &ids).await;
+}
+
+#[actix_web::test]
+async fn staff_upload_a_result_file_in_headless_chromium() {
+    let (app, _bhxh, _moh, sent, ids) = awaiting_appraisal("staff_upload_a_result_file_in_chromium", 311).await;
+    let Some(browser) = Browser::start().await else { return };
+    let url = browser.sign_in(&app, &app.doh_key).await;
+    assert!(url.ends_with("/dashboard?lang=vi"), "{url}");
+
+    // From the menu to the upload page; a file chosen as a person would, then sent.
+    let menu = browser.find("nav a[href^=\"/dashboard/results\"]").await;
+    let url = browser.click_to(&menu, |u| u.contains("/dashboard/results")).await;
+    assert!(url.contains("/dashboard/results"), "{url}");
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("ket-qua-sai.csv");
+    std::fs::write(&bad, "MA_LK,SO_TIEN_DUYET\nLK1,abc\n").unwrap();
+    browser.type_into(&browser.find("input[name=file]").await, &bad.display().to_string()).await;
+    browser.click(&browser.find("main form button").await).await;
+    let error = browser.text(&browser.wait_for("#import-error").await).await;
+    assert!(error.contains("row 2") && error.contains("SO_TIEN_DUYET"), "{error}");
+    assert_eq!(
+        app.get(&format!("/api/v1/claims/{}", ids[0]), &app.doh_key).await.json::<Value>().await.unwrap()["status"],
+        "submitted"
+    );
+
+    // The form is offered again under the refusal: the right file this time, for one facility.
+    let good = dir.path().join("ket-qua.csv");
+    std::fs::write(&good, approving_csv(&sent)).unwrap();
+    browser.type_into(&browser.find("input[name=file]").await, &good.display().to_string()).await;
+    browser.type_into(&browser.find("input[name=facility]").await, FACILITY).await;
+    browser.click(&browser.find("main form button").await).await;
+    let summary = browser.text(&browser.wait_for("#import-summary").await).await;
+    assert!(summary.ends_with("Đã đối soát: 3"), "{summary}");
+    browser.screenshot("dashboard-results.png").await;
+    assert_settled_and_audited(&app, &ids).await;
+    let _ = browser.call(reqwest::Method::DELETE, "", None).await;
 }

@@ -5,6 +5,7 @@ use crate::on_both_backends;
 use base64::Engine;
 use chrono::NaiveDate;
 use hisgate::domain::Episode;
+use hisgate::domain::spec::Profile;
 use hisgate::formats::xml130;
 use serde_json::Value;
 
@@ -28,7 +29,8 @@ async fn post_file(app: &crate::helpers::TestApp, key: &str, body: Vec<u8>) -> r
 async fn a_file_is_stored_per_hoso_and_comes_back_as_xml(backend: Backend) {
     let Some(app) = spawn_app(backend, "a_file_is_stored_per_hoso_and_comes_back_as_xml").await else { return };
     let sent = dossiers_only(episodes(FACILITY, 40, 12));
-    let response = post_file(&app, &app.facility_key, xml130::envelope(FACILITY, day(), &sent)).await;
+    let response =
+        post_file(&app, &app.facility_key, xml130::envelope(FACILITY, day(), &sent, Profile::default())).await;
     assert_eq!(response.status(), 200);
     let report: Value = response.json().await.unwrap();
     assert_eq!(
@@ -48,12 +50,19 @@ async fn a_file_is_stored_per_hoso_and_comes_back_as_xml(backend: Backend) {
     let back: Vec<Episode> = xml130::read_hosos(&body).unwrap().collect::<Result<_, _>>().unwrap();
     assert_eq!(back, vec![sent[3].clone()], "what was stored is what was sent");
     let date = NaiveDate::parse_from_str(&header.created_on, "%Y%m%d").unwrap();
-    assert_eq!(body.to_vec(), xml130::envelope(FACILITY, date, &back), "byte-identical to our own writer");
+    assert_eq!(
+        body.to_vec(),
+        xml130::envelope(FACILITY, date, &back, Profile::default()),
+        "byte-identical to our own writer"
+    );
     assert_eq!(app.get(&format!("/api/v1/claims/{id}/xml130"), &app.other_facility_key).await.status(), 403);
 
     // The same file again: every HOSO unchanged, nothing stored twice.
-    let again: Value =
-        post_file(&app, &app.facility_key, xml130::envelope(FACILITY, day(), &sent)).await.json().await.unwrap();
+    let again: Value = post_file(&app, &app.facility_key, xml130::envelope(FACILITY, day(), &sent, Profile::default()))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(again["items"].as_array().unwrap().iter().all(|i| i["receipt"]["outcome"] == "unchanged"));
     assert_eq!(app.counts().await, (12, 12, 24));
 }
@@ -70,7 +79,7 @@ async fn each_hoso_gets_its_own_result() {
     let mut foreign = episodes(OTHER_FACILITY, 41, 1).remove(0);
     foreign.summary.episode_key = Some("foreign".into());
     batch.push(foreign);
-    let text = String::from_utf8(xml130::envelope(FACILITY, day(), &batch)).unwrap();
+    let text = String::from_utf8(xml130::envelope(FACILITY, day(), &batch, Profile::default())).unwrap();
     // Break the third HOSO's XML1 content: not base64 any more.
     let third = text.match_indices("<HOSO>").nth(2).unwrap().0;
     let noidung = third + text[third..].find("<NOIDUNGFILE>").unwrap() + "<NOIDUNGFILE>".len();
@@ -92,7 +101,7 @@ async fn broken_files_are_refused_whole() {
     let app = spawn_app_with(Backend::Sqlite, "broken_files_are_refused_whole", |s| s.max_body_bytes = 200_000)
         .await
         .unwrap();
-    let good = xml130::envelope(FACILITY, day(), &episodes(FACILITY, 42, 2));
+    let good = xml130::envelope(FACILITY, day(), &episodes(FACILITY, 42, 2), Profile::default());
     let text = String::from_utf8(good.clone()).unwrap();
     let cases: Vec<(Vec<u8>, &str)> = vec![
         (text.replace("<SOLUONGHOSO>2</SOLUONGHOSO>", "<SOLUONGHOSO>3</SOLUONGHOSO>").into_bytes(), "SOLUONGHOSO says 3"),
@@ -107,9 +116,9 @@ async fn broken_files_are_refused_whole() {
         let problem: Value = response.json().await.unwrap();
         assert!(problem["detail"].as_str().unwrap().contains(expected), "{expected}: {problem}");
     }
-    let other = xml130::envelope(OTHER_FACILITY, day(), &episodes(OTHER_FACILITY, 42, 1));
+    let other = xml130::envelope(OTHER_FACILITY, day(), &episodes(OTHER_FACILITY, 42, 1), Profile::default());
     assert_eq!(post_file(&app, &app.facility_key, other).await.status(), 403);
-    let huge = xml130::envelope(FACILITY, day(), &episodes(FACILITY, 43, 60));
+    let huge = xml130::envelope(FACILITY, day(), &episodes(FACILITY, 43, 60), Profile::default());
     assert!(huge.len() > 200_000);
     assert_eq!(post_file(&app, &app.facility_key, huge).await.status(), 413);
     assert_eq!(post_file(&app, "nonsense", good).await.status(), 401);

@@ -103,6 +103,77 @@ async fn the_3176_field_sizes_apply_under_its_profile_only() {
     }
 }
 
+/// A referral letter (XML13) for `episode`, agreeing with its summary, with the names `profile`
+/// gives its renamed fields.
+fn referral_letter(episode: &Value, profile: Profile) -> Value {
+    let s = &episode["summary"];
+    let mut letter = json!({
+        "MA_LK": s["MA_LK"], "SO_HOSO": "HS-1", "SO_CHUYENTUYEN": "CT-1", "GIAY_CHUYEN_TUYEN": "GCT-1",
+        "MA_CSKCB": s["MA_CSKCB"], "HO_TEN": s["HO_TEN"], "NGAY_SINH": s["NGAY_SINH"], "GIOI_TINH": s["GIOI_TINH"],
+        "NGAY_VAO": s["NGAY_VAO"], "DAU_HIEU_LS": "Sốt cao", "QT_BENHLY": "Sốt 3 ngày", "TOMTAT_KQ": "Bạch cầu tăng",
+        "MA_BENH_CHINH": s["MA_BENH_CHINH"], "MA_LYDO_CT": 1, "HUONG_DIEU_TRI": "Chuyển tuyến trên",
+        "PHUONGTIEN_VC": "Xe cứu thương", "MA_BAC_SI": episode["services"][0]["MA_BAC_SI"], "MA_TTDV": s["MA_TTDV"],
+    });
+    let fields = match profile {
+        Profile::Qd3176 => json!({ "MA_CSKCB_DEN": "79001", "TINH_TRANG_CT": "Tỉnh, mạch ổn" }),
+        Profile::Qd4750 => json!({ "MA_NOI_DEN": "79001", "PP_DIEU_TRI": "Tỉnh, mạch ổn", "TEN_DICH_VU": "Khám bệnh" }),
+    };
+    letter.as_object_mut().unwrap().extend(fields.as_object().unwrap().clone());
+    letter
+}
+
+#[actix_web::test]
+async fn each_profile_sends_the_referral_letter_with_its_own_names() {
+    for profile in [Profile::Qd3176, Profile::Qd4750] {
+        let (bhxh, moh) = mocks_with(BhxhConfig { appraisal: clean_appraisal(), ..BhxhConfig::default() });
+        let test = format!("referral_letter_names_{}", profile.as_str());
+        let app = spawn_app_with(Backend::Sqlite, &test, |s| {
+            fast(s, &bhxh, &moh);
+            s.bhxh_protocol.profile = profile;
+        })
+        .await
+        .unwrap();
+        let mut episode = serde_json::to_value(&episodes(FACILITY, 94, 1)[0]).unwrap();
+        episode["referral_letter"] = referral_letter(&episode, profile);
+        let r = app.post_claim(&app.facility_key, &episode).await;
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["outcome"], "created", "{profile:?}: {body}");
+        let id = body["id"].as_str().unwrap().to_owned();
+        let claim = settle(&app, std::slice::from_ref(&id)).await.remove(0);
+        // The mock lists a referral letter with the other amendment's names as an error (XML13_TRUONG),
+        // which would reject the claim.
+        assert_eq!(claim["status"], "accepted", "{profile:?}: {claim}");
+        let ma_lk = episode["summary"]["MA_LK"].as_str().unwrap();
+        assert!(bhxh.state.outcomes().iter().any(|o| o.ma_lk == ma_lk && o.reasons.is_empty()), "{profile:?}");
+        let xml = app.get(&format!("/api/v1/claims/{id}/xml130"), &app.facility_key).await.text().await.unwrap();
+        let hoso = hisgate::formats::xml130::read_hosos(xml.as_bytes()).unwrap().next().unwrap().unwrap();
+        let letter = hoso.referral_letter.expect("the letter is in the file");
+        assert_eq!(letter.referred_to.as_deref(), Some("79001"));
+        assert_eq!(letter.condition_at_transfer.as_deref(), Some("Tỉnh, mạch ổn"));
+        assert_eq!(letter.service_name.is_some(), profile == Profile::Qd4750, "TEN_DICH_VU only under 4750");
+    }
+}
+
+#[actix_web::test]
+async fn a_field_qd3176_removed_is_a_warning_and_is_left_out_of_the_file() {
+    let app = spawn_app_with(Backend::Sqlite, "a_field_qd3176_removed", |s| s.reference_dir = None).await.unwrap();
+    let mut episode = serde_json::to_value(&episodes(FACILITY, 95, 1)[0]).unwrap();
+    episode["referral_letter"] = referral_letter(&episode, Profile::Qd3176);
+    episode["referral_letter"]["TEN_THUOC"] = json!("Paracetamol");
+    let r = app.post_claim(&app.facility_key, &episode).await;
+    assert_eq!(r.status(), 202);
+    let body: Value = r.json().await.unwrap();
+    let warning = body["warnings"].as_array().unwrap().iter().find(|w| w["rule"] == "FIELD_NOT_IN_PROFILE");
+    let warning = warning.unwrap_or_else(|| panic!("{body}"));
+    assert_eq!(warning["path"], "referral_letter.TEN_THUOC");
+    let id = body["id"].as_str().unwrap();
+    let xml = app.get(&format!("/api/v1/claims/{id}/xml130"), &app.facility_key).await.text().await.unwrap();
+    let hoso = hisgate::formats::xml130::read_hosos(xml.as_bytes()).unwrap().next().unwrap().unwrap();
+    assert_eq!(hoso.referral_letter.unwrap().drug_name, None);
+    let stored = app.get(&format!("/api/v1/claims/{id}"), &app.facility_key).await.json::<Value>().await.unwrap();
+    assert_eq!(stored["episode"]["referral_letter"]["TEN_THUOC"], "Paracetamol", "kept as received");
+}
+
 /// Posts `episode`, first making every rule it breaks a warning (an administrator's choice), so
 /// that the gateway accepts what the portal will find wrong.
 async fn accept_as_is(app: &TestApp, episode: &Value) -> String {
@@ -330,7 +401,13 @@ async fn imported_result_files_give_the_outcomes_and_sums_the_modelled_query_giv
 
 /// The size of the `GIAMDINHHS` file of `episodes`, as the dispatcher writes it (unsigned).
 fn file_size(episodes: &[hisgate::domain::Episode]) -> usize {
-    hisgate::formats::xml130::envelope(FACILITY, chrono::Utc::now().date_naive(), episodes).len()
+    hisgate::formats::xml130::envelope(
+        FACILITY,
+        chrono::Utc::now().date_naive(),
+        episodes,
+        hisgate::domain::spec::Profile::default(),
+    )
+    .len()
 }
 
 #[actix_web::test]

@@ -103,6 +103,9 @@ fn cases() -> Vec<Case> {
         case("REFERRAL_FIELDS_MISMATCH", |e| {
             e["referral_letter"] = json!({ "MA_LK": e["summary"]["MA_LK"].clone(), "HO_TEN": "Người Khác" });
         }),
+        case("FIELD_NOT_IN_PROFILE", |e| {
+            e["referral_letter"] = json!({ "MA_LK": e["summary"]["MA_LK"].clone(), "TEN_THUOC": "Paracetamol" });
+        }),
         case("REFERRAL_NUMBER_REQUIRED", |e| e["summary"]["MA_NOI_DI"] = json!("83002")),
         case("OFF_ROUTE_AT_OWN_FACILITY", |e| e["summary"]["MA_DOITUONG_KCB"] = json!("3.2")),
         case("SECONDARY_DIAGNOSES_TOO_MANY", |e| {
@@ -293,7 +296,7 @@ async fn every_catalogue_rule_is_reported_over_http() {
     let mut foreign = episodes(crate::helpers::OTHER_FACILITY, 13, 1).remove(0);
     foreign.summary.episode_key = Some("foreign".into());
     let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
-    let file = hisgate::formats::xml130::envelope(FACILITY, day, &[foreign]);
+    let file = hisgate::formats::xml130::envelope(FACILITY, day, &[foreign], hisgate::domain::spec::Profile::default());
     let report: Value = app
         .client
         .post(app.url("/api/v1/dossiers"))

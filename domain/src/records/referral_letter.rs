@@ -1,7 +1,9 @@
 //! Referral letter to another facility (XML13, `CHI_TIEU_GIAYCHUYENTUYEN`).
 //!
 //! Fields are in the order of the QĐ 130/4750 appendix; the serde names are the official
-//! element names, which are also the JSON names of the ingest API.
+//! element names, which are also the JSON names of the ingest API. QĐ 3176 renamed three of them
+//! (`MA_CSKCB_DI`, `MA_CSKCB_DEN`, `TINH_TRANG_CT`), taken as aliases, and removed `TEN_DICH_VU`
+//! and `TEN_THUOC`, which the writer leaves out under that profile.
 
 use super::prelude::*;
 
@@ -24,11 +26,11 @@ pub struct ReferralLetter {
     /// `MA_CSKCB`: treating facility code (5 characters).
     #[serde(rename = "MA_CSKCB", default, skip_serializing_if = "Option::is_none")]
     pub facility_code: Option<String>,
-    /// `MA_NOI_DI`: referring facility code.
-    #[serde(rename = "MA_NOI_DI", default, skip_serializing_if = "Option::is_none")]
+    /// `MA_NOI_DI` (QĐ 3176: `MA_CSKCB_DI`): referring facility code(s), `;`-separated under 3176.
+    #[serde(rename = "MA_NOI_DI", alias = "MA_CSKCB_DI", default, skip_serializing_if = "Option::is_none")]
     pub referred_from: Option<String>,
-    /// `MA_NOI_DEN`: facility transferred to.
-    #[serde(rename = "MA_NOI_DEN", default, skip_serializing_if = "Option::is_none")]
+    /// `MA_NOI_DEN` (QĐ 3176: `MA_CSKCB_DEN`): facility transferred to.
+    #[serde(rename = "MA_NOI_DEN", alias = "MA_CSKCB_DEN", default, skip_serializing_if = "Option::is_none")]
     pub referred_to: Option<String>,
     /// `HO_TEN`: full name.
     #[serde(rename = "HO_TEN", default, skip_serializing_if = "Option::is_none")]
@@ -90,15 +92,15 @@ pub struct ReferralLetter {
     /// `MA_BENH_YHCT`: traditional-medicine disease codes.
     #[serde(rename = "MA_BENH_YHCT", default, skip_serializing_if = "Option::is_none")]
     pub traditional_medicine_codes: Option<String>,
-    /// `TEN_DICH_VU`: service name.
+    /// `TEN_DICH_VU` (removed by QĐ 3176): service name.
     #[serde(rename = "TEN_DICH_VU", default, skip_serializing_if = "Option::is_none")]
     pub service_name: Option<String>,
-    /// `TEN_THUOC`: drug name.
+    /// `TEN_THUOC` (removed by QĐ 3176): drug name.
     #[serde(rename = "TEN_THUOC", default, skip_serializing_if = "Option::is_none")]
     pub drug_name: Option<String>,
-    /// `PP_DIEU_TRI`: treatment method.
-    #[serde(rename = "PP_DIEU_TRI", default, skip_serializing_if = "Option::is_none")]
-    pub treatment_method: Option<String>,
+    /// `PP_DIEU_TRI` (QĐ 3176: `TINH_TRANG_CT`): the patient's condition at transfer.
+    #[serde(rename = "PP_DIEU_TRI", alias = "TINH_TRANG_CT", default, skip_serializing_if = "Option::is_none")]
+    pub condition_at_transfer: Option<String>,
     /// `MA_LOAI_RV`: discharge type 1–5.
     #[serde(rename = "MA_LOAI_RV", default, skip_serializing_if = "Option::is_none")]
     pub discharge_type: Option<u32>,
@@ -163,7 +165,7 @@ impl Record for ReferralLetter {
         visit(FieldValue::text(&self.traditional_medicine_codes));
         visit(FieldValue::text(&self.service_name));
         visit(FieldValue::text(&self.drug_name));
-        visit(FieldValue::text(&self.treatment_method));
+        visit(FieldValue::text(&self.condition_at_transfer));
         visit(FieldValue::int(self.discharge_type));
         visit(FieldValue::int(self.referral_reason));
         visit(FieldValue::text(&self.treatment_plan));
@@ -206,7 +208,7 @@ impl Record for ReferralLetter {
             26 => self.traditional_medicine_codes = parse_text(text),
             27 => self.service_name = parse_text(text),
             28 => self.drug_name = parse_text(text),
-            29 => self.treatment_method = parse_text(text),
+            29 => self.condition_at_transfer = parse_text(text),
             30 => self.discharge_type = parse_int(text)?,
             31 => self.referral_reason = parse_int(text)?,
             32 => self.treatment_plan = parse_text(text),

@@ -219,6 +219,57 @@ async fn content_errors_are_listed_and_the_record_is_rejected() {
     assert!(outcome.approved.is_zero());
 }
 
+#[actix_web::test]
+async fn each_endpoint_checks_the_referral_letter_names_of_its_amendment() {
+    let mock = start_bhxh(config()).await;
+    let client = reqwest::Client::new();
+    let s = login(&client, mock.url(), "83001_BV").await;
+    let letter = |ma_lk: &str, fields: &str| {
+        let mut record = tables(ma_lk, FACILITY, &[Line { quantity: 1, price: 1000 }]);
+        let document = format!("<CHI_TIEU_GIAYCHUYENTUYEN><MA_LK>{ma_lk}</MA_LK>{fields}</CHI_TIEU_GIAYCHUYENTUYEN>");
+        record.push(("XML13", document));
+        b64(&envelope(FACILITY, &[record]))
+    };
+    let of_4750 =
+        "<MA_NOI_DI>83002</MA_NOI_DI><MA_NOI_DEN>79001</MA_NOI_DEN><TEN_DICH_VU/><PP_DIEU_TRI>Ổn</PP_DIEU_TRI>";
+    let of_3176 =
+        "<MA_CSKCB_DI>83002;83003</MA_CSKCB_DI><MA_CSKCB_DEN>79001</MA_CSKCB_DEN><TINH_TRANG_CT>Ổn</TINH_TRANG_CT>";
+    let cases = [
+        ("LK-A", "/api/qd130/guiHoSoXmlQD3176", of_3176, vec![]),
+        ("LK-B", "/api/qd130/guiHoSoXmlQD3176", of_4750, vec!["MA_NOI_DI", "MA_NOI_DEN", "PP_DIEU_TRI", "TEN_DICH_VU"]),
+        ("LK-C", "/api/qd130/guiHoSoXmlQD4750", of_4750, vec![]),
+        ("LK-D", "/api/qd130/guiHoSoXmlQD4750", of_3176, vec!["MA_CSKCB_DI", "MA_CSKCB_DEN", "TINH_TRANG_CT"]),
+    ];
+    for (ma_lk, path, fields, foreign) in cases {
+        let answer = submit(&client, mock.url(), path, &s, "130", FACILITY, &letter(ma_lk, fields)).await;
+        assert_eq!(answer["maKetQua"], "200", "{ma_lk}: {answer}");
+        let id = answer["maGiaoDich"].as_str().unwrap();
+        let extra = format!("&maCSKCB={FACILITY}&maGiaoDich={id}");
+        let errors: Value = client
+            .post(egw(mock.url(), "/api/egw/nhanChiTietLoiHS", &s, &extra))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let listed: Vec<&str> = errors["dsLoi"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["maLoi"] == "XML13_TRUONG")
+            .map(|e| e["moTaLoi"].as_str().unwrap())
+            .collect();
+        assert_eq!(listed.len(), foreign.len(), "{ma_lk}: {listed:?}");
+        for name in foreign {
+            assert!(
+                listed.iter().any(|m| m.contains(&format!("thẻ {name} "))),
+                "{ma_lk}: {name} not listed in {listed:?}"
+            );
+        }
+    }
+}
+
 async fn outcome_of(client: &reqwest::Client, url: &str, s: &Session, id: &str) -> Value {
     let form = [("username", s.username.as_str()), ("maTinh", "83"), ("maCSKCB", FACILITY), ("maGiaoDich", id)];
     qd130_post(client, url, "/api/qd130/layKetQuaGiamDinh", s, &form).await

@@ -77,6 +77,7 @@ pub fn is_free_text(field: &str) -> bool {
         "NOICAP",
         "NGUYENNHAN",
         "TINH_TRANG_CON",
+        "TINH_TRANG_CT",
         "KET_QUA_KHAM",
         "DE_NGHI",
         "DUOC_XACDINH",

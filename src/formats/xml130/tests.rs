@@ -1,7 +1,7 @@
 use super::*;
 use crate::domain::Episode;
 use crate::domain::records::{Record, Table};
-use crate::domain::spec::{self, FieldKind};
+use crate::domain::spec::{self, FieldKind, Profile};
 use crate::synthetic::{EpisodeGenerator, GenOptions};
 use crate::testing::tool;
 use base64::Engine;
@@ -85,24 +85,66 @@ fn random_episode(seed: u64) -> Episode {
     }
 }
 
+/// What a file written under `profile` keeps of an episode: QĐ 3176 removed XML13's TEN_DICH_VU
+/// and TEN_THUOC.
+fn as_written(mut e: Episode, profile: Profile) -> Episode {
+    if profile == Profile::Qd3176
+        && let Some(letter) = &mut e.referral_letter
+    {
+        (letter.service_name, letter.drug_name) = (None, None);
+    }
+    e
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 128, .. ProptestConfig::default() })]
 
-    /// canonical → XML → canonical is lossless, and our XML → canonical → XML is byte-identical.
+    /// canonical → XML → canonical is lossless (but for the fields the profile has not), and our
+    /// XML → canonical → XML is byte-identical, under either profile.
     #[test]
-    fn round_trips_are_exact(seed in any::<u64>(), count in 1usize..4) {
+    fn round_trips_are_exact(seed in any::<u64>(), count in 1usize..4, qd3176 in any::<bool>()) {
+        let profile = if qd3176 { Profile::Qd3176 } else { Profile::Qd4750 };
         let episodes: Vec<Episode> = (0..count as u64).map(|i| random_episode(seed.wrapping_add(i))).collect();
-        let xml = envelope("83001", day(), &episodes);
+        let xml = envelope("83001", day(), &episodes, profile);
         let back: Vec<Episode> = read_all(&xml).into_iter().collect::<Result<_, _>>().unwrap();
-        prop_assert_eq!(&back, &episodes);
-        prop_assert_eq!(envelope("83001", day(), &back), xml);
+        let kept: Vec<Episode> = episodes.into_iter().map(|e| as_written(e, profile)).collect();
+        prop_assert_eq!(&back, &kept);
+        prop_assert_eq!(envelope("83001", day(), &back, profile), xml);
+    }
+}
+
+#[test]
+fn the_referral_letter_has_the_names_of_each_profile_and_either_reads_back() {
+    let mut e = generated(5, Some("83001"), 1).remove(0);
+    e.referral_letter = Some(crate::domain::records::ReferralLetter {
+        episode_key: e.summary.episode_key.clone(),
+        referred_from: Some("83002;83003".into()),
+        referred_to: Some("79001".into()),
+        service_name: Some("Chụp CT".into()),
+        drug_name: Some("Paracetamol".into()),
+        condition_at_transfer: Some("Tỉnh, mạch ổn".into()),
+        ..Default::default()
+    });
+    let letter = |profile| table_document(Table::Xml13, &[e.referral_letter.as_ref().unwrap() as &dyn Record], profile);
+    let (old, new) = (letter(Profile::Qd4750), letter(Profile::Qd3176));
+    for name in ["MA_NOI_DI", "MA_NOI_DEN", "PP_DIEU_TRI", "TEN_DICH_VU", "TEN_THUOC"] {
+        assert!(old.contains(&format!("<{name}>")) && !new.contains(&format!("<{name}")), "{name}");
+    }
+    assert!(new.contains("<MA_CSKCB_DI>83002;83003</MA_CSKCB_DI><MA_CSKCB_DEN>79001</MA_CSKCB_DEN>"), "{new}");
+    assert!(
+        new.contains("<MA_BENH_YHCT/><TINH_TRANG_CT><![CDATA[Tỉnh, mạch ổn]]></TINH_TRANG_CT><MA_LOAI_RV/>"),
+        "{new}"
+    );
+    for profile in [Profile::Qd4750, Profile::Qd3176] {
+        let back = read_all(&envelope("83001", day(), std::slice::from_ref(&e), profile)).remove(0).unwrap();
+        assert_eq!(back, as_written(e.clone(), profile), "{profile:?}");
     }
 }
 
 #[test]
 fn generated_episodes_round_trip() {
     let episodes: Vec<Episode> = generated(9, Some("83001"), 50);
-    let xml = envelope("83001", day(), &episodes);
+    let xml = envelope("83001", day(), &episodes, Profile::default());
     let header = scan(&xml).unwrap();
     assert_eq!(header, Header { facility: "83001".into(), created_on: "20260301".into(), count: 50 });
     let back: Vec<Episode> = read_all(&xml).into_iter().collect::<Result<_, _>>().unwrap();
@@ -112,11 +154,12 @@ fn generated_episodes_round_trip() {
 #[test]
 fn documents_follow_the_official_shape() {
     let e = generated(2, Some("83001"), 1).remove(0);
-    let xml = String::from_utf8(envelope("83001", day(), std::slice::from_ref(&e))).unwrap();
+    let xml = String::from_utf8(envelope("83001", day(), std::slice::from_ref(&e), Profile::default())).unwrap();
     assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<GIAMDINHHS xmlns:xsd="));
     assert!(xml.contains("<MACSKCB>83001</MACSKCB>") && xml.contains("<NGAYLAP>20260301</NGAYLAP>"));
     assert!(xml.contains("<SOLUONGHOSO>1</SOLUONGHOSO>") && xml.contains("<CHUKYDONVI/>"));
-    let drugs = table_document(Table::Xml2, &e.drugs.iter().map(|d| d as &dyn Record).collect::<Vec<_>>());
+    let drugs =
+        table_document(Table::Xml2, &e.drugs.iter().map(|d| d as &dyn Record).collect::<Vec<_>>(), Profile::default());
     assert!(drugs.starts_with("<CHITIEU_CHITIET_THUOC xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\""));
     assert!(drugs.contains("<DSACH_CHI_TIET_THUOC><CHI_TIET_THUOC><MA_LK>"));
     assert!(drugs.contains("<TEN_THUOC><![CDATA["), "free text is CDATA");
@@ -251,12 +294,12 @@ fn broken_hoso_get_their_own_error_and_the_others_are_read() {
 #[test]
 fn the_writer_streams_and_checks_its_count() {
     let episodes: Vec<Episode> = generated(4, Some("83001"), 3);
-    let mut w = EnvelopeWriter::start(Vec::new(), "83001", day(), 3).unwrap();
+    let mut w = EnvelopeWriter::start(Vec::new(), "83001", day(), 3, Profile::default()).unwrap();
     for e in &episodes {
         w.write(e).unwrap();
     }
-    assert_eq!(w.finish().unwrap(), envelope("83001", day(), &episodes));
-    let mut short = EnvelopeWriter::start(Vec::new(), "83001", day(), 3).unwrap();
+    assert_eq!(w.finish().unwrap(), envelope("83001", day(), &episodes, Profile::default()));
+    let mut short = EnvelopeWriter::start(Vec::new(), "83001", day(), 3, Profile::default()).unwrap();
     short.write(&episodes[0]).unwrap();
     assert!(short.finish().is_err());
 }
@@ -296,7 +339,8 @@ fn written_documents_validate_against_the_schemas() {
         })
         .collect();
     let envelope_path = dir.path().join("envelope.xml");
-    std::fs::write(&envelope_path, envelope("83001", day(), &episodes)).unwrap();
+    // The schemas hold QĐ 4750's names and sizes.
+    std::fs::write(&envelope_path, envelope("83001", day(), &episodes, Profile::Qd4750)).unwrap();
     let Some(out) = xmllint(&schemas.join("GIAMDINHHS.xsd"), std::slice::from_ref(&envelope_path)) else { return };
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
@@ -313,7 +357,7 @@ fn written_documents_validate_against_the_schemas() {
                 continue;
             }
             let path = dir.path().join(format!("{}-{i}.xml", table.spec_name()));
-            std::fs::write(&path, table_document(table, &records)).unwrap();
+            std::fs::write(&path, table_document(table, &records, Profile::Qd4750)).unwrap();
             by_table.entry(table.spec_name()).or_default().push(path);
         }
     }
@@ -329,7 +373,7 @@ fn written_documents_validate_against_the_schemas() {
     let bad = dir.path().join("bad.xml");
     let mut line = episodes[0].drugs[0].clone();
     line.drug_code = None;
-    std::fs::write(&bad, table_document(Table::Xml2, &[&line as &dyn Record])).unwrap();
+    std::fs::write(&bad, table_document(Table::Xml2, &[&line as &dyn Record], Profile::Qd4750)).unwrap();
     let out = xmllint(&schemas.join("XML2.xsd"), &[bad]).unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("MA_THUOC"));
@@ -387,13 +431,13 @@ fn signed_files_verify_with_xmlsec1_and_tampering_is_caught() {
     let key = std::fs::read(dir.path().join("key.pem")).unwrap();
     let cert = std::fs::read(dir.path().join("cert.pem")).unwrap();
     let episodes: Vec<Episode> = generated(31, Some("83001"), 5);
-    let unsigned = envelope("83001", day(), &episodes);
+    let unsigned = envelope("83001", day(), &episodes, Profile::default());
     for c14n in [Canonicalisation::Exclusive, Canonicalisation::Inclusive] {
         let signer = FacilitySigner::from_pem(&key, &cert, c14n).unwrap();
         assert!(signer.subject.contains("83001"));
         let days_left = (signer.not_after - chrono::Utc::now()).num_days();
         assert!((28..=30).contains(&days_left), "certificate expiry is read: {days_left} days");
-        let signed = signed_envelope("83001", day(), &episodes, Some(&signer)).unwrap();
+        let signed = signed_envelope("83001", day(), &episodes, Some(&signer), Profile::default()).unwrap();
         // The streamed signature is the one bergshamra computes over the whole document in memory.
         assert_eq!(signed, dom_signed(&key, &cert, c14n, &unsigned), "{c14n:?}");
         let text = String::from_utf8(signed.clone()).unwrap();
@@ -415,7 +459,8 @@ fn signed_files_verify_with_xmlsec1_and_tampering_is_caught() {
         // A larger file streamed to disk, never whole in memory, verifies as well.
         let many: Vec<Episode> = generated(32, Some("83001"), 300);
         let file = std::fs::File::create(dir.path().join("large.xml")).unwrap();
-        let mut writer = EnvelopeWriter::start_signed(file, "83001", day(), many.len(), &signer).unwrap();
+        let mut writer =
+            EnvelopeWriter::start_signed(file, "83001", day(), many.len(), &signer, Profile::default()).unwrap();
         for e in &many {
             writer.write(e).unwrap();
         }

@@ -1,6 +1,7 @@
 //! Writing table documents and the `GIAMDINHHS` envelope.
 //!
-//! Every field of a record is written in appendix order; an absent value is an empty element.
+//! Every field of a record is written in appendix order with its name under the profile in force
+//! (QĐ 3176 renames and removes fields of XML13); an absent value is an empty element.
 //! Money has 2 decimals, quantities and unit prices 3, free text is CDATA. The envelope is
 //! streamed: one episode's tables are encoded at a time, whatever the number of `HOSO`.
 
@@ -8,7 +9,7 @@ use super::layout::{is_free_text, layout};
 use super::sign::{Canonicalisation, FacilitySigner, SignError};
 use crate::domain::Episode;
 use crate::domain::records::{CheckIn, FieldValue, Record, Table};
-use crate::domain::spec;
+use crate::domain::spec::{self, Profile};
 use base64::Engine;
 use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -43,22 +44,35 @@ struct FieldTags {
     cdata: bool,
 }
 
-/// Each table's field tags, indexed by `Table as usize`.
-static TAGS: LazyLock<Vec<Vec<FieldTags>>> = LazyLock::new(|| {
-    let mut tags: Vec<Vec<FieldTags>> = Table::ALL.iter().map(|_| Vec::new()).collect();
+/// Each table's field tags under one profile, indexed by `Table as usize`; `None` for a field the
+/// profile does not have, which is left out rather than written empty.
+fn tags_of(profile: Profile) -> Vec<Vec<Option<FieldTags>>> {
+    let mut tags: Vec<Vec<Option<FieldTags>>> = Table::ALL.iter().map(|_| Vec::new()).collect();
     for t in Table::ALL {
         tags[t as usize] = spec::fields(t)
             .iter()
-            .map(|f| FieldTags {
-                open: format!("<{}>", f.name),
-                close: format!("</{}>", f.name),
-                empty: format!("<{}/>", f.name),
-                cdata: is_free_text(&f.name),
+            .map(|f| {
+                f.wire_name(profile).map(|name| FieldTags {
+                    open: format!("<{name}>"),
+                    close: format!("</{name}>"),
+                    empty: format!("<{name}/>"),
+                    cdata: is_free_text(name),
+                })
             })
             .collect();
     }
     tags
-});
+}
+
+static TAGS_4750: LazyLock<Vec<Vec<Option<FieldTags>>>> = LazyLock::new(|| tags_of(Profile::Qd4750));
+static TAGS_3176: LazyLock<Vec<Vec<Option<FieldTags>>>> = LazyLock::new(|| tags_of(Profile::Qd3176));
+
+fn tags(profile: Profile, table: Table) -> &'static [Option<FieldTags>] {
+    match profile {
+        Profile::Qd4750 => &TAGS_4750[table as usize],
+        Profile::Qd3176 => &TAGS_3176[table as usize],
+    }
+}
 
 /// `value` rounded half away from zero to exactly `places` decimals, without `fmt` (the writer's
 /// most frequent call: every amount of every line).
@@ -83,12 +97,13 @@ fn push_decimal(out: &mut String, value: &Decimal, places: u32) {
     }
 }
 
-fn write_fields(out: &mut String, record: &dyn Record) {
-    let tags = &TAGS[record.table() as usize];
+fn write_fields(out: &mut String, record: &dyn Record, profile: Profile) {
+    let tags = tags(profile, record.table());
     let mut index = 0;
     record.visit(&mut |value| {
-        let tag = &tags[index];
+        let field = &tags[index];
         index += 1;
+        let Some(tag) = field else { return };
         if value.is_absent() {
             out.push_str(&tag.empty);
             return;
@@ -113,15 +128,16 @@ fn write_fields(out: &mut String, record: &dyn Record) {
     });
 }
 
-/// One table document (no XML declaration, as inside `NOIDUNGFILE`), holding `records`.
-pub fn table_document(table: Table, records: &[&dyn Record]) -> String {
+/// One table document (no XML declaration, as inside `NOIDUNGFILE`), holding `records`, with the
+/// field names of `profile`.
+pub fn table_document(table: Table, records: &[&dyn Record], profile: Profile) -> String {
     let mut out = String::with_capacity(512 + records.len() * 1024);
-    table_document_into(&mut out, table, records);
+    table_document_into(&mut out, table, records, profile);
     out
 }
 
 /// [`table_document`], appended to `out`.
-fn table_document_into(out: &mut String, table: Table, records: &[&dyn Record]) {
+fn table_document_into(out: &mut String, table: Table, records: &[&dyn Record], profile: Profile) {
     let l = layout(table);
     out.push('<');
     out.push_str(l.root);
@@ -132,14 +148,14 @@ fn table_document_into(out: &mut String, table: Table, records: &[&dyn Record]) 
             let _ = write!(out, "<{list}>");
             for r in records {
                 let _ = write!(out, "<{item}>");
-                write_fields(out, *r);
+                write_fields(out, *r, profile);
                 let _ = write!(out, "</{item}>");
             }
             let _ = write!(out, "</{list}>");
         }
         None => {
             if let Some(r) = records.first() {
-                write_fields(out, *r);
+                write_fields(out, *r, profile);
             }
         }
     }
@@ -149,10 +165,12 @@ fn table_document_into(out: &mut String, table: Table, records: &[&dyn Record]) 
     let _ = write!(out, "</{}>", l.root);
 }
 
-/// The XML0 check-in document of an episode's check-in messages, with the XML declaration.
+/// The XML0 check-in document of an episode's check-in messages, with the XML declaration. XML0's
+/// fields are the same under every profile.
 pub fn check_in_document(check_ins: &[CheckIn]) -> String {
     let records: Vec<&dyn Record> = check_ins.iter().map(|c| c as &dyn Record).collect();
-    format!("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n{}", table_document(Table::CheckIn, &records))
+    let document = table_document(Table::CheckIn, &records, Profile::default());
+    format!("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n{document}")
 }
 
 /// The tables an episode has data for, in order (XML1 always).
@@ -184,12 +202,12 @@ fn episode_tables(e: &Episode) -> Vec<(Table, Vec<&dyn Record>)> {
 
 /// SHA-256 (hex) of an episode's `HOSO` as the portal receives it: each table's `LOAIHOSO`
 /// followed by its document, in file order. Since the writer is deterministic, a receipt carrying
-/// this digest proves that the portal holds exactly this version.
-pub fn hoso_sha256(episode: &Episode) -> String {
+/// this digest proves that the portal holds exactly this version (written under `profile`).
+pub fn hoso_sha256(episode: &Episode, profile: Profile) -> String {
     let mut hasher = Sha256::new();
     for (table, records) in episode_tables(episode) {
         hasher.update(table.spec_name().as_bytes());
-        hasher.update(table_document(table, &records).as_bytes());
+        hasher.update(table_document(table, &records, profile).as_bytes());
     }
     hex::encode(hasher.finalize())
 }
@@ -210,6 +228,7 @@ pub struct EnvelopeWriter<'s, W: Write> {
     document: String,
     hoso: String,
     signing: Option<(&'s FacilitySigner, Sha256)>,
+    profile: Profile,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -227,8 +246,14 @@ const TAIL: &str = "    </DANHSACHHOSO>\n  </THONGTINHOSO>\n  ";
 
 impl<W: Write> EnvelopeWriter<'static, W> {
     /// An unsigned file: `CHUKYDONVI` stays empty.
-    pub fn start(out: W, facility: &str, created_on: NaiveDate, count: usize) -> std::io::Result<Self> {
-        EnvelopeWriter::begin(out, facility, created_on, count, None)
+    pub fn start(
+        out: W,
+        facility: &str,
+        created_on: NaiveDate,
+        count: usize,
+        profile: Profile,
+    ) -> std::io::Result<Self> {
+        EnvelopeWriter::begin(out, facility, created_on, count, None, profile)
     }
 }
 
@@ -240,8 +265,9 @@ impl<'s, W: Write> EnvelopeWriter<'s, W> {
         created_on: NaiveDate,
         count: usize,
         signer: &'s FacilitySigner,
+        profile: Profile,
     ) -> std::io::Result<Self> {
-        Self::begin(out, facility, created_on, count, Some(signer))
+        Self::begin(out, facility, created_on, count, Some(signer), profile)
     }
 
     fn begin(
@@ -250,6 +276,7 @@ impl<'s, W: Write> EnvelopeWriter<'s, W> {
         created_on: NaiveDate,
         count: usize,
         signer: Option<&'s FacilitySigner>,
+        profile: Profile,
     ) -> std::io::Result<Self> {
         let mut head = String::from(">\n  <THONGTINDONVI>\n    <MACSKCB>");
         escape_into(&mut head, facility);
@@ -268,7 +295,15 @@ impl<'s, W: Write> EnvelopeWriter<'s, W> {
             digest.update(head.as_bytes());
             (signer, digest)
         });
-        Ok(EnvelopeWriter { out, declared: count, written: 0, document: String::new(), hoso: String::new(), signing })
+        Ok(EnvelopeWriter {
+            out,
+            declared: count,
+            written: 0,
+            document: String::new(),
+            hoso: String::new(),
+            signing,
+            profile,
+        })
     }
 
     /// Appends one episode as a `HOSO` with a `FILEHOSO` per table it has data for.
@@ -278,7 +313,7 @@ impl<'s, W: Write> EnvelopeWriter<'s, W> {
         hoso.push_str("      <HOSO>\n");
         for (table, records) in episode_tables(episode) {
             document.clear();
-            table_document_into(document, table, &records);
+            table_document_into(document, table, &records, self.profile);
             hoso.push_str("        <FILEHOSO>\n          <LOAIHOSO>");
             hoso.push_str(table.spec_name());
             hoso.push_str("</LOAIHOSO>\n          <NOIDUNGFILE>");
@@ -313,15 +348,17 @@ impl<'s, W: Write> EnvelopeWriter<'s, W> {
     }
 }
 
-/// A whole `GIAMDINHHS` file for `episodes` of one facility, signed by `signer` when given.
+/// A whole `GIAMDINHHS` file for `episodes` of one facility under `profile`, signed by `signer`
+/// when given.
 pub fn signed_envelope(
     facility: &str,
     created_on: NaiveDate,
     episodes: &[Episode],
     signer: Option<&FacilitySigner>,
+    profile: Profile,
 ) -> Result<Vec<u8>, SignError> {
-    let mut w =
-        EnvelopeWriter::begin(Vec::new(), facility, created_on, episodes.len(), signer).expect("writing to memory");
+    let mut w = EnvelopeWriter::begin(Vec::new(), facility, created_on, episodes.len(), signer, profile)
+        .expect("writing to memory");
     for e in episodes {
         w.write(e).expect("writing to memory");
     }
@@ -332,9 +369,9 @@ pub fn signed_envelope(
     }
 }
 
-/// A whole unsigned `GIAMDINHHS` file for `episodes` of one facility.
-pub fn envelope(facility: &str, created_on: NaiveDate, episodes: &[Episode]) -> Vec<u8> {
-    signed_envelope(facility, created_on, episodes, None).expect("an unsigned file needs no key")
+/// A whole unsigned `GIAMDINHHS` file for `episodes` of one facility under `profile`.
+pub fn envelope(facility: &str, created_on: NaiveDate, episodes: &[Episode], profile: Profile) -> Vec<u8> {
+    signed_envelope(facility, created_on, episodes, None, profile).expect("an unsigned file needs no key")
 }
 
 #[cfg(test)]
