@@ -5,13 +5,12 @@
 //! Parsing runs on a blocking thread and hands chunks to the store as it goes, so a file with
 //! thousands of `HOSO` never has them all in memory at once.
 
-use super::{Item, ItemResult, prepare, store_items};
+use super::{Item, ItemResult, prepare_read, store_items};
 use crate::auth::Principal;
-use crate::domain::Episode;
 use crate::formats::xml130::{self, DossierError};
 use crate::http::{ApiError, AppState};
 use crate::store::StoreError;
-use crate::validation::{Severity, Violation};
+use crate::validation::{self, Catalogue, Severity, Violation};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -24,6 +23,8 @@ pub struct DossierReport {
     pub facility: String,
     /// `SOLUONGHOSO`.
     pub count: usize,
+    /// What the file held beyond the format at its own level (the items carry their own).
+    pub warnings: Vec<Violation>,
     pub accepted: usize,
     pub rejected: usize,
     pub items: Vec<ItemResult>,
@@ -49,18 +50,38 @@ impl From<DossierIngestError> for ApiError {
     }
 }
 
+/// What reading noticed, as findings of the catalogue's import rules.
+pub fn read_findings(catalogue: &Catalogue, notes: Vec<xml130::ReadNote>) -> Vec<Violation> {
+    notes.into_iter().filter_map(|n| validation::finding(catalogue, n.rule, n.path, n.message, n.value)).collect()
+}
+
+/// An unreadable `HOSO`'s problem, named by its `HOSO_…` code as a broken rule is.
+pub fn unreadable_violation(problem: &xml130::HosoProblem) -> Violation {
+    Violation {
+        rule: problem.code().to_owned(),
+        severity: Severity::Critical,
+        path: problem.path(),
+        message: problem.to_string(),
+        value: None,
+    }
+}
+
 /// Checks that the episode belongs to the file's facility, then validates it.
 fn prepare_hoso(
-    catalogue: &crate::validation::Catalogue,
+    catalogue: &Catalogue,
     reference: &crate::reference::ReferenceData,
     profile: crate::domain::spec::Profile,
     principal: &Principal,
     facility: &str,
-    hoso: Result<Episode, xml130::HosoError>,
+    hoso: Result<xml130::ReadHoso, xml130::HosoError>,
 ) -> Item {
     match hoso {
-        Err(e) => (e.ma_lk.clone(), Some(facility.to_owned()), Err(ApiError::BadRequest(e.to_string()))),
-        Ok(episode) => {
+        Err(e) => {
+            let violations = vec![unreadable_violation(&e.problem)];
+            let refused = ApiError::InvalidInput { detail: e.to_string(), violations };
+            (e.ma_lk.clone(), Some(facility.to_owned()), Err(refused))
+        }
+        Ok(xml130::ReadHoso { episode, notes }) => {
             let key = Some(episode.episode_key().to_owned()).filter(|k| !k.is_empty());
             if episode.facility_code() != facility {
                 let violation = Violation {
@@ -80,7 +101,8 @@ fn prepare_hoso(
             (
                 key,
                 Some(facility.to_owned()),
-                prepare(catalogue, reference, profile, principal, &episode).map_err(ApiError::from),
+                prepare_read(catalogue, reference, profile, principal, &episode, read_findings(catalogue, notes))
+                    .map_err(ApiError::from),
             )
         }
     }
@@ -104,12 +126,13 @@ pub async fn ingest_file(
     }
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Item>>(2);
     let catalogue = state.catalogue.current();
+    let warnings = read_findings(&catalogue, header.notes.clone());
     let reference = state.reference.current();
     let profile = state.settings.bhxh_protocol.profile;
     let producer_principal = principal.clone();
     let facility = header.facility.clone();
     let producer = tokio::task::spawn_blocking(move || {
-        let Ok(hosos) = xml130::read_hosos(&bytes) else { return };
+        let Ok(hosos) = xml130::read_hosos_with_notes(&bytes) else { return };
         let mut chunk = Vec::with_capacity(CHUNK);
         for hoso in hosos {
             chunk.push(prepare_hoso(&catalogue, &reference, profile, &producer_principal, &facility, hoso));
@@ -135,6 +158,7 @@ pub async fn ingest_file(
     Ok(DossierReport {
         facility: header.facility,
         count: header.count,
+        warnings,
         accepted,
         rejected: items.len() - accepted,
         items,

@@ -76,6 +76,19 @@ pub fn prepare(
     principal: &Principal,
     episode: &Episode,
 ) -> Result<Prepared, Rejection> {
+    prepare_read(catalogue, reference, profile, principal, episode, Vec::new())
+}
+
+/// [`prepare`] for an episode whose reading found `read` (what a file held beyond the format, as
+/// the catalogue's import rules), judged and stored with the rest.
+pub fn prepare_read(
+    catalogue: &Catalogue,
+    reference: &ReferenceData,
+    profile: Profile,
+    principal: &Principal,
+    episode: &Episode,
+    read: Vec<Violation>,
+) -> Result<Prepared, Rejection> {
     let facility = episode.facility_code();
     if !facility.is_empty() && !principal.may_write_for(facility) {
         return Err(Rejection::Forbidden(match &principal.facility {
@@ -93,7 +106,8 @@ pub fn prepare(
             )));
         }
     }
-    let report = validation::validate(episode, catalogue, reference, profile);
+    let mut report = validation::validate(episode, catalogue, reference, profile);
+    report.violations.splice(0..0, read);
     if report.has_critical() {
         return Err(Rejection::Invalid(report.violations));
     }

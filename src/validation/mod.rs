@@ -56,6 +56,19 @@ impl Report {
     }
 }
 
+/// A finding made outside the rules (what reading a file noticed), with the severity the catalogue
+/// gives its rule; `None` for a rule the catalogue does not have.
+pub fn finding(
+    catalogue: &Catalogue,
+    rule: &str,
+    path: String,
+    message: String,
+    value: Option<String>,
+) -> Option<Violation> {
+    let entry = catalogue.get(rule)?;
+    Some(Violation { rule: rule.to_owned(), severity: entry.severity, path, message, value })
+}
+
 /// Collects violations, taking each rule's severity from the catalogue.
 pub(crate) struct Findings<'c> {
     catalogue: &'c Catalogue,

@@ -146,7 +146,7 @@ async fn xml130_files_are_generated_validated_and_imported() {
 
     let checked = hisgate(&["validate", path.to_str().unwrap()], &[]);
     assert!(checked.status.success(), "{}", String::from_utf8_lossy(&checked.stdout));
-    assert!(String::from_utf8_lossy(&checked.stdout).contains("25 HOSO: 0 unreadable, 0 critical"));
+    assert!(String::from_utf8_lossy(&checked.stdout).contains("25 HOSO: 25 accepted, 0 refused, 0 unreadable"));
 
     let text = String::from_utf8(file.stdout.clone()).unwrap();
     let broken_path = dir.path().join("broken.xml");
@@ -154,7 +154,7 @@ async fn xml130_files_are_generated_validated_and_imported() {
         .unwrap();
     let refused = hisgate(&["validate", broken_path.to_str().unwrap()], &[]);
     assert!(!refused.status.success());
-    assert!(String::from_utf8_lossy(&refused.stderr).contains("SOLUONGHOSO says 26"));
+    assert!(String::from_utf8_lossy(&refused.stdout).contains("the file is refused: SOLUONGHOSO says 26"));
     let mut bad = hisgate::formats::xml130::read_hosos(&file.stdout).unwrap().next().unwrap().unwrap();
     bad.summary.sex = Some(9);
     let bad_path = dir.path().join("bad.xml");
@@ -173,7 +173,7 @@ async fn xml130_files_are_generated_validated_and_imported() {
     assert!(hisgate(&["keys", "create", "--role", "facility", "--facility", FACILITY], &env).status.success());
     let imported = hisgate(&["import", path.to_str().unwrap()], &env);
     assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
-    assert!(String::from_utf8_lossy(&imported.stdout).contains("25 HOSO: 25 accepted, 0 rejected"));
+    assert!(String::from_utf8_lossy(&imported.stdout).contains("25 HOSO: 25 accepted, 0 refused, 0 unreadable"));
     let db = hisgate::store::Db::connect(&url).unwrap();
     assert_eq!(db.read(hisgate::store::claims::counts).await.unwrap(), (25, 25, 50));
     let rejected = hisgate(&["import", bad_path.to_str().unwrap()], &env);

@@ -13,6 +13,7 @@ mod dashboard;
 mod dispatch;
 mod dossiers;
 mod eligibility;
+mod exports;
 mod fhir;
 mod jobs;
 mod ops;

@@ -326,6 +326,20 @@ async fn every_catalogue_rule_is_reported_over_http() {
         .unwrap();
     seen.extend(claim["warnings"].as_array().unwrap().iter().map(|w| w["rule"].as_str().unwrap().to_owned()));
 
+    // What reading a file beyond the format notes: the export shapes real HIS produce.
+    for shape in crate::exports::shapes(900) {
+        let r = app.client.post(app.url("/api/v1/dossiers")).bearer_auth(&app.admin_key);
+        let r = r.header("content-type", "application/xml").body(shape.file).send().await.unwrap();
+        let Ok(report) = r.json::<Value>().await else { continue };
+        let items = report["items"].as_array().into_iter().flatten();
+        let warnings = report["warnings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .chain(items.flat_map(|i| i["receipt"]["warnings"].as_array().into_iter().flatten()));
+        seen.extend(warnings.map(|w| w["rule"].as_str().unwrap().to_owned()));
+    }
+
     let catalogue: BTreeSet<String> = Catalogue::builtin().rules().map(|r| r.code.clone()).collect();
     let missing: Vec<_> = catalogue.difference(&seen).collect();
     assert!(missing.is_empty(), "rules never triggered by a test: {missing:?}");

@@ -12,7 +12,10 @@ mod write;
 pub mod xsd;
 
 pub use layout::{Layout, is_free_text, layout, table_of_kind};
-pub use read::{DossierError, Header, HosoError, HosoProblem, read_hosos, read_table_document, scan};
+pub use read::{
+    DossierError, Header, HosoError, HosoProblem, ReadHoso, ReadNote, TableRead, read_hosos, read_hosos_with_notes,
+    read_table_document, scan,
+};
 pub use write::{EnvelopeWriter, check_in_document, envelope, hoso_sha256, signed_envelope, table_document};
 
 #[cfg(test)]

@@ -2,13 +2,18 @@
 //! several `HOSO`, tables in any order, optional tables missing.
 //!
 //! [`scan`] checks the whole envelope cheaply (well-formed, counts agree) before anything is
-//! stored; [`read_hosos`] then yields one episode, or one precise error, per `HOSO`.
+//! stored; [`read_hosos_with_notes`] then yields one episode, or one precise error, per `HOSO`.
 //! DOCTYPEs are refused (no entity expansion), nesting and table sizes are bounded.
+//!
+//! What real exporters do beyond the appendix is read and said ([`ReadNote`], each a warning rule
+//! of the catalogue): a table written inline as XML instead of base64, base64 wrapped in lines, a
+//! table with no rows, byte-order marks, fields out of the appendix order, decimal commas. Tables
+//! in the layout of QĐ 4210 (the standard before QĐ 130) are refused as such.
 
 use super::layout::{Layout, layout, table_of_kind};
 use crate::domain::Episode;
 use crate::domain::records::{Record, Table};
-use crate::domain::spec;
+use crate::domain::spec::{self, FieldKind};
 use base64::Engine;
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
@@ -27,7 +32,67 @@ pub struct Header {
     pub created_on: String,
     /// `SOLUONGHOSO`, which equals the number of `HOSO` once [`scan`] succeeded.
     pub count: usize,
+    /// What was read beyond the appendix at the file's level (a byte-order mark).
+    pub notes: Vec<ReadNote>,
 }
+
+/// Something the reader accepted beyond the appendix, and how it read it: the code of a warning
+/// rule of the catalogue, where, what, and the value as found (bounded).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReadNote {
+    pub rule: &'static str,
+    pub path: String,
+    pub message: String,
+    pub value: Option<String>,
+}
+
+impl ReadNote {
+    fn new(rule: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
+        ReadNote { rule, path: path.into(), message: message.into(), value: None }
+    }
+}
+
+/// One `HOSO` as read, with what was read beyond the appendix.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadHoso {
+    pub episode: Episode,
+    pub notes: Vec<ReadNote>,
+}
+
+/// What one table document held.
+#[derive(Debug, Default)]
+pub struct TableRead {
+    pub records: usize,
+    pub notes: Vec<ReadNote>,
+}
+
+/// XML1 fields of QĐ 4210/QĐ-BYT (2017), the standard QĐ 130 replaced, that QĐ 130 does not have:
+/// a table holding one of them is in the old layout (QĐ 130 renamed `MA_THE`, `MA_BENH`, split
+/// `T_TONGCHI` and dropped the per-group totals).
+const QD4210_ONLY: &[&str] = &[
+    "MA_THE",
+    "MIEN_CUNG_CT",
+    "TEN_BENH",
+    "MA_BENH",
+    "MA_BENHKHAC",
+    "MA_LYDO_VVIEN",
+    "MA_NOI_CHUYEN",
+    "TINH_TRANG_RV",
+    "T_TONGCHI",
+    "T_NGOAIDS",
+    "T_XETNGHIEM",
+    "T_CDHA",
+    "T_MAU",
+    "T_PTTT",
+    "T_DVKT_TYLE",
+    "T_THUOC_TYLE",
+    "T_VTYT_TYLE",
+    "T_KHAM",
+    "T_GIUONG",
+    "T_VCHUYEN",
+];
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Why a whole file is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -59,8 +124,6 @@ pub enum HosoProblem {
     MissingKind,
     #[error("LOAIHOSO `{0}` is not one of XML1-XML15 (XML0 and XML12 travel alone)")]
     UnknownKind(String),
-    #[error("{0}: NOIDUNGFILE is missing or empty")]
-    MissingContent(String),
     #[error("{0}: NOIDUNGFILE is not valid base64")]
     BadBase64(String),
     #[error("{kind}: the decoded table is larger than {limit} bytes")]
@@ -69,12 +132,48 @@ pub enum HosoProblem {
     Table { kind: String, message: String },
     #[error("{kind}: unknown element {field}")]
     UnknownField { kind: String, field: String },
+    #[error("{kind}: QĐ 4210 layout, not QĐ 130 (element {field} of the old standard)")]
+    Qd4210Layout { kind: String, field: String },
     #[error("{kind}.{field}: {message}")]
     BadValue { kind: String, field: String, message: String },
     #[error("{0} appears twice, but holds a single record")]
     DuplicateTable(String),
     #[error("XML1 (TONG_HOP) is missing")]
     MissingSummary,
+}
+
+impl HosoProblem {
+    /// A stable code for the problem (`HOSO_…`), named in answers and reports as a rule is; a `HOSO`
+    /// that cannot be read is refused whatever the catalogue says, so these codes are not in it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            HosoProblem::MissingKind => "HOSO_LOAIHOSO_MISSING",
+            HosoProblem::UnknownKind(_) => "HOSO_LOAIHOSO_UNKNOWN",
+            HosoProblem::BadBase64(_) => "HOSO_BASE64_INVALID",
+            HosoProblem::TableTooLarge { .. } => "HOSO_TABLE_TOO_LARGE",
+            HosoProblem::Table { .. } => "HOSO_TABLE_MALFORMED",
+            HosoProblem::UnknownField { .. } => "HOSO_FIELD_UNKNOWN",
+            HosoProblem::Qd4210Layout { .. } => "HOSO_QD4210_LAYOUT",
+            HosoProblem::BadValue { .. } => "HOSO_VALUE_UNREADABLE",
+            HosoProblem::DuplicateTable(_) => "HOSO_TABLE_DUPLICATE",
+            HosoProblem::MissingSummary => "HOSO_XML1_MISSING",
+        }
+    }
+
+    /// Where in the `HOSO`: the table, and the field when one is at fault (`XML1.MA_THE`).
+    pub fn path(&self) -> String {
+        match self {
+            HosoProblem::MissingKind => "FILEHOSO.LOAIHOSO".to_owned(),
+            HosoProblem::MissingSummary => "XML1".to_owned(),
+            HosoProblem::UnknownKind(kind) | HosoProblem::BadBase64(kind) | HosoProblem::DuplicateTable(kind) => {
+                kind.clone()
+            }
+            HosoProblem::TableTooLarge { kind, .. } | HosoProblem::Table { kind, .. } => kind.clone(),
+            HosoProblem::UnknownField { kind, field }
+            | HosoProblem::Qd4210Layout { kind, field }
+            | HosoProblem::BadValue { kind, field, .. } => format!("{kind}.{field}"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -87,7 +186,7 @@ pub struct HosoError {
 }
 
 fn as_text(bytes: &[u8]) -> Result<&str, DossierError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
     std::str::from_utf8(bytes).map_err(|e| DossierError::NotUtf8(e.valid_up_to()))
 }
 
@@ -187,35 +286,57 @@ pub fn scan(xml: &[u8]) -> Result<Header, DossierError> {
     if hosos == 0 {
         return Err(DossierError::Empty);
     }
-    Ok(Header { facility, created_on, count: hosos })
+    let notes = if xml.starts_with(BOM) {
+        vec![ReadNote::new(
+            "IMPORT_BOM",
+            "GIAMDINHHS",
+            "the file starts with a UTF-8 byte-order mark, which was skipped",
+        )]
+    } else {
+        Vec::new()
+    };
+    Ok(Header { facility, created_on, count: hosos, notes })
 }
 
 /// One `FILEHOSO` as found in the envelope.
 struct FileEntry {
     kind: Option<String>,
     content: String,
+    /// `NOIDUNGFILE` held the table document as XML elements, not as base64 text.
+    inline: bool,
 }
 
 /// Yields each `HOSO` of a file that [`scan`] accepted, as an episode or a precise error.
 pub fn read_hosos(xml: &[u8]) -> Result<impl Iterator<Item = Result<Episode, HosoError>> + '_, DossierError> {
+    Ok(read_hosos_with_notes(xml)?.map(|hoso| hoso.map(|h| h.episode)))
+}
+
+/// [`read_hosos`], with what was read beyond the appendix in each `HOSO`.
+pub fn read_hosos_with_notes(
+    xml: &[u8],
+) -> Result<impl Iterator<Item = Result<ReadHoso, HosoError>> + '_, DossierError> {
     let text = as_text(xml)?;
-    Ok(HosoIter { reader: Reader::from_str(text), path: Vec::new(), index: 0 })
+    Ok(HosoIter { text, reader: Reader::from_str(text), path: Vec::new(), index: 0 })
 }
 
 struct HosoIter<'a> {
+    text: &'a str,
     reader: Reader<&'a [u8]>,
     path: Vec<String>,
     index: usize,
 }
 
 impl Iterator for HosoIter<'_> {
-    type Item = Result<Episode, HosoError>;
+    type Item = Result<ReadHoso, HosoError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         let mut files: Vec<FileEntry> = Vec::new();
         let mut in_hoso = false;
         let mut current = String::new();
+        // Where the content of the open NOIDUNGFILE starts in the text, for one written inline.
+        let mut content_from = 0usize;
         loop {
+            let before = self.reader.buffer_position() as usize;
             // The file was scanned already: an error here ends the iteration.
             let event = self.reader.read_event().ok()?;
             match event {
@@ -226,7 +347,15 @@ impl Iterator for HosoIter<'_> {
                         in_hoso = true;
                     }
                     if in_hoso && name == "FILEHOSO" {
-                        files.push(FileEntry { kind: None, content: String::new() });
+                        files.push(FileEntry { kind: None, content: String::new(), inline: false });
+                    }
+                    if in_hoso && name == "NOIDUNGFILE" {
+                        content_from = self.reader.buffer_position() as usize;
+                    }
+                    if self.path.last().is_some_and(|p| p == "NOIDUNGFILE")
+                        && let Some(f) = files.last_mut()
+                    {
+                        f.inline = true;
                     }
                     self.path.push(name);
                 }
@@ -248,7 +377,10 @@ impl Iterator for HosoIter<'_> {
                             }
                             "NOIDUNGFILE" => {
                                 if let Some(f) = files.last_mut() {
-                                    f.content = std::mem::take(&mut current);
+                                    f.content = match f.inline {
+                                        true => self.text.get(content_from..before).unwrap_or_default().to_owned(),
+                                        false => std::mem::take(&mut current),
+                                    };
                                 }
                             }
                             "HOSO" => {
@@ -268,30 +400,63 @@ impl Iterator for HosoIter<'_> {
     }
 }
 
-fn build_episode(index: usize, files: Vec<FileEntry>) -> Result<Episode, HosoError> {
+/// The decoded table document of one `FILEHOSO`, or `None` for an empty one (noted).
+fn table_bytes<'f>(
+    kind: &str,
+    file: &'f FileEntry,
+    notes: &mut Vec<ReadNote>,
+) -> Result<Option<std::borrow::Cow<'f, [u8]>>, HosoProblem> {
+    if file.inline {
+        if file.content.len() > MAX_TABLE_BYTES {
+            return Err(HosoProblem::TableTooLarge { kind: kind.to_owned(), limit: MAX_TABLE_BYTES });
+        }
+        notes.push(ReadNote::new(
+            "IMPORT_INLINE_TABLE",
+            kind,
+            "NOIDUNGFILE holds the table as XML elements, not base64; read as it is",
+        ));
+        return Ok(Some(file.content.as_bytes().into()));
+    }
+    let content = file.content.trim_ascii();
+    let compact: std::borrow::Cow<'_, str> = if content.bytes().any(|b| b.is_ascii_whitespace()) {
+        notes.push(ReadNote::new(
+            "IMPORT_BASE64_WRAPPED",
+            kind,
+            "the base64 of NOIDUNGFILE is broken into lines; read without them",
+        ));
+        content.split_ascii_whitespace().collect::<String>().into()
+    } else {
+        content.into()
+    };
+    if compact.is_empty() {
+        notes.push(ReadNote::new("IMPORT_EMPTY_TABLE", kind, "NOIDUNGFILE is empty; the table is left out"));
+        return Ok(None);
+    }
+    if compact.len() / 4 * 3 > MAX_TABLE_BYTES {
+        return Err(HosoProblem::TableTooLarge { kind: kind.to_owned(), limit: MAX_TABLE_BYTES });
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(compact.as_bytes())
+        .map_err(|_| HosoProblem::BadBase64(kind.to_owned()))?;
+    Ok(Some(bytes.into()))
+}
+
+fn build_episode(index: usize, files: Vec<FileEntry>) -> Result<ReadHoso, HosoError> {
     let mut episode = Episode::default();
+    let mut notes = Vec::new();
     let mut has_summary = false;
     let mut seen_single: Vec<Table> = Vec::new();
     let fail = |problem, episode: &Episode| {
         let key = episode.episode_key();
         Err(HosoError { index, ma_lk: (!key.is_empty()).then(|| key.to_owned()), problem })
     };
-    for file in files {
-        let Some(kind) = file.kind else { return fail(HosoProblem::MissingKind, &episode) };
+    for file in &files {
+        let Some(kind) = file.kind.clone() else { return fail(HosoProblem::MissingKind, &episode) };
         let Some(table) = table_of_kind(&kind) else { return fail(HosoProblem::UnknownKind(kind), &episode) };
-        let compact: std::borrow::Cow<'_, str> = if file.content.bytes().any(|b| b.is_ascii_whitespace()) {
-            file.content.split_ascii_whitespace().collect::<String>().into()
-        } else {
-            file.content.as_str().into()
-        };
-        if compact.is_empty() {
-            return fail(HosoProblem::MissingContent(kind), &episode);
-        }
-        if compact.len() / 4 * 3 > MAX_TABLE_BYTES {
-            return fail(HosoProblem::TableTooLarge { kind, limit: MAX_TABLE_BYTES }, &episode);
-        }
-        let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(compact.as_bytes()) else {
-            return fail(HosoProblem::BadBase64(kind), &episode);
+        let bytes = match table_bytes(&kind, file, &mut notes) {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => continue,
+            Err(problem) => return fail(problem, &episode),
         };
         if layout(table).list.is_none() {
             if seen_single.contains(&table) {
@@ -299,15 +464,51 @@ fn build_episode(index: usize, files: Vec<FileEntry>) -> Result<Episode, HosoErr
             }
             seen_single.push(table);
         }
-        has_summary |= table == Table::Xml1;
-        if let Err(problem) = read_table_document(table, &bytes, &mut episode) {
-            return fail(problem, &episode);
+        match read_table_document(table, &bytes, &mut episode) {
+            Ok(read) => {
+                if read.records == 0 {
+                    let message = "the table holds no record; it is left out";
+                    notes.push(ReadNote::new("IMPORT_EMPTY_TABLE", kind.as_str(), message));
+                }
+                has_summary |= table == Table::Xml1 && read.records > 0;
+                notes.extend(read.notes);
+            }
+            Err(problem) => return fail(problem, &episode),
         }
     }
     if !has_summary {
         return fail(HosoProblem::MissingSummary, &episode);
     }
-    Ok(episode)
+    Ok(ReadHoso { episode, notes: merged(notes) })
+}
+
+/// Field notes of one rule kept in a `HOSO` before the rest are counted.
+pub(super) const NOTES_PER_RULE: usize = 5;
+
+/// A `HOSO`'s notes, one per rule for the tables (`XML1, XML2: …`), and for fields the first
+/// [`NOTES_PER_RULE`] with a count of the rest, so that a large export is said briefly.
+fn merged(notes: Vec<ReadNote>) -> Vec<ReadNote> {
+    let mut out: Vec<ReadNote> = Vec::new();
+    let mut dropped: Vec<(&'static str, usize)> = Vec::new();
+    for note in notes {
+        let of_table = !note.path.contains('.');
+        let same = out.iter_mut().filter(|n| n.rule == note.rule);
+        match of_table {
+            true => match same.into_iter().find(|n| !n.path.contains('.')) {
+                Some(n) => n.path = format!("{}, {}", n.path, note.path),
+                None => out.push(note),
+            },
+            false if same.count() < NOTES_PER_RULE => out.push(note),
+            false => match dropped.iter_mut().find(|(rule, _)| *rule == note.rule) {
+                Some((_, n)) => *n += 1,
+                None => dropped.push((note.rule, 1)),
+            },
+        }
+    }
+    for (rule, n) in dropped {
+        out.push(ReadNote::new(rule, "…", format!("and {n} more fields of this HOSO alike")));
+    }
+    out
 }
 
 /// A fresh record of `table` inside `episode`, to be filled.
@@ -363,122 +564,206 @@ fn current_record(episode: &mut Episode, table: Table) -> Option<&mut dyn Record
     }
 }
 
-/// Reads one table document (the decoded `NOIDUNGFILE`) into `episode`.
-pub fn read_table_document(table: Table, bytes: &[u8], episode: &mut Episode) -> Result<(), HosoProblem> {
-    let kind = table.spec_name();
-    let problem = |message: String| HosoProblem::Table { kind: kind.to_owned(), message };
-    let text = as_text(bytes).map_err(|e| problem(e.to_string()))?;
-    let Layout { root, list, signed_alone } = layout(table);
-    let specs = spec::fields(table);
+/// Reads one table document (the decoded `NOIDUNGFILE`) into `episode`: how many records it held,
+/// and what was read beyond the appendix.
+pub fn read_table_document(table: Table, bytes: &[u8], episode: &mut Episode) -> Result<TableRead, HosoProblem> {
+    let mut doc = TableDocument::new(table);
+    if bytes.starts_with(BOM) {
+        let message = "the table starts with a UTF-8 byte-order mark, which was skipped";
+        doc.read.notes.push(ReadNote::new("IMPORT_BOM", doc.kind, message));
+    }
+    let text = as_text(bytes).map_err(|e| doc.problem(e.to_string()))?;
     let mut reader = Reader::from_str(text);
-    // Elements open above the current event: 1 is the root, then list, record, field.
-    let mut depth = 0usize;
-    // Fields sit at depth 1 (under the root) or 3 (root / list / record).
-    let field_depth = if list.is_some() { 3 } else { 1 };
-    let mut field: Option<usize> = None;
-    let mut last_field: Option<usize> = None;
-    let mut text_buf = String::new();
-    let mut skip_depth: Option<usize> = None;
-    let assign = |episode: &mut Episode, index: usize, text: &str| {
-        let record = current_record(episode, table).expect("a record is open while its fields are read");
-        record.assign(index, text).map_err(|e| HosoProblem::BadValue {
-            kind: kind.to_owned(),
-            field: specs[index].name.clone(),
-            message: e.to_string(),
-        })
-    };
     loop {
-        let event = reader.read_event().map_err(|e| problem(format!("not well-formed XML: {e}")))?;
+        let event = reader.read_event().map_err(|e| doc.problem(format!("not well-formed XML: {e}")))?;
         match event {
-            Event::DocType(_) => return Err(problem(DossierError::Doctype.to_string())),
+            Event::DocType(_) => return Err(doc.problem(DossierError::Doctype.to_string())),
             Event::Start(ref e) | Event::Empty(ref e) => {
-                let is_empty = matches!(event, Event::Empty(_));
-                if skip_depth.is_some() {
-                    depth += usize::from(!is_empty);
-                    continue;
-                }
-                if depth >= MAX_DEPTH {
-                    return Err(problem(DossierError::TooDeep(MAX_DEPTH).to_string()));
-                }
                 let qname = e.name();
-                let name = local(qname.as_ref());
-                match depth {
-                    0 if name != root => return Err(problem(format!("the root element must be {root}, not {name}"))),
-                    0 => {
-                        if list.is_none() {
-                            new_record(episode, table);
-                        }
-                    }
-                    1 if signed_alone && name == "CHUKYDONVI" => {
-                        if !is_empty {
-                            skip_depth = Some(depth);
-                        }
-                    }
-                    1 if list.is_some_and(|(l, _)| l != name) => {
-                        return Err(problem(format!(
-                            "expected {} under {root}, found {name}",
-                            list.map_or("", |l| l.0)
-                        )));
-                    }
-                    2 if list.is_some_and(|(_, r)| r != name) => {
-                        return Err(problem(format!("expected {} records, found {name}", list.map_or("", |l| l.1))));
-                    }
-                    2 if list.is_some() => {
-                        new_record(episode, table);
-                        last_field = None;
-                    }
-                    1 if list.is_some() => {}
-                    d if d == field_depth => {
-                        // Fields usually come in appendix order: try the next one before the index.
-                        let next = last_field.map_or(0, |i| i + 1);
-                        let index = match specs.get(next) {
-                            Some(f) if f.name == name => next,
-                            _ => spec::field_index(table, name).ok_or_else(|| HosoProblem::UnknownField {
-                                kind: kind.to_owned(),
-                                field: name.to_owned(),
-                            })?,
-                        };
-                        last_field = Some(index);
-                        text_buf.clear();
-                        if is_empty {
-                            assign(episode, index, "")?;
-                        } else {
-                            field = Some(index);
-                        }
-                    }
-                    _ => return Err(problem(format!("unexpected element {name} at depth {depth} under {root}"))),
-                }
-                depth += usize::from(!is_empty);
+                doc.open(local(qname.as_ref()), matches!(event, Event::Empty(_)), episode)?;
             }
-            Event::Text(t) if field.is_some() => text_buf.push_str(&t.xml10_content()),
-            Event::CData(c) if field.is_some() => text_buf.push_str(&c.xml10_content()),
-            Event::GeneralRef(r) if field.is_some() => {
+            Event::Text(t) if doc.field.is_some() => doc.text.push_str(&t.xml10_content()),
+            Event::CData(c) if doc.field.is_some() => doc.text.push_str(&c.xml10_content()),
+            Event::GeneralRef(r) if doc.field.is_some() => {
                 let name: &str = &r;
                 let resolved = entity(name, r.resolve_char_ref().ok().flatten())
-                    .ok_or_else(|| problem(format!("unknown entity &{name};")))?;
-                text_buf.push_str(&resolved);
+                    .ok_or_else(|| doc.problem(format!("unknown entity &{name};")))?;
+                doc.text.push_str(&resolved);
             }
-            Event::Text(t) if skip_depth.is_none() && !t.xml10_content().trim().is_empty() => {
-                return Err(problem(format!("unexpected text at depth {depth} under {root}")));
+            Event::Text(t) if doc.skip_depth.is_none() && !t.xml10_content().trim().is_empty() => {
+                return Err(doc.problem(format!("unexpected text at depth {} under {}", doc.depth, doc.layout.root)));
             }
-            Event::End(_) => {
-                depth = depth.saturating_sub(1);
-                if let Some(d) = skip_depth {
-                    if depth == d {
-                        skip_depth = None;
-                    }
-                    continue;
-                }
-                if let Some(index) = field.take() {
-                    assign(episode, index, text_buf.trim())?;
-                }
-            }
+            Event::End(_) => doc.close(episode)?,
             Event::Eof => break,
             _ => {}
         }
     }
-    if depth != 0 {
-        return Err(problem("the document ends inside an element".into()));
+    if doc.depth != 0 {
+        return Err(doc.problem("the document ends inside an element".into()));
     }
-    Ok(())
+    Ok(doc.read)
+}
+
+/// Where the reading of one table document is.
+struct TableDocument {
+    table: Table,
+    kind: &'static str,
+    layout: Layout,
+    specs: &'static [spec::FieldSpec],
+    /// Elements open above the current event: 1 is the root, then list, record, field.
+    depth: usize,
+    /// The field whose text is being read.
+    field: Option<usize>,
+    /// The last field of the current record, to find the next one fast and to see order.
+    last_field: Option<usize>,
+    text: String,
+    /// Inside an element skipped whole (a document's own `CHUKYDONVI`), opened at this depth.
+    skip_depth: Option<usize>,
+    read: TableRead,
+}
+
+impl TableDocument {
+    fn new(table: Table) -> Self {
+        TableDocument {
+            table,
+            kind: table.spec_name(),
+            layout: layout(table),
+            specs: spec::fields(table),
+            depth: 0,
+            field: None,
+            last_field: None,
+            text: String::new(),
+            skip_depth: None,
+            read: TableRead::default(),
+        }
+    }
+
+    fn problem(&self, message: String) -> HosoProblem {
+        HosoProblem::Table { kind: self.kind.to_owned(), message }
+    }
+
+    /// Fields sit at depth 1 (under the root) or 3 (root / list / record).
+    fn field_depth(&self) -> usize {
+        if self.layout.list.is_some() { 3 } else { 1 }
+    }
+
+    fn open(&mut self, name: &str, is_empty: bool, episode: &mut Episode) -> Result<(), HosoProblem> {
+        if self.skip_depth.is_some() {
+            self.depth += usize::from(!is_empty);
+            return Ok(());
+        }
+        if self.depth >= MAX_DEPTH {
+            return Err(self.problem(DossierError::TooDeep(MAX_DEPTH).to_string()));
+        }
+        let Layout { root, list, signed_alone } = self.layout;
+        match self.depth {
+            0 if name != root => return Err(self.problem(format!("the root element must be {root}, not {name}"))),
+            0 => {}
+            1 if signed_alone && name == "CHUKYDONVI" => {
+                if !is_empty {
+                    self.skip_depth = Some(self.depth);
+                }
+            }
+            1 if list.is_some_and(|(l, _)| l != name) => {
+                return Err(self.problem(format!("expected {} under {root}, found {name}", list.map_or("", |l| l.0))));
+            }
+            2 if list.is_some_and(|(_, r)| r != name) => {
+                return Err(self.problem(format!("expected {} records, found {name}", list.map_or("", |l| l.1))));
+            }
+            2 if list.is_some() => self.start_record(episode),
+            1 if list.is_some() => {}
+            d if d == self.field_depth() => {
+                // A table of one record has it from its first field: a root alone holds none.
+                if list.is_none() && self.read.records == 0 {
+                    self.start_record(episode);
+                }
+                let index = self.field_index(name)?;
+                self.text.clear();
+                if is_empty {
+                    self.assign(episode, index, "")?;
+                } else {
+                    self.field = Some(index);
+                }
+            }
+            _ => {
+                return Err(self.problem(format!("unexpected element {name} at depth {} under {root}", self.depth)));
+            }
+        }
+        self.depth += usize::from(!is_empty);
+        Ok(())
+    }
+
+    fn close(&mut self, episode: &mut Episode) -> Result<(), HosoProblem> {
+        self.depth = self.depth.saturating_sub(1);
+        if let Some(d) = self.skip_depth {
+            if self.depth == d {
+                self.skip_depth = None;
+            }
+            return Ok(());
+        }
+        if let Some(index) = self.field.take() {
+            let text = std::mem::take(&mut self.text);
+            self.assign(episode, index, text.trim())?;
+        }
+        Ok(())
+    }
+
+    fn start_record(&mut self, episode: &mut Episode) {
+        new_record(episode, self.table);
+        self.read.records += 1;
+        self.last_field = None;
+    }
+
+    /// The position of field `name`, noting the first field of a table out of the appendix order.
+    fn field_index(&mut self, name: &str) -> Result<usize, HosoProblem> {
+        // Fields usually come in appendix order: try the next one before the index.
+        let next = self.last_field.map_or(0, |i| i + 1);
+        let index = match self.specs.get(next) {
+            Some(f) if f.name == name => next,
+            _ => spec::field_index(self.table, name).ok_or_else(|| {
+                let (kind, field) = (self.kind.to_owned(), name.to_owned());
+                match QD4210_ONLY.contains(&name) {
+                    true => HosoProblem::Qd4210Layout { kind, field },
+                    false => HosoProblem::UnknownField { kind, field },
+                }
+            })?,
+        };
+        let backwards = self.last_field.is_some_and(|last| index < last);
+        if backwards && !self.read.notes.iter().any(|n| n.rule == "IMPORT_FIELD_ORDER") {
+            let after = self.last_field.map_or("", |last| self.specs[last].name.as_str());
+            let message = format!("{name} comes after {after}, out of the appendix order; read by name");
+            self.read.notes.push(ReadNote::new("IMPORT_FIELD_ORDER", self.path(name), message));
+        }
+        self.last_field = Some(index);
+        Ok(index)
+    }
+
+    /// `XML2[3].DON_GIA`: the table, the record (from 0) in a list table, the field.
+    fn path(&self, field: &str) -> String {
+        match self.layout.list {
+            Some(_) => format!("{}[{}].{field}", self.kind, self.read.records.saturating_sub(1)),
+            None => format!("{}.{field}", self.kind),
+        }
+    }
+
+    fn assign(&mut self, episode: &mut Episode, index: usize, text: &str) -> Result<(), HosoProblem> {
+        let spec = &self.specs[index];
+        let decimal = matches!(spec.kind(), FieldKind::Money | FieldKind::Price | FieldKind::Number);
+        let text = match decimal && text.contains(',') && !text.contains('.') {
+            true => {
+                let mut note =
+                    ReadNote::new("IMPORT_DECIMAL_COMMA", self.path(&spec.name), "a decimal comma, read as a point");
+                note.value = Some(text.chars().take(32).collect());
+                self.read.notes.push(note);
+                std::borrow::Cow::Owned(text.replacen(',', ".", 1))
+            }
+            false => std::borrow::Cow::Borrowed(text),
+        };
+        let record = current_record(episode, self.table).expect("a record is open while its fields are read");
+        record.assign(index, &text).map_err(|e| HosoProblem::BadValue {
+            kind: self.kind.to_owned(),
+            field: spec.name.clone(),
+            message: e.to_string(),
+        })
+    }
 }

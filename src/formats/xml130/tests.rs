@@ -1,3 +1,4 @@
+use super::read::NOTES_PER_RULE;
 use super::*;
 use crate::domain::Episode;
 use crate::domain::records::{Record, Table};
@@ -146,7 +147,8 @@ fn generated_episodes_round_trip() {
     let episodes: Vec<Episode> = generated(9, Some("83001"), 50);
     let xml = envelope("83001", day(), &episodes, Profile::default());
     let header = scan(&xml).unwrap();
-    assert_eq!(header, Header { facility: "83001".into(), created_on: "20260301".into(), count: 50 });
+    let expected = Header { facility: "83001".into(), created_on: "20260301".into(), count: 50, notes: Vec::new() };
+    assert_eq!(header, expected);
     let back: Vec<Episode> = read_all(&xml).into_iter().collect::<Result<_, _>>().unwrap();
     assert_eq!(back, episodes);
 }
@@ -275,9 +277,17 @@ fn broken_hoso_get_their_own_error_and_the_others_are_read() {
         ("<HOSO><FILEHOSO><NOIDUNGFILE>eA==</NOIDUNGFILE></FILEHOSO></HOSO>".into(), |p| {
             *p == HosoProblem::MissingKind
         }),
+        // An empty table is left out (noted); without its summary the HOSO has none.
         ("<HOSO><FILEHOSO><LOAIHOSO>XML1</LOAIHOSO><NOIDUNGFILE/></FILEHOSO></HOSO>".into(), |p| {
-            matches!(p, HosoProblem::MissingContent(_))
+            *p == HosoProblem::MissingSummary
         }),
+        (
+            format!(
+                "<HOSO>{}</HOSO>",
+                file("XML1", "<TONG_HOP><MA_LK>B</MA_LK><MA_THE>HS4830123456789</MA_THE></TONG_HOP>")
+            ),
+            |p| matches!(p, HosoProblem::Qd4210Layout { field, .. } if field == "MA_THE"),
+        ),
     ];
     for (broken, expected) in cases {
         let xml = hand_written(&format!("{good}{broken}{good}"), "3");
@@ -469,4 +479,37 @@ fn signed_files_verify_with_xmlsec1_and_tampering_is_caught() {
         assert!(ok.status.success(), "{c14n:?} large: {}", String::from_utf8_lossy(&ok.stderr));
     }
     assert!(FacilitySigner::from_pem(b"not a key", &cert, Canonicalisation::Exclusive).is_err());
+}
+
+#[test]
+fn notes_are_said_once_per_table_rule_and_field_notes_are_bounded() {
+    let e = generated(3, Some("83001"), 5).into_iter().find(|e| e.drugs.len() > NOTES_PER_RULE).unwrap();
+    let xml = String::from_utf8(envelope("83001", day(), std::slice::from_ref(&e), Profile::default())).unwrap();
+    let engine = &base64::engine::general_purpose::STANDARD;
+    let mut out = String::new();
+    let mut rest = xml.as_str();
+    while let Some(open) = rest.find("<NOIDUNGFILE>") {
+        let (head, tail) = rest.split_at(open + "<NOIDUNGFILE>".len());
+        let close = tail.find("</NOIDUNGFILE>").unwrap();
+        let document = String::from_utf8(engine.decode(&tail[..close]).unwrap()).unwrap();
+        let commas = document.replace(".000</DON_GIA>", ",000</DON_GIA>");
+        let encoded = engine.encode(commas);
+        out.push_str(head);
+        out.push_str(&encoded[..10]);
+        out.push('\n');
+        out.push_str(&encoded[10..]);
+        rest = &tail[close..];
+    }
+    out.push_str(rest);
+    let hoso = read_hosos_with_notes(out.as_bytes()).unwrap().next().unwrap().unwrap();
+    assert_eq!(hoso.episode, e, "read as the clean file");
+    let of = |rule: &str| hoso.notes.iter().filter(|n| n.rule == rule).collect::<Vec<_>>();
+    let wrapped = of("IMPORT_BASE64_WRAPPED");
+    assert_eq!(wrapped.len(), 1);
+    assert!(wrapped[0].path.starts_with("XML1, XML2, XML3"), "{:?}", wrapped[0]);
+    let commas = of("IMPORT_DECIMAL_COMMA");
+    assert_eq!(commas.len(), NOTES_PER_RULE + 1, "{commas:?}");
+    assert_eq!(commas[0].path, "XML2[0].DON_GIA");
+    let more = e.drugs.len() - NOTES_PER_RULE;
+    assert_eq!(commas[NOTES_PER_RULE].message, format!("and {more} more fields of this HOSO alike"));
 }

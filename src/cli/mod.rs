@@ -1,6 +1,8 @@
 //! The `hisgate` command line: serve, migrate, keys, catalogue, import, reconcile, validate, gen, demo.
 
-use crate::auth::{self, Principal, Role};
+mod files;
+
+use crate::auth::{self, Role};
 use crate::config::Settings;
 use crate::formats::xml130;
 use crate::startup::Application;
@@ -37,19 +39,28 @@ pub enum Command {
         #[command(subcommand)]
         command: CatalogueCommand,
     },
-    /// Ingest GIAMDINHHS files straight into the database, as the JSON and HTTP paths do.
+    /// Ingest GIAMDINHHS files straight into the database, as the JSON and HTTP paths do: every
+    /// HOSO's result with each rule it broke or was warned of, then a count by rule; exit non-zero
+    /// when a HOSO or a file is refused.
     Import {
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
     },
     /// Reconciliation from files staff download from the BHXH portal.
     Reconcile {
         #[command(subcommand)]
         command: ReconcileCommand,
     },
-    /// Check a GIAMDINHHS file: print every violation; exit non-zero on a critical one
-    /// (with the reference catalogues of HISGATE_REFERENCE_DIR, when set).
-    Validate { file: std::path::PathBuf },
+    /// Check a GIAMDINHHS file: print every violation (rule, field, message, value) and a count by
+    /// rule; exit non-zero on a critical one (with the reference catalogues of
+    /// HISGATE_REFERENCE_DIR, when set).
+    Validate {
+        file: std::path::PathBuf,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+    },
     /// Write deterministic synthetic episodes to standard output: one JSON document per line, or
     /// one GIAMDINHHS file (`--format xml130`, one HOSO per episode). Each episode carries the
     /// check-in of its first order; `--format checkin` writes the check-ins alone.
@@ -129,6 +140,15 @@ pub enum CatalogueCommand {
     },
 }
 
+/// How `import` and `validate` print what they found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Lines for people, then a table by rule.
+    Text,
+    /// One JSON document per file, one per line, for scripts.
+    Json,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum GenFormat {
     /// The native ingest JSON of `POST /api/v1/claims`.
@@ -178,11 +198,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("key {id} revoked; running gateways refuse it within {} s", auth::KEY_CACHE_TTL.as_secs());
         }
         Command::Gen { episodes, seed, facility, format } => gen_episodes(episodes, seed, facility, format)?,
-        Command::Import { files } => import(files).await?,
+        Command::Import { files, format } => files::import(files, format).await?,
         Command::Reconcile { command: ReconcileCommand::Import { file, facility } } => {
             import_results(&file, facility).await?
         }
-        Command::Validate { file } => validate(&file)?,
+        Command::Validate { file, format } => files::validate(&file, format)?,
         #[cfg(feature = "demo")]
         Command::Demo { bind, database_url, rate } => crate::demo::run(bind, database_url, rate).await?,
     }
@@ -279,128 +299,6 @@ async fn catalogue(command: CatalogueCommand) -> anyhow::Result<()> {
             }
             println!("{list} removed");
         }
-    }
-    Ok(())
-}
-
-async fn import(files: Vec<std::path::PathBuf>) -> anyhow::Result<()> {
-    let settings = Settings::load()?;
-    let url = settings.database_url.clone();
-    let db = tokio::task::spawn_blocking(move || Db::connect(&url)).await??;
-    let reference = crate::reference::open(&db, settings.reference_dir.as_deref()).await?;
-    let overrides = db.read(crate::store::rules::overrides).await?;
-    let jobs = crate::jobs::JobContext::new(
-        db.clone(),
-        Default::default(),
-        settings.jobs.clone(),
-        None,
-        settings.alerts.clone(),
-    );
-    let eligibility = crate::eligibility::EligibilityService::new(
-        settings.eligibility.clone(),
-        None,
-        crate::store::audit::AuditSink::start(db.clone()),
-    );
-    let state = crate::http::AppState {
-        committer: crate::ingest::Committer::start(db.clone(), settings.destinations.clone()),
-        keys: Default::default(),
-        db,
-        catalogue: crate::validation::CatalogueHandle::new(
-            crate::validation::Catalogue::builtin().with_overrides(&overrides),
-        ),
-        reference,
-        settings: std::sync::Arc::new(settings),
-        metrics: crate::http::ops::metrics_handle(),
-        dispatch_wake: Default::default(),
-        signers: Default::default(),
-        portals: Default::default(),
-        jobs,
-        eligibility,
-    };
-    let principal = Principal { key_id: "cli".to_owned(), role: Role::Admin, facility: None };
-    let mut rejected = 0;
-    for path in files {
-        let bytes = std::fs::read(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        let bar = indicatif::ProgressBar::new(0).with_message(path.display().to_string());
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} HOSO ({per_sec})")
-                .expect("a valid template")
-                .progress_chars("=> "),
-        );
-        let report = crate::ingest::dossiers::ingest_file(&state, &principal, bytes.into(), &|done, total| {
-            bar.set_length(total as u64);
-            bar.set_position(done as u64);
-        })
-        .await
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        bar.finish_and_clear();
-        println!(
-            "{}: facility {}, {} HOSO: {} accepted, {} rejected",
-            path.display(),
-            report.facility,
-            report.count,
-            report.accepted,
-            report.rejected
-        );
-        for item in report.items.iter().filter(|i| i.status != 202) {
-            let problem = item.error.as_ref().map(|p| p.detail.as_str()).unwrap_or_default();
-            println!("  HOSO {} ({}): {} {problem}", item.index, item.ma_lk.as_deref().unwrap_or("?"), item.status);
-            for v in item.error.iter().flat_map(|p| &p.violations) {
-                println!("    {} {}: {}", v.rule, v.path, v.message);
-            }
-        }
-        rejected += report.rejected;
-    }
-    if rejected > 0 {
-        anyhow::bail!("{rejected} HOSO rejected");
-    }
-    Ok(())
-}
-
-fn validate(path: &std::path::Path) -> anyhow::Result<()> {
-    let settings = Settings::load()?;
-    let profile = settings.bhxh_protocol.profile;
-    let reference = match settings.reference_dir {
-        Some(dir) => crate::reference::ReferenceData::load_dir(&dir)?,
-        None => crate::reference::ReferenceData::default(),
-    };
-    let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    let header = xml130::scan(&bytes).map_err(|e| anyhow::anyhow!("{}: the file is refused: {e}", path.display()))?;
-    let catalogue = crate::validation::Catalogue::builtin();
-    let (mut critical, mut warnings, mut unreadable) = (0, 0, 0);
-    for (index, hoso) in xml130::read_hosos(&bytes)?.enumerate() {
-        match hoso {
-            Err(e) => {
-                unreadable += 1;
-                println!("{e}");
-            }
-            Ok(episode) => {
-                for v in crate::validation::validate(&episode, &catalogue, &reference, profile).violations {
-                    match v.severity {
-                        crate::validation::Severity::Critical => critical += 1,
-                        crate::validation::Severity::Warning => warnings += 1,
-                    }
-                    let value = v.value.map(|x| format!(" [{x}]")).unwrap_or_default();
-                    println!(
-                        "HOSO {index} (MA_LK {}): {:?} {} {}: {}{value}",
-                        episode.episode_key(),
-                        v.severity,
-                        v.rule,
-                        v.path,
-                        v.message
-                    );
-                }
-            }
-        }
-    }
-    println!(
-        "{}: facility {}, {} HOSO: {unreadable} unreadable, {critical} critical, {warnings} warnings",
-        path.display(),
-        header.facility,
-        header.count
-    );
-    if critical + unreadable > 0 {
-        anyhow::bail!("{} has critical problems", path.display());
     }
     Ok(())
 }
