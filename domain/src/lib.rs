@@ -6,6 +6,7 @@
 pub mod card;
 pub mod decimal;
 pub mod episode;
+pub mod personal;
 pub mod records;
 pub mod spec;
 pub mod time;

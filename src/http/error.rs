@@ -1,13 +1,13 @@
 //! The one place errors become HTTP responses: RFC 9457 `application/problem+json`.
 
 use crate::store::StoreError;
-use crate::validation::Violation;
+use crate::validation::{Violation, bounded};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
@@ -58,6 +58,26 @@ pub struct Problem {
     pub violations: Vec<Violation>,
 }
 
+/// Most characters of a problem's `detail` (it may quote what the caller sent).
+const DETAIL_CHARS: usize = 1000;
+
+/// What the request log says of an error (tracing-actix-web records it): its bounded text, and
+/// for rule violations their codes and counts, never the values.
+impl std::fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", bounded(&self.to_string(), DETAIL_CHARS))?;
+        if let ApiError::Unprocessable { violations, .. } | ApiError::InvalidInput { violations, .. } = self {
+            let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+            for v in violations {
+                *counts.entry(&v.rule).or_default() += 1;
+            }
+            let counts: Vec<String> = counts.into_iter().map(|(rule, n)| format!("{rule}×{n}")).collect();
+            write!(f, " [{}]", counts.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
 impl ApiError {
     fn slug_and_title(&self) -> (&'static str, &'static str) {
         match self {
@@ -88,7 +108,7 @@ impl ApiError {
                 // Storage and internal details go to the log, not to the caller.
                 ApiError::Unavailable(_) => "the database did not answer; retry later".to_owned(),
                 ApiError::Internal(_) => "an unexpected error occurred".to_owned(),
-                other => other.to_string(),
+                other => bounded(&other.to_string(), DETAIL_CHARS),
             },
             violations: match self {
                 ApiError::Unprocessable { violations, .. } | ApiError::InvalidInput { violations, .. } => {
@@ -141,5 +161,31 @@ impl ResponseError for ApiError {
             response.insert_header((header::RETRY_AFTER, retry_after_seconds.to_string()));
         }
         response.json(self.problem())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validation::Severity;
+
+    #[test]
+    fn the_log_of_an_error_has_rule_codes_and_counts_never_values() {
+        let secret = "Nguyễn Văn An ".repeat(100_000);
+        let violation = |rule: &str| Violation {
+            rule: rule.to_owned(),
+            severity: Severity::Critical,
+            path: "summary.HO_TEN".to_owned(),
+            message: format!("must equal `{secret}`"),
+            value: Some(secret.clone()),
+        };
+        let mut violations = vec![violation("FIELD_TOO_LONG")];
+        violations.extend((0..3).map(|_| violation("EPISODE_KEY_MISMATCH")));
+        let error = ApiError::Unprocessable { detail: "the episode breaks 4 critical rule(s)".into(), violations };
+        let logged = format!("{error:?}");
+        assert_eq!(logged, "the episode breaks 4 critical rule(s) [EPISODE_KEY_MISMATCH×3, FIELD_TOO_LONG×1]");
+        let long = format!("{:?}", ApiError::BadRequest(format!("invalid type: string \"{secret}\"")));
+        assert!(long.chars().count() < DETAIL_CHARS + 40, "{} characters", long.len());
+        assert!(ApiError::BadRequest(secret.clone()).problem().detail.ends_with(" characters)"));
     }
 }

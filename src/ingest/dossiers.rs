@@ -89,7 +89,7 @@ fn prepare_hoso(
                     severity: Severity::Critical,
                     path: "summary.MA_CSKCB".to_owned(),
                     message: format!("XML1 MA_CSKCB must equal the file's MACSKCB {facility}"),
-                    value: Some(episode.facility_code().to_owned()),
+                    value: Some(validation::bounded(episode.facility_code(), validation::VALUE_CHARS)),
                 };
                 let detail = "the HOSO does not belong to the file's facility".to_owned();
                 return (

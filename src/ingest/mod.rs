@@ -93,6 +93,7 @@ pub fn prepare_read(
     if !facility.is_empty() && !principal.may_write_for(facility) {
         return Err(Rejection::Forbidden(match &principal.facility {
             Some(own) => {
+                let facility = validation::bounded(facility, validation::VALUE_CHARS);
                 format!("this key sends for facility {own}, not {facility} (summary.MA_CSKCB)")
             }
             None => format!("role `{}` may not send claims", principal.role.as_str()),
@@ -101,6 +102,7 @@ pub fn prepare_read(
     for (i, c) in episode.check_ins.iter().enumerate() {
         let own = c.facility_code.as_deref().map(str::trim).unwrap_or_default();
         if !own.is_empty() && own != facility && !principal.may_write_for(own) {
+            let own = validation::bounded(own, validation::VALUE_CHARS);
             return Err(Rejection::Forbidden(format!(
                 "check_ins[{i}].MA_CSKCB: this key may not send check-ins of facility `{own}`"
             )));
@@ -157,8 +159,8 @@ fn unknown_facility(code: &str) -> Violation {
         rule: "FACILITY_UNKNOWN".to_owned(),
         severity: validation::Severity::Critical,
         path: "summary.MA_CSKCB".to_owned(),
-        message: format!("facility {code} is not registered with this gateway"),
-        value: Some(code.to_owned()),
+        message: "the facility is not registered with this gateway".to_owned(),
+        value: Some(validation::bounded(code, validation::VALUE_CHARS)),
     }
 }
 
@@ -186,6 +188,10 @@ pub async fn store(
     Ok(results)
 }
 
+/// Most characters of an item's `MA_LK` an answer or a stored refusal repeats: the size of the
+/// field (a longer one is refused by its rule, and cut where it is repeated).
+const MA_LK_CHARS: usize = 100;
+
 /// The result for one item of a batch or one `HOSO` of a dossier file.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ItemResult {
@@ -204,6 +210,7 @@ pub struct ItemResult {
 impl ItemResult {
     fn failed(index: usize, ma_lk: Option<String>, error: ApiError) -> Self {
         let problem = error.problem();
+        let ma_lk = ma_lk.map(|k| validation::bounded(&k, MA_LK_CHARS));
         ItemResult { index, ma_lk, status: problem.status, receipt: None, error: Some(problem) }
     }
 }
@@ -215,7 +222,8 @@ fn refusal(
     violations: &[Violation],
 ) -> Option<(String, Option<String>, Vec<String>)> {
     let rules = violations.iter().filter(|v| v.severity == validation::Severity::Critical).map(|v| v.rule.clone());
-    Some((facility?.clone(), ma_lk.cloned(), rules.collect()))
+    let bound = |text: &String| validation::bounded(text, MA_LK_CHARS);
+    Some((bound(facility?), ma_lk.map(bound), rules.collect()))
 }
 
 /// Notes refused episodes (see [`crate::store::stats`]). Losing this note must not fail the

@@ -50,15 +50,37 @@ impl PortalError {
     }
 }
 
+/// What went wrong on the way to a portal, in fixed words and the portal's host: a transport
+/// error's own text holds the request's URL, whose query carries the session token and the
+/// password hash (BHXH's card lookup), and must reach no answer, log or audit row.
+fn transport_failure(e: &reqwest::Error) -> String {
+    let what = if e.is_connect() {
+        "could not connect"
+    } else if e.is_timeout() {
+        "timed out"
+    } else if e.is_builder() {
+        "the request could not be built"
+    } else if e.is_redirect() {
+        "redirected too often"
+    } else if e.is_decode() || e.is_body() {
+        "the answer could not be read"
+    } else {
+        "the connection failed"
+    };
+    match e.url().and_then(|u| u.host_str()) {
+        Some(host) => format!("{what} ({host})"),
+        None => what.to_owned(),
+    }
+}
+
 impl From<reqwest::Error> for PortalError {
     fn from(e: reqwest::Error) -> Self {
+        let failure = transport_failure(&e);
         if e.is_connect() || e.is_builder() {
             // Nothing reached the portal.
-            PortalError::Transient(e.to_string())
-        } else if e.is_timeout() {
-            PortalError::Uncertain("timed out".to_owned())
+            PortalError::Transient(failure)
         } else {
-            PortalError::Uncertain(e.to_string())
+            PortalError::Uncertain(failure)
         }
     }
 }
@@ -88,4 +110,65 @@ pub fn http_client(timeout: Duration) -> reqwest::Client {
         .no_proxy()
         .build()
         .expect("a plain reqwest client always builds")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    /// What a portal call's URL carries that no error text may repeat.
+    const SECRETS: [&str; 4] = ["tok-3f9a71", "idtok-88c2", "83_SYT", "5f4dcc3b5aa765d61d8327deb882cf99"];
+
+    fn url(port: u16) -> String {
+        format!(
+            "http://127.0.0.1:{port}/api/egw/KQNhanLichSuKCB2024?token={}&id_token={}&username={}&password={}",
+            SECRETS[0], SECRETS[1], SECRETS[2], SECRETS[3]
+        )
+    }
+
+    /// A server on a free port that answers each connection with `answer` (none: it never answers).
+    fn server(answer: Option<&'static str>) -> u16 {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for mut stream in listener.incoming().flatten() {
+                let mut request = [0u8; 4096];
+                let _ = stream.read(&mut request);
+                match answer {
+                    Some(a) => drop(stream.write_all(a.as_bytes())),
+                    None => std::thread::sleep(Duration::from_secs(5)),
+                }
+            }
+        });
+        port
+    }
+
+    #[tokio::test]
+    async fn no_portal_failure_repeats_the_calls_url() {
+        let refused = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap().port()
+        };
+        let silent = server(None);
+        let garbled =
+            server(Some("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 7\r\n\r\nnot {}}"));
+        let cut = server(Some("HTTP/1.1 200 OK\r\ncontent-length: 500\r\n\r\n{\"maKetQua\""));
+        let client = http_client(Duration::from_millis(300));
+        let mut kinds = Vec::new();
+        for port in [refused, silent, garbled, cut] {
+            let failure = match client.post(url(port)).send().await {
+                Err(e) => PortalError::from(e),
+                Ok(answer) => PortalError::from(answer.json::<serde_json::Value>().await.unwrap_err()),
+            };
+            let text = format!("{failure} {failure:?}");
+            for secret in SECRETS {
+                assert!(!text.contains(secret), "`{secret}` in {text}");
+            }
+            assert!(text.contains("127.0.0.1"), "the host is named: {text}");
+            kinds.push(failure.to_string());
+        }
+        assert!(kinds[0].contains("could not connect") && kinds[1].contains("timed out"), "{kinds:?}");
+        assert!(kinds[2].contains("could not be read") && kinds[3].contains("could not be read"), "{kinds:?}");
+    }
 }

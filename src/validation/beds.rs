@@ -163,7 +163,7 @@ mod tests {
 
     fn rules(e: &Episode) -> Vec<String> {
         let catalogue = Catalogue::builtin();
-        let mut findings = Findings { catalogue: &catalogue, profile: Default::default(), violations: Vec::new() };
+        let mut findings = Findings::new(&catalogue, Default::default());
         check(e, &mut findings);
         findings.violations.into_iter().map(|v| v.rule).collect()
     }

@@ -148,7 +148,7 @@ mod tests {
             ..Episode::default()
         };
         let catalogue = Catalogue::builtin();
-        let mut findings = Findings { catalogue: &catalogue, profile: Default::default(), violations: Vec::new() };
+        let mut findings = Findings::new(&catalogue, Default::default());
         check_scope(&episode, &list(&episode.summary.card_numbers), &mut findings);
         findings.violations.into_iter().map(|v| v.path).collect()
     }

@@ -97,10 +97,11 @@ pub(super) fn check(e: &Episode, findings: &mut Findings<'_>) {
                 && !agrees(l, x)
             {
                 let name = referral_field_name(field, findings.profile);
+                let theirs = crate::domain::personal::shown(field, x);
                 findings.add(
                     "REFERRAL_FIELDS_MISMATCH",
                     format!("referral_letter.{name}"),
-                    format!("{name} of the referral letter must agree with XML1's `{x}`"),
+                    format!("{name} of the referral letter must agree with XML1's `{theirs}`"),
                     Some(l.to_owned()),
                 );
             }

@@ -205,7 +205,7 @@ fn check_value(at: At<'_>, field: &FieldSpec, value: &FieldValue<'_>, findings: 
                     "FIELD_INVALID_CHARACTER",
                     at,
                     format!("{name} contains the character U+{:04X}, which XML 1.0 cannot carry", bad as u32),
-                    Some(truncate(text)),
+                    Some((*text).to_owned()),
                 );
             }
             check_length(at, field, text, findings);
@@ -250,7 +250,7 @@ fn check_length(at: At<'_>, field: &FieldSpec, text: &str, findings: &mut Findin
     let chars = || text.chars().count();
     if let Some(max) = field.limit(profile).filter(|m| over(*m)) {
         let message = format!("{name} has {} characters; at most {max} are allowed (QĐ {})", chars(), profile.as_str());
-        findings.add("FIELD_TOO_LONG", at, message, Some(truncate(text)));
+        findings.add("FIELD_TOO_LONG", at, message, Some(text.to_owned()));
     } else if let Some(max) = field.advisory_limit(profile).filter(|m| over(*m)) {
         let allowed = field.max_len.map_or("any length".to_owned(), |m| m.to_string());
         let message = format!(
@@ -258,7 +258,7 @@ fn check_length(at: At<'_>, field: &FieldSpec, text: &str, findings: &mut Findin
              allows {allowed}: whether the portal enforces {max} is not known",
             chars()
         );
-        findings.add("FIELD_SIZE_UNCERTAIN", at, message, Some(truncate(text)));
+        findings.add("FIELD_SIZE_UNCERTAIN", at, message, Some(text.to_owned()));
     }
 }
 
@@ -309,12 +309,4 @@ fn check_date(at: At<'_>, name: &str, text: &str, form: DateForm, findings: &mut
 /// Control characters other than tab and line breaks, and the non-characters U+FFFE/U+FFFF.
 fn is_invalid_xml_char(c: char) -> bool {
     (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
-}
-
-/// Offending values are echoed back, but never whole pages of text.
-fn truncate(text: &str) -> String {
-    if text.chars().count() <= 64 {
-        return text.to_owned();
-    }
-    text.chars().take(61).chain("...".chars()).collect()
 }

@@ -17,7 +17,7 @@ mod structure;
 
 pub use catalogue::{Catalogue, CatalogueHandle, Rule, Severity};
 
-use crate::domain::Episode;
+use crate::domain::{Episode, personal};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -69,15 +69,44 @@ pub fn finding(
     Some(Violation { rule: rule.to_owned(), severity: entry.severity, path, message, value })
 }
 
-/// Collects violations, taking each rule's severity from the catalogue.
+/// Most characters of a value a violation repeats; a longer one is cut and its length said.
+pub const VALUE_CHARS: usize = 64;
+/// Most characters of a message or path (messages may quote a value).
+const TEXT_CHARS: usize = 256;
+/// Violations of one rule listed per episode; the rest are counted in one more.
+pub const PER_RULE: usize = 20;
+
+/// `text` cut to `max` characters, with an ellipsis and its full length when it was longer, so
+/// that an answer, a log line or a stored row never repeats an input of any size.
+pub fn bounded(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_owned(),
+        Some((end, _)) => format!("{}… ({} characters)", &text[..end], text.chars().count()),
+    }
+}
+
+/// The field a violation's path ends in: `summary.MA_THE_BHYT[1]` → `MA_THE_BHYT`.
+fn field_of(path: &str) -> Option<&str> {
+    let last = path.rsplit('.').next()?;
+    Some(last.split('[').next().unwrap_or(last))
+}
+
+/// Collects violations, taking each rule's severity from the catalogue; every text is bounded
+/// and each rule listed at most [`PER_RULE`] times.
 pub(crate) struct Findings<'c> {
     catalogue: &'c Catalogue,
     /// The amendment whose field sizes apply.
     profile: Profile,
     violations: Vec<Violation>,
+    /// Violations of a rule past [`PER_RULE`]: (rule, how many).
+    unlisted: Vec<(&'static str, usize)>,
 }
 
-impl Findings<'_> {
+impl<'c> Findings<'c> {
+    fn new(catalogue: &'c Catalogue, profile: Profile) -> Self {
+        Findings { catalogue, profile, violations: Vec::new(), unlisted: Vec::new() }
+    }
+
     pub(crate) fn add(
         &mut self,
         rule: &'static str,
@@ -89,13 +118,50 @@ impl Findings<'_> {
             debug_assert!(false, "rule `{rule}` is missing from catalogue.csv");
             return;
         };
+        if self.violations.iter().filter(|v| v.rule == rule).count() >= PER_RULE {
+            match self.unlisted.iter_mut().find(|(r, _)| *r == rule) {
+                Some((_, n)) => *n += 1,
+                None => self.unlisted.push((rule, 1)),
+            }
+            return;
+        }
+        let (path, mut message) = (path.to_string(), message.into());
+        // A personal field's value is shown masked, in the message as in the value.
+        let kind = field_of(&path).and_then(personal::personal);
+        let value = match (value, kind) {
+            (Some(v), Some(kind)) => {
+                let masked = personal::mask(kind, &v);
+                if v.trim().chars().count() >= 3 {
+                    message = message.replace(v.trim(), &masked);
+                }
+                Some(masked)
+            }
+            (v, None) => v,
+            (None, Some(_)) => None,
+        };
         self.violations.push(Violation {
             rule: rule.to_owned(),
             severity: entry.severity,
-            path: path.to_string(),
-            message: message.into(),
-            value,
+            path: bounded(&path, TEXT_CHARS),
+            message: bounded(&message, TEXT_CHARS),
+            value: value.map(|v| bounded(&v, VALUE_CHARS)),
         });
+    }
+
+    /// The violations, with one more per rule that broke more than [`PER_RULE`] times saying how
+    /// many were not listed.
+    fn finish(mut self) -> Report {
+        for (rule, n) in std::mem::take(&mut self.unlisted) {
+            let severity = self.catalogue.get(rule).map_or(Severity::Critical, |r| r.severity);
+            self.violations.push(Violation {
+                rule: rule.to_owned(),
+                severity,
+                path: "…".to_owned(),
+                message: format!("and {n} more violations of this rule, not listed"),
+                value: None,
+            });
+        }
+        Report { violations: self.violations }
     }
 }
 
@@ -105,7 +171,7 @@ use crate::reference::ReferenceData;
 /// Validates one episode under the field rules of `profile`; the catalogue-dependent rules run
 /// for the reference lists loaded.
 pub fn validate(episode: &Episode, catalogue: &Catalogue, reference: &ReferenceData, profile: Profile) -> Report {
-    let mut findings = Findings { catalogue, profile, violations: Vec::new() };
+    let mut findings = Findings::new(catalogue, profile);
     fields::check(episode, &mut findings);
     structure::check(episode, &mut findings);
     card::check(episode, &mut findings);
@@ -115,7 +181,7 @@ pub fn validate(episode: &Episode, catalogue: &Catalogue, reference: &ReferenceD
     deep::check(episode, &mut findings);
     beds::check(episode, &mut findings);
     reference::check(episode, reference, &mut findings);
-    Report { violations: findings.violations }
+    findings.finish()
 }
 
 /// Validates one check-in sent on its own (`check_ins[index]` in the paths): its fields under the
@@ -126,11 +192,11 @@ pub fn validate_check_in(
     catalogue: &Catalogue,
     profile: Profile,
 ) -> Report {
-    let mut findings = Findings { catalogue, profile, violations: Vec::new() };
+    let mut findings = Findings::new(catalogue, profile);
     let path = crate::domain::episode::RecordPath { section: "check_ins", index: Some(index) };
     fields::check_record(path, check_in, &mut findings);
     structure::check_in_items(index, check_in, &mut findings);
-    Report { violations: findings.violations }
+    findings.finish()
 }
 
 #[cfg(test)]
@@ -143,5 +209,28 @@ mod tests {
         assert!(c.rules().count() >= 40);
         assert_eq!(c.get("TOTAL_T_BHTT").unwrap().severity, Severity::Critical);
         assert_eq!(c.get("STAY_TREATMENT_DAYS").unwrap().severity, Severity::Warning);
+    }
+
+    #[test]
+    fn what_a_violation_repeats_is_bounded() {
+        assert_eq!(bounded("ngắn", 64), "ngắn");
+        let long = "Ấ".repeat(4 * 1024 * 1024);
+        assert_eq!(bounded(&long, 64), format!("{}… (4194304 characters)", "Ấ".repeat(64)));
+        let catalogue = Catalogue::builtin();
+        let mut findings = Findings::new(&catalogue, Profile::default());
+        for i in 0..100 {
+            findings.add(
+                "EPISODE_KEY_MISMATCH",
+                format!("drugs[{i}].MA_LK"),
+                format!("MA_LK must be `{long}`"),
+                Some(long.clone()),
+            );
+        }
+        let report = findings.finish();
+        assert_eq!(report.violations.len(), PER_RULE + 1);
+        assert!(report.violations.iter().all(|v| v.message.chars().count() < 300));
+        assert!(report.violations.iter().all(|v| v.value.as_deref().is_none_or(|x| x.chars().count() < 90)));
+        assert_eq!(report.violations[PER_RULE].message, "and 80 more violations of this rule, not listed");
+        assert_eq!(report.violations[PER_RULE].severity, Severity::Critical);
     }
 }

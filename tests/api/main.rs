@@ -19,5 +19,6 @@ mod jobs;
 mod ops;
 mod portal_flow;
 mod registry;
+mod security;
 mod stats;
 mod validation;

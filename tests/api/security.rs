@@ -1,0 +1,159 @@
+//! Defects a security probe found, each kept out by a test: answers, logs and stored refusals
+//! never repeat an input of any size.
+
+use crate::helpers::{Backend, FACILITY, episodes, spawn_app};
+use diesel::prelude::*;
+use serde_json::{Value, json};
+
+#[derive(QueryableByName)]
+struct Refusal {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    episode_key: Option<String>,
+}
+
+/// One 4 MiB request: a 4 MiB `MA_LK` in the summary and 100 drug lines with another `MA_LK`,
+/// each of which breaks `EPISODE_KEY_MISMATCH` quoting the summary's key.
+fn amplifying_episode() -> Value {
+    let mut episode = serde_json::to_value(&episodes(FACILITY, 77, 1)[0]).unwrap();
+    episode["summary"]["MA_LK"] = json!("K".repeat(4 * 1024 * 1024));
+    let line = episode["drugs"][0].clone();
+    episode["drugs"] = Value::Array(
+        (0..100)
+            .map(|i| {
+                let mut l = line.clone();
+                l["STT"] = json!(i + 1);
+                l["MA_LK"] = json!("another-episode");
+                l
+            })
+            .collect(),
+    );
+    episode
+}
+
+#[actix_web::test]
+async fn a_huge_value_is_never_repeated_in_the_answer_or_the_stored_refusal() {
+    let app = spawn_app(Backend::Sqlite, "a_huge_value_is_never_repeated").await.unwrap();
+    let episode = amplifying_episode();
+    let r = app.post_claim(&app.facility_key, &episode).await;
+    assert_eq!(r.status(), 422);
+    let text = r.text().await.unwrap();
+    assert!(text.len() < 64 * 1024, "a 422 of {} bytes for a 4 MiB request", text.len());
+    let body: Value = serde_json::from_str(&text).unwrap();
+    let violations = body["violations"].as_array().unwrap();
+    let mismatches: Vec<&Value> = violations.iter().filter(|v| v["rule"] == "EPISODE_KEY_MISMATCH").collect();
+    assert_eq!(mismatches.len(), 21, "20 listed and one that counts the rest");
+    // Every other line of the episode (drugs, services, results…) breaks it too.
+    let rest = mismatches[20]["message"].as_str().unwrap();
+    let more: usize = rest.strip_prefix("and ").and_then(|r| r.split(' ').next()).unwrap().parse().unwrap();
+    assert!(more >= 80 && rest.ends_with(" more violations of this rule, not listed"), "{rest}");
+    for v in violations {
+        for field in ["path", "message", "value"] {
+            let shown = v[field].as_str().unwrap_or_default();
+            assert!(shown.chars().count() <= 300, "{field} of {} has {} characters", v["rule"], shown.len());
+        }
+    }
+    let too_long = violations.iter().find(|v| v["rule"] == "FIELD_TOO_LONG" && v["path"] == "summary.MA_LK").unwrap();
+    assert!(too_long["value"].as_str().unwrap().ends_with("… (4194304 characters)"), "{too_long}");
+
+    // The same episode in a batch: its item answers as briefly.
+    let batch = json!({ "episodes": [episode] });
+    let r = app.post_json("/api/v1/claims/batch", &app.facility_key, &batch).await;
+    let text = r.text().await.unwrap();
+    assert!(text.len() < 64 * 1024, "a batch answer of {} bytes", text.len());
+
+    // What a refusal stores for the figures is bounded too.
+    let path = app.settings.database_url.strip_prefix("sqlite://").unwrap().to_owned();
+    let mut sqlite = diesel::SqliteConnection::establish(&path).unwrap();
+    let stored: Vec<Refusal> =
+        diesel::sql_query("SELECT episode_key FROM ingest_rejections").load(&mut sqlite).unwrap();
+    assert_eq!(stored.len(), 2);
+    assert!(
+        stored.iter().filter_map(|r| r.episode_key.as_ref()).all(|k| k.chars().count() < 130),
+        "the refused MA_LK is stored cut"
+    );
+}
+
+#[actix_web::test]
+async fn a_portal_failure_reaches_no_answer_or_audit_row_with_the_calls_credentials() {
+    let card = mocks::registry::CardEntry {
+        card: "HS4830000000001".to_owned(),
+        name: "Trần Thị Mai".to_owned(),
+        birth: "02/03/1990".to_owned(),
+        sex: "Nữ".to_owned(),
+        primary_care: "83001".to_owned(),
+        valid_from: "01/01/2020".to_owned(),
+        valid_to: "31/12/2099".to_owned(),
+        forced_code: None,
+    };
+    let config = mocks::bhxh::BhxhConfig { cards: vec![card], ..Default::default() };
+    let bhxh = mocks::bhxh::start(config, "127.0.0.1:0").unwrap();
+    let app = crate::helpers::spawn_app_with(Backend::Sqlite, "a_portal_failure_reaches_no_answer", |s| {
+        s.bhxh = hisgate::config::PortalSettings {
+            url: Some(bhxh.url().to_owned()),
+            username: "83_SYT".to_owned(),
+            password: hisgate::config::Secret::new("hisgate-demo"),
+            rate_per_second: 0,
+            ..Default::default()
+        };
+        s.dispatch.enabled = false;
+        s.eligibility.stale_max_seconds = 0;
+        s.eligibility.officer =
+            Some(hisgate::config::LookupOfficer { name: "Nguyễn Thị Lan".into(), cccd: "083190000001".into() });
+    })
+    .await
+    .unwrap();
+    let lookup = |card: &str| json!({ "card_number": card, "full_name": "Trần Thị Mai", "birth_date": "1990-03-02" });
+    // A first lookup signs in: the session's token goes into every later lookup's URL.
+    let r = app.post_json("/api/v1/eligibility", &app.eligibility_key, &lookup("HS4830000000001")).await;
+    assert_eq!(r.status(), 200);
+    bhxh.server.stop().await;
+    let r = app.post_json("/api/v1/eligibility", &app.eligibility_key, &lookup("HS4830000000002")).await;
+    assert_eq!(r.status(), 503);
+    let answer = r.text().await.unwrap();
+    let password_hash = hex::encode(<md5::Md5 as md5::Digest>::digest("hisgate-demo"));
+    let secrets = ["token", "password", &password_hash, &password_hash.to_uppercase(), "83_SYT", "KQNhanLichSuKCB"];
+    for secret in secrets {
+        assert!(!answer.contains(secret), "`{secret}` in the answer {answer}");
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let rows = loop {
+        let rows = app.db.read(|c| hisgate::store::audit::for_target(c, "HS4830000000002")).await.unwrap();
+        if !rows.is_empty() || std::time::Instant::now() > deadline {
+            break rows;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(rows.len(), 1, "the failed lookup is audited");
+    for secret in secrets {
+        assert!(!rows[0].detail.contains(secret), "`{secret}` in the audit row {}", rows[0].detail);
+    }
+}
+
+#[actix_web::test]
+async fn personal_values_are_masked_in_every_answer() {
+    let app = spawn_app(Backend::Sqlite, "personal_values_are_masked").await.unwrap();
+    let mut episode = serde_json::to_value(&episodes(FACILITY, 78, 1)[0]).unwrap();
+    let s = &mut episode["summary"];
+    s["HO_TEN"] = json!("Lê Thị\u{0007} Hoa");
+    s["SO_CCCD"] = json!("0831900001234567");
+    s["DIA_CHI"] = json!("Số 12\u{0007} đường Trần Hưng Đạo");
+    s["DIEN_THOAI"] = json!("0912345678901234567890");
+    let (name, birth) = (s["HO_TEN"].clone(), s["NGAY_SINH"].clone());
+    episode["referral_letter"] =
+        json!({ "MA_LK": episode["summary"]["MA_LK"], "HO_TEN": "Phạm Văn Khoa", "NGAY_SINH": "190001010000" });
+    let r = app.post_claim(&app.facility_key, &episode).await;
+    assert_eq!(r.status(), 422);
+    let answer = r.text().await.unwrap();
+    for personal in ["Lê Thị", "Hoa", "0831900001234", "Trần Hưng Đạo", "0912345678", "Phạm Văn Khoa"] {
+        assert!(!answer.contains(personal), "`{personal}` in {answer}");
+    }
+    assert!(!answer.contains(birth.as_str().unwrap()), "the birth date of XML1 is quoted whole: {answer}");
+    let body: Value = serde_json::from_str(&answer).unwrap();
+    let at = |path: &str| body["violations"].as_array().unwrap().iter().find(|v| v["path"] == path).cloned();
+    assert_eq!(at("summary.HO_TEN").unwrap()["value"], "L. T. H.", "{name}");
+    assert_eq!(at("summary.SO_CCCD").unwrap()["value"], "*************567");
+    assert_eq!(at("summary.DIA_CHI").unwrap()["value"], "(26 characters)");
+    let letter = at("referral_letter.HO_TEN").unwrap();
+    assert_eq!(letter["value"], "P. V. K.");
+    assert!(letter["message"].as_str().unwrap().ends_with("must agree with XML1's `L. T. H.`"), "{letter}");
+}
