@@ -96,11 +96,14 @@ impl Application {
             jobs,
             eligibility,
         });
-        let server =
-            HttpServer::new(move || http::configure(App::new().app_data(state.clone())).wrap(TracingLogger::default()))
-                .listen(listener)
-                .map_err(|source| StartupError::Bind { bind: "listener".to_owned(), source })?
-                .run();
+        let server = HttpServer::new(move || {
+            http::configure(App::new().app_data(state.clone()))
+                .wrap(http::problem_for_bodies_too_large())
+                .wrap(TracingLogger::default())
+        })
+        .listen(listener)
+        .map_err(|source| StartupError::Bind { bind: "listener".to_owned(), source })?
+        .run();
         Ok(Application { port, server, db, background, scheduler })
     }
 

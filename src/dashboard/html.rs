@@ -324,7 +324,7 @@ impl Table {
             let mut writer = csv::Writer::from_writer(&mut out);
             let _ = writer.write_record(&self.columns);
             for row in &self.rows {
-                let _ = writer.write_record(row.iter().map(|c| c.csv.as_str()));
+                let _ = writer.write_record(row.iter().map(|c| crate::http::spreadsheet_cell(&c.csv).into_owned()));
             }
             let _ = writer.flush();
         }

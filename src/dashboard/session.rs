@@ -35,12 +35,18 @@ pub struct LoginForm {
     lang: Option<String>,
 }
 
-/// Only pages of the dashboard itself are followed after sign-in (no open redirect).
+/// Only pages of the dashboard itself are followed after sign-in (no open redirect), and only
+/// by a path a `Location` header can carry (no control character: CR/LF would split the header).
 pub(super) fn safe_next(next: Option<&str>) -> String {
+    let page = |n: &str| {
+        n.starts_with("/dashboard")
+            && !n.starts_with("/dashboard/login")
+            && !n.contains("//")
+            && !n.contains('\\')
+            && !n.chars().any(char::is_control)
+    };
     match next {
-        Some(n) if n.starts_with("/dashboard") && !n.starts_with("/dashboard/login") && !n.contains("//") => {
-            n.to_owned()
-        }
+        Some(n) if page(n) => n.to_owned(),
         _ => "/dashboard".to_owned(),
     }
 }
@@ -153,8 +159,16 @@ mod tests {
     #[test]
     fn only_dashboard_pages_are_followed_after_sign_in() {
         assert_eq!(safe_next(Some("/dashboard/facilities?kind=polyclinic")), "/dashboard/facilities?kind=polyclinic");
-        for evil in ["https://evil.example/", "//evil.example", "/dashboard//evil", "/api/v1/keys", "/dashboard/login"]
-        {
+        let evils = [
+            "https://evil.example/",
+            "//evil.example",
+            "/dashboard//evil",
+            "/api/v1/keys",
+            "/dashboard/login",
+            "/dashboard\r\nSet-Cookie: x=1",
+            "/dashboard\\evil",
+        ];
+        for evil in evils {
             assert_eq!(safe_next(Some(evil)), "/dashboard", "{evil}");
         }
         assert_eq!(safe_next(None), "/dashboard");

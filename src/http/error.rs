@@ -21,6 +21,9 @@ pub enum ApiError {
     Conflict(String),
     #[error("the request body is larger than the limit of {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    /// Refused before a handler ran, by a limit the answer does not know.
+    #[error("the request body is larger than this endpoint takes")]
+    BodyTooLarge,
     #[error("{detail}")]
     Unprocessable { detail: String, violations: Vec<Violation> },
     /// A request that is well-formed JSON but whose values break a rule: each in `violations`.
@@ -86,7 +89,9 @@ impl ApiError {
             ApiError::Forbidden(_) => ("forbidden", "Not allowed for this API key"),
             ApiError::NotFound(_) => ("not-found", "Not found"),
             ApiError::Conflict(_) => ("conflict", "Not possible in the current state"),
-            ApiError::PayloadTooLarge { .. } => ("payload-too-large", "Request body too large"),
+            ApiError::PayloadTooLarge { .. } | ApiError::BodyTooLarge => {
+                ("payload-too-large", "Request body too large")
+            }
             ApiError::Unprocessable { .. } => ("validation", "The episode breaks QĐ 130/4750 rules"),
             ApiError::InvalidInput { .. } => ("invalid-input", "A value of the request is not valid"),
             ApiError::TooManyRequests { .. } => ("rate-limited", "Too many requests"),
@@ -137,7 +142,7 @@ impl ResponseError for ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PayloadTooLarge { .. } | ApiError::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::InvalidInput { .. } => StatusCode::BAD_REQUEST,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,

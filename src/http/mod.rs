@@ -4,9 +4,11 @@ mod body;
 mod error;
 pub mod ops;
 mod rules;
+mod spreadsheet;
 
 pub use body::read_body;
 pub use error::{ApiError, Problem};
+pub use spreadsheet::spreadsheet_cell;
 
 use crate::config::Settings;
 use crate::store::Db;
@@ -164,6 +166,44 @@ impl<T> AppFactory for T where
 {
 }
 
+/// Every `413` a problem document, also where actix refused a body before any handler ran (the
+/// byte and multipart extractors answer it as plain text).
+pub fn problem_for_bodies_too_large<B: 'static>() -> actix_web::middleware::ErrorHandlers<B> {
+    use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+    ErrorHandlers::new().handler(actix_web::http::StatusCode::PAYLOAD_TOO_LARGE, |res| {
+        let is_problem = res
+            .headers()
+            .get(actix_web::http::header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+        if is_problem {
+            return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+        }
+        let (req, _) = res.into_parts();
+        let answer = actix_web::ResponseError::error_response(&ApiError::BodyTooLarge);
+        Ok(ErrorHandlerResponse::Response(actix_web::dev::ServiceResponse::new(req, answer).map_into_right_body()))
+    })
+}
+
+/// A JSON body actix could not take: too large (413, as every endpoint answers it) or unreadable.
+fn json_refusal(e: actix_web::error::JsonPayloadError) -> ApiError {
+    use actix_web::error::JsonPayloadError;
+    match e {
+        JsonPayloadError::OverflowKnownLength { limit, .. } | JsonPayloadError::Overflow { limit } => {
+            ApiError::PayloadTooLarge { limit }
+        }
+        other => ApiError::BadRequest(format!("body: {other}")),
+    }
+}
+
+/// A form body actix could not take (the dashboard's sign-in): as [`json_refusal`].
+fn form_refusal(e: actix_web::error::UrlencodedError) -> ApiError {
+    use actix_web::error::UrlencodedError;
+    match e {
+        UrlencodedError::Overflow { limit, .. } => ApiError::PayloadTooLarge { limit },
+        other => ApiError::BadRequest(format!("form: {other}")),
+    }
+}
+
 /// Registers every route on `app` and serves the OpenAPI document and Swagger UI.
 pub fn configure<T: AppFactory>(app: actix_web::App<T>) -> actix_web::App<T> {
     // Requests actix cannot even read (a query, path or JSON body of the wrong shape) get the
@@ -176,10 +216,8 @@ pub fn configure<T: AppFactory>(app: actix_web::App<T>) -> actix_web::App<T> {
         .app_data(
             actix_web::web::PathConfig::default().error_handler(|e, _| ApiError::NotFound(format!("path: {e}")).into()),
         )
-        .app_data(
-            actix_web::web::JsonConfig::default()
-                .error_handler(|e, _| ApiError::BadRequest(format!("body: {e}")).into()),
-        );
+        .app_data(actix_web::web::JsonConfig::default().error_handler(|e, _| json_refusal(e).into()))
+        .app_data(actix_web::web::FormConfig::default().error_handler(|e, _| form_refusal(e).into()));
     let app: UtoipaApp<T> = app.into_utoipa_app().openapi(ApiDoc::openapi());
     let app = crate::ingest::routes(
         app.service(ops::healthz).service(ops::readyz).service(ops::metrics).service(ops::certificates),

@@ -190,7 +190,7 @@ fn to_csv(list: &[Facility]) -> Result<Vec<u8>, ApiError> {
     out.write_record(CSV_HEADER).map_err(fail)?;
     for f in list {
         let o = |v: &Option<String>| v.clone().unwrap_or_default();
-        out.write_record([
+        let cells = [
             f.code.clone(),
             f.name.clone(),
             f.kind.clone(),
@@ -201,8 +201,8 @@ fn to_csv(list: &[Facility]) -> Result<Vec<u8>, ApiError> {
             o(&f.connected_on),
             o(&f.contact),
             o(&f.certificate_expires_on),
-        ])
-        .map_err(fail)?;
+        ];
+        out.write_record(cells.iter().map(|c| crate::http::spreadsheet_cell(c).into_owned())).map_err(fail)?;
     }
     out.into_inner().map_err(|e| ApiError::Internal(format!("writing CSV: {e}")))
 }

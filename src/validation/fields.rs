@@ -208,6 +208,17 @@ fn check_value(at: At<'_>, field: &FieldSpec, value: &FieldValue<'_>, findings: 
                     Some((*text).to_owned()),
                 );
             }
+            if let Some(bad) = text.chars().find(|c| is_bidi_control(*c)) {
+                findings.add(
+                    "FIELD_BIDI_CONTROL",
+                    at,
+                    format!(
+                        "{name} contains the direction control U+{:04X}, which can make it read as another text",
+                        bad as u32
+                    ),
+                    Some((*text).to_owned()),
+                );
+            }
             check_length(at, field, text, findings);
             if let Some(form) = date_form(field) {
                 check_date(at, name, text, form, findings);
@@ -304,6 +315,12 @@ fn check_date(at: At<'_>, name: &str, text: &str, form: DateForm, findings: &mut
     if !ok {
         findings.add(rule, at, format!("{name} must be a real date/time written {expected}"), Some(text.to_owned()));
     }
+}
+
+/// The embedding, override and isolate controls of the Unicode bidirectional algorithm: a name
+/// holding one shows its letters in another order than they are stored (a "Trojan source").
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Control characters other than tab and line breaks, and the non-characters U+FFFE/U+FFFF.

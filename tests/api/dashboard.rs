@@ -592,3 +592,37 @@ async fn staff_upload_a_result_file_in_headless_chromium() {
     assert_settled_and_audited(&app, &ids).await;
     let _ = browser.call(reqwest::Method::DELETE, "", None).await;
 }
+
+/// Every cell of a CSV text.
+fn cells(csv: &str) -> Vec<String> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(csv.as_bytes());
+    reader.records().flat_map(|r| r.unwrap().iter().map(str::to_owned).collect::<Vec<_>>()).collect()
+}
+
+#[actix_web::test]
+async fn exports_open_as_text_and_a_next_with_line_breaks_is_not_followed() {
+    let app = crate::helpers::spawn_app(Backend::Sqlite, "exports_open_as_text").await.unwrap();
+    let formula = "=HYPERLINK(\"http://evil.example\",\"Trạm\")";
+    let station = json!({ "code": "83004", "name": formula, "kind": "commune_station", "status": "live",
+                          "district": "@SUM(A1)" });
+    assert_eq!(app.post_json("/api/v1/facilities", &app.admin_key, &station).await.status(), 201);
+    let registry = app.client.get(app.url("/api/v1/facilities")).bearer_auth(&app.doh_key);
+    let registry = registry.header(header::ACCEPT, "text/csv").send().await.unwrap().text().await.unwrap();
+    let registry = cells(&registry);
+    assert!(registry.contains(&format!("'{formula}")) && registry.contains(&"'@SUM(A1)".to_owned()), "{registry:?}");
+
+    // A `next` that would split the redirect's header is not followed; nothing fails.
+    let r = no_redirects()
+        .post(app.url("/dashboard/login"))
+        .form(&[("key", app.doh_key.as_str()), ("next", "/dashboard/facilities\r\nSet-Cookie: x=1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()[header::LOCATION], "/dashboard?lang=vi");
+    let cookie = cookie_of(&r);
+    let table = page(&app, &cookie, "/dashboard/facilities?csv=facilities").await.text().await.unwrap();
+    let table = cells(table.trim_start_matches('\u{feff}'));
+    assert!(table.iter().any(|c| c.starts_with("'=HYPERLINK")), "{table:?}");
+    assert!(!table.iter().chain(&registry).any(|c| c.starts_with(['=', '@', '+'])), "a cell opens as a formula");
+}

@@ -157,3 +157,55 @@ async fn personal_values_are_masked_in_every_answer() {
     assert_eq!(letter["value"], "P. V. K.");
     assert!(letter["message"].as_str().unwrap().ends_with("must agree with XML1's `L. T. H.`"), "{letter}");
 }
+
+#[actix_web::test]
+async fn every_endpoint_answers_a_body_too_large_with_a_problem_document() {
+    let app = crate::helpers::spawn_app_with(Backend::Sqlite, "every_endpoint_answers_413", |s| {
+        s.max_body_bytes = 1024 * 1024;
+    })
+    .await
+    .unwrap();
+    let doc: Value = app.client.get(app.url("/api-docs/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let body = vec![b'x'; 3 * 1024 * 1024];
+    let mut probed = 0;
+    for (path, operations) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            let Some(content) = operation["requestBody"]["content"].as_object() else { continue };
+            let concrete = path
+                .replace("{list}", "drugs")
+                .replace("{code}", "FIELD_REQUIRED")
+                .replace("{facility}", FACILITY)
+                .replace("{id}", "x");
+            for content_type in content.keys() {
+                let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+                let r = app
+                    .client
+                    .request(method.clone(), app.url(&concrete))
+                    .bearer_auth(&app.admin_key)
+                    .header("content-type", content_type)
+                    .body(body.clone())
+                    .send()
+                    .await
+                    .unwrap();
+                let kind = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
+                assert_eq!(r.status(), 413, "{method} {path} ({content_type})");
+                assert_eq!(kind.as_deref(), Some("application/problem+json"), "{method} {path} ({content_type})");
+                probed += 1;
+            }
+        }
+    }
+    assert!(probed >= 10, "{probed} operations take a body");
+    let form = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(app.url("/dashboard/login"))
+        .form(&[("key", "x".repeat(64 * 1024))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (form.status().as_u16(), form.headers()["content-type"].to_str().unwrap()),
+        (413, "application/problem+json")
+    );
+}

@@ -34,6 +34,7 @@ fn cases() -> Vec<Case> {
         case("FIELD_TOO_LONG", |e| e["summary"]["MA_NGHE_NGHIEP"] = json!("00000")),
         case("FIELD_SIZE_UNCERTAIN", |e| e["services"][0]["TT_THAU"] = json!("QĐ 0123456789/QĐ-SYT-83;G1;N1;2026")),
         case("FIELD_INVALID_CHARACTER", |e| e["summary"]["DIA_CHI"] = json!("Ấp 3\u{0007}")),
+        case("FIELD_BIDI_CONTROL", |e| e["summary"]["HO_TEN"] = json!("Nguyễn Văn \u{202E}nA")),
         case("FIELD_NUMBER_TOO_LARGE", |e| e["summary"]["NAM_QT"] = json!(20260)),
         case("FIELD_DECIMAL_PLACES", |e| e["drugs"][0]["DON_GIA"] = json!("350.1234")),
         case("FIELD_NEGATIVE", |e| e["drugs"][0]["T_NGUONKHAC_NSNN"] = json!("-5")),
