@@ -326,6 +326,8 @@ pub struct Settings {
     pub max_batch: usize,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Seconds a client has to send a request's body once its headers came; a slower one gets `408`.
+    pub body_timeout_seconds: u64,
     /// Portals every accepted episode is queued for (`bhxh`, `moh`).
     pub destinations: Vec<String>,
     pub bhxh: PortalSettings,
@@ -352,6 +354,7 @@ impl Default for Settings {
             log_format: LogFormat::Human,
             max_batch: 1000,
             max_body_bytes: 32 * 1024 * 1024,
+            body_timeout_seconds: 30,
             destinations: vec!["bhxh".to_owned(), "moh".to_owned()],
             bhxh: PortalSettings::default(),
             bhxh_protocol: BhxhProtocol::default(),
@@ -416,6 +419,11 @@ impl Settings {
         if let Some(v) = lookup("HISGATE_MAX_BODY_BYTES") {
             s.max_body_bytes =
                 v.parse().map_err(|_| invalid("HISGATE_MAX_BODY_BYTES", &v, "expected a number of bytes"))?;
+        }
+        if let Some(v) = lookup("HISGATE_BODY_TIMEOUT_SECONDS") {
+            s.body_timeout_seconds = v.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                invalid("HISGATE_BODY_TIMEOUT_SECONDS", &v, "expected a whole number of seconds above 0")
+            })?;
         }
         if let Some(v) = lookup("HISGATE_REFERENCE_DIR") {
             s.reference_dir = Some(v.into());

@@ -97,8 +97,10 @@ impl Application {
             eligibility,
         });
         let server = HttpServer::new(move || {
+            let body_timeout = std::time::Duration::from_secs(state.settings.body_timeout_seconds);
             http::configure(App::new().app_data(state.clone()))
                 .wrap(http::problem_for_bodies_too_large())
+                .wrap(actix_web::middleware::from_fn(move |req, next| http::body_deadline(req, next, body_timeout)))
                 .wrap(TracingLogger::default())
         })
         .listen(listener)

@@ -54,7 +54,12 @@ async fn check_one(
     )
 )]
 #[post("/api/v1/eligibility")]
-async fn check(state: web::Data<AppState>, principal: Principal, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+async fn check(
+    state: web::Data<AppState>,
+    principal: Principal,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let body = crate::http::read_body(payload, state.settings.max_body_bytes).await?;
     let request: EligibilityRequest = crate::http::parse_json(&body)?;
     state.eligibility.admit(&principal.key_id, 1)?;
     let answer = check_one(&state.eligibility, &principal, &request).await?;
@@ -96,8 +101,9 @@ struct BatchResult {
 async fn check_batch(
     state: web::Data<AppState>,
     principal: Principal,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    let body = crate::http::read_body(payload, state.settings.max_body_bytes).await?;
     let request: BatchRequest = crate::http::parse_json(&body)?;
     let max = state.eligibility.max_batch();
     if request.checks.is_empty() || request.checks.len() > max {

@@ -10,6 +10,7 @@ pub async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::B
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| match e {
             actix_web::error::PayloadError::Overflow => ApiError::PayloadTooLarge { limit },
+            late if super::body_deadline::is_late(&late) => ApiError::RequestTimeout,
             other => ApiError::BadRequest(format!("could not read the request body: {other}")),
         })?;
         if body.len() + chunk.len() > limit {

@@ -24,6 +24,8 @@ pub enum ApiError {
     /// Refused before a handler ran, by a limit the answer does not know.
     #[error("the request body is larger than this endpoint takes")]
     BodyTooLarge,
+    #[error("the request body did not arrive in time")]
+    RequestTimeout,
     #[error("{detail}")]
     Unprocessable { detail: String, violations: Vec<Violation> },
     /// A request that is well-formed JSON but whose values break a rule: each in `violations`.
@@ -92,6 +94,7 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } | ApiError::BodyTooLarge => {
                 ("payload-too-large", "Request body too large")
             }
+            ApiError::RequestTimeout => ("request-timeout", "Request body too slow"),
             ApiError::Unprocessable { .. } => ("validation", "The episode breaks QĐ 130/4750 rules"),
             ApiError::InvalidInput { .. } => ("invalid-input", "A value of the request is not valid"),
             ApiError::TooManyRequests { .. } => ("rate-limited", "Too many requests"),
@@ -143,6 +146,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } | ApiError::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::InvalidInput { .. } => StatusCode::BAD_REQUEST,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,

@@ -1,12 +1,14 @@
 //! HTTP plumbing shared by every endpoint: state, error mapping, the router and the OpenAPI document.
 
 mod body;
+mod body_deadline;
 mod error;
 pub mod ops;
 mod rules;
 mod spreadsheet;
 
 pub use body::read_body;
+pub use body_deadline::body_deadline;
 pub use error::{ApiError, Problem};
 pub use spreadsheet::spreadsheet_cell;
 
@@ -115,9 +117,12 @@ fn document_common_errors(api: &mut utoipa::openapi::OpenApi) {
         ("500", "Internal error"),
         ("503", "Storage or a portal unavailable"),
     ];
+    // And an operation that takes a body: too large, or too slow to arrive.
+    let with_body = [("408", "The body did not arrive in time"), ("413", "The body is too large")];
     for item in api.paths.paths.values_mut() {
         for operation in [&mut item.get, &mut item.put, &mut item.post, &mut item.delete].into_iter().flatten() {
-            for (status, description) in common {
+            let body = if operation.request_body.is_some() { &with_body[..] } else { &[] };
+            for &(status, description) in common.iter().chain(body) {
                 operation.responses.responses.entry(status.to_owned()).or_insert_with(|| {
                     RefOr::T(
                         ResponseBuilder::new()
@@ -191,6 +196,7 @@ fn json_refusal(e: actix_web::error::JsonPayloadError) -> ApiError {
         JsonPayloadError::OverflowKnownLength { limit, .. } | JsonPayloadError::Overflow { limit } => {
             ApiError::PayloadTooLarge { limit }
         }
+        JsonPayloadError::Payload(e) if body_deadline::is_late(&e) => ApiError::RequestTimeout,
         other => ApiError::BadRequest(format!("body: {other}")),
     }
 }
@@ -200,6 +206,7 @@ fn form_refusal(e: actix_web::error::UrlencodedError) -> ApiError {
     use actix_web::error::UrlencodedError;
     match e {
         UrlencodedError::Overflow { limit, .. } => ApiError::PayloadTooLarge { limit },
+        UrlencodedError::Payload(e) if body_deadline::is_late(&e) => ApiError::RequestTimeout,
         other => ApiError::BadRequest(format!("form: {other}")),
     }
 }

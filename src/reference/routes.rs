@@ -94,8 +94,9 @@ async fn put_catalogue(
     principal: Principal,
     list: web::Path<String>,
     query: web::Query<ListQuery>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    let body = crate::http::read_body(payload, state.settings.max_body_bytes).await?;
     principal.require_admin("load reference catalogues")?;
     let info = super::load_csv(&state.db, &list, query.facility.as_deref(), &body, &principal.key_id, "admin").await?;
     state.reference.refresh(&state.db).await?;

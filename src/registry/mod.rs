@@ -288,8 +288,9 @@ async fn known_codes(state: &AppState) -> Result<std::collections::HashSet<Strin
 async fn create_facility(
     state: web::Data<AppState>,
     principal: Principal,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    let body = crate::http::read_body(payload, state.settings.max_body_bytes).await?;
     principal.require_admin("change the registry")?;
     let input: FacilityInput = crate::http::parse_json(&body)?;
     let code = input.code.clone().unwrap_or_default();
@@ -321,8 +322,9 @@ async fn update_facility(
     state: web::Data<AppState>,
     principal: Principal,
     code: web::Path<String>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    let body = crate::http::read_body(payload, state.settings.max_body_bytes).await?;
     principal.require_admin("change the registry")?;
     let code = code.into_inner();
     let input: FacilityInput = crate::http::parse_json(&body)?;
@@ -358,8 +360,9 @@ struct ImportReport {
 async fn import_facilities(
     state: web::Data<AppState>,
     principal: Principal,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    let body = crate::http::read_body(payload, state.settings.max_body_bytes).await?;
     principal.require_admin("change the registry")?;
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(body.as_ref());
     let headers = reader.headers().map_err(|e| ApiError::BadRequest(format!("CSV header: {e}")))?.clone();

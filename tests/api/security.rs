@@ -209,3 +209,29 @@ async fn every_endpoint_answers_a_body_too_large_with_a_problem_document() {
         (413, "application/problem+json")
     );
 }
+
+#[actix_web::test]
+async fn a_body_sent_too_slowly_is_refused_and_its_connection_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = crate::helpers::spawn_app_with(Backend::Sqlite, "a_body_sent_too_slowly", |s| s.body_timeout_seconds = 1)
+        .await
+        .unwrap();
+    let address = app.url("").trim_start_matches("http://").trim_end_matches('/').to_owned();
+    for path in ["/api/v1/claims", "/api/v1/dossiers", "/api/v1/eligibility"] {
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\n\
+             Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{{\"summary\":",
+            app.facility_key
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        // The rest of the body never comes: the gateway answers and closes instead of waiting.
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(std::time::Duration::from_secs(30), stream.read_to_end(&mut answer)).await;
+        assert!(read.is_ok(), "{path}: the connection is still held");
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 408"), "{path}: {answer}");
+        assert!(answer.contains("application/problem+json"), "{path}: {answer}");
+    }
+    assert_eq!(app.counts().await, (0, 0, 0));
+}
