@@ -190,29 +190,14 @@ async fn content_errors_are_listed_and_the_record_is_rejected() {
     .await;
     assert_eq!(answer["maKetQua"], "200");
     assert!(answer["thongDiep"].as_str().unwrap().contains("lỗi"));
-    let id = answer["maGiaoDich"].as_str().unwrap();
-    let errors: Value = client
-        .post(egw(mock.url(), "/api/egw/nhanChiTietLoiHS", &s, &format!("&maCSKCB={FACILITY}&maGiaoDich={id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let errors = error_list(&client, mock.url(), &s, FACILITY, answer["maGiaoDich"].as_str().unwrap()).await;
     assert_eq!(errors["maKetQua"], "200");
     let codes: Vec<&str> = errors["dsLoi"].as_array().unwrap().iter().map(|e| e["maLoi"].as_str().unwrap()).collect();
     assert!(
         codes.contains(&"XML1_T_BHTT") && codes.contains(&"XML2_THANH_TIEN_BV") && codes.contains(&"XML1_T_TONGCHI_BV"),
         "{codes:?}"
     );
-    let unknown: Value = client
-        .post(egw(mock.url(), "/api/egw/nhanChiTietLoiHS", &s, &format!("&maCSKCB={FACILITY}&maGiaoDich=GD0")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let unknown = error_list(&client, mock.url(), &s, FACILITY, "GD0").await;
     assert_eq!(unknown["maKetQua"], "404");
     let outcome = mock.state.outcomes().pop().unwrap();
     assert_eq!(outcome.status, "TU_CHOI");
@@ -243,16 +228,7 @@ async fn each_endpoint_checks_the_referral_letter_names_of_its_amendment() {
     for (ma_lk, path, fields, foreign) in cases {
         let answer = submit(&client, mock.url(), path, &s, "130", FACILITY, &letter(ma_lk, fields)).await;
         assert_eq!(answer["maKetQua"], "200", "{ma_lk}: {answer}");
-        let id = answer["maGiaoDich"].as_str().unwrap();
-        let extra = format!("&maCSKCB={FACILITY}&maGiaoDich={id}");
-        let errors: Value = client
-            .post(egw(mock.url(), "/api/egw/nhanChiTietLoiHS", &s, &extra))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let errors = error_list(&client, mock.url(), &s, FACILITY, answer["maGiaoDich"].as_str().unwrap()).await;
         let listed: Vec<&str> = errors["dsLoi"]
             .as_array()
             .unwrap()

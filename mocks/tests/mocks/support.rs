@@ -158,3 +158,9 @@ pub fn egw(url: &str, path: &str, s: &Session, extra: &str) -> String {
         md5_upper(PASSWORD)
     )
 }
+
+/// The errors the portal lists for transaction `id` (`nhanChiTietLoiHS`).
+pub async fn error_list(client: &reqwest::Client, url: &str, s: &Session, facility: &str, id: &str) -> Value {
+    let extra = format!("&maCSKCB={facility}&maGiaoDich={id}");
+    client.post(egw(url, "/api/egw/nhanChiTietLoiHS", s, &extra)).send().await.unwrap().json().await.unwrap()
+}
