@@ -60,8 +60,8 @@ pub fn unreadable_violation(problem: &xml130::HosoProblem) -> Violation {
     Violation {
         rule: problem.code().to_owned(),
         severity: Severity::Critical,
-        path: problem.path(),
-        message: problem.to_string(),
+        path: validation::bounded(&problem.path(), validation::TEXT_CHARS),
+        message: validation::bounded(&problem.to_string(), validation::TEXT_CHARS),
         value: None,
     }
 }

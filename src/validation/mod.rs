@@ -72,7 +72,7 @@ pub fn finding(
 /// Most characters of a value a violation repeats; a longer one is cut and its length said.
 pub const VALUE_CHARS: usize = 64;
 /// Most characters of a message or path (messages may quote a value).
-const TEXT_CHARS: usize = 256;
+pub const TEXT_CHARS: usize = 256;
 /// Violations of one rule listed per episode; the rest are counted in one more.
 pub const PER_RULE: usize = 20;
 
