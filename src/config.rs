@@ -328,6 +328,9 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Seconds a client has to send a request's body once its headers came; a slower one gets `408`.
     pub body_timeout_seconds: u64,
+    /// Addresses of the reverse proxies in front of the gateway: only their `X-Forwarded-For`,
+    /// `X-Forwarded-Proto` and `Forwarded` headers are believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Portals every accepted episode is queued for (`bhxh`, `moh`).
     pub destinations: Vec<String>,
     pub bhxh: PortalSettings,
@@ -355,6 +358,7 @@ impl Default for Settings {
             max_batch: 1000,
             max_body_bytes: 32 * 1024 * 1024,
             body_timeout_seconds: 30,
+            trusted_proxies: Vec::new(),
             destinations: vec!["bhxh".to_owned(), "moh".to_owned()],
             bhxh: PortalSettings::default(),
             bhxh_protocol: BhxhProtocol::default(),
@@ -424,6 +428,17 @@ impl Settings {
             s.body_timeout_seconds = v.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
                 invalid("HISGATE_BODY_TIMEOUT_SECONDS", &v, "expected a whole number of seconds above 0")
             })?;
+        }
+        if let Some(v) = lookup("HISGATE_TRUSTED_PROXIES") {
+            s.trusted_proxies = v
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(|a| {
+                    a.parse()
+                        .map_err(|_| invalid("HISGATE_TRUSTED_PROXIES", &v, "expected IP addresses, comma-separated"))
+                })
+                .collect::<Result<_, _>>()?;
         }
         if let Some(v) = lookup("HISGATE_REFERENCE_DIR") {
             s.reference_dir = Some(v.into());
@@ -691,6 +706,12 @@ mod tests {
         assert!(e.starts_with("HISGATE_DATABASE_URL"), "{e}");
         let e = load(&[("HISGATE_BIND", "localhost")]).unwrap_err().to_string();
         assert!(e.starts_with("HISGATE_BIND"), "{e}");
+        let e = load(&[("HISGATE_TRUSTED_PROXIES", "10.0.0.1, proxy")]).unwrap_err().to_string();
+        assert!(e.starts_with("HISGATE_TRUSTED_PROXIES"), "{e}");
+        assert!(load(&[("HISGATE_BODY_TIMEOUT_SECONDS", "0")]).is_err());
+        let s = load(&[("HISGATE_TRUSTED_PROXIES", "10.0.0.1, ::1"), ("HISGATE_BODY_TIMEOUT_SECONDS", "5")]).unwrap();
+        assert_eq!(s.trusted_proxies, ["10.0.0.1".parse::<std::net::IpAddr>().unwrap(), "::1".parse().unwrap()]);
+        assert_eq!(s.body_timeout_seconds, 5);
     }
 
     #[test]

@@ -131,7 +131,7 @@ pub async fn login(
         .path("/dashboard")
         .http_only(true)
         .same_site(SameSite::Strict)
-        .secure(req.connection_info().scheme() == "https")
+        .secure(crate::http::client_scheme(&req, &state.settings.trusted_proxies) == "https")
         .max_age(Duration::hours(SESSION_HOURS))
         .finish();
     let next = if next.contains("lang=") {

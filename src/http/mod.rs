@@ -171,6 +171,16 @@ impl<T> AppFactory for T where
 {
 }
 
+/// The scheme the client used: what a trusted proxy says it was (`X-Forwarded-Proto`,
+/// `Forwarded`), else the connection's own; a header from anyone else is not believed.
+pub fn client_scheme(req: &actix_web::HttpRequest, trusted_proxies: &[std::net::IpAddr]) -> String {
+    let from_proxy = req.peer_addr().is_some_and(|peer| trusted_proxies.contains(&peer.ip()));
+    match from_proxy {
+        true => req.connection_info().scheme().to_owned(),
+        false => req.uri().scheme_str().unwrap_or("http").to_owned(),
+    }
+}
+
 /// Every `413` a problem document, also where actix refused a body before any handler ran (the
 /// byte and multipart extractors answer it as plain text).
 pub fn problem_for_bodies_too_large<B: 'static>() -> actix_web::middleware::ErrorHandlers<B> {

@@ -235,3 +235,29 @@ async fn a_body_sent_too_slowly_is_refused_and_its_connection_closed() {
     }
     assert_eq!(app.counts().await, (0, 0, 0));
 }
+
+#[actix_web::test]
+async fn forwarded_headers_are_believed_only_from_a_trusted_proxy() {
+    for trusted in [false, true] {
+        let test = format!("forwarded_headers_trusted_{trusted}");
+        let app = crate::helpers::spawn_app_with(Backend::Sqlite, &test, |s| {
+            s.trusted_proxies = if trusted { vec!["127.0.0.1".parse().unwrap()] } else { Vec::new() };
+        })
+        .await
+        .unwrap();
+        let r = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .post(app.url("/dashboard/login"))
+            .header("X-Forwarded-Proto", "https")
+            .header("Forwarded", "proto=https")
+            .form(&[("key", app.doh_key.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let cookie = r.headers()["set-cookie"].to_str().unwrap();
+        assert_eq!(cookie.contains("Secure"), trusted, "{cookie}");
+    }
+}
