@@ -52,6 +52,16 @@ enum Outcome {
     Unreadable,
 }
 
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Accepted => "accepted",
+            Outcome::Refused => "refused",
+            Outcome::Unreadable => "unreadable",
+        }
+    }
+}
+
 impl FileReport {
     fn refused(file: &Path, reason: String) -> Self {
         let file = file.display().to_string();
@@ -89,9 +99,8 @@ impl FileReport {
         }
         for h in self.hoso.iter().filter(|h| h.outcome != Outcome::Accepted || !h.violations.is_empty()) {
             let problem = h.problem.as_deref().map(|p| format!(": {p}")).unwrap_or_default();
-            let outcome = serde_json::to_value(h.outcome).expect("an outcome serialises");
-            let outcome = outcome.as_str().unwrap_or_default();
-            println!("  HOSO {} (MA_LK {}): {outcome}{problem}", h.index, h.ma_lk.as_deref().unwrap_or("?"));
+            let (ma_lk, outcome) = (h.ma_lk.as_deref().unwrap_or("?"), h.outcome.as_str());
+            println!("  HOSO {} (MA_LK {ma_lk}): {outcome}{problem}", h.index);
             for v in &h.violations {
                 println!("    {}", line(v));
             }

@@ -57,16 +57,19 @@ impl Report {
 }
 
 /// A finding made outside the rules (what reading a file noticed), with the severity the catalogue
-/// gives its rule; `None` for a rule the catalogue does not have.
+/// gives its rule and the same bounds and masking as every other; `None` for a rule the catalogue
+/// does not have.
 pub fn finding(
     catalogue: &Catalogue,
-    rule: &str,
+    rule: &'static str,
     path: String,
     message: String,
     value: Option<String>,
 ) -> Option<Violation> {
-    let entry = catalogue.get(rule)?;
-    Some(Violation { rule: rule.to_owned(), severity: entry.severity, path, message, value })
+    catalogue.get(rule)?;
+    let mut findings = Findings::new(catalogue, Profile::default());
+    findings.add(rule, path, message, value);
+    findings.violations.pop()
 }
 
 /// Most characters of a value a violation repeats; a longer one is cut and its length said.

@@ -492,9 +492,9 @@ fn merged(notes: Vec<ReadNote>) -> Vec<ReadNote> {
     let mut dropped: Vec<(&'static str, usize)> = Vec::new();
     for note in notes {
         let of_table = !note.path.contains('.');
-        let same = out.iter_mut().filter(|n| n.rule == note.rule);
+        let mut same = out.iter_mut().filter(|n| n.rule == note.rule);
         match of_table {
-            true => match same.into_iter().find(|n| !n.path.contains('.')) {
+            true => match same.find(|n| !n.path.contains('.')) {
                 Some(n) => n.path = format!("{}, {}", n.path, note.path),
                 None => out.push(note),
             },
