@@ -5,13 +5,9 @@ use crate::helpers::{Backend, FACILITY, spawn_app};
 use serde_json::Value;
 use std::process::Command;
 
-fn hisgate(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hisgate"));
-    cmd.args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("run hisgate")
+/// Runs the `hisgate` binary with `args` and the extra environment `env`.
+pub fn hisgate(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_hisgate")).args(args).envs(env.iter().copied()).output().expect("run hisgate")
 }
 
 #[actix_web::test]

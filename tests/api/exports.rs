@@ -3,12 +3,12 @@
 //! refused with its reason, over HTTP (`POST /api/v1/dossiers`) and on the command line
 //! (`hisgate validate`, `hisgate import`); a refused file touches nothing already stored.
 
+use crate::cli::hisgate;
 use crate::helpers::{Backend, FACILITY, TestApp, dossiers_only, episodes, spawn_app};
 use base64::Engine;
 use hisgate::domain::spec::Profile;
 use hisgate::formats::xml130;
 use serde_json::Value;
-use std::process::Command;
 
 /// What a shape must come to.
 #[derive(Debug, Clone, Copy)]
@@ -320,10 +320,6 @@ async fn a_file_with_decimal_commas_stores_the_same_episode_as_the_clean_file() 
         assert_eq!(a["receipt"]["id"], b["receipt"]["id"]);
         assert_eq!(b["receipt"]["outcome"], "unchanged", "the same content: {b}");
     }
-}
-
-fn hisgate(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_hisgate")).args(args).envs(env.iter().copied()).output().expect("run hisgate")
 }
 
 /// What the JSON report of `hisgate validate|import --format json` says.
