@@ -233,6 +233,10 @@ pub struct EligibilitySettings {
     pub officer: Option<LookupOfficer>,
     /// Officers per facility code (TOML `[eligibility.officers.83001]`).
     pub officers: std::collections::BTreeMap<String, LookupOfficer>,
+    /// The identifier forms sent to the BHXH lookup in `maThe`: `card`, `citizen_id`,
+    /// `social_insurance_number` (all by default: hospital systems send all three; whether the
+    /// portal officially accepts the last two is uncertain, REGULATORY-2026.md §4).
+    pub identifiers: Vec<crate::domain::card::IdentifierKind>,
 }
 
 impl Default for EligibilitySettings {
@@ -246,6 +250,7 @@ impl Default for EligibilitySettings {
             check_ingested_cards: true,
             officer: None,
             officers: Default::default(),
+            identifiers: crate::domain::card::IdentifierKind::ALL.to_vec(),
         }
     }
 }
@@ -521,6 +526,17 @@ impl Settings {
                 "false" | "0" => false,
                 _ => return Err(invalid("HISGATE_ELIGIBILITY_CHECK_INGESTED_CARDS", &v, "use true or false")),
             };
+        }
+        if let Some(v) = lookup("HISGATE_ELIGIBILITY_IDENTIFIERS") {
+            let forms: Option<Vec<_>> = v
+                .split(',')
+                .map(str::trim)
+                .filter(|w| !w.is_empty())
+                .map(crate::domain::card::IdentifierKind::parse)
+                .collect();
+            s.eligibility.identifiers = forms.filter(|f| !f.is_empty()).ok_or_else(|| {
+                invalid("HISGATE_ELIGIBILITY_IDENTIFIERS", &v, "list card, citizen_id and/or social_insurance_number")
+            })?;
         }
         match (lookup("HISGATE_ELIGIBILITY_OFFICER_NAME"), lookup("HISGATE_ELIGIBILITY_OFFICER_CCCD")) {
             (Some(name), Some(cccd)) => s.eligibility.officer = Some(LookupOfficer { name, cccd }),

@@ -120,6 +120,34 @@ pub fn mask(card: &str) -> String {
     chars.iter().enumerate().map(|(i, c)| if i < 4 || i >= chars.len() - 4 { *c } else { '*' }).collect()
 }
 
+/// A form of the identifier a card lookup names its holder by: the card number, the 12-digit
+/// citizen ID (CCCD) or the 10-digit social-insurance number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentifierKind {
+    Card,
+    CitizenId,
+    SocialInsuranceNumber,
+}
+
+impl IdentifierKind {
+    pub const ALL: [IdentifierKind; 3] =
+        [IdentifierKind::Card, IdentifierKind::CitizenId, IdentifierKind::SocialInsuranceNumber];
+
+    /// The word of the setting, and the request's field.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdentifierKind::Card => "card",
+            IdentifierKind::CitizenId => "citizen_id",
+            IdentifierKind::SocialInsuranceNumber => "social_insurance_number",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == word)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

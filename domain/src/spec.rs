@@ -200,6 +200,11 @@ pub fn field_index(table: Table, name: &str) -> Option<usize> {
     INDEX.get(&(table, name)).copied()
 }
 
+/// Whether some table has a field of this name (under either amendment).
+pub fn is_field(name: &str) -> bool {
+    Table::ALL.into_iter().any(|t| field_index(t, name).is_some())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

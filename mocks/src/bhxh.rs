@@ -61,6 +61,9 @@ pub struct BhxhConfig {
     /// Answer `701` to a dossier whose `NAM_QT`/`THANG_QT` is closed: before last month, or last
     /// month after the 5th (BHXH-API.md §4.3). Off by default: synthetic data has older months.
     pub settlement_window: bool,
+    /// Answer card lookups whose `maThe` is a citizen ID or social-insurance number (modelled:
+    /// see `registry`); `false` answers them `051` like a portal that takes only card numbers.
+    pub card_lookup_by_id: bool,
     pub faults: FaultConfig,
 }
 
@@ -77,6 +80,7 @@ impl Default for BhxhConfig {
             one_hoso_per_file_3176: false,
             max_file_bytes: None,
             settlement_window: false,
+            card_lookup_by_id: true,
             faults: FaultConfig::default(),
         }
     }
@@ -176,7 +180,7 @@ impl BhxhState {
         BhxhState {
             faults: Faults::new(config.faults.clone()),
             tokens: TokenStore::new(config.token_ttl_seconds),
-            registry: Registry::new(config.cards.clone(), config.officers.clone()),
+            registry: Registry::new(config.cards.clone(), config.officers.clone(), config.card_lookup_by_id),
             config,
             episodes: Mutex::new(BTreeMap::new()),
             transactions: Mutex::new(HashMap::new()),

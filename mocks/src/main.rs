@@ -25,6 +25,10 @@ enum Portal {
         /// Milliseconds before appraisal outcomes are ready.
         #[arg(long, default_value_t = 2000)]
         appraisal_delay_ms: u64,
+        /// Answer card lookups by card number only: a citizen ID or social-insurance number in
+        /// `maThe` is `051` (by default both are answered, as modelled).
+        #[arg(long)]
+        card_numbers_only: bool,
     },
     /// The Ministry of Health health-data portal.
     Moh {
@@ -44,8 +48,8 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> anyhow::
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::new("info")).init();
     match Cli::parse().portal {
-        Portal::Bhxh { port, cards, faults, appraisal_delay_ms } => {
-            let mut config = mocks::bhxh::BhxhConfig::default();
+        Portal::Bhxh { port, cards, faults, appraisal_delay_ms, card_numbers_only } => {
+            let mut config = mocks::bhxh::BhxhConfig { card_lookup_by_id: !card_numbers_only, ..Default::default() };
             if let Some(path) = cards {
                 config.cards = read_json(&path)?;
             }

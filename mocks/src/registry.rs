@@ -5,7 +5,13 @@
 //! * a well-formed card not in the file is valid (`000`) for the current year, its holder taken
 //!   from the request, so synthetic episodes check as valid;
 //! * reserved cards whose social-insurance number starts `999999` answer the code in their last
-//!   three digits (e.g. `HS4839999990010` → `010`), to exercise every result code.
+//!   three digits (e.g. `HS4839999990010` → `010`), to exercise every result code;
+//! * `maThe` may hold a 12-digit citizen ID or a 10-digit social-insurance number instead of the
+//!   card (as hospital systems send them; whether the real portal accepts them is not known, so
+//!   both behaviours are modelled): with `by_id` on, the card of that holder answers (a registry
+//!   entry with that `soCCCD` or social-insurance number, else the card `HS4` + the province + the
+//!   number, the province being digits 2–3 of a citizen ID or 1–2 of a social-insurance number and
+//!   a citizen ID's number its last 10 digits); with it off, such a value is `051`.
 
 use chrono::{Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -34,6 +40,9 @@ pub struct CardEntry {
     pub valid_to: String,
     #[serde(rename = "maKetQua", default)]
     pub forced_code: Option<String>,
+    /// The holder's citizen ID, for lookups by it.
+    #[serde(rename = "soCCCD", default)]
+    pub citizen_id: Option<String>,
 }
 
 fn default_sex() -> String {
@@ -64,6 +73,8 @@ pub struct CardQuery {
 pub struct Registry {
     entries: HashMap<String, CardEntry>,
     officers: Vec<Officer>,
+    /// Whether `maThe` may be a citizen ID or social-insurance number.
+    by_id: bool,
 }
 
 /// The meaning of each portal result code (BHXH appendix).
@@ -117,8 +128,27 @@ fn hash_u64(text: &str) -> u64 {
 }
 
 impl Registry {
-    pub fn new(entries: Vec<CardEntry>, officers: Vec<Officer>) -> Self {
-        Registry { entries: entries.into_iter().map(|e| (e.card.clone(), e)).collect(), officers }
+    pub fn new(entries: Vec<CardEntry>, officers: Vec<Officer>, by_id: bool) -> Self {
+        Registry { entries: entries.into_iter().map(|e| (e.card.clone(), e)).collect(), officers, by_id }
+    }
+
+    /// The card `given` names: itself, or the card of the holder of a citizen ID (12 digits) or
+    /// social-insurance number (10 digits) when lookups by them are on.
+    fn card_of(&self, given: &str) -> Option<String> {
+        let digits = given.bytes().all(|b| b.is_ascii_digit());
+        let (province, number) = match given.len() {
+            12 if digits => (&given[1..3], &given[2..]),
+            10 if digits => (&given[..2], given),
+            _ => return Some(given.to_owned()),
+        };
+        if !self.by_id {
+            return None;
+        }
+        let registered = self
+            .entries
+            .values()
+            .find(|e| e.citizen_id.as_deref() == Some(given) || (given.len() == 10 && e.card.get(5..) == Some(given)));
+        Some(registered.map_or_else(|| format!("HS4{province}{number}"), |e| e.card.clone()))
     }
 
     /// Answers one lookup with the portal's response object.
@@ -132,6 +162,10 @@ impl Registry {
             Some(o) if normalise(&o.name) != normalise(&q.officer_name) => return code("055"),
             Some(_) => {}
         }
+        let Some(card) = self.card_of(&q.card) else {
+            return code("051");
+        };
+        let q = &CardQuery { card, ..q.clone() };
         let chars: Vec<char> = q.card.chars().collect();
         if chars.len() != 15
             || !chars[..2].iter().all(char::is_ascii_uppercase)

@@ -27,6 +27,7 @@ pub struct PageQuery {
     kind: Option<String>,
     status: Option<String>,
     district: Option<String>,
+    commune: Option<String>,
     /// Part of a facility's code or name.
     q: Option<String>,
     /// `code` (default), `received`, `rejection` or `last`.
@@ -470,9 +471,11 @@ pub async fn facilities(
         kind: query.kind.clone().filter(|v| !v.is_empty()),
         status: query.status.clone().filter(|v| !v.is_empty()),
         district: query.district.clone().filter(|v| !v.is_empty()),
+        commune: query.commune.clone().filter(|v| !v.is_empty()),
     };
     let list = stats::facility_list_of(&state.db, filter, period).await?;
-    let districts = state.db.read(facilities::districts).await?;
+    let (districts, communes) = state.db.read(facilities::units).await?;
+    let unit_name = unit_namer(&state, period.to);
 
     let needle = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(str::to_lowercase);
     let mut rows: Vec<_> = list
@@ -502,7 +505,8 @@ pub async fn facilities(
             lang.t("Mã CSKCB", "Code"),
             lang.t("Tên cơ sở", "Name"),
             lang.t("Loại", "Type"),
-            lang.t("Huyện", "District"),
+            lang.t("Xã/phường", "Commune"),
+            lang.t("Huyện (đến 30/06/2025)", "District (until 2025-06-30)"),
             lang.t("Trạng thái", "Status"),
             lang.t("Nhận", "Received"),
             lang.t("Bị từ chối khi tiếp nhận", "Refused at ingest"),
@@ -522,6 +526,7 @@ pub async fn facilities(
             Cell::text(f.code.clone()).link(facility_link(lang, &period, &f.code)),
             Cell::text(f.name.clone()),
             Cell::text(lang.facility_kind(&f.kind)),
+            Cell::text(f.commune.as_deref().map(&unit_name).unwrap_or_default()),
             Cell::text(f.district.clone().unwrap_or_default()),
             Cell::text(lang.facility_status(&f.status)),
             n(a.funnel.received, "received"),
@@ -553,6 +558,7 @@ pub async fn facilities(
         .map(|s| ((*s).to_owned(), lang.facility_status(s).to_owned()))
         .collect();
     let district_options: Vec<(String, String)> = districts.into_iter().map(|d| (d.clone(), d)).collect();
+    let commune_options: Vec<(String, String)> = communes.iter().map(|c| (c.clone(), unit_name(c))).collect();
     let sorts: Vec<(String, String)> = [
         ("received", lang.t("Nhiều hồ sơ nhất", "Most received")),
         ("rejection", lang.t("Tỷ lệ từ chối cao nhất", "Highest rejection rate")),
@@ -563,12 +569,19 @@ pub async fn facilities(
     .collect();
     let all = lang.t("Tất cả", "All");
     let extra = format!(
-        "<label>{}<input type=\"search\" name=\"q\" value=\"{}\"></label>\n{}{}{}{}",
+        "<label>{}<input type=\"search\" name=\"q\" value=\"{}\"></label>\n{}{}{}{}{}",
         lang.t("Tìm mã hoặc tên", "Code or name"),
         escape(query.q.as_deref().unwrap_or("")),
         select("kind", lang.t("Loại", "Type"), query.kind.as_deref(), &kinds, all),
         select("status", lang.t("Trạng thái", "Status"), query.status.as_deref(), &statuses, all),
-        select("district", lang.t("Huyện", "District"), query.district.as_deref(), &district_options, all),
+        select("commune", lang.t("Xã/phường", "Commune"), query.commune.as_deref(), &commune_options, all),
+        select(
+            "district",
+            lang.t("Huyện (đến 30/06/2025)", "District (until 2025-06-30)"),
+            query.district.as_deref(),
+            &district_options,
+            all,
+        ),
         select("sort", lang.t("Sắp xếp", "Sort"), query.sort.as_deref(), &sorts, lang.t("Theo mã", "By code")),
     );
 
@@ -578,6 +591,7 @@ pub async fn facilities(
         ("kind", &query.kind),
         ("status", &query.status),
         ("district", &query.district),
+        ("commune", &query.commune),
         ("sort", &query.sort),
     ] {
         if let Some(v) = value {
@@ -604,6 +618,16 @@ pub async fn facilities(
     .respond(query.csv.as_deref())
 }
 
+/// A commune code with its name in the administrative-unit catalogue in force on `day` (the code
+/// alone when the catalogue does not have it then).
+fn unit_namer(state: &AppState, day: chrono::NaiveDate) -> impl Fn(&str) -> String {
+    let reference = state.reference.current();
+    move |code: &str| {
+        let named = reference.admin_units.as_ref().and_then(|u| u.get(code, Some(day))).map(|u| u.name.clone());
+        named.map_or_else(|| code.to_owned(), |name| format!("{code} · {name}"))
+    }
+}
+
 fn registry_table(lang: Lang, period: &Period, f: &Facility) -> Piece {
     let mut t = Table::new("registry", vec![lang.t("Thông tin", "Field"), lang.t("Giá trị", "Value")]);
     let opt = |v: &Option<String>| Cell::text(v.clone().unwrap_or_else(|| "–".into()));
@@ -611,8 +635,8 @@ fn registry_table(lang: Lang, period: &Period, f: &Facility) -> Piece {
     t.row(vec![Cell::text(lang.t("Tên cơ sở", "Name")), Cell::text(f.name.clone())]);
     t.row(vec![Cell::text(lang.t("Loại", "Type")), Cell::text(lang.facility_kind(&f.kind))]);
     t.row(vec![Cell::text(lang.t("Trạng thái", "Status")), Cell::text(lang.facility_status(&f.status))]);
-    t.row(vec![Cell::text(lang.t("Huyện", "District")), opt(&f.district)]);
-    t.row(vec![Cell::text(lang.t("Xã", "Commune")), opt(&f.commune)]);
+    t.row(vec![Cell::text(lang.t("Xã/phường", "Commune")), opt(&f.commune)]);
+    t.row(vec![Cell::text(lang.t("Huyện (đến 30/06/2025)", "District (until 2025-06-30)")), opt(&f.district)]);
     let parent = match &f.parent_code {
         Some(code) => Cell::text(code.clone()).link(facility_link(lang, period, code)),
         None => Cell::text("–"),

@@ -6,7 +6,7 @@ use super::codes::Verdict;
 use super::{EligibilityError, EligibilityRequest, EligibilityService, Lookup};
 use crate::auth::{Principal, Role};
 use crate::domain::Episode;
-use crate::domain::card::mask;
+use crate::domain::card::{IdentifierKind, mask};
 use crate::store::claims;
 use crate::store::{Db, StoreError, now_ms};
 use crate::validation::Severity;
@@ -38,7 +38,9 @@ fn request_of(episode: &Episode) -> Option<EligibilityRequest> {
     };
     let admitted = s.admitted_at.as_deref().unwrap_or_default();
     Some(EligibilityRequest {
-        card_number: card,
+        card_number: Some(card),
+        citizen_id: None,
+        social_insurance_number: None,
         full_name: s.full_name.clone().unwrap_or_default(),
         birth_date,
         visit_date: Some(format!("{}-{}-{}", admitted.get(..4)?, admitted.get(4..6)?, admitted.get(6..8)?)),
@@ -59,7 +61,8 @@ pub async fn check_ingested_cards(service: &Arc<EligibilityService>, db: &Db) ->
             .as_deref()
             .and_then(|j| serde_json::from_str::<Episode>(j).ok())
             .and_then(|e| request_of(&e));
-        let outcome = match request.as_ref().map(Lookup::check) {
+        let check = |r: &EligibilityRequest| Lookup::check(r, &[IdentifierKind::Card]);
+        let outcome = match request.as_ref().map(check) {
             // No card, or one the validation already reported as malformed: nothing to ask.
             None | Some(Err(EligibilityError::Invalid { .. })) => None,
             Some(Err(e)) => return Err(e.into()),
@@ -84,7 +87,7 @@ pub async fn check_ingested_cards(service: &Arc<EligibilityService>, db: &Db) ->
                     "severity": Severity::Warning,
                     "path": "summary.MA_THE_BHYT",
                     "message": format!("the BHXH card lookup answered {} ({})", a.code, a.meaning_en),
-                    "value": mask(&a.card_number),
+                    "value": a.card_number.as_deref().map(mask),
                 });
                 (a.code.clone(), Some(warning))
             }

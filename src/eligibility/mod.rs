@@ -8,6 +8,7 @@
 //! in logs.
 
 pub mod codes;
+pub mod identifier;
 pub mod ingested;
 pub mod routes;
 
@@ -22,6 +23,7 @@ use chrono::NaiveDate;
 use codes::{CodeClass, Verdict, describe};
 use futures_util::FutureExt;
 use futures_util::future::{BoxFuture, Shared};
+use identifier::{HolderId, IdentifierKind};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -33,8 +35,19 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EligibilityRequest {
-    /// The 15-character BHYT card number (`MA_THE_BHYT`).
-    pub card_number: String,
+    /// The 15-character BHYT card number (`MA_THE_BHYT`). A lookup gives exactly one of
+    /// `card_number`, `citizen_id` and `social_insurance_number`.
+    #[serde(default)]
+    pub card_number: Option<String>,
+    /// The holder's 12-digit citizen ID (CCCD), which reception may take instead of the card. Sent
+    /// in the portal's `maThe` as hospital systems do; whether the portal officially accepts it is
+    /// uncertain (REGULATORY-2026.md §4), so `HISGATE_ELIGIBILITY_IDENTIFIERS` may turn it off.
+    #[serde(default)]
+    pub citizen_id: Option<String>,
+    /// The holder's 10-digit social-insurance number (mã số BHXH, characters 6–15 of the card);
+    /// sent like a citizen ID.
+    #[serde(default)]
+    pub social_insurance_number: Option<String>,
     /// The holder's full name as on the card.
     pub full_name: String,
     /// `YYYY-MM-DD`, or `YYYY` when only the year is known.
@@ -107,11 +120,13 @@ pub struct EligibilityAnswer {
     pub meaning_en: String,
     /// The portal's own note (`ghiChu`).
     pub portal_note: Option<String>,
-    pub card_number: String,
+    /// The card: the one asked about, or the one the portal found for a citizen ID or
+    /// social-insurance number (absent when it found none).
+    pub card_number: Option<String>,
     /// Characters 1-2 of the card.
-    pub object_code: String,
+    pub object_code: Option<String>,
     /// Character 3 of the card: benefit level 1-5.
-    pub benefit_level: u8,
+    pub benefit_level: Option<u8>,
     pub holder_name: Option<String>,
     /// As the portal gives it: `dd/MM/yyyy` or `yyyy`.
     pub holder_birth_date: Option<String>,
@@ -141,6 +156,8 @@ pub struct EligibilityAnswer {
 #[derive(Debug, Clone)]
 struct PortalCard {
     code: String,
+    /// `maThe` as the portal answers it: the card of the holder found.
+    card: Option<CardNumber>,
     verdict: Verdict,
     note: Option<String>,
     name: Option<String>,
@@ -218,7 +235,7 @@ impl Birth {
 
 /// A request that passed the local checks.
 pub struct Lookup {
-    card: CardNumber,
+    holder: HolderId,
     name: String,
     birth: Birth,
     visit_date: NaiveDate,
@@ -235,14 +252,18 @@ fn today_in_vietnam() -> NaiveDate {
 }
 
 impl Lookup {
-    /// The local checks: every problem found, each naming the field and the rule.
-    pub fn check(request: &EligibilityRequest) -> Result<Self, EligibilityError> {
+    /// The local checks: every problem found, each naming the field and the rule. `accepted`:
+    /// the identifier forms this gateway sends.
+    pub fn check(request: &EligibilityRequest, accepted: &[IdentifierKind]) -> Result<Self, EligibilityError> {
         let mut problems = Vec::new();
-        let card = CardNumber::parse(request.card_number.trim())
-            .map_err(|e| {
-                problems.push(invalid(e.part.rule_code(), "card_number", e.message, Some(mask(&request.card_number))))
-            })
-            .ok();
+        let holder = HolderId::from_request(
+            request.card_number.as_deref(),
+            request.citizen_id.as_deref(),
+            request.social_insurance_number.as_deref(),
+            accepted,
+        )
+        .map_err(|v| problems.push(v))
+        .ok();
         let name = request.full_name.split_whitespace().collect::<Vec<_>>().join(" ");
         if name.is_empty() {
             problems.push(invalid("NAME_REQUIRED", "full_name", "the holder's full name is required".into(), None));
@@ -308,9 +329,9 @@ impl Lookup {
                 Some(f.clone()),
             ));
         }
-        match (card, birth, visit_date) {
-            (Some(card), Some(birth), Some(visit_date)) if problems.is_empty() => {
-                Ok(Lookup { card, name, birth, visit_date, facility })
+        match (holder, birth, visit_date) {
+            (Some(holder), Some(birth), Some(visit_date)) if problems.is_empty() => {
+                Ok(Lookup { holder, name, birth, visit_date, facility })
             }
             _ => Err(EligibilityError::Invalid {
                 detail: problems.iter().map(|p| format!("{}: {}", p.path, p.message)).collect::<Vec<_>>().join("; "),
@@ -319,8 +340,9 @@ impl Lookup {
         }
     }
 
-    pub fn card(&self) -> &str {
-        self.card.as_str()
+    /// The card number, citizen ID or social-insurance number asked about.
+    pub fn holder_id(&self) -> &str {
+        self.holder.as_str()
     }
 
     pub fn facility(&self) -> Option<&str> {
@@ -334,7 +356,7 @@ impl Lookup {
 
     fn cache_key(&self) -> CacheKey {
         CacheKey {
-            card: self.card.as_str().to_owned(),
+            card: self.holder.as_str().to_owned(),
             name: self.name.to_lowercase(),
             birth: self.birth.portal_text(),
         }
@@ -413,6 +435,7 @@ fn parse_answer(v: &Value) -> PortalCard {
         primary_care_facility_name: text(v, "tenDKBDMoi"),
     });
     PortalCard {
+        card: text(v, "maThe").and_then(|c| CardNumber::parse(&c).ok()),
         verdict,
         note: text(v, "ghiChu"),
         name: text(v, "hoTen"),
@@ -445,6 +468,10 @@ impl EligibilityService {
             per_key: Mutex::default(),
             started: Instant::now(),
         })
+    }
+
+    pub fn settings(&self) -> &EligibilitySettings {
+        &self.settings
     }
 
     pub fn max_batch(&self) -> usize {
@@ -506,14 +533,14 @@ impl EligibilityService {
             Err(_) => "error",
         };
         metrics::counter!("hisgate_eligibility_lookups_total", "source" => source).increment(1);
-        tracing::info!(card = %mask(lookup.card()), source, "card looked up");
+        tracing::info!(card = %mask(lookup.holder_id()), source, "card looked up");
         self.audit
             .record(PendingEntry {
                 at: now_ms(),
                 actor: actor.key_id.clone(),
                 role: actor.role.as_str().to_owned(),
                 action: "eligibility.check",
-                target: lookup.card().to_owned(),
+                target: lookup.holder_id().to_owned(),
                 detail,
             })
             .await;
@@ -531,7 +558,7 @@ impl EligibilityService {
         }
         let officer = self.officer(lookup.facility())?.clone();
         let query = CardQuery {
-            card: lookup.card().to_owned(),
+            card: lookup.holder_id().to_owned(),
             name: lookup.name.clone(),
             birth: lookup.birth.portal_text(),
             officer_name: officer.name,
@@ -632,41 +659,42 @@ impl EligibilityService {
         answers.insert(key, card);
     }
 
-    fn render(&self, lookup: &Lookup, card: &PortalCard, source: Source) -> EligibilityAnswer {
-        let meaning = describe(&card.code);
-        let valid_on_visit_date = match (card.valid_from, card.valid_to) {
+    fn render(&self, lookup: &Lookup, found: &PortalCard, source: Source) -> EligibilityAnswer {
+        let meaning = describe(&found.code);
+        let valid_on_visit_date = match (found.valid_from, found.valid_to) {
             (Some(from), Some(to)) => Some(from <= lookup.visit_date && lookup.visit_date <= to),
             _ => None,
         };
         // The portal judges the card today; a visit outside its validity is not covered.
-        let eligible = match (card.verdict, valid_on_visit_date) {
+        let eligible = match (found.verdict, valid_on_visit_date) {
             (Verdict::Yes, Some(false)) => Verdict::No,
             (v, _) => v,
         };
-        let age_ms = (now_ms() - card.answered_at_ms).max(0);
+        let age_ms = (now_ms() - found.answered_at_ms).max(0);
+        let card = lookup.holder.card().or(found.card.as_ref());
         EligibilityAnswer {
             eligible,
-            code: card.code.clone(),
+            code: found.code.clone(),
             meaning_vi: meaning.vi.to_owned(),
             meaning_en: meaning.en.to_owned(),
-            portal_note: card.note.clone(),
-            card_number: lookup.card().to_owned(),
-            object_code: lookup.card.object_code().to_owned(),
-            benefit_level: lookup.card.benefit_code(),
-            holder_name: card.name.clone(),
-            holder_birth_date: card.birth.clone(),
-            holder_sex: card.sex.clone(),
-            valid_from: card.valid_from,
-            valid_to: card.valid_to,
+            portal_note: found.note.clone(),
+            card_number: card.map(|c| c.as_str().to_owned()),
+            object_code: card.map(|c| c.object_code().to_owned()),
+            benefit_level: card.map(CardNumber::benefit_code),
+            holder_name: found.name.clone(),
+            holder_birth_date: found.birth.clone(),
+            holder_sex: found.sex.clone(),
+            valid_from: found.valid_from,
+            valid_to: found.valid_to,
             visit_date: lookup.visit_date,
             valid_on_visit_date,
-            primary_care_facility: card.primary_care.clone(),
-            five_years_continuous_from: card.five_years,
-            issuing_office: card.office.clone(),
-            new_card: card.new_card.clone(),
-            history: card.history.clone(),
+            primary_care_facility: found.primary_care.clone(),
+            five_years_continuous_from: found.five_years,
+            issuing_office: found.office.clone(),
+            new_card: found.new_card.clone(),
+            history: found.history.clone(),
             source,
-            answered_at: chrono::DateTime::from_timestamp_millis(card.answered_at_ms)
+            answered_at: chrono::DateTime::from_timestamp_millis(found.answered_at_ms)
                 .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
                 .unwrap_or_default(),
             age_seconds: (age_ms / 1000) as u64,
@@ -683,7 +711,9 @@ mod tests {
 
     fn request(card: &str, birth: &str) -> EligibilityRequest {
         EligibilityRequest {
-            card_number: card.to_owned(),
+            card_number: Some(card.to_owned()),
+            citizen_id: None,
+            social_insurance_number: None,
             full_name: "  Nguyễn   Văn An ".to_owned(),
             birth_date: birth.to_owned(),
             visit_date: None,
@@ -702,7 +732,9 @@ mod tests {
             ("HS48301234567A9", "CARD_SOCIAL_INSURANCE_NUMBER"),
         ];
         for (card, rule) in cases {
-            let Err(EligibilityError::Invalid { violations, .. }) = Lookup::check(&request(card, "1985-01-01")) else {
+            let Err(EligibilityError::Invalid { violations, .. }) =
+                Lookup::check(&request(card, "1985-01-01"), &IdentifierKind::ALL)
+            else {
                 panic!("{card} passes");
             };
             assert_eq!(violations[0].rule, rule, "{card}");
@@ -712,15 +744,16 @@ mod tests {
 
     #[test]
     fn dates_are_checked_and_the_name_is_tidied() {
-        let ok = Lookup::check(&request("HS4830123456789", "1985")).expect("a year is enough");
+        let ok = Lookup::check(&request("HS4830123456789", "1985"), &IdentifierKind::ALL).expect("a year is enough");
         assert_eq!(ok.birth.portal_text(), "1985");
         assert_eq!(ok.name, "Nguyễn Văn An");
-        let ok = Lookup::check(&request("HS4830123456789", "1985-03-07")).expect("a date");
+        let ok = Lookup::check(&request("HS4830123456789", "1985-03-07"), &IdentifierKind::ALL).expect("a date");
         assert_eq!(ok.birth.portal_text(), "07/03/1985");
         for (birth, rule) in
             [("07/03/1985", "BIRTH_DATE_FORMAT"), ("1850", "BIRTH_DATE_RANGE"), ("2999-01-01", "BIRTH_DATE_RANGE")]
         {
-            let Err(EligibilityError::Invalid { violations, .. }) = Lookup::check(&request("HS4830123456789", birth))
+            let Err(EligibilityError::Invalid { violations, .. }) =
+                Lookup::check(&request("HS4830123456789", birth), &IdentifierKind::ALL)
             else {
                 panic!("{birth} passes");
             };
@@ -728,7 +761,9 @@ mod tests {
         }
         let mut bad_visit = request("HS4830123456789", "1985");
         bad_visit.visit_date = Some("28/11/2026".to_owned());
-        let Err(EligibilityError::Invalid { violations, .. }) = Lookup::check(&bad_visit) else { panic!() };
+        let Err(EligibilityError::Invalid { violations, .. }) = Lookup::check(&bad_visit, &IdentifierKind::ALL) else {
+            panic!()
+        };
         assert_eq!(violations[0].rule, "VISIT_DATE_FORMAT");
     }
 }

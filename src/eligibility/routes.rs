@@ -34,7 +34,7 @@ async fn check_one(
     principal: &Principal,
     request: &EligibilityRequest,
 ) -> Result<EligibilityAnswer, EligibilityError> {
-    let mut lookup = Lookup::check(request)?;
+    let mut lookup = Lookup::check(request, &service.settings().identifiers)?;
     authorise(principal, &mut lookup)?;
     service.check(&lookup, principal).await
 }

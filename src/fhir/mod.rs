@@ -5,6 +5,7 @@
 
 use crate::auth::Principal;
 use crate::domain::Episode;
+use crate::domain::card::IdentifierKind;
 use crate::eligibility::{EligibilityRequest, Lookup};
 use crate::http::read_body;
 use crate::http::{ApiError, AppState};
@@ -310,20 +311,23 @@ async fn coverage_eligibility(
             let body = read_body(payload, 1024 * 1024).await?;
             let question = hisgate_fhir::read_eligibility_request(&body).map_err(|issues| invalid(&issues))?;
             let request = EligibilityRequest {
-                card_number: question.card_number,
+                card_number: Some(question.card_number),
+                citizen_id: None,
+                social_insurance_number: None,
                 full_name: question.full_name,
                 birth_date: question.birth_date,
                 visit_date: question.visit_date,
                 facility: question.facility,
             };
             state.eligibility.admit(&principal.key_id, 1).map_err(ApiError::from)?;
-            let mut lookup = Lookup::check(&request).map_err(ApiError::from)?;
+            // The Coverage names its card by the card system only.
+            let mut lookup = Lookup::check(&request, &[IdentifierKind::Card]).map_err(ApiError::from)?;
             crate::eligibility::routes::authorise(&principal, &mut lookup).map_err(ApiError::from)?;
             let answer = state.eligibility.check(&lookup, &principal).await.map_err(ApiError::from)?;
             let raw: Value = serde_json::from_slice(&body).unwrap_or_default();
             let eligible = serde_json::to_value(answer.eligible).ok();
             let response = hisgate_fhir::coverage_eligibility_response(&EligibilityView {
-                card_number: &answer.card_number,
+                card_number: answer.card_number.as_deref().unwrap_or_default(),
                 eligible: eligible.as_ref().and_then(Value::as_str).unwrap_or("check_documents"),
                 code: &answer.code,
                 meaning: &answer.meaning_vi,

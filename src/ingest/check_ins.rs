@@ -89,6 +89,7 @@ fn prepare(
     items: &[CheckIn],
 ) -> Result<Vec<(NewCheckIn, Vec<Violation>)>, ApiError> {
     let catalogue = state.catalogue.current();
+    let reference = state.reference.current();
     let profile = state.settings.bhxh_protocol.profile;
     let mut prepared = Vec::with_capacity(items.len());
     for (i, c) in items.iter().enumerate() {
@@ -98,7 +99,7 @@ fn prepare(
                 "check_ins[{i}].MA_CSKCB: this key may not send check-ins of facility `{facility}`"
             )));
         }
-        let report = validation::validate_check_in(c, i, &catalogue, profile);
+        let report = validation::validate_check_in(c, i, &catalogue, &reference.code_lists, profile);
         if report.has_critical() {
             let detail = format!("check_ins[{i}] breaks the XML0 rules");
             return Err(ApiError::Unprocessable { detail, violations: report.violations });

@@ -3,21 +3,30 @@
 //! (national lists), and the approved drugs, services, supplies and staff, which each facility may
 //! have of its own (a facility without its own list is checked against the shared one).
 //!
+//! Every entry carries the days it is in force (`valid_from`, `valid_to`; see [`dated`]) and an
+//! episode is checked against the entries in force on its own dates. The code lists of the coded
+//! fields (MA_DOITUONG_KCB, MA_LOAI_KCB, …) are one more list, `code_lists` ([`codes`]), shipped
+//! with the lists of the official texts and replaceable like any other.
+//!
 //! The lists live in the database (`reference_lists`, `reference_entries`), are loaded from CSV
 //! (`hisgate catalogue load`, `PUT /api/v1/catalogues/{list}`, or seeded at start from
 //! `HISGATE_REFERENCE_DIR`), and every instance validates against an in-memory snapshot that it
 //! replaces when a list changes. A list that is not loaded is not checked.
 
+pub mod codes;
 mod csv;
+pub mod dated;
 pub mod routes;
 
+pub use self::codes::{CodeInfo, CodeLists};
 pub use self::csv::{parse, to_csv};
+pub use self::dated::{Dated, Lookup, Validity, Version};
 
 use crate::store::reference::{ListInfo, StoredEntry};
 use crate::store::{AnyConnection, Db, StoreError};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 use utoipa::ToSchema;
@@ -36,11 +45,15 @@ pub enum ListKind {
     /// The national list of health facilities (MA_CSKCB codes).
     Facilities,
     AdminUnits,
+    /// Which unit took over an abolished or merged one (old province 83 → 86 on 2025-07-01).
+    AdminUnitSuccessors,
     Occupations,
+    /// The code lists of the coded fields, one list per field (`field` column).
+    CodeLists,
 }
 
 impl ListKind {
-    pub const ALL: [ListKind; 9] = [
+    pub const ALL: [ListKind; 11] = [
         ListKind::Icd10,
         ListKind::IcdYhct,
         ListKind::Drugs,
@@ -49,7 +62,9 @@ impl ListKind {
         ListKind::Staff,
         ListKind::Facilities,
         ListKind::AdminUnits,
+        ListKind::AdminUnitSuccessors,
         ListKind::Occupations,
+        ListKind::CodeLists,
     ];
 
     pub fn name(self) -> &'static str {
@@ -62,7 +77,9 @@ impl ListKind {
             ListKind::Staff => "staff",
             ListKind::Facilities => "facilities",
             ListKind::AdminUnits => "admin_units",
+            ListKind::AdminUnitSuccessors => "admin_unit_successors",
             ListKind::Occupations => "occupations",
+            ListKind::CodeLists => "code_lists",
         }
     }
 
@@ -76,6 +93,8 @@ impl ListKind {
             ListKind::Drugs => &["code", "name", "strength", "registration", "max_price"],
             ListKind::Services | ListKind::Supplies => &["code", "name", "max_price"],
             ListKind::AdminUnits => &["code", "name", "level", "parent"],
+            ListKind::AdminUnitSuccessors => &["code", "name", "successor"],
+            ListKind::CodeLists => &["field", "code", "name", "status"],
             _ => &["code", "name"],
         }
     }
@@ -88,15 +107,27 @@ impl ListKind {
 }
 
 /// One row of a list. Only the columns of its kind are set.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Entry {
     pub code: String,
     pub name: String,
+    pub valid: Validity,
     pub strength: Option<String>,
     pub registration: Option<String>,
     pub max_price: Option<Decimal>,
     pub level: Option<AdminLevel>,
     pub parent: Option<String>,
+    pub successor: Option<String>,
+    /// The coded field a code-list entry belongs to.
+    pub field: Option<String>,
+    /// A code-list entry whose standing is uncertain (REGULATORY-2026.md): a warning, not a refusal.
+    pub uncertain: bool,
+}
+
+impl Entry {
+    pub fn new(code: String, name: String) -> Self {
+        Entry { code, name, ..Entry::default() }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -112,6 +143,13 @@ pub struct ApprovedItem {
     pub name: String,
     pub max_price: Decimal,
 }
+
+/// The day Vietnam's district level ended (Law 72/2025/QH15 on local government, VERIFIED in
+/// REGULATORY-2026.md §3.1): residences since have a province and a commune only.
+pub const DISTRICTS_ABOLISHED: chrono::NaiveDate = match chrono::NaiveDate::from_ymd_opt(2025, 7, 1) {
+    Some(day) => day,
+    None => panic!("a real date"),
+};
 
 /// The level of an administrative unit; codes have 2 (province), 3 (district) or 5 (commune) digits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,38 +178,62 @@ impl AdminLevel {
 
 #[derive(Debug, Clone)]
 pub struct AdminUnit {
+    pub name: String,
     pub level: AdminLevel,
-    /// The province of a district, the district of a commune.
+    /// The province of a district; the district of a commune until 2025-07-01, its province since.
     pub parent: Option<String>,
 }
+
+/// A list that only says which codes exist (and when).
+pub type Codes = Dated<()>;
 
 /// A facility's approved lists (or the shared ones); each is `None` when not loaded.
 #[derive(Debug, Clone, Default)]
 pub struct ApprovedLists {
-    pub drugs: Option<HashMap<String, ApprovedDrug>>,
-    pub services: Option<HashMap<String, ApprovedItem>>,
-    pub supplies: Option<HashMap<String, ApprovedItem>>,
-    pub staff: Option<HashSet<String>>,
+    pub drugs: Option<Dated<ApprovedDrug>>,
+    pub services: Option<Dated<ApprovedItem>>,
+    pub supplies: Option<Dated<ApprovedItem>>,
+    pub staff: Option<Codes>,
 }
 
 /// The catalogues in force; each national list is `None` when not loaded.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ReferenceData {
-    pub icd10: Option<HashSet<String>>,
-    pub icd_yhct: Option<HashSet<String>>,
-    pub facilities: Option<HashSet<String>>,
-    pub admin_units: Option<HashMap<String, AdminUnit>>,
-    pub occupations: Option<HashSet<String>>,
+    pub icd10: Option<Codes>,
+    pub icd_yhct: Option<Codes>,
+    pub facilities: Option<Codes>,
+    pub admin_units: Option<Dated<AdminUnit>>,
+    /// The unit(s) that took over each abolished one, `;`-separated.
+    pub admin_unit_successors: Option<Dated<String>>,
+    pub occupations: Option<Codes>,
+    /// The code lists: the stored ones, else those shipped with hisgate.
+    pub code_lists: Arc<CodeLists>,
     /// The shared approved lists (key `""`) and each facility's own, by MA_CSKCB.
     pub approved: HashMap<String, ApprovedLists>,
 }
 
+impl Default for ReferenceData {
+    /// No catalogue loaded; the shipped code lists.
+    fn default() -> Self {
+        ReferenceData {
+            icd10: None,
+            icd_yhct: None,
+            facilities: None,
+            admin_units: None,
+            admin_unit_successors: None,
+            occupations: None,
+            code_lists: CodeLists::shipped(),
+            approved: HashMap::new(),
+        }
+    }
+}
+
 /// The approved lists that apply to one facility: its own where it has one, else the shared one.
 pub struct Approved<'r> {
-    pub drugs: Option<&'r HashMap<String, ApprovedDrug>>,
-    pub services: Option<&'r HashMap<String, ApprovedItem>>,
-    pub supplies: Option<&'r HashMap<String, ApprovedItem>>,
-    pub staff: Option<&'r HashSet<String>>,
+    pub drugs: Option<&'r Dated<ApprovedDrug>>,
+    pub services: Option<&'r Dated<ApprovedItem>>,
+    pub supplies: Option<&'r Dated<ApprovedItem>>,
+    pub staff: Option<&'r Codes>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -185,12 +247,18 @@ impl ReferenceData {
     /// Builds the snapshot from lists of entries: `(kind, facility, entries)`, facility `""` for
     /// the national and shared lists.
     pub fn from_lists(lists: impl IntoIterator<Item = (ListKind, String, Vec<Entry>)>) -> Self {
-        fn codes(entries: Vec<Entry>) -> Option<HashSet<String>> {
-            Some(entries.into_iter().map(|e| e.code).collect())
+        fn dated<T>(entries: Vec<Entry>, value: impl Fn(&mut Entry) -> T) -> Option<Dated<T>> {
+            Some(entries.into_iter().map(|mut e| (value(&mut e), e)).map(|(v, e)| (e.code, e.valid, v)).collect())
         }
-        fn items(entries: Vec<Entry>) -> Option<HashMap<String, ApprovedItem>> {
-            let item = |e: Entry| (e.code, ApprovedItem { name: e.name, max_price: e.max_price.unwrap_or_default() });
-            Some(entries.into_iter().map(item).collect())
+        fn codes(entries: Vec<Entry>) -> Option<Codes> {
+            dated(entries, |_| ())
+        }
+        fn items(entries: Vec<Entry>) -> Option<Dated<ApprovedItem>> {
+            let item = |e: &mut Entry| ApprovedItem {
+                name: std::mem::take(&mut e.name),
+                max_price: e.max_price.unwrap_or_default(),
+            };
+            dated(entries, item)
         }
         fn approved<'d>(data: &'d mut ReferenceData, facility: &str) -> &'d mut ApprovedLists {
             data.approved.entry(facility.to_owned()).or_default()
@@ -203,23 +271,25 @@ impl ReferenceData {
                 ListKind::Facilities => data.facilities = codes(entries),
                 ListKind::Occupations => data.occupations = codes(entries),
                 ListKind::AdminUnits => {
-                    let unit = |e: Entry| {
-                        let level = e.level.unwrap_or(AdminLevel::Commune);
-                        (e.code, AdminUnit { level, parent: e.parent })
+                    let unit = |e: &mut Entry| AdminUnit {
+                        name: std::mem::take(&mut e.name),
+                        level: e.level.unwrap_or(AdminLevel::Commune),
+                        parent: e.parent.take(),
                     };
-                    data.admin_units = Some(entries.into_iter().map(unit).collect());
+                    data.admin_units = dated(entries, unit);
                 }
+                ListKind::AdminUnitSuccessors => {
+                    data.admin_unit_successors = dated(entries, |e| e.successor.take().unwrap_or_default());
+                }
+                ListKind::CodeLists => data.code_lists = Arc::new(CodeLists::from_entries(entries)),
                 ListKind::Drugs => {
-                    let drug = |e: Entry| {
-                        let drug = ApprovedDrug {
-                            name: e.name,
-                            strength: e.strength.unwrap_or_default(),
-                            registration: e.registration.unwrap_or_default(),
-                            max_price: e.max_price.unwrap_or_default(),
-                        };
-                        (e.code, drug)
+                    let drug = |e: &mut Entry| ApprovedDrug {
+                        name: std::mem::take(&mut e.name),
+                        strength: e.strength.take().unwrap_or_default(),
+                        registration: e.registration.take().unwrap_or_default(),
+                        max_price: e.max_price.unwrap_or_default(),
                     };
-                    approved(&mut data, &facility).drugs = Some(entries.into_iter().map(drug).collect());
+                    approved(&mut data, &facility).drugs = dated(entries, drug);
                 }
                 ListKind::Services => approved(&mut data, &facility).services = items(entries),
                 ListKind::Supplies => approved(&mut data, &facility).supplies = items(entries),
@@ -284,7 +354,9 @@ pub fn sample_lists() -> Vec<(ListKind, Vec<Entry>)> {
                 ListKind::Staff => include_str!("../../catalogues/staff.csv"),
                 ListKind::Facilities => include_str!("../../catalogues/facilities.csv"),
                 ListKind::AdminUnits => include_str!("../../catalogues/admin_units.csv"),
+                ListKind::AdminUnitSuccessors => include_str!("../../catalogues/admin_unit_successors.csv"),
                 ListKind::Occupations => include_str!("../../catalogues/occupations.csv"),
+                ListKind::CodeLists => codes::SHIPPED_CSV,
             };
             (kind, parse(kind, text).expect("the shipped sample catalogues are well-formed"))
         })
@@ -326,15 +398,38 @@ pub fn entries_of(conn: &mut AnyConnection, kind: ListKind, facility: &str) -> R
 }
 
 fn entry_of(row: StoredEntry) -> Entry {
+    let day = |text: &str| text.parse().ok();
     Entry {
         max_price: row.max_price.as_deref().and_then(|p| p.parse().ok()),
         level: row.level.as_deref().and_then(AdminLevel::parse),
+        valid: Validity { from: day(&row.valid_from), to: day(&row.valid_to) },
         code: row.code,
         name: row.name,
         strength: row.strength,
         registration: row.registration,
         parent: row.parent,
+        successor: row.successor,
+        field: Some(row.field).filter(|f| !f.is_empty()),
+        uncertain: row.status.as_deref() == Some(codes::UNCERTAIN),
     }
+}
+
+/// The versions of a list (per field for the code lists), as `GET /api/v1/catalogues` shows them.
+pub fn versions_of(entries: &[Entry]) -> Vec<Version> {
+    let mut fields: Vec<Option<&str>> = Vec::new();
+    for e in entries {
+        if !fields.contains(&e.field.as_deref()) {
+            fields.push(e.field.as_deref());
+        }
+    }
+    fields
+        .into_iter()
+        .flat_map(|field| {
+            let periods: Vec<Validity> =
+                entries.iter().filter(|e| e.field.as_deref() == field).map(|e| e.valid).collect();
+            dated::versions(field, &periods)
+        })
+        .collect()
 }
 
 /// Every stored list as a snapshot; a row that no longer parses (a list kind this version does not
@@ -360,21 +455,28 @@ pub fn store_list(
     source_sha256: &str,
     by: &str,
 ) -> Result<ListInfo, StoreError> {
+    let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     let rows: Vec<StoredEntry> = entries
         .iter()
         .map(|e| StoredEntry {
             list: kind.name().to_owned(),
             facility: facility.to_owned(),
+            field: e.field.clone().unwrap_or_default(),
             code: e.code.clone(),
+            valid_from: day(e.valid.from),
+            valid_to: day(e.valid.to),
             name: e.name.clone(),
             strength: e.strength.clone(),
             registration: e.registration.clone(),
             max_price: e.max_price.map(|p| p.to_string()),
             level: e.level.map(|l| l.word().to_owned()),
             parent: e.parent.clone(),
+            successor: e.successor.clone(),
+            status: e.uncertain.then(|| codes::UNCERTAIN.to_owned()),
         })
         .collect();
-    crate::store::reference::replace(conn, kind.name(), facility, &rows, source_sha256, by)
+    let versions = serde_json::to_string(&versions_of(entries)).unwrap_or_else(|_| "[]".to_owned());
+    crate::store::reference::replace(conn, kind.name(), facility, &rows, source_sha256, by, &versions)
 }
 
 /// The catalogues of the database, once it has been seeded from `dir` (when given) with the lists
@@ -411,7 +513,7 @@ pub fn seed_from_dir(db: &Db, dir: &Path) -> Result<Vec<ListKind>, SeedError> {
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error(
-        "no list `{0}`; the lists are icd10, icd_yhct, drugs, services, supplies, staff, facilities, admin_units, occupations"
+        "no list `{0}`; the lists are icd10, icd_yhct, drugs, services, supplies, staff, facilities, admin_units, admin_unit_successors, occupations, code_lists"
     )]
     UnknownList(String),
     #[error("{0} is a national list: a facility cannot have its own (only drugs, services, supplies and staff)")]
@@ -516,15 +618,7 @@ mod tests {
     use super::*;
 
     fn entry(code: &str, price: Option<&str>) -> Entry {
-        Entry {
-            code: code.to_owned(),
-            name: code.to_owned(),
-            strength: None,
-            registration: None,
-            max_price: price.map(|p| p.parse().expect("a price")),
-            level: None,
-            parent: None,
-        }
+        Entry { max_price: price.map(|p| p.parse().expect("a price")), ..Entry::new(code.to_owned(), code.to_owned()) }
     }
 
     #[test]
@@ -535,10 +629,10 @@ mod tests {
             (ListKind::Services, "83002".to_owned(), vec![entry("S2", Some("20"))]),
         ]);
         let own = data.approved_for("83002");
-        assert!(own.services.is_some_and(|s| s.contains_key("S2") && !s.contains_key("S1")));
-        assert!(own.staff.is_some_and(|s| s.contains("D1")), "no own staff list: the shared one");
+        assert!(own.services.is_some_and(|s| s.contains("S2", None) && !s.contains("S1", None)));
+        assert!(own.staff.is_some_and(|s| s.contains("D1", None)), "no own staff list: the shared one");
         let other = data.approved_for("83003");
-        assert!(other.services.is_some_and(|s| s.contains_key("S1")));
+        assert!(other.services.is_some_and(|s| s.contains("S1", None)));
         assert!(other.drugs.is_none(), "no drug list at all: not checked");
     }
 
@@ -554,8 +648,11 @@ mod tests {
     #[test]
     fn the_sample_catalogues_load() {
         let data = ReferenceData::sample();
-        assert!(data.icd10.as_ref().is_some_and(|c| c.contains("A09")));
-        assert!(data.approved_for("83001").drugs.is_some_and(|d| d.contains_key("40.152")));
-        assert_eq!(data.admin_units.as_ref().and_then(|u| u.get("83")).map(|u| u.level), Some(AdminLevel::Province));
+        assert!(data.icd10.as_ref().is_some_and(|c| c.contains("A09", None)));
+        assert!(data.approved_for("83001").drugs.is_some_and(|d| d.contains("40.152", None)));
+        let before = "2025-06-30".parse().ok();
+        let unit = data.admin_units.as_ref().and_then(|u| u.get("83", before)).map(|u| u.level);
+        assert_eq!(unit, Some(AdminLevel::Province));
+        assert!(data.code_lists.of("MA_LOAI_KCB").is_some());
     }
 }

@@ -6,7 +6,7 @@ use crate::auth::Principal;
 use crate::http::{ApiError, AppState, Problem};
 use crate::store::reference::ListInfo;
 use actix_web::{HttpResponse, delete, get, put, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 impl From<LoadError> for ApiError {
@@ -19,6 +19,23 @@ impl From<LoadError> for ApiError {
     }
 }
 
+/// A stored list with its versions.
+#[derive(Serialize, ToSchema)]
+pub struct Catalogue {
+    #[serde(flatten)]
+    pub info: ListInfo,
+    /// The spans of days over which the same entries are in force (per field for `code_lists`),
+    /// oldest first: where a list changed on a date, one version ends the day before it.
+    pub versions: Vec<super::Version>,
+}
+
+impl From<ListInfo> for Catalogue {
+    fn from(info: ListInfo) -> Self {
+        let versions = serde_json::from_str(&info.versions).unwrap_or_default();
+        Catalogue { info, versions }
+    }
+}
+
 #[derive(Deserialize, IntoParams, ToSchema)]
 pub struct ListQuery {
     /// The facility (MA_CSKCB) whose own list is meant; absent for the national or shared list.
@@ -26,18 +43,20 @@ pub struct ListQuery {
 }
 
 /// Every stored list: name, facility (empty for national and shared lists), entries, when and by
-/// whom it was loaded. A list that is not stored is not checked.
-#[utoipa::path(tag = "catalogues", responses((status = 200, description = "The lists", body = Vec<ListInfo>)))]
+/// whom it was loaded, and its versions with their dates. A catalogue that is not stored is not
+/// checked; the code lists, when not stored, are those shipped with hisgate.
+#[utoipa::path(tag = "catalogues", responses((status = 200, description = "The lists", body = Vec<Catalogue>)))]
 #[get("/api/v1/catalogues")]
 async fn list_catalogues(state: web::Data<AppState>, _principal: Principal) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(state.db.read(crate::store::reference::lists).await?))
+    let lists = state.db.read(crate::store::reference::lists).await?;
+    Ok(HttpResponse::Ok().json(lists.into_iter().map(Catalogue::from).collect::<Vec<_>>()))
 }
 
 /// One list as CSV, in the columns it is loaded with. A facility key reads the national and
 /// shared lists and its own.
 #[utoipa::path(
     tag = "catalogues",
-    params(("list" = String, Path, description = "icd10, icd_yhct, drugs, services, supplies, staff, facilities, admin_units or occupations"), ListQuery),
+    params(("list" = String, Path, description = "icd10, icd_yhct, drugs, services, supplies, staff, facilities, admin_units, admin_unit_successors, occupations or code_lists"), ListQuery),
     responses(
         (status = 200, description = "The list", body = String, content_type = "text/csv"),
         (status = 403, description = "Another facility's list", body = Problem, content_type = "application/problem+json"),
@@ -74,7 +93,10 @@ async fn get_catalogue(
 
 /// Replace a list with a CSV file (admin; audited). The header names the list's columns (`code,name`;
 /// drugs `code,name,strength,registration,max_price`; services and supplies `code,name,max_price`;
-/// admin_units `code,name,level,parent`). One bad row refuses the file, naming the row. With
+/// admin_units `code,name,level,parent`; admin_unit_successors `code,name,successor`; code_lists
+/// `field,code,name,status`), then optionally `valid_from,valid_to` (`YYYY-MM-DD`, inclusive, empty
+/// for open; one code may have rows for periods that do not overlap). One bad row refuses the
+/// file, naming the row. With
 /// `facility`, the facility's own approved list (drugs, services, supplies, staff), which replaces the
 /// shared one for that facility. In force at once here, within 30 s on other instances.
 #[utoipa::path(
@@ -82,7 +104,7 @@ async fn get_catalogue(
     params(("list" = String, Path, description = "The list's name"), ListQuery),
     request_body(content = String, content_type = "text/csv"),
     responses(
-        (status = 200, description = "Stored and in force", body = ListInfo),
+        (status = 200, description = "Stored and in force", body = Catalogue),
         (status = 400, description = "A row is wrong, or a national list was given a facility; nothing changed", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin key", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such list, or the facility is not registered", body = Problem, content_type = "application/problem+json"),
@@ -100,7 +122,7 @@ async fn put_catalogue(
     principal.require_admin("load reference catalogues")?;
     let info = super::load_csv(&state.db, &list, query.facility.as_deref(), &body, &principal.key_id, "admin").await?;
     state.reference.refresh(&state.db).await?;
-    Ok(HttpResponse::Ok().json(info))
+    Ok(HttpResponse::Ok().json(Catalogue::from(info)))
 }
 
 /// Remove a list (admin; audited): a facility's own list, after which the shared one applies to it

@@ -177,8 +177,10 @@ struct ActivityQuery {
     kind: Option<String>,
     /// Only facilities with this status.
     status: Option<String>,
-    /// Only facilities of this district.
+    /// Only facilities of this district (the level abolished on 2025-07-01).
     district: Option<String>,
+    /// Only facilities of this commune or ward.
+    commune: Option<String>,
 }
 
 /// A registered facility and what it did over the period.
@@ -228,7 +230,8 @@ async fn facility_list(
     principal.require_staff("see every facility's figures")?;
     let period = Period::parse(query.from.as_deref(), query.to.as_deref())?;
     let query = query.into_inner();
-    let filter = FacilityFilter { kind: query.kind, status: query.status, district: query.district };
+    let filter =
+        FacilityFilter { kind: query.kind, status: query.status, district: query.district, commune: query.commune };
     Ok(HttpResponse::Ok().json(facility_list_of(&state.db, filter, period).await?))
 }
 

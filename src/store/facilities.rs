@@ -41,7 +41,10 @@ pub fn find(conn: &mut AnyConnection, code: &str) -> Result<Option<Facility>, St
 pub struct FacilityFilter {
     pub kind: Option<String>,
     pub status: Option<String>,
+    /// Districts were abolished on 2025-07-01: kept for facilities registered by them.
     pub district: Option<String>,
+    /// The commune (or ward) the facility is in: with its province, the unit in force.
+    pub commune: Option<String>,
 }
 
 /// Every facility matching the filter, by code.
@@ -56,18 +59,22 @@ pub fn list(conn: &mut AnyConnection, f: &FacilityFilter) -> Result<Vec<Facility
     if let Some(v) = &f.district {
         q = q.filter(facilities::district.eq(v.clone()));
     }
+    if let Some(v) = &f.commune {
+        q = q.filter(facilities::commune.eq(v.clone()));
+    }
     Ok(q.order(facilities::code).load(conn)?)
 }
 
-/// The districts of registered facilities, in order.
-pub fn districts(conn: &mut AnyConnection) -> Result<Vec<String>, StoreError> {
-    let found: Vec<Option<String>> = facilities::table
-        .filter(facilities::district.is_not_null())
-        .select(facilities::district)
-        .distinct()
-        .order(facilities::district)
-        .load(conn)?;
-    Ok(found.into_iter().flatten().collect())
+/// The districts and the communes of registered facilities, each in order.
+pub fn units(conn: &mut AnyConnection) -> Result<(Vec<String>, Vec<String>), StoreError> {
+    let rows: Vec<(Option<String>, Option<String>)> =
+        facilities::table.select((facilities::district, facilities::commune)).load(conn)?;
+    let (mut districts, mut communes) = (std::collections::BTreeSet::new(), std::collections::BTreeSet::new());
+    for (district, commune) in rows {
+        districts.extend(district);
+        communes.extend(commune);
+    }
+    Ok((districts.into_iter().collect(), communes.into_iter().collect()))
 }
 
 /// Inserts or replaces a facility (keeping its creation time); returns whether it was new.

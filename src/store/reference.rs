@@ -22,6 +22,9 @@ pub struct ListInfo {
     pub loaded_at: i64,
     /// The key (or `seed`, `cli`) that loaded it.
     pub loaded_by: String,
+    /// The list's versions as JSON (`reference::Version`s); the routes show them parsed.
+    #[serde(skip)]
+    pub versions: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
@@ -29,7 +32,12 @@ pub struct ListInfo {
 pub struct StoredEntry {
     pub list: String,
     pub facility: String,
+    /// The coded field of a code-list entry; empty elsewhere.
+    pub field: String,
     pub code: String,
+    /// `YYYY-MM-DD`, empty for open.
+    pub valid_from: String,
+    pub valid_to: String,
     pub name: String,
     pub strength: Option<String>,
     pub registration: Option<String>,
@@ -37,6 +45,9 @@ pub struct StoredEntry {
     pub max_price: Option<String>,
     pub level: Option<String>,
     pub parent: Option<String>,
+    pub successor: Option<String>,
+    /// `uncertain`, or nothing.
+    pub status: Option<String>,
 }
 
 /// Every stored list, by name and facility.
@@ -49,18 +60,21 @@ pub fn lists(conn: &mut AnyConnection) -> Result<Vec<ListInfo>, StoreError> {
 
 /// Calls `f` with every stored entry, one row at a time.
 pub fn for_each_entry(conn: &mut AnyConnection, mut f: impl FnMut(StoredEntry)) -> Result<(), StoreError> {
-    for row in reference_entries::table.select(StoredEntry::as_select()).load_iter::<_, DefaultLoadingMode>(conn)? {
+    let order =
+        (reference_entries::list, reference_entries::facility, reference_entries::field, reference_entries::code);
+    let rows = reference_entries::table.select(StoredEntry::as_select()).order(order);
+    for row in rows.load_iter::<_, DefaultLoadingMode>(conn)? {
         f(row?);
     }
     Ok(())
 }
 
-/// The entries of one list, by code.
+/// The entries of one list, by field, code and period.
 pub fn entries_of(conn: &mut AnyConnection, list: &str, facility: &str) -> Result<Vec<StoredEntry>, StoreError> {
     Ok(reference_entries::table
         .filter(reference_entries::list.eq(list).and(reference_entries::facility.eq(facility)))
         .select(StoredEntry::as_select())
-        .order(reference_entries::code)
+        .order((reference_entries::field, reference_entries::code, reference_entries::valid_from))
         .load(conn)?)
 }
 
@@ -72,9 +86,10 @@ pub fn replace(
     rows: &[StoredEntry],
     sha256: &str,
     by: &str,
+    versions: &str,
 ) -> Result<ListInfo, StoreError> {
     remove(conn, list, facility)?;
-    // Nine columns a row: 100 rows stay under SQLite's and PostgreSQL's parameter limits.
+    // Fourteen columns a row: 100 rows stay under SQLite's and PostgreSQL's parameter limits.
     insert_rows!(conn, reference_entries::table, rows, 100);
     let info = ListInfo {
         list: list.to_owned(),
@@ -83,6 +98,7 @@ pub fn replace(
         sha256: sha256.to_owned(),
         loaded_at: now_ms(),
         loaded_by: by.to_owned(),
+        versions: versions.to_owned(),
     };
     diesel::insert_into(reference_lists::table).values(&info).execute(conn)?;
     Ok(info)

@@ -230,20 +230,26 @@ diesel::table! {
         sha256 -> Text,
         loaded_at -> BigInt,
         loaded_by -> Text,
+        versions -> Text,
     }
 }
 
 diesel::table! {
-    reference_entries (list, facility, code) {
+    reference_entries (list, facility, field, code, valid_from) {
         list -> Text,
         facility -> Text,
+        field -> Text,
         code -> Text,
+        valid_from -> Text,
+        valid_to -> Text,
         name -> Text,
         strength -> Nullable<Text>,
         registration -> Nullable<Text>,
         max_price -> Nullable<Text>,
         level -> Nullable<Text>,
         parent -> Nullable<Text>,
+        successor -> Nullable<Text>,
+        status -> Nullable<Text>,
     }
 }
 

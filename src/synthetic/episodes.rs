@@ -402,9 +402,16 @@ impl EpisodeGenerator {
         let discharge_text = format_datetime(discharge);
         let arrival_text = format_datetime(arrival);
 
-        // The sample administrative-unit catalogue's 9 districts of 20 communes each.
+        // The sample administrative-unit catalogue's 9 districts of 20 communes each; since
+        // districts were abolished the communes belong to the merged province directly.
         let district = self.rng.random_range(829..838u32);
         let commune = 28700 + (district - 829) * 20 + self.rng.random_range(0..20u32);
+        let two_levels = arrival.date() >= crate::reference::DISTRICTS_ABOLISHED;
+        let (province, district, province_name) = if two_levels {
+            (province::RESIDENCE_PROVINCE_CODE, None, "Vĩnh Long")
+        } else {
+            (province::PROVINCE_CODE, Some(district.to_string()), "Bến Tre")
+        };
         let summary = EpisodeSummary {
             episode_key: Some(key.clone()),
             seq: Some(1),
@@ -418,12 +425,12 @@ impl EpisodeGenerator {
             // QĐ 3176: the occupation to level 2 of QĐ 34/2020/QĐ-TTg, `00` for none.
             occupation_code: Some("00".to_owned()),
             address: Some(format!(
-                "Ấp {}, xã số {}, tỉnh Bến Tre",
+                "Ấp {}, xã số {}, tỉnh {province_name}",
                 self.rng.random_range(1..9),
                 self.rng.random_range(1..141)
             )),
-            province_code: Some(province::PROVINCE_CODE.to_owned()),
-            district_code: Some(district.to_string()),
+            province_code: Some(province.to_owned()),
+            district_code: district,
             commune_code: Some(commune.to_string()),
             card_numbers: Some(card),
             primary_care_facilities: Some(facility.clone()),

@@ -26,8 +26,10 @@ pub struct SyntheticFacility {
     pub code: String,
     pub name: String,
     pub kind: FacilityKind,
-    /// One of the province's 9 districts, `831`–`839`.
+    /// One of the province's 9 districts, `831`–`839` (the level abolished on 2025-07-01).
     pub district: String,
+    /// Its commune or ward, one of the sample catalogue's (`28700`–`28879`).
+    pub commune: String,
     /// The unit a commune station reports through: the city health centre in district 831, the
     /// district's polyclinic elsewhere.
     pub parent: Option<String>,
@@ -45,7 +47,7 @@ impl SyntheticFacility {
             status: status.to_owned(),
             created_at: 0,
             district: Some(self.district.clone()),
-            commune: None,
+            commune: Some(self.commune.clone()),
             parent_code: self.parent.clone(),
             connected_on: Some(connected_on.to_owned()),
             contact: None,
@@ -55,12 +57,18 @@ impl SyntheticFacility {
     }
 }
 
+/// The province's code before 2025-07-01, which its facility codes (MA_CSKCB `83xxx`) keep.
 pub const PROVINCE_CODE: &str = "83";
+/// The merged province its residents belong to since 2025-07-01 (Bến Tre, 83, became part of
+/// Vĩnh Long, 86: REGULATORY-2026.md §3.2).
+pub const RESIDENCE_PROVINCE_CODE: &str = "86";
 
 /// The 154 facilities of the synthetic province, in a stable order (hospitals first).
 pub fn facilities() -> Vec<SyntheticFacility> {
     let mut out = Vec::with_capacity(154);
     let mut push = |n: usize, kind: FacilityKind, name: String, district: usize, parent: Option<String>| {
+        // Twenty communes a district; a district's stations spread over them.
+        let commune = 28700 + (district - 1) * 20 + (n / 9) % 20;
         // Every 37th certificate runs out within a month of 2026-12-01; the rest in 2027-2028.
         let certificate_expires_on = if n % 37 == 5 {
             format!("2026-12-{:02}", 1 + n % 28)
@@ -72,6 +80,7 @@ pub fn facilities() -> Vec<SyntheticFacility> {
             name,
             kind,
             district: format!("{PROVINCE_CODE}{district}"),
+            commune: commune.to_string(),
             parent,
             certificate_expires_on,
         });

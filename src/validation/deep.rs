@@ -33,8 +33,10 @@ fn tender_ok(value: &str, allow_zero: bool) -> bool {
 
 /// `XX.n.YYYYY.Z`: machine group (two or three capitals), funding source n, the facility's own code,
 /// serial. A machine of source 3… (joint venture, lease) may have no facility part: `XX.3….Z`, as
-/// QLBV's checker accepts it (its second branch does not look at YYYYY).
-fn machine_ok(code: &str, facility: &str) -> bool {
+/// QLBV's checker accepts it (its second branch does not look at YYYYY). QĐ 3176 made the
+/// temporary form `XX.n.Z` (REGULATORY-2026.md §1.3, VERIFIED); under it the older form, which
+/// exports made before it still carry, is accepted too.
+fn machine_ok(code: &str, facility: &str, profile: Profile) -> bool {
     let mut parts = code.splitn(3, '.');
     let (Some(group), Some(source), Some(rest)) = (parts.next(), parts.next(), parts.next()) else {
         return false;
@@ -43,6 +45,7 @@ fn machine_ok(code: &str, facility: &str) -> bool {
     let serial_ok = |z: &str| !z.is_empty() && z.bytes().all(|b| b.is_ascii_alphanumeric());
     group_ok
         && match source {
+            "1" | "2" if profile == Profile::Qd3176 && serial_ok(rest) => true,
             "1" | "2" => rest.split_once('.').is_some_and(|(owner, serial)| owner == facility && serial_ok(serial)),
             s if s.starts_with('3') => !rest.is_empty() && !s.contains(char::is_whitespace),
             _ => false,
@@ -242,11 +245,16 @@ pub(super) fn check(e: &Episode, findings: &mut Findings<'_>) {
         }
         if [1, 2, 3].contains(&group) {
             let codes = text(&l.machine_codes);
-            if !codes.is_some_and(|c| c.split(';').all(|m| machine_ok(m.trim(), facility))) {
+            let profile = findings.profile;
+            if !codes.is_some_and(|c| c.split(';').all(|m| machine_ok(m.trim(), facility, profile))) {
+                let form = match profile {
+                    Profile::Qd3176 => format!("'XX.n.Z' (QĐ 3176; or 'XX.n.{facility}.Z')"),
+                    Profile::Qd4750 => format!("'XX.n.{facility}.Z' (or 'XX.3….Z')"),
+                };
                 findings.add(
                     "MACHINE_CODE_FORMAT",
                     at("MA_MAY"),
-                    format!("MA_MAY must be 'XX.n.{facility}.Z' (or 'XX.3….Z') for MA_NHOM {group}"),
+                    format!("MA_MAY must be {form} for MA_NHOM {group}"),
                     codes.map(str::to_owned),
                 );
             }
@@ -447,14 +455,27 @@ pub(super) fn check(e: &Episode, findings: &mut Findings<'_>) {
 #[cfg(test)]
 mod tests {
     use super::machine_ok;
+    use crate::domain::spec::Profile;
 
     #[test]
     fn machine_codes_name_the_own_facility_unless_the_source_is_3() {
         for ok in ["XQ.1.83001.1", "MRI.2.83001.A7", "SA.3.00123", "XQ.3.83999.2", "XN.3NT.12", "ĐT.1.83001.3"] {
-            assert!(machine_ok(ok, "83001"), "{ok}");
+            assert!(machine_ok(ok, "83001", Profile::Qd4750), "{ok}");
+            assert!(machine_ok(ok, "83001", Profile::Qd3176), "{ok} is still accepted under QĐ 3176");
         }
         for bad in ["XQ.1.83002.1", "XQ.1.83001", "xq.1.83001.1", "XQ.4.83001.1", "XQ.3.", "XQ.3", "XQ.1.83001.1 2"] {
-            assert!(!machine_ok(bad, "83001"), "{bad}");
+            assert!(!machine_ok(bad, "83001", Profile::Qd4750), "{bad}");
+        }
+    }
+
+    #[test]
+    fn qd3176_drops_the_facility_part() {
+        for ok in ["XQ.1.1", "DN.2.A7", "MRI.1.83001"] {
+            assert!(machine_ok(ok, "83001", Profile::Qd3176), "{ok}");
+            assert!(ok == "MRI.1.83001" || !machine_ok(ok, "83001", Profile::Qd4750), "{ok} is QĐ 3176's form");
+        }
+        for bad in ["XQ.1.83002.1", "XQ.1.", "XQ.1.1 2", "xq.1.1", "XQ.4.1"] {
+            assert!(!machine_ok(bad, "83001", Profile::Qd3176), "{bad}");
         }
     }
 }

@@ -7,6 +7,7 @@ use crate::domain::episode::RecordPath;
 use crate::domain::records::{FieldValue, Record, Table};
 use crate::domain::spec::{self, DataType, FieldSpec, Requirement};
 use crate::domain::time;
+use crate::reference::{DISTRICTS_ABOLISHED, Lookup};
 use rust_decimal::Decimal;
 
 /// A condition under which the validation sheet requires a field (its words, made executable).
@@ -69,32 +70,11 @@ const CONDITIONS: &[(Table, &str, Condition)] = &[
     (Table::Xml11, "TUOI_THAI", In("MA_DINH_CHI_THAI", &["1"])),
 ];
 
-/// `MA_DOITUONG_KCB` codes of QĐ 824/QĐ-BYT (including those whose meaning is not published).
-const VISIT_ROUTES: &[&str] = &[
-    "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "1.8", "1.9", "1.10", "2", "3.1", "3.2", "3.3", "3.4", "3.5",
-    "3.6", "3.7", "7.1", "7.2", "7.3", "7.4", "8", "9",
-];
-
-/// The code list of a coded field, by its official name.
-fn code_list(name: &str) -> Option<&'static [&'static str]> {
-    Some(match name {
-        "GIOI_TINH" | "GIOI_TINH_CON" => &["1", "2", "3"],
-        "KET_QUA_DTRI" => &["1", "2", "3", "4", "5", "6", "7", "8"],
-        "MA_LOAI_RV" => &["1", "2", "3", "4", "5"],
-        "MA_LOAI_KCB" => &["01", "02", "03", "04", "05", "06", "07", "08", "09"],
-        "PHAM_VI" => &["1", "2", "3"],
-        "MA_PTTT" => &["1", "2", "3"],
-        "NGUON_CTRA" => &["1", "2", "3", "4"],
-        "PP_VO_CAM" => &["1", "2", "3", "4"],
-        "MA_KHUVUC" => &["K1", "K2", "K3"],
-        "VET_THUONG_TP" | "TAI_SU_DUNG" => &["1"],
-        "THANG_QT" => &["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"],
-        "MA_NHOM" => {
-            &["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19"]
-        }
-        "MA_DOITUONG_KCB" => VISIT_ROUTES,
-        _ => return None,
-    })
+/// Whether a field's code is decided when treatment ends (QĐ 3276: the visit route is set after
+/// the visit; the discharge type and outcome at discharge), so that its list is the one in force
+/// on `NGAY_RA`; every other field's list is the one in force on `NGAY_VAO`.
+fn decided_at_discharge(name: &str) -> bool {
+    matches!(name, "MA_DOITUONG_KCB" | "MA_LOAI_RV" | "KET_QUA_DTRI")
 }
 
 fn is_percentage(name: &str) -> bool {
@@ -160,6 +140,10 @@ pub(super) fn check_record(path: RecordPath, record: &dyn Record, findings: &mut
         };
         let at = At { record: path, field: name };
         if value.is_absent() {
+            if field.name == "MAHUYEN_CU_TRU" && findings.days.admission.is_some_and(|d| d >= DISTRICTS_ABOLISHED) {
+                // No district since 2025-07-01: the residence is a province and a commune.
+                continue;
+            }
             let required = match &field.requirement {
                 Requirement::Always => Some(None),
                 Requirement::Conditional(words) => CONDITIONS
@@ -187,17 +171,48 @@ pub(super) fn check_record(path: RecordPath, record: &dyn Record, findings: &mut
     }
 }
 
+/// A coded field's value against its list in force on the episode's day for that field.
+fn check_code(at: At<'_>, field: &FieldSpec, code: &str, findings: &mut Findings<'_>) {
+    let Some(list) = findings.codes.of(&field.name) else {
+        return;
+    };
+    let (name, days) = (at.field, findings.days);
+    let (day, other, day_field) = if decided_at_discharge(&field.name) {
+        (days.discharge.or(days.admission), days.admission, "NGAY_RA")
+    } else {
+        (days.admission, days.discharge, "NGAY_VAO")
+    };
+    let message = match list.lookup(code, day) {
+        Lookup::InForce(info) if info.uncertain => {
+            let message = format!("{name} {code} may not be accepted: {}", info.name);
+            findings.add("FIELD_CODE_UNCERTAIN", at, message, Some(code.to_owned()));
+            return;
+        }
+        Lookup::InForce(_) => return,
+        // A stay across the day its list changed: which list applies is not settled
+        // (REGULATORY-2026.md §2.2), so the code of either end only warns.
+        _ if other.is_some_and(|o| Some(o) != day && list.contains(code, Some(o))) => {
+            let message =
+                format!("{name} {code} is in force on one end of the stay but not the other: its list changed");
+            findings.add("FIELD_CODE_LIST_BOUNDARY", at, message, Some(code.to_owned()));
+            return;
+        }
+        Lookup::OutOfForce(periods) => {
+            let periods: Vec<String> = periods.iter().map(ToString::to_string).collect();
+            let on = day.map(|d| format!(" ({day_field} {d})")).unwrap_or_default();
+            format!("{name} {code} is in force only {}, not on the episode's day{on}", periods.join(" and "))
+        }
+        Lookup::Unknown => {
+            let mut codes: Vec<&str> = list.codes_in_force(day).collect();
+            codes.dedup();
+            format!("{name} must be one of {}", codes.join(", "))
+        }
+    };
+    findings.add("FIELD_CODE_UNKNOWN", at, message, Some(code.to_owned()));
+}
+
 fn check_value(at: At<'_>, field: &FieldSpec, value: &FieldValue<'_>, findings: &mut Findings<'_>) {
     let name = at.field;
-    let codes = code_list(&field.name);
-    let unknown_code = |shown: String, findings: &mut Findings<'_>| {
-        findings.add(
-            "FIELD_CODE_UNKNOWN",
-            at,
-            format!("{name} must be one of {}", codes.unwrap_or_default().join(", ")),
-            Some(shown),
-        );
-    };
     match value {
         FieldValue::Text(text) => {
             if let Some(bad) = text.chars().find(|c| is_invalid_xml_char(*c)) {
@@ -223,9 +238,7 @@ fn check_value(at: At<'_>, field: &FieldSpec, value: &FieldValue<'_>, findings: 
             if let Some(form) = date_form(field) {
                 check_date(at, name, text, form, findings);
             }
-            if codes.is_some_and(|c| !c.contains(&text.trim())) {
-                unknown_code(text.trim().to_owned(), findings);
-            }
+            check_code(at, field, text.trim(), findings);
         }
         FieldValue::Int(n) => {
             let digits = n.checked_ilog10().unwrap_or(0) as usize + 1;
@@ -237,9 +250,7 @@ fn check_value(at: At<'_>, field: &FieldSpec, value: &FieldValue<'_>, findings: 
                     Some(n.to_string()),
                 );
             }
-            if codes.is_some_and(|c| !c.iter().any(|code| code.parse() == Ok(*n))) {
-                unknown_code(n.to_string(), findings);
-            }
+            check_code(at, field, &n.to_string(), findings);
         }
         FieldValue::Money(d) | FieldValue::Price(d) | FieldValue::Number(d) => {
             let places = match value {
@@ -326,4 +337,56 @@ fn is_bidi_control(c: char) -> bool {
 /// Control characters other than tab and line breaks, and the non-characters U+FFFE/U+FFFF.
 fn is_invalid_xml_char(c: char) -> bool {
     (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::Episode;
+    use crate::domain::records::EpisodeSummary;
+    use crate::reference::ReferenceData;
+    use crate::validation::{Catalogue, Severity, validate};
+
+    /// The findings on MA_DOITUONG_KCB and MA_LOAI_KCB of a stay from `from` to `to` (yyyyMMdd).
+    fn code_findings(from: &str, to: &str, route: &str, visit_type: &str) -> Vec<(String, Severity, String)> {
+        let episode = Episode {
+            summary: EpisodeSummary {
+                admitted_at: Some(format!("{from}0800")),
+                discharged_at: Some(format!("{to}1100")),
+                visit_route: Some(route.to_owned()),
+                visit_type: Some(visit_type.to_owned()),
+                ..EpisodeSummary::default()
+            },
+            ..Episode::default()
+        };
+        let report = validate(&episode, &Catalogue::builtin(), &ReferenceData::default(), Default::default());
+        let coded =
+            |v: &crate::validation::Violation| v.path.ends_with("MA_DOITUONG_KCB") || v.path.ends_with("MA_LOAI_KCB");
+        report.violations.into_iter().filter(coded).map(|v| (v.rule, v.severity, v.message)).collect()
+    }
+
+    #[test]
+    fn a_code_is_judged_by_the_list_in_force_on_its_day() {
+        assert_eq!(code_findings("20251230", "20251231", "1.10", "01"), [], "QĐ 824's code within the transition");
+        let after = code_findings("20260102", "20260102", "1.10", "01");
+        assert_eq!(after.len(), 1);
+        assert_eq!((after[0].0.as_str(), after[0].1), ("FIELD_CODE_UNKNOWN", Severity::Critical));
+        assert!(
+            after[0].2.contains("in force only until 2025-12-31") && after[0].2.contains("NGAY_RA 2026-01-02"),
+            "{after:?}"
+        );
+        assert_eq!(code_findings("20250701", "20250701", "1.13", "01"), [], "QĐ 3276's code since 2025-07-01");
+        assert_eq!(code_findings("20250630", "20250630", "1.13", "01")[0].0, "FIELD_CODE_UNKNOWN");
+
+        let uncertain = code_findings("20260301", "20260301", "7.1", "01");
+        assert_eq!((uncertain[0].0.as_str(), uncertain[0].1), ("FIELD_CODE_UNCERTAIN", Severity::Warning));
+
+        assert_eq!(code_findings("20260801", "20260801", "1.1", "14"), [], "QĐ 1804's telemedicine");
+        let early = code_findings("20260731", "20260731", "1.1", "14");
+        assert_eq!(early[0].0, "FIELD_CODE_UNKNOWN");
+        assert!(early[0].2.contains("from 2026-08-01"), "{early:?}");
+        let across = code_findings("20260730", "20260802", "1.1", "14");
+        assert_eq!((across[0].0.as_str(), across[0].1), ("FIELD_CODE_LIST_BOUNDARY", Severity::Warning), "{across:?}");
+        let unknown = code_findings("20260301", "20260301", "1.1", "99");
+        assert!(unknown[0].2.starts_with("MA_LOAI_KCB must be one of 01, 02"), "{unknown:?}");
+    }
 }

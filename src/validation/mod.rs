@@ -100,14 +100,25 @@ pub(crate) struct Findings<'c> {
     catalogue: &'c Catalogue,
     /// The amendment whose field sizes apply.
     profile: Profile,
+    /// The code lists the coded fields are checked against.
+    codes: &'c CodeLists,
+    /// The days the lists in force are chosen by.
+    days: Days,
     violations: Vec<Violation>,
     /// Violations of a rule past [`PER_RULE`]: (rule, how many).
     unlisted: Vec<(&'static str, usize)>,
 }
 
 impl<'c> Findings<'c> {
+    /// Findings with no code lists (the rules that need none).
     fn new(catalogue: &'c Catalogue, profile: Profile) -> Self {
-        Findings { catalogue, profile, violations: Vec::new(), unlisted: Vec::new() }
+        static NO_CODES: std::sync::LazyLock<CodeLists> = std::sync::LazyLock::new(CodeLists::default);
+        let codes = &*NO_CODES;
+        Findings { catalogue, profile, codes, days: Days::default(), violations: Vec::new(), unlisted: Vec::new() }
+    }
+
+    fn with_codes(self, codes: &'c CodeLists, days: Days) -> Self {
+        Findings { codes, days, ..self }
     }
 
     pub(crate) fn add(
@@ -169,12 +180,30 @@ impl<'c> Findings<'c> {
 }
 
 use crate::domain::spec::Profile;
-use crate::reference::ReferenceData;
+use crate::reference::{CodeLists, ReferenceData};
+use chrono::NaiveDate;
+
+/// The days that choose which list entries are in force for an episode: its arrival (`NGAY_VAO`)
+/// for most, the end of treatment (`NGAY_RA`) for what is decided at discharge.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Days {
+    pub admission: Option<NaiveDate>,
+    pub discharge: Option<NaiveDate>,
+}
+
+impl Days {
+    fn of(admitted_at: Option<&str>, discharged_at: Option<&str>) -> Self {
+        let day = |t: Option<&str>| t.and_then(|t| crate::domain::time::parse_datetime(t.trim())).map(|t| t.date());
+        Days { admission: day(admitted_at), discharge: day(discharged_at) }
+    }
+}
 
 /// Validates one episode under the field rules of `profile`; the catalogue-dependent rules run
-/// for the reference lists loaded.
+/// for the reference lists loaded, each judged by the entries in force on the episode's dates.
 pub fn validate(episode: &Episode, catalogue: &Catalogue, reference: &ReferenceData, profile: Profile) -> Report {
-    let mut findings = Findings::new(catalogue, profile);
+    let s = &episode.summary;
+    let days = Days::of(s.admitted_at.as_deref(), s.discharged_at.as_deref());
+    let mut findings = Findings::new(catalogue, profile).with_codes(&reference.code_lists, days);
     fields::check(episode, &mut findings);
     structure::check(episode, &mut findings);
     card::check(episode, &mut findings);
@@ -193,9 +222,11 @@ pub fn validate_check_in(
     check_in: &crate::domain::records::CheckIn,
     index: usize,
     catalogue: &Catalogue,
+    codes: &CodeLists,
     profile: Profile,
 ) -> Report {
-    let mut findings = Findings::new(catalogue, profile);
+    let days = Days::of(check_in.admitted_at.as_deref(), None);
+    let mut findings = Findings::new(catalogue, profile).with_codes(codes, days);
     let path = crate::domain::episode::RecordPath { section: "check_ins", index: Some(index) };
     fields::check_record(path, check_in, &mut findings);
     structure::check_in_items(index, check_in, &mut findings);

@@ -5,8 +5,8 @@
 
 use super::Findings;
 use crate::domain::Episode;
-use crate::reference::{AdminLevel, AdminUnit, ReferenceData};
-use std::collections::{HashMap, HashSet};
+use crate::reference::{AdminLevel, AdminUnit, Codes, DISTRICTS_ABOLISHED, Dated, Lookup, ReferenceData};
+use chrono::NaiveDate;
 
 /// Drugs the checkers do not look up (QLBV `drug_*_not_check`): herbal and in-house preparations,
 /// oxygen and nitric oxide.
@@ -18,67 +18,111 @@ fn list(v: &Option<String>) -> impl Iterator<Item = &str> {
     v.as_deref().unwrap_or_default().split(';').map(str::trim).filter(|c| !c.is_empty())
 }
 
-/// A residence's province, district and commune: each a unit of its level, each inside the one before.
-fn check_residence(
-    at: &str,
-    codes: [&Option<String>; 3],
-    units: &HashMap<String, AdminUnit>,
-    findings: &mut Findings<'_>,
-) {
-    let levels = [
-        ("MATINH_CU_TRU", AdminLevel::Province),
-        ("MAHUYEN_CU_TRU", AdminLevel::District),
-        ("MAXA_CU_TRU", AdminLevel::Commune),
-    ];
-    let mut above: Option<&str> = None;
-    for ((field, level), code) in levels.into_iter().zip(codes) {
-        let Some(code) = code.as_deref().map(str::trim).filter(|c| !c.is_empty()) else {
-            above = None;
-            continue;
-        };
-        match units.get(code).filter(|u| u.level == level) {
-            None => {
-                findings.add(
-                    "ADMIN_UNIT_UNKNOWN",
-                    format!("{at}.{field}"),
-                    format!("{code} is not a {} of the administrative-unit catalogue", level.word()),
-                    Some(code.to_owned()),
-                );
-                above = None;
-            }
-            Some(unit) => {
-                if let Some(above) = above
-                    && unit.parent.as_deref() != Some(above)
-                {
-                    findings.add(
-                        "ADMIN_UNIT_NESTING",
-                        format!("{at}.{field}"),
-                        format!("{code} is not inside {above}"),
-                        Some(code.to_owned()),
-                    );
-                }
-                above = Some(code);
-            }
+/// Why `code` is not in force in `list_name` on `day`, or `None` when it is.
+fn absence<T>(lookup: &Lookup<'_, T>, code: &str, list_name: &str, day: Option<NaiveDate>) -> Option<String> {
+    match lookup {
+        Lookup::InForce(_) => None,
+        Lookup::Unknown => Some(format!("{code} is not in the {list_name}")),
+        Lookup::OutOfForce(periods) => {
+            let periods: Vec<String> = periods.iter().map(ToString::to_string).collect();
+            let on = day.map(|d| format!(" (the episode is of {d})")).unwrap_or_default();
+            Some(format!("{code} is in the {list_name} only {}{on}", periods.join(" and ")))
         }
     }
 }
 
-/// Reports each code of the `;`-list `codes` that the list `known` (named `list_name`) lacks.
-/// `path` is written out only for a finding: most lines have none.
+/// A residence's province, district and commune, each a unit in force on `day`: before districts
+/// were abolished each inside the one before; since, the commune inside the province, and
+/// MAHUYEN_CU_TRU not checked (what BHXH expects there is not known: REGULATORY-2026.md §3.4).
+fn check_residence(
+    at: &str,
+    codes: [&Option<String>; 3],
+    reference: &ReferenceData,
+    units: &Dated<AdminUnit>,
+    findings: &mut Findings<'_>,
+) {
+    let day = findings.days.admission;
+    let two_levels = day.is_some_and(|d| d >= DISTRICTS_ABOLISHED);
+    let [province, district, commune] = codes.map(|c| c.as_deref().map(str::trim).filter(|c| !c.is_empty()));
+    let district = district.filter(|_| !two_levels);
+    let unit = |field: &str, code: &str, level: AdminLevel, findings: &mut Findings<'_>| {
+        let lookup = units.lookup(code, day);
+        let message = match &lookup {
+            Lookup::InForce(unit) if unit.level == level => return Some(*unit),
+            Lookup::InForce(_) => format!("{code} is not a {} of the administrative-unit catalogue", level.word()),
+            other => {
+                let why = absence(other, code, "administrative-unit catalogue", day).unwrap_or_default();
+                match reference.admin_unit_successors.as_ref().and_then(|s| s.get(code, day)) {
+                    Some(successor) => format!("{why}; it was replaced by {successor}"),
+                    None => why,
+                }
+            }
+        };
+        findings.add("ADMIN_UNIT_UNKNOWN", format!("{at}.{field}"), message, Some(code.to_owned()));
+        None
+    };
+    let province_unit = province.and_then(|p| unit("MATINH_CU_TRU", p, AdminLevel::Province, findings));
+    let district_unit = district.and_then(|d| unit("MAHUYEN_CU_TRU", d, AdminLevel::District, findings));
+    let commune_unit = commune.and_then(|c| unit("MAXA_CU_TRU", c, AdminLevel::Commune, findings));
+    let mut inside = |field: &str, code: Option<&str>, found: Option<&AdminUnit>, above: Option<&str>| {
+        if let (Some(code), Some(found), Some(above)) = (code, found, above)
+            && found.parent.as_deref() != Some(above)
+        {
+            findings.add(
+                "ADMIN_UNIT_NESTING",
+                format!("{at}.{field}"),
+                format!("{code} is not inside {above}"),
+                Some(code.to_owned()),
+            );
+        }
+    };
+    inside("MAHUYEN_CU_TRU", district, district_unit, province.filter(|_| province_unit.is_some()));
+    let commune_above = if two_levels {
+        province.filter(|_| province_unit.is_some())
+    } else {
+        district.filter(|_| district_unit.is_some())
+    };
+    inside("MAXA_CU_TRU", commune, commune_unit, commune_above);
+    if !two_levels && district.is_none() {
+        // No district given: the commune's own district must still lie in the province.
+        let province_of_commune = commune_unit
+            .and_then(|c| c.parent.as_deref())
+            .and_then(|d| units.get(d, day))
+            .and_then(|d| d.parent.as_deref());
+        if let (Some(commune), Some(province), Some(actual)) = (commune, province, province_of_commune)
+            && actual != province
+            && province_unit.is_some()
+        {
+            findings.add(
+                "ADMIN_UNIT_NESTING",
+                format!("{at}.MAXA_CU_TRU"),
+                format!("{commune} is not inside {province}"),
+                Some(commune.to_owned()),
+            );
+        }
+    }
+}
+
+/// Reports each code of the `;`-list `codes` that the list `known` (named `list_name`) lacks on
+/// the episode's day. `path` is written out only for a finding: most lines have none.
 fn unknown_codes(
     findings: &mut Findings<'_>,
     rule: &'static str,
     path: impl std::fmt::Display,
     codes: &Option<String>,
-    known: &HashSet<String>,
+    known: &Codes,
     list_name: &str,
 ) {
-    for code in list(codes).filter(|c| !known.contains(*c)) {
-        findings.add(rule, &path, format!("{code} is not in the {list_name}"), Some(code.to_owned()));
+    let day = findings.days.admission;
+    for code in list(codes) {
+        if let Some(message) = absence(&known.lookup(code, day), code, list_name, day) {
+            findings.add(rule, &path, message, Some(code.to_owned()));
+        }
     }
 }
 
 pub(super) fn check(e: &Episode, reference: &ReferenceData, findings: &mut Findings<'_>) {
+    let day = findings.days.admission;
     if let Some(icd10) = &reference.icd10 {
         let s = &e.summary;
         for (field, codes) in [("MA_BENH_CHINH", &s.main_icd10), ("MA_BENH_KT", &s.secondary_icd10)] {
@@ -87,7 +131,7 @@ pub(super) fn check(e: &Episode, reference: &ReferenceData, findings: &mut Findi
     }
     if let Some(yhct) = &reference.icd_yhct {
         let s = &e.summary;
-        if let Some(main) = s.main_icd10.as_deref().map(str::trim).filter(|c| yhct.contains(*c)) {
+        if let Some(main) = s.main_icd10.as_deref().map(str::trim).filter(|c| yhct.contains(c, day)) {
             findings.add(
                 "MAIN_DIAGNOSIS_YHCT",
                 "summary.MA_BENH_CHINH",
@@ -127,18 +171,18 @@ pub(super) fn check(e: &Episode, reference: &ReferenceData, findings: &mut Findi
                 (format!("birth_certificates[{i}]"), &b.province_code, &b.district_code, &b.commune_code)
             }));
         for (at, province, district, commune) in places {
-            check_residence(&at, [province, district, commune], units, findings);
+            check_residence(&at, [province, district, commune], reference, units, findings);
         }
     }
-    if let Some(occupations) = &reference.occupations
-        && let Some(code) = e.summary.occupation_code.as_deref().map(str::trim).filter(|c| !c.is_empty())
-        && !occupations.contains(code)
-    {
-        findings.add(
+    if let Some(occupations) = &reference.occupations {
+        let path = "summary.MA_NGHE_NGHIEP";
+        unknown_codes(
+            findings,
             "OCCUPATION_UNKNOWN",
-            "summary.MA_NGHE_NGHIEP",
-            format!("{code} is not in the occupation catalogue"),
-            Some(code.to_owned()),
+            path,
+            &e.summary.occupation_code,
+            occupations,
+            "occupation catalogue",
         );
     }
     let approved = reference.approved_for(e.facility_code());
@@ -147,14 +191,8 @@ pub(super) fn check(e: &Episode, reference: &ReferenceData, findings: &mut Findi
             let Some(code) = l.drug_code.as_deref().map(str::trim).filter(|c| !c.is_empty() && !drug_exempt(c)) else {
                 continue;
             };
-            match drugs.get(code) {
-                None => findings.add(
-                    "DRUG_NOT_APPROVED",
-                    format!("drugs[{i}].MA_THUOC"),
-                    format!("{code} is not in the approved drug list"),
-                    Some(code.to_owned()),
-                ),
-                Some(approved) => {
+            match drugs.lookup(code, day) {
+                Lookup::InForce(approved) => {
                     if l.unit_price.is_some_and(|p| p > approved.max_price) {
                         findings.add(
                             "DRUG_PRICE_ABOVE_APPROVED",
@@ -179,6 +217,10 @@ pub(super) fn check(e: &Episode, reference: &ReferenceData, findings: &mut Findi
                         );
                     }
                 }
+                absent => {
+                    let message = absence(&absent, code, "approved drug list", day).unwrap_or_default();
+                    findings.add("DRUG_NOT_APPROVED", format!("drugs[{i}].MA_THUOC"), message, Some(code.to_owned()));
+                }
             }
         }
     }
@@ -193,20 +235,18 @@ pub(super) fn check(e: &Episode, reference: &ReferenceData, findings: &mut Findi
         else {
             continue;
         };
-        match catalogue.get(code) {
-            None => findings.add(
-                rule_missing,
-                format!("services[{i}].{field}"),
-                format!("{code} is not in the approved list"),
-                Some(code.to_owned()),
-            ),
-            Some(approved) if l.unit_price_insured.is_some_and(|p| p > approved.max_price) => findings.add(
+        match catalogue.lookup(code, day) {
+            Lookup::InForce(approved) if l.unit_price_insured.is_some_and(|p| p > approved.max_price) => findings.add(
                 "ITEM_PRICE_ABOVE_APPROVED",
                 format!("services[{i}].DON_GIA_BH"),
                 format!("DON_GIA_BH is above the approved {}", approved.max_price),
                 l.unit_price_insured.map(|p| p.to_string()),
             ),
-            Some(_) => {}
+            Lookup::InForce(_) => {}
+            absent => {
+                let message = absence(&absent, code, "approved list", day).unwrap_or_default();
+                findings.add(rule_missing, format!("services[{i}].{field}"), message, Some(code.to_owned()));
+            }
         }
     }
     if let Some(staff) = approved.staff {
@@ -240,5 +280,59 @@ pub(super) fn check(e: &Episode, reference: &ReferenceData, findings: &mut Findi
                 unknown(&path, codes, findings);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::Episode;
+    use crate::domain::records::EpisodeSummary;
+    use crate::reference::ReferenceData;
+    use crate::validation::{Catalogue, validate};
+
+    /// The rules an episode of `day` living at (province, district, commune) breaks on its address.
+    fn address_rules(day: &str, province: &str, district: &str, commune: &str) -> Vec<(String, String)> {
+        let some = |t: &str| Some(t.to_owned()).filter(|t| !t.is_empty());
+        let episode = Episode {
+            summary: EpisodeSummary {
+                admitted_at: some(&format!("{day}0800")),
+                discharged_at: some(&format!("{day}1100")),
+                province_code: some(province),
+                district_code: some(district),
+                commune_code: some(commune),
+                ..EpisodeSummary::default()
+            },
+            ..Episode::default()
+        };
+        let report = validate(&episode, &Catalogue::builtin(), &ReferenceData::sample(), Default::default());
+        report
+            .violations
+            .into_iter()
+            .filter(|v| v.path.contains("CU_TRU"))
+            .map(|v| (v.rule, format!("{}: {}", v.path, v.message)))
+            .collect()
+    }
+
+    #[test]
+    fn residences_have_three_levels_before_july_2025_and_two_since() {
+        assert_eq!(address_rules("20250630", "83", "829", "28700"), [], "the old three levels, in force");
+        assert_eq!(address_rules("20250701", "86", "", "28700"), [], "province and commune, no district");
+        assert_eq!(address_rules("20260301", "86", "829", "28700"), [], "a district still written is not checked");
+
+        let old_after = address_rules("20250701", "83", "829", "28700");
+        assert_eq!(old_after.len(), 1, "{old_after:?}");
+        assert_eq!(old_after[0].0, "ADMIN_UNIT_UNKNOWN");
+        assert!(
+            old_after[0].1.contains("only until 2025-06-30") && old_after[0].1.contains("replaced by 86"),
+            "{old_after:?}"
+        );
+
+        let new_before = address_rules("20250630", "86", "", "28700");
+        let rules: Vec<&str> = new_before.iter().map(|(r, _)| r.as_str()).collect();
+        assert_eq!(rules, ["FIELD_REQUIRED", "ADMIN_UNIT_NESTING"], "{new_before:?}");
+        assert!(new_before[0].1.starts_with("summary.MAHUYEN_CU_TRU"), "{new_before:?}");
+
+        let elsewhere = address_rules("20260301", "86", "", "99999");
+        assert_eq!(elsewhere.iter().map(|(r, _)| r.as_str()).collect::<Vec<_>>(), ["ADMIN_UNIT_UNKNOWN"]);
     }
 }

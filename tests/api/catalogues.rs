@@ -7,7 +7,11 @@ use crate::on_both_backends;
 use hisgate::reference::{ListKind, ReferenceHandle};
 use serde_json::Value;
 
-on_both_backends!(lists_are_seeded_and_read_back_as_loaded, a_facility_list_applies_to_that_facility_only);
+on_both_backends!(
+    lists_are_seeded_and_read_back_as_loaded,
+    a_facility_list_applies_to_that_facility_only,
+    an_entry_that_ended_and_its_successor_judge_each_side_of_the_date
+);
 
 async fn put_list(app: &TestApp, path: &str, key: &str, csv: &str) -> (u16, Value) {
     let response =
@@ -51,7 +55,7 @@ async fn lists_are_seeded_and_read_back_as_loaded(backend: Backend) {
         assert_eq!(status, 200, "{}", kind.name());
         let shipped = std::fs::read_to_string(root.join(format!("{}.csv", kind.name()))).unwrap();
         let mut shipped = hisgate::reference::parse(kind, &shipped).unwrap();
-        shipped.sort_by(|a, b| a.code.cmp(&b.code));
+        shipped.sort_by(|a, b| (&a.field, &a.code, a.valid.from).cmp(&(&b.field, &b.code, b.valid.from)));
         assert_eq!(hisgate::reference::parse(kind, &text).unwrap(), shipped, "{} as stored", kind.name());
     }
 }
@@ -87,6 +91,89 @@ async fn a_facility_list_applies_to_that_facility_only(backend: Backend) {
     );
     let again = app.client.delete(app.url(&path)).bearer_auth(&app.admin_key).send().await.unwrap();
     assert_eq!(again.status(), 404);
+}
+
+/// `episode` as JSON with every `MA_DOITUONG_KCB` (summary and check-ins) set to `route`.
+fn with_route(episode: &hisgate::domain::Episode, route: &str) -> Value {
+    fn set(value: &mut Value, route: &str) {
+        match value {
+            Value::Object(fields) => {
+                for (name, v) in fields.iter_mut() {
+                    if name == "MA_DOITUONG_KCB" {
+                        *v = Value::from(route);
+                    } else {
+                        set(v, route);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| set(v, route)),
+            _ => {}
+        }
+    }
+    let mut value = serde_json::to_value(episode).unwrap();
+    set(&mut value, route);
+    value
+}
+
+async fn an_entry_that_ended_and_its_successor_judge_each_side_of_the_date(backend: Backend) {
+    let test = "an_entry_that_ended_and_its_successor_judge_each_side_of_the_date";
+    let Some(app) = spawn_app(backend, test).await else { return };
+    // Two episodes that ended on different days; the list changes between them.
+    let mut batch = episodes(FACILITY, 31, 20);
+    let day = |e: &hisgate::domain::Episode| e.summary.discharged_at.clone().unwrap()[..8].to_owned();
+    batch.sort_by_key(day);
+    let (early, late) = (batch.first().unwrap().clone(), batch.last().unwrap().clone());
+    let ended = chrono::NaiveDate::parse_from_str(&day(&early), "%Y%m%d").unwrap();
+    assert!(day(&late) > day(&early));
+    let shipped = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("catalogues").join("code_lists.csv"),
+    )
+    .unwrap();
+    let successor_from = ended.succ_opt().unwrap();
+    let csv: String = shipped
+        .lines()
+        .map(|line| match line.strip_prefix("MA_DOITUONG_KCB,1.1,") {
+            Some(rest) => format!(
+                "MA_DOITUONG_KCB,1.1,{},,,{ended}\nMA_DOITUONG_KCB,1.19,Mã kế nhiệm (test),,{successor_from},\n",
+                rest.trim_end_matches(',')
+            ),
+            None => format!("{line}\n"),
+        })
+        .collect();
+    let (status, info) = put_list(&app, "/api/v1/catalogues/code_lists", &app.admin_key, &csv).await;
+    assert_eq!(status, 200, "{info}");
+    let routes: Vec<&Value> =
+        info["versions"].as_array().unwrap().iter().filter(|v| v["field"] == "MA_DOITUONG_KCB").collect();
+    let change = routes.iter().position(|v| v["valid_to"] == ended.to_string()).expect("a version ends on the day");
+    assert_eq!(routes[change + 1]["valid_from"], successor_from.to_string(), "{routes:?}");
+    let listed: Value = app.get("/api/v1/catalogues", &app.facility_key).await.json().await.unwrap();
+    let stored = listed.as_array().unwrap().iter().find(|l| l["list"] == "code_lists").unwrap();
+    assert_eq!(stored["versions"], info["versions"], "GET /api/v1/catalogues shows the versions");
+
+    let answer = |episode: Value| {
+        let app = &app;
+        async move {
+            let response = app.post_claim(&app.facility_key, &episode).await;
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.unwrap();
+            let route_findings: Vec<String> = body["violations"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|v| v["path"].as_str().unwrap().ends_with("MA_DOITUONG_KCB"))
+                .map(|v| format!("{} {}", v["rule"], v["message"]))
+                .collect();
+            (status, route_findings)
+        }
+    };
+    let (status, found) = answer(with_route(&early, "1.19")).await;
+    assert_eq!(status, 422, "the successor is not in force yet");
+    assert!(found.iter().all(|f| f.contains("FIELD_CODE_UNKNOWN") && f.contains("from")), "{found:?}");
+    assert_eq!(answer(with_route(&early, "1.1")).await, (202, vec![]), "the old entry is in force on its last day");
+    let (status, found) = answer(with_route(&late, "1.1")).await;
+    assert_eq!(status, 422, "the old entry has ended");
+    assert!(found[0].contains(&format!("in force only until {ended}")), "{found:?}");
+    assert_eq!(answer(with_route(&late, "1.19")).await, (202, vec![]), "the successor is in force");
 }
 
 #[actix_web::test]
@@ -133,8 +220,8 @@ async fn an_instance_picks_up_a_list_another_loaded() {
     let elsewhere = hisgate::store::Db::connect(&database.url).unwrap();
     hisgate::reference::load_csv(&elsewhere, "icd10", None, b"code,name\nA09,x\n", "cli", "admin").await.unwrap();
     handle.refresh(&db).await.unwrap();
-    assert!(handle.current().icd10.as_ref().is_some_and(|c| c.contains("A09")));
+    assert!(handle.current().icd10.as_ref().is_some_and(|c| c.contains("A09", None)));
     hisgate::reference::load_csv(&elsewhere, "icd10", None, b"code,name\nJ18.9,y\n", "cli", "admin").await.unwrap();
     handle.refresh(&db).await.unwrap();
-    assert!(handle.current().icd10.as_ref().is_some_and(|c| c.contains("J18.9") && !c.contains("A09")));
+    assert!(handle.current().icd10.as_ref().is_some_and(|c| c.contains("J18.9", None) && !c.contains("A09", None)));
 }

@@ -206,7 +206,7 @@ async fn catalogue_load_list_and_remove() {
     assert!(printed.starts_with("staff") && printed.contains(FACILITY) && printed.contains("2 entries"), "{printed}");
     let db = hisgate::store::Db::connect(&url).unwrap();
     let data = db.read(hisgate::reference::load_all).await.unwrap();
-    assert!(data.approved_for(FACILITY).staff.is_some_and(|s| s.contains("000102/BYT-CCHN")));
+    assert!(data.approved_for(FACILITY).staff.is_some_and(|s| s.contains("000102/BYT-CCHN", None)));
     assert!(data.approved_for("83002").staff.is_none(), "no shared staff list");
 
     assert!(hisgate(&["catalogue", "remove", "staff", "--facility", FACILITY], &env).status.success());

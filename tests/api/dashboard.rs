@@ -238,7 +238,7 @@ async fn the_dashboard_shows_the_figures_of_the_api(backend: Backend) {
     let found = html(&app, &cookie, "/dashboard/facilities?q=tr%E1%BA%A1m").await;
     assert!(found.contains(">83003<") && !found.contains(">83002<"));
     let csv = page(&app, &cookie, "/dashboard/facilities?csv=facilities&lang=en").await.text().await.unwrap();
-    assert!(csv.starts_with("Code,Name,Type,District,Status,Received,"), "{csv}");
+    assert!(csv.starts_with("Code,Name,Type,Commune,District (until 2025-06-30),Status,Received,"), "{csv}");
     assert!(csv.contains("\"<b>Trạm Y tế</b> & \"\"xã\"\"\""), "{csv}");
 
     // Signing out ends the session on the server, whatever the browser keeps.

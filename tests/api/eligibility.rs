@@ -10,7 +10,10 @@ use mocks::registry::CardEntry;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
-on_both_backends!(every_portal_code_gets_a_normalised_answer_and_an_audit_row);
+on_both_backends!(
+    every_portal_code_gets_a_normalised_answer_and_an_audit_row,
+    a_holder_is_looked_up_by_card_citizen_id_or_social_insurance_number
+);
 
 const OFFICER: (&str, &str) = ("Nguyễn Thị Lan", "083190000001");
 
@@ -24,6 +27,7 @@ fn card_entry(card: &str, name: &str, birth: &str, valid_to: &str) -> CardEntry 
         valid_from: "01/01/2020".to_owned(),
         valid_to: valid_to.to_owned(),
         forced_code: None,
+        citizen_id: None,
     }
 }
 
@@ -55,6 +59,103 @@ async fn check(app: &TestApp, key: &str, body: &Value) -> (u16, Value) {
     let response = app.post_json("/api/v1/eligibility", key, body).await;
     let status = response.status().as_u16();
     (status, response.json().await.unwrap())
+}
+
+fn by(field: &str, value: &str, name: &str, birth: &str) -> Value {
+    json!({ field: value, "full_name": name, "birth_date": birth })
+}
+
+async fn a_holder_is_looked_up_by_card_citizen_id_or_social_insurance_number(backend: Backend) {
+    let test = "a_holder_is_looked_up_by_card_citizen_id_or_social_insurance_number";
+    let mut registered = card_entry("HS4830000000003", "Lê Văn Bình", "04/05/1979", "31/12/2099");
+    registered.citizen_id = Some("083079000456".to_owned());
+    let config = BhxhConfig { cards: vec![registered], ..BhxhConfig::default() };
+    let bhxh = mocks::bhxh::start(config, "127.0.0.1:0").unwrap();
+    let Some(app) = spawn_app_with(backend, test, |s| connect(s, &bhxh)).await else { return };
+    let key = app.eligibility_key.clone();
+    let binh = ("Lê Văn Bình", "1979-05-04");
+    for (field, value) in
+        [("card_number", "HS4830000000003"), ("citizen_id", "083079000456"), ("social_insurance_number", "0000000003")]
+    {
+        let (status, answer) = check(&app, &key, &by(field, value, binh.0, binh.1)).await;
+        assert_eq!(status, 200, "{field}: {answer}");
+        assert_eq!((answer["code"].as_str(), answer["eligible"].as_str()), (Some("000"), Some("yes")), "{field}");
+        assert_eq!(answer["card_number"], "HS4830000000003", "{field}: the card the portal found");
+        assert_eq!((answer["object_code"].as_str(), answer["benefit_level"].as_u64()), (Some("HS"), Some(4)));
+    }
+    // The audit is written in the background, a moment later.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let audit = app.db.read(|c| hisgate::store::audit::for_target(c, "083079000456")).await.unwrap();
+        if audit.iter().any(|a| a.action == "eligibility.check") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "a lookup by citizen ID is audited");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // Malformed identifiers are refused here, each by its own rule, and never reach the portal.
+    let asked = bhxh.state.card_lookups();
+    for (body, rule, path) in [
+        (by("citizen_id", "0830790004", binh.0, binh.1), "CITIZEN_ID_LENGTH", "citizen_id"),
+        (by("citizen_id", "08307900045O", binh.0, binh.1), "CITIZEN_ID_DIGITS", "citizen_id"),
+        (
+            by("social_insurance_number", "00000003", binh.0, binh.1),
+            "SOCIAL_INSURANCE_NUMBER_LENGTH",
+            "social_insurance_number",
+        ),
+        (
+            by("social_insurance_number", "00000000O3", binh.0, binh.1),
+            "SOCIAL_INSURANCE_NUMBER_DIGITS",
+            "social_insurance_number",
+        ),
+        (json!({ "full_name": binh.0, "birth_date": binh.1 }), "HOLDER_ID_REQUIRED", "card_number"),
+        (
+            json!({ "card_number": "HS4830000000003", "citizen_id": "083079000456", "full_name": binh.0, "birth_date": binh.1 }),
+            "HOLDER_ID_AMBIGUOUS",
+            "citizen_id",
+        ),
+    ] {
+        let (status, problem) = check(&app, &key, &body).await;
+        assert_eq!(status, 400, "{rule}: {problem}");
+        assert_eq!(
+            (problem["violations"][0]["rule"].as_str(), problem["violations"][0]["path"].as_str()),
+            (Some(rule), Some(path))
+        );
+        assert!(!problem.to_string().contains("08307900045O"), "the identifier is masked: {problem}");
+    }
+    assert_eq!(bhxh.state.card_lookups(), asked);
+}
+
+/// Where the portal takes card numbers only: the mock modelling it answers `051` to a citizen ID,
+/// and a gateway set to send cards only refuses one before asking.
+#[actix_web::test]
+async fn a_portal_or_gateway_that_takes_card_numbers_only() {
+    let config = BhxhConfig { card_lookup_by_id: false, ..BhxhConfig::default() };
+    let bhxh = mocks::bhxh::start(config, "127.0.0.1:0").unwrap();
+    let test = "a_portal_or_gateway_that_takes_card_numbers_only";
+    let app = spawn_app_with(Backend::Sqlite, test, |s| connect(s, &bhxh)).await.unwrap();
+    let key = app.eligibility_key.clone();
+    let (status, answer) = check(&app, &key, &by("citizen_id", "083079000456", "Lê Văn Bình", "1979-05-04")).await;
+    assert_eq!(
+        (status, answer["code"].as_str(), answer["eligible"].as_str()),
+        (200, Some("051"), Some("no")),
+        "{answer}"
+    );
+    assert_eq!(answer["card_number"], Value::Null, "no card was found");
+
+    let cards_only = spawn_app_with(Backend::Sqlite, "a_gateway_that_sends_card_numbers_only", |s| {
+        connect(s, &bhxh);
+        s.eligibility.identifiers = vec![hisgate::domain::card::IdentifierKind::Card];
+    })
+    .await
+    .unwrap();
+    let asked = bhxh.state.card_lookups();
+    let body = by("social_insurance_number", "0000000003", "Lê Văn Bình", "1979-05-04");
+    let (status, problem) = check(&cards_only, &cards_only.eligibility_key, &body).await;
+    assert_eq!((status, problem["violations"][0]["rule"].as_str()), (400, Some("HOLDER_ID_NOT_ACCEPTED")), "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("HISGATE_ELIGIBILITY_IDENTIFIERS"));
+    assert_eq!(bhxh.state.card_lookups(), asked);
 }
 
 async fn every_portal_code_gets_a_normalised_answer_and_an_audit_row(backend: Backend) {

@@ -72,6 +72,16 @@ async fn admins_keep_the_registry_and_everyone_reads_what_they_may(backend: Back
 
     let all: Value = app.get("/api/v1/facilities", &app.doh_key).await.json().await.unwrap();
     assert_eq!(all.as_array().unwrap().len(), 3);
+    // Facilities are found by the unit in force (the commune) as by the district that was.
+    let codes = |list: &Value| -> Vec<String> {
+        list.as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap().to_owned()).collect()
+    };
+    let in_commune: Value = app.get("/api/v1/facilities?commune=28896", &app.doh_key).await.json().await.unwrap();
+    assert_eq!(codes(&in_commune), ["83002", "83105"]);
+    let figures: Value = app.get("/api/v1/stats/facilities?commune=28896", &app.doh_key).await.json().await.unwrap();
+    let figured: Vec<&str> =
+        figures["facilities"].as_array().unwrap().iter().map(|r| r["facility"]["code"].as_str().unwrap()).collect();
+    assert_eq!(figured, ["83002", "83105"]);
     let live: Value = app.get("/api/v1/facilities?status=live", &app.doh_key).await.json().await.unwrap();
     assert_eq!(live.as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect::<Vec<_>>(), [FACILITY]);
     let own: Value = app.get("/api/v1/facilities", &app.facility_key).await.json().await.unwrap();

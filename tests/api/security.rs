@@ -84,6 +84,7 @@ async fn a_portal_failure_reaches_no_answer_or_audit_row_with_the_calls_credenti
         valid_from: "01/01/2020".to_owned(),
         valid_to: "31/12/2099".to_owned(),
         forced_code: None,
+        citizen_id: None,
     };
     let config = mocks::bhxh::BhxhConfig { cards: vec![card], ..Default::default() };
     let bhxh = mocks::bhxh::start(config, "127.0.0.1:0").unwrap();

@@ -39,6 +39,13 @@ fn cases() -> Vec<Case> {
         case("FIELD_DECIMAL_PLACES", |e| e["drugs"][0]["DON_GIA"] = json!("350.1234")),
         case("FIELD_NEGATIVE", |e| e["drugs"][0]["T_NGUONKHAC_NSNN"] = json!("-5")),
         case("FIELD_CODE_UNKNOWN", |e| e["summary"]["GIOI_TINH"] = json!(4)),
+        // QĐ 3276 dropped 7.1; whether the portal still takes it is not known.
+        case("FIELD_CODE_UNCERTAIN", |e| e["summary"]["MA_DOITUONG_KCB"] = json!("7.1")),
+        // A stay from before QĐ 3276's transition ended to after it, with a code it dropped.
+        case("FIELD_CODE_LIST_BOUNDARY", |e| {
+            e["summary"]["NGAY_VAO"] = json!("202512300800");
+            e["summary"]["MA_DOITUONG_KCB"] = json!("1.10");
+        }),
         case("FIELD_PERCENT_RANGE", |e| e["drugs"][0]["MUC_HUONG"] = json!(120)),
         case("FIELD_DATE_FORMAT", |e| e["discharge_certificate"]["NGAY_CT"] = json!("20261340")),
         case("FIELD_DATETIME_FORMAT", |e| e["summary"]["NGAY_TTOAN"] = json!("202602301000")),
@@ -204,7 +211,8 @@ fn cases() -> Vec<Case> {
         case("FACILITY_NOT_IN_CATALOGUE", |e| e["summary"]["MA_DKBD"] = json!("99999")),
         case("ADMIN_UNIT_UNKNOWN", |e| e["summary"]["MAXA_CU_TRU"] = json!("99999")),
         case("ADMIN_UNIT_NESTING", |e| {
-            e["summary"]["MAHUYEN_CU_TRU"] = json!("829");
+            // Since 2025-07-01 a commune belongs to its province directly.
+            e["summary"]["MATINH_CU_TRU"] = json!("79");
             e["summary"]["MAXA_CU_TRU"] = json!("28720");
         }),
         case("OCCUPATION_UNKNOWN", |e| e["summary"]["MA_NGHE_NGHIEP"] = json!("99999")),

@@ -368,6 +368,7 @@ fn entry(card: &str, name: &str, birth: &str, valid_to: &str) -> CardEntry {
         valid_from: "01/01/2020".to_owned(),
         valid_to: valid_to.to_owned(),
         forced_code: None,
+        citizen_id: None,
     }
 }
 

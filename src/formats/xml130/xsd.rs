@@ -47,6 +47,8 @@ fn write_field(out: &mut String, field: &FieldSpec, indent: &str) {
     let required = field.requirement == Requirement::Always;
     let (pattern, max_len) = facet(field);
     let occurs = if required { "" } else { " minOccurs=\"0\"" };
+    // Districts were abolished on 2025-07-01: the element stays, and may be empty.
+    let may_be_empty = field.name == "MAHUYEN_CU_TRU";
     let _ = writeln!(out, "{indent}<xs:element name=\"{}\"{occurs}>", field.name);
     let _ = writeln!(out, "{indent}  <xs:simpleType>");
     let _ = writeln!(out, "{indent}    <xs:restriction base=\"xs:string\">");
@@ -58,7 +60,7 @@ fn write_field(out: &mut String, field: &FieldSpec, indent: &str) {
             let _ = writeln!(out, "{indent}      <xs:pattern value=\"({p})?\"/>");
         }
         (None, _) => {
-            if required {
+            if required && !may_be_empty {
                 let _ = writeln!(out, "{indent}      <xs:minLength value=\"1\"/>");
             }
             if let Some(max) = max_len {
