@@ -124,7 +124,8 @@ pub enum CatalogueCommand {
     /// Print every stored list: name, facility, entries, when and by whom it was loaded.
     List,
     /// Replace a list (icd10, icd_yhct, drugs, services, supplies, staff, facilities, admin_units,
-    /// occupations) with the rows of a CSV file; nothing changes if a row is wrong.
+    /// admin_unit_successors, occupations, code_lists) with the rows of a CSV file; nothing changes
+    /// if a row is wrong.
     Load {
         list: String,
         file: std::path::PathBuf,
