@@ -336,6 +336,11 @@ pub struct Settings {
     /// Addresses of the reverse proxies in front of the gateway: only their `X-Forwarded-For`,
     /// `X-Forwarded-Proto` and `Forwarded` headers are believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Failed sign-ins or bad API keys from one client address (or with one key id) after which
+    /// it is refused with `429` for the rest of [`Settings::auth_lockout_seconds`] (0: never).
+    pub auth_max_failures: u32,
+    /// The period failures are counted over, and the lock's length.
+    pub auth_lockout_seconds: u64,
     /// Portals every accepted episode is queued for (`bhxh`, `moh`).
     pub destinations: Vec<String>,
     pub bhxh: PortalSettings,
@@ -364,6 +369,8 @@ impl Default for Settings {
             max_body_bytes: 32 * 1024 * 1024,
             body_timeout_seconds: 30,
             trusted_proxies: Vec::new(),
+            auth_max_failures: 10,
+            auth_lockout_seconds: 900,
             destinations: vec!["bhxh".to_owned(), "moh".to_owned()],
             bhxh: PortalSettings::default(),
             bhxh_protocol: BhxhProtocol::default(),
@@ -505,6 +512,13 @@ impl Settings {
             if let Some(n) = number(cooldown)? {
                 portal.breaker_cooldown_ms = n;
             }
+        }
+        if let Some(n) = number("HISGATE_AUTH_MAX_FAILURES")? {
+            s.auth_max_failures =
+                n.try_into().map_err(|_| invalid("HISGATE_AUTH_MAX_FAILURES", &n.to_string(), "too large"))?;
+        }
+        if let Some(n) = number("HISGATE_AUTH_LOCKOUT_SECONDS")? {
+            s.auth_lockout_seconds = n;
         }
         if let Some(n) = number("HISGATE_ELIGIBILITY_CACHE_SECONDS")? {
             s.eligibility.cache_seconds = n;

@@ -82,6 +82,7 @@ impl Application {
         );
         let scheduler = if settings.jobs.enabled { Some(crate::jobs::start(jobs.clone()).await?) } else { None };
         let committer = crate::ingest::Committer::start(db.clone(), settings.destinations.clone());
+        let failed_auth = std::sync::Arc::new(crate::auth::failures::FailedAuth::for_settings(&settings));
         let state = web::Data::new(AppState {
             db: db.clone(),
             committer,
@@ -95,6 +96,7 @@ impl Application {
             portals,
             jobs,
             eligibility,
+            failed_auth,
         });
         let server = HttpServer::new(move || {
             let body_timeout = std::time::Duration::from_secs(state.settings.body_timeout_seconds);

@@ -3,6 +3,8 @@
 //! A key is `hg_<id>_<secret>`: the id finds the stored row, the secret is checked against its
 //! SHA-256 (keys are 256-bit random, so a fast hash is enough and lookups stay cheap).
 
+pub mod failures;
+
 use crate::http::{ApiError, AppState};
 use crate::store::{Db, StoreError, audit, facilities, keys};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
@@ -99,7 +101,7 @@ pub(crate) fn sha256_hex(bytes: impl AsRef<[u8]>) -> String {
 }
 
 /// Compares two digests without an early exit.
-fn digests_equal(a: &str, b: &str) -> bool {
+pub fn digests_equal(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -150,6 +152,11 @@ pub fn create_key(db: &Db, role: Role, facility: Option<&str>, label: &str, acto
         )
     })?;
     Ok(format!("hg_{id}_{secret}"))
+}
+
+/// The id part of what may be a key, for counting failures by key id.
+pub fn key_id(token: &str) -> Option<String> {
+    key_parts(token).map(|(id, _)| id.to_owned())
 }
 
 /// The id and the secret of a key `hg_<id>_<secret>`.
@@ -227,6 +234,14 @@ pub fn revoke_key(db: &Db, id: &str, actor: &str) -> Result<bool, StoreError> {
     })
 }
 
+/// The answer to a client or key id locked out for failing too often.
+pub fn locked_out(wait: std::time::Duration) -> ApiError {
+    ApiError::TooManyRequests {
+        detail: "too many failed sign-ins from this address or with this key id; try again later".to_owned(),
+        retry_after_seconds: wait.as_secs().max(1),
+    }
+}
+
 impl FromRequest for Principal {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Principal, ApiError>>>>;
@@ -235,17 +250,30 @@ impl FromRequest for Principal {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let header =
             req.headers().get(actix_web::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let client = state.as_ref().map(|s| crate::http::client_address(req, &s.settings.trusted_proxies));
         Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
+            let (Some(state), Some(client)) = (state, client) else {
+                return Err(ApiError::Internal("application state missing".into()));
+            };
             let token = header
                 .as_deref()
                 .and_then(|h| h.strip_prefix("Bearer "))
-                .ok_or(ApiError::Unauthorized("send `Authorization: Bearer <api key>`"))?;
-            state
-                .keys
-                .authenticate(&state.db, token.trim())
-                .await?
-                .ok_or(ApiError::Unauthorized("the API key is unknown or revoked"))
+                .ok_or(ApiError::Unauthorized("send `Authorization: Bearer <api key>`"))?
+                .trim();
+            let key_id = key_id(token);
+            if let Some(wait) = state.failed_auth.locked_for(client, key_id.as_deref()) {
+                return Err(locked_out(wait));
+            }
+            match state.keys.authenticate(&state.db, token).await? {
+                Some(principal) => {
+                    state.failed_auth.succeeded(client, &principal.key_id);
+                    Ok(principal)
+                }
+                None => {
+                    failures::record_failure(&state, client, key_id, "api").await;
+                    Err(ApiError::Unauthorized("the API key is unknown or revoked"))
+                }
+            }
         })
     }
 }

@@ -162,6 +162,7 @@ async fn import_state(settings: Settings) -> anyhow::Result<crate::http::AppStat
         None,
         crate::store::audit::AuditSink::start(db.clone()),
     );
+    let failed_auth = std::sync::Arc::new(crate::auth::failures::FailedAuth::for_settings(&settings));
     Ok(crate::http::AppState {
         committer: crate::ingest::Committer::start(db.clone(), settings.destinations.clone()),
         keys: Default::default(),
@@ -175,6 +176,7 @@ async fn import_state(settings: Settings) -> anyhow::Result<crate::http::AppStat
         portals: Default::default(),
         jobs,
         eligibility,
+        failed_auth,
     })
 }
 

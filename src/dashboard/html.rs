@@ -341,7 +341,8 @@ pub enum Section {
 }
 
 /// A whole page: the frame (title, navigation, language switch, sign-out) around `body`.
-pub fn page(lang: Lang, section: Section, title: &str, here: &Link, body: &str) -> String {
+/// `form_token`: the session's token, which every form posts back (`session::FormToken`).
+pub fn page(lang: Lang, section: Section, title: &str, here: &Link, body: &str, form_token: &str) -> String {
     let nav = |target: Section, path: &str, label: &str| {
         let class = if target == section { " class=\"active\"" } else { "" };
         format!(
@@ -360,7 +361,8 @@ pub fn page(lang: Lang, section: Section, title: &str, here: &Link, body: &str) 
         &format!(
             "<header>\n<strong>hisgate</strong>\n<nav>{overview}{facilities}{results}</nav>\n\
 <span class=\"right\"><a id=\"lang-switch\" href=\"{switch}\" lang=\"{other_code}\">{other_name}</a>\n\
-<form method=\"post\" action=\"/dashboard/logout\"><button type=\"submit\">{sign_out}</button></form></span>\n\
+<form method=\"post\" action=\"/dashboard/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{token}\">\
+<button type=\"submit\">{sign_out}</button></form></span>\n\
 </header>\n<main>\n<h1>{title}</h1>\n{body}</main>\n",
             title = escape(title),
             overview = nav(Section::Overview, "/dashboard", lang.t("Tổng quan", "Overview")),
@@ -370,6 +372,7 @@ pub fn page(lang: Lang, section: Section, title: &str, here: &Link, body: &str) 
             other_code = other.0,
             other_name = other.1,
             sign_out = lang.t("Đăng xuất", "Sign out"),
+            token = escape(form_token),
         ),
     )
 }

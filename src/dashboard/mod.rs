@@ -56,9 +56,7 @@ impl ResponseError for DashboardError {
         // A page asked for without a session answers with the sign-in form, which comes back to it.
         if let DashboardError::SignIn { next } = self {
             let lang = Lang::parse(next.contains("lang=en").then_some("en"));
-            return with_security_headers(HttpResponse::Unauthorized())
-                .content_type("text/html; charset=utf-8")
-                .body(session::form(lang, &session::safe_next(Some(next)), None));
+            return session::login_page(StatusCode::UNAUTHORIZED, lang, &session::safe_next(Some(next)), None);
         }
         let detail = match self {
             DashboardError::Store(e) => {
@@ -108,8 +106,8 @@ fn csv_response(table: &Table, file_stem: &str) -> HttpResponse {
         .body(table.csv())
 }
 
-/// A signed-in DoH or admin user of the dashboard.
-pub struct Viewer(pub Principal);
+/// A signed-in DoH or admin user of the dashboard, and the token its forms carry.
+pub struct Viewer(pub Principal, pub session::FormToken);
 
 impl FromRequest for Viewer {
     type Error = DashboardError;
@@ -125,7 +123,7 @@ impl FromRequest for Viewer {
             };
             let principal = session::principal(&state.db, &token).await?.ok_or(DashboardError::SignIn { next })?;
             principal.require_staff("use the dashboard").map_err(|e| DashboardError::Forbidden(e.to_string()))?;
-            Ok(Viewer(principal))
+            Ok(Viewer(principal, session::FormToken::of_session(&token)))
         })
     }
 }

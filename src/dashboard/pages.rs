@@ -4,6 +4,7 @@
 
 use super::charts;
 use super::html::{self, Cell, Lang, Link, Section, Table, escape};
+use super::session::FormToken;
 use super::{DashboardError, Viewer, csv_response, html_response};
 use crate::http::AppState;
 use crate::stats::{self, Period};
@@ -60,6 +61,8 @@ enum Piece {
 
 struct Sheet {
     lang: Lang,
+    /// The session's form token (the sign-out form carries it).
+    form_token: FormToken,
     section: Section,
     title: String,
     /// The page's own link with its query: the base of the CSV and language links.
@@ -94,7 +97,7 @@ impl Sheet {
         }
         let mut body = String::new();
         render(self.lang, &self.here, &self.pieces, &mut body);
-        Ok(html_response(html::page(self.lang, self.section, &self.title, &self.here, &body)))
+        Ok(html_response(html::page(self.lang, self.section, &self.title, &self.here, &body, self.form_token.as_str())))
     }
 }
 
@@ -363,7 +366,7 @@ fn alerts_table(lang: Lang, period: &Period, alerts: &[Alert]) -> Piece {
 }
 
 pub async fn overview(
-    Viewer(_): Viewer,
+    Viewer(_, form_token): Viewer,
     state: web::Data<AppState>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, DashboardError> {
@@ -441,6 +444,7 @@ pub async fn overview(
     ]));
     Sheet {
         lang,
+        form_token,
         section: Section::Overview,
         title: lang.t("Tổng quan toàn tỉnh", "Province overview").into(),
         here,
@@ -462,7 +466,7 @@ fn select(name: &str, label: &str, current: Option<&str>, options: &[(String, St
 }
 
 pub async fn facilities(
-    Viewer(_): Viewer,
+    Viewer(_, form_token): Viewer,
     state: web::Data<AppState>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, DashboardError> {
@@ -601,6 +605,7 @@ pub async fn facilities(
     let count = rows.len();
     Sheet {
         lang,
+        form_token,
         section: Section::Facilities,
         title: lang.t("Cơ sở khám chữa bệnh", "Facilities").into(),
         here,
@@ -649,7 +654,7 @@ fn registry_table(lang: Lang, period: &Period, f: &Facility) -> Piece {
 }
 
 pub async fn facility(
-    Viewer(_): Viewer,
+    Viewer(_, form_token): Viewer,
     state: web::Data<AppState>,
     code: web::Path<String>,
     query: web::Query<PageQuery>,
@@ -680,6 +685,7 @@ pub async fn facility(
     pieces.push(alerts_table(lang, &period, &open_alerts));
     Sheet {
         lang,
+        form_token,
         section: Section::Facilities,
         title: format!("{} · {}", found.facility.code, found.facility.name),
         here: period_link(&format!("/dashboard/facilities/{code}"), lang, &period),

@@ -2,11 +2,12 @@
 //! same import as `POST /api/v1/reconciliation/import`, answered as a page.
 
 use super::html::{self, Lang, Link, Section, escape};
+use super::session::FormToken;
 use super::{DashboardError, Viewer, html_response, with_security_headers};
 use crate::http::AppState;
 use crate::reconcile::import::{self, ImportReport};
 use actix_multipart::Multipart;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use serde::Deserialize;
 
@@ -15,10 +16,10 @@ pub struct LangQuery {
     lang: Option<String>,
 }
 
-fn form(lang: Lang) -> String {
+fn form(lang: Lang, token: &FormToken) -> String {
     format!(
         "<p>{intro}</p>\n<form class=\"filters\" method=\"post\" action=\"/dashboard/results?lang={code}\" \
-         enctype=\"multipart/form-data\">\n\
+         enctype=\"multipart/form-data\">\n<input type=\"hidden\" name=\"csrf\" value=\"{token}\">\n\
 <label>{file}<input type=\"file\" name=\"file\" accept=\".csv,.xlsx\" required></label>\n\
 <label>{facility}<input type=\"text\" name=\"facility\" pattern=\"[A-Za-z0-9]{{5}}\" size=\"6\"></label>\n\
 <button type=\"submit\">{send}</button>\n</form>\n",
@@ -29,20 +30,22 @@ fn form(lang: Lang) -> String {
              MA_LK. The whole file is checked first; one bad row and nothing is written.",
         )),
         code = lang.code(),
+        token = escape(token.as_str()),
         file = escape(lang.t("Tệp kết quả", "Result file")),
         facility = escape(lang.t("Chỉ cơ sở (mã, tuỳ chọn)", "Only facility (code, optional)")),
         send = escape(lang.t("Nhập", "Import")),
     )
 }
 
-fn frame(lang: Lang, body: &str) -> String {
+fn frame(lang: Lang, body: &str, token: &FormToken) -> String {
     let here = Link::new("/dashboard/results").with("lang", lang.code());
-    html::page(lang, Section::Results, lang.t("Kết quả giám định", "Appraisal results"), &here, body)
+    let title = lang.t("Kết quả giám định", "Appraisal results");
+    html::page(lang, Section::Results, title, &here, body, token.as_str())
 }
 
-pub async fn upload_form(Viewer(_): Viewer, query: web::Query<LangQuery>) -> HttpResponse {
+pub async fn upload_form(Viewer(_, token): Viewer, query: web::Query<LangQuery>) -> HttpResponse {
     let lang = Lang::parse(query.lang.as_deref());
-    html_response(frame(lang, &form(lang)))
+    html_response(frame(lang, &form(lang, &token), &token))
 }
 
 fn report_html(lang: Lang, r: &ImportReport) -> String {
@@ -73,9 +76,17 @@ fn report_html(lang: Lang, r: &ImportReport) -> String {
     out + "</ul>\n"
 }
 
-/// Reads the form: the file's bytes (within the body limit) and the facility, if given.
-async fn fields(mut form: Multipart, limit: usize) -> Result<(Vec<u8>, Option<String>), String> {
-    let (mut file, mut facility) = (Vec::new(), None);
+/// What the upload form sends.
+struct Upload {
+    file: Vec<u8>,
+    facility: Option<String>,
+    /// The form's token.
+    csrf: String,
+}
+
+/// Reads the form: the file's bytes (within the body limit), the facility if given, the token.
+async fn fields(mut form: Multipart, limit: usize) -> Result<Upload, String> {
+    let (mut file, mut facility, mut csrf) = (Vec::new(), None, String::new());
     while let Some(field) = form.next().await {
         let mut field = field.map_err(|e| format!("the form could not be read: {e}"))?;
         let name = field.name().unwrap_or_default().to_owned();
@@ -90,29 +101,35 @@ async fn fields(mut form: Multipart, limit: usize) -> Result<(Vec<u8>, Option<St
         match name.as_str() {
             "file" => file = value,
             "facility" => facility = Some(String::from_utf8_lossy(&value).trim().to_owned()).filter(|f| !f.is_empty()),
+            "csrf" => csrf = String::from_utf8_lossy(&value).into_owned(),
             _ => {}
         }
     }
-    Ok((file, facility))
+    Ok(Upload { file, facility, csrf })
 }
 
 pub async fn upload(
-    Viewer(principal): Viewer,
+    Viewer(principal, token): Viewer,
+    req: HttpRequest,
     state: web::Data<AppState>,
     query: web::Query<LangQuery>,
     form: Multipart,
 ) -> Result<HttpResponse, DashboardError> {
     let lang = Lang::parse(query.lang.as_deref());
     let refused = |message: String| {
-        let body = format!("<p class=\"error\" id=\"import-error\">{}</p>\n{}", escape(&message), form_again(lang));
+        let body =
+            format!("<p class=\"error\" id=\"import-error\">{}</p>\n{}", escape(&message), form_again(lang, &token));
         with_security_headers(HttpResponse::BadRequest())
             .content_type("text/html; charset=utf-8")
-            .body(frame(lang, &body))
+            .body(frame(lang, &body, &token))
     };
-    let (file, facility) = match fields(form, state.settings.max_body_bytes).await {
+    let Upload { file, facility, csrf } = match fields(form, state.settings.max_body_bytes).await {
         Ok(read) => read,
         Err(message) => return Ok(refused(message)),
     };
+    if !super::session::same_origin(&req) || !crate::auth::digests_equal(token.as_str(), &csrf) {
+        return Err(DashboardError::Forbidden("the form was not sent from the dashboard's own page".into()));
+    }
     let columns = state.settings.result_columns.clone();
     let report = match import::import_file(&state.db, file.into(), columns, facility, principal.actor()).await {
         Ok(report) => report,
@@ -122,9 +139,9 @@ pub async fn upload(
         }
         Err(import::ImportFailure::Store(e)) => return Err(e.into()),
     };
-    Ok(html_response(frame(lang, &(report_html(lang, &report) + &form_again(lang)))))
+    Ok(html_response(frame(lang, &(report_html(lang, &report) + &form_again(lang, &token)), &token)))
 }
 
-fn form_again(lang: Lang) -> String {
-    format!("<h2>{}</h2>\n{}", escape(lang.t("Nhập tệp khác", "Import another file")), form(lang))
+fn form_again(lang: Lang, token: &FormToken) -> String {
+    format!("<h2>{}</h2>\n{}", escape(lang.t("Nhập tệp khác", "Import another file")), form(lang, token))
 }

@@ -1,7 +1,11 @@
-//! Signing in to the dashboard with an API key, and out again.
+//! Signing in to the dashboard with an API key, and out again; and what protects the dashboard's
+//! forms from cross-site posts: the `Origin` (or `Referer`) must be the dashboard's own host, and a
+//! token must come back with the form. The sign-in form's token is also set as a cookie (no session
+//! exists yet: the two must match); a signed-in form's token is derived from the session cookie,
+//! which another site can neither read nor send (SameSite=Strict).
 
 use super::html::{self, Lang, escape};
-use super::{DashboardError, html_response, with_security_headers};
+use super::{DashboardError, with_security_headers};
 use crate::auth::{Principal, Role, authenticate, random_hex, sha256_hex};
 use crate::http::AppState;
 use crate::store::{Db, StoreError, audit, now_ms, sessions};
@@ -12,6 +16,60 @@ use serde::Deserialize;
 
 /// The session cookie's name.
 pub const COOKIE: &str = "hisgate_dashboard";
+/// The sign-in form's token, as a cookie.
+const LOGIN_COOKIE: &str = "hisgate_login";
+
+/// The token a signed-in page's forms carry: a digest of the session cookie, so nothing is stored
+/// and a page of another session cannot be replayed.
+#[derive(Debug, Clone)]
+pub struct FormToken(String);
+
+impl FormToken {
+    pub fn of_session(session_token: &str) -> Self {
+        FormToken(sha256_hex(format!("form:{session_token}")))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether `given`, posted with the session cookie `session_token`, is its token.
+    pub fn matches(session_token: &str, given: &str) -> bool {
+        crate::auth::digests_equal(Self::of_session(session_token).as_str(), given)
+    }
+}
+
+/// Whether a post comes from the dashboard's own pages: its `Origin` (or, without one, its
+/// `Referer`) names the host the request was sent to. A client that sends neither (not a browser)
+/// is left to the token.
+pub fn same_origin(req: &HttpRequest) -> bool {
+    let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let Some(claimed) = header(header::ORIGIN).or_else(|| header(header::REFERER)) else {
+        return true;
+    };
+    let host = |url: &str| url.split_once("://").map(|(_, rest)| rest.split('/').next().unwrap_or_default().to_owned());
+    host(claimed).is_some_and(|h| Some(h.as_str()) == header(header::HOST))
+}
+
+/// The sign-in form with a fresh token, set as its cookie too.
+pub(super) fn login_page(
+    status: actix_web::http::StatusCode,
+    lang: Lang,
+    next: &str,
+    error: Option<&str>,
+) -> HttpResponse {
+    let token = random_hex(16);
+    let cookie = Cookie::build(LOGIN_COOKIE, token.clone())
+        .path("/dashboard/login")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .max_age(Duration::hours(1))
+        .finish();
+    with_security_headers(HttpResponse::build(status))
+        .cookie(cookie)
+        .content_type("text/html; charset=utf-8")
+        .body(form(lang, next, error, &token))
+}
 /// A working day: a session signed in at the start of one ends before the next.
 const SESSION_HOURS: i64 = 10;
 
@@ -33,6 +91,14 @@ pub struct LoginForm {
     key: String,
     next: Option<String>,
     lang: Option<String>,
+    #[serde(default)]
+    csrf: String,
+}
+
+#[derive(Deserialize)]
+pub struct LogoutForm {
+    #[serde(default)]
+    csrf: String,
 }
 
 /// Only pages of the dashboard itself are followed after sign-in (no open redirect), and only
@@ -51,7 +117,7 @@ pub(super) fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-pub(super) fn form(lang: Lang, next: &str, error: Option<&str>) -> String {
+fn form(lang: Lang, next: &str, error: Option<&str>, token: &str) -> String {
     let error = error.map(|e| format!("<p class=\"error\" id=\"login-error\">{}</p>\n", escape(e))).unwrap_or_default();
     html::bare_page(
         lang,
@@ -61,9 +127,11 @@ pub(super) fn form(lang: Lang, next: &str, error: Option<&str>) -> String {
 <p><label for=\"key\">{label}</label><br>\n\
 <input id=\"key\" name=\"key\" type=\"password\" autocomplete=\"current-password\" required size=\"40\"></p>\n\
 <input type=\"hidden\" name=\"next\" value=\"{next}\">\n<input type=\"hidden\" name=\"lang\" value=\"{code}\">\n\
+<input type=\"hidden\" name=\"csrf\" value=\"{token}\">\n\
 <p><button id=\"sign-in\" type=\"submit\">{button}</button></p>\n</form>\n<p>{hint}</p>\n",
             label = lang.t("Khóa API (vai trò doh hoặc admin)", "API key (role doh or admin)"),
             next = escape(next),
+            token = escape(token),
             code = lang.code(),
             button = lang.t("Đăng nhập", "Sign in"),
             hint = lang.t(
@@ -76,7 +144,7 @@ pub(super) fn form(lang: Lang, next: &str, error: Option<&str>) -> String {
 
 pub async fn login_form(query: web::Query<LoginQuery>) -> HttpResponse {
     let lang = Lang::parse(query.lang.as_deref());
-    html_response(form(lang, &safe_next(query.next.as_deref()), None))
+    login_page(actix_web::http::StatusCode::OK, lang, &safe_next(query.next.as_deref()), None)
 }
 
 pub async fn login(
@@ -86,19 +154,37 @@ pub async fn login(
 ) -> Result<HttpResponse, DashboardError> {
     let lang = Lang::parse(input.lang.as_deref());
     let next = safe_next(input.next.as_deref());
-    let refuse = |status: actix_web::http::StatusCode, message: &'static str| {
-        with_security_headers(HttpResponse::build(status)).content_type("text/html; charset=utf-8").body(form(
-            lang,
-            &next,
-            Some(message),
-        ))
-    };
-    let Some(principal) = authenticate(&state.db, input.key.trim()).await? else {
+    let refuse = |status, message: &'static str| login_page(status, lang, &next, Some(message));
+    let token_cookie = req.cookie(LOGIN_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
+    if !same_origin(&req) || token_cookie.is_empty() || !crate::auth::digests_equal(&token_cookie, &input.csrf) {
+        return Ok(refuse(
+            actix_web::http::StatusCode::FORBIDDEN,
+            lang.t(
+                "Biểu mẫu đã hết hạn hoặc không gửi từ trang này; hãy đăng nhập lại.",
+                "The form expired or was not sent from this page; sign in again.",
+            ),
+        ));
+    }
+    let client = crate::http::client_address(&req, &state.settings.trusted_proxies);
+    let key = input.key.trim();
+    let key_id = crate::auth::key_id(key);
+    if let Some(wait) = state.failed_auth.locked_for(client, key_id.as_deref()) {
+        let mut page = refuse(
+            actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+            lang.t("Quá nhiều lần đăng nhập sai; hãy thử lại sau.", "Too many failed sign-ins; try again later."),
+        );
+        let wait = header::HeaderValue::from(wait.as_secs().max(1));
+        page.headers_mut().insert(header::RETRY_AFTER, wait);
+        return Ok(page);
+    }
+    let Some(principal) = authenticate(&state.db, key).await? else {
+        crate::auth::failures::record_failure(&state, client, key_id, "dashboard").await;
         return Ok(refuse(
             actix_web::http::StatusCode::UNAUTHORIZED,
             lang.t("Khóa không đúng hoặc đã bị thu hồi.", "The key is unknown or revoked."),
         ));
     };
+    state.failed_auth.succeeded(client, &principal.key_id);
     if !matches!(principal.role, Role::Doh | Role::Admin) {
         return Ok(refuse(
             actix_web::http::StatusCode::FORBIDDEN,
@@ -142,8 +228,15 @@ pub async fn login(
     Ok(HttpResponse::SeeOther().cookie(cookie).insert_header((header::LOCATION, next)).finish())
 }
 
-pub async fn logout(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, DashboardError> {
+pub async fn logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    input: web::Form<LogoutForm>,
+) -> Result<HttpResponse, DashboardError> {
     if let Some(token) = req.cookie(COOKIE) {
+        if !same_origin(&req) || !FormToken::matches(token.value(), &input.csrf) {
+            return Err(DashboardError::Forbidden("the form was not sent from the dashboard's own page".into()));
+        }
         let hash = sha256_hex(token.value());
         state.db.write(move |c| sessions::close(c, &hash)).await?;
     }

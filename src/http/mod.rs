@@ -79,6 +79,8 @@ pub struct AppState {
     pub jobs: crate::jobs::JobContext,
     /// Card lookups (cache, coalescing, audit).
     pub eligibility: Arc<crate::eligibility::EligibilityService>,
+    /// Failed sign-ins and bad keys, per client and key id.
+    pub failed_auth: Arc<crate::auth::failures::FailedAuth>,
 }
 
 #[derive(OpenApi)]
@@ -179,6 +181,20 @@ pub fn client_scheme(req: &actix_web::HttpRequest, trusted_proxies: &[std::net::
         true => req.connection_info().scheme().to_owned(),
         false => req.uri().scheme_str().unwrap_or("http").to_owned(),
     }
+}
+
+/// The client's address: the one a trusted proxy says it forwarded for (`X-Forwarded-For`,
+/// `Forwarded`), else the connection's own.
+pub fn client_address(req: &actix_web::HttpRequest, trusted_proxies: &[std::net::IpAddr]) -> std::net::IpAddr {
+    let peer = req.peer_addr().map(|p| p.ip()).unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
+    if !trusted_proxies.contains(&peer) {
+        return peer;
+    }
+    let info = req.connection_info();
+    let forwarded = info
+        .realip_remote_addr()
+        .map(|a| a.parse::<std::net::SocketAddr>().map(|s| s.ip()).or_else(|_| a.trim_matches(['[', ']']).parse()));
+    forwarded.and_then(Result::ok).unwrap_or(peer)
 }
 
 /// Every `413` a problem document, also where actix refused a body before any handler ran (the

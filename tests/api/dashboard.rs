@@ -41,12 +41,8 @@ fn no_redirects() -> reqwest::Client {
 
 /// Signs in through the form; returns the `Cookie` header value to send.
 async fn sign_in(app: &TestApp, key: &str) -> reqwest::Response {
-    no_redirects()
-        .post(app.url("/dashboard/login"))
-        .form(&[("key", key), ("next", "/dashboard/facilities?kind=commune_station")])
-        .send()
+    crate::helpers::dashboard_sign_in(app, &[("key", key), ("next", "/dashboard/facilities?kind=commune_station")], &[])
         .await
-        .unwrap()
 }
 
 async fn page(app: &TestApp, cookie: &str, path: &str) -> reqwest::Response {
@@ -241,8 +237,23 @@ async fn the_dashboard_shows_the_figures_of_the_api(backend: Backend) {
     assert!(csv.starts_with("Code,Name,Type,Commune,District (until 2025-06-30),Status,Received,"), "{csv}");
     assert!(csv.contains("\"<b>Trạm Y tế</b> & \"\"xã\"\"\""), "{csv}");
 
+    // A sign-out posted from elsewhere (no token, or another site's Origin) is refused.
+    let token = crate::helpers::form_token(&html(&app, &cookie, "/dashboard").await);
+    let logout = |token: &str, origin: &str| {
+        let form = [("csrf", token.to_owned())];
+        no_redirects()
+            .post(app.url("/dashboard/logout"))
+            .header(header::COOKIE, &cookie)
+            .header(header::ORIGIN, origin)
+            .form(&form)
+            .send()
+    };
+    let own = app.url("").trim_end_matches('/').to_owned();
+    assert_eq!(logout("", &own).await.unwrap().status(), 403);
+    assert_eq!(logout(&token, "https://evil.example").await.unwrap().status(), 403);
+    assert_eq!(page(&app, &cookie, "/dashboard").await.status(), 200, "still signed in");
     // Signing out ends the session on the server, whatever the browser keeps.
-    let r = no_redirects().post(app.url("/dashboard/logout")).header(header::COOKIE, &cookie).send().await.unwrap();
+    let r = logout(&token, &own).await.unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(page(&app, &cookie, "/dashboard").await.status(), 401);
 }
@@ -477,10 +488,11 @@ async fn the_dashboard_works_in_headless_chromium() {
 }
 
 /// A multipart form of one CSV file, as a browser sends the upload form.
-fn upload_body(csv: &str) -> (String, Vec<u8>) {
+fn upload_body(csv: &str, token: &str) -> (String, Vec<u8>) {
     let boundary = "hisgate-test-boundary";
     let body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"ket-qua.csv\"\r\n\
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"ket-qua.csv\"\r\n\
          Content-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"facility\"\r\n\r\n\
          {FACILITY}\r\n--{boundary}--\r\n"
     );
@@ -535,9 +547,10 @@ async fn staff_upload_a_result_file_and_its_records_are_settled() {
     let cookie = cookie_of(&sign_in(&app, &app.doh_key).await);
     let form = html(&app, &cookie, "/dashboard/results").await;
     assert!(form.contains("enctype=\"multipart/form-data\"") && form.contains("name=\"file\""), "{form}");
+    let token = crate::helpers::form_token(&form);
 
-    let upload = |csv: String| {
-        let (content_type, body) = upload_body(&csv);
+    let upload_with = |csv: String, token: String| {
+        let (content_type, body) = upload_body(&csv, &token);
         no_redirects()
             .post(app.url("/dashboard/results?lang=en"))
             .header(header::COOKIE, &cookie)
@@ -545,6 +558,9 @@ async fn staff_upload_a_result_file_and_its_records_are_settled() {
             .body(body)
             .send()
     };
+    let upload = |csv: String| upload_with(csv, token.clone());
+    let forged = upload_with(approving_csv(&sent), "forged".to_owned()).await.unwrap();
+    assert_eq!(forged.status(), 403, "a post without the page's token changes nothing");
     let r = upload("MA_LK,SO_TIEN_DUYET\nLK1,abc\n".to_owned()).await.unwrap();
     assert_eq!(r.status(), 400);
     let page = r.text().await.unwrap();
@@ -612,12 +628,8 @@ async fn exports_open_as_text_and_a_next_with_line_breaks_is_not_followed() {
     assert!(registry.contains(&format!("'{formula}")) && registry.contains(&"'@SUM(A1)".to_owned()), "{registry:?}");
 
     // A `next` that would split the redirect's header is not followed; nothing fails.
-    let r = no_redirects()
-        .post(app.url("/dashboard/login"))
-        .form(&[("key", app.doh_key.as_str()), ("next", "/dashboard/facilities\r\nSet-Cookie: x=1")])
-        .send()
-        .await
-        .unwrap();
+    let next = "/dashboard/facilities\r\nSet-Cookie: x=1";
+    let r = crate::helpers::dashboard_sign_in(&app, &[("key", app.doh_key.as_str()), ("next", next)], &[]).await;
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()[header::LOCATION], "/dashboard?lang=vi");
     let cookie = cookie_of(&r);

@@ -267,3 +267,26 @@ pub fn missing_tool<T>(what: &str) -> Option<T> {
     let _ = writeln!(std::io::stderr(), "a test did not run: {what} is not installed");
     None
 }
+
+/// Signs in to the dashboard as a browser does: the form first (its token and cookie), then the
+/// post with `fields` and the token, and `headers`.
+pub async fn dashboard_sign_in(app: &TestApp, fields: &[(&str, &str)], headers: &[(&str, &str)]) -> reqwest::Response {
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let form = client.get(app.url("/dashboard/login")).send().await.unwrap();
+    let set = form.headers()[reqwest::header::SET_COOKIE].to_str().unwrap();
+    let cookie = set.split(';').next().unwrap().to_owned();
+    let token = form_token(&form.text().await.unwrap());
+    let mut fields = fields.to_vec();
+    fields.push(("csrf", &token));
+    let mut request = client.post(app.url("/dashboard/login")).header(reqwest::header::COOKIE, cookie).form(&fields);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.unwrap()
+}
+
+/// The token a dashboard page's form carries.
+pub fn form_token(page: &str) -> String {
+    let after = page.split("name=\"csrf\" value=\"").nth(1).expect("a form with a token");
+    after.split('"').next().unwrap_or_default().to_owned()
+}

@@ -246,19 +246,59 @@ async fn forwarded_headers_are_believed_only_from_a_trusted_proxy() {
         })
         .await
         .unwrap();
-        let r = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap()
-            .post(app.url("/dashboard/login"))
-            .header("X-Forwarded-Proto", "https")
-            .header("Forwarded", "proto=https")
-            .form(&[("key", app.doh_key.as_str())])
-            .send()
-            .await
-            .unwrap();
+        let forwarded = [("X-Forwarded-Proto", "https"), ("Forwarded", "proto=https")];
+        let r = crate::helpers::dashboard_sign_in(&app, &[("key", app.doh_key.as_str())], &forwarded).await;
         assert_eq!(r.status(), 303);
         let cookie = r.headers()["set-cookie"].to_str().unwrap();
         assert_eq!(cookie.contains("Secure"), trusted, "{cookie}");
     }
+}
+
+#[actix_web::test]
+async fn a_sign_in_posted_from_another_site_or_without_its_token_is_refused() {
+    let app = crate::helpers::spawn_app(Backend::Sqlite, "a_sign_in_posted_from_another_site").await.unwrap();
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let key = app.doh_key.as_str();
+    // No token and no cookie: what a cross-site form would send.
+    let bare = client.post(app.url("/dashboard/login")).form(&[("key", key)]).send().await.unwrap();
+    assert_eq!(bare.status(), 403);
+    // The right token, but posted from another site.
+    let evil = [("Origin", "https://evil.example")];
+    assert_eq!(crate::helpers::dashboard_sign_in(&app, &[("key", key)], &evil).await.status(), 403);
+    let evil = [("Referer", "https://evil.example/page")];
+    assert_eq!(crate::helpers::dashboard_sign_in(&app, &[("key", key)], &evil).await.status(), 403);
+    let own = app.url("").trim_end_matches('/').to_owned();
+    let signed_in = crate::helpers::dashboard_sign_in(&app, &[("key", key)], &[("Origin", &own)]).await;
+    assert_eq!(signed_in.status(), 303, "from the gateway's own page");
+    let sessions = app.db.read(|c| hisgate::store::audit::for_target(c, "dashboard")).await.unwrap();
+    assert_eq!(sessions.iter().filter(|a| a.action == "dashboard.sign_in").count(), 1, "nothing refused opened one");
+}
+
+#[actix_web::test]
+async fn repeated_bad_keys_are_audited_and_then_refused_for_a_while() {
+    let app = crate::helpers::spawn_app_with(Backend::Sqlite, "repeated_bad_keys", |s| s.auth_max_failures = 3)
+        .await
+        .unwrap();
+    let guessed = format!("{}x", app.doh_key);
+    for _ in 0..3 {
+        assert_eq!(app.get("/api/v1/claims", &guessed).await.status(), 401);
+    }
+    let locked = app.get("/api/v1/claims", &guessed).await;
+    assert_eq!(locked.status(), 429);
+    let wait: u64 = locked.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=900).contains(&wait), "{wait}");
+    let problem: serde_json::Value = locked.json().await.unwrap();
+    assert_eq!(problem["type"], "/problems/rate-limited");
+    // The client is locked whatever key it sends, and so is the guessed key id from elsewhere.
+    assert_eq!(app.get("/api/v1/claims", &app.doh_key).await.status(), 429);
+    let dashboard = crate::helpers::dashboard_sign_in(&app, &[("key", app.doh_key.as_str())], &[]).await;
+    assert_eq!(dashboard.status(), 429);
+    assert!(dashboard.headers().contains_key("retry-after"));
+
+    let rows = app.db.read(|c| hisgate::store::audit::for_target(c, "127.0.0.1")).await.unwrap();
+    let actions: Vec<&str> = rows.iter().map(|a| a.action.as_str()).collect();
+    assert_eq!(actions, ["auth.failure", "auth.failure", "auth.failure", "auth.locked"], "past the lock, no more rows");
+    let key_id = app.doh_key.split('_').nth(1).unwrap();
+    assert!(rows.iter().all(|a| a.actor == key_id), "the key id guessed at is named");
+    assert!(rows.iter().all(|a| !a.detail.contains(&guessed)), "never the secret");
 }
