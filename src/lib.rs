@@ -1,6 +1,7 @@
 //! hisgate: receives treatment episodes from hospital information systems, validates and stores
 //! them durably, and delivers them to the national portals. See `ARCHITECTURE.md` for the map.
 
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;

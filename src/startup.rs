@@ -66,10 +66,11 @@ impl Application {
         };
         let mut background = start_background(&db, &settings, &portals, wake.clone(), signers.clone());
         background.push(tokio::spawn(refresh_shared(db.clone(), catalogue.clone(), reference.clone())));
+        let audit = crate::store::audit::AuditSink::start(db.clone());
         let eligibility = crate::eligibility::EligibilityService::new(
             settings.eligibility.clone(),
             portals.bhxh.clone(),
-            crate::store::audit::AuditSink::start(db.clone()),
+            audit.clone(),
         );
         let card_checks =
             (settings.eligibility.check_ingested_cards && portals.bhxh.is_some()).then(|| eligibility.clone());
@@ -96,6 +97,7 @@ impl Application {
             portals,
             jobs,
             eligibility,
+            audit,
             failed_auth,
         });
         let server = HttpServer::new(move || {

@@ -157,11 +157,8 @@ async fn import_state(settings: Settings) -> anyhow::Result<crate::http::AppStat
         None,
         settings.alerts.clone(),
     );
-    let eligibility = crate::eligibility::EligibilityService::new(
-        settings.eligibility.clone(),
-        None,
-        crate::store::audit::AuditSink::start(db.clone()),
-    );
+    let audit = crate::store::audit::AuditSink::start(db.clone());
+    let eligibility = crate::eligibility::EligibilityService::new(settings.eligibility.clone(), None, audit.clone());
     let failed_auth = std::sync::Arc::new(crate::auth::failures::FailedAuth::for_settings(&settings));
     Ok(crate::http::AppState {
         committer: crate::ingest::Committer::start(db.clone(), settings.destinations.clone()),
@@ -176,6 +173,7 @@ async fn import_state(settings: Settings) -> anyhow::Result<crate::http::AppStat
         portals: Default::default(),
         jobs,
         eligibility,
+        audit,
         failed_auth,
     })
 }

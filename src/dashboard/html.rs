@@ -338,6 +338,7 @@ pub enum Section {
     Overview,
     Facilities,
     Results,
+    Audit,
 }
 
 /// A whole page: the frame (title, navigation, language switch, sign-out) around `body`.
@@ -359,7 +360,7 @@ pub fn page(lang: Lang, section: Section, title: &str, here: &Link, body: &str, 
         lang,
         title,
         &format!(
-            "<header>\n<strong>hisgate</strong>\n<nav>{overview}{facilities}{results}</nav>\n\
+            "<header>\n<strong>hisgate</strong>\n<nav>{overview}{facilities}{results}{audit}</nav>\n\
 <span class=\"right\"><a id=\"lang-switch\" href=\"{switch}\" lang=\"{other_code}\">{other_name}</a>\n\
 <form method=\"post\" action=\"/dashboard/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{token}\">\
 <button type=\"submit\">{sign_out}</button></form></span>\n\
@@ -368,6 +369,7 @@ pub fn page(lang: Lang, section: Section, title: &str, here: &Link, body: &str, 
             overview = nav(Section::Overview, "/dashboard", lang.t("Tổng quan", "Overview")),
             facilities = nav(Section::Facilities, "/dashboard/facilities", lang.t("Cơ sở KCB", "Facilities")),
             results = nav(Section::Results, "/dashboard/results", lang.t("Kết quả giám định", "Appraisal results")),
+            audit = nav(Section::Audit, "/dashboard/audit", lang.t("Nhật ký truy cập", "Audit log")),
             switch = escape(&here.clone().with("lang", other.0).href()),
             other_code = other.0,
             other_name = other.1,

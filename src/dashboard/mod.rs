@@ -6,6 +6,7 @@
 //! Browsers sign in with a DoH or admin API key once (`/dashboard/login`); the page then holds a
 //! session cookie (HttpOnly, SameSite=Strict) whose SHA-256 is stored (`dashboard_sessions`).
 
+mod audit;
 mod charts;
 mod html;
 mod pages;
@@ -134,6 +135,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/dashboard/", web::get().to(pages::overview))
         .route("/dashboard/facilities", web::get().to(pages::facilities))
         .route("/dashboard/facilities/{code}", web::get().to(pages::facility))
+        .route("/dashboard/audit", web::get().to(audit::page))
         .route("/dashboard/results", web::get().to(results::upload_form))
         .route("/dashboard/results", web::post().to(results::upload))
         .route("/dashboard/login", web::get().to(session::login_form))

@@ -79,6 +79,8 @@ pub struct AppState {
     pub jobs: crate::jobs::JobContext,
     /// Card lookups (cache, coalescing, audit).
     pub eligibility: Arc<crate::eligibility::EligibilityService>,
+    /// Writes the audit rows of reads (card lookups, claims and check-ins read) in batches.
+    pub audit: crate::store::audit::AuditSink,
     /// Failed sign-ins and bad keys, per client and key id.
     pub failed_auth: Arc<crate::auth::failures::FailedAuth>,
 }
@@ -197,6 +199,18 @@ pub fn client_address(req: &actix_web::HttpRequest, trusted_proxies: &[std::net:
     forwarded.and_then(Result::ok).unwrap_or(peer)
 }
 
+/// An instant of a query: `YYYY-MM-DD` (the start of that day, Vietnam time) or RFC 3339, in
+/// milliseconds since the Unix epoch.
+pub fn parse_instant(name: &str, text: &str) -> Result<i64, ApiError> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(t.timestamp_millis());
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(crate::domain::time::from_vietnam(d.and_time(chrono::NaiveTime::MIN)).timestamp_millis());
+    }
+    Err(ApiError::BadRequest(format!("`{name}` must be YYYY-MM-DD or an RFC 3339 time, not `{text}`")))
+}
+
 /// Every `413` a problem document, also where actix refused a body before any handler ran (the
 /// byte and multipart extractors answer it as plain text).
 pub fn problem_for_bodies_too_large<B: 'static>() -> actix_web::middleware::ErrorHandlers<B> {
@@ -259,6 +273,7 @@ pub fn configure<T: AppFactory>(app: actix_web::App<T>) -> actix_web::App<T> {
     let app = crate::jobs::routes::routes(crate::eligibility::routes::routes(app));
     let app = crate::stats::routes(crate::registry::routes(app));
     let app = crate::reference::routes::routes(app.service(rules::list_rules).service(rules::set_severity));
+    let app = crate::audit::routes(app);
     let (app, mut api) = app.split_for_parts();
     document_common_errors(&mut api);
     app.service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))

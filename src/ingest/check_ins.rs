@@ -3,7 +3,6 @@
 //! validated by the XML0 rules, scoped to the key's facility, and stored with its queue entries
 //! before the `202`. The same content again is the same check-in (its id is derived from it).
 
-use super::routes::parse_instant;
 use crate::auth::Principal;
 use crate::domain::Episode;
 use crate::domain::records::{CheckIn, Table};
@@ -199,6 +198,8 @@ async fn get_check_in(
     if !principal.may_read(&record.summary.facility_code) {
         return Err(ApiError::Forbidden(format!("check-in {id} belongs to another facility")));
     }
+    let detail = serde_json::json!({ "facility": record.summary.facility_code });
+    crate::audit::record_read(&state, &principal, "checkin.read", &id, detail).await;
     Ok(HttpResponse::Ok().json(record))
 }
 
@@ -238,9 +239,12 @@ async fn list_check_ins(
     let q = query.into_inner();
     let limit = page_limit(q.limit)?;
     let facility = readable_facility(&principal, q.facility)?;
-    let from = q.from.as_deref().map(|t| parse_instant("from", t)).transpose()?.unwrap_or(0);
-    let to = q.to.as_deref().map(|t| parse_instant("to", t)).transpose()?.unwrap_or(i64::MAX);
+    let from = q.from.as_deref().map(|t| crate::http::parse_instant("from", t)).transpose()?.unwrap_or(0);
+    let to = q.to.as_deref().map(|t| crate::http::parse_instant("to", t)).transpose()?.unwrap_or(i64::MAX);
+    let listed = facility.clone().unwrap_or_else(|| "*".to_owned());
     let items = state.db.read(move |c| check_ins::list(c, facility.as_deref(), from, to, limit)).await?;
+    let ids: Vec<&str> = items.iter().map(|c| c.id.as_str()).collect();
+    crate::audit::record_read(&state, &principal, "checkins.list", &listed, serde_json::json!({ "ids": ids })).await;
     Ok(HttpResponse::Ok().json(CheckInList { items }))
 }
 

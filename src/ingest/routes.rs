@@ -206,6 +206,8 @@ async fn get_claim(
     };
     let episode =
         record.episode_json.as_deref().map(serde_json::from_str).transpose().map_err(|e| corrupt("episode", e))?;
+    let detail = serde_json::json!({ "view": "claim", "facility": record.claim.facility_code });
+    crate::audit::record_read(&state, &principal, "claim.read", &id, detail).await;
     Ok(HttpResponse::Ok().json(ClaimDetail {
         claim: record.claim,
         warnings,
@@ -239,20 +241,6 @@ struct ClaimPage {
     next_cursor: Option<String>,
 }
 
-pub(super) fn parse_instant(name: &str, text: &str) -> Result<i64, ApiError> {
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
-        return Ok(t.timestamp_millis());
-    }
-    if let Ok(d) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        let vietnam = chrono::FixedOffset::east_opt(7 * 3600).expect("valid offset");
-        let local = d.and_time(chrono::NaiveTime::MIN).and_local_timezone(vietnam).single();
-        if let Some(t) = local {
-            return Ok(t.timestamp_millis());
-        }
-    }
-    Err(ApiError::BadRequest(format!("`{name}` must be YYYY-MM-DD or an RFC 3339 time, not `{text}`")))
-}
-
 /// List claims, newest first, with filters and cursor pagination.
 #[utoipa::path(
     tag = "claims",
@@ -275,13 +263,16 @@ async fn list_claims(
     let filter = ClaimFilter {
         facility: readable_facility(&principal, q.facility)?,
         status: q.status,
-        received_from: q.from.as_deref().map(|t| parse_instant("from", t)).transpose()?,
-        received_to: q.to.as_deref().map(|t| parse_instant("to", t)).transpose()?,
+        received_from: q.from.as_deref().map(|t| crate::http::parse_instant("from", t)).transpose()?,
+        received_to: q.to.as_deref().map(|t| crate::http::parse_instant("to", t)).transpose()?,
         before_id: q.cursor,
         limit: limit + 1,
     };
+    let listed = filter.facility.clone().unwrap_or_else(|| "*".to_owned());
     let mut items = state.db.read(move |conn| claims::list(conn, &filter)).await?;
     let next_cursor = next_page(&mut items, limit, |c| c.id.clone());
+    let ids: Vec<&str> = items.iter().map(|c| c.id.as_str()).collect();
+    crate::audit::record_read(&state, &principal, "claims.list", &listed, serde_json::json!({ "ids": ids })).await;
     Ok(HttpResponse::Ok().json(ClaimPage { items, next_cursor }))
 }
 
@@ -335,6 +326,8 @@ async fn get_claim_xml130(
     let (signer, profile) = (state.signers.get(facility), state.settings.bhxh_protocol.profile);
     let signed = xml130::signed_envelope(facility, today, std::slice::from_ref(&episode), signer, profile)
         .map_err(|e| ApiError::Internal(format!("signing claim {id}: {e}")))?;
+    let detail = serde_json::json!({ "view": "xml130", "facility": facility });
+    crate::audit::record_read(&state, &principal, "claim.read", &id, detail).await;
     Ok(HttpResponse::Ok().content_type("application/xml; charset=utf-8").body(signed))
 }
 
@@ -354,7 +347,9 @@ async fn get_claim_fhir(
     principal: Principal,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, episode) = stored_episode(&state, &principal, &id).await?;
+    let (record, episode) = stored_episode(&state, &principal, &id).await?;
+    let detail = serde_json::json!({ "view": "fhir", "facility": record.claim.facility_code });
+    crate::audit::record_read(&state, &principal, "claim.read", &id, detail).await;
     Ok(HttpResponse::Ok()
         .content_type("application/fhir+json; charset=utf-8")
         .body(hisgate_fhir::episode_bundle(&episode).to_string()))

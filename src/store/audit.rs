@@ -1,4 +1,5 @@
-//! The audit log: who wrote what, when. Every write through the API or the CLI adds a row.
+//! The audit log: who wrote or read what, when. Every write through the API or the CLI adds a
+//! row, and so does every read of personal data (written in batches by an [`AuditSink`]).
 
 use super::schema::audit_log;
 use super::{AnyConnection, StoreError, now_ms};
@@ -65,7 +66,7 @@ pub fn record(conn: &mut AnyConnection, entry: AuditEntry<'_>) -> Result<(), Sto
     Ok(())
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = audit_log)]
 pub struct AuditRow {
     pub id: i64,
@@ -84,6 +85,45 @@ pub fn for_target(conn: &mut AnyConnection, target: &str) -> Result<Vec<AuditRow
         .order(audit_log::id.asc())
         .select(AuditRow::as_select())
         .load(conn)?)
+}
+
+/// Which entries a search wants; every part optional.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub target: Option<String>,
+    /// At or after, milliseconds since the Unix epoch.
+    pub from: Option<i64>,
+    /// Before.
+    pub to: Option<i64>,
+    /// Entries older than this id (the previous page's last).
+    pub before_id: Option<i64>,
+    pub limit: i64,
+}
+
+/// The entries matching `filter`, newest first.
+pub fn search(conn: &mut AnyConnection, filter: &AuditFilter) -> Result<Vec<AuditRow>, StoreError> {
+    let mut q = audit_log::table.select(AuditRow::as_select()).into_boxed();
+    if let Some(v) = &filter.actor {
+        q = q.filter(audit_log::actor.eq(v.clone()));
+    }
+    if let Some(v) = &filter.action {
+        q = q.filter(audit_log::action.eq(v.clone()));
+    }
+    if let Some(v) = &filter.target {
+        q = q.filter(audit_log::target.eq(v.clone()));
+    }
+    if let Some(v) = filter.from {
+        q = q.filter(audit_log::at.ge(v));
+    }
+    if let Some(v) = filter.to {
+        q = q.filter(audit_log::at.lt(v));
+    }
+    if let Some(v) = filter.before_id {
+        q = q.filter(audit_log::id.lt(v));
+    }
+    Ok(q.order(audit_log::id.desc()).limit(filter.limit).load(conn)?)
 }
 
 /// An entry made where no transaction is at hand (reads that must be audited, such as card
