@@ -341,6 +341,9 @@ pub struct Settings {
     pub auth_max_failures: u32,
     /// The period failures are counted over, and the lock's length.
     pub auth_lockout_seconds: u64,
+    /// Tables only keys granted `sensitive_reader` read (claims are shown to others without them;
+    /// the portals still receive them): XML6 (HIV care) unless set.
+    pub sensitive_tables: Vec<crate::domain::records::Table>,
     /// Portals every accepted episode is queued for (`bhxh`, `moh`).
     pub destinations: Vec<String>,
     pub bhxh: PortalSettings,
@@ -371,6 +374,7 @@ impl Default for Settings {
             trusted_proxies: Vec::new(),
             auth_max_failures: 10,
             auth_lockout_seconds: 900,
+            sensitive_tables: vec![crate::domain::records::Table::Xml6],
             destinations: vec!["bhxh".to_owned(), "moh".to_owned()],
             bhxh: PortalSettings::default(),
             bhxh_protocol: BhxhProtocol::default(),
@@ -451,6 +455,16 @@ impl Settings {
                         .map_err(|_| invalid("HISGATE_TRUSTED_PROXIES", &v, "expected IP addresses, comma-separated"))
                 })
                 .collect::<Result<_, _>>()?;
+        }
+        if let Some(v) = lookup("HISGATE_SENSITIVE_TABLES") {
+            let tables: Option<Vec<_>> = v
+                .split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(|t| crate::domain::records::Table::ALL.into_iter().find(|table| table.spec_name() == t))
+                .collect();
+            s.sensitive_tables =
+                tables.ok_or_else(|| invalid("HISGATE_SENSITIVE_TABLES", &v, "list table names such as XML6,XML15"))?;
         }
         if let Some(v) = lookup("HISGATE_REFERENCE_DIR") {
             s.reference_dir = Some(v.into());

@@ -61,15 +61,21 @@ pub async fn run(bind: String, database_url: String, rate: f64) -> anyhow::Resul
             Ok(())
         })?;
         let mut keys = vec![
-            ("admin".to_owned(), auth::create_key(&db, Role::Admin, None, "demo admin", "demo")?),
-            ("doh".to_owned(), auth::create_key(&db, Role::Doh, None, "demo DoH", "demo")?),
-            ("eligibility".to_owned(), auth::create_key(&db, Role::Eligibility, None, "demo reception", "demo")?),
+            ("admin".to_owned(), auth::create_key(&db, Role::Admin, None, "demo admin", true, "demo")?),
+            ("doh".to_owned(), auth::create_key(&db, Role::Doh, None, "demo DoH", false, "demo")?),
+            (
+                "eligibility".to_owned(),
+                auth::create_key(&db, Role::Eligibility, None, "demo reception", false, "demo")?,
+            ),
         ];
         for (i, f) in province.iter().enumerate() {
             if f.kind == province::FacilityKind::CommuneStation && i % SILENT_EVERY == 0 {
                 continue;
             }
-            keys.push((f.code.clone(), auth::create_key(&db, Role::Facility, Some(&f.code), "demo HIS", "demo")?));
+            keys.push((
+                f.code.clone(),
+                auth::create_key(&db, Role::Facility, Some(&f.code), "demo HIS", true, "demo")?,
+            ));
         }
         Ok((db, keys))
     })

@@ -85,6 +85,57 @@ impl Episode {
         self.summary.facility_code.as_deref().unwrap_or_default().trim()
     }
 
+    /// Whether the episode has content in `table`.
+    pub fn has(&self, table: Table) -> bool {
+        match table {
+            Table::CheckIn => !self.check_ins.is_empty(),
+            Table::Xml1 => true,
+            Table::Xml12 => false,
+            Table::Xml2 => !self.drugs.is_empty(),
+            Table::Xml3 => !self.services.is_empty(),
+            Table::Xml4 => !self.paraclinical_results.is_empty(),
+            Table::Xml5 => !self.progress_notes.is_empty(),
+            Table::Xml6 => !self.hiv_care.is_empty(),
+            Table::Xml7 => self.discharge_certificate.is_some(),
+            Table::Xml8 => self.record_summary.is_some(),
+            Table::Xml9 => !self.birth_certificates.is_empty(),
+            Table::Xml10 => self.pregnancy_leave.is_some(),
+            Table::Xml11 => self.sick_leave.is_some(),
+            Table::Xml13 => self.referral_letter.is_some(),
+            Table::Xml14 => self.reexam_appointment.is_some(),
+            Table::Xml15 => !self.tuberculosis.is_empty(),
+        }
+    }
+
+    /// Empties the tables of `tables` (not XML1, which the episode cannot be without); the ones that
+    /// had content.
+    pub fn withhold(&mut self, tables: &[Table]) -> Vec<Table> {
+        let mut withheld = Vec::new();
+        for &table in tables {
+            let had = match table {
+                Table::CheckIn => !std::mem::take(&mut self.check_ins).is_empty(),
+                Table::Xml1 | Table::Xml12 => false,
+                Table::Xml2 => !std::mem::take(&mut self.drugs).is_empty(),
+                Table::Xml3 => !std::mem::take(&mut self.services).is_empty(),
+                Table::Xml4 => !std::mem::take(&mut self.paraclinical_results).is_empty(),
+                Table::Xml5 => !std::mem::take(&mut self.progress_notes).is_empty(),
+                Table::Xml6 => !std::mem::take(&mut self.hiv_care).is_empty(),
+                Table::Xml7 => self.discharge_certificate.take().is_some(),
+                Table::Xml8 => self.record_summary.take().is_some(),
+                Table::Xml9 => !std::mem::take(&mut self.birth_certificates).is_empty(),
+                Table::Xml10 => self.pregnancy_leave.take().is_some(),
+                Table::Xml11 => self.sick_leave.take().is_some(),
+                Table::Xml13 => self.referral_letter.take().is_some(),
+                Table::Xml14 => self.reexam_appointment.take().is_some(),
+                Table::Xml15 => !std::mem::take(&mut self.tuberculosis).is_empty(),
+            };
+            if had {
+                withheld.push(table);
+            }
+        }
+        withheld
+    }
+
     /// Visits every record with its path, summary first, then the tables in order.
     pub fn for_each_record(&self, f: &mut dyn FnMut(RecordPath, &dyn Record)) {
         fn list<R: Record>(f: &mut dyn FnMut(RecordPath, &dyn Record), section: &'static str, items: &[R]) {

@@ -47,6 +47,8 @@ pub struct Principal {
     pub role: Role,
     /// Set for `facility` keys: the only facility this key may act for.
     pub facility: Option<String>,
+    /// May read the sensitive tables (XML6 HIV care, and what `HISGATE_SENSITIVE_TABLES` adds).
+    pub sensitive_reader: bool,
 }
 
 impl Principal {
@@ -57,7 +59,8 @@ impl Principal {
 
     /// The caller a stored key stands for (none if its role is unknown to this version).
     pub fn of_key(key: keys::StoredKey) -> Option<Principal> {
-        Some(Principal { key_id: key.id, role: Role::parse(&key.role)?, facility: key.facility_code })
+        let role = Role::parse(&key.role)?;
+        Some(Principal { key_id: key.id, role, facility: key.facility_code, sensitive_reader: key.sensitive_reader })
     }
 
     /// May this caller push claims for `facility`?
@@ -123,7 +126,15 @@ pub enum KeyError {
 
 /// Creates a key (registering an unknown facility as `onboarding`) and returns the full key,
 /// which is never stored and cannot be shown again.
-pub fn create_key(db: &Db, role: Role, facility: Option<&str>, label: &str, actor: &str) -> Result<String, KeyError> {
+/// `sensitive_reader`: the key may read the sensitive tables.
+pub fn create_key(
+    db: &Db,
+    role: Role,
+    facility: Option<&str>,
+    label: &str,
+    sensitive_reader: bool,
+    actor: &str,
+) -> Result<String, KeyError> {
     if role == Role::Facility && facility.is_none() {
         return Err(KeyError::FacilityRequired);
     }
@@ -139,7 +150,7 @@ pub fn create_key(db: &Db, role: Role, facility: Option<&str>, label: &str, acto
         if let Some(code) = facility {
             facilities::register(conn, code, &format!("Facility {code}"), "other", "onboarding")?;
         }
-        keys::insert(conn, &id, &hash, role.as_str(), facility, label)?;
+        keys::insert(conn, &id, &hash, role.as_str(), facility, label, sensitive_reader)?;
         audit::record(
             conn,
             audit::AuditEntry {
@@ -147,7 +158,9 @@ pub fn create_key(db: &Db, role: Role, facility: Option<&str>, label: &str, acto
                 role: "admin",
                 action: "key.create",
                 target: &id,
-                detail: serde_json::json!({ "role": role.as_str(), "facility": facility, "label": label }),
+                detail: serde_json::json!({
+                    "role": role.as_str(), "facility": facility, "label": label, "sensitive_reader": sensitive_reader,
+                }),
             },
         )
     })?;
@@ -291,10 +304,15 @@ mod tests {
 
     #[test]
     fn facility_keys_are_scoped() {
-        let p = Principal { key_id: "k".into(), role: Role::Facility, facility: Some("83001".into()) };
+        let p = Principal {
+            key_id: "k".into(),
+            role: Role::Facility,
+            facility: Some("83001".into()),
+            sensitive_reader: false,
+        };
         assert!(p.may_write_for("83001") && p.may_read("83001"));
         assert!(!p.may_write_for("83002") && !p.may_read("83002"));
-        let doh = Principal { key_id: "d".into(), role: Role::Doh, facility: None };
+        let doh = Principal { key_id: "d".into(), role: Role::Doh, facility: None, sensitive_reader: false };
         assert!(doh.may_read("83002") && !doh.may_write_for("83002"));
     }
 }

@@ -180,7 +180,7 @@ async fn import_state(settings: Settings) -> anyhow::Result<crate::http::AppStat
 
 pub async fn import(files: Vec<std::path::PathBuf>, format: ReportFormat) -> anyhow::Result<()> {
     let state = import_state(Settings::load()?).await?;
-    let principal = Principal { key_id: "cli".to_owned(), role: Role::Admin, facility: None };
+    let principal = Principal { key_id: "cli".to_owned(), role: Role::Admin, facility: None, sensitive_reader: false };
     let mut reports = Vec::new();
     for path in files {
         let bytes = std::fs::read(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;

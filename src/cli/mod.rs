@@ -101,6 +101,10 @@ pub enum KeysCommand {
         facility: Option<String>,
         #[arg(long, default_value = "")]
         label: String,
+        /// Grant the key reading the sensitive tables (XML6 HIV care and `HISGATE_SENSITIVE_TABLES`);
+        /// other keys read claims without them.
+        #[arg(long)]
+        sensitive: bool,
     },
     /// Revoke a key by its id (the part between `hg_` and the second `_`); its dashboard
     /// sessions end with it.
@@ -177,11 +181,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             tokio::task::spawn_blocking(move || Db::connect(&settings.database_url)).await??;
             println!("database is up to date");
         }
-        Command::Keys { command: KeysCommand::Create { role, facility, label } } => {
+        Command::Keys { command: KeysCommand::Create { role, facility, label, sensitive } } => {
             let settings = Settings::load()?;
             let key = tokio::task::spawn_blocking(move || -> anyhow::Result<String> {
                 let db = Db::connect(&settings.database_url)?;
-                Ok(auth::create_key(&db, role, facility.as_deref(), &label, "cli")?)
+                Ok(auth::create_key(&db, role, facility.as_deref(), &label, sensitive, "cli")?)
             })
             .await??;
             println!("{key}");

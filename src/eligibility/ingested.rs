@@ -53,7 +53,8 @@ fn request_of(episode: &Episode) -> Option<EligibilityRequest> {
 pub async fn check_ingested_cards(service: &Arc<EligibilityService>, db: &Db) -> Result<String, CardCheckError> {
     let since = now_ms() - MAX_AGE_MS;
     let pending = db.read(move |c| claims::unchecked_cards(c, since, PER_RUN)).await?;
-    let actor = Principal { key_id: "job:card_check".to_owned(), role: Role::Admin, facility: None };
+    let actor =
+        Principal { key_id: "job:card_check".to_owned(), role: Role::Admin, facility: None, sensitive_reader: false };
     let (mut valid, mut invalid, mut skipped) = (0, 0, 0);
     for card in pending {
         let request = card

@@ -183,7 +183,10 @@ async fn read_claim(
     respond(
         async move {
             negotiate(&req)?;
-            let (_, episode) = stored_episode(&state, &principal?, &id).await?;
+            let principal = principal?;
+            let (record, episode, withheld) = stored_episode(&state, &principal, &id).await?;
+            let detail = serde_json::json!({ "view": "fhir_claim", "facility": record.claim.facility_code });
+            crate::audit::record_read(&state, &principal, "claim.read", &id, withheld.audit_detail(detail)).await;
             Ok(fhir(StatusCode::OK, &hisgate_fhir::standalone_claim(&episode, &id)))
         }
         .await,
@@ -217,7 +220,7 @@ async fn search_claim_responses(
                 .get("request")
                 .ok_or_else(|| ApiError::BadRequest("the search needs request=Claim/{id}".into()))?;
             let id = request.strip_prefix("Claim/").unwrap_or(request).to_owned();
-            let (record, episode) = stored_episode(&state, &principal, &id).await?;
+            let (record, episode, _) = stored_episode(&state, &principal, &id).await?;
             let facility = record.claim.facility_code.clone();
             let submission = record
                 .submissions

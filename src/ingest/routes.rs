@@ -3,6 +3,7 @@
 use super::{ItemResult, Receipt, parse_episode, prepare, prepare_noted, store, store_items};
 use crate::auth::Principal;
 use crate::domain::Episode;
+use crate::domain::records::Table;
 use crate::formats::xml130;
 use crate::http::{ApiError, AppState, Problem, next_page, page_limit, read_body, readable_facility};
 use crate::ingest::dossiers::{self, DossierReport};
@@ -154,15 +155,49 @@ pub(crate) async fn stored_episode(
     state: &AppState,
     principal: &Principal,
     id: &str,
-) -> Result<(claims::ClaimRecord, Episode), ApiError> {
+) -> Result<(claims::ClaimRecord, Episode, Withheld), ApiError> {
     let record = readable_claim(state, principal, id).await?;
     let json = record
         .episode_json
         .as_deref()
         .ok_or_else(|| ApiError::NotFound(format!("the content of claim {id} is no longer kept")))?;
-    let episode =
+    let mut episode =
         serde_json::from_str(json).map_err(|e| ApiError::Internal(format!("stored episode of claim {id}: {e}")))?;
-    Ok((record, episode))
+    let withheld = shown_to(state, principal, &mut episode);
+    Ok((record, episode, withheld))
+}
+
+/// The sensitive tables an episode had, and whether the reader saw them.
+#[derive(Debug, Default)]
+pub(crate) struct Withheld {
+    /// Left out: the reader is not granted them.
+    pub tables: Vec<Table>,
+    /// Shown to a reader granted them.
+    pub shown: Vec<Table>,
+}
+
+impl Withheld {
+    /// What the audit row of the read says of them.
+    pub fn audit_detail(&self, mut detail: serde_json::Value) -> serde_json::Value {
+        let names = |tables: &[Table]| tables.iter().map(|t| t.spec_name()).collect::<Vec<_>>();
+        if !self.tables.is_empty() {
+            detail["withheld"] = serde_json::json!(names(&self.tables));
+        }
+        if !self.shown.is_empty() {
+            detail["sensitive_shown"] = serde_json::json!(names(&self.shown));
+        }
+        detail
+    }
+}
+
+/// The episode as `principal` may see it: the sensitive tables (`HISGATE_SENSITIVE_TABLES`) only
+/// for a key granted them.
+fn shown_to(state: &AppState, principal: &Principal, episode: &mut Episode) -> Withheld {
+    let sensitive = &state.settings.sensitive_tables;
+    if principal.sensitive_reader {
+        return Withheld { tables: Vec::new(), shown: sensitive.iter().copied().filter(|t| episode.has(*t)).collect() };
+    }
+    Withheld { tables: episode.withhold(sensitive), shown: Vec::new() }
 }
 
 /// A stored claim with its versions, timeline and submissions.
@@ -175,6 +210,9 @@ struct ClaimDetail {
     versions: Vec<VersionInfo>,
     timeline: Vec<TimelineEvent>,
     submissions: Vec<SubmissionInfo>,
+    /// Sensitive tables left out of `episode`: this key is not granted them (`--sensitive`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    withheld: Vec<&'static str>,
     /// The current version's episode, as stored.
     #[schema(value_type = Option<Episode>)]
     episode: Option<serde_json::Value>,
@@ -204,16 +242,19 @@ async fn get_claim(
         Some(v) => serde_json::from_str(&v.warnings_json).map_err(|e| corrupt("warnings", e))?,
         None => Vec::new(),
     };
-    let episode =
+    let mut episode: Option<Episode> =
         record.episode_json.as_deref().map(serde_json::from_str).transpose().map_err(|e| corrupt("episode", e))?;
+    let withheld = episode.as_mut().map(|e| shown_to(&state, &principal, e)).unwrap_or_default();
     let detail = serde_json::json!({ "view": "claim", "facility": record.claim.facility_code });
-    crate::audit::record_read(&state, &principal, "claim.read", &id, detail).await;
+    crate::audit::record_read(&state, &principal, "claim.read", &id, withheld.audit_detail(detail)).await;
+    let episode = episode.map(|e| serde_json::to_value(e).map_err(|e| corrupt("episode", e))).transpose()?;
     Ok(HttpResponse::Ok().json(ClaimDetail {
         claim: record.claim,
         warnings,
         versions: record.versions,
         timeline: record.timeline,
         submissions: record.submissions,
+        withheld: withheld.tables.iter().map(|t| t.spec_name()).collect(),
         episode,
     }))
 }
@@ -320,14 +361,14 @@ async fn get_claim_xml130(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let (record, episode) = stored_episode(&state, &principal, &id).await?;
+    let (record, episode, withheld) = stored_episode(&state, &principal, &id).await?;
     let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
     let facility = &record.claim.facility_code;
     let (signer, profile) = (state.signers.get(facility), state.settings.bhxh_protocol.profile);
     let signed = xml130::signed_envelope(facility, today, std::slice::from_ref(&episode), signer, profile)
         .map_err(|e| ApiError::Internal(format!("signing claim {id}: {e}")))?;
     let detail = serde_json::json!({ "view": "xml130", "facility": facility });
-    crate::audit::record_read(&state, &principal, "claim.read", &id, detail).await;
+    crate::audit::record_read(&state, &principal, "claim.read", &id, withheld.audit_detail(detail)).await;
     Ok(HttpResponse::Ok().content_type("application/xml; charset=utf-8").body(signed))
 }
 
@@ -347,9 +388,9 @@ async fn get_claim_fhir(
     principal: Principal,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (record, episode) = stored_episode(&state, &principal, &id).await?;
+    let (record, episode, withheld) = stored_episode(&state, &principal, &id).await?;
     let detail = serde_json::json!({ "view": "fhir", "facility": record.claim.facility_code });
-    crate::audit::record_read(&state, &principal, "claim.read", &id, detail).await;
+    crate::audit::record_read(&state, &principal, "claim.read", &id, withheld.audit_detail(detail)).await;
     Ok(HttpResponse::Ok()
         .content_type("application/fhir+json; charset=utf-8")
         .body(hisgate_fhir::episode_bundle(&episode).to_string()))

@@ -14,6 +14,8 @@ pub struct StoredKey {
     pub label: String,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
+    /// Granted to read the sensitive tables (`HISGATE_SENSITIVE_TABLES`).
+    pub sensitive_reader: bool,
 }
 
 pub fn insert(
@@ -23,6 +25,7 @@ pub fn insert(
     role: &str,
     facility_code: Option<&str>,
     label: &str,
+    sensitive_reader: bool,
 ) -> Result<(), StoreError> {
     diesel::insert_into(api_keys::table)
         .values(StoredKey {
@@ -33,6 +36,7 @@ pub fn insert(
             label: label.to_owned(),
             created_at: now_ms(),
             revoked_at: None,
+            sensitive_reader,
         })
         .execute(conn)?;
     Ok(())

@@ -26,6 +26,7 @@ diesel::table! {
         label -> Text,
         created_at -> BigInt,
         revoked_at -> Nullable<BigInt>,
+        sensitive_reader -> Bool,
     }
 }
 

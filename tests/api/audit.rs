@@ -6,7 +6,10 @@ use crate::on_both_backends;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
-on_both_backends!(every_read_of_a_patient_record_is_audited_and_searchable);
+on_both_backends!(
+    every_read_of_a_patient_record_is_audited_and_searchable,
+    sensitive_tables_are_read_only_by_keys_granted_them
+);
 
 /// The audit entries a search answers, waiting for the batched writer.
 async fn audited(app: &TestApp, query: &str, at_least: usize) -> Vec<Value> {
@@ -80,4 +83,49 @@ async fn every_read_of_a_patient_record_is_audited_and_searchable(backend: Backe
     let page = page.text().await.unwrap();
     assert_eq!(page.matches(&format!("<td>{id}</td>")).count(), 3, "{page}");
     assert!(page.contains("Audit log"));
+}
+
+/// An HIV-care record (XML6) for `episode`, every field its sheet requires filled.
+fn with_hiv_care(episode: &hisgate::domain::Episode) -> Value {
+    let mut value = serde_json::to_value(episode).unwrap();
+    value["hiv_care"] = serde_json::json!([{
+        "MA_LK": episode.episode_key(), "NOI_LAY_MAU_XN": FACILITY, "NOI_XN_KD": FACILITY, "NOI_BDDT_ARV": FACILITY,
+        "MA_LYDO_DTRI": 1, "LOAI_DTRI_LAO": 0, "SANG_LOC_LAO": 1, "KQ_DTRI_LAO": 1, "MA_LOAI_BN": 1,
+        "GIAI_DOAN_LAM_SANG": 1, "NHOM_DOI_TUONG": 1, "MA_TINH_TRANG_DK": "2", "MA_XU_TRI": "0",
+        "MA_PHAC_DO_DIEU_TRI": "PHACDO-RIENG", "NGAY_CHUYEN_PHAC_DO": "20260101", "LY_DO_CHUYEN_PHAC_DO": 1,
+        "MA_CSKCB": FACILITY,
+    }]);
+    value
+}
+
+async fn sensitive_tables_are_read_only_by_keys_granted_them(backend: Backend) {
+    let Some(app) = spawn_app(backend, "sensitive_tables_are_read_only_by_keys_granted_them").await else { return };
+    let db = app.db.clone();
+    let granted = tokio::task::spawn_blocking(move || {
+        hisgate::auth::create_key(&db, hisgate::auth::Role::Facility, Some(FACILITY), "HIV clinic", true, "test")
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let episode = episodes(FACILITY, 72, 1).remove(0);
+    let response = app.post_claim(&app.facility_key, &with_hiv_care(&episode)).await;
+    let status = response.status();
+    let receipt: Value = response.json().await.unwrap();
+    assert_eq!(status, 202, "{receipt}");
+    let id = receipt["id"].as_str().unwrap();
+
+    for (key, sees) in [(&app.facility_key, false), (&app.doh_key, false), (&granted, true)] {
+        let claim: Value = app.get(&format!("/api/v1/claims/{id}"), key).await.json().await.unwrap();
+        assert_eq!(claim["episode"]["hiv_care"].is_array(), sees, "{claim}");
+        assert_eq!(claim["withheld"].as_array().is_some_and(|w| w == &["XML6"]), !sees, "{claim}");
+        let xml = app.get(&format!("/api/v1/claims/{id}/xml130"), key).await.text().await.unwrap();
+        assert_eq!(xml.contains("<LOAIHOSO>XML6</LOAIHOSO>"), sees);
+        let bundle = app.get(&format!("/api/v1/claims/{id}/fhir"), key).await.text().await.unwrap();
+        assert_eq!(bundle.contains("PHACDO-RIENG"), sees);
+    }
+    let reads = audited(&app, &format!("action=claim.read&target={id}"), 9).await;
+    let details: Vec<Value> =
+        reads.iter().map(|r| serde_json::from_str(r["detail"].as_str().unwrap()).unwrap()).collect();
+    assert_eq!(details.iter().filter(|d| d["withheld"] == serde_json::json!(["XML6"])).count(), 6);
+    assert_eq!(details.iter().filter(|d| d["sensitive_shown"] == serde_json::json!(["XML6"])).count(), 3);
 }

@@ -94,7 +94,7 @@ async fn sigkill_during_ingest_and_dispatch_loses_nothing_and_sends_nothing_twic
         let db = Db::connect(&url).expect("create the database");
         db.write_blocking(|c| facilities::register(c, FACILITY, "Bệnh viện Đa khoa tỉnh", "hospital_tier2", "live"))
             .expect("register the facility");
-        auth::create_key(&db, Role::Facility, Some(FACILITY), "crash test", "test").expect("a key")
+        auth::create_key(&db, Role::Facility, Some(FACILITY), "crash test", false, "test").expect("a key")
     })
     .await
     .unwrap();

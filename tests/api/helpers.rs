@@ -140,7 +140,7 @@ pub async fn spawn_app_with(backend: Backend, test: &str, adjust: impl FnOnce(&m
             facilities::register(conn, OTHER_FACILITY, "Bệnh viện Y học cổ truyền tỉnh", "hospital_tier2", "live")
         })
         .expect("register facilities");
-        let key = |role, facility| auth::create_key(&db, role, facility, "test", "test").expect("create key");
+        let key = |role, facility| auth::create_key(&db, role, facility, "test", false, "test").expect("create key");
         let keys = [
             key(Role::Admin, None),
             key(Role::Doh, None),

@@ -44,7 +44,8 @@ mod prelude {
 }
 
 /// The tables of QĐ 130 as amended by QĐ 4750 (`LOAIHOSO` XML1 … XML15, and the XML0 check-in).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
 pub enum Table {
     CheckIn,
     Xml1,
