@@ -295,7 +295,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let today = jobs::vietnam_day(now_ms());
+    let today = hisgate::domain::time::vietnam_day(now_ms());
     let days = |n: i64| Period { from: today - chrono::Duration::days(n - 1), to: today };
     let month = days(30);
     let year = days(365);

@@ -1,10 +1,42 @@
-//! QĐ 130 date and time formats: dates `yyyyMMdd`, event times `yyyyMMddHHmm` (24 h, local time).
+//! Vietnam time, the one place it is computed, and QĐ 130 date and time formats: dates
+//! `yyyyMMdd`, event times `yyyyMMddHHmm` (24 h, local time).
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{FixedOffset, NaiveDate, NaiveDateTime, NaiveTime};
 
-/// Parses a `yyyyMMdd` date.
-/// Vietnam keeps UTC+7 all year; QĐ 130 times and the portals' hours are local.
+/// Vietnam keeps UTC+7 all year; QĐ 130 times, the portals' hours and the gateway's days and
+/// settlement months are local.
 pub const VIETNAM_OFFSET_SECONDS: i64 = 7 * 3600;
+const VIETNAM_OFFSET_MS: i64 = VIETNAM_OFFSET_SECONDS * 1000;
+
+/// UTC+7 as an offset, for schedules and FHIR times.
+pub fn vietnam_offset() -> FixedOffset {
+    FixedOffset::east_opt(VIETNAM_OFFSET_SECONDS as i32).expect("+07:00 is a valid offset")
+}
+
+/// The Vietnamese calendar day of an instant (milliseconds since the Unix epoch).
+pub fn vietnam_day(at_ms: i64) -> NaiveDate {
+    chrono::DateTime::from_timestamp_millis(at_ms + VIETNAM_OFFSET_MS).map(|t| t.date_naive()).unwrap_or_default()
+}
+
+/// Minutes since the Vietnamese midnight of an instant.
+pub fn vietnam_minute_of_day(at_ms: i64) -> i64 {
+    (at_ms + VIETNAM_OFFSET_MS).rem_euclid(86_400_000) / 60_000
+}
+
+/// Today in Vietnam.
+pub fn vietnam_today() -> NaiveDate {
+    to_vietnam(chrono::Utc::now()).date()
+}
+
+/// Epoch milliseconds of 00:00 (UTC+7) of `day`.
+pub fn day_start_ms(day: NaiveDate) -> i64 {
+    local_ms(day.and_time(NaiveTime::MIN))
+}
+
+/// Epoch milliseconds of a Vietnamese wall-clock time.
+pub fn local_ms(local: NaiveDateTime) -> i64 {
+    local.and_utc().timestamp_millis() - VIETNAM_OFFSET_MS
+}
 
 /// The Vietnamese wall-clock time of an instant.
 pub fn to_vietnam(at: chrono::DateTime<chrono::Utc>) -> NaiveDateTime {
@@ -16,6 +48,7 @@ pub fn from_vietnam(local: NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
     (local - chrono::Duration::seconds(VIETNAM_OFFSET_SECONDS)).and_utc()
 }
 
+/// Parses a `yyyyMMdd` date.
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
     if text.len() != 8 || !text.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -68,6 +101,16 @@ pub fn format_datetime(time: NaiveDateTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_are_vietnamese_days() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 28).expect("a date");
+        // 00:00 in Vietnam is 17:00 UTC the day before.
+        assert_eq!(day_start_ms(day), 1_795_798_800_000);
+        assert_eq!(vietnam_day(day_start_ms(day)), day);
+        assert_eq!(vietnam_day(day_start_ms(day) - 1), day.pred_opt().expect("a date"));
+        assert_eq!(vietnam_minute_of_day(day_start_ms(day) + 90 * 60_000), 90);
+    }
 
     #[test]
     fn formats_round_trip_and_reject_impossible_values() {

@@ -1,10 +1,7 @@
 //! QĐ 130 times (`yyyyMMddHHmm`, Vietnam time) and dates (`yyyyMMdd`) in FHIR form and back.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
-
-fn vietnam() -> FixedOffset {
-    FixedOffset::east_opt(7 * 3600).expect("+07:00 is a valid offset")
-}
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use hisgate_domain::time::vietnam_offset;
 
 /// `yyyyMMddHHmm` → `YYYY-MM-DDTHH:MM:00+07:00`.
 pub fn datetime_to_fhir(text: &str) -> Option<String> {
@@ -15,7 +12,7 @@ pub fn datetime_to_fhir(text: &str) -> Option<String> {
 /// A FHIR `dateTime` → `yyyyMMddHHmm` in Vietnam time (a date alone is midnight).
 pub fn datetime_from_fhir(text: &str) -> Option<String> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Some(t.with_timezone(&vietnam()).format("%Y%m%d%H%M").to_string());
+        return Some(t.with_timezone(&vietnam_offset()).format("%Y%m%d%H%M").to_string());
     }
     NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().map(|d| d.format("%Y%m%d0000").to_string())
 }

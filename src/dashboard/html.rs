@@ -1,7 +1,7 @@
 //! HTML building blocks of the dashboard: escaping, the two languages, links that keep the page's
 //! query, tables that render as HTML and as CSV, and the page frame with its inline style sheet.
 
-use crate::store::jobs::vietnam_day;
+use crate::domain::time::{vietnam_day, vietnam_minute_of_day};
 use std::fmt::Write;
 
 /// Escapes text for HTML element content and double-quoted attribute values.
@@ -104,7 +104,7 @@ impl Lang {
     /// An instant in Vietnam time.
     pub fn instant(self, at_ms: i64) -> String {
         let day = vietnam_day(at_ms);
-        let minute_of_day = (at_ms + 7 * 3_600_000).rem_euclid(86_400_000) / 60_000;
+        let minute_of_day = vietnam_minute_of_day(at_ms);
         let (hh, mm) = (minute_of_day / 60, minute_of_day % 60);
         match self {
             Lang::Vi => format!("{} {hh:02}:{mm:02}", day.format("%d/%m/%Y")),

@@ -247,10 +247,6 @@ fn invalid(rule: &str, path: &str, message: String, value: Option<String>) -> Vi
     Violation { rule: rule.to_owned(), severity: Severity::Critical, path: path.to_owned(), message, value }
 }
 
-fn today_in_vietnam() -> NaiveDate {
-    crate::store::jobs::vietnam_day(now_ms())
-}
-
 impl Lookup {
     /// The local checks: every problem found, each naming the field and the rule. `accepted`:
     /// the identifier forms this gateway sends.
@@ -270,7 +266,7 @@ impl Lookup {
         } else if name.chars().count() > 255 {
             problems.push(invalid("NAME_TOO_LONG", "full_name", "the name is longer than 255 characters".into(), None));
         }
-        let today = today_in_vietnam();
+        let today = crate::domain::time::vietnam_today();
         let birth_text = request.birth_date.trim();
         let birth = if birth_text.len() == 4 && birth_text.bytes().all(|b| b.is_ascii_digit()) {
             birth_text.parse().ok().map(Birth::Year)

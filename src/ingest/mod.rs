@@ -24,9 +24,6 @@ use crate::validation::{self, Catalogue, Violation};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// Vietnam keeps UTC+7 all year; QĐ 130 times are local.
-const VIETNAM_OFFSET_MS: i64 = 7 * 3600 * 1000;
-
 /// Parses one episode, reporting where the JSON is wrong (line, column and field path).
 pub fn parse_episode(bytes: &[u8]) -> Result<Episode, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
@@ -115,9 +112,8 @@ pub fn prepare_read(
     }
     let warnings = report.warnings();
     let s = &episode.summary;
-    let local_ms = |t: &Option<String>| {
-        t.as_deref().and_then(parse_datetime).map(|t| t.and_utc().timestamp_millis() - VIETNAM_OFFSET_MS).unwrap_or(0)
-    };
+    let local_ms =
+        |t: &Option<String>| t.as_deref().and_then(parse_datetime).map(crate::domain::time::local_ms).unwrap_or(0);
     let row = NewClaimVersion {
         facility_code: facility.to_owned(),
         episode_key: episode.episode_key().to_owned(),

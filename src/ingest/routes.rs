@@ -362,7 +362,7 @@ async fn get_claim_xml130(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let (record, episode, withheld) = stored_episode(&state, &principal, &id).await?;
-    let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
+    let today = crate::domain::time::vietnam_today();
     let facility = &record.claim.facility_code;
     let (signer, profile) = (state.signers.get(facility), state.settings.bhxh_protocol.profile);
     let signed = xml130::signed_envelope(facility, today, std::slice::from_ref(&episode), signer, profile)

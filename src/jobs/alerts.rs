@@ -4,9 +4,9 @@
 
 use super::{JobContext, JobError};
 use crate::config::AlertSettings;
+use crate::domain::time::vietnam_day;
 use crate::store::alerts::{self, Finding};
 use crate::store::facilities::{self, FacilityFilter};
-use crate::store::jobs::vietnam_day;
 use crate::store::{AnyConnection, StoreError, now_ms, stats};
 
 pub const KINDS: [&str; 3] = ["facility_silent", "dead_letter_spike", "certificate_expiring"];

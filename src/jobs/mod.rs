@@ -174,7 +174,7 @@ impl JobContext {
             JobKind::DailySnapshot => {
                 // Yesterday becomes final, with any earlier day the job missed; today so far
                 // keeps the snapshot API's current day close.
-                let today = jobs::vietnam_day(now_ms());
+                let today = crate::domain::time::vietnam_day(now_ms());
                 let days = self.db.read(move |c| jobs::unfinished_days(c, today, SNAPSHOT_HISTORY_DAYS)).await?;
                 // One transaction per day: a long backfill never holds the writer for long.
                 for day in &days {
@@ -206,18 +206,13 @@ impl JobContext {
     }
 }
 
-/// Vietnam time, for the schedules.
-fn vietnam() -> chrono::FixedOffset {
-    chrono::FixedOffset::east_opt(7 * 3600).expect("+07:00 is a valid offset")
-}
-
 /// Starts the scheduler with every job; it runs until [`JobScheduler::shutdown`].
 pub async fn start(ctx: JobContext) -> Result<JobScheduler, JobError> {
     let scheduler = JobScheduler::new().await?;
     for kind in JobKind::ALL {
         let schedule = kind.schedule(&ctx.settings).to_owned();
         let ctx = ctx.clone();
-        let job = Job::new_async_tz(schedule.as_str(), vietnam(), move |_, _| {
+        let job = Job::new_async_tz(schedule.as_str(), crate::domain::time::vietnam_offset(), move |_, _| {
             let ctx = ctx.clone();
             Box::pin(async move {
                 ctx.run(kind).await;

@@ -278,7 +278,7 @@ impl Dispatcher {
             let mut jobs = jobs;
             jobs.sort_by(|a, b| a.claim_id.cmp(&b.claim_id));
             let fhir = self.portals.moh.as_ref().filter(|_| self.sends_fhir(&destination));
-            let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
+            let today = crate::domain::time::vietnam_today();
             // Jobs that may be held by BHXH already are checked against its receipts first.
             let built = last
                 .filter(|_| fhir.is_none() && jobs.iter().all(|j| j.uncertain_since.is_none()))

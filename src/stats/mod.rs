@@ -2,9 +2,9 @@
 //! watches — who sends, how much, how late, what is refused (figures in `store::stats`).
 
 use crate::auth::{Principal, Role};
+use crate::domain::time::vietnam_day;
 use crate::http::{ApiError, AppState, Problem};
 use crate::store::facilities::{self, Facility, FacilityFilter};
-use crate::store::jobs::vietnam_day;
 use crate::store::stats::{self, Activity, Figures, SilentFacility};
 use crate::store::{Db, StoreError, now_ms};
 use actix_web::{HttpResponse, get, web};

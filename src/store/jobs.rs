@@ -11,19 +11,6 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// Vietnam is UTC+7 all year; days and settlement months are Vietnamese days.
-const VIETNAM_OFFSET_MS: i64 = 7 * 3_600_000;
-
-/// Epoch milliseconds of 00:00 (UTC+7) of `day`.
-pub fn day_start_ms(day: NaiveDate) -> i64 {
-    day.and_hms_opt(0, 0, 0).map_or(0, |t| t.and_utc().timestamp_millis()) - VIETNAM_OFFSET_MS
-}
-
-/// The Vietnamese calendar day of an instant.
-pub fn vietnam_day(at_ms: i64) -> NaiveDate {
-    chrono::DateTime::from_timestamp_millis(at_ms + VIETNAM_OFFSET_MS).map(|t| t.date_naive()).unwrap_or_default()
-}
-
 /// One facility's day.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FacilityDay {
@@ -174,18 +161,4 @@ pub fn record_run(
 /// The latest runs of `job`, newest first.
 pub fn recent_runs(conn: &mut AnyConnection, job: &str, limit: i64) -> Result<Vec<JobRun>, StoreError> {
     Ok(job_runs::table.filter(job_runs::job.eq(job)).order(job_runs::id.desc()).limit(limit).load(conn)?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn days_are_vietnamese_days() {
-        let day = NaiveDate::from_ymd_opt(2026, 11, 28).expect("a date");
-        // 00:00 in Vietnam is 17:00 UTC the day before.
-        assert_eq!(day_start_ms(day), 1_795_798_800_000);
-        assert_eq!(vietnam_day(day_start_ms(day)), day);
-        assert_eq!(vietnam_day(day_start_ms(day) - 1), day.pred_opt().expect("a date"));
-    }
 }

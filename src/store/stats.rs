@@ -8,13 +8,14 @@
 //! or a day the snapshot job has not reached) is counted from the claims. Both give the same
 //! numbers (tested), and a year of a province costs a few thousand stored rows instead of millions.
 
-use super::jobs::{FacilityDay, day_start_ms, vietnam_day};
+use super::jobs::FacilityDay;
 use super::outbox::status;
 use super::schema::{
     claim_outcomes, claim_versions, claims, daily_snapshots, facilities, facility_daily, ingest_rejections, outbox,
     submission_errors,
 };
 use super::{AnyConnection, StoreError, now_ms};
+use crate::domain::time::{day_start_ms, vietnam_day};
 use chrono::NaiveDate;
 use diesel::connection::DefaultLoadingMode;
 use diesel::pg::PgRowByRowLoadingMode;

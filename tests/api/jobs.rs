@@ -4,7 +4,7 @@
 use crate::dispatch::{clean_appraisal, fast, send, settle};
 use crate::helpers::{Backend, FACILITY, OTHER_FACILITY, TestApp, dossiers_only, episodes, spawn_app_with};
 use crate::on_both_backends;
-use hisgate::store::{jobs, now_ms, outbox};
+use hisgate::store::{now_ms, outbox};
 use mocks::bhxh::BhxhConfig;
 use mocks::moh::MohConfig;
 use rust_decimal::Decimal;
@@ -91,7 +91,7 @@ async fn the_daily_snapshot_counts_each_facility_s_day(backend: Backend) {
     }
     settle(&app, &ids).await;
     run(&app, "daily_snapshot").await;
-    let today = jobs::vietnam_day(now_ms());
+    let today = hisgate::domain::time::vietnam_day(now_ms());
     let path = format!("/api/v1/snapshots/daily?day={}", today.format("%Y-%m-%d"));
     let rows: Value = app.get(&path, &app.doh_key).await.json().await.unwrap();
     let claimed = |eps: &[hisgate::domain::Episode]| -> i64 {

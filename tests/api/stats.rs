@@ -137,7 +137,7 @@ async fn ended_days_read_from_snapshots_give_the_same_figures(backend: Backend) 
             .unwrap()
     };
     sql(moved);
-    let today = hisgate::store::jobs::vietnam_day(hisgate::store::now_ms());
+    let today = hisgate::domain::time::vietnam_day(hisgate::store::now_ms());
     let period = format!("from={}&to={today}", today - chrono::Duration::days(6));
     let paths = [
         format!("/api/v1/stats/summary?{period}"),
@@ -196,8 +196,8 @@ async fn days_and_delays_are_counted_at_their_edges(backend: Backend) {
         (12_345_678_901_234 * minute, 12_300_000_000_000),
     ];
     // Two claims received either side of midnight in Vietnam (17:00 UTC).
-    let today = hisgate::store::jobs::vietnam_day(hisgate::store::now_ms());
-    let midnight = hisgate::store::jobs::day_start_ms(today);
+    let today = hisgate::domain::time::vietnam_day(hisgate::store::now_ms());
+    let midnight = hisgate::domain::time::day_start_ms(today);
     let mut statements = format!(
         "UPDATE claim_versions SET received_at = {} WHERE claim_id = '{}';
          UPDATE claim_versions SET received_at = {midnight} WHERE claim_id = '{}';",
