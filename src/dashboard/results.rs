@@ -127,7 +127,9 @@ pub async fn upload(
         Ok(read) => read,
         Err(message) => return Ok(refused(message)),
     };
-    if !super::session::same_origin(&req) || !crate::auth::digests_equal(token.as_str(), &csrf) {
+    if !super::session::same_origin(&req, &state.settings.trusted_proxies)
+        || !crate::auth::digests_equal(token.as_str(), &csrf)
+    {
         return Err(DashboardError::Forbidden("the form was not sent from the dashboard's own page".into()));
     }
     let columns = state.settings.result_columns.clone();

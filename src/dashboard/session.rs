@@ -40,15 +40,22 @@ impl FormToken {
 }
 
 /// Whether a post comes from the dashboard's own pages: its `Origin` (or, without one, its
-/// `Referer`) names the host the request was sent to. A client that sends neither (not a browser)
-/// is left to the token.
-pub fn same_origin(req: &HttpRequest) -> bool {
+/// `Referer`) names the host the request was sent to — the `Host` header, or behind a trusted
+/// proxy the host it forwarded for. A client that sends neither (not a browser) is left to the
+/// token.
+pub fn same_origin(req: &HttpRequest, trusted_proxies: &[std::net::IpAddr]) -> bool {
     let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
     let Some(claimed) = header(header::ORIGIN).or_else(|| header(header::REFERER)) else {
         return true;
     };
+    let from_proxy = req.peer_addr().is_some_and(|peer| trusted_proxies.contains(&peer.ip()));
+    let served = if from_proxy {
+        Some(req.connection_info().host().to_owned())
+    } else {
+        header(header::HOST).map(str::to_owned)
+    };
     let host = |url: &str| url.split_once("://").map(|(_, rest)| rest.split('/').next().unwrap_or_default().to_owned());
-    host(claimed).is_some_and(|h| Some(h.as_str()) == header(header::HOST))
+    host(claimed).is_some_and(|h| Some(h) == served)
 }
 
 /// The sign-in form with a fresh token, set as its cookie too.
@@ -156,7 +163,10 @@ pub async fn login(
     let next = safe_next(input.next.as_deref());
     let refuse = |status, message: &'static str| login_page(status, lang, &next, Some(message));
     let token_cookie = req.cookie(LOGIN_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
-    if !same_origin(&req) || token_cookie.is_empty() || !crate::auth::digests_equal(&token_cookie, &input.csrf) {
+    if !same_origin(&req, &state.settings.trusted_proxies)
+        || token_cookie.is_empty()
+        || !crate::auth::digests_equal(&token_cookie, &input.csrf)
+    {
         return Ok(refuse(
             actix_web::http::StatusCode::FORBIDDEN,
             lang.t(
@@ -234,7 +244,7 @@ pub async fn logout(
     input: web::Form<LogoutForm>,
 ) -> Result<HttpResponse, DashboardError> {
     if let Some(token) = req.cookie(COOKIE) {
-        if !same_origin(&req) || !FormToken::matches(token.value(), &input.csrf) {
+        if !same_origin(&req, &state.settings.trusted_proxies) || !FormToken::matches(token.value(), &input.csrf) {
             return Err(DashboardError::Forbidden("the form was not sent from the dashboard's own page".into()));
         }
         let hash = sha256_hex(token.value());

@@ -11,6 +11,8 @@
 
 use super::Entry;
 use super::dated::Dated;
+use crate::domain::records::Table;
+use crate::domain::spec;
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
@@ -27,10 +29,14 @@ pub struct CodeInfo {
     pub uncertain: bool,
 }
 
-/// Each coded field's list, by the field's official name.
+/// Each coded field's list, by the field's official name, and by its place in the field
+/// specification (what validation asks for each value, without hashing the name).
 #[derive(Debug, Clone, Default)]
 pub struct CodeLists {
-    by_field: HashMap<String, Dated<CodeInfo>>,
+    lists: Vec<Dated<CodeInfo>>,
+    by_field: HashMap<String, usize>,
+    /// `[table][field position]` → the field's list.
+    by_position: Vec<Vec<Option<usize>>>,
 }
 
 static SHIPPED: LazyLock<Arc<CodeLists>> = LazyLock::new(|| {
@@ -46,7 +52,16 @@ impl CodeLists {
             let info = CodeInfo { name: e.name, uncertain: e.uncertain };
             rows.entry(e.field.unwrap_or_default()).or_default().push((e.code, e.valid, info));
         }
-        CodeLists { by_field: rows.into_iter().map(|(field, rows)| (field, rows.into_iter().collect())).collect() }
+        let (mut lists, mut by_field) = (Vec::new(), HashMap::new());
+        for (field, rows) in rows {
+            by_field.insert(field, lists.len());
+            lists.push(rows.into_iter().collect());
+        }
+        let by_position = Table::ALL
+            .into_iter()
+            .map(|t| spec::fields(t).iter().map(|f| by_field.get(&f.name).copied()).collect())
+            .collect();
+        CodeLists { lists, by_field, by_position }
     }
 
     /// The lists shipped with hisgate (`catalogues/code_lists.csv`).
@@ -56,7 +71,13 @@ impl CodeLists {
 
     /// The list of the field `name`, if it has one.
     pub fn of(&self, name: &str) -> Option<&Dated<CodeInfo>> {
-        self.by_field.get(name)
+        self.by_field.get(name).map(|&i| &self.lists[i])
+    }
+
+    /// The list of the field at `position` in `table`'s specification, if it has one.
+    pub fn at(&self, table: Table, position: usize) -> Option<&Dated<CodeInfo>> {
+        let slot = self.by_position.get(table as usize)?.get(position)?;
+        slot.map(|i| &self.lists[i])
     }
 }
 
@@ -79,5 +100,11 @@ mod tests {
         assert_eq!(visit_types.codes_in_force(day("2026-07-31")).count(), 9);
         assert_eq!(visit_types.codes_in_force(day("2026-08-01")).count(), 16, "QĐ 1804");
         assert!(lists.of("MA_KHOA").is_none(), "not shipped: not checked until loaded");
+        for table in Table::ALL {
+            for (position, field) in spec::fields(table).iter().enumerate() {
+                let by_name = lists.of(&field.name).map(|l| l as *const _);
+                assert_eq!(lists.at(table, position).map(|l| l as *const _), by_name, "{}", field.name);
+            }
+        }
     }
 }

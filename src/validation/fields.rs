@@ -7,7 +7,7 @@ use crate::domain::episode::RecordPath;
 use crate::domain::records::{FieldValue, Record, Table};
 use crate::domain::spec::{self, DataType, FieldSpec, Requirement};
 use crate::domain::time;
-use crate::reference::{DISTRICTS_ABOLISHED, Lookup};
+use crate::reference::{CodeInfo, DISTRICTS_ABOLISHED, Dated, Lookup};
 use rust_decimal::Decimal;
 
 /// A condition under which the validation sheet requires a field (its words, made executable).
@@ -124,7 +124,8 @@ pub(super) fn check_record(path: RecordPath, record: &dyn Record, findings: &mut
     let value_of = |name: &str| specs.iter().position(|f| f.name == name).map_or(FieldValue::Absent, |i| values[i]);
     let wire_of = |name: &str| value_of(name).to_wire().map(|s| s.trim().to_owned());
 
-    for (field, value) in specs.iter().zip(values.iter()) {
+    let codes = findings.codes;
+    for (position, (field, value)) in specs.iter().zip(values.iter()).enumerate() {
         let Some(name) = field.wire_name(findings.profile) else {
             if !value.is_absent() {
                 let at = At { record: path, field: &field.name };
@@ -167,13 +168,13 @@ pub(super) fn check_record(path: RecordPath, record: &dyn Record, findings: &mut
             }
             continue;
         }
-        check_value(at, field, value, findings);
+        check_value(at, field, value, codes.at(table, position), findings);
     }
 }
 
 /// A coded field's value against its list in force on the episode's day for that field.
-fn check_code(at: At<'_>, field: &FieldSpec, code: &str, findings: &mut Findings<'_>) {
-    let Some(list) = findings.codes.of(&field.name) else {
+fn check_code(at: At<'_>, field: &FieldSpec, code: &str, list: Option<&Dated<CodeInfo>>, findings: &mut Findings<'_>) {
+    let Some(list) = list else {
         return;
     };
     let (name, days) = (at.field, findings.days);
@@ -211,7 +212,13 @@ fn check_code(at: At<'_>, field: &FieldSpec, code: &str, findings: &mut Findings
     findings.add("FIELD_CODE_UNKNOWN", at, message, Some(code.to_owned()));
 }
 
-fn check_value(at: At<'_>, field: &FieldSpec, value: &FieldValue<'_>, findings: &mut Findings<'_>) {
+fn check_value(
+    at: At<'_>,
+    field: &FieldSpec,
+    value: &FieldValue<'_>,
+    list: Option<&Dated<CodeInfo>>,
+    findings: &mut Findings<'_>,
+) {
     let name = at.field;
     match value {
         FieldValue::Text(text) => {
@@ -238,7 +245,7 @@ fn check_value(at: At<'_>, field: &FieldSpec, value: &FieldValue<'_>, findings: 
             if let Some(form) = date_form(field) {
                 check_date(at, name, text, form, findings);
             }
-            check_code(at, field, text.trim(), findings);
+            check_code(at, field, text.trim(), list, findings);
         }
         FieldValue::Int(n) => {
             let digits = n.checked_ilog10().unwrap_or(0) as usize + 1;
@@ -250,7 +257,9 @@ fn check_value(at: At<'_>, field: &FieldSpec, value: &FieldValue<'_>, findings: 
                     Some(n.to_string()),
                 );
             }
-            check_code(at, field, &n.to_string(), findings);
+            if list.is_some() {
+                check_code(at, field, &n.to_string(), list, findings);
+            }
         }
         FieldValue::Money(d) | FieldValue::Price(d) | FieldValue::Number(d) => {
             let places = match value {

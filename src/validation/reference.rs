@@ -84,22 +84,28 @@ fn check_residence(
     };
     inside("MAXA_CU_TRU", commune, commune_unit, commune_above);
     if !two_levels && district.is_none() {
-        // No district given: the commune's own district must still lie in the province.
-        let province_of_commune = commune_unit
-            .and_then(|c| c.parent.as_deref())
-            .and_then(|d| units.get(d, day))
-            .and_then(|d| d.parent.as_deref());
-        if let (Some(commune), Some(province), Some(actual)) = (commune, province, province_of_commune)
-            && actual != province
-            && province_unit.is_some()
-        {
-            findings.add(
-                "ADMIN_UNIT_NESTING",
-                format!("{at}.MAXA_CU_TRU"),
-                format!("{commune} is not inside {province}"),
-                Some(commune.to_owned()),
-            );
-        }
+        let province = province.filter(|_| province_unit.is_some());
+        check_commune_in_province(at, commune.zip(commune_unit), province, units, day, findings);
+    }
+}
+
+/// Before districts ended, a commune given without its district must still lie, through its
+/// district, in the province given.
+fn check_commune_in_province(
+    at: &str,
+    commune: Option<(&str, &AdminUnit)>,
+    province: Option<&str>,
+    units: &Dated<AdminUnit>,
+    day: Option<NaiveDate>,
+    findings: &mut Findings<'_>,
+) {
+    let Some((code, unit)) = commune else { return };
+    let actual = unit.parent.as_deref().and_then(|d| units.get(d, day)).and_then(|d| d.parent.as_deref());
+    if let (Some(province), Some(actual)) = (province, actual)
+        && actual != province
+    {
+        let message = format!("{code} is not inside {province}");
+        findings.add("ADMIN_UNIT_NESTING", format!("{at}.MAXA_CU_TRU"), message, Some(code.to_owned()));
     }
 }
 

@@ -251,6 +251,10 @@ async fn forwarded_headers_are_believed_only_from_a_trusted_proxy() {
         assert_eq!(r.status(), 303);
         let cookie = r.headers()["set-cookie"].to_str().unwrap();
         assert_eq!(cookie.contains("Secure"), trusted, "{cookie}");
+        // A browser's sign-in through the proxy names the proxy's host as its origin.
+        let proxied = [("X-Forwarded-Host", "gateway.example"), ("Origin", "https://gateway.example")];
+        let r = crate::helpers::dashboard_sign_in(&app, &[("key", app.doh_key.as_str())], &proxied).await;
+        assert_eq!(r.status(), if trusted { 303 } else { 403 }, "trusted proxy: {trusted}");
     }
 }
 
