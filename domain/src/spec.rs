@@ -98,7 +98,21 @@ pub struct FieldSpec {
     pub requirement: Requirement,
 }
 
+/// The day Vietnam's district level ended (Law 72/2025/QH15 on local government, VERIFIED in
+/// REGULATORY-2026.md §3.1): residences since have a province and a commune only.
+pub const DISTRICTS_ABOLISHED: chrono::NaiveDate = match chrono::NaiveDate::from_ymd_opt(2025, 7, 1) {
+    Some(day) => day,
+    None => panic!("a real date"),
+};
+
 impl FieldSpec {
+    /// The first day a field the validation sheet marks required stops being so, where a later
+    /// law ended what it records: the district of a residence (`MAHUYEN_CU_TRU`) since districts
+    /// were abolished.
+    pub fn required_until(&self) -> Option<chrono::NaiveDate> {
+        (self.name == "MAHUYEN_CU_TRU").then_some(DISTRICTS_ABOLISHED)
+    }
+
     /// The element's name under `profile`; `None` when that amendment has no such field.
     pub fn wire_name(&self, profile: Profile) -> Option<&str> {
         match profile {

@@ -48,12 +48,7 @@ pub fn same_origin(req: &HttpRequest, trusted_proxies: &[std::net::IpAddr]) -> b
     let Some(claimed) = header(header::ORIGIN).or_else(|| header(header::REFERER)) else {
         return true;
     };
-    let from_proxy = req.peer_addr().is_some_and(|peer| trusted_proxies.contains(&peer.ip()));
-    let served = if from_proxy {
-        Some(req.connection_info().host().to_owned())
-    } else {
-        header(header::HOST).map(str::to_owned)
-    };
+    let served = crate::http::client_host(req, trusted_proxies);
     let host = |url: &str| url.split_once("://").map(|(_, rest)| rest.split('/').next().unwrap_or_default().to_owned());
     host(claimed).is_some_and(|h| Some(h) == served)
 }

@@ -9,7 +9,7 @@ use crate::domain::card::IdentifierKind;
 use crate::eligibility::{EligibilityRequest, Lookup};
 use crate::http::read_body;
 use crate::http::{ApiError, AppState};
-use crate::ingest::{Rejection, prepare_noted, store, stored_episode};
+use crate::ingest::{Rejection, audit_claim_read, prepare_noted, store, stored_episode};
 use crate::store::claims::AcceptOutcome;
 use crate::store::outbox;
 use actix_web::http::StatusCode;
@@ -185,8 +185,8 @@ async fn read_claim(
             negotiate(&req)?;
             let principal = principal?;
             let (record, episode, withheld) = stored_episode(&state, &principal, &id).await?;
-            let detail = serde_json::json!({ "view": "fhir_claim", "facility": record.claim.facility_code });
-            crate::audit::record_read(&state, &principal, "claim.read", &id, withheld.audit_detail(detail)).await;
+            let facility = &record.claim.facility_code;
+            audit_claim_read(&state, &principal, &id, "fhir_claim", facility, &withheld).await;
             Ok(fhir(StatusCode::OK, &hisgate_fhir::standalone_claim(&episode, &id)))
         }
         .await,

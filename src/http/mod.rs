@@ -175,13 +175,27 @@ impl<T> AppFactory for T where
 {
 }
 
+/// Whether the request came through one of the trusted proxies, whose forwarded headers are
+/// believed.
+fn from_trusted_proxy(req: &actix_web::HttpRequest, trusted_proxies: &[std::net::IpAddr]) -> bool {
+    req.peer_addr().is_some_and(|peer| trusted_proxies.contains(&peer.ip()))
+}
+
 /// The scheme the client used: what a trusted proxy says it was (`X-Forwarded-Proto`,
 /// `Forwarded`), else the connection's own; a header from anyone else is not believed.
 pub fn client_scheme(req: &actix_web::HttpRequest, trusted_proxies: &[std::net::IpAddr]) -> String {
-    let from_proxy = req.peer_addr().is_some_and(|peer| trusted_proxies.contains(&peer.ip()));
-    match from_proxy {
+    match from_trusted_proxy(req, trusted_proxies) {
         true => req.connection_info().scheme().to_owned(),
         false => req.uri().scheme_str().unwrap_or("http").to_owned(),
+    }
+}
+
+/// The host the client asked for: what a trusted proxy says it was (`X-Forwarded-Host`,
+/// `Forwarded`), else the `Host` header.
+pub fn client_host(req: &actix_web::HttpRequest, trusted_proxies: &[std::net::IpAddr]) -> Option<String> {
+    match from_trusted_proxy(req, trusted_proxies) {
+        true => Some(req.connection_info().host().to_owned()),
+        false => req.headers().get(actix_web::http::header::HOST).and_then(|v| v.to_str().ok()).map(str::to_owned),
     }
 }
 
@@ -189,7 +203,7 @@ pub fn client_scheme(req: &actix_web::HttpRequest, trusted_proxies: &[std::net::
 /// `Forwarded`), else the connection's own.
 pub fn client_address(req: &actix_web::HttpRequest, trusted_proxies: &[std::net::IpAddr]) -> std::net::IpAddr {
     let peer = req.peer_addr().map(|p| p.ip()).unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
-    if !trusted_proxies.contains(&peer) {
+    if !from_trusted_proxy(req, trusted_proxies) {
         return peer;
     }
     let info = req.connection_info();

@@ -8,7 +8,7 @@ mod routes;
 
 pub use commit::Committer;
 pub use routes::routes;
-pub(crate) use routes::stored_episode;
+pub(crate) use routes::{audit_claim_read, stored_episode};
 
 use crate::auth::Principal;
 use crate::domain::Episode;

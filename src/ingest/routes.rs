@@ -176,18 +176,25 @@ pub(crate) struct Withheld {
     pub shown: Vec<Table>,
 }
 
-impl Withheld {
-    /// What the audit row of the read says of them.
-    pub fn audit_detail(&self, mut detail: serde_json::Value) -> serde_json::Value {
-        let names = |tables: &[Table]| tables.iter().map(|t| t.spec_name()).collect::<Vec<_>>();
-        if !self.tables.is_empty() {
-            detail["withheld"] = serde_json::json!(names(&self.tables));
-        }
-        if !self.shown.is_empty() {
-            detail["sensitive_shown"] = serde_json::json!(names(&self.shown));
-        }
-        detail
+/// Audits a read of claim `id` of `facility` in the form `view` (`claim`, `xml130`, `fhir`,
+/// `fhir_claim`), saying which sensitive tables were withheld or shown.
+pub(crate) async fn audit_claim_read(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+    view: &'static str,
+    facility: &str,
+    withheld: &Withheld,
+) {
+    let names = |tables: &[Table]| tables.iter().map(|t| t.spec_name()).collect::<Vec<_>>();
+    let mut detail = serde_json::json!({ "view": view, "facility": facility });
+    if !withheld.tables.is_empty() {
+        detail["withheld"] = serde_json::json!(names(&withheld.tables));
     }
+    if !withheld.shown.is_empty() {
+        detail["sensitive_shown"] = serde_json::json!(names(&withheld.shown));
+    }
+    crate::audit::record_read(state, principal, "claim.read", id, detail).await;
 }
 
 /// The episode as `principal` may see it: the sensitive tables (`HISGATE_SENSITIVE_TABLES`) only
@@ -245,8 +252,7 @@ async fn get_claim(
     let mut episode: Option<Episode> =
         record.episode_json.as_deref().map(serde_json::from_str).transpose().map_err(|e| corrupt("episode", e))?;
     let withheld = episode.as_mut().map(|e| shown_to(&state, &principal, e)).unwrap_or_default();
-    let detail = serde_json::json!({ "view": "claim", "facility": record.claim.facility_code });
-    crate::audit::record_read(&state, &principal, "claim.read", &id, withheld.audit_detail(detail)).await;
+    audit_claim_read(&state, &principal, &id, "claim", &record.claim.facility_code, &withheld).await;
     let episode = episode.map(|e| serde_json::to_value(e).map_err(|e| corrupt("episode", e))).transpose()?;
     Ok(HttpResponse::Ok().json(ClaimDetail {
         claim: record.claim,
@@ -367,8 +373,7 @@ async fn get_claim_xml130(
     let (signer, profile) = (state.signers.get(facility), state.settings.bhxh_protocol.profile);
     let signed = xml130::signed_envelope(facility, today, std::slice::from_ref(&episode), signer, profile)
         .map_err(|e| ApiError::Internal(format!("signing claim {id}: {e}")))?;
-    let detail = serde_json::json!({ "view": "xml130", "facility": facility });
-    crate::audit::record_read(&state, &principal, "claim.read", &id, withheld.audit_detail(detail)).await;
+    audit_claim_read(&state, &principal, &id, "xml130", facility, &withheld).await;
     Ok(HttpResponse::Ok().content_type("application/xml; charset=utf-8").body(signed))
 }
 
@@ -389,8 +394,7 @@ async fn get_claim_fhir(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let (record, episode, withheld) = stored_episode(&state, &principal, &id).await?;
-    let detail = serde_json::json!({ "view": "fhir", "facility": record.claim.facility_code });
-    crate::audit::record_read(&state, &principal, "claim.read", &id, withheld.audit_detail(detail)).await;
+    audit_claim_read(&state, &principal, &id, "fhir", &record.claim.facility_code, &withheld).await;
     Ok(HttpResponse::Ok()
         .content_type("application/fhir+json; charset=utf-8")
         .body(hisgate_fhir::episode_bundle(&episode).to_string()))

@@ -129,7 +129,6 @@ pub fn to_csv(kind: ListKind, entries: &[Entry]) -> Result<Vec<u8>, ::csv::Error
     let dated = entries.iter().any(|e| e.valid != Validity::default());
     let validity_columns: &[&str] = if dated { &VALIDITY_COLUMNS } else { &[] };
     writer.write_record(kind.columns().iter().chain(validity_columns))?;
-    let day = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     for e in entries {
         let price = e.max_price.map(|p| p.to_string()).unwrap_or_default();
         let mut record: Vec<&str> = kind
@@ -149,7 +148,7 @@ pub fn to_csv(kind: ListKind, entries: &[Entry]) -> Result<Vec<u8>, ::csv::Error
                 _ => "",
             })
             .collect();
-        let (from, to) = (day(e.valid.from), day(e.valid.to));
+        let [from, to] = e.valid.bounds_text();
         if dated {
             record.extend([from.as_str(), to.as_str()]);
         }

@@ -19,6 +19,11 @@ impl Validity {
         self.from.is_none_or(|f| f <= day) && self.to.is_none_or(|t| day <= t)
     }
 
+    /// `valid_from` and `valid_to` as the CSV and the store write them: `YYYY-MM-DD`, empty for open.
+    pub fn bounds_text(&self) -> [String; 2] {
+        [self.from, self.to].map(|d| d.map(|d| d.to_string()).unwrap_or_default())
+    }
+
     pub fn overlaps(&self, other: &Validity) -> bool {
         let starts_before_other_ends = match (self.from, other.to) {
             (Some(from), Some(to)) => from <= to,
@@ -41,6 +46,11 @@ impl std::fmt::Display for Validity {
             (Some(from), Some(to)) => write!(f, "from {from} to {to}"),
         }
     }
+}
+
+/// The periods a code is in force, as a refusal says them: "from 2025-07-01 and until …".
+pub fn periods_text(periods: &[Validity]) -> String {
+    periods.iter().map(ToString::to_string).collect::<Vec<_>>().join(" and ")
 }
 
 /// What a list says of a code on a day.

@@ -144,12 +144,7 @@ pub struct ApprovedItem {
     pub max_price: Decimal,
 }
 
-/// The day Vietnam's district level ended (Law 72/2025/QH15 on local government, VERIFIED in
-/// REGULATORY-2026.md §3.1): residences since have a province and a commune only.
-pub const DISTRICTS_ABOLISHED: chrono::NaiveDate = match chrono::NaiveDate::from_ymd_opt(2025, 7, 1) {
-    Some(day) => day,
-    None => panic!("a real date"),
-};
+pub use crate::domain::spec::DISTRICTS_ABOLISHED;
 
 /// The level of an administrative unit; codes have 2 (province), 3 (district) or 5 (commune) digits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -455,16 +450,15 @@ pub fn store_list(
     source_sha256: &str,
     by: &str,
 ) -> Result<ListInfo, StoreError> {
-    let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
-    let rows: Vec<StoredEntry> = entries
-        .iter()
-        .map(|e| StoredEntry {
+    let row = |e: &Entry| {
+        let [valid_from, valid_to] = e.valid.bounds_text();
+        StoredEntry {
             list: kind.name().to_owned(),
             facility: facility.to_owned(),
             field: e.field.clone().unwrap_or_default(),
             code: e.code.clone(),
-            valid_from: day(e.valid.from),
-            valid_to: day(e.valid.to),
+            valid_from,
+            valid_to,
             name: e.name.clone(),
             strength: e.strength.clone(),
             registration: e.registration.clone(),
@@ -473,8 +467,9 @@ pub fn store_list(
             parent: e.parent.clone(),
             successor: e.successor.clone(),
             status: e.uncertain.then(|| codes::UNCERTAIN.to_owned()),
-        })
-        .collect();
+        }
+    };
+    let rows: Vec<StoredEntry> = entries.iter().map(row).collect();
     let versions = serde_json::to_string(&versions_of(entries)).unwrap_or_else(|_| "[]".to_owned());
     crate::store::reference::replace(conn, kind.name(), facility, &rows, source_sha256, by, &versions)
 }
@@ -512,9 +507,7 @@ pub fn seed_from_dir(db: &Db, dir: &Path) -> Result<Vec<ListKind>, SeedError> {
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error(
-        "no list `{0}`; the lists are icd10, icd_yhct, drugs, services, supplies, staff, facilities, admin_units, admin_unit_successors, occupations, code_lists"
-    )]
+    #[error("no list `{0}`; the lists are {names}", names = ListKind::ALL.map(ListKind::name).join(", "))]
     UnknownList(String),
     #[error("{0} is a national list: a facility cannot have its own (only drugs, services, supplies and staff)")]
     NotPerFacility(&'static str),

@@ -7,7 +7,7 @@ use crate::domain::episode::RecordPath;
 use crate::domain::records::{FieldValue, Record, Table};
 use crate::domain::spec::{self, DataType, FieldSpec, Requirement};
 use crate::domain::time;
-use crate::reference::{CodeInfo, DISTRICTS_ABOLISHED, Dated, Lookup};
+use crate::reference::{CodeInfo, Dated, Lookup, dated};
 use rust_decimal::Decimal;
 
 /// A condition under which the validation sheet requires a field (its words, made executable).
@@ -141,8 +141,7 @@ pub(super) fn check_record(path: RecordPath, record: &dyn Record, findings: &mut
         };
         let at = At { record: path, field: name };
         if value.is_absent() {
-            if field.name == "MAHUYEN_CU_TRU" && findings.days.admission.is_some_and(|d| d >= DISTRICTS_ABOLISHED) {
-                // No district since 2025-07-01: the residence is a province and a commune.
+            if field.required_until().is_some_and(|end| findings.days.admission.is_some_and(|d| d >= end)) {
                 continue;
             }
             let required = match &field.requirement {
@@ -199,9 +198,8 @@ fn check_code(at: At<'_>, field: &FieldSpec, code: &str, list: Option<&Dated<Cod
             return;
         }
         Lookup::OutOfForce(periods) => {
-            let periods: Vec<String> = periods.iter().map(ToString::to_string).collect();
             let on = day.map(|d| format!(" ({day_field} {d})")).unwrap_or_default();
-            format!("{name} {code} is in force only {}, not on the episode's day{on}", periods.join(" and "))
+            format!("{name} {code} is in force only {}, not on the episode's day{on}", dated::periods_text(&periods))
         }
         Lookup::Unknown => {
             let mut codes: Vec<&str> = list.codes_in_force(day).collect();

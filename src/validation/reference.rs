@@ -5,7 +5,7 @@
 
 use super::Findings;
 use crate::domain::Episode;
-use crate::reference::{AdminLevel, AdminUnit, Codes, DISTRICTS_ABOLISHED, Dated, Lookup, ReferenceData};
+use crate::reference::{AdminLevel, AdminUnit, Codes, DISTRICTS_ABOLISHED, Dated, Lookup, ReferenceData, dated};
 use chrono::NaiveDate;
 
 /// Drugs the checkers do not look up (QLBV `drug_*_not_check`): herbal and in-house preparations,
@@ -24,9 +24,8 @@ fn absence<T>(lookup: &Lookup<'_, T>, code: &str, list_name: &str, day: Option<N
         Lookup::InForce(_) => None,
         Lookup::Unknown => Some(format!("{code} is not in the {list_name}")),
         Lookup::OutOfForce(periods) => {
-            let periods: Vec<String> = periods.iter().map(ToString::to_string).collect();
             let on = day.map(|d| format!(" (the episode is of {d})")).unwrap_or_default();
-            Some(format!("{code} is in the {list_name} only {}{on}", periods.join(" and ")))
+            Some(format!("{code} is in the {list_name} only {}{on}", dated::periods_text(periods)))
         }
     }
 }

@@ -47,8 +47,8 @@ fn write_field(out: &mut String, field: &FieldSpec, indent: &str) {
     let required = field.requirement == Requirement::Always;
     let (pattern, max_len) = facet(field);
     let occurs = if required { "" } else { " minOccurs=\"0\"" };
-    // Districts were abolished on 2025-07-01: the element stays, and may be empty.
-    let may_be_empty = field.name == "MAHUYEN_CU_TRU";
+    // A requirement a later law ended: the element stays, and may be empty.
+    let may_be_empty = field.required_until().is_some();
     let _ = writeln!(out, "{indent}<xs:element name=\"{}\"{occurs}>", field.name);
     let _ = writeln!(out, "{indent}  <xs:simpleType>");
     let _ = writeln!(out, "{indent}    <xs:restriction base=\"xs:string\">");
