@@ -294,6 +294,8 @@ pub struct JobsSettings {
     pub card_check: String,
     /// Raises and resolves alerts (silence, dead-letter spikes, certificates close to expiry).
     pub alerts: String,
+    /// Reads the master key file again and seals stored records anew under its current key.
+    pub rewrap: String,
 }
 
 impl Default for JobsSettings {
@@ -307,6 +309,7 @@ impl Default for JobsSettings {
             retention_days: 180,
             card_check: "*/20 * * * * *".to_owned(),
             alerts: "0 */5 * * * *".to_owned(),
+            rewrap: "30 * * * * *".to_owned(),
         }
     }
 }
@@ -319,9 +322,26 @@ pub enum LogFormat {
     Json,
 }
 
+/// Whether the gateway may run without a master key (values stored in clear).
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RunMode {
+    /// A master key is required: without one the gateway does not start.
+    Production,
+    /// Without a master key, episodes and check-ins are stored in clear (with a warning).
+    Development,
+}
+
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
+    /// `production` (default: a master key is required) or `development`.
+    pub mode: RunMode,
+    /// File of the master keys that seal stored episodes and check-ins (one base64 256-bit key a
+    /// line, the current one first; read again when it changes).
+    pub master_key_file: Option<std::path::PathBuf>,
+    /// The master keys themselves, comma-separated, instead of a file (`HISGATE_MASTER_KEY`).
+    pub master_key: Option<Secret>,
     /// `sqlite://PATH` (embedded, default) or `postgres://…`.
     pub database_url: String,
     /// Listen address, `host:port` (port 0 picks a free port).
@@ -365,6 +385,9 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
+            mode: RunMode::Production,
+            master_key_file: None,
+            master_key: None,
             database_url: "sqlite://hisgate.db".to_owned(),
             bind: "127.0.0.1:8080".to_owned(),
             log_format: LogFormat::Human,
@@ -420,6 +443,19 @@ impl Settings {
             }
             None => Settings::default(),
         };
+        if let Some(v) = lookup("HISGATE_MODE") {
+            s.mode = match v.as_str() {
+                "production" => RunMode::Production,
+                "development" => RunMode::Development,
+                _ => return Err(invalid("HISGATE_MODE", &v, "use `production` or `development`")),
+            };
+        }
+        if let Some(v) = lookup("HISGATE_MASTER_KEY_FILE") {
+            s.master_key_file = Some(v.into());
+        }
+        if let Some(v) = lookup("HISGATE_MASTER_KEY") {
+            s.master_key = Some(Secret::new(v));
+        }
         if let Some(v) = lookup("HISGATE_DATABASE_URL") {
             s.database_url = v;
         }
@@ -607,6 +643,7 @@ impl Settings {
             ("HISGATE_JOBS_RETENTION", &mut s.jobs.retention),
             ("HISGATE_JOBS_CARD_CHECK", &mut s.jobs.card_check),
             ("HISGATE_JOBS_ALERTS", &mut s.jobs.alerts),
+            ("HISGATE_JOBS_REWRAP", &mut s.jobs.rewrap),
         ] {
             if let Some(v) = lookup(var) {
                 *field = v;

@@ -7,6 +7,19 @@ use crate::startup::Application;
 use crate::store::{Db, facilities};
 use crate::synthetic::{EpisodeGenerator, GenOptions, province};
 
+/// The demo's master key, beside its SQLite file (made on the first run, kept for the next ones,
+/// whose database it opens).
+fn demo_master_key(database_url: &str) -> anyhow::Result<std::path::PathBuf> {
+    let database = database_url.strip_prefix("sqlite://").unwrap_or("hisgate-demo.db");
+    let file = std::path::PathBuf::from(format!("{database}.master.key"));
+    if !file.exists() {
+        std::fs::write(&file, format!("{}\n", crate::vault::generate_key()))?;
+        #[cfg(unix)]
+        std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    }
+    Ok(file)
+}
+
 /// Commune stations that never send in the demo, so the dashboard has silent facilities to show.
 const SILENT_EVERY: usize = 10;
 
@@ -24,9 +37,11 @@ pub async fn run(bind: String, database_url: String, rate: f64) -> anyhow::Resul
         password: Secret::new(DEMO_PORTAL_ACCOUNT.1),
         ..PortalSettings::default()
     };
+    let master_key_file = demo_master_key(&database_url)?;
     let settings = Settings {
         bind,
         database_url: database_url.clone(),
+        master_key_file: Some(master_key_file.clone()),
         bhxh: portal(bhxh.url()),
         moh: portal(moh.url()),
         // Appraisal outcomes show within seconds rather than the production half minute.
@@ -89,6 +104,7 @@ pub async fn run(bind: String, database_url: String, rate: f64) -> anyhow::Resul
     println!("  OpenAPI:      {base}/api-docs/openapi.json");
     println!("  Claims:       {base}/api/v1/claims   (Authorization: Bearer <key>)");
     println!("  Metrics:      {base}/metrics");
+    println!("  Master key:   {}   (seals the stored episodes and check-ins)", master_key_file.display());
     println!("  BHXH mock:    {}   (state: {}/_admin/state)", bhxh.url(), bhxh.url());
     println!("  MoH mock:     {}   (state: {}/_admin/state)", moh.url(), moh.url());
     println!("  admin key:    {}", keys[0].1);

@@ -37,6 +37,15 @@ pub enum StartupError {
     Reference(#[from] crate::reference::SeedError),
     #[error(transparent)]
     Jobs(#[from] crate::jobs::JobError),
+    #[error(transparent)]
+    Vault(#[from] crate::vault::VaultError),
+}
+
+/// The vault of `settings`: a master key is required in production mode.
+pub fn open_vault(settings: &Settings) -> Result<Arc<crate::vault::Vault>, crate::vault::VaultError> {
+    let required = settings.mode == crate::config::RunMode::Production;
+    let keys = settings.master_key.as_ref().map(|k| k.expose());
+    crate::vault::Vault::configured(settings.master_key_file.clone(), keys, required).map(Arc::new)
 }
 
 impl Application {
@@ -54,6 +63,7 @@ impl Application {
             .map_err(|source| StartupError::Bind { bind: settings.bind.clone(), source })?;
         let port =
             listener.local_addr().map_err(|source| StartupError::Bind { bind: settings.bind.clone(), source })?.port();
+        let vault = open_vault(&settings)?;
         let signers = Arc::new(Signers::load(&settings.signing)?);
         let reference = crate::reference::open(&db, settings.reference_dir.as_deref()).await?;
         let overrides = db.read_blocking(crate::store::rules::overrides)?;
@@ -64,18 +74,20 @@ impl Application {
             bhxh: BhxhClient::new(&settings.bhxh, settings.bhxh_protocol.profile, http.clone()).map(Arc::new),
             moh: MohClient::new(&settings.moh, http).map(Arc::new),
         };
-        let mut background = start_background(&db, &settings, &portals, wake.clone(), signers.clone());
+        let mut background = start_background(&db, &vault, &settings, &portals, wake.clone(), signers.clone());
         background.push(tokio::spawn(refresh_shared(db.clone(), catalogue.clone(), reference.clone())));
         let audit = crate::store::audit::AuditSink::start(db.clone());
         let eligibility = crate::eligibility::EligibilityService::new(
             settings.eligibility.clone(),
             portals.bhxh.clone(),
             audit.clone(),
+            vault.clone(),
         );
         let card_checks =
             (settings.eligibility.check_ingested_cards && portals.bhxh.is_some()).then(|| eligibility.clone());
         let jobs = crate::jobs::JobContext::new(
             db.clone(),
+            vault.clone(),
             portals.clone(),
             settings.jobs.clone(),
             card_checks,
@@ -86,6 +98,7 @@ impl Application {
         let failed_auth = std::sync::Arc::new(crate::auth::failures::FailedAuth::for_settings(&settings));
         let state = web::Data::new(AppState {
             db: db.clone(),
+            vault,
             committer,
             keys: Default::default(),
             catalogue: catalogue.clone(),
@@ -143,6 +156,7 @@ impl Application {
 /// Starts the dispatcher and, for BHXH, the reconciliation poller, for the portals configured.
 fn start_background(
     db: &Db,
+    vault: &Arc<crate::vault::Vault>,
     settings: &Settings,
     portals: &Portals,
     wake: Arc<tokio::sync::Notify>,
@@ -163,7 +177,8 @@ fn start_background(
     }
     if portals.bhxh.is_some() || portals.moh.is_some() {
         let protocol = &settings.bhxh_protocol;
-        let dispatcher = Dispatcher::new(db.clone(), settings.dispatch.clone(), protocol, portals.clone(), signers);
+        let dispatcher =
+            Dispatcher::new(db.clone(), vault.clone(), settings.dispatch.clone(), protocol, portals.clone(), signers);
         tasks.push(tokio::spawn(dispatcher.run(wake)));
     }
     tasks

@@ -25,6 +25,12 @@ cleanup() {
     rm -rf "$SCRATCH"
 }
 trap cleanup EXIT
+# The gateway seals what it stores (as in production): a master key of the run, written without
+# the gateway's own command so that an older build compared run by run starts with it too.
+if [ -z "${HISGATE_MASTER_KEY_FILE:-}${HISGATE_MASTER_KEY:-}" ]; then
+    export HISGATE_MASTER_KEY_FILE=$SCRATCH/master.key
+    head -c 32 /dev/urandom | base64 >"$HISGATE_MASTER_KEY_FILE"
+fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 

@@ -31,13 +31,20 @@ pub async fn record_read(
     state.audit.record(entry).await;
 }
 
+/// What a search for `target` looks for: the target itself and, since card lookups are audited
+/// under a keyed digest of the card or citizen ID, its digest under every master key.
+pub fn targets_named(vault: &crate::vault::Vault, target: Option<&str>) -> Vec<String> {
+    target.map(|t| std::iter::once(t.to_owned()).chain(vault.digests(t)).collect()).unwrap_or_default()
+}
+
 #[derive(Deserialize, IntoParams)]
 struct AuditQuery {
     /// The key id (or `cli`, `seed`, `job:…`) that acted.
     actor: Option<String>,
     /// E.g. `claim.read`, `claim.accept`, `eligibility.check`, `auth.failure`.
     action: Option<String>,
-    /// A claim or check-in id, a card, a facility code, a client address…
+    /// A claim or check-in id, a card number or citizen ID (found by its keyed digest), a facility
+    /// code, a client address…
     target: Option<String>,
     /// At or after: `YYYY-MM-DD` (Vietnam time) or RFC 3339.
     from: Option<String>,
@@ -79,7 +86,7 @@ async fn list_audit(
     let filter = AuditFilter {
         actor: q.actor,
         action: q.action,
-        target: q.target,
+        targets: targets_named(&state.vault, q.target.as_deref()),
         from: q.from.as_deref().map(|t| parse_instant("from", t)).transpose()?,
         to: q.to.as_deref().map(|t| parse_instant("to", t)).transpose()?,
         before_id: q.cursor,

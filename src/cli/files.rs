@@ -150,20 +150,24 @@ async fn import_state(settings: Settings) -> anyhow::Result<crate::http::AppStat
     let db = tokio::task::spawn_blocking(move || crate::store::Db::connect(&url)).await??;
     let reference = crate::reference::open(&db, settings.reference_dir.as_deref()).await?;
     let overrides = db.read(crate::store::rules::overrides).await?;
+    let vault = crate::startup::open_vault(&settings)?;
     let jobs = crate::jobs::JobContext::new(
         db.clone(),
+        vault.clone(),
         Default::default(),
         settings.jobs.clone(),
         None,
         settings.alerts.clone(),
     );
     let audit = crate::store::audit::AuditSink::start(db.clone());
-    let eligibility = crate::eligibility::EligibilityService::new(settings.eligibility.clone(), None, audit.clone());
+    let eligibility =
+        crate::eligibility::EligibilityService::new(settings.eligibility.clone(), None, audit.clone(), vault.clone());
     let failed_auth = std::sync::Arc::new(crate::auth::failures::FailedAuth::for_settings(&settings));
     Ok(crate::http::AppState {
         committer: crate::ingest::Committer::start(db.clone(), settings.destinations.clone()),
         keys: Default::default(),
         db,
+        vault,
         catalogue: crate::validation::CatalogueHandle::new(Catalogue::builtin().with_overrides(&overrides)),
         reference,
         settings: std::sync::Arc::new(settings),

@@ -1,6 +1,7 @@
 //! The `hisgate` command line: serve, migrate, keys, catalogue, import, reconcile, validate, gen, demo.
 
 mod files;
+mod master_keys;
 
 use crate::auth::{self, Role};
 use crate::config::Settings;
@@ -109,6 +110,15 @@ pub enum KeysCommand {
     /// Revoke a key by its id (the part between `hg_` and the second `_`); its dashboard
     /// sessions end with it.
     Revoke { id: String },
+    /// Write a new master-key file (for HISGATE_MASTER_KEY_FILE); refuses to replace one.
+    NewMaster { file: std::path::PathBuf },
+    /// Put a new master key first in HISGATE_MASTER_KEY_FILE; running gateways read it within a
+    /// minute and re-wrap stored records in the background.
+    RotateMaster,
+    /// How many stored records each master key seals.
+    MasterStatus,
+    /// Remove an older master key from the file once no stored record needs it.
+    RetireMaster { id: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -201,6 +211,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             .await??;
             anyhow::ensure!(revoked, "no active key has the id {id}");
             println!("key {id} revoked; running gateways refuse it within {} s", auth::KEY_CACHE_TTL.as_secs());
+        }
+        Command::Keys { command: KeysCommand::NewMaster { file } } => master_keys::new_master(&file)?,
+        Command::Keys { command: KeysCommand::RotateMaster } => master_keys::rotate_master(&Settings::load()?)?,
+        Command::Keys { command: KeysCommand::MasterStatus } => master_keys::master_status(Settings::load()?).await?,
+        Command::Keys { command: KeysCommand::RetireMaster { id } } => {
+            master_keys::retire_master(Settings::load()?, &id).await?
         }
         Command::Gen { episodes, seed, facility, format } => gen_episodes(episodes, seed, facility, format)?,
         Command::Import { files, format } => files::import(files, format).await?,

@@ -34,7 +34,7 @@ pub async fn page(
     let filter = AuditFilter {
         actor: given(&query.actor),
         action: given(&query.action),
-        target: given(&query.target),
+        targets: crate::audit::targets_named(&state.vault, given(&query.target).as_deref()),
         limit: ROWS,
         ..AuditFilter::default()
     };

@@ -10,6 +10,7 @@ use crate::domain::card::{IdentifierKind, mask};
 use crate::store::claims;
 use crate::store::{Db, StoreError, now_ms};
 use crate::validation::Severity;
+use crate::vault::Vault;
 use std::sync::Arc;
 
 /// Versions checked per run at most.
@@ -50,7 +51,11 @@ fn request_of(episode: &Episode) -> Option<EligibilityRequest> {
 
 /// Checks up to [`PER_RUN`] unchecked versions. Stops early, leaving the rest for the next run,
 /// when the portal is unavailable or refuses the gateway's configuration.
-pub async fn check_ingested_cards(service: &Arc<EligibilityService>, db: &Db) -> Result<String, CardCheckError> {
+pub async fn check_ingested_cards(
+    service: &Arc<EligibilityService>,
+    db: &Db,
+    vault: &Vault,
+) -> Result<String, CardCheckError> {
     let since = now_ms() - MAX_AGE_MS;
     let pending = db.read(move |c| claims::unchecked_cards(c, since, PER_RUN)).await?;
     let actor =
@@ -58,9 +63,9 @@ pub async fn check_ingested_cards(service: &Arc<EligibilityService>, db: &Db) ->
     let (mut valid, mut invalid, mut skipped) = (0, 0, 0);
     for card in pending {
         let request = card
-            .episode_json
-            .as_deref()
-            .and_then(|j| serde_json::from_str::<Episode>(j).ok())
+            .episode
+            .open(vault)?
+            .and_then(|j| serde_json::from_str::<Episode>(&j).ok())
             .and_then(|e| request_of(&e));
         let check = |r: &EligibilityRequest| Lookup::check(r, &[IdentifierKind::Card]);
         let outcome = match request.as_ref().map(check) {

@@ -373,6 +373,8 @@ pub struct EligibilityService {
     settings: EligibilitySettings,
     bhxh: Option<Arc<BhxhClient>>,
     audit: AuditSink,
+    /// Whose keyed digest of the card or citizen ID is the audit row's target.
+    vault: Arc<crate::vault::Vault>,
     /// Last known definitive answer per key, with when it was stored.
     answers: Mutex<HashMap<CacheKey, Arc<PortalCard>>>,
     flights: Mutex<HashMap<CacheKey, Flight>>,
@@ -454,11 +456,17 @@ fn parse_answer(v: &Value) -> PortalCard {
 }
 
 impl EligibilityService {
-    pub fn new(settings: EligibilitySettings, bhxh: Option<Arc<BhxhClient>>, audit: AuditSink) -> Arc<Self> {
+    pub fn new(
+        settings: EligibilitySettings,
+        bhxh: Option<Arc<BhxhClient>>,
+        audit: AuditSink,
+        vault: Arc<crate::vault::Vault>,
+    ) -> Arc<Self> {
         Arc::new(EligibilityService {
             settings,
             bhxh,
             audit,
+            vault,
             answers: Mutex::default(),
             flights: Mutex::default(),
             per_key: Mutex::default(),
@@ -536,7 +544,8 @@ impl EligibilityService {
                 actor: actor.key_id.clone(),
                 role: actor.role.as_str().to_owned(),
                 action: "eligibility.check",
-                target: lookup.holder_id().to_owned(),
+                // The card or citizen ID itself would make the audit log a list of them.
+                target: self.vault.digest(lookup.holder_id()),
                 detail,
             })
             .await;

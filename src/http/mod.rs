@@ -60,6 +60,8 @@ pub fn readable_facility(
 /// What every handler can reach.
 pub struct AppState {
     pub db: Db,
+    /// Seals what is stored about patients, and opens it again.
+    pub vault: Arc<crate::vault::Vault>,
     pub catalogue: CatalogueHandle,
     /// Reference catalogues (ICD-10, approved drugs, services, supplies, staff) in force.
     pub reference: crate::reference::ReferenceHandle,

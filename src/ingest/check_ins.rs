@@ -11,6 +11,7 @@ use crate::formats::xml130;
 use crate::http::{ApiError, AppState, Problem, page_limit, read_body, readable_facility};
 use crate::store::check_ins::{self, CheckInRecord, CheckInSummary, NewCheckIn};
 use crate::validation::{self, Violation};
+use crate::vault::Vault;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
@@ -68,15 +69,16 @@ fn check_ins_of(req: &HttpRequest, body: &[u8]) -> Result<(Vec<CheckIn>, bool), 
 
 /// The store's row for check-in `c` of `facility`: its id is derived from the facility and the
 /// content, so the same check-in, sent alone or inside its episode, is one row.
-pub(super) fn new_check_in(c: &CheckIn, facility: &str) -> NewCheckIn {
+pub(super) fn new_check_in(c: &CheckIn, facility: &str, vault: &Vault) -> NewCheckIn {
     let record_json = serde_json::to_string(c).expect("a check-in always serialises");
     let digest = sha2::Sha256::digest(format!("{facility}\n{record_json}").as_bytes());
     let ordered_at = c.ordered_at.as_deref().and_then(parse_datetime).map_or(0, |t| from_vietnam(t).timestamp_millis());
+    let id = format!("ci-{}", &hex::encode(digest)[..32]);
     NewCheckIn {
-        id: format!("ci-{}", &hex::encode(digest)[..32]),
+        record: vault.seal(&record_json, &id),
+        id,
         facility_code: facility.to_owned(),
         episode_key: c.episode_key.as_deref().map(str::trim).unwrap_or_default().to_owned(),
-        record_json,
         ordered_at,
     }
 }
@@ -103,7 +105,7 @@ fn prepare(
             let detail = format!("check_ins[{i}] breaks the XML0 rules");
             return Err(ApiError::Unprocessable { detail, violations: report.violations });
         }
-        let new = new_check_in(c, facility);
+        let new = new_check_in(c, facility, &state.vault);
         prepared.push((new, report.warnings()));
     }
     Ok(prepared)
@@ -192,8 +194,8 @@ async fn get_check_in(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let asked = id.clone();
-    let record = state.db.snapshot(move |c| check_ins::find(c, &asked)).await?;
+    let (asked, vault) = (id.clone(), state.vault.clone());
+    let record = state.db.snapshot(move |c| check_ins::find(c, &vault, &asked)).await?;
     let record = record.ok_or_else(|| ApiError::NotFound(format!("no check-in {id}")))?;
     if !principal.may_read(&record.summary.facility_code) {
         return Err(ApiError::Forbidden(format!("check-in {id} belongs to another facility")));

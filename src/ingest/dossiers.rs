@@ -11,6 +11,7 @@ use crate::formats::xml130::{self, DossierError};
 use crate::http::{ApiError, AppState};
 use crate::store::StoreError;
 use crate::validation::{self, Catalogue, Severity, Violation};
+use crate::vault::Vault;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -71,6 +72,7 @@ fn prepare_hoso(
     catalogue: &Catalogue,
     reference: &crate::reference::ReferenceData,
     profile: crate::domain::spec::Profile,
+    vault: &Vault,
     principal: &Principal,
     facility: &str,
     hoso: Result<xml130::ReadHoso, xml130::HosoError>,
@@ -101,8 +103,16 @@ fn prepare_hoso(
             (
                 key,
                 Some(facility.to_owned()),
-                prepare_read(catalogue, reference, profile, principal, &episode, read_findings(catalogue, notes))
-                    .map_err(ApiError::from),
+                prepare_read(
+                    catalogue,
+                    reference,
+                    profile,
+                    vault,
+                    principal,
+                    &episode,
+                    read_findings(catalogue, notes),
+                )
+                .map_err(ApiError::from),
             )
         }
     }
@@ -130,12 +140,13 @@ pub async fn ingest_file(
     let reference = state.reference.current();
     let profile = state.settings.bhxh_protocol.profile;
     let producer_principal = principal.clone();
+    let vault = state.vault.clone();
     let facility = header.facility.clone();
     let producer = tokio::task::spawn_blocking(move || {
         let Ok(hosos) = xml130::read_hosos_with_notes(&bytes) else { return };
         let mut chunk = Vec::with_capacity(CHUNK);
         for hoso in hosos {
-            chunk.push(prepare_hoso(&catalogue, &reference, profile, &producer_principal, &facility, hoso));
+            chunk.push(prepare_hoso(&catalogue, &reference, profile, &vault, &producer_principal, &facility, hoso));
             if chunk.len() == CHUNK && tx.blocking_send(std::mem::take(&mut chunk)).is_err() {
                 return;
             }

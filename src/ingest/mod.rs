@@ -21,6 +21,7 @@ use crate::store::StoreError;
 use crate::store::check_ins::NewCheckIn;
 use crate::store::claims::{self, NewClaimVersion};
 use crate::validation::{self, Catalogue, Violation};
+use crate::vault::Vault;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -70,10 +71,11 @@ pub fn prepare(
     catalogue: &Catalogue,
     reference: &ReferenceData,
     profile: Profile,
+    vault: &Vault,
     principal: &Principal,
     episode: &Episode,
 ) -> Result<Prepared, Rejection> {
-    prepare_read(catalogue, reference, profile, principal, episode, Vec::new())
+    prepare_read(catalogue, reference, profile, vault, principal, episode, Vec::new())
 }
 
 /// [`prepare`] for an episode whose reading found `read` (what a file held beyond the format, as
@@ -82,6 +84,7 @@ pub fn prepare_read(
     catalogue: &Catalogue,
     reference: &ReferenceData,
     profile: Profile,
+    vault: &Vault,
     principal: &Principal,
     episode: &Episode,
     read: Vec<Violation>,
@@ -114,11 +117,13 @@ pub fn prepare_read(
     let s = &episode.summary;
     let local_ms =
         |t: &Option<String>| t.as_deref().and_then(parse_datetime).map(crate::domain::time::local_ms).unwrap_or(0);
+    let content_sha256 = episode.content_hash();
+    let json = serde_json::to_string(episode).expect("an episode always serialises");
     let row = NewClaimVersion {
         facility_code: facility.to_owned(),
         episode_key: episode.episode_key().to_owned(),
-        content_sha256: episode.content_hash(),
-        episode_json: serde_json::to_string(episode).expect("an episode always serialises"),
+        episode: vault.seal(&json, &content_sha256),
+        content_sha256,
         warnings_json: serde_json::to_string(&warnings).expect("violations always serialise"),
         visit_type: s.visit_type.clone().unwrap_or_default(),
         admitted_at: local_ms(&s.admitted_at),
@@ -133,7 +138,7 @@ pub fn prepare_read(
         .iter()
         .map(|c| {
             let own = c.facility_code.as_deref().map(str::trim).filter(|f| !f.is_empty());
-            check_ins::new_check_in(c, own.unwrap_or(facility))
+            check_ins::new_check_in(c, own.unwrap_or(facility), vault)
         })
         .collect();
     Ok(Prepared { row, check_ins, warnings })
@@ -236,7 +241,8 @@ async fn note_refusals(state: &AppState, rows: Vec<(String, Option<String>, Vec<
 /// [`prepare`], noting a refusal for the figures.
 pub async fn prepare_noted(state: &AppState, principal: &Principal, episode: &Episode) -> Result<Prepared, Rejection> {
     let profile = state.settings.bhxh_protocol.profile;
-    let result = prepare(&state.catalogue.current(), &state.reference.current(), profile, principal, episode);
+    let (catalogue, reference) = (state.catalogue.current(), state.reference.current());
+    let result = prepare(&catalogue, &reference, profile, &state.vault, principal, episode);
     if let Err(Rejection::Invalid(violations)) = &result {
         let facility = Some(episode.facility_code().to_owned()).filter(|f| !f.is_empty());
         let key = Some(episode.episode_key().to_owned()).filter(|k| !k.is_empty());

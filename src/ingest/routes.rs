@@ -120,7 +120,9 @@ async fn post_batch(
             (
                 ma_lk,
                 facility,
-                parsed.and_then(|e| prepare(&catalogue, &reference, profile, &principal, &e).map_err(ApiError::from)),
+                parsed.and_then(|e| {
+                    prepare(&catalogue, &reference, profile, &state.vault, &principal, &e).map_err(ApiError::from)
+                }),
             )
         })
         .collect();
@@ -158,11 +160,11 @@ pub(crate) async fn stored_episode(
 ) -> Result<(claims::ClaimRecord, Episode, Withheld), ApiError> {
     let record = readable_claim(state, principal, id).await?;
     let json = record
-        .episode_json
-        .as_deref()
+        .episode
+        .open(&state.vault)?
         .ok_or_else(|| ApiError::NotFound(format!("the content of claim {id} is no longer kept")))?;
     let mut episode =
-        serde_json::from_str(json).map_err(|e| ApiError::Internal(format!("stored episode of claim {id}: {e}")))?;
+        serde_json::from_str(&json).map_err(|e| ApiError::Internal(format!("stored episode of claim {id}: {e}")))?;
     let withheld = shown_to(state, principal, &mut episode);
     Ok((record, episode, withheld))
 }
@@ -249,8 +251,13 @@ async fn get_claim(
         Some(v) => serde_json::from_str(&v.warnings_json).map_err(|e| corrupt("warnings", e))?,
         None => Vec::new(),
     };
-    let mut episode: Option<Episode> =
-        record.episode_json.as_deref().map(serde_json::from_str).transpose().map_err(|e| corrupt("episode", e))?;
+    let mut episode: Option<Episode> = record
+        .episode
+        .open(&state.vault)?
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|e| corrupt("episode", e))?;
     let withheld = episode.as_mut().map(|e| shown_to(&state, &principal, e)).unwrap_or_default();
     audit_claim_read(&state, &principal, &id, "claim", &record.claim.facility_code, &withheld).await;
     let episode = episode.map(|e| serde_json::to_value(e).map_err(|e| corrupt("episode", e))).transpose()?;

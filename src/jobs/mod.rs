@@ -12,13 +12,16 @@ pub mod routes;
 use crate::config::JobsSettings;
 use crate::eligibility::EligibilityService;
 use crate::queue::Portals;
-use crate::store::{Db, StoreError, jobs, now_ms, outbox};
+use crate::store::{Db, StoreError, jobs, now_ms, outbox, payload};
+use crate::vault::Vault;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 
 /// Claims settled at most this many at a time by one retention pass, so a pass holds no long lock.
 const RETENTION_BATCH: i64 = 500;
+/// Records re-wrapped in one transaction by the `rewrap` job.
+const REWRAP_BATCH: i64 = 200;
 /// How far back the daily snapshot makes missed days final (a little over a year).
 const SNAPSHOT_HISTORY_DAYS: i64 = 400;
 
@@ -30,16 +33,18 @@ pub enum JobKind {
     Retention,
     CardCheck,
     Alerts,
+    Rewrap,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 6] = [
+    pub const ALL: [JobKind; 7] = [
         JobKind::LeaseSweep,
         JobKind::TokenRefresh,
         JobKind::DailySnapshot,
         JobKind::Retention,
         JobKind::CardCheck,
         JobKind::Alerts,
+        JobKind::Rewrap,
     ];
 
     pub fn name(self) -> &'static str {
@@ -50,6 +55,7 @@ impl JobKind {
             JobKind::Retention => "retention",
             JobKind::CardCheck => "card_check",
             JobKind::Alerts => "alerts",
+            JobKind::Rewrap => "rewrap",
         }
     }
 
@@ -65,6 +71,7 @@ impl JobKind {
             JobKind::Retention => &settings.retention,
             JobKind::CardCheck => &settings.card_check,
             JobKind::Alerts => &settings.alerts,
+            JobKind::Rewrap => &settings.rewrap,
         }
     }
 }
@@ -81,6 +88,8 @@ pub enum JobError {
     CardCheck(#[from] crate::eligibility::ingested::CardCheckError),
     #[error("the background card check is off (HISGATE_ELIGIBILITY_CHECK_INGESTED_CARDS=false)")]
     CardCheckOff,
+    #[error(transparent)]
+    Vault(#[from] crate::vault::VaultError),
     #[error("the scheduler failed: {0}")]
     Scheduler(#[from] JobSchedulerError),
 }
@@ -89,6 +98,8 @@ pub enum JobError {
 #[derive(Clone)]
 pub struct JobContext {
     pub db: Db,
+    /// Seals stored records; its key file is read again by the `rewrap` job.
+    pub vault: Arc<Vault>,
     pub portals: Portals,
     pub settings: JobsSettings,
     /// Set when the cards of accepted claims are to be checked in the background.
@@ -104,6 +115,7 @@ pub struct JobContext {
 impl JobContext {
     pub fn new(
         db: Db,
+        vault: Arc<Vault>,
         portals: Portals,
         settings: JobsSettings,
         card_checks: Option<Arc<EligibilityService>>,
@@ -111,7 +123,17 @@ impl JobContext {
     ) -> Self {
         let instance = format!("{}-{}", std::process::id(), &uuid::Uuid::now_v7().simple().to_string()[..8]);
         let http = crate::portal::http_client(std::time::Duration::from_secs(10));
-        JobContext { db, portals, settings, card_checks, alerts, http, instance, running: Arc::new(Default::default()) }
+        JobContext {
+            db,
+            vault,
+            portals,
+            settings,
+            card_checks,
+            alerts,
+            http,
+            instance,
+            running: Arc::new(Default::default()),
+        }
     }
 
     /// Runs `kind` once and records the run. `None` when a run of it is still going here.
@@ -198,11 +220,36 @@ impl JobContext {
                 Ok(format!("stored episodes dropped from {total} claim versions settled before the cut-off"))
             }
             JobKind::Alerts => alerts::run(self).await,
+            JobKind::Rewrap => self.rewrap().await,
             JobKind::CardCheck => match &self.card_checks {
-                Some(service) => Ok(crate::eligibility::ingested::check_ingested_cards(service, &self.db).await?),
+                Some(service) => {
+                    Ok(crate::eligibility::ingested::check_ingested_cards(service, &self.db, &self.vault).await?)
+                }
                 None => Err(JobError::CardCheckOff),
             },
         }
+    }
+}
+
+impl JobContext {
+    /// Reads the master key file again if it changed, then seals every stored record not under
+    /// the current key, a batch per transaction.
+    async fn rewrap(&self) -> Result<String, JobError> {
+        let reloaded = self.vault.reload()?;
+        let Some(current) = self.vault.current_key() else {
+            return Ok("no master key: records are stored in clear".to_owned());
+        };
+        let mut rows = 0;
+        loop {
+            let vault = self.vault.clone();
+            let done = self.db.write(move |c| payload::rewrap(c, &vault, REWRAP_BATCH)).await?;
+            rows += done.rows;
+            if !done.more {
+                break;
+            }
+        }
+        let file = if reloaded { "the key file changed; " } else { "" };
+        Ok(format!("{file}{rows} stored records sealed anew under master key {current}"))
     }
 }
 

@@ -56,7 +56,7 @@ struct RunResult {
 /// Run a job now (admin; audited).
 #[utoipa::path(
     tag = "jobs",
-    params(("name" = String, Path, description = "`lease_sweep`, `token_refresh`, `daily_snapshot` or `retention`")),
+    params(("name" = String, Path, description = "`lease_sweep`, `token_refresh`, `daily_snapshot`, `retention`, `card_check`, `alerts` or `rewrap`")),
     responses(
         (status = 200, description = "The run's result (`ok` false when it failed)", body = RunResult),
         (status = 403, description = "Not an admin key", body = Problem, content_type = "application/problem+json"),

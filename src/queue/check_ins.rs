@@ -53,7 +53,8 @@ impl Dispatcher {
         let mut results = Vec::with_capacity(taken);
         let mut ready = Vec::with_capacity(taken);
         for job in jobs {
-            match serde_json::from_str::<CheckIn>(&job.record_json) {
+            let record = job.record.open(&self.vault)?.unwrap_or_default();
+            match serde_json::from_str::<CheckIn>(&record) {
                 Ok(record) => {
                     let document = xml130::check_in_document(std::slice::from_ref(&record)).into_bytes();
                     ready.push((job, document));

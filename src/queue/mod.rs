@@ -20,6 +20,7 @@ use crate::portal::guard::CircuitView;
 use crate::portal::moh::MohClient;
 use crate::store::outbox::{self, Job};
 use crate::store::{Db, StoreError, now_ms};
+use crate::vault::Vault;
 use futures_util::StreamExt;
 use rand::Rng;
 use std::collections::BTreeMap;
@@ -64,6 +65,7 @@ impl Portals {
 
 pub struct Dispatcher {
     db: Db,
+    vault: Arc<Vault>,
     settings: DispatchSettings,
     /// Most `HOSO` in one BHXH file (`HISGATE_BHXH_HOSO_PER_FILE`, by profile).
     bhxh_hoso_per_file: usize,
@@ -97,13 +99,18 @@ async fn off_runtime<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) 
     tokio::task::spawn_blocking(f).await.map_err(|_| StoreError::Cancelled)
 }
 
-/// The jobs' stored episodes, parsed: (episodes, their jobs, jobs whose content is gone).
-fn read_episodes(jobs: Vec<Job>) -> (Vec<Episode>, Vec<Job>, Vec<Job>) {
+/// Episodes read for a file: (episodes, their jobs, jobs whose content is gone).
+type ReadEpisodes = (Vec<Episode>, Vec<Job>, Vec<Job>);
+
+/// The jobs' stored episodes, opened and parsed: (episodes, their jobs, jobs whose content is
+/// gone). An episode that does not open (its master key is not configured) fails the pass: its
+/// jobs wait, leased, until the key is back, rather than failing one by one.
+fn read_episodes(jobs: Vec<Job>, vault: &Vault) -> Result<ReadEpisodes, StoreError> {
     let mut episodes = Vec::with_capacity(jobs.len());
     let mut sendable = Vec::with_capacity(jobs.len());
     let mut unreadable = Vec::new();
     for job in jobs {
-        match job.episode_json.as_deref().map(serde_json::from_str::<Episode>) {
+        match job.episode.open(vault)?.as_deref().map(serde_json::from_str::<Episode>) {
             Some(Ok(e)) => {
                 episodes.push(e);
                 sendable.push(job);
@@ -111,7 +118,7 @@ fn read_episodes(jobs: Vec<Job>) -> (Vec<Episode>, Vec<Job>, Vec<Job>) {
             _ => unreadable.push(job),
         }
     }
-    (episodes, sendable, unreadable)
+    Ok((episodes, sendable, unreadable))
 }
 
 /// The last `GIAMDINHHS` file a pass built. A lease takes both destinations' jobs of the same
@@ -149,6 +156,7 @@ pub fn backoff_ms(settings: &DispatchSettings, attempts: i32) -> u64 {
 impl Dispatcher {
     pub fn new(
         db: Db,
+        vault: Arc<Vault>,
         settings: DispatchSettings,
         protocol: &BhxhProtocol,
         portals: Portals,
@@ -156,7 +164,7 @@ impl Dispatcher {
     ) -> Self {
         let worker = format!("{}-{}", std::process::id(), uuid::Uuid::now_v7().simple());
         let bhxh_hoso_per_file = protocol.hoso_per_file(settings.batch_size);
-        Dispatcher { db, settings, bhxh_hoso_per_file, profile: protocol.profile, portals, signers, worker }
+        Dispatcher { db, vault, settings, bhxh_hoso_per_file, profile: protocol.profile, portals, signers, worker }
     }
 
     /// Runs until the task is aborted: `concurrency` workers, each leasing one file's worth of
@@ -392,7 +400,8 @@ impl Dispatcher {
     ) -> Result<Option<(Result<Arc<Vec<u8>>, SignError>, Vec<Job>)>, StoreError> {
         // Reading the episodes and writing the file are CPU work: on the blocking pool, so that
         // several files are built at once and the runtime thread only waits on sockets.
-        let (episodes, sendable, unreadable) = off_runtime(move || read_episodes(jobs)).await?;
+        let vault = self.vault.clone();
+        let (episodes, sendable, unreadable) = off_runtime(move || read_episodes(jobs, &vault)).await??;
         if !unreadable.is_empty() {
             self.db
                 .write(move |c| {

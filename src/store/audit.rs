@@ -92,7 +92,8 @@ pub fn for_target(conn: &mut AnyConnection, target: &str) -> Result<Vec<AuditRow
 pub struct AuditFilter {
     pub actor: Option<String>,
     pub action: Option<String>,
-    pub target: Option<String>,
+    /// Any of these targets (none: every target).
+    pub targets: Vec<String>,
     /// At or after, milliseconds since the Unix epoch.
     pub from: Option<i64>,
     /// Before.
@@ -111,8 +112,8 @@ pub fn search(conn: &mut AnyConnection, filter: &AuditFilter) -> Result<Vec<Audi
     if let Some(v) = &filter.action {
         q = q.filter(audit_log::action.eq(v.clone()));
     }
-    if let Some(v) = &filter.target {
-        q = q.filter(audit_log::target.eq(v.clone()));
+    if !filter.targets.is_empty() {
+        q = q.filter(audit_log::target.eq_any(filter.targets.clone()));
     }
     if let Some(v) = filter.from {
         q = q.filter(audit_log::at.ge(v));

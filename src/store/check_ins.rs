@@ -3,8 +3,10 @@
 //! dossiers never delays a real-time check-in.
 
 use super::audit::Actor;
+use super::payload::{Payload, check_in_payload};
 use super::schema::{check_in_outbox, check_ins, claims};
 use super::{AnyConnection, StoreError, audit, now_ms};
+use crate::vault::{Sealed, Vault};
 use diesel::prelude::*;
 use serde::Serialize;
 use std::collections::HashSet;
@@ -27,7 +29,8 @@ pub struct NewCheckIn {
     pub facility_code: String,
     /// `MA_LK`.
     pub episode_key: String,
-    pub record_json: String,
+    /// The check-in's JSON, sealed for the row bound by `id`.
+    pub record: Sealed,
     /// `NGAY_YL` (epoch ms), the order the check-in reports.
     pub ordered_at: i64,
 }
@@ -39,6 +42,7 @@ struct CheckInInsert<'a> {
     facility_code: &'a str,
     episode_key: &'a str,
     record_json: &'a str,
+    sealed_with: &'a str,
     ordered_at: i64,
     received_at: i64,
     received_by: &'a str,
@@ -65,7 +69,8 @@ pub fn accept_all(
             id: &item.id,
             facility_code: &item.facility_code,
             episode_key: &item.episode_key,
-            record_json: &item.record_json,
+            record_json: &item.record.text,
+            sealed_with: super::payload::key_column(&item.record),
             ordered_at: item.ordered_at,
             received_at: now,
             received_by: &actor.key_id,
@@ -140,7 +145,7 @@ pub struct CheckInJob {
     pub check_in_id: String,
     pub facility_code: String,
     pub episode_key: String,
-    pub record_json: String,
+    pub record: Payload,
     /// When the gateway accepted it (epoch ms).
     pub received_at: i64,
     /// Set when an earlier sending got no answer: the portal may hold it already.
@@ -191,7 +196,7 @@ pub fn lease(
             check_ins::id,
             check_ins::facility_code,
             check_ins::episode_key,
-            check_ins::record_json,
+            check_in_payload(),
             check_ins::received_at,
             check_in_outbox::uncertain_since,
         ))
@@ -327,8 +332,8 @@ pub struct CheckInRecord {
     pub submissions: Vec<CheckInSubmission>,
 }
 
-pub fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<CheckInRecord>, StoreError> {
-    let row: Option<(CheckInSummary, String)> = check_ins::table
+pub fn find(conn: &mut AnyConnection, vault: &Vault, id: &str) -> Result<Option<CheckInRecord>, StoreError> {
+    let row: Option<(CheckInSummary, Payload)> = check_ins::table
         .find(id)
         .select((
             (
@@ -338,11 +343,11 @@ pub fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<CheckInRecord>,
                 check_ins::ordered_at,
                 check_ins::received_at,
             ),
-            check_ins::record_json,
+            check_in_payload(),
         ))
         .first(conn)
         .optional()?;
-    let Some((summary, record_json)) = row else { return Ok(None) };
+    let Some((summary, payload)) = row else { return Ok(None) };
     let claim_id = claims::table
         .filter(claims::facility_code.eq(&summary.facility_code))
         .filter(claims::episode_key.eq(&summary.episode_key))
@@ -362,6 +367,7 @@ pub fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<CheckInRecord>,
             check_in_outbox::sent_at,
         ))
         .load(conn)?;
+    let record_json = payload.open(vault)?.unwrap_or_default();
     let record = serde_json::from_str(&record_json)
         .map_err(|e| StoreError::Corrupt(format!("stored check-in {}: {e}", summary.id)))?;
     Ok(Some(CheckInRecord { summary, claim_id, record, submissions }))

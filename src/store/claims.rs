@@ -2,8 +2,10 @@
 //! timeline of what happened to it, and its outbox entries, all written in one transaction.
 
 pub use super::audit::Actor;
+use super::payload::{self, Payload, VERSION_PAYLOAD};
 use super::schema::{claim_events, claim_versions, claims, outbox};
 use super::{AnyConnection, StoreError, audit, now_ms};
+use crate::vault::Sealed;
 use diesel::prelude::*;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -28,7 +30,8 @@ pub struct NewClaimVersion {
     pub facility_code: String,
     pub episode_key: String,
     pub content_sha256: String,
-    pub episode_json: String,
+    /// The episode's JSON, sealed for the row bound by `content_sha256`.
+    pub episode: Sealed,
     pub warnings_json: String,
     pub visit_type: String,
     pub admitted_at: i64,
@@ -85,6 +88,7 @@ struct VersionInsert<'a> {
     version: i32,
     content_sha256: &'a str,
     episode_json: Option<&'a str>,
+    sealed_with: Option<&'a str>,
     warnings_json: &'a str,
     visit_type: &'a str,
     admitted_at: i64,
@@ -108,7 +112,8 @@ impl<'a> VersionInsert<'a> {
             claim_id,
             version,
             content_sha256: &new.content_sha256,
-            episode_json: Some(&new.episode_json),
+            episode_json: Some(&new.episode.text),
+            sealed_with: Some(payload::key_column(&new.episode)),
             warnings_json: &new.warnings_json,
             visit_type: &new.visit_type,
             admitted_at: new.admitted_at,
@@ -488,8 +493,8 @@ pub struct ClaimRecord {
     pub versions: Vec<VersionInfo>,
     pub timeline: Vec<TimelineEvent>,
     pub submissions: Vec<SubmissionInfo>,
-    /// The current version's episode JSON (absent once retention dropped it).
-    pub episode_json: Option<String>,
+    /// The current version's episode (dropped by retention after a while).
+    pub episode: Payload,
 }
 
 pub fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<ClaimRecord>, StoreError> {
@@ -520,12 +525,12 @@ pub fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<ClaimRecord>, S
             outbox::last_error,
         ))
         .load::<SubmissionInfo>(conn)?;
-    let episode_json = claim_versions::table
+    let episode = claim_versions::table
         .filter(claim_versions::claim_id.eq(id))
         .filter(claim_versions::version.eq(claim.current_version))
-        .select(claim_versions::episode_json)
-        .first::<Option<String>>(conn)?;
-    Ok(Some(ClaimRecord { claim, versions, timeline, submissions, episode_json }))
+        .select(VERSION_PAYLOAD)
+        .first(conn)?;
+    Ok(Some(ClaimRecord { claim, versions, timeline, submissions, episode }))
 }
 
 /// Filters of the claim list; times are epoch milliseconds of receipt.
@@ -576,7 +581,7 @@ pub struct UncheckedCard {
     pub version_id: i64,
     pub claim_id: String,
     pub version: i32,
-    pub episode_json: Option<String>,
+    pub episode: Payload,
 }
 
 /// Current versions received since `since` whose card has not been checked, oldest first.
@@ -587,7 +592,7 @@ pub fn unchecked_cards(conn: &mut AnyConnection, since: i64, limit: i64) -> Resu
         .filter(claim_versions::received_at.ge(since))
         .order(claim_versions::id)
         .limit(limit)
-        .select((claim_versions::id, claim_versions::claim_id, claim_versions::version, claim_versions::episode_json))
+        .select((claim_versions::id, claim_versions::claim_id, claim_versions::version, VERSION_PAYLOAD))
         .load(conn)?)
 }
 

@@ -106,7 +106,11 @@ pub fn drop_settled_payloads(conn: &mut AnyConnection, older_than: i64, limit: i
                 .filter(claim_versions::claim_id.eq(claim_id))
                 .filter(claim_versions::episode_json.is_not_null()),
         )
-        .set((claim_versions::episode_json.eq(None::<String>), claim_versions::payload_dropped_at.eq(now)))
+        .set((
+            claim_versions::episode_json.eq(None::<String>),
+            claim_versions::sealed_with.eq(None::<String>),
+            claim_versions::payload_dropped_at.eq(now),
+        ))
         .execute(conn)?;
         for version in versions {
             diesel::insert_into(claim_events::table)

@@ -80,6 +80,7 @@ pub mod facilities;
 pub mod jobs;
 pub mod keys;
 pub mod outbox;
+pub mod payload;
 pub mod reference;
 pub mod results;
 pub mod rules;
@@ -116,6 +117,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the database task was cancelled")]
     Cancelled,
+    #[error(transparent)]
+    Sealed(#[from] crate::vault::VaultError),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -34,7 +34,7 @@ pub struct Job {
     pub version: i32,
     pub facility_code: String,
     pub episode_key: String,
-    pub episode_json: Option<String>,
+    pub episode: super::payload::Payload,
     /// Set when the version was superseded after the job was queued: cancel instead of sending.
     pub superseded_at: Option<i64>,
     /// When the gateway accepted the episode (epoch ms), for the acceptance-to-acknowledgement delay.
@@ -161,7 +161,7 @@ pub fn claim(
             claim_versions::version,
             claims::facility_code,
             claims::episode_key,
-            claim_versions::episode_json,
+            super::payload::VERSION_PAYLOAD,
             claim_versions::superseded_at,
             claim_versions::received_at,
             outbox::uncertain_since,

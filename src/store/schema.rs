@@ -63,6 +63,7 @@ diesel::table! {
         payload_dropped_at -> Nullable<BigInt>,
         card_checked_at -> Nullable<BigInt>,
         card_check_code -> Nullable<Text>,
+        sealed_with -> Nullable<Text>,
     }
 }
 
@@ -263,6 +264,7 @@ diesel::table! {
         ordered_at -> BigInt,
         received_at -> BigInt,
         received_by -> Text,
+        sealed_with -> Nullable<Text>,
     }
 }
 

@@ -6,8 +6,14 @@ use serde_json::Value;
 use std::process::Command;
 
 /// Runs the `hisgate` binary with `args` and the extra environment `env`.
+/// Runs the `hisgate` binary with `env` over a master key of the tests.
 pub fn hisgate(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_hisgate")).args(args).envs(env.iter().copied()).output().expect("run hisgate")
+    Command::new(env!("CARGO_BIN_EXE_hisgate"))
+        .args(args)
+        .env("HISGATE_MASTER_KEY", crate::helpers::TEST_MASTER_KEY)
+        .envs(env.iter().copied())
+        .output()
+        .expect("run hisgate")
 }
 
 #[actix_web::test]

@@ -34,6 +34,7 @@ async fn start(database_url: &str, bhxh: &str, moh: &str) -> Gateway {
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_hisgate"))
         .arg("serve")
+        .env("HISGATE_MASTER_KEY", crate::helpers::TEST_MASTER_KEY)
         .env("HISGATE_DATABASE_URL", database_url)
         .env("HISGATE_BIND", format!("127.0.0.1:{port}"))
         .env("HISGATE_BHXH_URL", bhxh)

@@ -83,11 +83,15 @@ async fn a_holder_is_looked_up_by_card_citizen_id_or_social_insurance_number(bac
         assert_eq!(answer["card_number"], "HS4830000000003", "{field}: the card the portal found");
         assert_eq!((answer["object_code"].as_str(), answer["benefit_level"].as_u64()), (Some("HS"), Some(4)));
     }
-    // The audit is written in the background, a moment later.
+    // The audit is written in the background, a moment later, under a keyed digest of the ID.
     let deadline = Instant::now() + Duration::from_secs(10);
+    let digest = crate::helpers::test_vault().digest("083079000456");
     loop {
-        let audit = app.db.read(|c| hisgate::store::audit::for_target(c, "083079000456")).await.unwrap();
+        let target = digest.clone();
+        let audit = app.db.read(move |c| hisgate::store::audit::for_target(c, &target)).await.unwrap();
         if audit.iter().any(|a| a.action == "eligibility.check") {
+            let clear = app.db.read(|c| hisgate::store::audit::for_target(c, "083079000456")).await.unwrap();
+            assert!(clear.is_empty(), "the citizen ID itself is not in the audit log");
             break;
         }
         assert!(Instant::now() < deadline, "a lookup by citizen ID is audited");
@@ -244,19 +248,22 @@ async fn every_portal_code_gets_a_normalised_answer_and_an_audit_row(backend: Ba
     assert_eq!(status, 400, "{problem}");
     assert!(problem["detail"].as_str().unwrap().contains("full_name"), "{problem}");
 
-    // Every lookup is audited: who, which card, the result.
+    // Every lookup is audited: who, which card (found by the card, stored as its keyed digest),
+    // the result.
     let deadline = Instant::now() + Duration::from_secs(10);
     let rows = loop {
-        let rows = app.db.read(|c| hisgate::store::audit::for_target(c, "HS4839999990010")).await.unwrap();
+        let page: Value = app.get("/api/v1/audit?target=HS4839999990010", &app.admin_key).await.json().await.unwrap();
+        let rows = page["items"].as_array().cloned().unwrap_or_default();
         if !rows.is_empty() || Instant::now() > deadline {
             break rows;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert_eq!(rows.len(), 1, "one audit row for the one lookup of that card");
-    assert_eq!(rows[0].action, "eligibility.check");
-    assert_eq!(rows[0].role, "eligibility");
-    let detail: Value = serde_json::from_str(&rows[0].detail).unwrap();
+    assert_eq!(rows[0]["action"], "eligibility.check");
+    assert_eq!(rows[0]["role"], "eligibility");
+    assert_eq!(rows[0]["target"], crate::helpers::test_vault().digest("HS4839999990010").as_str());
+    let detail: Value = serde_json::from_str(rows[0]["detail"].as_str().unwrap()).unwrap();
     assert_eq!((detail["code"].as_str(), detail["eligible"].as_str()), (Some("010"), Some("no")));
 }
 

@@ -28,7 +28,15 @@ macro_rules! on_both_backends {
 }
 
 pub const FACILITY: &str = "83001";
+/// The master key of the tests' gateways (a fixed one, so that a restarted gateway and the
+/// command line read what an earlier one stored).
+pub const TEST_MASTER_KEY: &str = "aGlzZ2F0ZSB0ZXN0IG1hc3RlciBrZXkgMzIgYnl0ZXM=";
 pub const OTHER_FACILITY: &str = "83002";
+
+/// The vault of [`TEST_MASTER_KEY`], to compute what the gateway stores.
+pub fn test_vault() -> hisgate::vault::Vault {
+    hisgate::vault::Vault::from_text(TEST_MASTER_KEY).expect("the tests' master key")
+}
 
 pub struct TestApp {
     pub address: String,
@@ -130,6 +138,7 @@ pub async fn spawn_app_with(backend: Backend, test: &str, adjust: impl FnOnce(&m
         // Tests run jobs on demand (`POST /api/v1/jobs/{name}/run`): a scheduled run in between
         // would race with what they check.
         jobs: hisgate::config::JobsSettings { enabled: false, ..Default::default() },
+        master_key: Some(hisgate::config::Secret::new(TEST_MASTER_KEY)),
         ..Settings::default()
     };
     adjust(&mut settings);

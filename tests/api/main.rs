@@ -14,6 +14,7 @@ mod dashboard;
 mod dispatch;
 mod dossiers;
 mod eligibility;
+mod encryption;
 mod exports;
 mod fhir;
 mod jobs;

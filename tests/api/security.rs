@@ -118,7 +118,8 @@ async fn a_portal_failure_reaches_no_answer_or_audit_row_with_the_calls_credenti
     }
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     let rows = loop {
-        let rows = app.db.read(|c| hisgate::store::audit::for_target(c, "HS4830000000002")).await.unwrap();
+        let target = crate::helpers::test_vault().digest("HS4830000000002");
+        let rows = app.db.read(move |c| hisgate::store::audit::for_target(c, &target)).await.unwrap();
         if !rows.is_empty() || std::time::Instant::now() > deadline {
             break rows;
         }

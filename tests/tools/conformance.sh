@@ -14,7 +14,9 @@ SCRATCH=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$SCRATCH"' EXIT
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export HISGATE_DATABASE_URL="sqlite://$SCRATCH/hisgate.db" HISGATE_BIND="127.0.0.1:$PORT" \
-    HISGATE_DISPATCH_ENABLED=false HISGATE_JOBS_ENABLED=false RUST_LOG=error
+    HISGATE_DISPATCH_ENABLED=false HISGATE_JOBS_ENABLED=false RUST_LOG=error \
+    HISGATE_MASTER_KEY_FILE="$SCRATCH/master.key"
+./target/debug/hisgate keys new-master "$HISGATE_MASTER_KEY_FILE" >/dev/null
 ./target/debug/hisgate migrate >/dev/null
 KEY=$(./target/debug/hisgate keys create --role admin --label conformance | tail -1)
 ./target/debug/hisgate serve >"$SCRATCH/serve.log" 2>&1 &
