@@ -27,7 +27,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the gateway (configuration from HISGATE_* variables and HISGATE_CONFIG).
     Serve,
-    /// Create or update the database schema, then exit.
+    /// Create or update the database schema, then exit; an SQLite file from before incremental
+    /// vacuum is converted once (a full VACUUM: run it while no gateway uses the file).
     Migrate,
     /// Manage API keys.
     Keys {
@@ -188,7 +189,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Migrate => {
             let settings = Settings::load()?;
-            tokio::task::spawn_blocking(move || Db::connect(&settings.database_url)).await??;
+            let converted = tokio::task::spawn_blocking(move || -> anyhow::Result<bool> {
+                Ok(Db::connect(&settings.database_url)?.convert_to_incremental_vacuum()?)
+            })
+            .await??;
+            if converted {
+                println!("the SQLite file now gives the space retention frees back to the file system");
+            }
             println!("database is up to date");
         }
         Command::Keys { command: KeysCommand::Create { role, facility, label, sensitive } } => {

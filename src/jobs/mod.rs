@@ -217,7 +217,14 @@ impl JobContext {
                         break;
                     }
                 }
-                Ok(format!("stored episodes dropped from {total} claim versions settled before the cut-off"))
+                let space = self.db.reclaim_space().await?;
+                let freed = (space.before - space.after).max(0);
+                metrics::counter!("hisgate_retention_bytes_freed_total").increment(freed as u64);
+                Ok(format!(
+                    "stored episodes dropped from {total} claim versions settled before the cut-off; \
+                     the database takes {} bytes on disk ({freed} given back)",
+                    space.after
+                ))
             }
             JobKind::Alerts => alerts::run(self).await,
             JobKind::Rewrap => self.rewrap().await,

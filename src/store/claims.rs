@@ -2,8 +2,8 @@
 //! timeline of what happened to it, and its outbox entries, all written in one transaction.
 
 pub use super::audit::Actor;
-use super::payload::{self, Payload, VERSION_PAYLOAD};
-use super::schema::{claim_events, claim_versions, claims, outbox};
+use super::payload::{Payload, PayloadInsert, version_payload};
+use super::schema::{claim_events, claim_versions, claims, episode_payloads, outbox};
 use super::{AnyConnection, StoreError, audit, now_ms};
 use crate::vault::Sealed;
 use diesel::prelude::*;
@@ -87,8 +87,6 @@ struct VersionInsert<'a> {
     claim_id: &'a str,
     version: i32,
     content_sha256: &'a str,
-    episode_json: Option<&'a str>,
-    sealed_with: Option<&'a str>,
     warnings_json: &'a str,
     visit_type: &'a str,
     admitted_at: i64,
@@ -102,9 +100,9 @@ struct VersionInsert<'a> {
 }
 
 impl<'a> VersionInsert<'a> {
-    /// About what the row adds to a statement: its JSON and a few hundred bytes of the rest.
+    /// About what the row adds to a statement: its warnings and a few hundred bytes of the rest.
     fn bytes(&self) -> usize {
-        self.episode_json.map_or(0, str::len) + self.warnings_json.len() + 256
+        self.warnings_json.len() + 256
     }
 
     fn of(claim_id: &'a str, version: i32, new: &'a NewClaimVersion, actor: &'a Actor, now: i64) -> Self {
@@ -112,8 +110,6 @@ impl<'a> VersionInsert<'a> {
             claim_id,
             version,
             content_sha256: &new.content_sha256,
-            episode_json: Some(&new.episode.text),
-            sealed_with: Some(payload::key_column(&new.episode)),
             warnings_json: &new.warnings_json,
             visit_type: &new.visit_type,
             admitted_at: new.admitted_at,
@@ -286,10 +282,15 @@ fn create_all(
         version_ids.extend(inserted);
     }
     let mut jobs = Vec::with_capacity(new.len() * destinations.len());
-    for (_, id) in &new {
+    let mut payloads = Vec::with_capacity(new.len());
+    for ((item, _), id) in &new {
         let version_id =
             *version_ids.get(*id).ok_or_else(|| StoreError::Corrupt(format!("claim {id} has no version 1")))?;
         jobs.extend(destinations.iter().map(|d| OutboxInsert::pending(version_id, d, now)));
+        payloads.push(PayloadInsert::of(version_id, now, &item.episode));
+    }
+    for chunk in statements(&payloads, |p| p.body.len() + 64) {
+        on_backend!(conn, |c| diesel::insert_into(episode_payloads::table).values(chunk).execute(c))?;
     }
     insert_rows!(conn, outbox::table, jobs, ROWS_PER_STATEMENT);
     let events: Vec<_> = new
@@ -369,6 +370,9 @@ fn accept_stored(
         .filter(claim_versions::version.eq(version))
         .select(claim_versions::id)
         .first(conn)?;
+    diesel::insert_into(episode_payloads::table)
+        .values(PayloadInsert::of(version_id, now, &new.episode))
+        .execute(conn)?;
     let jobs: Vec<_> = destinations.iter().map(|d| OutboxInsert::pending(version_id, d, now)).collect();
     insert_rows!(conn, outbox::table, jobs, ROWS_PER_STATEMENT);
     event(conn, &claim_id, version, now, "new_version", received_detail(actor, destinations))?;
@@ -526,9 +530,10 @@ pub fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<ClaimRecord>, S
         ))
         .load::<SubmissionInfo>(conn)?;
     let episode = claim_versions::table
+        .left_join(episode_payloads::table)
         .filter(claim_versions::claim_id.eq(id))
         .filter(claim_versions::version.eq(claim.current_version))
-        .select(VERSION_PAYLOAD)
+        .select(version_payload())
         .first(conn)?;
     Ok(Some(ClaimRecord { claim, versions, timeline, submissions, episode }))
 }
@@ -587,12 +592,13 @@ pub struct UncheckedCard {
 /// Current versions received since `since` whose card has not been checked, oldest first.
 pub fn unchecked_cards(conn: &mut AnyConnection, since: i64, limit: i64) -> Result<Vec<UncheckedCard>, StoreError> {
     Ok(claim_versions::table
+        .left_join(episode_payloads::table)
         .filter(claim_versions::card_checked_at.is_null())
         .filter(claim_versions::superseded_at.is_null())
         .filter(claim_versions::received_at.ge(since))
         .order(claim_versions::id)
         .limit(limit)
-        .select((claim_versions::id, claim_versions::claim_id, claim_versions::version, VERSION_PAYLOAD))
+        .select((claim_versions::id, claim_versions::claim_id, claim_versions::version, version_payload()))
         .load(conn)?)
 }
 

@@ -4,7 +4,7 @@
 //! The snapshot's counting is `stats::count_interval`, the same as the figures' own.
 
 use super::outbox::status;
-use super::schema::{claim_events, claim_versions, claims, job_runs, outbox};
+use super::schema::{claim_events, claim_versions, claims, episode_payloads, job_runs, outbox};
 use super::{AnyConnection, StoreError, now_ms};
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -78,9 +78,7 @@ pub fn drop_settled_payloads(conn: &mut AnyConnection, older_than: i64, limit: i
         .filter(claims::status.eq_any([status::ACCEPTED, status::PARTIALLY_APPROVED, status::REJECTED]))
         .filter(claims::updated_at.lt(older_than))
         .filter(diesel::dsl::exists(
-            claim_versions::table
-                .filter(claim_versions::claim_id.eq(claims::id))
-                .filter(claim_versions::episode_json.is_not_null()),
+            episode_payloads::table.inner_join(claim_versions::table).filter(claim_versions::claim_id.eq(claims::id)),
         ))
         // Still queued or in flight to some portal: the payload is needed.
         .filter(diesel::dsl::not(diesel::dsl::exists(
@@ -96,23 +94,18 @@ pub fn drop_settled_payloads(conn: &mut AnyConnection, older_than: i64, limit: i
     let now = now_ms();
     let mut dropped = 0;
     for claim_id in &settled {
-        let versions: Vec<i32> = claim_versions::table
+        let versions: Vec<(i64, i32)> = episode_payloads::table
+            .inner_join(claim_versions::table)
             .filter(claim_versions::claim_id.eq(claim_id))
-            .filter(claim_versions::episode_json.is_not_null())
-            .select(claim_versions::version)
+            .select((claim_versions::id, claim_versions::version))
             .load(conn)?;
-        let n = diesel::update(
-            claim_versions::table
-                .filter(claim_versions::claim_id.eq(claim_id))
-                .filter(claim_versions::episode_json.is_not_null()),
-        )
-        .set((
-            claim_versions::episode_json.eq(None::<String>),
-            claim_versions::sealed_with.eq(None::<String>),
-            claim_versions::payload_dropped_at.eq(now),
-        ))
-        .execute(conn)?;
-        for version in versions {
+        let ids: Vec<i64> = versions.iter().map(|(id, _)| *id).collect();
+        let n =
+            diesel::delete(episode_payloads::table.filter(episode_payloads::version_id.eq_any(&ids))).execute(conn)?;
+        diesel::update(claim_versions::table.filter(claim_versions::id.eq_any(&ids)))
+            .set(claim_versions::payload_dropped_at.eq(now))
+            .execute(conn)?;
+        for (_, version) in versions {
             diesel::insert_into(claim_events::table)
                 .values((
                     claim_events::claim_id.eq(claim_id),

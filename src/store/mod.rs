@@ -86,6 +86,7 @@ pub mod results;
 pub mod rules;
 mod schema;
 pub mod sessions;
+pub mod space;
 pub mod stats;
 
 use diesel::connection::SimpleConnection;
@@ -170,7 +171,9 @@ impl ManageConnection for Manager {
     }
 }
 
-/// SQLite settings for a durable, concurrent embedded store: WAL, fsync at every commit, foreign keys.
+/// SQLite settings for a durable, concurrent embedded store: WAL, fsync at every commit, foreign
+/// keys; and incremental auto-vacuum, which takes effect only on a new file and must come before
+/// WAL to do so (see `space.rs`).
 #[derive(Debug)]
 struct SqlitePragmas;
 
@@ -178,7 +181,7 @@ impl CustomizeConnection<AnyConnection, r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
         if let AnyConnection::Sqlite(c) = conn {
             c.batch_execute(
-                "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                "PRAGMA busy_timeout = 5000; PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                  PRAGMA foreign_keys = ON;",
             )
             .map_err(r2d2::Error::QueryError)?;
@@ -222,11 +225,25 @@ impl Db {
 
     fn migrate(&self) -> Result<(), StoreError> {
         let mut conn = self.pool.get()?;
+        if self.backend == Backend::Sqlite && !space::incremental_sqlite(&mut conn)? {
+            tracing::warn!(
+                "this SQLite file predates incremental vacuum: retention frees space inside it but the file does not \
+                 shrink; run `hisgate migrate` once while the gateway is stopped"
+            );
+        }
         let result = match &mut *conn {
             AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
             AnyConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
         };
-        result.map_err(|e| StoreError::Migration(e.to_string()))
+        result.map_err(|e| StoreError::Migration(e.to_string()))?;
+        if self.backend == Backend::Postgres
+            && let Err(e) = space::ensure_partitions(&mut conn)
+        {
+            // Another instance creating them at the same moment; the payloads land in the default
+            // partition meanwhile.
+            tracing::warn!(error = %e, "the month partitions of episode_payloads were not created");
+        }
+        Ok(())
     }
 
     /// Runs a read on a pooled connection, off the async runtime.

@@ -1,7 +1,9 @@
 //! The outbox: one job per (claim version, destination), claimed with a lease, and what the portals
 //! answered. Claiming is a short transaction; the portal call happens after it commits.
 
-use super::schema::{claim_events, claim_outcomes, claim_versions, claims, outbox, queue_control, submission_errors};
+use super::schema::{
+    claim_events, claim_outcomes, claim_versions, claims, episode_payloads, outbox, queue_control, submission_errors,
+};
 use super::{AnyConnection, StoreError, now_ms};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -150,7 +152,7 @@ pub fn claim(
         ))
         .execute(conn)?;
     Ok(outbox::table
-        .inner_join(claim_versions::table.inner_join(claims::table))
+        .inner_join(claim_versions::table.inner_join(claims::table).left_join(episode_payloads::table))
         .filter(outbox::id.eq_any(&ids))
         .order(outbox::id)
         .select((
@@ -161,7 +163,7 @@ pub fn claim(
             claim_versions::version,
             claims::facility_code,
             claims::episode_key,
-            super::payload::VERSION_PAYLOAD,
+            super::payload::version_payload(),
             claim_versions::superseded_at,
             claim_versions::received_at,
             outbox::uncertain_since,

@@ -1,18 +1,45 @@
-//! Stored episodes and check-ins, sealed by the [`Vault`] (`claim_versions.episode_json`,
-//! `check_ins.record_json`) with the master key's id beside them (`sealed_with`): `''` in clear,
-//! `NULL` when nothing is stored any more.
+//! Stored episodes and check-ins, sealed by the [`Vault`] (`episode_payloads.body`,
+//! `check_ins.record_json`) with the master key's id beside them (`sealed_with`, `''` in clear).
+//! An episode's payload has a table of its own, which retention deletes from (see `space.rs`).
 
-use super::schema::{check_ins, claim_versions};
+use super::schema::{check_ins, claim_versions, episode_payloads};
 use super::{AnyConnection, StoreError};
 use crate::vault::{Sealed, Vault};
 use diesel::prelude::*;
 
-/// The columns of a claim version's [`Payload`].
-pub(super) const VERSION_PAYLOAD: (
-    claim_versions::episode_json,
-    claim_versions::sealed_with,
+/// The columns of a claim version's [`Payload`], from `claim_versions` left-joined with
+/// `episode_payloads`.
+pub(super) fn version_payload() -> (
+    diesel::dsl::Nullable<episode_payloads::body>,
+    diesel::dsl::Nullable<episode_payloads::sealed_with>,
     claim_versions::content_sha256,
-) = (claim_versions::episode_json, claim_versions::sealed_with, claim_versions::content_sha256);
+) {
+    (episode_payloads::body.nullable(), episode_payloads::sealed_with.nullable(), claim_versions::content_sha256)
+}
+
+/// The `episode_payloads` row of a new version.
+#[derive(Insertable)]
+#[diesel(table_name = episode_payloads)]
+pub(super) struct PayloadInsert<'a> {
+    pub version_id: i64,
+    /// YYYYMM of receipt, Vietnam time: PostgreSQL's partition.
+    pub month: i32,
+    pub sealed_with: &'a str,
+    pub body: &'a str,
+}
+
+impl<'a> PayloadInsert<'a> {
+    pub fn of(version_id: i64, received_at: i64, sealed: &'a Sealed) -> Self {
+        PayloadInsert { version_id, month: month_of(received_at), sealed_with: key_column(sealed), body: &sealed.text }
+    }
+}
+
+/// YYYYMM of an instant, Vietnam time.
+pub(super) fn month_of(ms: i64) -> i32 {
+    use chrono::Datelike;
+    let day = crate::domain::time::vietnam_day(ms);
+    day.year() * 100 + day.month() as i32
+}
 
 /// The columns of a check-in's [`Payload`].
 pub(super) fn check_in_payload()
@@ -66,11 +93,12 @@ pub struct Rewrapped {
 pub fn rewrap(conn: &mut AnyConnection, vault: &Vault, limit: i64) -> Result<Rewrapped, StoreError> {
     let Some(current) = vault.current_key() else { return Ok(Rewrapped::default()) };
     let current = current.as_str();
-    let versions: Vec<(i64, Payload)> = claim_versions::table
-        .filter(claim_versions::sealed_with.lt(current).or(claim_versions::sealed_with.gt(current)))
-        .order(claim_versions::id)
+    let versions: Vec<(i64, Payload)> = episode_payloads::table
+        .inner_join(claim_versions::table)
+        .filter(episode_payloads::sealed_with.lt(current).or(episode_payloads::sealed_with.gt(current)))
+        .order(episode_payloads::version_id)
         .limit(limit)
-        .select((claim_versions::id, VERSION_PAYLOAD))
+        .select((episode_payloads::version_id, version_payload()))
         .load(conn)?;
     let mut done = Rewrapped { rows: 0, more: versions.len() as i64 == limit };
     for (id, payload) in &versions {
@@ -79,8 +107,9 @@ pub fn rewrap(conn: &mut AnyConnection, vault: &Vault, limit: i64) -> Result<Rew
         else {
             continue;
         };
-        done.rows += diesel::update(claim_versions::table.find(id).filter(claim_versions::sealed_with.eq(key)))
-            .set((claim_versions::episode_json.eq(&new.text), claim_versions::sealed_with.eq(key_column(&new))))
+        let row = episode_payloads::table.filter(episode_payloads::version_id.eq(id));
+        done.rows += diesel::update(row.filter(episode_payloads::sealed_with.eq(key)))
+            .set((episode_payloads::body.eq(&new.text), episode_payloads::sealed_with.eq(key_column(&new))))
             .execute(conn)?;
     }
     let check_ins: Vec<(String, Payload)> = check_ins::table
@@ -103,22 +132,27 @@ pub fn rewrap(conn: &mut AnyConnection, vault: &Vault, limit: i64) -> Result<Rew
     Ok(done)
 }
 
+/// Bytes of stored episodes (as stored: sealed), for the retention figures.
+pub fn stored_bytes(conn: &mut AnyConnection) -> Result<i64, StoreError> {
+    let sum = diesel::dsl::sql::<diesel::sql_types::BigInt>("COALESCE(SUM(LENGTH(body)), 0)");
+    Ok(episode_payloads::table.select(sum).first(conn)?)
+}
+
 /// How many stored values each master key wraps (`""` in clear), for `hisgate keys status`.
 pub fn count_by_key(conn: &mut AnyConnection) -> Result<Vec<(String, i64)>, StoreError> {
     use diesel::dsl::count_star;
     let mut counts: std::collections::BTreeMap<String, i64> = Default::default();
-    let versions: Vec<(Option<String>, i64)> = claim_versions::table
-        .filter(claim_versions::sealed_with.is_not_null())
-        .group_by(claim_versions::sealed_with)
-        .select((claim_versions::sealed_with, count_star()))
+    let versions: Vec<(String, i64)> = episode_payloads::table
+        .group_by(episode_payloads::sealed_with)
+        .select((episode_payloads::sealed_with, count_star()))
         .load(conn)?;
     let check_ins: Vec<(Option<String>, i64)> = check_ins::table
         .filter(check_ins::sealed_with.is_not_null())
         .group_by(check_ins::sealed_with)
         .select((check_ins::sealed_with, count_star()))
         .load(conn)?;
-    for (key, n) in versions.into_iter().chain(check_ins) {
-        *counts.entry(key.unwrap_or_default()).or_default() += n;
+    for (key, n) in versions.into_iter().chain(check_ins.into_iter().map(|(k, n)| (k.unwrap_or_default(), n))) {
+        *counts.entry(key).or_default() += n;
     }
     Ok(counts.into_iter().collect())
 }

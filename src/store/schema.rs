@@ -48,7 +48,6 @@ diesel::table! {
         claim_id -> Text,
         version -> Integer,
         content_sha256 -> Text,
-        episode_json -> Nullable<Text>,
         warnings_json -> Text,
         visit_type -> Text,
         admitted_at -> BigInt,
@@ -63,7 +62,15 @@ diesel::table! {
         payload_dropped_at -> Nullable<BigInt>,
         card_checked_at -> Nullable<BigInt>,
         card_check_code -> Nullable<Text>,
-        sealed_with -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    episode_payloads (version_id) {
+        version_id -> BigInt,
+        month -> Integer,
+        sealed_with -> Text,
+        body -> Text,
     }
 }
 
@@ -289,6 +296,7 @@ diesel::table! {
 
 diesel::joinable!(check_in_outbox -> check_ins (check_in_id));
 diesel::joinable!(claim_versions -> claims (claim_id));
+diesel::joinable!(episode_payloads -> claim_versions (version_id));
 diesel::joinable!(outbox -> claim_versions (claim_version_id));
 diesel::joinable!(claim_outcomes -> outbox (outbox_id));
 diesel::joinable!(submission_errors -> outbox (outbox_id));
@@ -297,6 +305,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     claims,
     claim_versions,
+    episode_payloads,
     claim_events,
     outbox,
     audit_log,

@@ -10,7 +10,11 @@ use mocks::moh::MohConfig;
 use rust_decimal::Decimal;
 use serde_json::Value;
 
-on_both_backends!(the_daily_snapshot_counts_each_facility_s_day, retention_drops_settled_payloads_and_keeps_the_record);
+on_both_backends!(
+    the_daily_snapshot_counts_each_facility_s_day,
+    retention_drops_settled_payloads_and_keeps_the_record,
+    retention_gives_the_space_back_to_the_file_system
+);
 
 /// Runs a job now through the admin endpoint; it must succeed.
 pub async fn run(app: &TestApp, job: &str) -> Value {
@@ -30,7 +34,10 @@ async fn jobs_are_listed_run_by_admins_only_and_audited() {
     };
     let listed: Value = app.get("/api/v1/jobs", &app.doh_key).await.json().await.unwrap();
     let names: Vec<&str> = listed.as_array().unwrap().iter().map(|j| j["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["lease_sweep", "token_refresh", "daily_snapshot", "retention", "card_check", "alerts"]);
+    assert_eq!(
+        names,
+        ["lease_sweep", "token_refresh", "daily_snapshot", "retention", "card_check", "alerts", "rewrap"]
+    );
     assert_eq!(listed[2]["schedule"], "0 10 0 * * *");
     assert_eq!(app.get("/api/v1/jobs", &app.facility_key).await.status(), 403);
     let by_doh = app.client.post(app.url("/api/v1/jobs/retention/run")).bearer_auth(&app.doh_key).send().await.unwrap();
@@ -143,7 +150,8 @@ async fn retention_drops_settled_payloads_and_keeps_the_record(backend: Backend)
     settle(&app, &ids).await;
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let result = run(&app, "retention").await;
-    assert_eq!(result["detail"], "stored episodes dropped from 3 claim versions settled before the cut-off");
+    let detail = result["detail"].as_str().unwrap();
+    assert!(detail.starts_with("stored episodes dropped from 3 claim versions settled before the cut-off"), "{detail}");
     for id in &ids {
         let claim: Value = app.get(&format!("/api/v1/claims/{id}"), &app.doh_key).await.json().await.unwrap();
         assert_eq!(claim["status"], "accepted", "the record stays");
@@ -154,5 +162,90 @@ async fn retention_drops_settled_payloads_and_keeps_the_record(backend: Backend)
         assert_eq!(app.get(&format!("/api/v1/claims/{id}/xml130"), &app.doh_key).await.status(), 404);
     }
     let again = run(&app, "retention").await;
-    assert_eq!(again["detail"], "stored episodes dropped from 0 claim versions settled before the cut-off");
+    let detail = again["detail"].as_str().unwrap();
+    assert!(detail.starts_with("stored episodes dropped from 0 claim versions settled before the cut-off"), "{detail}");
+}
+
+/// Bytes the test's database takes on disk: the SQLite file and its WAL after a checkpoint, or
+/// PostgreSQL's size of the database.
+async fn size_on_disk(app: &TestApp) -> i64 {
+    let url = app.settings.database_url.clone();
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        app.db
+            .read(|c| {
+                diesel::connection::SimpleConnection::batch_execute(c, "PRAGMA wal_checkpoint(TRUNCATE)")
+                    .map_err(Into::into)
+            })
+            .await
+            .unwrap();
+        let size = |suffix: &str| std::fs::metadata(format!("{path}{suffix}")).map_or(0, |m| m.len() as i64);
+        return size("") + size("-wal");
+    }
+    tokio::task::spawn_blocking(move || {
+        use diesel::{Connection, RunQueryDsl};
+        #[derive(diesel::QueryableByName)]
+        struct Size {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut c = diesel::PgConnection::establish(&url).unwrap();
+        diesel::sql_query("SELECT pg_database_size(current_database()) AS n").get_result::<Size>(&mut c).unwrap().n
+    })
+    .await
+    .unwrap()
+}
+
+async fn retention_gives_the_space_back_to_the_file_system(backend: Backend) {
+    let bhxh = mocks::bhxh::start(BhxhConfig { appraisal: clean_appraisal(), ..BhxhConfig::default() }, "127.0.0.1:0")
+        .unwrap();
+    let moh = mocks::moh::start(MohConfig::default(), "127.0.0.1:0").unwrap();
+    let Some(app) = spawn_app_with(backend, "retention_gives_the_space_back_to_the_file_system", |s| {
+        fast(s, &bhxh, &moh);
+        s.jobs.retention_days = 0;
+    })
+    .await
+    else {
+        return;
+    };
+    let (_, ids) = send(&app, 74, 40).await;
+    settle(&app, &ids).await;
+    let stored = app.db.read(hisgate::store::payload::stored_bytes).await.unwrap();
+    let postgres = app.settings.database_url.starts_with("postgres");
+    if postgres {
+        // As if they had come in January: their month's partition is emptied, then dropped.
+        sql(
+            &app,
+            "CREATE TABLE episode_payloads_202601 PARTITION OF episode_payloads FOR VALUES FROM (202601) TO (202602)",
+        )
+        .await;
+        sql(&app, "UPDATE episode_payloads SET month = 202601").await;
+        sql(&app, "VACUUM episode_payloads").await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let before = size_on_disk(&app).await;
+    let result = run(&app, "retention").await;
+    let after = size_on_disk(&app).await;
+    assert!(
+        before - after >= stored / 2,
+        "{before} bytes before, {after} after, with {stored} bytes of stored episodes dropped: {result}"
+    );
+    assert_eq!(app.db.read(hisgate::store::payload::stored_bytes).await.unwrap(), 0);
+    if postgres {
+        let gone = app
+            .db
+            .read(|c| {
+                diesel::connection::SimpleConnection::batch_execute(c, "SELECT 1 FROM episode_payloads_202601")
+                    .map_err(Into::into)
+            })
+            .await;
+        assert!(gone.is_err(), "January's emptied partition is dropped");
+    }
+}
+
+/// Runs a statement on the test's database, outside a transaction.
+async fn sql(app: &TestApp, statement: &'static str) {
+    app.db
+        .read(move |c| diesel::connection::SimpleConnection::batch_execute(c, statement).map_err(Into::into))
+        .await
+        .unwrap();
 }
