@@ -344,6 +344,14 @@ pub struct Settings {
     pub master_key: Option<Secret>,
     /// `sqlite://PATH` (embedded, default) or `postgres://…`.
     pub database_url: String,
+    /// The server's certificate chain and key (PEM): HTTPS instead of HTTP.
+    pub tls_cert_file: Option<std::path::PathBuf>,
+    pub tls_key_file: Option<std::path::PathBuf>,
+    /// CA (PEM) whose client certificates HIS connections may present (mutual TLS); a
+    /// facility's certificate names its facility code as the subject's common name.
+    pub tls_client_ca_file: Option<std::path::PathBuf>,
+    /// Facility keys are refused without their facility's client certificate.
+    pub tls_require_client_certificate: bool,
     /// Listen address, `host:port` (port 0 picks a free port).
     pub bind: String,
     pub log_format: LogFormat,
@@ -389,6 +397,10 @@ impl Default for Settings {
             master_key_file: None,
             master_key: None,
             database_url: "sqlite://hisgate.db".to_owned(),
+            tls_cert_file: None,
+            tls_key_file: None,
+            tls_client_ca_file: None,
+            tls_require_client_certificate: false,
             bind: "127.0.0.1:8080".to_owned(),
             log_format: LogFormat::Human,
             max_batch: 1000,
@@ -458,6 +470,22 @@ impl Settings {
         }
         if let Some(v) = lookup("HISGATE_DATABASE_URL") {
             s.database_url = v;
+        }
+        for (var, field) in [
+            ("HISGATE_TLS_CERT_FILE", &mut s.tls_cert_file),
+            ("HISGATE_TLS_KEY_FILE", &mut s.tls_key_file),
+            ("HISGATE_TLS_CLIENT_CA_FILE", &mut s.tls_client_ca_file),
+        ] {
+            if let Some(v) = lookup(var) {
+                *field = Some(v.into()).filter(|p: &std::path::PathBuf| !p.as_os_str().is_empty());
+            }
+        }
+        if let Some(v) = lookup("HISGATE_TLS_REQUIRE_CLIENT_CERTIFICATE") {
+            s.tls_require_client_certificate = match v.as_str() {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                _ => return Err(invalid("HISGATE_TLS_REQUIRE_CLIENT_CERTIFICATE", &v, "use true or false")),
+            };
         }
         if let Some(v) = lookup("HISGATE_BIND") {
             s.bind = v;

@@ -39,6 +39,8 @@ pub enum StartupError {
     Jobs(#[from] crate::jobs::JobError),
     #[error(transparent)]
     Vault(#[from] crate::vault::VaultError),
+    #[error(transparent)]
+    Tls(#[from] crate::http::tls::TlsError),
 }
 
 /// The vault of `settings`: a master key is required in production mode.
@@ -64,6 +66,11 @@ impl Application {
         let port =
             listener.local_addr().map_err(|source| StartupError::Bind { bind: settings.bind.clone(), source })?.port();
         let vault = open_vault(&settings)?;
+        let tls = crate::http::tls::server_config(crate::http::tls::TlsFiles {
+            cert: settings.tls_cert_file.as_deref(),
+            key: settings.tls_key_file.as_deref(),
+            client_ca: settings.tls_client_ca_file.as_deref(),
+        })?;
         let signers = Arc::new(Signers::load(&settings.signing)?);
         let reference = crate::reference::open(&db, settings.reference_dir.as_deref()).await?;
         let overrides = db.read_blocking(crate::store::rules::overrides)?;
@@ -120,9 +127,12 @@ impl Application {
                 .wrap(actix_web::middleware::from_fn(move |req, next| http::body_deadline(req, next, body_timeout)))
                 .wrap(TracingLogger::default())
         })
-        .listen(listener)
-        .map_err(|source| StartupError::Bind { bind: "listener".to_owned(), source })?
-        .run();
+        .on_connect(crate::http::tls::on_connect);
+        let listening = match tls {
+            Some(config) => server.listen_rustls_0_23(listener, config),
+            None => server.listen(listener),
+        };
+        let server = listening.map_err(|source| StartupError::Bind { bind: "listener".to_owned(), source })?.run();
         Ok(Application { port, server, db, background, scheduler })
     }
 

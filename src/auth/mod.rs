@@ -264,6 +264,7 @@ impl FromRequest for Principal {
         let header =
             req.headers().get(actix_web::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let client = state.as_ref().map(|s| crate::http::client_address(req, &s.settings.trusted_proxies));
+        let certificate = req.conn_data::<crate::http::tls::ClientCertificate>().cloned();
         Box::pin(async move {
             let (Some(state), Some(client)) = (state, client) else {
                 return Err(ApiError::Internal("application state missing".into()));
@@ -280,6 +281,11 @@ impl FromRequest for Principal {
             match state.keys.authenticate(&state.db, token).await? {
                 Some(principal) => {
                     state.failed_auth.succeeded(client, &principal.key_id);
+                    if let Some(facility) = &principal.facility {
+                        let required = state.settings.tls_require_client_certificate;
+                        crate::http::tls::facility_may_use(facility, certificate.as_ref(), required)
+                            .map_err(ApiError::Forbidden)?;
+                    }
                     Ok(principal)
                 }
                 None => {

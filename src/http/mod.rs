@@ -6,6 +6,7 @@ mod error;
 pub mod ops;
 mod rules;
 mod spreadsheet;
+pub mod tls;
 
 pub use body::read_body;
 pub use body_deadline::body_deadline;

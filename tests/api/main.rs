@@ -18,6 +18,7 @@ mod encryption;
 mod exports;
 mod fhir;
 mod jobs;
+mod mtls;
 mod ops;
 mod portal_flow;
 mod registry;
