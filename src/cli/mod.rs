@@ -187,17 +187,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!(port = app.port(), "hisgate listening");
             app.run_until_stopped().await?;
         }
-        Command::Migrate => {
-            let settings = Settings::load()?;
-            let converted = tokio::task::spawn_blocking(move || -> anyhow::Result<bool> {
-                Ok(Db::connect(&settings.database_url)?.convert_to_incremental_vacuum()?)
-            })
-            .await??;
-            if converted {
-                println!("the SQLite file now gives the space retention frees back to the file system");
-            }
-            println!("database is up to date");
-        }
+        Command::Migrate => migrate(Settings::load()?).await?,
         Command::Keys { command: KeysCommand::Create { role, facility, label, sensitive } } => {
             let settings = Settings::load()?;
             let key = tokio::task::spawn_blocking(move || -> anyhow::Result<String> {
@@ -234,6 +224,36 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         #[cfg(feature = "demo")]
         Command::Demo { bind, database_url, rate } => crate::demo::run(bind, database_url, rate).await?,
     }
+    Ok(())
+}
+
+/// `hisgate migrate`: the schema, incremental vacuum for an older SQLite file, and — with a
+/// master key — every record stored in clear sealed, then the tables rewritten so that nothing of
+/// the clear values stays in the files. Run while no gateway uses the database.
+async fn migrate(settings: Settings) -> anyhow::Result<()> {
+    let keys = settings.master_key.as_ref().map(|k| k.expose().to_owned());
+    let vault = crate::vault::Vault::configured(settings.master_key_file.clone(), keys.as_deref(), false)?;
+    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        let db = Db::connect(&settings.database_url)?;
+        if db.convert_to_incremental_vacuum()? {
+            println!("the SQLite file now gives the space retention frees back to the file system");
+        }
+        let mut cleared = 0;
+        loop {
+            let done = db.write_blocking(|c| crate::store::payload::rewrap(c, &vault, 500))?;
+            cleared += done.cleared;
+            if !done.more {
+                break;
+            }
+        }
+        if cleared > 0 {
+            db.rewrite_stored_records()?;
+            println!("{cleared} records stored in clear are sealed, and the files rewritten without them");
+        }
+        Ok(())
+    })
+    .await??;
+    println!("database is up to date");
     Ok(())
 }
 

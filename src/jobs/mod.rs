@@ -246,17 +246,32 @@ impl JobContext {
         let Some(current) = self.vault.current_key() else {
             return Ok("no master key: records are stored in clear".to_owned());
         };
-        let mut rows = 0;
+        let (mut rows, mut cleared) = (0, 0);
         loop {
             let vault = self.vault.clone();
             let done = self.db.write(move |c| payload::rewrap(c, &vault, REWRAP_BATCH)).await?;
             rows += done.rows;
+            cleared += done.cleared;
             if !done.more {
                 break;
             }
         }
         let file = if reloaded { "the key file changed; " } else { "" };
-        Ok(format!("{file}{rows} stored records sealed anew under master key {current}"))
+        let mut detail = format!("{file}{rows} stored records sealed anew under master key {current}");
+        if cleared > 0 {
+            // Pages and WAL frames that held the values in clear go back to the file system; what
+            // stays of them inside pages still in use goes with `hisgate migrate`.
+            self.db.reclaim_space().await?;
+            tracing::warn!(
+                cleared,
+                "records stored in clear were sealed; run `hisgate migrate` while the gateway is stopped to erase what the files still hold of them"
+            );
+            detail.push_str(&format!(
+                "; {cleared} of them were in clear: `hisgate migrate`, run while the gateway is stopped, erases what \
+                 the files still hold of them"
+            ));
+        }
+        Ok(detail)
     }
 }
 

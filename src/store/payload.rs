@@ -83,6 +83,8 @@ impl Payload {
 pub struct Rewrapped {
     /// Re-wrapped under the current key, or sealed for the first time.
     pub rows: usize,
+    /// Of those, the ones that had been stored in clear.
+    pub cleared: usize,
     /// Whether rows may remain (the batch was full).
     pub more: bool,
 }
@@ -100,7 +102,15 @@ pub fn rewrap(conn: &mut AnyConnection, vault: &Vault, limit: i64) -> Result<Rew
         .limit(limit)
         .select((episode_payloads::version_id, version_payload()))
         .load(conn)?;
-    let mut done = Rewrapped { rows: 0, more: versions.len() as i64 == limit };
+    let mut done = Rewrapped { more: versions.len() as i64 == limit, ..Rewrapped::default() };
+    let clear_before = versions.iter().filter(|(_, p)| p.sealed_with.as_deref() == Some(CLEAR)).count();
+    // SQLite leaves the bytes of an overwritten value in the file unless told to zero them: a
+    // value that was in clear must not stay readable there.
+    let zeroing = clear_before > 0 && matches!(conn, AnyConnection::Sqlite(_));
+    if zeroing {
+        diesel::connection::SimpleConnection::batch_execute(conn, "PRAGMA secure_delete = ON")?;
+    }
+    done.cleared += clear_before;
     for (id, payload) in &versions {
         let (Some(text), Some(key)) = (&payload.text, &payload.sealed_with) else { continue };
         let Some(new) = vault.rewrap(text, Some(key).filter(|k| *k != CLEAR).map(String::as_str), &payload.binding)?
@@ -119,6 +129,12 @@ pub fn rewrap(conn: &mut AnyConnection, vault: &Vault, limit: i64) -> Result<Rew
         .select((check_ins::id, check_in_payload()))
         .load(conn)?;
     done.more |= check_ins.len() as i64 == limit;
+    let clear_check_ins = check_ins.iter().filter(|(_, p)| p.sealed_with.as_deref() == Some(CLEAR)).count();
+    let zeroing = zeroing || (clear_check_ins > 0 && matches!(conn, AnyConnection::Sqlite(_)));
+    if zeroing {
+        diesel::connection::SimpleConnection::batch_execute(conn, "PRAGMA secure_delete = ON")?;
+    }
+    done.cleared += clear_check_ins;
     for (id, payload) in &check_ins {
         let (Some(text), Some(key)) = (&payload.text, &payload.sealed_with) else { continue };
         let Some(new) = vault.rewrap(text, Some(key).filter(|k| *k != CLEAR).map(String::as_str), &payload.binding)?
@@ -128,6 +144,9 @@ pub fn rewrap(conn: &mut AnyConnection, vault: &Vault, limit: i64) -> Result<Rew
         done.rows += diesel::update(check_ins::table.find(id).filter(check_ins::sealed_with.eq(key)))
             .set((check_ins::record_json.eq(&new.text), check_ins::sealed_with.eq(key_column(&new))))
             .execute(conn)?;
+    }
+    if zeroing {
+        diesel::connection::SimpleConnection::batch_execute(conn, "PRAGMA secure_delete = OFF")?;
     }
     Ok(done)
 }

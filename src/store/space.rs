@@ -138,6 +138,19 @@ impl Db {
         .map_err(|_| StoreError::Cancelled)?
     }
 
+    /// Rewrites the tables of stored records from their live rows only (SQLite `VACUUM`,
+    /// PostgreSQL `VACUUM FULL`), so that no byte of a value overwritten since (one stored in
+    /// clear before it was sealed) stays in the files. Locks them while it runs: for `hisgate
+    /// migrate`, while no gateway uses the database.
+    pub fn rewrite_stored_records(&self) -> Result<(), StoreError> {
+        let mut conn = self.pool.get()?;
+        match self.backend {
+            Backend::Sqlite => conn.batch_execute("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")?,
+            Backend::Postgres => conn.batch_execute("VACUUM FULL episode_payloads; VACUUM FULL check_ins;")?,
+        }
+        Ok(())
+    }
+
     /// Converts an SQLite database made before incremental vacuum (a full `VACUUM`: run it while
     /// no gateway uses the file); whether it had to.
     pub fn convert_to_incremental_vacuum(&self) -> Result<bool, StoreError> {

@@ -229,10 +229,26 @@ async fn production_mode_needs_a_key_and_records_stored_in_clear_are_sealed_once
     app.settings.master_key = Some(Secret::new(crate::helpers::TEST_MASTER_KEY));
     app.restart().await;
     let run: Value = app.post_json("/api/v1/jobs/rewrap/run", &app.admin_key, &json!({})).await.json().await.unwrap();
-    assert!(run["detail"].as_str().unwrap().contains("2 stored records"), "{run}");
+    let detail = run["detail"].as_str().unwrap();
+    assert!(detail.contains("2 stored records") && detail.contains("2 of them were in clear"), "{run}");
     let current = crate::helpers::test_vault().current_key().unwrap();
     let counts = app.db.read(hisgate::store::payload::count_by_key).await.unwrap();
     assert_eq!(counts, vec![(current.to_string(), 2)]);
     let claim: Value = app.get(&format!("/api/v1/claims/{id}"), &app.admin_key).await.json().await.unwrap();
     assert_eq!(claim["episode"]["summary"]["HO_TEN"], NAME);
+
+    // A record stored in clear leaves nothing of itself once `hisgate migrate`, given the key,
+    // has sealed it and rewritten the file.
+    app.settings.mode = RunMode::Development;
+    app.settings.master_key = None;
+    app.restart().await;
+    let r = app.post_claim(&app.facility_key, &named_episode(98).0).await;
+    assert_eq!(r.status(), 202);
+    let migrate = hisgate(&["migrate"], &[("HISGATE_DATABASE_URL", &app.settings.database_url)]);
+    assert!(migrate.status.success(), "{}", String::from_utf8_lossy(&migrate.stderr));
+    assert!(String::from_utf8_lossy(&migrate.stdout).contains("2 records stored in clear are sealed"));
+    let copy = database_copy(&app).await.unwrap();
+    assert!(!holds(&copy, NAME), "nothing of the records once in clear stays in the file");
+    let counts = app.db.read(hisgate::store::payload::count_by_key).await.unwrap();
+    assert_eq!(counts, vec![(current.to_string(), 4)]);
 }
