@@ -169,6 +169,12 @@ impl Episode {
     /// (key order, whitespace, `150000` vs `150000.00`).
     pub fn content_hash(&self) -> String {
         let json = serde_json::to_vec(self).expect("an episode always serialises");
+        Self::content_hash_of(&json)
+    }
+
+    /// [`Episode::content_hash`] of the episode's JSON (`serde_json::to_string` of it), for a
+    /// caller that has serialised it already.
+    pub fn content_hash_of(json: &[u8]) -> String {
         hex::encode(Sha256::digest(json))
     }
 }
@@ -184,6 +190,8 @@ mod tests {
         let c: Episode = serde_json::from_str(r#"{"summary":{"MA_LK":"A1","T_BHTT":150000.01}}"#).unwrap();
         assert_eq!(a.content_hash(), b.content_hash());
         assert_ne!(a.content_hash(), c.content_hash());
+        let json = serde_json::to_string(&a).unwrap();
+        assert_eq!(Episode::content_hash_of(json.as_bytes()), a.content_hash(), "the store digests what it stores");
     }
 
     #[test]

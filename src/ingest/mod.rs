@@ -117,8 +117,9 @@ pub fn prepare_read(
     let s = &episode.summary;
     let local_ms =
         |t: &Option<String>| t.as_deref().and_then(parse_datetime).map(crate::domain::time::local_ms).unwrap_or(0);
-    let content_sha256 = episode.content_hash();
+    // Serialised once: stored (sealed) and digested.
     let json = serde_json::to_string(episode).expect("an episode always serialises");
+    let content_sha256 = Episode::content_hash_of(json.as_bytes());
     let row = NewClaimVersion {
         facility_code: facility.to_owned(),
         episode_key: episode.episode_key().to_owned(),
