@@ -463,10 +463,10 @@ impl Settings {
             };
         }
         if let Some(v) = lookup("HISGATE_MASTER_KEY_FILE") {
-            s.master_key_file = Some(v.into());
+            s.master_key_file = (!v.is_empty()).then(|| v.into());
         }
         if let Some(v) = lookup("HISGATE_MASTER_KEY") {
-            s.master_key = Some(Secret::new(v));
+            s.master_key = Some(v).filter(|v| !v.is_empty()).map(Secret::new);
         }
         if let Some(v) = lookup("HISGATE_DATABASE_URL") {
             s.database_url = v;
