@@ -141,11 +141,30 @@ pub struct SigningSettings {
     #[serde(default)]
     pub password: Secret,
     #[serde(default = "default_c14n")]
-    pub c14n: crate::formats::xml130::sign::Canonicalisation,
+    pub c14n: Canonicalisation,
 }
 
-fn default_c14n() -> crate::formats::xml130::sign::Canonicalisation {
-    crate::formats::xml130::sign::Canonicalisation::Exclusive
+fn default_c14n() -> Canonicalisation {
+    Canonicalisation::Exclusive
+}
+
+/// Canonicalisation of the signed content (`c14n` of a facility's signing settings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Canonicalisation {
+    /// Exclusive C14N 1.0 (the default).
+    Exclusive,
+    /// Inclusive C14N 1.0.
+    Inclusive,
+}
+
+impl Canonicalisation {
+    pub fn uri(self) -> &'static str {
+        match self {
+            Canonicalisation::Exclusive => "http://www.w3.org/2001/10/xml-exc-c14n#",
+            Canonicalisation::Inclusive => "http://www.w3.org/TR/2001/REC-xml-c14n-20010315",
+        }
+    }
 }
 
 /// What the Ministry of Health destination is sent.

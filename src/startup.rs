@@ -3,15 +3,16 @@
 
 use crate::config::Settings;
 use crate::formats::xml130::signers::Signers;
-use crate::http::{self, AppState};
+use crate::http;
 use crate::portal::bhxh::BhxhClient;
 use crate::portal::moh::MohClient;
 use crate::queue::{Dispatcher, Portals};
 use crate::reconcile::Reconciler;
 use crate::reference::ReferenceHandle;
+use crate::state::AppState;
 use crate::store::Db;
 use crate::validation::{Catalogue, CatalogueHandle};
-use actix_web::{App, HttpServer, dev::Server, web};
+use actix_web::{App, HttpServer, dev::Server};
 use std::net::TcpListener;
 use std::sync::Arc;
 use tracing_actix_web::TracingLogger;
@@ -101,28 +102,37 @@ impl Application {
             settings.alerts.clone(),
         );
         let scheduler = if settings.jobs.enabled { Some(crate::jobs::start(jobs.clone()).await?) } else { None };
-        let committer = crate::ingest::Committer::start(db.clone(), settings.destinations.clone());
-        let failed_auth = std::sync::Arc::new(crate::auth::failures::FailedAuth::for_settings(&settings));
-        let state = web::Data::new(AppState {
+        let settings = Arc::new(settings);
+        let ingest = crate::ingest::IngestService {
+            committer: crate::ingest::Committer::start(db.clone(), settings.destinations.clone()),
+            db: db.clone(),
+            settings: settings.clone(),
+            vault: vault.clone(),
+            catalogue: catalogue.clone(),
+            reference: reference.clone(),
+            audit: audit.clone(),
+            signers: signers.clone(),
+            dispatch_wake: wake.clone(),
+        };
+        let state = AppState {
+            gate: Arc::new(crate::auth::Gate::new(db.clone(), &settings)),
             db: db.clone(),
             vault,
-            committer,
-            keys: Default::default(),
-            catalogue: catalogue.clone(),
+            catalogue,
             reference,
-            settings: Arc::new(settings),
-            metrics: http::ops::metrics_handle(),
+            settings,
+            metrics: crate::ops::metrics_handle(),
             dispatch_wake: wake,
             signers,
-            portals,
-            jobs,
+            portals: Arc::new(portals),
+            jobs: Arc::new(jobs),
             eligibility,
             audit,
-            failed_auth,
-        });
+            ingest: Arc::new(ingest),
+        };
         let server = HttpServer::new(move || {
             let body_timeout = std::time::Duration::from_secs(state.settings.body_timeout_seconds);
-            http::configure(App::new().app_data(state.clone()))
+            crate::router::configure(App::new(), &state)
                 .wrap(http::problem_for_bodies_too_large())
                 .wrap(actix_web::middleware::from_fn(move |req, next| http::body_deadline(req, next, body_timeout)))
                 .wrap(TracingLogger::default())

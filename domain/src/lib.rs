@@ -10,5 +10,6 @@ pub mod personal;
 pub mod records;
 pub mod spec;
 pub mod time;
+pub mod violation;
 
 pub use episode::Episode;

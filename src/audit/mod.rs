@@ -4,9 +4,12 @@
 //! `GET /api/v1/audit` (admin and DoH keys) searches the rows, reads and writes alike.
 
 use crate::auth::Principal;
-use crate::http::{ApiError, AppState, Problem, next_page, page_limit, parse_instant};
+use crate::http::{ApiError, Problem, next_page, page_limit, parse_instant};
+use crate::store::Db;
+use crate::store::audit::AuditSink;
 use crate::store::audit::{AuditFilter, AuditRow, PendingEntry, search};
 use crate::store::now_ms;
+use crate::vault::Vault;
 use actix_web::{HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -14,7 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 /// Audits a read by `principal`: `action` (e.g. `claim.read`) of `target` (a record's id, or the
 /// facility of a list), with `detail` (the view, the ids a list returned).
 pub async fn record_read(
-    state: &AppState,
+    audit: &AuditSink,
     principal: &Principal,
     action: &'static str,
     target: &str,
@@ -28,7 +31,7 @@ pub async fn record_read(
         target: target.to_owned(),
         detail,
     };
-    state.audit.record(entry).await;
+    audit.record(entry).await;
 }
 
 /// What a search for `target` looks for: the target itself and, since card lookups are audited
@@ -76,7 +79,8 @@ struct AuditPage {
 )]
 #[get("/api/v1/audit")]
 async fn list_audit(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    vault: web::Data<Vault>,
     principal: Principal,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -86,13 +90,13 @@ async fn list_audit(
     let filter = AuditFilter {
         actor: q.actor,
         action: q.action,
-        targets: targets_named(&state.vault, q.target.as_deref()),
+        targets: targets_named(&vault, q.target.as_deref()),
         from: q.from.as_deref().map(|t| parse_instant("from", t)).transpose()?,
         to: q.to.as_deref().map(|t| parse_instant("to", t)).transpose()?,
         before_id: q.cursor,
         limit: limit + 1,
     };
-    let mut items = state.db.read(move |c| search(c, &filter)).await?;
+    let mut items = db.read(move |c| search(c, &filter)).await?;
     let next_cursor = next_page(&mut items, limit, |row| row.id);
     Ok(HttpResponse::Ok().json(AuditPage { items, next_cursor }))
 }

@@ -9,8 +9,7 @@
 //! for a period; keys' secrets are 256 random bits, so the lock is for detection and audit more
 //! than for the secret's sake, and docs/SECURITY.md says so.
 
-use crate::http::AppState;
-use crate::store::audit;
+use crate::store::{Db, audit};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
@@ -114,14 +113,19 @@ impl FailedAuth {
 
 /// Counts a failed sign-in or bad key (`channel`: `api`, `dashboard`) and audits it while under
 /// the limit, and the lock when it is reached.
-pub async fn record_failure(state: &AppState, client: IpAddr, key_id: Option<String>, channel: &'static str) {
+pub async fn record_failure(
+    failures: &FailedAuth,
+    db: &Db,
+    client: IpAddr,
+    key_id: Option<String>,
+    channel: &'static str,
+) {
     metrics::counter!("hisgate_auth_failures_total", "channel" => channel).increment(1);
-    let Counted::Failure(n) = state.failed_auth.failed(client, key_id.as_deref()) else {
+    let Counted::Failure(n) = failures.failed(client, key_id.as_deref()) else {
         return;
     };
-    let limit = state.settings.auth_max_failures;
-    let written = state
-        .db
+    let limit = failures.max_failures;
+    let written = db
         .write(move |c| {
             let actor = key_id.as_deref().unwrap_or("unknown");
             let target = client.to_string();

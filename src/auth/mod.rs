@@ -5,11 +5,10 @@
 
 pub mod failures;
 
-use crate::http::{ApiError, AppState};
+use crate::digest::{digests_equal, random_hex, sha256_hex};
+use crate::http::ApiError;
 use crate::store::{Db, StoreError, audit, facilities, keys};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
-use rand::Rng;
-use sha2::{Digest, Sha256};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -89,6 +88,19 @@ impl Principal {
         }
     }
 
+    /// The facility this caller may list: its own for a facility key, the asked one (or all) for
+    /// admin and DoH keys; other keys read no claims.
+    pub fn readable_facility(&self, asked: Option<String>) -> Result<Option<String>, ApiError> {
+        match (self.role, &self.facility, asked) {
+            (Role::Facility, Some(own), Some(asked)) if &asked != own => {
+                Err(ApiError::Forbidden(format!("this key reads facility {own} only, not {asked}")))
+            }
+            (Role::Facility, Some(own), _) => Ok(Some(own.clone())),
+            (Role::Admin | Role::Doh, _, asked) => Ok(asked),
+            _ => Err(ApiError::Forbidden("this key may not read claims or submissions".into())),
+        }
+    }
+
     /// May this caller read claims of `facility`?
     pub fn may_read(&self, facility: &str) -> bool {
         match self.role {
@@ -97,21 +109,6 @@ impl Principal {
             Role::Eligibility => false,
         }
     }
-}
-
-pub(crate) fn sha256_hex(bytes: impl AsRef<[u8]>) -> String {
-    hex::encode(Sha256::digest(bytes.as_ref()))
-}
-
-/// Compares two digests without an early exit.
-pub fn digests_equal(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-pub(crate) fn random_hex(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    rand::rng().fill(&mut buf[..]);
-    hex::encode(buf)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -255,44 +252,87 @@ pub fn locked_out(wait: std::time::Duration) -> ApiError {
     }
 }
 
+/// What checks a request's key: the stored keys (and those verified recently), the failures
+/// counted per client and key id, and which proxies' forwarded addresses are believed. One per
+/// server, reached by the [`Principal`] extractor and the dashboard's sign-in.
+pub struct Gate {
+    pub db: Db,
+    pub keys: KeyCache,
+    pub failures: failures::FailedAuth,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// A facility key needs its facility's client certificate (mutual TLS).
+    pub require_client_certificate: bool,
+}
+
+impl Gate {
+    pub fn new(db: Db, settings: &crate::config::Settings) -> Gate {
+        Gate {
+            db,
+            keys: KeyCache::default(),
+            failures: failures::FailedAuth::for_settings(settings),
+            trusted_proxies: settings.trusted_proxies.clone(),
+            require_client_certificate: settings.tls_require_client_certificate,
+        }
+    }
+
+    /// The client's address, believing a trusted proxy's forwarded header.
+    pub fn client_address(&self, req: &HttpRequest) -> std::net::IpAddr {
+        crate::http::client_address(req, &self.trusted_proxies)
+    }
+
+    /// Counts and audits a failed sign-in or bad key (`channel`: `api`, `dashboard`).
+    pub async fn record_failure(&self, client: std::net::IpAddr, key_id: Option<String>, channel: &'static str) {
+        failures::record_failure(&self.failures, &self.db, client, key_id, channel).await;
+    }
+
+    /// The principal of a bearer `token` sent by `client` over a connection with `certificate`.
+    async fn principal(
+        &self,
+        token: &str,
+        client: std::net::IpAddr,
+        certificate: Option<&crate::http::tls::ClientCertificate>,
+    ) -> Result<Principal, ApiError> {
+        let key_id = key_id(token);
+        if let Some(wait) = self.failures.locked_for(client, key_id.as_deref()) {
+            return Err(locked_out(wait));
+        }
+        match self.keys.authenticate(&self.db, token).await? {
+            Some(principal) => {
+                self.failures.succeeded(client, &principal.key_id);
+                if let Some(facility) = &principal.facility {
+                    crate::http::tls::facility_may_use(facility, certificate, self.require_client_certificate)
+                        .map_err(ApiError::Forbidden)?;
+                }
+                Ok(principal)
+            }
+            None => {
+                self.record_failure(client, key_id, "api").await;
+                Err(ApiError::Unauthorized("the API key is unknown or revoked"))
+            }
+        }
+    }
+}
+
 impl FromRequest for Principal {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Principal, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let gate = req.app_data::<web::Data<Gate>>().cloned();
         let header =
             req.headers().get(actix_web::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let client = state.as_ref().map(|s| crate::http::client_address(req, &s.settings.trusted_proxies));
+        let client = gate.as_ref().map(|g| g.client_address(req));
         let certificate = req.conn_data::<crate::http::tls::ClientCertificate>().cloned();
         Box::pin(async move {
-            let (Some(state), Some(client)) = (state, client) else {
-                return Err(ApiError::Internal("application state missing".into()));
+            let (Some(gate), Some(client)) = (gate, client) else {
+                return Err(ApiError::Internal("the key gate is not configured".into()));
             };
             let token = header
                 .as_deref()
                 .and_then(|h| h.strip_prefix("Bearer "))
                 .ok_or(ApiError::Unauthorized("send `Authorization: Bearer <api key>`"))?
                 .trim();
-            let key_id = key_id(token);
-            if let Some(wait) = state.failed_auth.locked_for(client, key_id.as_deref()) {
-                return Err(locked_out(wait));
-            }
-            match state.keys.authenticate(&state.db, token).await? {
-                Some(principal) => {
-                    state.failed_auth.succeeded(client, &principal.key_id);
-                    if let Some(facility) = &principal.facility {
-                        let required = state.settings.tls_require_client_certificate;
-                        crate::http::tls::facility_may_use(facility, certificate.as_ref(), required)
-                            .map_err(ApiError::Forbidden)?;
-                    }
-                    Ok(principal)
-                }
-                None => {
-                    failures::record_failure(&state, client, key_id, "api").await;
-                    Err(ApiError::Unauthorized("the API key is unknown or revoked"))
-                }
-            }
+            gate.principal(token, client, certificate.as_ref()).await
         })
     }
 }
@@ -300,13 +340,6 @@ impl FromRequest for Principal {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn digests_compare_exactly() {
-        assert!(digests_equal("abc", "abc"));
-        assert!(!digests_equal("abc", "abd"));
-        assert!(!digests_equal("abc", "ab"));
-    }
 
     #[test]
     fn facility_keys_are_scoped() {

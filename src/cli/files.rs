@@ -143,47 +143,28 @@ fn unreadable(e: xml130::HosoError) -> HosoReport {
     }
 }
 
-/// The gateway's state as far as the ingest of a file needs it: the database, the catalogues and
-/// rules, and no portal.
-async fn import_state(settings: Settings) -> anyhow::Result<crate::http::AppState> {
+/// The ingest service over the configured database, with the catalogues and rules in force: what
+/// importing a file needs, and no portal.
+async fn ingest_service(settings: Settings) -> anyhow::Result<crate::ingest::IngestService> {
     let url = settings.database_url.clone();
     let db = tokio::task::spawn_blocking(move || crate::store::Db::connect(&url)).await??;
     let reference = crate::reference::open(&db, settings.reference_dir.as_deref()).await?;
     let overrides = db.read(crate::store::rules::overrides).await?;
-    let vault = crate::startup::open_vault(&settings)?;
-    let jobs = crate::jobs::JobContext::new(
-        db.clone(),
-        vault.clone(),
-        Default::default(),
-        settings.jobs.clone(),
-        None,
-        settings.alerts.clone(),
-    );
-    let audit = crate::store::audit::AuditSink::start(db.clone());
-    let eligibility =
-        crate::eligibility::EligibilityService::new(settings.eligibility.clone(), None, audit.clone(), vault.clone());
-    let failed_auth = std::sync::Arc::new(crate::auth::failures::FailedAuth::for_settings(&settings));
-    Ok(crate::http::AppState {
+    Ok(crate::ingest::IngestService {
         committer: crate::ingest::Committer::start(db.clone(), settings.destinations.clone()),
-        keys: Default::default(),
-        db,
-        vault,
+        vault: crate::startup::open_vault(&settings)?,
+        audit: crate::store::audit::AuditSink::start(db.clone()),
         catalogue: crate::validation::CatalogueHandle::new(Catalogue::builtin().with_overrides(&overrides)),
         reference,
         settings: std::sync::Arc::new(settings),
-        metrics: crate::http::ops::metrics_handle(),
-        dispatch_wake: Default::default(),
         signers: Default::default(),
-        portals: Default::default(),
-        jobs,
-        eligibility,
-        audit,
-        failed_auth,
+        dispatch_wake: Default::default(),
+        db,
     })
 }
 
 pub async fn import(files: Vec<std::path::PathBuf>, format: ReportFormat) -> anyhow::Result<()> {
-    let state = import_state(Settings::load()?).await?;
+    let service = ingest_service(Settings::load()?).await?;
     let principal = Principal { key_id: "cli".to_owned(), role: Role::Admin, facility: None, sensitive_reader: false };
     let mut reports = Vec::new();
     for path in files {
@@ -194,7 +175,7 @@ pub async fn import(files: Vec<std::path::PathBuf>, format: ReportFormat) -> any
                 .expect("a valid template")
                 .progress_chars("=> "),
         );
-        let result = crate::ingest::dossiers::ingest_file(&state, &principal, bytes.into(), &|done, total| {
+        let result = crate::ingest::dossiers::ingest_file(&service, &principal, bytes.into(), &|done, total| {
             bar.set_length(total as u64);
             bar.set_position(done as u64);
         })

@@ -3,8 +3,9 @@
 
 use super::html::{self, Cell, Lang, Link, Section, Table, escape};
 use super::{DashboardError, Viewer, csv_response, html_response};
-use crate::http::AppState;
+use crate::store::Db;
 use crate::store::audit::{AuditFilter, search};
+use crate::vault::Vault;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
@@ -27,18 +28,19 @@ fn given(v: &Option<String>) -> Option<String> {
 
 pub async fn page(
     Viewer(_, token): Viewer,
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    vault: web::Data<Vault>,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, DashboardError> {
     let lang = Lang::parse(query.lang.as_deref());
     let filter = AuditFilter {
         actor: given(&query.actor),
         action: given(&query.action),
-        targets: crate::audit::targets_named(&state.vault, given(&query.target).as_deref()),
+        targets: crate::audit::targets_named(&vault, given(&query.target).as_deref()),
         limit: ROWS,
         ..AuditFilter::default()
     };
-    let rows = state.db.read(move |c| search(c, &filter)).await?;
+    let rows = db.read(move |c| search(c, &filter)).await?;
     let mut table = Table::new(
         "audit",
         vec![

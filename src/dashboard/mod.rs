@@ -14,9 +14,8 @@ mod results;
 mod session;
 
 use crate::auth::Principal;
-use crate::http::AppState;
 use crate::stats::PeriodError;
-use crate::store::StoreError;
+use crate::store::{Db, StoreError};
 use actix_web::http::{StatusCode, header};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, dev::Payload, web};
 use html::{Lang, Table};
@@ -115,14 +114,14 @@ impl FromRequest for Viewer {
     type Future = Pin<Box<dyn Future<Output = Result<Viewer, DashboardError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let db = req.app_data::<web::Data<Db>>().cloned();
         let token = req.cookie(COOKIE).map(|c| c.value().to_owned());
         let next = req.uri().path_and_query().map_or_else(|| "/dashboard".to_owned(), |p| p.as_str().to_owned());
         Box::pin(async move {
-            let (Some(state), Some(token)) = (state, token) else {
+            let (Some(db), Some(token)) = (db, token) else {
                 return Err(DashboardError::SignIn { next });
             };
-            let principal = session::principal(&state.db, &token).await?.ok_or(DashboardError::SignIn { next })?;
+            let principal = session::principal(&db, &token).await?.ok_or(DashboardError::SignIn { next })?;
             principal.require_staff("use the dashboard").map_err(|e| DashboardError::Forbidden(e.to_string()))?;
             Ok(Viewer(principal, session::FormToken::of_session(&token)))
         })

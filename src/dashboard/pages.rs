@@ -6,12 +6,14 @@ use super::charts;
 use super::html::{self, Cell, Lang, Link, Section, Table, escape};
 use super::session::FormToken;
 use super::{DashboardError, Viewer, csv_response, html_response};
-use crate::http::AppState;
+use crate::reference::ReferenceHandle;
 use crate::stats::{self, Period};
+use crate::store::Db;
 use crate::store::alerts::{self, Alert};
 use crate::store::facilities::{self, Facility, FacilityFilter};
 use crate::store::stats::{Ageing, Delay, Figures, Funnel, Reason};
 use crate::validation::Catalogue;
+use crate::validation::CatalogueHandle;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -367,13 +369,14 @@ fn alerts_table(lang: Lang, period: &Period, alerts: &[Alert]) -> Piece {
 
 pub async fn overview(
     Viewer(_, form_token): Viewer,
-    state: web::Data<AppState>,
+    catalogue: web::Data<CatalogueHandle>,
+    db: web::Data<Db>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, DashboardError> {
     let (lang, period) = (query.lang(), query.period()?);
     let silent_days = query.silent_days.unwrap_or(7);
-    let summary = stats::summary_of(&state.db, period, silent_days).await?;
-    let open_alerts = state.db.read(|c| alerts::list(c, false, 200)).await?;
+    let summary = stats::summary_of(&db, period, silent_days).await?;
+    let open_alerts = db.read(|c| alerts::list(c, false, 200)).await?;
     let f = &summary.figures;
 
     let counted = |id: &'static str,
@@ -428,7 +431,7 @@ pub async fn overview(
     pieces.extend(volume(lang, &period, f));
     pieces.push(funnel(lang, &f.funnel));
     pieces.push(delay_and_ageing(lang, &f.delay_to_acknowledgement, &f.ageing));
-    pieces.push(reasons(lang, f, &state.catalogue.current()));
+    pieces.push(reasons(lang, f, &catalogue.current()));
     pieces.push(Piece::Row(vec![
         Piece::Table {
             heading: format!(
@@ -467,7 +470,8 @@ fn select(name: &str, label: &str, current: Option<&str>, options: &[(String, St
 
 pub async fn facilities(
     Viewer(_, form_token): Viewer,
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    reference: web::Data<ReferenceHandle>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, DashboardError> {
     let (lang, period) = (query.lang(), query.period()?);
@@ -477,9 +481,9 @@ pub async fn facilities(
         district: query.district.clone().filter(|v| !v.is_empty()),
         commune: query.commune.clone().filter(|v| !v.is_empty()),
     };
-    let list = stats::facility_list_of(&state.db, filter, period).await?;
-    let (districts, communes) = state.db.read(facilities::units).await?;
-    let unit_name = unit_namer(&state, period.to);
+    let list = stats::facility_list_of(&db, filter, period).await?;
+    let (districts, communes) = db.read(facilities::units).await?;
+    let unit_name = unit_namer(&reference, period.to);
 
     let needle = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(str::to_lowercase);
     let mut rows: Vec<_> = list
@@ -625,8 +629,8 @@ pub async fn facilities(
 
 /// A commune code with its name in the administrative-unit catalogue in force on `day` (the code
 /// alone when the catalogue does not have it then).
-fn unit_namer(state: &AppState, day: chrono::NaiveDate) -> impl Fn(&str) -> String {
-    let reference = state.reference.current();
+fn unit_namer(reference: &ReferenceHandle, day: chrono::NaiveDate) -> impl Fn(&str) -> String {
+    let reference = reference.current();
     move |code: &str| {
         let named = reference.admin_units.as_ref().and_then(|u| u.get(code, Some(day))).map(|u| u.name.clone());
         named.map_or_else(|| code.to_owned(), |name| format!("{code} · {name}"))
@@ -655,15 +659,16 @@ fn registry_table(lang: Lang, period: &Period, f: &Facility) -> Piece {
 
 pub async fn facility(
     Viewer(_, form_token): Viewer,
-    state: web::Data<AppState>,
+    catalogue: web::Data<CatalogueHandle>,
+    db: web::Data<Db>,
     code: web::Path<String>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, DashboardError> {
     let (lang, period) = (query.lang(), query.period()?);
     let code = code.into_inner();
-    let found = stats::facility_stats_of(&state.db, &code, period).await?;
+    let found = stats::facility_stats_of(&db, &code, period).await?;
     let found = found.ok_or_else(|| DashboardError::NotFound(format!("no facility {code} is registered")))?;
-    let mut open_alerts = state.db.read(|c| alerts::list(c, false, 500)).await?;
+    let mut open_alerts = db.read(|c| alerts::list(c, false, 500)).await?;
     open_alerts.retain(|a| a.facility_code.as_deref() == Some(code.as_str()));
     let f = &found.figures;
 
@@ -674,7 +679,7 @@ pub async fn facility(
     ];
     pieces.extend(volume(lang, &period, f));
     pieces.push(delay_and_ageing(lang, &f.delay_to_acknowledgement, &f.ageing));
-    pieces.push(reasons(lang, f, &state.catalogue.current()));
+    pieces.push(reasons(lang, f, &catalogue.current()));
     pieces.push(Piece::Html(format!(
         "<p>{}: {} · {}: {}</p>\n",
         lang.t("Lần nhận cuối", "Last received"),

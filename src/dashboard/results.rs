@@ -4,8 +4,9 @@
 use super::html::{self, Lang, Link, Section, escape};
 use super::session::FormToken;
 use super::{DashboardError, Viewer, html_response, with_security_headers};
-use crate::http::AppState;
+use crate::config::Settings;
 use crate::reconcile::import::{self, ImportReport};
+use crate::store::Db;
 use actix_multipart::Multipart;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
@@ -111,7 +112,8 @@ async fn fields(mut form: Multipart, limit: usize) -> Result<Upload, String> {
 pub async fn upload(
     Viewer(principal, token): Viewer,
     req: HttpRequest,
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
     query: web::Query<LangQuery>,
     form: Multipart,
 ) -> Result<HttpResponse, DashboardError> {
@@ -123,17 +125,17 @@ pub async fn upload(
             .content_type("text/html; charset=utf-8")
             .body(frame(lang, &body, &token))
     };
-    let Upload { file, facility, csrf } = match fields(form, state.settings.max_body_bytes).await {
+    let Upload { file, facility, csrf } = match fields(form, settings.max_body_bytes).await {
         Ok(read) => read,
         Err(message) => return Ok(refused(message)),
     };
-    if !super::session::same_origin(&req, &state.settings.trusted_proxies)
-        || !crate::auth::digests_equal(token.as_str(), &csrf)
+    if !super::session::same_origin(&req, &settings.trusted_proxies)
+        || !crate::digest::digests_equal(token.as_str(), &csrf)
     {
         return Err(DashboardError::Forbidden("the form was not sent from the dashboard's own page".into()));
     }
-    let columns = state.settings.result_columns.clone();
-    let report = match import::import_file(&state.db, file.into(), columns, facility, principal.actor()).await {
+    let columns = settings.result_columns.clone();
+    let report = match import::import_file(&db, file.into(), columns, facility, principal.actor()).await {
         Ok(report) => report,
         Err(import::ImportFailure::File(e)) => {
             let refused_file = lang.t("Tệp bị từ chối, không ghi gì", "File refused, nothing written");

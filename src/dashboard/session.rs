@@ -6,8 +6,10 @@
 
 use super::html::{self, Lang, escape};
 use super::{DashboardError, with_security_headers};
-use crate::auth::{Principal, Role, authenticate, random_hex, sha256_hex};
-use crate::http::AppState;
+use crate::auth::Gate;
+use crate::auth::{Principal, Role, authenticate};
+use crate::config::Settings;
+use crate::digest::{random_hex, sha256_hex};
 use crate::store::{Db, StoreError, audit, now_ms, sessions};
 use actix_web::cookie::{Cookie, SameSite, time::Duration};
 use actix_web::http::header;
@@ -35,7 +37,7 @@ impl FormToken {
 
     /// Whether `given`, posted with the session cookie `session_token`, is its token.
     pub fn matches(session_token: &str, given: &str) -> bool {
-        crate::auth::digests_equal(Self::of_session(session_token).as_str(), given)
+        crate::digest::digests_equal(Self::of_session(session_token).as_str(), given)
     }
 }
 
@@ -151,16 +153,18 @@ pub async fn login_form(query: web::Query<LoginQuery>) -> HttpResponse {
 
 pub async fn login(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    gate: web::Data<Gate>,
+    settings: web::Data<Settings>,
     input: web::Form<LoginForm>,
 ) -> Result<HttpResponse, DashboardError> {
     let lang = Lang::parse(input.lang.as_deref());
     let next = safe_next(input.next.as_deref());
     let refuse = |status, message: &'static str| login_page(status, lang, &next, Some(message));
     let token_cookie = req.cookie(LOGIN_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
-    if !same_origin(&req, &state.settings.trusted_proxies)
+    if !same_origin(&req, &settings.trusted_proxies)
         || token_cookie.is_empty()
-        || !crate::auth::digests_equal(&token_cookie, &input.csrf)
+        || !crate::digest::digests_equal(&token_cookie, &input.csrf)
     {
         return Ok(refuse(
             actix_web::http::StatusCode::FORBIDDEN,
@@ -170,10 +174,10 @@ pub async fn login(
             ),
         ));
     }
-    let client = crate::http::client_address(&req, &state.settings.trusted_proxies);
+    let client = crate::http::client_address(&req, &settings.trusted_proxies);
     let key = input.key.trim();
     let key_id = crate::auth::key_id(key);
-    if let Some(wait) = state.failed_auth.locked_for(client, key_id.as_deref()) {
+    if let Some(wait) = gate.failures.locked_for(client, key_id.as_deref()) {
         let mut page = refuse(
             actix_web::http::StatusCode::TOO_MANY_REQUESTS,
             lang.t("Quá nhiều lần đăng nhập sai; hãy thử lại sau.", "Too many failed sign-ins; try again later."),
@@ -182,14 +186,14 @@ pub async fn login(
         page.headers_mut().insert(header::RETRY_AFTER, wait);
         return Ok(page);
     }
-    let Some(principal) = authenticate(&state.db, key).await? else {
-        crate::auth::failures::record_failure(&state, client, key_id, "dashboard").await;
+    let Some(principal) = authenticate(&db, key).await? else {
+        gate.record_failure(client, key_id, "dashboard").await;
         return Ok(refuse(
             actix_web::http::StatusCode::UNAUTHORIZED,
             lang.t("Khóa không đúng hoặc đã bị thu hồi.", "The key is unknown or revoked."),
         ));
     };
-    state.failed_auth.succeeded(client, &principal.key_id);
+    gate.failures.succeeded(client, &principal.key_id);
     if !matches!(principal.role, Role::Doh | Role::Admin) {
         return Ok(refuse(
             actix_web::http::StatusCode::FORBIDDEN,
@@ -202,27 +206,25 @@ pub async fn login(
     let token = random_hex(32);
     let (hash, key_id, role) = (sha256_hex(&token), principal.key_id.clone(), principal.role.as_str());
     let expires_at = now_ms() + SESSION_HOURS * 3_600_000;
-    state
-        .db
-        .write(move |c| {
-            sessions::open(c, &hash, &key_id, expires_at)?;
-            audit::record(
-                c,
-                audit::AuditEntry {
-                    actor: &key_id,
-                    role,
-                    action: "dashboard.sign_in",
-                    target: "dashboard",
-                    detail: serde_json::json!({ "expires_at": expires_at }),
-                },
-            )
-        })
-        .await?;
+    db.write(move |c| {
+        sessions::open(c, &hash, &key_id, expires_at)?;
+        audit::record(
+            c,
+            audit::AuditEntry {
+                actor: &key_id,
+                role,
+                action: "dashboard.sign_in",
+                target: "dashboard",
+                detail: serde_json::json!({ "expires_at": expires_at }),
+            },
+        )
+    })
+    .await?;
     let cookie = Cookie::build(COOKIE, token)
         .path("/dashboard")
         .http_only(true)
         .same_site(SameSite::Strict)
-        .secure(crate::http::client_scheme(&req, &state.settings.trusted_proxies) == "https")
+        .secure(crate::http::client_scheme(&req, &settings.trusted_proxies) == "https")
         .max_age(Duration::hours(SESSION_HOURS))
         .finish();
     let next = if next.contains("lang=") {
@@ -235,15 +237,16 @@ pub async fn login(
 
 pub async fn logout(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
     input: web::Form<LogoutForm>,
 ) -> Result<HttpResponse, DashboardError> {
     if let Some(token) = req.cookie(COOKIE) {
-        if !same_origin(&req, &state.settings.trusted_proxies) || !FormToken::matches(token.value(), &input.csrf) {
+        if !same_origin(&req, &settings.trusted_proxies) || !FormToken::matches(token.value(), &input.csrf) {
             return Err(DashboardError::Forbidden("the form was not sent from the dashboard's own page".into()));
         }
         let hash = sha256_hex(token.value());
-        state.db.write(move |c| sessions::close(c, &hash)).await?;
+        db.write(move |c| sessions::close(c, &hash)).await?;
     }
     let mut gone = Cookie::build(COOKIE, "").path("/dashboard").http_only(true).same_site(SameSite::Strict).finish();
     gone.make_removal();

@@ -3,7 +3,8 @@
 
 use super::{EligibilityAnswer, EligibilityError, EligibilityRequest, EligibilityService, Lookup};
 use crate::auth::{Principal, Role};
-use crate::http::{ApiError, AppState, Problem};
+use crate::config::Settings;
+use crate::http::{ApiError, Problem};
 use actix_web::{HttpResponse, post, web};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -55,14 +56,15 @@ async fn check_one(
 )]
 #[post("/api/v1/eligibility")]
 async fn check(
-    state: web::Data<AppState>,
+    eligibility: web::Data<EligibilityService>,
+    settings: web::Data<Settings>,
     principal: Principal,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let body = crate::http::read_body(payload, state.settings.max_body_bytes).await?;
+    let body = crate::http::read_body(payload, settings.max_body_bytes).await?;
     let request: EligibilityRequest = crate::http::parse_json(&body)?;
-    state.eligibility.admit(&principal.key_id, 1)?;
-    let answer = check_one(&state.eligibility, &principal, &request).await?;
+    eligibility.admit(&principal.key_id, 1)?;
+    let answer = check_one(&eligibility, &principal, &request).await?;
     Ok(HttpResponse::Ok().json(answer))
 }
 
@@ -99,21 +101,22 @@ struct BatchResult {
 )]
 #[post("/api/v1/eligibility/batch")]
 async fn check_batch(
-    state: web::Data<AppState>,
+    eligibility: web::Data<EligibilityService>,
+    settings: web::Data<Settings>,
     principal: Principal,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let body = crate::http::read_body(payload, state.settings.max_body_bytes).await?;
+    let body = crate::http::read_body(payload, settings.max_body_bytes).await?;
     let request: BatchRequest = crate::http::parse_json(&body)?;
-    let max = state.eligibility.max_batch();
+    let max = eligibility.max_batch();
     if request.checks.is_empty() || request.checks.len() > max {
         return Err(ApiError::BadRequest(format!(
             "checks: between 1 and {max} cards per batch, {} given",
             request.checks.len()
         )));
     }
-    state.eligibility.admit(&principal.key_id, request.checks.len() as u32)?;
-    let service = &state.eligibility;
+    eligibility.admit(&principal.key_id, request.checks.len() as u32)?;
+    let service = &eligibility;
     let principal = &principal;
     let results: Vec<BatchItem> = futures_util::stream::iter(request.checks.iter().enumerate())
         .map(|(index, r)| async move {

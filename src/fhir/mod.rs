@@ -4,12 +4,15 @@
 //! OperationOutcome. The mapping itself is the `hisgate-fhir` crate (`fhir/`).
 
 use crate::auth::Principal;
+use crate::config::Settings;
 use crate::domain::Episode;
 use crate::domain::card::IdentifierKind;
+use crate::eligibility::EligibilityService;
 use crate::eligibility::{EligibilityRequest, Lookup};
+use crate::http::ApiError;
 use crate::http::read_body;
-use crate::http::{ApiError, AppState};
-use crate::ingest::{Rejection, audit_claim_read, prepare_noted, store, stored_episode};
+use crate::ingest::{IngestService, Rejection};
+use crate::store::Db;
 use crate::store::claims::AcceptOutcome;
 use crate::store::outbox;
 use actix_web::http::StatusCode;
@@ -107,7 +110,8 @@ fn now_rfc3339() -> String {
 
 /// `POST /fhir/r4`: one episode as a transaction Bundle.
 async fn transaction(
-    state: web::Data<AppState>,
+    ingest: web::Data<IngestService>,
+    settings: web::Data<Settings>,
     req: HttpRequest,
     principal: Result<Principal, ApiError>,
     payload: web::Payload,
@@ -116,11 +120,12 @@ async fn transaction(
         async move {
             negotiate(&req)?;
             let principal = principal?;
-            let body = read_body(payload, state.settings.max_body_bytes).await?;
+            let body = read_body(payload, settings.max_body_bytes).await?;
             let hisgate_fhir::BundleEpisode { episode, entry_types } =
                 hisgate_fhir::read_episode_bundle(&body).map_err(|issues| invalid(&issues))?;
-            let prepared = prepare_noted(&state, &principal, &episode).await?;
-            let receipt = store(&state, &principal, vec![prepared])
+            let prepared = ingest.prepare_noted(&principal, &episode).await?;
+            let receipt = ingest
+                .store(&principal, vec![prepared])
                 .await
                 .map_err(ApiError::from)?
                 .pop()
@@ -175,7 +180,7 @@ async fn metadata(req: HttpRequest) -> HttpResponse {
 
 /// `GET /fhir/r4/Claim/{id}`.
 async fn read_claim(
-    state: web::Data<AppState>,
+    ingest: web::Data<IngestService>,
     req: HttpRequest,
     principal: Result<Principal, ApiError>,
     id: web::Path<String>,
@@ -184,9 +189,9 @@ async fn read_claim(
         async move {
             negotiate(&req)?;
             let principal = principal?;
-            let (record, episode, withheld) = stored_episode(&state, &principal, &id).await?;
+            let (record, episode, withheld) = ingest.stored_episode(&principal, &id).await?;
             let facility = &record.claim.facility_code;
-            audit_claim_read(&state, &principal, &id, "fhir_claim", facility, &withheld).await;
+            ingest.audit_claim_read(&principal, &id, "fhir_claim", facility, &withheld).await;
             Ok(fhir(StatusCode::OK, &hisgate_fhir::standalone_claim(&episode, &id)))
         }
         .await,
@@ -207,7 +212,8 @@ fn cents_text(cents: i64) -> String {
 /// `GET /fhir/r4/ClaimResponse?request=Claim/{id}`: a searchset with the appraisal of the claim's
 /// current version (empty while it is not appraised).
 async fn search_claim_responses(
-    state: web::Data<AppState>,
+    ingest: web::Data<IngestService>,
+    db: web::Data<Db>,
     req: HttpRequest,
     principal: Result<Principal, ApiError>,
     query: web::Query<std::collections::HashMap<String, String>>,
@@ -220,7 +226,7 @@ async fn search_claim_responses(
                 .get("request")
                 .ok_or_else(|| ApiError::BadRequest("the search needs request=Claim/{id}".into()))?;
             let id = request.strip_prefix("Claim/").unwrap_or(request).to_owned();
-            let (record, episode, _) = stored_episode(&state, &principal, &id).await?;
+            let (record, episode, _) = ingest.stored_episode(&principal, &id).await?;
             let facility = record.claim.facility_code.clone();
             let submission = record
                 .submissions
@@ -230,8 +236,7 @@ async fn search_claim_responses(
                 .cloned();
             let mut entries = Vec::new();
             if let Some(s) = submission {
-                let (stored, errors) =
-                    state.db.read(move |c| outbox::outcome_of(c, s.id)).await.map_err(ApiError::from)?;
+                let (stored, errors) = db.read(move |c| outbox::outcome_of(c, s.id)).await.map_err(ApiError::from)?;
                 let (outcome, disposition) = match (&stored, s.status.as_str()) {
                     (Some(o), _) if o.status == outbox::status::ACCEPTED => {
                         ("complete", "accepted by the BHXH appraisal")
@@ -302,7 +307,7 @@ async fn search_claim_responses(
 
 /// `POST /fhir/r4/CoverageEligibilityRequest`: a card check through the eligibility service.
 async fn coverage_eligibility(
-    state: web::Data<AppState>,
+    eligibility: web::Data<EligibilityService>,
     req: HttpRequest,
     principal: Result<Principal, ApiError>,
     payload: web::Payload,
@@ -322,11 +327,11 @@ async fn coverage_eligibility(
                 visit_date: question.visit_date,
                 facility: question.facility,
             };
-            state.eligibility.admit(&principal.key_id, 1).map_err(ApiError::from)?;
+            eligibility.admit(&principal.key_id, 1).map_err(ApiError::from)?;
             // The Coverage names its card by the card system only.
             let mut lookup = Lookup::check(&request, &[IdentifierKind::Card]).map_err(ApiError::from)?;
             crate::eligibility::routes::authorise(&principal, &mut lookup).map_err(ApiError::from)?;
-            let answer = state.eligibility.check(&lookup, &principal).await.map_err(ApiError::from)?;
+            let answer = eligibility.check(&lookup, &principal).await.map_err(ApiError::from)?;
             let raw: Value = serde_json::from_slice(&body).unwrap_or_default();
             let eligible = serde_json::to_value(answer.eligible).ok();
             let response = hisgate_fhir::coverage_eligibility_response(&EligibilityView {

@@ -1,7 +1,7 @@
 //! The one place errors become HTTP responses: RFC 9457 `application/problem+json`.
 
+use crate::domain::violation::{Violation, bounded};
 use crate::store::StoreError;
-use crate::validation::{Violation, bounded};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
@@ -176,7 +176,7 @@ impl ResponseError for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validation::Severity;
+    use crate::domain::violation::Severity;
 
     #[test]
     fn the_log_of_an_error_has_rule_codes_and_counts_never_values() {

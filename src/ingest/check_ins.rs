@@ -8,7 +8,7 @@ use crate::domain::Episode;
 use crate::domain::records::{CheckIn, Table};
 use crate::domain::time::{from_vietnam, parse_datetime};
 use crate::formats::xml130;
-use crate::http::{ApiError, AppState, Problem, page_limit, read_body, readable_facility};
+use crate::http::{ApiError, Problem, page_limit, read_body};
 use crate::store::check_ins::{self, CheckInRecord, CheckInSummary, NewCheckIn};
 use crate::validation::{self, Violation};
 use crate::vault::Vault;
@@ -85,13 +85,13 @@ pub(super) fn new_check_in(c: &CheckIn, facility: &str, vault: &Vault) -> NewChe
 
 /// Validates and authorises each check-in; the first refusal refuses the request (nothing stored).
 fn prepare(
-    state: &AppState,
+    service: &super::IngestService,
     principal: &Principal,
     items: &[CheckIn],
 ) -> Result<Vec<(NewCheckIn, Vec<Violation>)>, ApiError> {
-    let catalogue = state.catalogue.current();
-    let reference = state.reference.current();
-    let profile = state.settings.bhxh_protocol.profile;
+    let catalogue = service.catalogue.current();
+    let reference = service.reference.current();
+    let profile = service.settings.bhxh_protocol.profile;
     let mut prepared = Vec::with_capacity(items.len());
     for (i, c) in items.iter().enumerate() {
         let facility = c.facility_code.as_deref().map(str::trim).unwrap_or_default();
@@ -105,7 +105,7 @@ fn prepare(
             let detail = format!("check_ins[{i}] breaks the XML0 rules");
             return Err(ApiError::Unprocessable { detail, violations: report.violations });
         }
-        let new = new_check_in(c, facility, &state.vault);
+        let new = new_check_in(c, facility, &service.vault);
         prepared.push((new, report.warnings()));
     }
     Ok(prepared)
@@ -131,11 +131,11 @@ fn prepare(
 #[post("/api/v1/checkins")]
 async fn post_check_ins(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    service: web::Data<super::IngestService>,
     principal: Principal,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let body = read_body(payload, state.settings.max_body_bytes).await?;
+    let body = read_body(payload, service.settings.max_body_bytes).await?;
     let (items, listed) = check_ins_of(&req, &body)?;
     if items.len() > MAX_CHECK_INS {
         return Err(ApiError::BadRequest(format!(
@@ -143,12 +143,12 @@ async fn post_check_ins(
             items.len()
         )));
     }
-    let prepared = prepare(&state, &principal, &items)?;
+    let prepared = prepare(&service, &principal, &items)?;
     let (rows, warnings): (Vec<NewCheckIn>, Vec<Vec<Violation>>) = prepared.into_iter().unzip();
     let actor = principal.actor();
-    let destinations = state.settings.destinations.clone();
+    let destinations = service.settings.destinations.clone();
     let stored = rows.clone();
-    let created = state
+    let created = service
         .db
         .write_retrying(move |c| {
             let items: Vec<_> = stored.iter().map(|row| (row, &actor)).collect();
@@ -156,7 +156,7 @@ async fn post_check_ins(
         })
         .await?;
     if created.iter().any(|new| *new) {
-        state.dispatch_wake.notify_waiters();
+        service.dispatch_wake.notify_waiters();
     }
     let receipts: Vec<CheckInReceipt> = rows
         .into_iter()
@@ -189,19 +189,19 @@ async fn post_check_ins(
 )]
 #[get("/api/v1/checkins/{id}")]
 async fn get_check_in(
-    state: web::Data<AppState>,
+    service: web::Data<super::IngestService>,
     principal: Principal,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let (asked, vault) = (id.clone(), state.vault.clone());
-    let record = state.db.snapshot(move |c| check_ins::find(c, &vault, &asked)).await?;
+    let (asked, vault) = (id.clone(), service.vault.clone());
+    let record = service.db.snapshot(move |c| check_ins::find(c, &vault, &asked)).await?;
     let record = record.ok_or_else(|| ApiError::NotFound(format!("no check-in {id}")))?;
     if !principal.may_read(&record.summary.facility_code) {
         return Err(ApiError::Forbidden(format!("check-in {id} belongs to another facility")));
     }
     let detail = serde_json::json!({ "facility": record.summary.facility_code });
-    crate::audit::record_read(&state, &principal, "checkin.read", &id, detail).await;
+    crate::audit::record_read(&service.audit, &principal, "checkin.read", &id, detail).await;
     Ok(HttpResponse::Ok().json(record))
 }
 
@@ -234,19 +234,20 @@ struct CheckInList {
 )]
 #[get("/api/v1/checkins")]
 async fn list_check_ins(
-    state: web::Data<AppState>,
+    service: web::Data<super::IngestService>,
     principal: Principal,
     query: web::Query<CheckInQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let limit = page_limit(q.limit)?;
-    let facility = readable_facility(&principal, q.facility)?;
+    let facility = principal.readable_facility(q.facility)?;
     let from = q.from.as_deref().map(|t| crate::http::parse_instant("from", t)).transpose()?.unwrap_or(0);
     let to = q.to.as_deref().map(|t| crate::http::parse_instant("to", t)).transpose()?.unwrap_or(i64::MAX);
     let listed = facility.clone().unwrap_or_else(|| "*".to_owned());
-    let items = state.db.read(move |c| check_ins::list(c, facility.as_deref(), from, to, limit)).await?;
+    let items = service.db.read(move |c| check_ins::list(c, facility.as_deref(), from, to, limit)).await?;
     let ids: Vec<&str> = items.iter().map(|c| c.id.as_str()).collect();
-    crate::audit::record_read(&state, &principal, "checkins.list", &listed, serde_json::json!({ "ids": ids })).await;
+    crate::audit::record_read(&service.audit, &principal, "checkins.list", &listed, serde_json::json!({ "ids": ids }))
+        .await;
     Ok(HttpResponse::Ok().json(CheckInList { items }))
 }
 

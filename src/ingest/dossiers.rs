@@ -5,10 +5,10 @@
 //! Parsing runs on a blocking thread and hands chunks to the store as it goes, so a file with
 //! thousands of `HOSO` never has them all in memory at once.
 
-use super::{Item, ItemResult, prepare_read, store_items};
+use super::{IngestService, Item, ItemResult, prepare_read};
 use crate::auth::Principal;
 use crate::formats::xml130::{self, DossierError};
-use crate::http::{ApiError, AppState};
+use crate::http::ApiError;
 use crate::store::StoreError;
 use crate::validation::{self, Catalogue, Severity, Violation};
 use crate::vault::Vault;
@@ -120,7 +120,7 @@ fn prepare_hoso(
 
 /// Ingests one file; `progress` hears the number of `HOSO` done so far and the total.
 pub async fn ingest_file(
-    state: &AppState,
+    service: &IngestService,
     principal: &Principal,
     bytes: actix_web::web::Bytes,
     progress: &(dyn Fn(usize, usize) + Sync),
@@ -135,12 +135,12 @@ pub async fn ingest_file(
         )));
     }
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Item>>(2);
-    let catalogue = state.catalogue.current();
+    let catalogue = service.catalogue.current();
     let warnings = read_findings(&catalogue, header.notes.clone());
-    let reference = state.reference.current();
-    let profile = state.settings.bhxh_protocol.profile;
+    let reference = service.reference.current();
+    let profile = service.settings.bhxh_protocol.profile;
     let producer_principal = principal.clone();
-    let vault = state.vault.clone();
+    let vault = service.vault.clone();
     let facility = header.facility.clone();
     let producer = tokio::task::spawn_blocking(move || {
         let Ok(hosos) = xml130::read_hosos_with_notes(&bytes) else { return };
@@ -158,7 +158,7 @@ pub async fn ingest_file(
     let mut items = Vec::with_capacity(header.count);
     while let Some(chunk) = rx.recv().await {
         let offset = items.len();
-        for mut item in store_items(state, principal, chunk).await? {
+        for mut item in service.store_items(principal, chunk).await? {
             item.index += offset;
             items.push(item);
         }

@@ -5,19 +5,19 @@ mod check_ins;
 mod commit;
 pub mod dossiers;
 mod routes;
+mod service;
 
 pub use commit::Committer;
 pub use routes::routes;
-pub(crate) use routes::{audit_claim_read, stored_episode};
+pub use service::{IngestService, Withheld};
 
 use crate::auth::Principal;
 use crate::domain::Episode;
 use crate::domain::decimal::to_cents;
 use crate::domain::spec::Profile;
 use crate::domain::time::parse_datetime;
-use crate::http::{ApiError, AppState};
+use crate::http::ApiError;
 use crate::reference::ReferenceData;
-use crate::store::StoreError;
 use crate::store::check_ins::NewCheckIn;
 use crate::store::claims::{self, NewClaimVersion};
 use crate::validation::{self, Catalogue, Violation};
@@ -166,30 +166,6 @@ fn unknown_facility(code: &str) -> Violation {
     }
 }
 
-/// Stores prepared episodes (durably, in a transaction other requests may share); returns one
-/// result per item, in order.
-pub async fn store(
-    state: &AppState,
-    principal: &Principal,
-    items: Vec<Prepared>,
-) -> Result<Vec<Result<Receipt, Rejection>>, StoreError> {
-    let actor = principal.actor();
-    let results = state.committer.commit(actor, items).await?;
-    state.dispatch_wake.notify_one();
-    for r in &results {
-        let outcome = match r {
-            Ok(receipt) => match receipt.outcome {
-                claims::AcceptOutcome::Created => "created",
-                claims::AcceptOutcome::NewVersion => "new_version",
-                claims::AcceptOutcome::Unchanged => "unchanged",
-            },
-            Err(_) => "rejected",
-        };
-        metrics::counter!("hisgate_claims_received_total", "outcome" => outcome).increment(1);
-    }
-    Ok(results)
-}
-
 /// Most characters of an item's `MA_LK` an answer or a stored refusal repeats: the size of the
 /// field (a longer one is refused by its rule, and cut where it is repeated).
 const MA_LK_CHARS: usize = 100;
@@ -228,67 +204,5 @@ fn refusal(
     Some((bound(facility?), ma_lk.map(bound), rules.collect()))
 }
 
-/// Notes refused episodes (see [`crate::store::stats`]). Losing this note must not fail the
-/// request: the caller has its answer already.
-async fn note_refusals(state: &AppState, rows: Vec<(String, Option<String>, Vec<String>)>) {
-    if rows.is_empty() {
-        return;
-    }
-    if let Err(e) = state.db.write(move |c| crate::store::stats::record_rejections(c, &rows)).await {
-        tracing::warn!(error = %e, "refusals at ingest not noted");
-    }
-}
-
-/// [`prepare`], noting a refusal for the figures.
-pub async fn prepare_noted(state: &AppState, principal: &Principal, episode: &Episode) -> Result<Prepared, Rejection> {
-    let profile = state.settings.bhxh_protocol.profile;
-    let (catalogue, reference) = (state.catalogue.current(), state.reference.current());
-    let result = prepare(&catalogue, &reference, profile, &state.vault, principal, episode);
-    if let Err(Rejection::Invalid(violations)) = &result {
-        let facility = Some(episode.facility_code().to_owned()).filter(|f| !f.is_empty());
-        let key = Some(episode.episode_key().to_owned()).filter(|k| !k.is_empty());
-        note_refusals(state, refusal(facility.as_ref(), key.as_ref(), violations).into_iter().collect()).await;
-    }
-    result
-}
-
 /// One item of a batch or a file: (`MA_LK`, facility, the prepared episode or why not).
 pub type Item = (Option<String>, Option<String>, Result<Prepared, ApiError>);
-
-/// Stores the prepared items (in chunks, each one transaction) and answers every item in order.
-pub async fn store_items(
-    state: &AppState,
-    principal: &Principal,
-    items: Vec<Item>,
-) -> Result<Vec<ItemResult>, StoreError> {
-    let mut results: Vec<Option<ItemResult>> = Vec::with_capacity(items.len());
-    let mut pending: Vec<(usize, Option<String>, Prepared)> = Vec::new();
-    let mut refusals = Vec::new();
-    for (index, (ma_lk, facility, item)) in items.into_iter().enumerate() {
-        match item {
-            Ok(prepared) => {
-                results.push(None);
-                pending.push((index, ma_lk, prepared));
-            }
-            Err(e) => {
-                if let ApiError::Unprocessable { violations, .. } = &e {
-                    refusals.extend(refusal(facility.as_ref(), ma_lk.as_ref(), violations));
-                }
-                results.push(Some(ItemResult::failed(index, ma_lk, e)));
-            }
-        }
-    }
-    note_refusals(state, refusals).await;
-    while !pending.is_empty() {
-        let rest = pending.split_off(pending.len().min(commit::GROUP_EPISODES));
-        let chunk = std::mem::replace(&mut pending, rest);
-        let (meta, prepared): (Vec<_>, Vec<_>) = chunk.into_iter().map(|(i, k, p)| ((i, k), p)).unzip();
-        for ((index, ma_lk), stored) in meta.into_iter().zip(store(state, principal, prepared).await?) {
-            results[index] = Some(match stored {
-                Ok(receipt) => ItemResult { index, ma_lk, status: 202, receipt: Some(receipt), error: None },
-                Err(rejection) => ItemResult::failed(index, ma_lk, rejection.into()),
-            });
-        }
-    }
-    Ok(results.into_iter().flatten().collect())
-}

@@ -1,11 +1,10 @@
 //! `/api/v1/claims`: push one episode or a batch, read a claim, list claims.
 
-use super::{ItemResult, Receipt, parse_episode, prepare, prepare_noted, store, store_items};
+use super::{IngestService, ItemResult, Receipt, parse_episode, prepare};
 use crate::auth::Principal;
 use crate::domain::Episode;
-use crate::domain::records::Table;
 use crate::formats::xml130;
-use crate::http::{ApiError, AppState, Problem, next_page, page_limit, read_body, readable_facility};
+use crate::http::{ApiError, Problem, next_page, page_limit, read_body};
 use crate::ingest::dossiers::{self, DossierReport};
 use crate::store::claims::{self, ClaimFilter, ClaimSummary, SubmissionInfo, TimelineEvent, VersionInfo};
 use crate::validation::Violation;
@@ -47,14 +46,14 @@ fn accepted(receipt: &Receipt) -> HttpResponse {
 )]
 #[post("/api/v1/claims")]
 async fn post_claim(
-    state: web::Data<AppState>,
+    service: web::Data<IngestService>,
     principal: Principal,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let body = read_body(payload, state.settings.max_body_bytes).await?;
+    let body = read_body(payload, service.settings.max_body_bytes).await?;
     let episode = parse_episode(&body)?;
-    let prepared = prepare_noted(&state, &principal, &episode).await?;
-    let result = store(&state, &principal, vec![prepared]).await?.pop();
+    let prepared = service.prepare_noted(&principal, &episode).await?;
+    let result = service.store(&principal, vec![prepared]).await?.pop();
     let receipt = result.ok_or_else(|| ApiError::Internal("the store returned no result".into()))??;
     tracing::info!(claim = %receipt.id, version = receipt.version, facility = episode.facility_code(), outcome = ?receipt.outcome, "episode accepted");
     Ok(accepted(&receipt))
@@ -89,11 +88,11 @@ struct BatchResponse {
 )]
 #[post("/api/v1/claims/batch")]
 async fn post_batch(
-    state: web::Data<AppState>,
+    service: web::Data<IngestService>,
     principal: Principal,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let body = read_body(payload, state.settings.max_body_bytes).await?;
+    let body = read_body(payload, service.settings.max_body_bytes).await?;
     let request: BatchRequest = serde_json::from_slice(&body).map_err(|e| {
         ApiError::BadRequest(format!(
             "invalid batch at line {}, column {}: {e} (expected {{\"episodes\": [...]}})",
@@ -101,15 +100,15 @@ async fn post_batch(
             e.column()
         ))
     })?;
-    let max = state.settings.max_batch;
+    let max = service.settings.max_batch;
     if request.episodes.len() > max {
         return Err(ApiError::BadRequest(format!(
             "a batch holds at most {max} episodes; this one has {}",
             request.episodes.len()
         )));
     }
-    let (catalogue, reference) = (state.catalogue.current(), state.reference.current());
-    let profile = state.settings.bhxh_protocol.profile;
+    let (catalogue, reference) = (service.catalogue.current(), service.reference.current());
+    let profile = service.settings.bhxh_protocol.profile;
     let items = request
         .episodes
         .iter()
@@ -121,92 +120,14 @@ async fn post_batch(
                 ma_lk,
                 facility,
                 parsed.and_then(|e| {
-                    prepare(&catalogue, &reference, profile, &state.vault, &principal, &e).map_err(ApiError::from)
+                    prepare(&catalogue, &reference, profile, &service.vault, &principal, &e).map_err(ApiError::from)
                 }),
             )
         })
         .collect();
-    let items = store_items(&state, &principal, items).await?;
+    let items = service.store_items(&principal, items).await?;
     let accepted = items.iter().filter(|i| i.status == 202).count();
     Ok(HttpResponse::Ok().json(BatchResponse { accepted, rejected: items.len() - accepted, items }))
-}
-
-/// Loads a claim the caller may read: 404 when there is none, 403 when it is another facility's.
-pub(crate) async fn readable_claim(
-    state: &AppState,
-    principal: &Principal,
-    id: &str,
-) -> Result<claims::ClaimRecord, ApiError> {
-    let lookup = id.to_owned();
-    let record = state
-        .db
-        .snapshot(move |conn| claims::find(conn, &lookup))
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no claim with id `{id}`")))?;
-    if !principal.may_read(&record.claim.facility_code) {
-        return Err(ApiError::Forbidden(format!(
-            "claim {id} belongs to facility {}, which this key may not read",
-            record.claim.facility_code
-        )));
-    }
-    Ok(record)
-}
-
-/// A readable claim and its current episode (refused once retention dropped the content).
-pub(crate) async fn stored_episode(
-    state: &AppState,
-    principal: &Principal,
-    id: &str,
-) -> Result<(claims::ClaimRecord, Episode, Withheld), ApiError> {
-    let record = readable_claim(state, principal, id).await?;
-    let json = record
-        .episode
-        .open(&state.vault)?
-        .ok_or_else(|| ApiError::NotFound(format!("the content of claim {id} is no longer kept")))?;
-    let mut episode =
-        serde_json::from_str(&json).map_err(|e| ApiError::Internal(format!("stored episode of claim {id}: {e}")))?;
-    let withheld = shown_to(state, principal, &mut episode);
-    Ok((record, episode, withheld))
-}
-
-/// The sensitive tables an episode had, and whether the reader saw them.
-#[derive(Debug, Default)]
-pub(crate) struct Withheld {
-    /// Left out: the reader is not granted them.
-    pub tables: Vec<Table>,
-    /// Shown to a reader granted them.
-    pub shown: Vec<Table>,
-}
-
-/// Audits a read of claim `id` of `facility` in the form `view` (`claim`, `xml130`, `fhir`,
-/// `fhir_claim`), saying which sensitive tables were withheld or shown.
-pub(crate) async fn audit_claim_read(
-    state: &AppState,
-    principal: &Principal,
-    id: &str,
-    view: &'static str,
-    facility: &str,
-    withheld: &Withheld,
-) {
-    let names = |tables: &[Table]| tables.iter().map(|t| t.spec_name()).collect::<Vec<_>>();
-    let mut detail = serde_json::json!({ "view": view, "facility": facility });
-    if !withheld.tables.is_empty() {
-        detail["withheld"] = serde_json::json!(names(&withheld.tables));
-    }
-    if !withheld.shown.is_empty() {
-        detail["sensitive_shown"] = serde_json::json!(names(&withheld.shown));
-    }
-    crate::audit::record_read(state, principal, "claim.read", id, detail).await;
-}
-
-/// The episode as `principal` may see it: the sensitive tables (`HISGATE_SENSITIVE_TABLES`) only
-/// for a key granted them.
-fn shown_to(state: &AppState, principal: &Principal, episode: &mut Episode) -> Withheld {
-    let sensitive = &state.settings.sensitive_tables;
-    if principal.sensitive_reader {
-        return Withheld { tables: Vec::new(), shown: sensitive.iter().copied().filter(|t| episode.has(*t)).collect() };
-    }
-    Withheld { tables: episode.withhold(sensitive), shown: Vec::new() }
 }
 
 /// A stored claim with its versions, timeline and submissions.
@@ -240,12 +161,12 @@ struct ClaimDetail {
 )]
 #[get("/api/v1/claims/{id}")]
 async fn get_claim(
-    state: web::Data<AppState>,
+    service: web::Data<IngestService>,
     principal: Principal,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let record = readable_claim(&state, &principal, &id).await?;
+    let record = service.readable_claim(&principal, &id).await?;
     let corrupt = |what: &str, e: serde_json::Error| ApiError::Internal(format!("stored {what} of claim {id}: {e}"));
     let warnings = match record.versions.iter().find(|v| v.version == record.claim.current_version) {
         Some(v) => serde_json::from_str(&v.warnings_json).map_err(|e| corrupt("warnings", e))?,
@@ -253,13 +174,13 @@ async fn get_claim(
     };
     let mut episode: Option<Episode> = record
         .episode
-        .open(&state.vault)?
+        .open(&service.vault)?
         .as_deref()
         .map(serde_json::from_str)
         .transpose()
         .map_err(|e| corrupt("episode", e))?;
-    let withheld = episode.as_mut().map(|e| shown_to(&state, &principal, e)).unwrap_or_default();
-    audit_claim_read(&state, &principal, &id, "claim", &record.claim.facility_code, &withheld).await;
+    let withheld = episode.as_mut().map(|e| service.shown_to(&principal, e)).unwrap_or_default();
+    service.audit_claim_read(&principal, &id, "claim", &record.claim.facility_code, &withheld).await;
     let episode = episode.map(|e| serde_json::to_value(e).map_err(|e| corrupt("episode", e))).transpose()?;
     Ok(HttpResponse::Ok().json(ClaimDetail {
         claim: record.claim,
@@ -308,14 +229,14 @@ struct ClaimPage {
 )]
 #[get("/api/v1/claims")]
 async fn list_claims(
-    state: web::Data<AppState>,
+    service: web::Data<IngestService>,
     principal: Principal,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let limit = page_limit(q.limit)?;
     let filter = ClaimFilter {
-        facility: readable_facility(&principal, q.facility)?,
+        facility: principal.readable_facility(q.facility)?,
         status: q.status,
         received_from: q.from.as_deref().map(|t| crate::http::parse_instant("from", t)).transpose()?,
         received_to: q.to.as_deref().map(|t| crate::http::parse_instant("to", t)).transpose()?,
@@ -323,10 +244,11 @@ async fn list_claims(
         limit: limit + 1,
     };
     let listed = filter.facility.clone().unwrap_or_else(|| "*".to_owned());
-    let mut items = state.db.read(move |conn| claims::list(conn, &filter)).await?;
+    let mut items = service.db.read(move |conn| claims::list(conn, &filter)).await?;
     let next_cursor = next_page(&mut items, limit, |c| c.id.clone());
     let ids: Vec<&str> = items.iter().map(|c| c.id.as_str()).collect();
-    crate::audit::record_read(&state, &principal, "claims.list", &listed, serde_json::json!({ "ids": ids })).await;
+    crate::audit::record_read(&service.audit, &principal, "claims.list", &listed, serde_json::json!({ "ids": ids }))
+        .await;
     Ok(HttpResponse::Ok().json(ClaimPage { items, next_cursor }))
 }
 
@@ -347,12 +269,12 @@ async fn list_claims(
 )]
 #[post("/api/v1/dossiers")]
 async fn post_dossier(
-    state: web::Data<AppState>,
+    service: web::Data<IngestService>,
     principal: Principal,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let body = read_body(payload, state.settings.max_body_bytes).await?.freeze();
-    let report = dossiers::ingest_file(&state, &principal, body, &|_, _| {}).await?;
+    let body = read_body(payload, service.settings.max_body_bytes).await?.freeze();
+    let report = dossiers::ingest_file(&service, &principal, body, &|_, _| {}).await?;
     tracing::info!(facility = %report.facility, hoso = report.count, accepted = report.accepted, "dossier file ingested");
     Ok(HttpResponse::Ok().json(report))
 }
@@ -369,18 +291,18 @@ async fn post_dossier(
 )]
 #[get("/api/v1/claims/{id}/xml130")]
 async fn get_claim_xml130(
-    state: web::Data<AppState>,
+    service: web::Data<IngestService>,
     principal: Principal,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let (record, episode, withheld) = stored_episode(&state, &principal, &id).await?;
+    let (record, episode, withheld) = service.stored_episode(&principal, &id).await?;
     let today = crate::domain::time::vietnam_today();
     let facility = &record.claim.facility_code;
-    let (signer, profile) = (state.signers.get(facility), state.settings.bhxh_protocol.profile);
+    let (signer, profile) = (service.signers.get(facility), service.settings.bhxh_protocol.profile);
     let signed = xml130::signed_envelope(facility, today, std::slice::from_ref(&episode), signer, profile)
         .map_err(|e| ApiError::Internal(format!("signing claim {id}: {e}")))?;
-    audit_claim_read(&state, &principal, &id, "xml130", facility, &withheld).await;
+    service.audit_claim_read(&principal, &id, "xml130", facility, &withheld).await;
     Ok(HttpResponse::Ok().content_type("application/xml; charset=utf-8").body(signed))
 }
 
@@ -396,12 +318,12 @@ async fn get_claim_xml130(
 )]
 #[get("/api/v1/claims/{id}/fhir")]
 async fn get_claim_fhir(
-    state: web::Data<AppState>,
+    service: web::Data<IngestService>,
     principal: Principal,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (record, episode, withheld) = stored_episode(&state, &principal, &id).await?;
-    audit_claim_read(&state, &principal, &id, "fhir", &record.claim.facility_code, &withheld).await;
+    let (record, episode, withheld) = service.stored_episode(&principal, &id).await?;
+    service.audit_claim_read(&principal, &id, "fhir", &record.claim.facility_code, &withheld).await;
     Ok(HttpResponse::Ok()
         .content_type("application/fhir+json; charset=utf-8")
         .body(hisgate_fhir::episode_bundle(&episode).to_string()))

@@ -3,9 +3,12 @@
 
 use super::JobKind;
 use crate::auth::Principal;
-use crate::http::{ApiError, AppState, Problem};
+use crate::http::{ApiError, Problem};
+use crate::jobs::JobContext;
+use crate::store::Db;
 use crate::store::audit::{self, AuditEntry};
-use crate::store::jobs::{self, FacilityDay, JobRun};
+use crate::store::jobs::{self, JobRun};
+use crate::store::stats::FacilityDay;
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -28,10 +31,13 @@ struct JobView {
     )
 )]
 #[get("/api/v1/jobs")]
-async fn list_jobs(state: web::Data<AppState>, principal: Principal) -> Result<HttpResponse, ApiError> {
+async fn list_jobs(
+    db: web::Data<Db>,
+    jobs: web::Data<JobContext>,
+    principal: Principal,
+) -> Result<HttpResponse, ApiError> {
     principal.require_staff("see the jobs")?;
-    let runs = state
-        .db
+    let runs = db
         .read(|c| JobKind::ALL.iter().map(|k| jobs::recent_runs(c, k.name(), 10)).collect::<Result<Vec<_>, _>>())
         .await?;
     let views: Vec<JobView> = JobKind::ALL
@@ -39,7 +45,7 @@ async fn list_jobs(state: web::Data<AppState>, principal: Principal) -> Result<H
         .zip(runs)
         .map(|(k, recent_runs)| JobView {
             name: k.name(),
-            schedule: k.schedule(&state.jobs.settings).to_owned(),
+            schedule: k.schedule(&jobs.settings).to_owned(),
             recent_runs,
         })
         .collect();
@@ -66,29 +72,28 @@ struct RunResult {
 )]
 #[post("/api/v1/jobs/{name}/run")]
 async fn run_job(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    jobs: web::Data<JobContext>,
     principal: Principal,
     name: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require_admin("run a job")?;
     let kind = JobKind::from_name(&name).ok_or_else(|| ApiError::NotFound(format!("no job named {name}")))?;
     let actor = principal.key_id.clone();
-    state
-        .db
-        .write(move |c| {
-            audit::record(
-                c,
-                AuditEntry {
-                    actor: &actor,
-                    role: "admin",
-                    action: "job.run",
-                    target: kind.name(),
-                    detail: serde_json::json!({}),
-                },
-            )
-        })
-        .await?;
-    match state.jobs.run(kind).await {
+    db.write(move |c| {
+        audit::record(
+            c,
+            AuditEntry {
+                actor: &actor,
+                role: "admin",
+                action: "job.run",
+                target: kind.name(),
+                detail: serde_json::json!({}),
+            },
+        )
+    })
+    .await?;
+    match jobs.run(kind).await {
         None => Err(ApiError::Conflict(format!("{} is already running", kind.name()))),
         Some(Ok(detail)) => Ok(HttpResponse::Ok().json(RunResult { name: kind.name(), ok: true, detail })),
         Some(Err(detail)) => Ok(HttpResponse::Ok().json(RunResult { name: kind.name(), ok: false, detail })),
@@ -113,14 +118,14 @@ struct DayQuery {
 )]
 #[get("/api/v1/snapshots/daily")]
 async fn daily_snapshot(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     principal: Principal,
     query: web::Query<DayQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require_staff("see the daily snapshots")?;
     let day = chrono::NaiveDate::parse_from_str(&query.day, "%Y-%m-%d")
         .map_err(|_| ApiError::BadRequest(format!("day: `{}` is not a date YYYY-MM-DD", query.day)))?;
-    let rows = state.db.read(move |c| jobs::daily(c, day)).await?;
+    let rows = db.read(move |c| jobs::daily(c, day)).await?;
     Ok(HttpResponse::Ok().json(rows))
 }
 

@@ -27,8 +27,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio::sync::Notify;
 
-pub const BHXH: &str = "bhxh";
-pub const MOH: &str = "moh";
+pub use crate::store::outbox::{BHXH, MOH};
 
 /// The portals this instance can reach, by destination name.
 #[derive(Clone, Default)]

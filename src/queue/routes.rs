@@ -1,12 +1,15 @@
 //! `/api/v1/submissions` and `/api/v1/queue`: what was sent where, replays, the kill switch.
 
 use crate::auth::Principal;
-use crate::http::{ApiError, AppState, Problem, next_page, page_limit, readable_facility};
+use crate::http::{ApiError, Problem, next_page, page_limit};
 use crate::portal::guard::CircuitView;
+use crate::queue::Portals;
+use crate::store::Db;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::outbox::{self, Depth, Submission, SubmissionFilter};
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Deserialize, IntoParams)]
@@ -39,20 +42,20 @@ struct SubmissionPage {
 )]
 #[get("/api/v1/submissions")]
 async fn list_submissions(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     principal: Principal,
     query: web::Query<SubmissionQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let limit = page_limit(q.limit)?;
     let filter = SubmissionFilter {
-        facility: readable_facility(&principal, q.facility)?,
+        facility: principal.readable_facility(q.facility)?,
         status: q.status,
         destination: q.destination,
         before_id: q.cursor,
         limit: limit + 1,
     };
-    let mut items = state.db.read(move |c| outbox::list(c, &filter)).await?;
+    let mut items = db.read(move |c| outbox::list(c, &filter)).await?;
     let next_cursor = next_page(&mut items, limit, |s| s.id);
     Ok(HttpResponse::Ok().json(SubmissionPage { items, next_cursor }))
 }
@@ -77,15 +80,15 @@ struct Replay {
 )]
 #[post("/api/v1/submissions/{id}/retry")]
 async fn retry_submission(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    dispatch_wake: web::Data<Notify>,
     principal: Principal,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require_admin("replay submissions")?;
     let id = id.into_inner();
     let actor = principal.key_id.clone();
-    let replayed = state
-        .db
+    let replayed = db
         .write(move |c| {
             let Some(original) = outbox::find(c, id)? else { return Ok(Err(ApiError::NotFound(format!("no submission {id}")))) };
             if original.status != outbox::status::DEAD_LETTER {
@@ -108,7 +111,7 @@ async fn retry_submission(
             Ok(Ok(new_id))
         })
         .await??;
-    state.dispatch_wake.notify_one();
+    dispatch_wake.notify_one();
     Ok(HttpResponse::Accepted().json(Replay { id: replayed, replay_of: id }))
 }
 
@@ -120,11 +123,16 @@ struct QueueState {
     circuits: std::collections::BTreeMap<String, CircuitView>,
 }
 
-async fn set_paused(state: &AppState, principal: &Principal, paused: bool) -> Result<HttpResponse, ApiError> {
+async fn set_paused(
+    db: &Db,
+    dispatch_wake: &Notify,
+    portals: &Portals,
+    principal: &Principal,
+    paused: bool,
+) -> Result<HttpResponse, ApiError> {
     principal.require_admin("pause or resume the queue")?;
     let actor = principal.key_id.clone();
-    let depth = state
-        .db
+    let depth = db
         .write(move |c| {
             outbox::set_paused(c, paused)?;
             audit::record(
@@ -140,32 +148,46 @@ async fn set_paused(state: &AppState, principal: &Principal, paused: bool) -> Re
             outbox::depth(c)
         })
         .await?;
-    state.dispatch_wake.notify_one();
+    dispatch_wake.notify_one();
     tracing::warn!(paused, "queue kill switch changed");
-    Ok(HttpResponse::Ok().json(QueueState { paused, depth, circuits: state.portals.circuits() }))
+    Ok(HttpResponse::Ok().json(QueueState { paused, depth, circuits: portals.circuits() }))
 }
 
 /// Stop sending to the portals (every instance); ingest continues and the queue fills.
 #[utoipa::path(tag = "queue", responses((status = 200, description = "Paused", body = QueueState)))]
 #[post("/api/v1/queue/pause")]
-async fn pause(state: web::Data<AppState>, principal: Principal) -> Result<HttpResponse, ApiError> {
-    set_paused(&state, &principal, true).await
+async fn pause(
+    db: web::Data<Db>,
+    dispatch_wake: web::Data<Notify>,
+    portals: web::Data<Portals>,
+    principal: Principal,
+) -> Result<HttpResponse, ApiError> {
+    set_paused(&db, &dispatch_wake, &portals, &principal, true).await
 }
 
 /// Start sending again.
 #[utoipa::path(tag = "queue", responses((status = 200, description = "Resumed", body = QueueState)))]
 #[post("/api/v1/queue/resume")]
-async fn resume(state: web::Data<AppState>, principal: Principal) -> Result<HttpResponse, ApiError> {
-    set_paused(&state, &principal, false).await
+async fn resume(
+    db: web::Data<Db>,
+    dispatch_wake: web::Data<Notify>,
+    portals: web::Data<Portals>,
+    principal: Principal,
+) -> Result<HttpResponse, ApiError> {
+    set_paused(&db, &dispatch_wake, &portals, &principal, false).await
 }
 
 /// Whether the queue is paused, and its depth by destination and state.
 #[utoipa::path(tag = "queue", responses((status = 200, description = "Queue state", body = QueueState)))]
 #[get("/api/v1/queue")]
-async fn queue_state(state: web::Data<AppState>, principal: Principal) -> Result<HttpResponse, ApiError> {
+async fn queue_state(
+    db: web::Data<Db>,
+    portals: web::Data<Portals>,
+    principal: Principal,
+) -> Result<HttpResponse, ApiError> {
     principal.require_staff("see the queue")?;
-    let (paused, depth) = state.db.read(|c| Ok((outbox::is_paused(c)?, outbox::depth(c)?))).await?;
-    Ok(HttpResponse::Ok().json(QueueState { paused, depth, circuits: state.portals.circuits() }))
+    let (paused, depth) = db.read(|c| Ok((outbox::is_paused(c)?, outbox::depth(c)?))).await?;
+    Ok(HttpResponse::Ok().json(QueueState { paused, depth, circuits: portals.circuits() }))
 }
 
 pub fn routes<T: crate::http::AppFactory>(app: utoipa_actix_web::UtoipaApp<T>) -> utoipa_actix_web::UtoipaApp<T> {

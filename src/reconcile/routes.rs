@@ -2,8 +2,10 @@
 
 use super::import::{self, ImportError, ImportFailure, ImportReport};
 use crate::auth::{Principal, Role};
+use crate::config::Settings;
 use crate::domain::decimal::format_fixed;
-use crate::http::{ApiError, AppState, Problem, read_body, readable_facility};
+use crate::http::{ApiError, Problem, read_body};
+use crate::store::Db;
 use crate::store::outbox::{self, SettlementRow, status};
 use actix_web::{HttpRequest, HttpResponse, get, http::header, post, web};
 use rust_decimal::Decimal;
@@ -79,7 +81,7 @@ struct SettlementView {
 #[get("/api/v1/reconciliation")]
 async fn settlement(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     principal: Principal,
     query: web::Query<SettlementQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -87,9 +89,9 @@ async fn settlement(
     if !(1..=12).contains(&q.month) || !(2000..=2100).contains(&q.year) {
         return Err(ApiError::BadRequest(format!("year {} / month {} is not a settlement month", q.year, q.month)));
     }
-    let facility = readable_facility(&principal, q.facility)?;
+    let facility = principal.readable_facility(q.facility)?;
     let (year, month) = (q.year, q.month);
-    let rows = state.db.read(move |c| outbox::settlement(c, facility.as_deref(), year, month)).await?;
+    let rows = db.read(move |c| outbox::settlement(c, facility.as_deref(), year, month)).await?;
     let mut by_facility: BTreeMap<String, Settlement> = BTreeMap::new();
     let mut total = Settlement { facility: "*".to_owned(), ..Settlement::default() };
     for row in &rows {
@@ -180,7 +182,8 @@ impl From<ImportError> for ApiError {
 )]
 #[post("/api/v1/reconciliation/import")]
 async fn import_results(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
     principal: Principal,
     query: web::Query<ImportQuery>,
     payload: web::Payload,
@@ -196,13 +199,12 @@ async fn import_results(
         Role::Doh | Role::Admin => query.into_inner().facility,
         Role::Eligibility => return Err(ApiError::Forbidden("role `eligibility` may not import results".into())),
     };
-    let body = read_body(payload, state.settings.max_body_bytes).await?.freeze();
-    let columns = state.settings.result_columns.clone();
-    let report =
-        import::import_file(&state.db, body, columns, scope, principal.actor()).await.map_err(|e| match e {
-            ImportFailure::File(e) => ApiError::from(e),
-            ImportFailure::Store(e) => ApiError::from(e),
-        })?;
+    let body = read_body(payload, settings.max_body_bytes).await?.freeze();
+    let columns = settings.result_columns.clone();
+    let report = import::import_file(&db, body, columns, scope, principal.actor()).await.map_err(|e| match e {
+        ImportFailure::File(e) => ApiError::from(e),
+        ImportFailure::Store(e) => ApiError::from(e),
+    })?;
     tracing::info!(
         rows = report.rows,
         settled = report.settled,

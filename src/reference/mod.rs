@@ -326,7 +326,7 @@ pub fn read_dir(dir: &Path) -> Result<Vec<(ListKind, Vec<Entry>, String)>, Refer
         match std::fs::read_to_string(dir.join(&file)) {
             Ok(text) => {
                 let entries = parse(kind, &text).map_err(|message| ReferenceError { file, message })?;
-                lists.push((kind, entries, crate::auth::sha256_hex(text.as_bytes())));
+                lists.push((kind, entries, crate::digest::sha256_hex(text.as_bytes())));
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(ReferenceError { file, message: e.to_string() }),
@@ -543,7 +543,7 @@ pub async fn load_csv(
     let text = std::str::from_utf8(csv)
         .map_err(|e| LoadError::Invalid { list: kind.name(), message: format!("not UTF-8: {e}") })?;
     let entries = parse(kind, text).map_err(|message| LoadError::Invalid { list: kind.name(), message })?;
-    let sha256 = crate::auth::sha256_hex(csv);
+    let sha256 = crate::digest::sha256_hex(csv);
     let (actor, role) = (actor.to_owned(), role.to_owned());
     let at = facility.clone();
     let stored = db

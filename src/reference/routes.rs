@@ -3,7 +3,10 @@
 
 use super::LoadError;
 use crate::auth::Principal;
-use crate::http::{ApiError, AppState, Problem};
+use crate::config::Settings;
+use crate::http::{ApiError, Problem};
+use crate::reference::ReferenceHandle;
+use crate::store::Db;
 use crate::store::reference::ListInfo;
 use actix_web::{HttpResponse, delete, get, put, web};
 use serde::{Deserialize, Serialize};
@@ -47,8 +50,8 @@ pub struct ListQuery {
 /// checked; the code lists, when not stored, are those shipped with hisgate.
 #[utoipa::path(tag = "catalogues", responses((status = 200, description = "The lists", body = Vec<Catalogue>)))]
 #[get("/api/v1/catalogues")]
-async fn list_catalogues(state: web::Data<AppState>, _principal: Principal) -> Result<HttpResponse, ApiError> {
-    let lists = state.db.read(crate::store::reference::lists).await?;
+async fn list_catalogues(db: web::Data<Db>, _principal: Principal) -> Result<HttpResponse, ApiError> {
+    let lists = db.read(crate::store::reference::lists).await?;
     Ok(HttpResponse::Ok().json(lists.into_iter().map(Catalogue::from).collect::<Vec<_>>()))
 }
 
@@ -65,7 +68,7 @@ async fn list_catalogues(state: web::Data<AppState>, _principal: Principal) -> R
 )]
 #[get("/api/v1/catalogues/{list}")]
 async fn get_catalogue(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     principal: Principal,
     list: web::Path<String>,
     query: web::Query<ListQuery>,
@@ -75,8 +78,7 @@ async fn get_catalogue(
         return Err(ApiError::Forbidden(format!("this key may not read the lists of facility {facility}")));
     }
     let at = facility.clone();
-    let (stored, entries) = state
-        .db
+    let (stored, entries) = db
         .read(move |c| {
             let stored =
                 crate::store::reference::lists(c)?.into_iter().any(|l| l.list == kind.name() && l.facility == at);
@@ -112,16 +114,18 @@ async fn get_catalogue(
 )]
 #[put("/api/v1/catalogues/{list}")]
 async fn put_catalogue(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    reference: web::Data<ReferenceHandle>,
+    settings: web::Data<Settings>,
     principal: Principal,
     list: web::Path<String>,
     query: web::Query<ListQuery>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let body = crate::http::read_body(payload, state.settings.max_body_bytes).await?;
+    let body = crate::http::read_body(payload, settings.max_body_bytes).await?;
     principal.require_admin("load reference catalogues")?;
-    let info = super::load_csv(&state.db, &list, query.facility.as_deref(), &body, &principal.key_id, "admin").await?;
-    state.reference.refresh(&state.db).await?;
+    let info = super::load_csv(&db, &list, query.facility.as_deref(), &body, &principal.key_id, "admin").await?;
+    reference.refresh(&db).await?;
     Ok(HttpResponse::Ok().json(Catalogue::from(info)))
 }
 
@@ -138,16 +142,17 @@ async fn put_catalogue(
 )]
 #[delete("/api/v1/catalogues/{list}")]
 async fn delete_catalogue(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    reference: web::Data<ReferenceHandle>,
     principal: Principal,
     list: web::Path<String>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require_admin("remove reference catalogues")?;
-    if !super::remove_list(&state.db, &list, query.facility.as_deref(), &principal.key_id, "admin").await? {
+    if !super::remove_list(&db, &list, query.facility.as_deref(), &principal.key_id, "admin").await? {
         return Err(ApiError::NotFound(format!("no such {list} list is stored")));
     }
-    state.reference.refresh(&state.db).await?;
+    reference.refresh(&db).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -3,7 +3,9 @@
 //! its own.
 
 use crate::auth::{Principal, Role};
-use crate::http::{ApiError, AppState, Problem};
+use crate::config::Settings;
+use crate::http::{ApiError, Problem};
+use crate::store::Db;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::facilities::{self, Facility, FacilityFilter};
 use crate::validation::{Severity, Violation};
@@ -147,14 +149,13 @@ fn invalid(violations: Vec<Violation>) -> ApiError {
 }
 
 async fn save_audited(
-    state: &AppState,
+    db: &Db,
     principal: &Principal,
     facility: Facility,
     action: &'static str,
 ) -> Result<Facility, ApiError> {
     let actor = principal.key_id.clone();
-    let saved = state
-        .db
+    let saved = db
         .write(move |c| {
             facilities::save(c, &facility)?;
             audit::record(
@@ -221,14 +222,14 @@ fn to_csv(list: &[Facility]) -> Result<Vec<u8>, ApiError> {
 )]
 #[get("/api/v1/facilities")]
 async fn list_facilities(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     req: HttpRequest,
     principal: Principal,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let filter = FacilityFilter { kind: q.kind, status: q.status, district: q.district, commune: q.commune };
-    let mut list = state.db.read(move |c| facilities::list(c, &filter)).await?;
+    let mut list = db.read(move |c| facilities::list(c, &filter)).await?;
     match principal.role {
         Role::Admin | Role::Doh => {}
         Role::Facility => list.retain(|f| Some(&f.code) == principal.facility.as_ref()),
@@ -254,7 +255,7 @@ async fn list_facilities(
 )]
 #[get("/api/v1/facilities/{code}")]
 async fn get_facility(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     principal: Principal,
     code: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
@@ -263,16 +264,15 @@ async fn get_facility(
         return Err(ApiError::Forbidden(format!("this key may not read facility {code}")));
     }
     let lookup = code.clone();
-    let facility = state
-        .db
+    let facility = db
         .read(move |c| facilities::find(c, &lookup))
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no facility {code} is registered")))?;
     Ok(HttpResponse::Ok().json(facility))
 }
 
-async fn known_codes(state: &AppState) -> Result<std::collections::HashSet<String>, ApiError> {
-    let all = state.db.read(|c| facilities::list(c, &FacilityFilter::default())).await?;
+async fn known_codes(db: &Db) -> Result<std::collections::HashSet<String>, ApiError> {
+    let all = db.read(|c| facilities::list(c, &FacilityFilter::default())).await?;
     Ok(all.into_iter().map(|f| f.code).collect())
 }
 
@@ -289,20 +289,21 @@ async fn known_codes(state: &AppState) -> Result<std::collections::HashSet<Strin
 )]
 #[post("/api/v1/facilities")]
 async fn create_facility(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
     principal: Principal,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let body = crate::http::read_body(payload, state.settings.max_body_bytes).await?;
+    let body = crate::http::read_body(payload, settings.max_body_bytes).await?;
     principal.require_admin("change the registry")?;
     let input: FacilityInput = crate::http::parse_json(&body)?;
     let code = input.code.clone().unwrap_or_default();
-    let known = known_codes(&state).await?;
+    let known = known_codes(&db).await?;
     if known.contains(&code) {
         return Err(ApiError::Conflict(format!("facility {code} is registered already; PUT to change it")));
     }
     let facility = check(input, &code, "", &|c| known.contains(c)).map_err(invalid)?;
-    let saved = save_audited(&state, &principal, facility, "facility.create").await?;
+    let saved = save_audited(&db, &principal, facility, "facility.create").await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/facilities/{}", saved.code)))
         .json(saved))
@@ -322,24 +323,25 @@ async fn create_facility(
 )]
 #[put("/api/v1/facilities/{code}")]
 async fn update_facility(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
     principal: Principal,
     code: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let body = crate::http::read_body(payload, state.settings.max_body_bytes).await?;
+    let body = crate::http::read_body(payload, settings.max_body_bytes).await?;
     principal.require_admin("change the registry")?;
     let code = code.into_inner();
     let input: FacilityInput = crate::http::parse_json(&body)?;
     if input.code.as_ref().is_some_and(|c| *c != code) {
         return Err(ApiError::BadRequest(format!("code: the body says {:?}, the path {code}", input.code)));
     }
-    let known = known_codes(&state).await?;
+    let known = known_codes(&db).await?;
     if !known.contains(&code) {
         return Err(ApiError::NotFound(format!("no facility {code} is registered")));
     }
     let facility = check(input, &code, "", &|c| known.contains(c)).map_err(invalid)?;
-    Ok(HttpResponse::Ok().json(save_audited(&state, &principal, facility, "facility.update").await?))
+    Ok(HttpResponse::Ok().json(save_audited(&db, &principal, facility, "facility.update").await?))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -361,11 +363,12 @@ struct ImportReport {
 )]
 #[post("/api/v1/facilities/import")]
 async fn import_facilities(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
     principal: Principal,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let body = crate::http::read_body(payload, state.settings.max_body_bytes).await?;
+    let body = crate::http::read_body(payload, settings.max_body_bytes).await?;
     principal.require_admin("change the registry")?;
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(body.as_ref());
     let headers = reader.headers().map_err(|e| ApiError::BadRequest(format!("CSV header: {e}")))?.clone();
@@ -378,7 +381,7 @@ async fn import_facilities(
         let row = row.map_err(|e| ApiError::BadRequest(format!("CSV row {}: {e}", i + 2)))?;
         inputs.push((i + 2, row));
     }
-    let mut known = known_codes(&state).await?;
+    let mut known = known_codes(&db).await?;
     known.extend(inputs.iter().filter_map(|(_, r)| r.code.clone()));
     let mut problems = Vec::new();
     let mut rows = Vec::new();
@@ -393,8 +396,7 @@ async fn import_facilities(
         return Err(invalid(problems));
     }
     let actor = principal.key_id.clone();
-    let (created, updated) = state
-        .db
+    let (created, updated) = db
         .write(move |c| {
             // Parents first: every row without its parent, then the parents set.
             let mut created = 0;

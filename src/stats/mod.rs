@@ -3,7 +3,7 @@
 
 use crate::auth::{Principal, Role};
 use crate::domain::time::vietnam_day;
-use crate::http::{ApiError, AppState, Problem};
+use crate::http::{ApiError, Problem};
 use crate::store::facilities::{self, Facility, FacilityFilter};
 use crate::store::stats::{self, Activity, Figures, SilentFacility};
 use crate::store::{Db, StoreError, now_ms};
@@ -116,13 +116,13 @@ pub async fn summary_of(db: &Db, period: Period, silent_days: u32) -> Result<Sum
 )]
 #[get("/api/v1/stats/summary")]
 async fn summary(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     principal: Principal,
     query: web::Query<PeriodQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require_staff("see the province's figures")?;
     let period = Period::parse(query.from.as_deref(), query.to.as_deref())?;
-    Ok(HttpResponse::Ok().json(summary_of(&state.db, period, query.silent_days.unwrap_or(7)).await?))
+    Ok(HttpResponse::Ok().json(summary_of(&db, period, query.silent_days.unwrap_or(7)).await?))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -153,7 +153,7 @@ pub async fn facility_stats_of(db: &Db, code: &str, period: Period) -> Result<Op
 )]
 #[get("/api/v1/facilities/{code}/stats")]
 async fn facility_stats(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     principal: Principal,
     code: web::Path<String>,
     query: web::Query<PeriodQuery>,
@@ -163,7 +163,7 @@ async fn facility_stats(
         return Err(ApiError::Forbidden(format!("this key may not read facility {code}")));
     }
     let period = Period::parse(query.from.as_deref(), query.to.as_deref())?;
-    let found = facility_stats_of(&state.db, &code, period).await?;
+    let found = facility_stats_of(&db, &code, period).await?;
     Ok(HttpResponse::Ok().json(found.ok_or_else(|| ApiError::NotFound(format!("no facility {code} is registered")))?))
 }
 
@@ -223,7 +223,7 @@ pub async fn facility_list_of(db: &Db, filter: FacilityFilter, period: Period) -
 )]
 #[get("/api/v1/stats/facilities")]
 async fn facility_list(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     principal: Principal,
     query: web::Query<ActivityQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -232,7 +232,7 @@ async fn facility_list(
     let query = query.into_inner();
     let filter =
         FacilityFilter { kind: query.kind, status: query.status, district: query.district, commune: query.commune };
-    Ok(HttpResponse::Ok().json(facility_list_of(&state.db, filter, period).await?))
+    Ok(HttpResponse::Ok().json(facility_list_of(&db, filter, period).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -253,13 +253,13 @@ struct AlertQuery {
 )]
 #[get("/api/v1/alerts")]
 async fn list_alerts(
-    state: web::Data<AppState>,
+    db: web::Data<Db>,
     principal: Principal,
     query: web::Query<AlertQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require_staff("see the alerts")?;
     let all = query.all.unwrap_or(false);
-    Ok(HttpResponse::Ok().json(state.db.read(move |c| crate::store::alerts::list(c, all, 500)).await?))
+    Ok(HttpResponse::Ok().json(db.read(move |c| crate::store::alerts::list(c, all, 500)).await?))
 }
 
 pub fn routes<T: crate::http::AppFactory>(app: utoipa_actix_web::UtoipaApp<T>) -> utoipa_actix_web::UtoipaApp<T> {

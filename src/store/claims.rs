@@ -11,18 +11,8 @@ use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
 
-/// Claim states as the API reports them.
-pub mod status {
-    /// Accepted and waiting in the outbox for dispatch.
-    pub const QUEUED: &str = "queued";
-}
-
-/// Outbox entry states.
-pub mod outbox_status {
-    pub const PENDING: &str = "pending";
-    /// A newer version of the claim replaced this entry before it was sent.
-    pub const SUPERSEDED: &str = "superseded";
-}
+pub use super::status::claim as status;
+use super::status::job as outbox_status;
 
 /// A validated episode ready to be stored, with what the store indexes about it.
 #[derive(Debug, Clone)]
@@ -342,8 +332,8 @@ fn accept_stored(
         .filter(claims::episode_key.eq(&new.episode_key))
         .select(ClaimRow::as_select())
         .first(conn)?;
-    // The same lock, taken first, as the dispatcher and reconciler take (see outbox::lock_claim).
-    super::outbox::lock_claim(conn, &claim.id)?;
+    // The same lock, taken first, as the dispatcher and reconciler take.
+    lock_claim(conn, &claim.id)?;
     let current_hash: String = claim_versions::table
         .filter(claim_versions::claim_id.eq(&claim.id))
         .filter(claim_versions::version.eq(claim.current_version))
@@ -635,6 +625,20 @@ pub fn record_card_check(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// Locks the claim row for the rest of the transaction (PostgreSQL; SQLite writers are serialised
+/// already) and returns its current version. Every writer that settles a submission takes this
+/// lock first, before any row that references the claim, and writers handle claims in claim-id
+/// order: so two of them never compute the status from a view without the other's change, and
+/// never deadlock upgrading the foreign-key locks their inserts take.
+pub fn lock_claim(conn: &mut AnyConnection, claim_id: &str) -> Result<i32, StoreError> {
+    Ok(match conn {
+        AnyConnection::Postgresql(pg) => {
+            claims::table.find(claim_id).select(claims::current_version).for_update().first(pg)?
+        }
+        AnyConnection::Sqlite(_) => claims::table.find(claim_id).select(claims::current_version).first(conn)?,
+    })
 }
 
 #[cfg(test)]

@@ -5,39 +5,18 @@
 
 use super::outbox::status;
 use super::schema::{claim_events, claim_versions, claims, episode_payloads, job_runs, outbox};
+use super::stats::{self, FacilityDay};
 use super::{AnyConnection, StoreError, now_ms};
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// One facility's day.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
-pub struct FacilityDay {
-    pub facility_code: String,
-    /// `YYYY-MM-DD` (UTC+7).
-    pub day: String,
-    /// Claim versions the gateway accepted.
-    pub received: i32,
-    /// Submissions a portal took (BHXH `maGiaoDich` or MoH receipt).
-    pub submitted: i32,
-    pub accepted: i32,
-    pub partially_approved: i32,
-    pub rejected: i32,
-    pub dead_lettered: i32,
-    /// Claimed and approved `T_BHTT` of the day's BHXH decisions, in hundredths of a đồng.
-    pub claimed_cents: i64,
-    pub approved_cents: i64,
-    pub computed_at: i64,
-    /// Episodes refused at ingest (critical rules).
-    pub refused_at_ingest: i32,
-}
-
 /// Counts every facility's `day` from the claims and replaces the stored snapshot of that day
 /// (running it twice gives the same rows); a day that has ended becomes final, and the figures
 /// read it from the snapshot from then on. Returns the rows written.
 pub fn snapshot_day(conn: &mut AnyConnection, day: NaiveDate) -> Result<Vec<FacilityDay>, StoreError> {
-    super::stats::store_day(conn, day)
+    stats::store_day(conn, day)
 }
 
 /// The ended days of the last `days` before `today` that are not final yet: days the job missed,
@@ -45,13 +24,13 @@ pub fn snapshot_day(conn: &mut AnyConnection, day: NaiveDate) -> Result<Vec<Faci
 pub fn unfinished_days(conn: &mut AnyConnection, today: NaiveDate, days: i64) -> Result<Vec<NaiveDate>, StoreError> {
     let first = today - chrono::Duration::days(days);
     let yesterday = today - chrono::Duration::days(1);
-    let done = super::stats::final_days(conn, first, yesterday)?;
+    let done = stats::final_days(conn, first, yesterday)?;
     Ok(first.iter_days().take_while(|d| *d <= yesterday).filter(|d| !done.contains(d)).collect())
 }
 
 /// The stored snapshot rows of one day.
 pub fn daily(conn: &mut AnyConnection, day: NaiveDate) -> Result<Vec<FacilityDay>, StoreError> {
-    Ok(super::stats::stored_rows(conn, None, day, day)?
+    Ok(stats::stored_rows(conn, None, day, day)?
         .into_iter()
         .map(|r| FacilityDay {
             facility_code: r.facility_code,

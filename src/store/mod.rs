@@ -88,6 +88,7 @@ mod schema;
 pub mod sessions;
 pub mod space;
 pub mod stats;
+pub mod status;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;

@@ -10,21 +10,11 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
-/// Outbox states.
-pub mod status {
-    pub const PENDING: &str = "pending";
-    pub const IN_FLIGHT: &str = "in_flight";
-    /// BHXH received the file (`maGiaoDich` stored); its appraisal is awaited.
-    pub const SENT: &str = "sent";
-    /// MoH received the file; nothing more to wait for.
-    pub const DELIVERED: &str = "delivered";
-    pub const ACCEPTED: &str = "accepted";
-    pub const PARTIALLY_APPROVED: &str = "partially_approved";
-    pub const REJECTED: &str = "rejected";
-    pub const DEAD_LETTER: &str = "dead_letter";
-    /// Withdrawn because a newer version of the claim replaced it before it was sent.
-    pub const SUPERSEDED: &str = "superseded";
-}
+/// The destinations: BHXH's appraisal portal and the Ministry of Health's portal.
+pub const BHXH: &str = "bhxh";
+pub const MOH: &str = "moh";
+
+pub use super::status::job as status;
 
 /// A job handed to the dispatcher.
 #[derive(Debug, Clone, Queryable)]
@@ -304,7 +294,7 @@ pub fn mark_failed(
     refusal: Option<(&str, &str)>,
     retry_at: Option<i64>,
 ) -> Result<(), StoreError> {
-    lock_claim(conn, &job.claim_id)?;
+    super::claims::lock_claim(conn, &job.claim_id)?;
     let now = now_ms();
     let state = if retry_at.is_some() { status::PENDING } else { status::DEAD_LETTER };
     diesel::update(outbox::table.find(job.outbox_id).filter(outbox::status.eq(status::IN_FLIGHT)))
@@ -456,7 +446,7 @@ pub struct Outcome {
 /// Stores the outcome and settles the submission. Another instance may have settled it first:
 /// then nothing is written.
 pub fn record_outcome(conn: &mut AnyConnection, s: &SentSubmission, outcome: &Outcome) -> Result<(), StoreError> {
-    lock_claim(conn, &s.claim_id)?;
+    super::claims::lock_claim(conn, &s.claim_id)?;
     let now = now_ms();
     let settled = diesel::update(outbox::table.find(s.outbox_id).filter(outbox::status.eq(status::SENT)))
         .set((outbox::status.eq(outcome.status), outbox::next_poll_at.eq(None::<i64>), outbox::updated_at.eq(now)))
@@ -495,20 +485,6 @@ pub fn record_outcome(conn: &mut AnyConnection, s: &SentSubmission, outcome: &Ou
     refresh_claim_status(conn, &s.claim_id)
 }
 
-/// Locks the claim row for the rest of the transaction (PostgreSQL; SQLite writers are serialised
-/// already) and returns its current version. Every writer that settles a submission takes this
-/// lock first, before any row that references the claim, and writers handle claims in claim-id
-/// order: so two of them never compute the status from a view without the other's change, and
-/// never deadlock upgrading the foreign-key locks their inserts take.
-pub(crate) fn lock_claim(conn: &mut AnyConnection, claim_id: &str) -> Result<i32, StoreError> {
-    Ok(match conn {
-        AnyConnection::Postgresql(pg) => {
-            claims::table.find(claim_id).select(claims::current_version).for_update().first(pg)?
-        }
-        AnyConnection::Sqlite(_) => claims::table.find(claim_id).select(claims::current_version).first(conn)?,
-    })
-}
-
 /// Locks the claims `ids` (sorted, so that every writer locks in one order) on PostgreSQL; SQLite
 /// has one writer at a time already.
 fn lock_claims(conn: &mut AnyConnection, ids: &[&str]) -> Result<(), StoreError> {
@@ -528,7 +504,7 @@ fn lock_claims(conn: &mut AnyConnection, ids: &[&str]) -> Result<(), StoreError>
 /// Recomputes a claim's status from the latest submission per destination of its current
 /// version: the BHXH outcome when there is one, else dead-lettered, submitted or queued.
 pub fn refresh_claim_status(conn: &mut AnyConnection, claim_id: &str) -> Result<(), StoreError> {
-    lock_claim(conn, claim_id)?;
+    super::claims::lock_claim(conn, claim_id)?;
     refresh_claim_statuses(conn, &[claim_id])
 }
 
@@ -558,7 +534,7 @@ fn refresh_claim_statuses(conn: &mut AnyConnection, ids: &[&str]) -> Result<(), 
             Some(status::REJECTED) => status::REJECTED,
             _ if has(status::DEAD_LETTER) => status::DEAD_LETTER,
             _ if !latest.is_empty() && !has(status::PENDING) && !has(status::IN_FLIGHT) => "submitted",
-            _ => super::claims::status::QUEUED,
+            _ => super::status::claim::QUEUED,
         };
         by_status.entry(claim_status).or_default().push(claim);
     }
@@ -695,7 +671,7 @@ pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<Submission>, Sto
 /// Queues a new attempt of a dead-lettered submission, linked to it by `replay_of`.
 /// Returns the new submission's id.
 pub fn replay(conn: &mut AnyConnection, original: &Submission) -> Result<i64, StoreError> {
-    lock_claim(conn, &original.claim_id)?;
+    super::claims::lock_claim(conn, &original.claim_id)?;
     let now = now_ms();
     let (version_id, uncertain_since): (i64, Option<i64>) =
         outbox::table.find(original.id).select((outbox::claim_version_id, outbox::uncertain_since)).first(conn)?;

@@ -8,7 +8,6 @@
 //! or a day the snapshot job has not reached) is counted from the claims. Both give the same
 //! numbers (tested), and a year of a province costs a few thousand stored rows instead of millions.
 
-use super::jobs::FacilityDay;
 use super::outbox::status;
 use super::schema::{
     claim_outcomes, claim_versions, claims, daily_snapshots, facilities, facility_daily, ingest_rejections, outbox,
@@ -23,6 +22,28 @@ use diesel::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use utoipa::ToSchema;
+
+/// One facility's day.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FacilityDay {
+    pub facility_code: String,
+    /// `YYYY-MM-DD` (UTC+7).
+    pub day: String,
+    /// Claim versions the gateway accepted.
+    pub received: i32,
+    /// Submissions a portal took (BHXH `maGiaoDich` or MoH receipt).
+    pub submitted: i32,
+    pub accepted: i32,
+    pub partially_approved: i32,
+    pub rejected: i32,
+    pub dead_lettered: i32,
+    /// Claimed and approved `T_BHTT` of the day's BHXH decisions, in hundredths of a đồng.
+    pub claimed_cents: i64,
+    pub approved_cents: i64,
+    pub computed_at: i64,
+    /// Episodes refused at ingest (critical rules).
+    pub refused_at_ingest: i32,
+}
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -323,7 +344,7 @@ pub fn count_interval(
             let t = all.entry(code).or_default();
             t.submitted_anywhere += 1;
             t.last_sent_at = t.last_sent_at.max(sent);
-            if let (crate::queue::BHXH, Some(sent)) = (destination.as_str(), sent) {
+            if let (super::outbox::BHXH, Some(sent)) = (destination.as_str(), sent) {
                 *t.delays.entry(delay_bucket(sent - discharged)).or_default() += 1;
             }
         }

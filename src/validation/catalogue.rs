@@ -1,37 +1,12 @@
 //! The rule catalogue: every rule's stable code, severity and description, kept as data
 //! (`catalogue.csv` beside this file) so that people can read and review it without the code.
 
+use crate::domain::violation::Severity;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
 const CATALOGUE_CSV: &str = include_str!("catalogue.csv");
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Blocks the episode: it is refused with 422 and never submitted.
-    Critical,
-    /// Stored with the episode and shown to the facility; the episode is accepted.
-    Warning,
-}
-
-impl Severity {
-    pub fn parse(text: &str) -> Option<Severity> {
-        match text {
-            "critical" => Some(Severity::Critical),
-            "warning" => Some(Severity::Warning),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Critical => "critical",
-            Severity::Warning => "warning",
-        }
-    }
-}
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Rule {

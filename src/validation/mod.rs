@@ -12,33 +12,15 @@ mod fields;
 mod money;
 mod patient;
 mod reference;
+mod routes;
 mod stay;
 mod structure;
 
-pub use catalogue::{Catalogue, CatalogueHandle, Rule, Severity};
+pub use crate::domain::violation::{Severity, Violation, bounded};
+pub use catalogue::{Catalogue, CatalogueHandle, Rule};
+pub use routes::routes;
 
 use crate::domain::{Episode, personal};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
-/// One broken rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Violation {
-    pub rule: String,
-    pub severity: Severity,
-    /// Where in the episode, e.g. `drugs[3].THANH_TIEN_BV`.
-    pub path: String,
-    pub message: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-}
-
-impl<'de> Deserialize<'de> for Severity {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        Severity::parse(&text).ok_or_else(|| serde::de::Error::custom(format!("unknown severity `{text}`")))
-    }
-}
 
 /// Everything validation found in one episode.
 #[derive(Debug, Clone, Default)]
@@ -78,15 +60,6 @@ pub const VALUE_CHARS: usize = 64;
 pub const TEXT_CHARS: usize = 256;
 /// Violations of one rule listed per episode; the rest are counted in one more.
 pub const PER_RULE: usize = 20;
-
-/// `text` cut to `max` characters, with an ellipsis and its full length when it was longer, so
-/// that an answer, a log line or a stored row never repeats an input of any size.
-pub fn bounded(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        None => text.to_owned(),
-        Some((end, _)) => format!("{}… ({} characters)", &text[..end], text.chars().count()),
-    }
-}
 
 /// The field a violation's path ends in: `summary.MA_THE_BHYT[1]` → `MA_THE_BHYT`.
 fn field_of(path: &str) -> Option<&str> {

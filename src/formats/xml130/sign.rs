@@ -9,24 +9,7 @@ use bergshamra::keys::loader;
 use chrono::{DateTime, Utc};
 use x509_cert::der::{Decode, DecodePem};
 
-/// Canonicalisation of the signed content.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Canonicalisation {
-    /// Exclusive C14N 1.0 (the default).
-    Exclusive,
-    /// Inclusive C14N 1.0.
-    Inclusive,
-}
-
-impl Canonicalisation {
-    pub(crate) fn uri(self) -> &'static str {
-        match self {
-            Canonicalisation::Exclusive => "http://www.w3.org/2001/10/xml-exc-c14n#",
-            Canonicalisation::Inclusive => "http://www.w3.org/TR/2001/REC-xml-c14n-20010315",
-        }
-    }
-}
+pub use crate::config::Canonicalisation;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SignError {

@@ -1,9 +1,10 @@
 //! `/api/v1/rules`: the rule catalogue in force, and administrators changing a rule's severity.
 
-use super::{ApiError, AppState, Problem};
+use super::{Catalogue, CatalogueHandle, Rule, Severity};
 use crate::auth::Principal;
+use crate::http::{ApiError, Problem};
+use crate::store::Db;
 use crate::store::audit::{self, AuditEntry};
-use crate::validation::{Catalogue, Rule, Severity};
 use actix_web::{HttpResponse, get, put, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -11,8 +12,8 @@ use utoipa::ToSchema;
 /// Every validation rule with its code, category, description and the severity in force.
 #[utoipa::path(tag = "rules", responses((status = 200, description = "The catalogue", body = Vec<Rule>)))]
 #[get("/api/v1/rules")]
-pub async fn list_rules(state: web::Data<AppState>, _principal: Principal) -> HttpResponse {
-    let catalogue = state.catalogue.current();
+async fn list_rules(catalogue: web::Data<CatalogueHandle>, _principal: Principal) -> HttpResponse {
+    let catalogue = catalogue.current();
     HttpResponse::Ok().json(catalogue.rules().collect::<Vec<_>>())
 }
 
@@ -36,8 +37,9 @@ pub struct SeverityChange {
     )
 )]
 #[put("/api/v1/rules/{code}")]
-pub async fn set_severity(
-    state: web::Data<AppState>,
+async fn set_severity(
+    db: web::Data<Db>,
+    catalogue: web::Data<CatalogueHandle>,
     principal: Principal,
     code: web::Path<String>,
     body: web::Json<SeverityChange>,
@@ -46,14 +48,13 @@ pub async fn set_severity(
     let code = code.into_inner();
     let severity = body.into_inner().severity;
     let previous =
-        state.catalogue.current().get(&code).cloned().ok_or_else(|| ApiError::NotFound(format!("no rule `{code}`")))?;
+        catalogue.current().get(&code).cloned().ok_or_else(|| ApiError::NotFound(format!("no rule `{code}`")))?;
     // Without a registered facility the claim cannot be stored at all.
     if code == "FACILITY_UNKNOWN" && severity == Severity::Warning {
         return Err(ApiError::Conflict("FACILITY_UNKNOWN stays critical: claims need a registered facility".into()));
     }
     let (actor, stored_code) = (principal.key_id.clone(), code.clone());
-    let overrides = state
-        .db
+    let overrides = db
         .write(move |c| {
             crate::store::rules::set_override(c, &stored_code, severity.as_str(), &actor)?;
             audit::record(
@@ -69,7 +70,11 @@ pub async fn set_severity(
             crate::store::rules::overrides(c)
         })
         .await?;
-    state.catalogue.replace(Catalogue::builtin().with_overrides(&overrides));
-    let rule = state.catalogue.current().get(&code).cloned();
+    catalogue.replace(Catalogue::builtin().with_overrides(&overrides));
+    let rule = catalogue.current().get(&code).cloned();
     Ok(HttpResponse::Ok().json(rule))
+}
+
+pub fn routes<T: crate::http::AppFactory>(app: utoipa_actix_web::UtoipaApp<T>) -> utoipa_actix_web::UtoipaApp<T> {
+    app.service(list_rules).service(set_severity)
 }

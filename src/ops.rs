@@ -1,6 +1,8 @@
-//! Operations endpoints: liveness, readiness, Prometheus metrics.
+//! Operations endpoints: liveness, readiness, Prometheus metrics, the signing certificates.
 
-use super::AppState;
+use crate::formats::xml130::signers::Signers;
+use crate::http::ApiError;
+use crate::store::Db;
 use actix_web::{HttpResponse, Responder, get, web};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
@@ -38,15 +40,15 @@ pub fn metrics_handle() -> PrometheusHandle {
 /// The process is up.
 #[utoipa::path(tag = "ops", responses((status = 200, description = "Alive")))]
 #[get("/healthz")]
-pub async fn healthz() -> impl Responder {
+async fn healthz() -> impl Responder {
     HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
 }
 
 /// The database answers.
 #[utoipa::path(tag = "ops", responses((status = 200, description = "Ready"), (status = 503, description = "Database unreachable")))]
 #[get("/readyz")]
-pub async fn readyz(state: web::Data<AppState>) -> impl Responder {
-    match state.db.ping().await {
+async fn readyz(db: web::Data<Db>) -> impl Responder {
+    match db.ping().await {
         Ok(()) => HttpResponse::Ok().json(serde_json::json!({ "status": "ready", "database": "ok" })),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
@@ -59,8 +61,8 @@ pub async fn readyz(state: web::Data<AppState>) -> impl Responder {
 /// Prometheus text exposition. The queue depth by destination and state is read at each scrape.
 #[utoipa::path(tag = "ops", responses((status = 200, description = "Metrics in Prometheus text format", content_type = "text/plain")))]
 #[get("/metrics")]
-pub async fn metrics(state: web::Data<AppState>) -> impl Responder {
-    match state.db.read(crate::store::outbox::depth).await {
+async fn metrics(db: web::Data<Db>, recorder: web::Data<PrometheusHandle>) -> impl Responder {
+    match db.read(crate::store::outbox::depth).await {
         Ok(depth) => {
             for d in depth {
                 ::metrics::gauge!("hisgate_queue_depth", "destination" => d.destination, "status" => d.status)
@@ -69,7 +71,7 @@ pub async fn metrics(state: web::Data<AppState>) -> impl Responder {
         }
         Err(e) => tracing::warn!(error = %e, "queue depth unavailable for /metrics"),
     }
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render())
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(recorder.render())
 }
 
 /// The facilities' signing certificates and when they expire (admin and DoH keys).
@@ -78,10 +80,14 @@ pub async fn metrics(state: web::Data<AppState>) -> impl Responder {
     responses((status = 200, description = "One entry per facility with a signing key", body = Vec<crate::formats::xml130::signers::CertificateInfo>))
 )]
 #[get("/api/v1/certificates")]
-pub async fn certificates(
-    state: web::Data<AppState>,
+async fn certificates(
+    signers: web::Data<Signers>,
     principal: crate::auth::Principal,
-) -> Result<HttpResponse, super::ApiError> {
+) -> Result<HttpResponse, ApiError> {
     principal.require_staff("see the certificates")?;
-    Ok(HttpResponse::Ok().json(state.signers.certificates()))
+    Ok(HttpResponse::Ok().json(signers.certificates()))
+}
+
+pub fn routes<T: crate::http::AppFactory>(app: utoipa_actix_web::UtoipaApp<T>) -> utoipa_actix_web::UtoipaApp<T> {
+    app.service(healthz).service(readyz).service(metrics).service(certificates)
 }
