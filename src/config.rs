@@ -485,7 +485,7 @@ impl Settings {
             s.master_key_file = (!v.is_empty()).then(|| v.into());
         }
         if let Some(v) = lookup("HISGATE_MASTER_KEY") {
-            s.master_key = Some(v).filter(|v| !v.is_empty()).map(Secret::new);
+            s.master_key = (!v.is_empty()).then(|| Secret::new(v));
         }
         if let Some(v) = lookup("HISGATE_DATABASE_URL") {
             s.database_url = v;

@@ -87,7 +87,11 @@ impl Paths {
         let mut after_colons = false;
         for tree in tokens {
             match tree {
-                proc_macro2::TokenTree::Ident(ident) if current.is_empty() || after_colons => {
+                proc_macro2::TokenTree::Ident(ident) => {
+                    // An identifier continues the path after `::`, else it starts another.
+                    if !after_colons {
+                        self.add(std::mem::take(&mut current));
+                    }
                     current.push(ident.to_string());
                     after_colons = false;
                 }
@@ -100,7 +104,6 @@ impl Paths {
                     if let proc_macro2::TokenTree::Group(g) = other {
                         self.tokens(g.stream());
                     }
-                    continue;
                 }
             }
         }
@@ -120,6 +123,8 @@ impl<'ast> Visit<'ast> for Paths {
             syn::Item::Const(c) => &c.attrs,
             syn::Item::Static(s) => &s.attrs,
             syn::Item::Macro(m) => &m.attrs,
+            syn::Item::Trait(t) => &t.attrs,
+            syn::Item::Type(t) => &t.attrs,
             _ => return syn::visit::visit_item(self, item),
         };
         if is_test_only(attrs) {
@@ -292,6 +297,9 @@ fn the_checker_sees_what_a_file_names() {
     // A folder's own files are contained in it; its test-only files are not read.
     assert!(!ingest.contains(&path("ingest/commit")), "{ingest:?}");
     assert!(!arrows.contains_key(&path("formats/xml130/tests")));
+    let mut paths = Paths::default();
+    paths.tokens("x, move crate::store::Db, self::y".parse().expect("tokens"));
+    assert_eq!(paths.named, vec![path("crate/store/Db"), path("self/y")]);
     assert_eq!(absolute(&path("a/b"), &["super".into(), "c".into()]), Some(path("a/c")));
     assert_eq!(absolute(&path("a"), &["crate".into(), "x".into()]), Some(path("x")));
 }

@@ -6,8 +6,7 @@
 use crate::auth::Principal;
 use crate::http::{ApiError, Problem, next_page, page_limit, parse_instant};
 use crate::store::Db;
-use crate::store::audit::AuditSink;
-use crate::store::audit::{AuditFilter, AuditRow, PendingEntry, search};
+use crate::store::audit::{AuditFilter, AuditRow, AuditSink, PendingEntry, search};
 use crate::store::now_ms;
 use crate::vault::Vault;
 use actix_web::{HttpResponse, get, web};

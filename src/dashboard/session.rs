@@ -6,8 +6,7 @@
 
 use super::html::{self, Lang, escape};
 use super::{DashboardError, with_security_headers};
-use crate::auth::Gate;
-use crate::auth::{Principal, Role, authenticate};
+use crate::auth::{Gate, Principal, Role, authenticate};
 use crate::config::Settings;
 use crate::digest::{random_hex, sha256_hex};
 use crate::store::{Db, StoreError, audit, now_ms, sessions};
@@ -174,7 +173,7 @@ pub async fn login(
             ),
         ));
     }
-    let client = crate::http::client_address(&req, &settings.trusted_proxies);
+    let client = gate.client_address(&req);
     let key = input.key.trim();
     let key_id = crate::auth::key_id(key);
     if let Some(wait) = gate.failures.locked_for(client, key_id.as_deref()) {

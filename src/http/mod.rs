@@ -1,4 +1,5 @@
-//! HTTP plumbing shared by every endpoint: state, error mapping, the router and the OpenAPI document.
+//! HTTP plumbing shared by every endpoint, below every module with routes: errors as problem
+//! documents, bodies read within a size and a time, paging, the client's address and scheme, TLS.
 
 mod body;
 mod body_deadline;

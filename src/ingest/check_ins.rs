@@ -3,6 +3,7 @@
 //! validated by the XML0 rules, scoped to the key's facility, and stored with its queue entries
 //! before the `202`. The same content again is the same check-in (its id is derived from it).
 
+use super::IngestService;
 use crate::auth::Principal;
 use crate::domain::Episode;
 use crate::domain::records::{CheckIn, Table};
@@ -85,13 +86,11 @@ pub(super) fn new_check_in(c: &CheckIn, facility: &str, vault: &Vault) -> NewChe
 
 /// Validates and authorises each check-in; the first refusal refuses the request (nothing stored).
 fn prepare(
-    service: &super::IngestService,
+    service: &IngestService,
     principal: &Principal,
     items: &[CheckIn],
 ) -> Result<Vec<(NewCheckIn, Vec<Violation>)>, ApiError> {
-    let catalogue = service.catalogue.current();
-    let reference = service.reference.current();
-    let profile = service.settings.bhxh_protocol.profile;
+    let (catalogue, reference, profile) = service.rules();
     let mut prepared = Vec::with_capacity(items.len());
     for (i, c) in items.iter().enumerate() {
         let facility = c.facility_code.as_deref().map(str::trim).unwrap_or_default();
@@ -131,7 +130,7 @@ fn prepare(
 #[post("/api/v1/checkins")]
 async fn post_check_ins(
     req: HttpRequest,
-    service: web::Data<super::IngestService>,
+    service: web::Data<IngestService>,
     principal: Principal,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
@@ -189,7 +188,7 @@ async fn post_check_ins(
 )]
 #[get("/api/v1/checkins/{id}")]
 async fn get_check_in(
-    service: web::Data<super::IngestService>,
+    service: web::Data<IngestService>,
     principal: Principal,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
@@ -234,7 +233,7 @@ struct CheckInList {
 )]
 #[get("/api/v1/checkins")]
 async fn list_check_ins(
-    service: web::Data<super::IngestService>,
+    service: web::Data<IngestService>,
     principal: Principal,
     query: web::Query<CheckInQuery>,
 ) -> Result<HttpResponse, ApiError> {

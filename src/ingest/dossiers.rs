@@ -135,10 +135,8 @@ pub async fn ingest_file(
         )));
     }
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Item>>(2);
-    let catalogue = service.catalogue.current();
+    let (catalogue, reference, profile) = service.rules();
     let warnings = read_findings(&catalogue, header.notes.clone());
-    let reference = service.reference.current();
-    let profile = service.settings.bhxh_protocol.profile;
     let producer_principal = principal.clone();
     let vault = service.vault.clone();
     let facility = header.facility.clone();

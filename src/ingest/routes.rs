@@ -107,8 +107,7 @@ async fn post_batch(
             request.episodes.len()
         )));
     }
-    let (catalogue, reference) = (service.catalogue.current(), service.reference.current());
-    let profile = service.settings.bhxh_protocol.profile;
+    let (catalogue, reference, profile) = service.rules();
     let items = request
         .episodes
         .iter()

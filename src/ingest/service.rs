@@ -8,13 +8,14 @@ use crate::auth::Principal;
 use crate::config::Settings;
 use crate::domain::Episode;
 use crate::domain::records::Table;
+use crate::domain::spec::Profile;
 use crate::formats::xml130::signers::Signers;
 use crate::http::ApiError;
-use crate::reference::ReferenceHandle;
+use crate::reference::{ReferenceData, ReferenceHandle};
 use crate::store::audit::AuditSink;
 use crate::store::claims;
 use crate::store::{Db, StoreError};
-use crate::validation::CatalogueHandle;
+use crate::validation::{Catalogue, CatalogueHandle};
 use crate::vault::Vault;
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -36,6 +37,12 @@ pub struct IngestService {
 }
 
 impl IngestService {
+    /// The rules episodes are judged by now: the catalogue with the administrators' severities,
+    /// the reference catalogues in force, and the profile of the BHXH endpoints.
+    pub fn rules(&self) -> (Arc<Catalogue>, Arc<ReferenceData>, Profile) {
+        (self.catalogue.current(), self.reference.current(), self.settings.bhxh_protocol.profile)
+    }
+
     /// Stores prepared episodes (durably, in a transaction other requests may share); returns one
     /// result per item, in order.
     pub async fn store(
@@ -73,8 +80,7 @@ impl IngestService {
 
     /// [`prepare`], noting a refusal for the figures.
     pub async fn prepare_noted(&self, principal: &Principal, episode: &Episode) -> Result<Prepared, Rejection> {
-        let profile = self.settings.bhxh_protocol.profile;
-        let (catalogue, reference) = (self.catalogue.current(), self.reference.current());
+        let (catalogue, reference, profile) = self.rules();
         let result = prepare(&catalogue, &reference, profile, &self.vault, principal, episode);
         if let Err(Rejection::Invalid(violations)) = &result {
             let facility = Some(episode.facility_code().to_owned()).filter(|f| !f.is_empty());

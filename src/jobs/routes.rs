@@ -1,10 +1,9 @@
 //! `/api/v1/jobs`: the scheduled jobs, their recent runs, and running one now (admin);
 //! `/api/v1/snapshots/daily`: what the daily snapshot stored.
 
-use super::JobKind;
+use super::{JobContext, JobKind};
 use crate::auth::Principal;
 use crate::http::{ApiError, Problem};
-use crate::jobs::JobContext;
 use crate::store::Db;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::jobs::{self, JobRun};

@@ -1,9 +1,9 @@
 //! `/api/v1/submissions` and `/api/v1/queue`: what was sent where, replays, the kill switch.
 
+use super::Portals;
 use crate::auth::Principal;
 use crate::http::{ApiError, Problem, next_page, page_limit};
 use crate::portal::guard::CircuitView;
-use crate::queue::Portals;
 use crate::store::Db;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::outbox::{self, Depth, Submission, SubmissionFilter};

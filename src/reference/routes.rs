@@ -1,11 +1,10 @@
 //! `/api/v1/catalogues`: the reference lists in the database; administrators replace a list with
 //! a CSV file or remove a facility's own list.
 
-use super::LoadError;
+use super::{LoadError, ReferenceHandle};
 use crate::auth::Principal;
 use crate::config::Settings;
 use crate::http::{ApiError, Problem};
-use crate::reference::ReferenceHandle;
 use crate::store::Db;
 use crate::store::reference::ListInfo;
 use actix_web::{HttpResponse, delete, get, put, web};
