@@ -1,4 +1,78 @@
 //! One struct per QĐ 130/4750 table; each field keeps its official element name on the wire.
+//!
+//! Each table is declared once, with [`record!`], as its fields in appendix order: the Rust name, the
+//! kind the wire format writes it as (`text`, `int`, `money`, `price`, `number`) and the official element
+//! name (with the name an earlier revision used, where one is still accepted). The struct with its serde
+//! names, the visitor and the setter all come from that list; the test below checks it against
+//! `schemas/qd130_4750_fields.csv`.
+
+/// Declares one table's record: the struct (every field optional, serialised under its wire name and
+/// left out when absent), and its [`Record`] implementation in the same field order.
+macro_rules! record {
+    (
+        $(#[doc = $doc:literal])*
+        pub struct $name:ident: $table:ident {
+            $(
+                $(#[doc = $field_doc:literal])*
+                $field:ident: $kind:ident = $wire:literal $(| $alias:literal)?,
+            )*
+        }
+    ) => {
+        record!(@fields [$(#[doc = $doc])* $name] []
+            $( [$(#[doc = $field_doc])*] $field $kind $wire [$($alias)?] )*);
+
+        impl Record for $name {
+            fn table(&self) -> Table {
+                Table::$table
+            }
+
+            fn visit<'a>(&'a self, visit: &mut dyn FnMut(FieldValue<'a>)) {
+                $( visit(FieldValue::$kind(&self.$field)); )*
+            }
+
+            fn assign(&mut self, index: usize, text: &str) -> Result<(), AssignError> {
+                type Setter = fn(&mut $name, &str) -> Result<(), AssignError>;
+                const SETTERS: &[Setter] = &[$(|record, text| {
+                    record.$field = parse::$kind(text)?;
+                    Ok(())
+                }),*];
+                SETTERS.get(index).ok_or(AssignError::NoSuchField(index))?(self, text)
+            }
+        }
+    };
+    // One field at a time into the struct body: the kind decides the Rust type and, for decimals,
+    // the exact-text serde and the schema type.
+    (@fields $head:tt [$($done:tt)*] [$($doc:tt)*] $field:ident text $wire:literal [$($alias:literal)?] $($rest:tt)*) => {
+        record!(@fields $head [$($done)*
+            $($doc)*
+            #[serde(rename = $wire, $(alias = $alias,)? default, skip_serializing_if = "Option::is_none")]
+            pub $field: Option<String>,
+        ] $($rest)*);
+    };
+    (@fields $head:tt [$($done:tt)*] [$($doc:tt)*] $field:ident int $wire:literal [] $($rest:tt)*) => {
+        record!(@fields $head [$($done)*
+            $($doc)*
+            #[serde(rename = $wire, default, skip_serializing_if = "Option::is_none")]
+            pub $field: Option<u32>,
+        ] $($rest)*);
+    };
+    (@fields $head:tt [$($done:tt)*] [$($doc:tt)*] $field:ident $decimal:ident $wire:literal [] $($rest:tt)*) => {
+        record!(@fields $head [$($done)*
+            $($doc)*
+            #[schema(value_type = Option<String>)]
+            #[serde(rename = $wire, default, skip_serializing_if = "Option::is_none", with = "crate::decimal::opt")]
+            pub $field: Option<Decimal>,
+        ] $($rest)*);
+    };
+    (@fields [$(#[doc = $doc:literal])* $name:ident] [$($done:tt)*]) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            $($done)*
+        }
+    };
+}
 
 mod birth_certificate;
 mod check_in;
@@ -37,7 +111,7 @@ pub use tuberculosis::TuberculosisTreatment;
 use rust_decimal::Decimal;
 
 mod prelude {
-    pub use super::{AssignError, FieldValue, Record, Table, parse_decimal, parse_int, parse_text};
+    pub use super::{AssignError, FieldValue, Record, Table, parse};
     pub use rust_decimal::Decimal;
     pub use serde::{Deserialize, Serialize};
     pub use utoipa::ToSchema;
@@ -127,7 +201,7 @@ impl<'a> FieldValue<'a> {
     pub fn text(v: &'a Option<String>) -> Self {
         v.as_deref().map_or(FieldValue::Absent, FieldValue::Text)
     }
-    pub fn int(v: Option<u32>) -> Self {
+    pub fn int(v: &Option<u32>) -> Self {
         v.map_or(FieldValue::Absent, FieldValue::Int)
     }
     pub fn money(v: &'a Option<Decimal>) -> Self {
@@ -179,24 +253,42 @@ pub enum AssignError {
     NotADecimal(String),
 }
 
-pub fn parse_text(text: &str) -> Option<String> {
-    (!text.is_empty()).then(|| text.to_owned())
-}
+/// Wire text to a field's value, one function per field kind; empty text means absent.
+pub mod parse {
+    use super::AssignError;
+    use rust_decimal::Decimal;
 
-pub fn parse_int(text: &str) -> Result<Option<u32>, AssignError> {
-    let t = text.trim();
-    if t.is_empty() {
-        return Ok(None);
+    pub fn text(text: &str) -> Result<Option<String>, AssignError> {
+        Ok((!text.is_empty()).then(|| text.to_owned()))
     }
-    t.parse().map(Some).map_err(|_| AssignError::NotAWholeNumber(text.to_owned()))
-}
 
-pub fn parse_decimal(text: &str) -> Result<Option<Decimal>, AssignError> {
-    let t = text.trim();
-    if t.is_empty() {
-        return Ok(None);
+    pub fn int(text: &str) -> Result<Option<u32>, AssignError> {
+        let t = text.trim();
+        if t.is_empty() {
+            return Ok(None);
+        }
+        t.parse().map(Some).map_err(|_| AssignError::NotAWholeNumber(text.to_owned()))
     }
-    t.parse::<Decimal>().map(Some).map_err(|_| AssignError::NotADecimal(text.to_owned()))
+
+    pub fn money(text: &str) -> Result<Option<Decimal>, AssignError> {
+        decimal(text)
+    }
+
+    pub fn price(text: &str) -> Result<Option<Decimal>, AssignError> {
+        decimal(text)
+    }
+
+    pub fn number(text: &str) -> Result<Option<Decimal>, AssignError> {
+        decimal(text)
+    }
+
+    fn decimal(text: &str) -> Result<Option<Decimal>, AssignError> {
+        let t = text.trim();
+        if t.is_empty() {
+            return Ok(None);
+        }
+        t.parse::<Decimal>().map(Some).map_err(|_| AssignError::NotADecimal(text.to_owned()))
+    }
 }
 
 #[cfg(test)]
