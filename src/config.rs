@@ -3,6 +3,7 @@
 //! An invalid value stops start-up with an error naming the variable; secrets never appear in
 //! `Debug` output or logs.
 
+use crate::vocabulary::Destination;
 use serde::Deserialize;
 use std::fmt;
 
@@ -392,7 +393,7 @@ pub struct Settings {
     /// the portals still receive them): XML6 (HIV care) unless set.
     pub sensitive_tables: Vec<crate::domain::records::Table>,
     /// Portals every accepted episode is queued for (`bhxh`, `moh`).
-    pub destinations: Vec<String>,
+    pub destinations: Vec<Destination>,
     pub bhxh: PortalSettings,
     /// TOML `[bhxh_protocol]`; `HISGATE_BHXH_PROFILE`, `_APPRAISAL_API`, `_HOSO_PER_FILE`.
     pub bhxh_protocol: BhxhProtocol,
@@ -429,7 +430,7 @@ impl Default for Settings {
             auth_max_failures: 10,
             auth_lockout_seconds: 900,
             sensitive_tables: vec![crate::domain::records::Table::Xml6],
-            destinations: vec!["bhxh".to_owned(), "moh".to_owned()],
+            destinations: vec![Destination::Bhxh, Destination::Moh],
             bhxh: PortalSettings::default(),
             bhxh_protocol: BhxhProtocol::default(),
             moh: PortalSettings::default(),
@@ -455,8 +456,6 @@ pub enum ConfigError {
 fn invalid(var: &'static str, value: &str, reason: impl Into<String>) -> ConfigError {
     ConfigError::Invalid { var, value: value.to_owned(), reason: reason.into() }
 }
-
-const KNOWN_DESTINATIONS: &[&str] = &["bhxh", "moh"];
 
 impl Settings {
     /// Reads the file named by `HISGATE_CONFIG` (if any), then the environment.
@@ -553,7 +552,14 @@ impl Settings {
             s.reference_dir = Some(v.into());
         }
         if let Some(v) = lookup("HISGATE_DESTINATIONS") {
-            s.destinations = v.split(',').map(str::trim).filter(|d| !d.is_empty()).map(str::to_owned).collect();
+            s.destinations = v
+                .split(',')
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+                .map(|d| {
+                    d.parse().map_err(|_| invalid("HISGATE_DESTINATIONS", d, "known destinations are bhxh and moh"))
+                })
+                .collect::<Result<_, _>>()?;
         }
         for (prefix, portal) in [("BHXH", &mut s.bhxh), ("MOH", &mut s.moh)] {
             if let Some(v) = lookup(&format!("HISGATE_{prefix}_URL")) {
@@ -775,9 +781,6 @@ impl Settings {
         if self.max_batch == 0 {
             return Err(invalid("HISGATE_MAX_BATCH", "0", "must be at least 1"));
         }
-        if let Some(d) = self.destinations.iter().find(|d| !KNOWN_DESTINATIONS.contains(&d.as_str())) {
-            return Err(invalid("HISGATE_DESTINATIONS", d, "known destinations are bhxh and moh"));
-        }
         for (var, portal) in [("HISGATE_BHXH_URL", &self.bhxh), ("HISGATE_MOH_URL", &self.moh)] {
             if let Some(url) = &portal.url
                 && !(url.starts_with("http://") || url.starts_with("https://"))
@@ -806,7 +809,7 @@ mod tests {
         assert_eq!(s.bind, "127.0.0.1:8080");
         let s = load(&[("HISGATE_BIND", "0.0.0.0:9000"), ("HISGATE_DESTINATIONS", "bhxh")]).unwrap();
         assert_eq!(s.bind, "0.0.0.0:9000");
-        assert_eq!(s.destinations, vec!["bhxh"]);
+        assert_eq!(s.destinations, vec![Destination::Bhxh]);
     }
 
     #[test]

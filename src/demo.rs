@@ -1,11 +1,12 @@
 //! `hisgate demo`: the gateway on an embedded SQLite file, the portal mocks in-process, a seeded
 //! synthetic province with API keys, and a trickle of synthetic episodes sent over HTTP.
 
-use crate::auth::{self, Role};
+use crate::auth;
 use crate::config::Settings;
 use crate::startup::Application;
 use crate::store::{Db, facilities};
 use crate::synthetic::{EpisodeGenerator, GenOptions, province};
+use crate::vocabulary::Role;
 
 /// The demo's master key, beside its SQLite file (made on the first run, kept for the next ones,
 /// whose database it opens).

@@ -33,3 +33,4 @@ pub mod telemetry;
 mod testing;
 pub mod validation;
 pub mod vault;
+pub mod vocabulary;

@@ -65,7 +65,7 @@ async fn metrics(db: web::Data<Db>, recorder: web::Data<PrometheusHandle>) -> im
     match db.read(crate::store::outbox::depth).await {
         Ok(depth) => {
             for d in depth {
-                ::metrics::gauge!("hisgate_queue_depth", "destination" => d.destination, "status" => d.status)
+                ::metrics::gauge!("hisgate_queue_depth", "destination" => d.destination.as_str(), "status" => d.status.as_str())
                     .set(d.count as f64);
             }
         }

@@ -8,36 +8,10 @@ pub mod failures;
 use crate::digest::{digests_equal, random_hex, sha256_hex};
 use crate::http::ApiError;
 use crate::store::{Db, StoreError, audit, facilities, keys};
+use crate::vocabulary::Role;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use std::future::Future;
 use std::pin::Pin;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Role {
-    /// A facility's HIS: pushes and reads its own claims.
-    Facility,
-    /// Department of Health staff: read everything.
-    Doh,
-    /// Reception and insurance staff: card eligibility checks.
-    Eligibility,
-    /// Operators: everything, including other facilities' claims.
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Facility => "facility",
-            Role::Doh => "doh",
-            Role::Eligibility => "eligibility",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Role> {
-        [Role::Facility, Role::Doh, Role::Eligibility, Role::Admin].into_iter().find(|r| r.as_str() == text)
-    }
-}
 
 /// The authenticated caller of a request.
 #[derive(Debug, Clone)]
@@ -58,7 +32,7 @@ impl Principal {
 
     /// The caller a stored key stands for (none if its role is unknown to this version).
     pub fn of_key(key: keys::StoredKey) -> Option<Principal> {
-        let role = Role::parse(&key.role)?;
+        let role = key.role.parse().ok()?;
         Some(Principal { key_id: key.id, role, facility: key.facility_code, sensitive_reader: key.sensitive_reader })
     }
 
@@ -147,7 +121,7 @@ pub fn create_key(
         if let Some(code) = facility {
             facilities::register(conn, code, &format!("Facility {code}"), "other", "onboarding")?;
         }
-        keys::insert(conn, &id, &hash, role.as_str(), facility, label, sensitive_reader)?;
+        keys::insert(conn, &id, &hash, role, facility, label, sensitive_reader)?;
         audit::record(
             conn,
             audit::AuditEntry {

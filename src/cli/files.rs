@@ -3,12 +3,13 @@
 //! warned of (code, field path, message, value), then a count by rule; as text or as JSON lines.
 
 use super::ReportFormat;
-use crate::auth::{Principal, Role};
+use crate::auth::Principal;
 use crate::config::Settings;
 use crate::formats::xml130;
 use crate::ingest::ItemResult;
 use crate::ingest::dossiers::{read_findings, unreadable_violation};
 use crate::validation::{self, Catalogue, Severity, Violation};
+use crate::vocabulary::Role;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;

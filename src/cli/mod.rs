@@ -3,12 +3,13 @@
 mod files;
 mod master_keys;
 
-use crate::auth::{self, Role};
+use crate::auth;
 use crate::config::Settings;
 use crate::formats::xml130;
 use crate::startup::Application;
 use crate::store::Db;
 use crate::synthetic::{EpisodeGenerator, GenOptions};
+use crate::vocabulary::Role;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
 

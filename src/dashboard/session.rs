@@ -6,10 +6,11 @@
 
 use super::html::{self, Lang, escape};
 use super::{DashboardError, with_security_headers};
-use crate::auth::{Gate, Principal, Role, authenticate};
+use crate::auth::{Gate, Principal, authenticate};
 use crate::config::Settings;
 use crate::digest::{random_hex, sha256_hex};
 use crate::store::{Db, StoreError, audit, now_ms, sessions};
+use crate::vocabulary::Role;
 use actix_web::cookie::{Cookie, SameSite, time::Duration};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};

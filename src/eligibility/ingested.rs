@@ -4,13 +4,14 @@
 
 use super::codes::Verdict;
 use super::{EligibilityError, EligibilityRequest, EligibilityService, Lookup};
-use crate::auth::{Principal, Role};
+use crate::auth::Principal;
 use crate::domain::Episode;
 use crate::domain::card::{IdentifierKind, mask};
 use crate::store::claims;
 use crate::store::{Db, StoreError, now_ms};
 use crate::validation::Severity;
 use crate::vault::Vault;
+use crate::vocabulary::Role;
 use std::sync::Arc;
 
 /// Versions checked per run at most.

@@ -2,9 +2,10 @@
 //! and HIS.
 
 use super::{EligibilityAnswer, EligibilityError, EligibilityRequest, EligibilityService, Lookup};
-use crate::auth::{Principal, Role};
+use crate::auth::Principal;
 use crate::config::Settings;
 use crate::http::{ApiError, Problem};
+use crate::vocabulary::Role;
 use actix_web::{HttpResponse, post, web};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};

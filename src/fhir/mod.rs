@@ -13,6 +13,7 @@ use crate::ingest::{IngestService, Rejection};
 use crate::store::Db;
 use crate::store::claims::AcceptOutcome;
 use crate::store::outbox;
+use crate::vocabulary::{Destination, JobStatus};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use hisgate_fhir::{Adjudication, EligibilityView, LineAdjudication, OutcomeIssue};
@@ -229,21 +230,19 @@ async fn search_claim_responses(
             let submission = record
                 .submissions
                 .iter()
-                .filter(|s| s.destination == crate::queue::BHXH && s.version == record.claim.current_version)
+                .filter(|s| s.destination == Destination::Bhxh && s.version == record.claim.current_version)
                 .max_by_key(|s| s.id)
                 .cloned();
             let mut entries = Vec::new();
             if let Some(s) = submission {
                 let (stored, errors) = db.read(move |c| outbox::outcome_of(c, s.id)).await.map_err(ApiError::from)?;
-                let (outcome, disposition) = match (&stored, s.status.as_str()) {
-                    (Some(o), _) if o.status == outbox::status::ACCEPTED => {
-                        ("complete", "accepted by the BHXH appraisal")
-                    }
-                    (Some(o), _) if o.status == outbox::status::PARTIALLY_APPROVED => {
+                let (outcome, disposition) = match (&stored, s.status) {
+                    (Some(o), _) if o.status == JobStatus::Accepted => ("complete", "accepted by the BHXH appraisal"),
+                    (Some(o), _) if o.status == JobStatus::PartiallyApproved => {
                         ("partial", "partially approved by the BHXH appraisal")
                     }
                     (Some(_), _) => ("error", "rejected by the BHXH appraisal"),
-                    (None, outbox::status::DEAD_LETTER) => ("error", "the portal refused the dossier"),
+                    (None, JobStatus::DeadLetter) => ("error", "the portal refused the dossier"),
                     (None, _) => ("queued", "not appraised yet"),
                 };
                 let sequences = item_sequences(&episode);

@@ -10,6 +10,7 @@
 use super::{Prepared, Receipt, Rejection, unknown_facility};
 use crate::store::claims::{self, Actor};
 use crate::store::{Db, StoreError, check_ins, facilities};
+use crate::vocabulary::Destination;
 use std::collections::HashMap;
 use tokio::sync::{mpsc, oneshot};
 
@@ -38,7 +39,7 @@ impl Committer {
     /// with the fewest statements. On PostgreSQL (2-core machine, docs/PERFORMANCE.md) one beat two
     /// and four: more committers made smaller groups, whose statements the server parsed and
     /// planned over again. Instances of a scaled-out gateway each have their own.
-    pub fn start(db: Db, destinations: Vec<String>) -> Self {
+    pub fn start(db: Db, destinations: Vec<Destination>) -> Self {
         let (sender, mut receiver) = mpsc::channel::<Request>(1024);
         std::thread::Builder::new()
             .name("ingest-commit".to_owned())
@@ -83,7 +84,7 @@ fn next_group(receiver: &mut mpsc::Receiver<Request>) -> Option<Vec<Request>> {
     Some(group)
 }
 
-fn commit_group(db: &Db, group: Vec<Request>, destinations: &[String]) {
+fn commit_group(db: &Db, group: Vec<Request>, destinations: &[Destination]) {
     metrics::histogram!("hisgate_ingest_commit_requests").record(group.len() as f64);
     let requests: Vec<_> = group.iter().map(|r| (&r.actor, r.items.as_slice())).collect();
     let shared = db.write_blocking(|conn| store_requests(conn, &requests, destinations));
@@ -126,7 +127,11 @@ const ATTEMPTS_ALONE: u32 = 3;
 /// Commits one request in its own transaction, tried again after a database error: on
 /// PostgreSQL another committer may be storing the same new episode at the same moment, and once
 /// that commits a new attempt finds the episode stored (and answers `unchanged` or a new version).
-fn commit_alone(db: &Db, request: &(&Actor, &[Prepared]), destinations: &[String]) -> Result<Vec<Stored>, StoreError> {
+fn commit_alone(
+    db: &Db,
+    request: &(&Actor, &[Prepared]),
+    destinations: &[Destination],
+) -> Result<Vec<Stored>, StoreError> {
     let mut attempt = 1;
     loop {
         match db.write_blocking(|conn| store_requests(conn, std::slice::from_ref(request), destinations)) {
@@ -148,7 +153,7 @@ type Stored = Result<claims::Accepted, Rejection>;
 fn store_requests(
     conn: &mut crate::store::AnyConnection,
     requests: &[(&Actor, &[Prepared])],
-    destinations: &[String],
+    destinations: &[Destination],
 ) -> Result<Vec<Vec<Stored>>, StoreError> {
     let mut facility_refusal: HashMap<&str, Option<Rejection>> = HashMap::new();
     let mut results: Vec<Vec<Option<Stored>>> = Vec::with_capacity(requests.len());

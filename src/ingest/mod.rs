@@ -22,6 +22,7 @@ use crate::store::check_ins::NewCheckIn;
 use crate::store::claims::{self, NewClaimVersion};
 use crate::validation::{self, Catalogue, Violation};
 use crate::vault::Vault;
+use crate::vocabulary::ClaimStatus;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -150,7 +151,7 @@ pub fn prepare_read(
 pub struct Receipt {
     pub id: String,
     pub version: i32,
-    pub status: String,
+    pub status: ClaimStatus,
     pub outcome: claims::AcceptOutcome,
     pub warnings: Vec<Violation>,
 }

@@ -8,6 +8,7 @@ use crate::http::{ApiError, Problem, next_page, page_limit, read_body};
 use crate::ingest::dossiers::{self, DossierReport};
 use crate::store::claims::{self, ClaimFilter, ClaimSummary, SubmissionInfo, TimelineEvent, VersionInfo};
 use crate::validation::Violation;
+use crate::vocabulary::ClaimStatus;
 use actix_web::{HttpResponse, get, http::header, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -196,8 +197,7 @@ async fn get_claim(
 struct ListQuery {
     /// Facility code (`MA_CSKCB`); a facility key sees only its own.
     facility: Option<String>,
-    /// Claim status, e.g. `queued`.
-    status: Option<String>,
+    status: Option<ClaimStatus>,
     /// Received at or after: `YYYY-MM-DD` (Vietnam time) or RFC 3339.
     from: Option<String>,
     /// Received before: `YYYY-MM-DD` (Vietnam time) or RFC 3339.

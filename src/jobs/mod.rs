@@ -14,6 +14,7 @@ use crate::eligibility::EligibilityService;
 use crate::queue::Portals;
 use crate::store::{Db, StoreError, jobs, now_ms, outbox, payload};
 use crate::vault::Vault;
+use crate::vocabulary::Destination;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
@@ -184,12 +185,12 @@ impl JobContext {
                 if let Some(p) = &self.portals.bhxh
                     && p.refresh_session().await?
                 {
-                    renewed.push("bhxh");
+                    renewed.push(Destination::Bhxh.as_str());
                 }
                 if let Some(p) = &self.portals.moh
                     && p.refresh_token().await?
                 {
-                    renewed.push("moh");
+                    renewed.push(Destination::Moh.as_str());
                 }
                 Ok(format!("sessions renewed: {}", if renewed.is_empty() { "none".into() } else { renewed.join(", ") }))
             }

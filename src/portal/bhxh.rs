@@ -6,6 +6,7 @@ use super::guard::{Lane, PortalGuard};
 use super::{PortalError, status_error, transient_status};
 use crate::config::PortalSettings;
 use crate::domain::spec::Profile;
+use crate::vocabulary::Destination;
 use md5::Digest;
 use serde::Deserialize;
 use serde_json::Value;
@@ -134,7 +135,7 @@ impl BhxhClient {
             username: settings.username.clone(),
             password_md5: md5_upper(settings.password.expose()),
             session: Mutex::new(None),
-            guard: PortalGuard::new("bhxh", settings),
+            guard: PortalGuard::new(Destination::Bhxh.as_str(), settings),
             profile,
         })
     }

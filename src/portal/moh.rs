@@ -4,6 +4,7 @@
 use super::guard::{Lane, PortalGuard};
 use super::{PortalError, status_error, transient_status};
 use crate::config::PortalSettings;
+use crate::vocabulary::Destination;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
@@ -29,7 +30,7 @@ impl MohClient {
             username: settings.username.clone(),
             password: settings.password.expose().to_owned(),
             token: Mutex::new(None),
-            guard: PortalGuard::new("moh", settings),
+            guard: PortalGuard::new(Destination::Moh.as_str(), settings),
         })
     }
 

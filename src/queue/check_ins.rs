@@ -2,12 +2,13 @@
 //! `CHI_TIEU_TRANG_THAI_KCB` document, so that no dossier backlog is ahead of a real-time
 //! check-in. A pass records all its results in one write.
 
-use super::{BHXH, Dispatcher, FileKind, retry_at};
+use super::{Dispatcher, FileKind, retry_at};
 use crate::domain::records::CheckIn;
 use crate::formats::xml130;
 use crate::portal::PortalError;
 use crate::store::check_ins::{self, CheckInJob, CheckInResult};
 use crate::store::{StoreError, now_ms};
+use crate::vocabulary::Destination;
 use futures_util::StreamExt;
 use sha2::Digest;
 use std::collections::BTreeMap;
@@ -81,12 +82,12 @@ impl Dispatcher {
 
     async fn send_check_in(&self, job: &CheckInJob, document: &[u8]) -> CheckInResult {
         let started = std::time::Instant::now();
-        let result = self.send(FileKind::CheckIn, &job.destination, &job.facility_code, document).await;
-        metrics::histogram!("hisgate_portal_call_seconds", "destination" => job.destination.clone())
+        let result = self.send(FileKind::CheckIn, job.destination, &job.facility_code, document).await;
+        metrics::histogram!("hisgate_portal_call_seconds", "destination" => job.destination.as_str())
             .record(started.elapsed().as_secs_f64());
         match result {
             Ok(transaction_id) => {
-                metrics::histogram!("hisgate_check_in_acceptance_to_ack_seconds", "destination" => job.destination.clone())
+                metrics::histogram!("hisgate_check_in_acceptance_to_ack_seconds", "destination" => job.destination.as_str())
                     .record((now_ms() - job.received_at).max(0) as f64 / 1000.0);
                 CheckInResult::Delivered { transaction_id }
             }
@@ -120,8 +121,9 @@ impl Dispatcher {
         results: &mut Vec<(CheckInJob, CheckInResult)>,
     ) -> Vec<Ready> {
         let Some(bhxh) = self.portals.bhxh.as_ref() else { return ready };
-        let (unanswered, mut still): (Vec<Ready>, Vec<Ready>) =
-            ready.into_iter().partition(|(job, _)| job.destination == BHXH && job.uncertain_since.is_some());
+        let (unanswered, mut still): (Vec<Ready>, Vec<Ready>) = ready
+            .into_iter()
+            .partition(|(job, _)| job.destination == Destination::Bhxh && job.uncertain_since.is_some());
         let mut by_facility: BTreeMap<String, Vec<Ready>> = BTreeMap::new();
         for item in unanswered {
             by_facility.entry(item.0.facility_code.clone()).or_default().push(item);

@@ -21,13 +21,12 @@ use crate::portal::moh::MohClient;
 use crate::store::outbox::{self, Job};
 use crate::store::{Db, StoreError, now_ms};
 use crate::vault::Vault;
+use crate::vocabulary::Destination;
 use futures_util::StreamExt;
 use rand::Rng;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio::sync::Notify;
-
-pub use crate::store::outbox::{BHXH, MOH};
 
 /// The portals this instance can reach, by destination name.
 #[derive(Clone, Default)]
@@ -38,25 +37,25 @@ pub struct Portals {
 
 impl Portals {
     /// The destinations whose portal would take a call now (configured, circuit not open).
-    fn accepting(&self) -> Vec<String> {
+    fn accepting(&self) -> Vec<Destination> {
         let mut d = Vec::new();
         if self.bhxh.as_ref().is_some_and(|p| p.guard().accepting()) {
-            d.push(BHXH.to_owned());
+            d.push(Destination::Bhxh);
         }
         if self.moh.as_ref().is_some_and(|p| p.guard().accepting()) {
-            d.push(MOH.to_owned());
+            d.push(Destination::Moh);
         }
         d
     }
 
     /// The circuit of each configured portal, for the queue view.
-    pub fn circuits(&self) -> BTreeMap<String, CircuitView> {
+    pub fn circuits(&self) -> BTreeMap<Destination, CircuitView> {
         let mut c = BTreeMap::new();
         if let Some(p) = &self.bhxh {
-            c.insert(BHXH.to_owned(), p.guard().view());
+            c.insert(Destination::Bhxh, p.guard().view());
         }
         if let Some(p) = &self.moh {
-            c.insert(MOH.to_owned(), p.guard().view());
+            c.insert(Destination::Moh, p.guard().view());
         }
         c
     }
@@ -208,13 +207,13 @@ impl Dispatcher {
         let taken = jobs.len();
         // By facility first, so that a facility's BHXH and MoH files follow each other and the
         // second reuses the first (`LastFile`).
-        let mut groups: BTreeMap<(String, String), Vec<Job>> = BTreeMap::new();
+        let mut groups: BTreeMap<(String, Destination), Vec<Job>> = BTreeMap::new();
         let mut cancelled = Vec::new();
         for job in jobs {
             if job.superseded_at.is_some() {
                 cancelled.push(job);
             } else {
-                groups.entry((job.facility_code.clone(), job.destination.clone())).or_default().push(job);
+                groups.entry((job.facility_code.clone(), job.destination)).or_default().push(job);
             }
         }
         if !cancelled.is_empty() {
@@ -224,9 +223,9 @@ impl Dispatcher {
             .into_iter()
             .flat_map(|((_, destination), jobs)| {
                 // A FHIR Bundle carries one episode; BHXH takes as many as its profile allows.
-                let size = match destination.as_str() {
-                    _ if self.sends_fhir(&destination) => 1,
-                    BHXH => self.bhxh_hoso_per_file,
+                let size = match destination {
+                    _ if self.sends_fhir(destination) => 1,
+                    Destination::Bhxh => self.bhxh_hoso_per_file,
                     _ => self.settings.batch_size,
                 };
                 let mut jobs = jobs;
@@ -247,27 +246,29 @@ impl Dispatcher {
     }
 
     /// The MoH destination takes FHIR Bundles instead of `GIAMDINHHS` files when so configured.
-    fn sends_fhir(&self, destination: &str) -> bool {
-        destination == MOH && self.settings.moh_format == crate::config::MohFormat::Fhir
+    fn sends_fhir(&self, destination: Destination) -> bool {
+        destination == Destination::Moh && self.settings.moh_format == crate::config::MohFormat::Fhir
     }
 
     /// Sends one file of `kind` to `destination`; answers the portal's transaction id.
-    async fn send(&self, kind: FileKind, destination: &str, facility: &str, xml: &[u8]) -> Result<String, PortalError> {
+    async fn send(
+        &self,
+        kind: FileKind,
+        destination: Destination,
+        facility: &str,
+        xml: &[u8],
+    ) -> Result<String, PortalError> {
         match destination {
-            BHXH => match (&self.portals.bhxh, kind) {
+            Destination::Bhxh => match (&self.portals.bhxh, kind) {
                 (Some(c), FileKind::Dossier) => c.submit_dossier(facility, xml).await.map(|r| r.transaction_id),
                 (Some(c), FileKind::CheckIn) => c.submit_check_in(facility, xml).await.map(|r| r.transaction_id),
                 (None, _) => Err(PortalError::Transient("no BHXH portal configured".into())),
             },
-            MOH => match (&self.portals.moh, kind) {
+            Destination::Moh => match (&self.portals.moh, kind) {
                 (Some(c), FileKind::Dossier) => c.submit_dossier(facility, xml).await,
                 (Some(c), FileKind::CheckIn) => c.submit_check_in(facility, xml).await,
                 (None, _) => Err(PortalError::Transient("no MoH portal configured".into())),
             },
-            other => Err(PortalError::Refused {
-                code: "destination".into(),
-                message: format!("unknown destination {other}"),
-            }),
         }
     }
 
@@ -280,11 +281,11 @@ impl Dispatcher {
         last: Option<&'a LastFile>,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), StoreError>> + Send + 'a>> {
         Box::pin(async move {
-            let (destination, facility) = (jobs[0].destination.clone(), jobs[0].facility_code.clone());
+            let (destination, facility) = (jobs[0].destination, jobs[0].facility_code.clone());
             // Claims are locked in claim-id order by every writer, so writers never deadlock.
             let mut jobs = jobs;
             jobs.sort_by(|a, b| a.claim_id.cmp(&b.claim_id));
-            let fhir = self.portals.moh.as_ref().filter(|_| self.sends_fhir(&destination));
+            let fhir = self.portals.moh.as_ref().filter(|_| self.sends_fhir(destination));
             let today = crate::domain::time::vietnam_today();
             // Jobs that may be held by BHXH already are checked against its receipts first.
             let built = last
@@ -295,7 +296,7 @@ impl Dispatcher {
                     metrics::counter!("hisgate_dispatch_files_reused_total").increment(1);
                     (Ok(bytes), jobs)
                 }
-                None => match self.build(&destination, &facility, today, jobs, fhir.is_some()).await? {
+                None => match self.build(destination, &facility, today, jobs, fhir.is_some()).await? {
                     Some((payload, sendable)) => {
                         if let (Some(last), Ok(bytes), None) = (last, &payload, fhir) {
                             last.keep(file_key(&facility, today, &sendable), bytes.clone());
@@ -308,10 +309,10 @@ impl Dispatcher {
             let started = std::time::Instant::now();
             let result = match (payload, fhir) {
                 (Ok(bundle), Some(moh)) => moh.submit_bundle(&facility, &bundle).await,
-                (Ok(signed), None) => self.send(FileKind::Dossier, &destination, &facility, &signed).await,
+                (Ok(signed), None) => self.send(FileKind::Dossier, destination, &facility, &signed).await,
                 (Err(e), _) => Err(PortalError::Transient(format!("the file could not be signed: {e}"))),
             };
-            metrics::histogram!("hisgate_portal_call_seconds", "destination" => destination.clone())
+            metrics::histogram!("hisgate_portal_call_seconds", "destination" => destination.as_str())
                 .record(started.elapsed().as_secs_f64());
             let outcome = match &result {
                 Ok(_) => "sent",
@@ -324,7 +325,7 @@ impl Dispatcher {
                 Err(PortalError::OutsideSettlementWindow(_)) => "outside_settlement_window",
                 Err(PortalError::NotOffered(_)) => "not_offered",
             };
-            metrics::counter!("hisgate_dispatch_attempts_total", "destination" => destination.clone(), "result" => outcome)
+            metrics::counter!("hisgate_dispatch_attempts_total", "destination" => destination.as_str(), "result" => outcome)
                 .increment(sendable.len() as u64);
             match result {
                 Err(PortalError::Refused { .. } | PortalError::OutsideSettlementWindow(_)) if sendable.len() > 1 => {
@@ -334,12 +335,12 @@ impl Dispatcher {
                     Ok(())
                 }
                 Ok(transaction) => {
-                    let awaits = destination == BHXH;
+                    let awaits = destination == Destination::Bhxh;
                     let first_poll = now_ms() + self.settings.poll_interval_ms as i64;
                     tracing::info!(%destination, %facility, episodes = sendable.len(), %transaction, "file sent");
                     let now = now_ms();
                     for job in &sendable {
-                        metrics::histogram!("hisgate_acceptance_to_ack_seconds", "destination" => destination.clone())
+                        metrics::histogram!("hisgate_acceptance_to_ack_seconds", "destination" => destination.as_str())
                             .record((now - job.received_at).max(0) as f64 / 1000.0);
                     }
                     self.db.write(move |c| outbox::mark_all_sent(c, &sendable, &transaction, awaits, first_poll)).await
@@ -391,7 +392,7 @@ impl Dispatcher {
     /// carries, or `None` when none is left to send.
     async fn build(
         &self,
-        destination: &str,
+        destination: Destination,
         facility: &str,
         today: chrono::NaiveDate,
         jobs: Vec<Job>,
@@ -472,12 +473,12 @@ impl Dispatcher {
     /// (The MoH receiver offers no such list; it takes the same `MA_LK` again as a replacement.)
     async fn settle_unanswered(
         &self,
-        destination: &str,
+        destination: Destination,
         facility: &str,
         episodes: Vec<Episode>,
         jobs: Vec<Job>,
     ) -> Result<(Vec<Episode>, Vec<Job>), StoreError> {
-        let Some(bhxh) = self.portals.bhxh.as_ref().filter(|_| destination == BHXH) else {
+        let Some(bhxh) = self.portals.bhxh.as_ref().filter(|_| destination == Destination::Bhxh) else {
             return Ok((episodes, jobs));
         };
         if jobs.iter().all(|j| j.uncertain_since.is_none()) {

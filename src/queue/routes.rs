@@ -7,6 +7,7 @@ use crate::portal::guard::CircuitView;
 use crate::store::Db;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::outbox::{self, Depth, Submission, SubmissionFilter};
+use crate::vocabulary::{Destination, JobStatus};
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
@@ -15,10 +16,8 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(Deserialize, IntoParams)]
 struct SubmissionQuery {
     facility: Option<String>,
-    /// `pending`, `in_flight`, `sent`, `delivered`, `accepted`, `partially_approved`, `rejected`, `dead_letter`, `superseded`.
-    status: Option<String>,
-    /// `bhxh` or `moh`.
-    destination: Option<String>,
+    status: Option<JobStatus>,
+    destination: Option<Destination>,
     /// Page size, 1–500 (default 50).
     limit: Option<i64>,
     /// `next_cursor` of the previous page.
@@ -91,7 +90,7 @@ async fn retry_submission(
     let replayed = db
         .write(move |c| {
             let Some(original) = outbox::find(c, id)? else { return Ok(Err(ApiError::NotFound(format!("no submission {id}")))) };
-            if original.status != outbox::status::DEAD_LETTER {
+            if original.status != JobStatus::DeadLetter {
                 return Ok(Err(ApiError::Conflict(format!(
                     "submission {id} is {}, not dead_letter: only dead letters are replayed",
                     original.status
@@ -120,7 +119,7 @@ struct QueueState {
     paused: bool,
     depth: Vec<Depth>,
     /// The circuit breaker of each portal this instance sends to (`closed`, `open`, `trial`).
-    circuits: std::collections::BTreeMap<String, CircuitView>,
+    circuits: std::collections::BTreeMap<Destination, CircuitView>,
 }
 
 async fn set_paused(

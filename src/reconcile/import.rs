@@ -7,9 +7,10 @@
 use crate::config::ResultColumns;
 use crate::domain::decimal::to_cents;
 use crate::store::audit::{self, Actor, AuditEntry};
-use crate::store::outbox::{self, Outcome, status};
+use crate::store::outbox::{self, Outcome};
 use crate::store::results::{self, SubmissionState};
 use crate::store::{AnyConnection, StoreError};
+use crate::vocabulary::JobStatus;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -330,11 +331,11 @@ fn outcome(record: &RecordResult, stored_claim_cents: i64) -> Outcome {
     };
     let claimed = claimed.unwrap_or(stored_claim_cents);
     let status = if approved >= claimed {
-        status::ACCEPTED
+        JobStatus::Accepted
     } else if approved == 0 {
-        status::REJECTED
+        JobStatus::Rejected
     } else {
-        status::PARTIALLY_APPROVED
+        JobStatus::PartiallyApproved
     };
     let mut reasons: Vec<String> = reason.into_iter().collect();
     for line_reason in record.lines.iter().filter_map(|l| l.reason.as_ref()) {
@@ -362,11 +363,10 @@ pub fn apply(
     rows: usize,
     records: &[RecordResult],
     scope: Option<&str>,
-    bhxh: &str,
     actor: &Actor,
 ) -> Result<ImportReport, StoreError> {
     let keys: Vec<&str> = records.iter().map(|r| r.episode_key.as_str()).collect();
-    let named = results::named_claims(conn, scope, &keys, bhxh)?;
+    let named = results::named_claims(conn, scope, &keys)?;
     let mut report = ImportReport { rows, records: records.len(), ..ImportReport::default() };
     let mut settle = Vec::new();
     for record in records {
@@ -428,8 +428,7 @@ pub async fn import_file(
 ) -> Result<ImportReport, ImportFailure> {
     let (rows, records) =
         tokio::task::spawn_blocking(move || read(&file, &columns)).await.map_err(|_| StoreError::Cancelled)??;
-    let bhxh = crate::queue::BHXH;
-    Ok(db.write_retrying(move |c| apply(c, rows, &records, scope.as_deref(), bhxh, &actor)).await?)
+    Ok(db.write_retrying(move |c| apply(c, rows, &records, scope.as_deref(), &actor)).await?)
 }
 
 #[cfg(test)]
@@ -452,7 +451,10 @@ mod tests {
             Some((Some("250000.50".parse().unwrap()), "200000".parse().unwrap(), Some("Vượt định mức".into())))
         );
         let o = outcome(lk2, 0);
-        assert_eq!((o.status, o.claimed_cents, o.approved_cents), (status::PARTIALLY_APPROVED, 25_000_050, 20_000_000));
+        assert_eq!(
+            (o.status, o.claimed_cents, o.approved_cents),
+            (JobStatus::PartiallyApproved, 25_000_050, 20_000_000)
+        );
     }
 
     #[test]
@@ -478,7 +480,7 @@ mod tests {
         assert_eq!(records.len(), 1);
         assert_eq!(records[0].lines.len(), 2);
         let o = outcome(&records[0], 0);
-        assert_eq!((o.status, o.approved_cents), (status::PARTIALLY_APPROVED, 20_000));
+        assert_eq!((o.status, o.approved_cents), (JobStatus::PartiallyApproved, 20_000));
         assert_eq!(o.reasons, vec!["Sai giá".to_owned()]);
         assert_eq!(o.lines[1]["table"], "XML3");
     }
@@ -490,8 +492,8 @@ mod tests {
             totals: Some((None, approved.parse().unwrap(), None)),
             ..RecordResult::default()
         };
-        assert_eq!(outcome(&record("100"), 10_000).status, status::ACCEPTED);
-        assert_eq!(outcome(&record("0"), 10_000).status, status::REJECTED);
-        assert_eq!(outcome(&record("40"), 10_000).status, status::PARTIALLY_APPROVED);
+        assert_eq!(outcome(&record("100"), 10_000).status, JobStatus::Accepted);
+        assert_eq!(outcome(&record("0"), 10_000).status, JobStatus::Rejected);
+        assert_eq!(outcome(&record("40"), 10_000).status, JobStatus::PartiallyApproved);
     }
 }

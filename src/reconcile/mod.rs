@@ -14,8 +14,9 @@ pub mod routes;
 use crate::config::AppraisalApi;
 use crate::portal::PortalError;
 use crate::portal::bhxh::{BhxhClient, RecordOutcome};
-use crate::store::outbox::{self, Outcome, SentSubmission, status};
+use crate::store::outbox::{self, Outcome, SentSubmission};
 use crate::store::{Db, StoreError, now_ms};
+use crate::vocabulary::JobStatus;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -46,9 +47,9 @@ fn cents(text: Option<&str>) -> i64 {
 /// The stored form of a portal outcome.
 fn outcome_of(record: &RecordOutcome) -> Option<Outcome> {
     let status = match record.status.as_str() {
-        "CHAP_NHAN" => status::ACCEPTED,
-        "CHAP_NHAN_MOT_PHAN" => status::PARTIALLY_APPROVED,
-        "TU_CHOI" => status::REJECTED,
+        "CHAP_NHAN" => JobStatus::Accepted,
+        "CHAP_NHAN_MOT_PHAN" => JobStatus::PartiallyApproved,
+        "TU_CHOI" => JobStatus::Rejected,
         _ => return None,
     };
     let lines = serde_json::Value::Array(
@@ -88,7 +89,7 @@ fn errors_of<'a>(errors: &'a [(String, String)], episode_key: &str, records_in_f
 /// A record the portal listed errors for will not be paid: rejected, nothing approved.
 fn rejection(claimed_cents: i64, errors: &[(&str, &str)]) -> Outcome {
     Outcome {
-        status: status::REJECTED,
+        status: JobStatus::Rejected,
         claimed_cents,
         approved_cents: 0,
         reasons: errors.iter().map(|(code, text)| format!("{code}: {text}")).collect(),

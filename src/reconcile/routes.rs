@@ -1,12 +1,14 @@
 //! `/api/v1/reconciliation`: the settlement view per facility and month (`NAM_QT`/`THANG_QT`).
 
 use super::import::{self, ImportError, ImportFailure, ImportReport};
-use crate::auth::{Principal, Role};
+use crate::auth::Principal;
 use crate::config::Settings;
 use crate::domain::decimal::format_fixed;
 use crate::http::{ApiError, Problem, read_body};
 use crate::store::Db;
-use crate::store::outbox::{self, SettlementRow, status};
+use crate::store::outbox::{self, SettlementRow};
+use crate::vocabulary::ClaimStatus;
+use crate::vocabulary::Role;
 use actix_web::{HttpRequest, HttpResponse, get, http::header, post, web};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -48,11 +50,11 @@ impl Settlement {
         self.claims += 1;
         self.claimed_cents += row.claimed_cents;
         self.approved_cents += row.approved_cents.unwrap_or(0);
-        match row.status.as_str() {
-            status::ACCEPTED => self.accepted += 1,
-            status::PARTIALLY_APPROVED => self.partially_approved += 1,
-            status::REJECTED => self.rejected += 1,
-            status::DEAD_LETTER => self.dead_lettered += 1,
+        match row.status {
+            ClaimStatus::Accepted => self.accepted += 1,
+            ClaimStatus::PartiallyApproved => self.partially_approved += 1,
+            ClaimStatus::Rejected => self.rejected += 1,
+            ClaimStatus::DeadLetter => self.dead_lettered += 1,
             _ => self.pending += 1,
         }
         self.claimed = format_fixed(&Decimal::new(self.claimed_cents, 2), 2);

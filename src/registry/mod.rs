@@ -2,13 +2,14 @@
 //! CSV import and export. Admin keys write; DoH keys read every facility; a facility key reads
 //! its own.
 
-use crate::auth::{Principal, Role};
+use crate::auth::Principal;
 use crate::config::Settings;
 use crate::http::{ApiError, Problem};
 use crate::store::Db;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::facilities::{self, Facility, FacilityFilter};
 use crate::validation::{Severity, Violation};
+use crate::vocabulary::Role;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use serde::{Deserialize, Serialize};

@@ -1,12 +1,13 @@
 //! `/api/v1/stats/summary` and `/api/v1/facilities/{code}/stats`: what the Department of Health
 //! watches — who sends, how much, how late, what is refused (figures in `store::stats`).
 
-use crate::auth::{Principal, Role};
+use crate::auth::Principal;
 use crate::domain::time::vietnam_day;
 use crate::http::{ApiError, Problem};
 use crate::store::facilities::{self, Facility, FacilityFilter};
 use crate::store::stats::{self, Activity, Figures, SilentFacility};
 use crate::store::{Db, StoreError, now_ms};
+use crate::vocabulary::Role;
 use actix_web::{HttpResponse, get, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};

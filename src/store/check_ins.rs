@@ -7,19 +7,11 @@ use super::payload::{Payload, check_in_payload};
 use super::schema::{check_in_outbox, check_ins, claims};
 use super::{AnyConnection, StoreError, audit, now_ms};
 use crate::vault::{Sealed, Vault};
+use crate::vocabulary::{Destination, JobStatus};
 use diesel::prelude::*;
 use serde::Serialize;
 use std::collections::HashSet;
 use utoipa::ToSchema;
-
-/// Check-in queue states.
-pub mod status {
-    pub const PENDING: &str = "pending";
-    pub const IN_FLIGHT: &str = "in_flight";
-    /// The portal took it; a check-in awaits no decision.
-    pub const DELIVERED: &str = "delivered";
-    pub const DEAD_LETTER: &str = "dead_letter";
-}
 
 /// A check-in ready for the store; `id` is derived from the facility and the content, so the same
 /// check-in sent twice is one row.
@@ -57,7 +49,7 @@ const ROWS_PER_STATEMENT: usize = 500;
 pub fn accept_all(
     conn: &mut AnyConnection,
     items: &[(&NewCheckIn, &Actor)],
-    destinations: &[String],
+    destinations: &[Destination],
 ) -> Result<Vec<bool>, StoreError> {
     if items.is_empty() {
         return Ok(Vec::new());
@@ -111,8 +103,8 @@ pub fn accept_all(
             destinations.iter().map(move |d| {
                 (
                     check_in_outbox::check_in_id.eq(item.id.as_str()),
-                    check_in_outbox::destination.eq(d.as_str()),
-                    check_in_outbox::status.eq(status::PENDING),
+                    check_in_outbox::destination.eq(*d),
+                    check_in_outbox::status.eq(JobStatus::Pending),
                     check_in_outbox::next_attempt_at.eq(now),
                     check_in_outbox::created_at.eq(now),
                     check_in_outbox::updated_at.eq(now),
@@ -140,7 +132,7 @@ pub fn accept_all(
 #[derive(Debug, Clone, Queryable)]
 pub struct CheckInJob {
     pub outbox_id: i64,
-    pub destination: String,
+    pub destination: Destination,
     pub attempts: i32,
     pub check_in_id: String,
     pub facility_code: String,
@@ -157,13 +149,13 @@ pub struct CheckInJob {
 /// they became due, each destination read along `check_in_outbox_due`.
 pub fn lease(
     conn: &mut AnyConnection,
-    destinations: &[String],
+    destinations: &[Destination],
     worker: &str,
     limit: i64,
     lease_ms: i64,
 ) -> Result<Vec<CheckInJob>, StoreError> {
     let now = now_ms();
-    let (expired, pending) = due_job_ids!(conn, check_in_outbox, status, destinations, now, limit);
+    let (expired, pending) = due_job_ids!(conn, check_in_outbox, destinations, now, limit);
     let ids: Vec<i64> = expired.iter().chain(&pending).copied().collect();
     if ids.is_empty() {
         return Ok(Vec::new());
@@ -179,7 +171,7 @@ pub fn lease(
     }
     diesel::update(check_in_outbox::table.filter(check_in_outbox::id.eq_any(&ids)))
         .set((
-            check_in_outbox::status.eq(status::IN_FLIGHT),
+            check_in_outbox::status.eq(JobStatus::InFlight),
             check_in_outbox::lease_until.eq(now + lease_ms),
             check_in_outbox::leased_by.eq(worker),
             check_in_outbox::updated_at.eq(now),
@@ -237,10 +229,10 @@ pub fn record(conn: &mut AnyConnection, results: &[(CheckInJob, CheckInResult)])
         diesel::update(
             check_in_outbox::table
                 .filter(check_in_outbox::id.eq_any(&ids))
-                .filter(check_in_outbox::status.eq(status::IN_FLIGHT)),
+                .filter(check_in_outbox::status.eq(JobStatus::InFlight)),
         )
         .set((
-            check_in_outbox::status.eq(status::PENDING),
+            check_in_outbox::status.eq(JobStatus::Pending),
             check_in_outbox::next_attempt_at.eq(at),
             check_in_outbox::lease_until.eq(None::<i64>),
             check_in_outbox::updated_at.eq(now),
@@ -256,9 +248,9 @@ fn mark_delivered(
     transaction_id: &str,
     now: i64,
 ) -> Result<(), StoreError> {
-    diesel::update(check_in_outbox::table.find(job.outbox_id).filter(check_in_outbox::status.eq(status::IN_FLIGHT)))
+    diesel::update(check_in_outbox::table.find(job.outbox_id).filter(check_in_outbox::status.eq(JobStatus::InFlight)))
         .set((
-            check_in_outbox::status.eq(status::DELIVERED),
+            check_in_outbox::status.eq(JobStatus::Delivered),
             check_in_outbox::transaction_id.eq(transaction_id),
             check_in_outbox::attempts.eq(job.attempts + 1),
             check_in_outbox::sent_at.eq(now),
@@ -279,9 +271,9 @@ fn mark_failed(
     uncertain: bool,
     now: i64,
 ) -> Result<(), StoreError> {
-    let state = if retry_at.is_some() { status::PENDING } else { status::DEAD_LETTER };
+    let state = if retry_at.is_some() { JobStatus::Pending } else { JobStatus::DeadLetter };
     let uncertain_since = job.uncertain_since.or(uncertain.then_some(now));
-    diesel::update(check_in_outbox::table.find(job.outbox_id).filter(check_in_outbox::status.eq(status::IN_FLIGHT)))
+    diesel::update(check_in_outbox::table.find(job.outbox_id).filter(check_in_outbox::status.eq(JobStatus::InFlight)))
         .set((
             check_in_outbox::status.eq(state),
             check_in_outbox::attempts.eq(job.attempts + 1),
@@ -298,8 +290,8 @@ fn mark_failed(
 /// One destination's sending of a check-in.
 #[derive(Debug, Clone, Serialize, ToSchema, Queryable)]
 pub struct CheckInSubmission {
-    pub destination: String,
-    pub status: String,
+    pub destination: Destination,
+    pub status: JobStatus,
     pub attempts: i32,
     pub transaction_id: Option<String>,
     pub last_error: Option<String>,

@@ -6,13 +6,11 @@ use super::payload::{Payload, PayloadInsert, version_payload};
 use super::schema::{claim_events, claim_versions, claims, episode_payloads, outbox};
 use super::{AnyConnection, StoreError, audit, now_ms};
 use crate::vault::Sealed;
+use crate::vocabulary::{ClaimEventKind, ClaimStatus, Destination, JobStatus};
 use diesel::prelude::*;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
-
-pub use super::status::claim as status;
-use super::status::job as outbox_status;
 
 /// A validated episode ready to be stored, with what the store indexes about it.
 #[derive(Debug, Clone)]
@@ -47,7 +45,7 @@ pub enum AcceptOutcome {
 pub struct Accepted {
     pub claim_id: String,
     pub version: i32,
-    pub status: String,
+    pub status: ClaimStatus,
     pub outcome: AcceptOutcome,
 }
 
@@ -56,7 +54,7 @@ pub struct Accepted {
 struct ClaimRow {
     id: String,
     current_version: i32,
-    status: String,
+    status: ClaimStatus,
 }
 
 #[derive(Insertable)]
@@ -66,7 +64,7 @@ struct ClaimInsert<'a> {
     facility_code: &'a str,
     episode_key: &'a str,
     current_version: i32,
-    status: &'a str,
+    status: ClaimStatus,
     received_at: i64,
     updated_at: i64,
 }
@@ -116,22 +114,22 @@ impl<'a> VersionInsert<'a> {
 
 #[derive(Insertable)]
 #[diesel(table_name = outbox)]
-struct OutboxInsert<'a> {
+struct OutboxInsert {
     claim_version_id: i64,
-    destination: &'a str,
-    status: &'a str,
+    destination: Destination,
+    status: JobStatus,
     attempts: i32,
     next_attempt_at: i64,
     created_at: i64,
     updated_at: i64,
 }
 
-impl<'a> OutboxInsert<'a> {
-    fn pending(claim_version_id: i64, destination: &'a str, now: i64) -> Self {
+impl OutboxInsert {
+    fn pending(claim_version_id: i64, destination: Destination, now: i64) -> Self {
         OutboxInsert {
             claim_version_id,
             destination,
-            status: outbox_status::PENDING,
+            status: JobStatus::Pending,
             attempts: 0,
             next_attempt_at: now,
             created_at: now,
@@ -146,7 +144,7 @@ struct EventInsert<'a> {
     claim_id: &'a str,
     version: i32,
     at: i64,
-    kind: &'a str,
+    kind: ClaimEventKind,
     detail: String,
 }
 
@@ -161,7 +159,7 @@ struct EventInsert<'a> {
 pub fn accept_all(
     conn: &mut AnyConnection,
     items: &[(&NewClaimVersion, &Actor)],
-    destinations: &[String],
+    destinations: &[Destination],
 ) -> Result<Vec<Accepted>, StoreError> {
     let mut seen = HashSet::new();
     let (first, repeated): (Vec<usize>, Vec<usize>) = (0..items.len()).partition(|&i| {
@@ -215,7 +213,7 @@ fn statements<T>(rows: &[T], size: impl Fn(&T) -> usize) -> Vec<&[T]> {
 fn create_all(
     conn: &mut AnyConnection,
     items: &[(&NewClaimVersion, &Actor)],
-    destinations: &[String],
+    destinations: &[Destination],
 ) -> Result<Vec<Option<Accepted>>, StoreError> {
     if items.is_empty() {
         return Ok(Vec::new());
@@ -230,7 +228,7 @@ fn create_all(
             facility_code: &new.facility_code,
             episode_key: &new.episode_key,
             current_version: 1,
-            status: status::QUEUED,
+            status: ClaimStatus::Queued,
             received_at: now,
             updated_at: now,
         })
@@ -276,7 +274,7 @@ fn create_all(
     for ((item, _), id) in &new {
         let version_id =
             *version_ids.get(*id).ok_or_else(|| StoreError::Corrupt(format!("claim {id} has no version 1")))?;
-        jobs.extend(destinations.iter().map(|d| OutboxInsert::pending(version_id, d, now)));
+        jobs.extend(destinations.iter().map(|d| OutboxInsert::pending(version_id, *d, now)));
         payloads.push(PayloadInsert::of(version_id, now, &item.episode));
     }
     for chunk in statements(&payloads, |p| p.body.len() + 64) {
@@ -289,7 +287,7 @@ fn create_all(
             claim_id: id,
             version: 1,
             at: now,
-            kind: "received",
+            kind: ClaimEventKind::Received,
             detail: received_detail(actor, destinations),
         })
         .collect();
@@ -311,7 +309,7 @@ fn create_all(
             created.contains(&claim_id).then(|| Accepted {
                 claim_id,
                 version: 1,
-                status: status::QUEUED.to_owned(),
+                status: ClaimStatus::Queued,
                 outcome: AcceptOutcome::Created,
             })
         })
@@ -324,7 +322,7 @@ fn accept_stored(
     conn: &mut AnyConnection,
     new: &NewClaimVersion,
     actor: &Actor,
-    destinations: &[String],
+    destinations: &[Destination],
 ) -> Result<Accepted, StoreError> {
     let now = now_ms();
     let claim: ClaimRow = claims::table
@@ -350,7 +348,7 @@ fn accept_stored(
     supersede(conn, &claim.id, claim.current_version, now)?;
     let (claim_id, version) = (claim.id, claim.current_version + 1);
     diesel::update(claims::table.find(&claim_id))
-        .set((claims::current_version.eq(version), claims::status.eq(status::QUEUED), claims::updated_at.eq(now)))
+        .set((claims::current_version.eq(version), claims::status.eq(ClaimStatus::Queued), claims::updated_at.eq(now)))
         .execute(conn)?;
     diesel::insert_into(claim_versions::table)
         .values(VersionInsert::of(&claim_id, version, new, actor, now))
@@ -363,9 +361,9 @@ fn accept_stored(
     diesel::insert_into(episode_payloads::table)
         .values(PayloadInsert::of(version_id, now, &new.episode))
         .execute(conn)?;
-    let jobs: Vec<_> = destinations.iter().map(|d| OutboxInsert::pending(version_id, d, now)).collect();
+    let jobs: Vec<_> = destinations.iter().map(|d| OutboxInsert::pending(version_id, *d, now)).collect();
     insert_rows!(conn, outbox::table, jobs, ROWS_PER_STATEMENT);
-    event(conn, &claim_id, version, now, "new_version", received_detail(actor, destinations))?;
+    event(conn, &claim_id, version, now, ClaimEventKind::NewVersion, received_detail(actor, destinations))?;
     audit::record(
         conn,
         audit::AuditEntry {
@@ -376,11 +374,11 @@ fn accept_stored(
             detail: audit_detail(new, version),
         },
     )?;
-    Ok(Accepted { claim_id, version, status: status::QUEUED.to_owned(), outcome: AcceptOutcome::NewVersion })
+    Ok(Accepted { claim_id, version, status: ClaimStatus::Queued, outcome: AcceptOutcome::NewVersion })
 }
 
 /// The timeline detail of a received version: who sent it and where it goes.
-fn received_detail(actor: &Actor, destinations: &[String]) -> String {
+fn received_detail(actor: &Actor, destinations: &[Destination]) -> String {
     serde_json::json!({ "by": actor.key_id, "destinations": destinations }).to_string()
 }
 
@@ -401,18 +399,16 @@ fn supersede(conn: &mut AnyConnection, claim_id: &str, version: i32, now: i64) -
         .filter(claim_versions::version.eq(version))
         .select(claim_versions::id);
     let withdrawn = diesel::update(
-        outbox::table
-            .filter(outbox::claim_version_id.eq_any(version_id))
-            .filter(outbox::status.eq(outbox_status::PENDING)),
+        outbox::table.filter(outbox::claim_version_id.eq_any(version_id)).filter(outbox::status.eq(JobStatus::Pending)),
     )
-    .set((outbox::status.eq(outbox_status::SUPERSEDED), outbox::updated_at.eq(now)))
+    .set((outbox::status.eq(JobStatus::Superseded), outbox::updated_at.eq(now)))
     .execute(conn)?;
     event(
         conn,
         claim_id,
         version,
         now,
-        "superseded",
+        ClaimEventKind::Superseded,
         serde_json::json!({ "withdrawn_submissions": withdrawn }).to_string(),
     )
 }
@@ -422,7 +418,7 @@ fn event(
     claim_id: &str,
     version: i32,
     at: i64,
-    kind: &str,
+    kind: ClaimEventKind,
     detail: String,
 ) -> Result<(), StoreError> {
     diesel::insert_into(claim_events::table)
@@ -440,7 +436,7 @@ pub struct ClaimSummary {
     /// `MA_LK`.
     pub episode_key: String,
     pub current_version: i32,
-    pub status: String,
+    pub status: ClaimStatus,
     /// Epoch milliseconds.
     pub received_at: i64,
     pub updated_at: i64,
@@ -464,7 +460,7 @@ pub struct VersionInfo {
 pub struct TimelineEvent {
     pub version: i32,
     pub at: i64,
-    pub kind: String,
+    pub kind: ClaimEventKind,
     #[schema(value_type = String)]
     pub detail: String,
 }
@@ -473,8 +469,8 @@ pub struct TimelineEvent {
 pub struct SubmissionInfo {
     pub id: i64,
     pub version: i32,
-    pub destination: String,
-    pub status: String,
+    pub destination: Destination,
+    pub status: JobStatus,
     pub attempts: i32,
     pub transaction_id: Option<String>,
     pub last_error: Option<String>,
@@ -532,7 +528,7 @@ pub fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<ClaimRecord>, S
 #[derive(Debug, Clone, Default)]
 pub struct ClaimFilter {
     pub facility: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<ClaimStatus>,
     pub received_from: Option<i64>,
     pub received_to: Option<i64>,
     /// Claims older than this id (ids grow with time): the page cursor.
@@ -547,7 +543,7 @@ pub fn list(conn: &mut AnyConnection, filter: &ClaimFilter) -> Result<Vec<ClaimS
         query = query.filter(claims::facility_code.eq(f.clone()));
     }
     if let Some(s) = &filter.status {
-        query = query.filter(claims::status.eq(s.clone()));
+        query = query.filter(claims::status.eq(*s));
     }
     if let Some(from) = filter.received_from {
         query = query.filter(claims::received_at.ge(from));
@@ -620,7 +616,7 @@ pub fn record_card_check(
             claim_events::claim_id.eq(&card.claim_id),
             claim_events::version.eq(card.version),
             claim_events::at.eq(now),
-            claim_events::kind.eq("card_checked"),
+            claim_events::kind.eq(ClaimEventKind::CardChecked),
             claim_events::detail.eq(serde_json::json!({ "code": code, "valid": warning.is_none() }).to_string()),
         ))
         .execute(conn)?;

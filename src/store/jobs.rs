@@ -3,10 +3,10 @@
 //!
 //! The snapshot's counting is `stats::count_interval`, the same as the figures' own.
 
-use super::outbox::status;
 use super::schema::{claim_events, claim_versions, claims, episode_payloads, job_runs, outbox};
 use super::stats::{self, FacilityDay};
 use super::{AnyConnection, StoreError, now_ms};
+use crate::vocabulary::{ClaimEventKind, ClaimStatus, JobStatus};
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -54,7 +54,7 @@ pub fn daily(conn: &mut AnyConnection, day: NaiveDate) -> Result<Vec<FacilityDay
 /// versions' figures, events, outcomes and audit stay. Returns how many versions were emptied.
 pub fn drop_settled_payloads(conn: &mut AnyConnection, older_than: i64, limit: i64) -> Result<usize, StoreError> {
     let settled: Vec<String> = claims::table
-        .filter(claims::status.eq_any([status::ACCEPTED, status::PARTIALLY_APPROVED, status::REJECTED]))
+        .filter(claims::status.eq_any([ClaimStatus::Accepted, ClaimStatus::PartiallyApproved, ClaimStatus::Rejected]))
         .filter(claims::updated_at.lt(older_than))
         .filter(diesel::dsl::exists(
             episode_payloads::table.inner_join(claim_versions::table).filter(claim_versions::claim_id.eq(claims::id)),
@@ -64,7 +64,7 @@ pub fn drop_settled_payloads(conn: &mut AnyConnection, older_than: i64, limit: i
             outbox::table
                 .inner_join(claim_versions::table)
                 .filter(claim_versions::claim_id.eq(claims::id))
-                .filter(outbox::status.eq_any([status::PENDING, status::IN_FLIGHT])),
+                .filter(outbox::status.eq_any([JobStatus::Pending, JobStatus::InFlight])),
         )))
         .select(claims::id)
         .order(claims::updated_at)
@@ -90,7 +90,7 @@ pub fn drop_settled_payloads(conn: &mut AnyConnection, older_than: i64, limit: i
                     claim_events::claim_id.eq(claim_id),
                     claim_events::version.eq(version),
                     claim_events::at.eq(now),
-                    claim_events::kind.eq("payload_dropped"),
+                    claim_events::kind.eq(ClaimEventKind::PayloadDropped),
                     claim_events::detail.eq(serde_json::json!({ "reason": "retention" }).to_string()),
                 ))
                 .execute(conn)?;

@@ -2,6 +2,7 @@
 
 use super::schema::api_keys;
 use super::{AnyConnection, StoreError, now_ms};
+use crate::vocabulary::Role;
 use diesel::prelude::*;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -9,6 +10,7 @@ use diesel::prelude::*;
 pub struct StoredKey {
     pub id: String,
     pub secret_sha256: String,
+    /// A [`Role`], read as text: a key of a role this version does not know authenticates no one.
     pub role: String,
     pub facility_code: Option<String>,
     pub label: String,
@@ -22,7 +24,7 @@ pub fn insert(
     conn: &mut AnyConnection,
     id: &str,
     secret_sha256: &str,
-    role: &str,
+    role: Role,
     facility_code: Option<&str>,
     label: &str,
     sensitive_reader: bool,
@@ -31,7 +33,7 @@ pub fn insert(
         .values(StoredKey {
             id: id.to_owned(),
             secret_sha256: secret_sha256.to_owned(),
-            role: role.to_owned(),
+            role: role.as_str().to_owned(),
             facility_code: facility_code.map(str::to_owned),
             label: label.to_owned(),
             created_at: now_ms(),

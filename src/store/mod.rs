@@ -25,8 +25,7 @@ macro_rules! insert_rows {
 }
 
 /// The ids of up to `$limit` due jobs of `$destinations` in queue table `$queue` (a schema
-/// module with `id`, `status`, `destination`, `lease_until`, `next_attempt_at`; `$status` names
-/// its `IN_FLIGHT` and `PENDING`), in the order
+/// module with `id`, `status`, `destination`, `lease_until`, `next_attempt_at`), in the order
 /// they are to go: jobs in flight whose lease ran out (their worker died) first, then pending jobs
 /// by the time they became due.
 ///
@@ -36,7 +35,7 @@ macro_rules! insert_rows {
 /// On PostgreSQL the rows read are locked (`FOR UPDATE SKIP LOCKED`) until the lease commits, and
 /// another instance leasing meanwhile skips them. Evaluates to `(expired, pending)` id lists.
 macro_rules! due_job_ids {
-    ($conn:expr, $queue:ident, $status:ident, $destinations:expr, $now:expr, $limit:expr) => {{
+    ($conn:expr, $queue:ident, $destinations:expr, $now:expr, $limit:expr) => {{
         macro_rules! load_locking {
             ($query:expr) => {
                 match &mut *$conn {
@@ -47,7 +46,7 @@ macro_rules! due_job_ids {
         }
         let expired = $queue::table
             .select($queue::id)
-            .filter($queue::status.eq($status::IN_FLIGHT))
+            .filter($queue::status.eq($crate::vocabulary::JobStatus::InFlight))
             .filter($queue::lease_until.lt($now))
             .filter($queue::destination.eq_any($destinations))
             .order($queue::id)
@@ -58,7 +57,7 @@ macro_rules! due_job_ids {
         for destination in $destinations.iter().filter(|_| room > 0) {
             let query = $queue::table
                 .select(($queue::next_attempt_at, $queue::id))
-                .filter($queue::status.eq($status::PENDING))
+                .filter($queue::status.eq($crate::vocabulary::JobStatus::Pending))
                 .filter($queue::destination.eq(destination))
                 .filter($queue::next_attempt_at.le($now))
                 .order(($queue::next_attempt_at, $queue::id))
@@ -88,7 +87,6 @@ mod schema;
 pub mod sessions;
 pub mod space;
 pub mod stats;
-pub mod status;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;

@@ -5,22 +5,17 @@ use super::schema::{
     claim_events, claim_outcomes, claim_versions, claims, episode_payloads, outbox, queue_control, submission_errors,
 };
 use super::{AnyConnection, StoreError, now_ms};
+use crate::vocabulary::{ClaimEventKind, ClaimStatus, Destination, JobStatus};
 use diesel::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
-/// The destinations: BHXH's appraisal portal and the Ministry of Health's portal.
-pub const BHXH: &str = "bhxh";
-pub const MOH: &str = "moh";
-
-pub use super::status::job as status;
-
 /// A job handed to the dispatcher.
 #[derive(Debug, Clone, Queryable)]
 pub struct Job {
     pub outbox_id: i64,
-    pub destination: String,
+    pub destination: Destination,
     pub attempts: i32,
     pub claim_id: String,
     pub version: i32,
@@ -45,17 +40,16 @@ fn held_for_check_ins(
     conn: &mut AnyConnection,
     claim_ids: &[&String],
     now: i64,
-) -> Result<std::collections::HashMap<(String, String), i64>, StoreError> {
-    use super::check_ins::status as check_in_status;
+) -> Result<std::collections::HashMap<(String, Destination), i64>, StoreError> {
     use super::schema::{check_in_outbox, check_ins};
-    let rows: Vec<(String, String, i64)> =
+    let rows: Vec<(String, Destination, i64)> =
         check_in_outbox::table
             .inner_join(check_ins::table)
             .inner_join(claims::table.on(
                 claims::facility_code.eq(check_ins::facility_code).and(claims::episode_key.eq(check_ins::episode_key)),
             ))
             .filter(claims::id.eq_any(claim_ids))
-            .filter(check_in_outbox::status.eq_any([check_in_status::PENDING, check_in_status::IN_FLIGHT]))
+            .filter(check_in_outbox::status.eq_any([JobStatus::Pending, JobStatus::InFlight]))
             .select((claims::id, check_in_outbox::destination, check_in_outbox::next_attempt_at))
             .load(conn)?;
     let mut held = std::collections::HashMap::new();
@@ -77,52 +71,52 @@ fn held_for_check_ins(
 /// over from a worker whose lease ran out is marked uncertain: that worker may have sent it.
 pub fn claim(
     conn: &mut AnyConnection,
-    destinations: &[String],
+    destinations: &[Destination],
     worker: &str,
     limit: i64,
     lease_ms: i64,
 ) -> Result<Vec<Job>, StoreError> {
     let now = now_ms();
-    let (mut locked, pending) = due_job_ids!(conn, outbox, status, destinations, now, limit);
+    let (mut locked, pending) = due_job_ids!(conn, outbox, destinations, now, limit);
     locked.extend(pending);
     if locked.is_empty() {
         return Ok(Vec::new());
     }
-    let candidates: Vec<(i64, String, String, String)> = outbox::table
+    let candidates: Vec<(i64, String, Destination, JobStatus)> = outbox::table
         .inner_join(claim_versions::table)
         .filter(outbox::id.eq_any(&locked))
         .select((outbox::id, claim_versions::claim_id, outbox::destination, outbox::status))
         .load(conn)?;
     let claim_ids: Vec<&String> = candidates.iter().map(|(_, claim, _, _)| claim).collect();
-    let busy: std::collections::HashSet<(String, String)> = outbox::table
+    let busy: std::collections::HashSet<(String, Destination)> = outbox::table
         .inner_join(claim_versions::table)
         .select((claim_versions::claim_id, outbox::destination))
         .filter(claim_versions::claim_id.eq_any(&claim_ids))
-        .filter(outbox::status.eq(status::IN_FLIGHT))
+        .filter(outbox::status.eq(JobStatus::InFlight))
         .filter(outbox::lease_until.ge(now))
-        .load::<(String, String)>(conn)?
+        .load::<(String, Destination)>(conn)?
         .into_iter()
         .collect();
     let held = held_for_check_ins(conn, &claim_ids, now)?;
     let held_jobs: Vec<(i64, i64)> = candidates
         .iter()
-        .filter_map(|(id, claim, dest, _)| held.get(&(claim.clone(), dest.clone())).map(|until| (*id, *until)))
+        .filter_map(|(id, claim, dest, _)| held.get(&(claim.clone(), *dest)).map(|until| (*id, *until)))
         .collect();
     for (id, until) in &held_jobs {
-        diesel::update(outbox::table.find(id).filter(outbox::status.eq(status::PENDING)))
+        diesel::update(outbox::table.find(id).filter(outbox::status.eq(JobStatus::Pending)))
             .set(outbox::next_attempt_at.eq(until))
             .execute(conn)?;
     }
     let (ids, taken_over): (Vec<i64>, Vec<i64>) = {
-        let free: Vec<&(i64, String, String, String)> = candidates
+        let free: Vec<&(i64, String, Destination, JobStatus)> = candidates
             .iter()
             .filter(|(id, claim, dest, _)| {
-                !busy.contains(&(claim.clone(), dest.clone())) && !held_jobs.iter().any(|(h, _)| h == id)
+                !busy.contains(&(claim.clone(), *dest)) && !held_jobs.iter().any(|(h, _)| h == id)
             })
             .collect();
         (
             free.iter().map(|(id, ..)| *id).collect(),
-            free.iter().filter(|(.., state)| state == status::IN_FLIGHT).map(|(id, ..)| *id).collect(),
+            free.iter().filter(|(.., state)| *state == JobStatus::InFlight).map(|(id, ..)| *id).collect(),
         )
     };
     if ids.is_empty() {
@@ -135,7 +129,7 @@ pub fn claim(
     }
     diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
         .set((
-            outbox::status.eq(status::IN_FLIGHT),
+            outbox::status.eq(JobStatus::InFlight),
             outbox::lease_until.eq(now + lease_ms),
             outbox::leased_by.eq(worker),
             outbox::updated_at.eq(now),
@@ -165,9 +159,9 @@ pub fn claim(
 /// no attempt counted.
 pub fn release(conn: &mut AnyConnection, jobs: &[Job], at: i64) -> Result<(), StoreError> {
     let ids: Vec<i64> = jobs.iter().map(|j| j.outbox_id).collect();
-    diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)).filter(outbox::status.eq(status::IN_FLIGHT)))
+    diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)).filter(outbox::status.eq(JobStatus::InFlight)))
         .set((
-            outbox::status.eq(status::PENDING),
+            outbox::status.eq(JobStatus::Pending),
             outbox::next_attempt_at.eq(at),
             outbox::lease_until.eq(None::<i64>),
             outbox::updated_at.eq(now_ms()),
@@ -181,7 +175,7 @@ pub fn release(conn: &mut AnyConnection, jobs: &[Job], at: i64) -> Result<(), St
 pub fn sweep_expired_leases(conn: &mut AnyConnection) -> Result<usize, StoreError> {
     let now = now_ms();
     let expired = outbox::table
-        .filter(outbox::status.eq(status::IN_FLIGHT))
+        .filter(outbox::status.eq(JobStatus::InFlight))
         .filter(outbox::lease_until.lt(now))
         .select(outbox::id)
         .load::<i64>(conn)?;
@@ -194,11 +188,11 @@ pub fn sweep_expired_leases(conn: &mut AnyConnection) -> Result<usize, StoreErro
     Ok(diesel::update(
         outbox::table
             .filter(outbox::id.eq_any(&expired))
-            .filter(outbox::status.eq(status::IN_FLIGHT))
+            .filter(outbox::status.eq(JobStatus::InFlight))
             .filter(outbox::lease_until.lt(now)),
     )
     .set((
-        outbox::status.eq(status::PENDING),
+        outbox::status.eq(JobStatus::Pending),
         outbox::next_attempt_at.eq(now),
         outbox::lease_until.eq(None::<i64>),
         outbox::updated_at.eq(now),
@@ -206,7 +200,12 @@ pub fn sweep_expired_leases(conn: &mut AnyConnection) -> Result<usize, StoreErro
     .execute(conn)?)
 }
 
-fn event(conn: &mut AnyConnection, job: &Job, kind: &str, detail: serde_json::Value) -> Result<(), StoreError> {
+fn event(
+    conn: &mut AnyConnection,
+    job: &Job,
+    kind: ClaimEventKind,
+    detail: serde_json::Value,
+) -> Result<(), StoreError> {
     diesel::insert_into(claim_events::table)
         .values((
             claim_events::claim_id.eq(&job.claim_id),
@@ -250,10 +249,10 @@ pub fn mark_all_sent(
     claim_ids.dedup();
     lock_claims(conn, &claim_ids)?;
     let now = now_ms();
-    let state = if awaits_outcome { status::SENT } else { status::DELIVERED };
+    let state = if awaits_outcome { JobStatus::Sent } else { JobStatus::Delivered };
     let ids: Vec<i64> = jobs.iter().map(|j| j.outbox_id).collect();
     for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-        diesel::update(outbox::table.filter(outbox::id.eq_any(chunk)).filter(outbox::status.eq(status::IN_FLIGHT)))
+        diesel::update(outbox::table.filter(outbox::id.eq_any(chunk)).filter(outbox::status.eq(JobStatus::InFlight)))
             .set((
                 outbox::status.eq(state),
                 outbox::transaction_id.eq(transaction_id),
@@ -277,7 +276,7 @@ pub fn mark_all_sent(
                 claim_events::claim_id.eq(job.claim_id.as_str()),
                 claim_events::version.eq(job.version),
                 claim_events::at.eq(now),
-                claim_events::kind.eq("submitted"),
+                claim_events::kind.eq(ClaimEventKind::Submitted),
                 claim_events::detail.eq(detail.to_string()),
             )
         })
@@ -296,8 +295,8 @@ pub fn mark_failed(
 ) -> Result<(), StoreError> {
     super::claims::lock_claim(conn, &job.claim_id)?;
     let now = now_ms();
-    let state = if retry_at.is_some() { status::PENDING } else { status::DEAD_LETTER };
-    diesel::update(outbox::table.find(job.outbox_id).filter(outbox::status.eq(status::IN_FLIGHT)))
+    let state = if retry_at.is_some() { JobStatus::Pending } else { JobStatus::DeadLetter };
+    diesel::update(outbox::table.find(job.outbox_id).filter(outbox::status.eq(JobStatus::InFlight)))
         .set((
             outbox::status.eq(state),
             outbox::attempts.eq(job.attempts + 1),
@@ -310,7 +309,7 @@ pub fn mark_failed(
     if let Some((code, message)) = refusal {
         record_error(conn, job.outbox_id, code, message)?;
     }
-    let kind = if retry_at.is_some() { "attempt_failed" } else { "dead_lettered" };
+    let kind = if retry_at.is_some() { ClaimEventKind::AttemptFailed } else { ClaimEventKind::DeadLettered };
     event(
         conn,
         job,
@@ -330,7 +329,7 @@ pub fn mark_found_received(
     event(
         conn,
         job,
-        "found_received",
+        ClaimEventKind::FoundReceived,
         serde_json::json!({ "destination": job.destination, "transaction_id": transaction_id }),
     )?;
     mark_sent(conn, job, transaction_id, true, first_poll_at)
@@ -346,9 +345,9 @@ pub fn mark_uncertain(conn: &mut AnyConnection, job: &Job) -> Result<(), StoreEr
 
 /// The version was replaced while queued: withdraw the job.
 pub fn mark_superseded(conn: &mut AnyConnection, job: &Job) -> Result<(), StoreError> {
-    diesel::update(outbox::table.find(job.outbox_id).filter(outbox::status.eq(status::IN_FLIGHT)))
+    diesel::update(outbox::table.find(job.outbox_id).filter(outbox::status.eq(JobStatus::InFlight)))
         .set((
-            outbox::status.eq(status::SUPERSEDED),
+            outbox::status.eq(JobStatus::Superseded),
             outbox::lease_until.eq(None::<i64>),
             outbox::updated_at.eq(now_ms()),
         ))
@@ -389,7 +388,7 @@ pub fn due_polls(conn: &mut AnyConnection, limit: i64) -> Result<Vec<SentSubmiss
     // A sent submission always has its transaction id (`mark_sent` sets both).
     Ok(outbox::table
         .inner_join(claim_versions::table.inner_join(claims::table))
-        .filter(outbox::status.eq(status::SENT))
+        .filter(outbox::status.eq(JobStatus::Sent))
         .filter(outbox::next_poll_at.le(now))
         .order(outbox::next_poll_at)
         .limit(limit)
@@ -435,8 +434,8 @@ pub fn outcome_line(
 /// The appraisal of one submission, as reconciled.
 #[derive(Debug, Clone)]
 pub struct Outcome {
-    /// `accepted`, `partially_approved` or `rejected`.
-    pub status: &'static str,
+    /// `Accepted`, `PartiallyApproved` or `Rejected`.
+    pub status: JobStatus,
     pub claimed_cents: i64,
     pub approved_cents: i64,
     pub reasons: Vec<String>,
@@ -448,7 +447,7 @@ pub struct Outcome {
 pub fn record_outcome(conn: &mut AnyConnection, s: &SentSubmission, outcome: &Outcome) -> Result<(), StoreError> {
     super::claims::lock_claim(conn, &s.claim_id)?;
     let now = now_ms();
-    let settled = diesel::update(outbox::table.find(s.outbox_id).filter(outbox::status.eq(status::SENT)))
+    let settled = diesel::update(outbox::table.find(s.outbox_id).filter(outbox::status.eq(JobStatus::Sent)))
         .set((outbox::status.eq(outcome.status), outbox::next_poll_at.eq(None::<i64>), outbox::updated_at.eq(now)))
         .execute(conn)?;
     if settled == 0 {
@@ -472,7 +471,7 @@ pub fn record_outcome(conn: &mut AnyConnection, s: &SentSubmission, outcome: &Ou
             claim_events::claim_id.eq(&s.claim_id),
             claim_events::version.eq(s.version),
             claim_events::at.eq(now),
-            claim_events::kind.eq("appraised"),
+            claim_events::kind.eq(ClaimEventKind::Appraised),
             claim_events::detail.eq(serde_json::json!({
                 "transaction_id": s.transaction_id,
                 "status": outcome.status,
@@ -511,10 +510,10 @@ pub fn refresh_claim_status(conn: &mut AnyConnection, claim_id: &str) -> Result<
 /// [`refresh_claim_status`] for many claims at once, already locked.
 fn refresh_claim_statuses(conn: &mut AnyConnection, ids: &[&str]) -> Result<(), StoreError> {
     // Replays come later than the attempts they replace: the last row per destination counts.
-    let mut latest: BTreeMap<String, BTreeMap<String, String>> =
+    let mut latest: BTreeMap<String, BTreeMap<Destination, JobStatus>> =
         ids.iter().map(|id| ((*id).to_owned(), BTreeMap::new())).collect();
     for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-        let rows: Vec<(String, String, String)> = outbox::table
+        let rows: Vec<(String, Destination, JobStatus)> = outbox::table
             .inner_join(claim_versions::table.inner_join(claims::table))
             .filter(claims::id.eq_any(chunk))
             .filter(claim_versions::version.eq(claims::current_version))
@@ -525,16 +524,16 @@ fn refresh_claim_statuses(conn: &mut AnyConnection, ids: &[&str]) -> Result<(), 
             latest.entry(claim).or_default().insert(destination, state);
         }
     }
-    let mut by_status: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut by_status: BTreeMap<ClaimStatus, Vec<String>> = BTreeMap::new();
     for (claim, latest) in latest {
-        let has = |s: &str| latest.values().any(|st| st == s);
-        let claim_status = match latest.get("bhxh").map(String::as_str) {
-            Some(status::ACCEPTED) => status::ACCEPTED,
-            Some(status::PARTIALLY_APPROVED) => status::PARTIALLY_APPROVED,
-            Some(status::REJECTED) => status::REJECTED,
-            _ if has(status::DEAD_LETTER) => status::DEAD_LETTER,
-            _ if !latest.is_empty() && !has(status::PENDING) && !has(status::IN_FLIGHT) => "submitted",
-            _ => super::status::claim::QUEUED,
+        let has = |s: JobStatus| latest.values().any(|st| *st == s);
+        let claim_status = match latest.get(&Destination::Bhxh) {
+            Some(JobStatus::Accepted) => ClaimStatus::Accepted,
+            Some(JobStatus::PartiallyApproved) => ClaimStatus::PartiallyApproved,
+            Some(JobStatus::Rejected) => ClaimStatus::Rejected,
+            _ if has(JobStatus::DeadLetter) => ClaimStatus::DeadLetter,
+            _ if !latest.is_empty() && !has(JobStatus::Pending) && !has(JobStatus::InFlight) => ClaimStatus::Submitted,
+            _ => ClaimStatus::Queued,
         };
         by_status.entry(claim_status).or_default().push(claim);
     }
@@ -578,13 +577,13 @@ pub fn set_paused(conn: &mut AnyConnection, paused: bool) -> Result<(), StoreErr
 /// Outbox entries per (destination, status), for metrics and the API.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Depth {
-    pub destination: String,
-    pub status: String,
+    pub destination: Destination,
+    pub status: JobStatus,
     pub count: i64,
 }
 
 pub fn depth(conn: &mut AnyConnection) -> Result<Vec<Depth>, StoreError> {
-    let rows: Vec<(String, String, i64)> = outbox::table
+    let rows: Vec<(Destination, JobStatus, i64)> = outbox::table
         .group_by((outbox::destination, outbox::status))
         .select((outbox::destination, outbox::status, diesel::dsl::count_star()))
         .order((outbox::destination, outbox::status))
@@ -601,8 +600,8 @@ pub struct Submission {
     /// `MA_LK`.
     pub episode_key: String,
     pub version: i32,
-    pub destination: String,
-    pub status: String,
+    pub destination: Destination,
+    pub status: JobStatus,
     pub attempts: i32,
     pub transaction_id: Option<String>,
     pub last_error: Option<String>,
@@ -619,8 +618,8 @@ pub struct Submission {
 #[derive(Debug, Clone, Default)]
 pub struct SubmissionFilter {
     pub facility: Option<String>,
-    pub status: Option<String>,
-    pub destination: Option<String>,
+    pub status: Option<JobStatus>,
+    pub destination: Option<Destination>,
     pub before_id: Option<i64>,
     pub limit: i64,
 }
@@ -651,10 +650,10 @@ pub fn list(conn: &mut AnyConnection, f: &SubmissionFilter) -> Result<Vec<Submis
         q = q.filter(claims::facility_code.eq(v.clone()));
     }
     if let Some(v) = &f.status {
-        q = q.filter(outbox::status.eq(v.clone()));
+        q = q.filter(outbox::status.eq(*v));
     }
     if let Some(v) = &f.destination {
-        q = q.filter(outbox::destination.eq(v.clone()));
+        q = q.filter(outbox::destination.eq(*v));
     }
     if let Some(v) = f.before_id {
         q = q.filter(outbox::id.lt(v));
@@ -680,8 +679,8 @@ pub fn replay(conn: &mut AnyConnection, original: &Submission) -> Result<i64, St
             outbox::claim_version_id.eq(version_id),
             // The original may have reached the portal unanswered: the replay asks before sending.
             outbox::uncertain_since.eq(uncertain_since),
-            outbox::destination.eq(&original.destination),
-            outbox::status.eq(status::PENDING),
+            outbox::destination.eq(original.destination),
+            outbox::status.eq(JobStatus::Pending),
             outbox::attempts.eq(0),
             outbox::next_attempt_at.eq(now),
             outbox::created_at.eq(now),
@@ -699,7 +698,7 @@ pub fn replay(conn: &mut AnyConnection, original: &Submission) -> Result<i64, St
             claim_events::claim_id.eq(&original.claim_id),
             claim_events::version.eq(original.version),
             claim_events::at.eq(now),
-            claim_events::kind.eq("replay_queued"),
+            claim_events::kind.eq(ClaimEventKind::ReplayQueued),
             claim_events::detail.eq(
                 serde_json::json!({ "submission": id, "replay_of": original.id, "destination": original.destination })
                     .to_string(),
@@ -714,7 +713,7 @@ pub fn replay(conn: &mut AnyConnection, original: &Submission) -> Result<i64, St
 #[derive(Debug, Clone)]
 pub struct SettlementRow {
     pub facility_code: String,
-    pub status: String,
+    pub status: ClaimStatus,
     pub claimed_cents: i64,
     pub approved_cents: Option<i64>,
 }
@@ -744,7 +743,7 @@ pub fn settlement(
     if let Some(f) = facility {
         q = q.filter(claims::facility_code.eq(f.to_owned()));
     }
-    let rows: Vec<(String, String, i64, Option<i64>)> = q.order(claim_outcomes::id.nullable()).load(conn)?;
+    let rows: Vec<(String, ClaimStatus, i64, Option<i64>)> = q.order(claim_outcomes::id.nullable()).load(conn)?;
     Ok(rows
         .into_iter()
         .map(|(facility_code, status, claimed_cents, approved_cents)| SettlementRow {
@@ -759,7 +758,7 @@ pub fn settlement(
 /// An appraisal outcome as stored, with the errors listed for its submission.
 #[derive(Debug, Clone)]
 pub struct StoredOutcome {
-    pub status: String,
+    pub status: JobStatus,
     pub claimed_cents: i64,
     pub approved_cents: i64,
     pub reasons: Vec<String>,
@@ -776,7 +775,7 @@ pub fn outcome_of(
     conn: &mut AnyConnection,
     outbox_id: i64,
 ) -> Result<(Option<StoredOutcome>, PortalErrors), StoreError> {
-    let row: Option<(String, i64, i64, String, String, i64)> = claim_outcomes::table
+    let row: Option<(JobStatus, i64, i64, String, String, i64)> = claim_outcomes::table
         .filter(claim_outcomes::outbox_id.eq(outbox_id))
         .select((
             claim_outcomes::status,

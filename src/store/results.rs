@@ -1,9 +1,10 @@
 //! What an imported appraisal result file finds: for each `MA_LK` it names, the claim and where
 //! its current version's BHXH submission stands.
 
-use super::outbox::{SentSubmission, status};
+use super::outbox::SentSubmission;
 use super::schema::{claim_versions, claims, outbox};
 use super::{AnyConnection, StoreError};
+use crate::vocabulary::{Destination, JobStatus};
 use diesel::prelude::*;
 
 /// Where the BHXH submission of one claim's current version stands.
@@ -25,7 +26,7 @@ pub struct NamedClaim {
     pub state: SubmissionState,
 }
 
-type Row = (String, String, String, i32, i64, i64, Option<i64>, Option<String>, Option<String>, Option<i64>);
+type Row = (String, String, String, i32, i64, i64, Option<i64>, Option<JobStatus>, Option<String>, Option<i64>);
 
 /// Most keys in one query, under both backends' bind limits.
 const KEYS_PER_QUERY: usize = 500;
@@ -36,7 +37,6 @@ pub fn named_claims(
     conn: &mut AnyConnection,
     facility: Option<&str>,
     episode_keys: &[&str],
-    bhxh: &str,
 ) -> Result<Vec<NamedClaim>, StoreError> {
     let mut found = Vec::new();
     for chunk in episode_keys.chunks(KEYS_PER_QUERY) {
@@ -48,7 +48,7 @@ pub fn named_claims(
             )
             .left_join(
                 outbox::table
-                    .on(outbox::claim_version_id.eq(claim_versions::id).and(outbox::destination.eq(bhxh.to_owned()))),
+                    .on(outbox::claim_version_id.eq(claim_versions::id).and(outbox::destination.eq(Destination::Bhxh))),
             )
             .filter(claims::episode_key.eq_any(chunk))
             .select((
@@ -84,8 +84,8 @@ pub fn named_claims(
                 transaction,
                 sent_at,
             ) = row;
-            let state = match (outbox_id, state.as_deref(), transaction, sent_at) {
-                (Some(outbox_id), Some(status::SENT), Some(transaction_id), Some(sent_at)) => {
+            let state = match (outbox_id, state, transaction, sent_at) {
+                (Some(outbox_id), Some(JobStatus::Sent), Some(transaction_id), Some(sent_at)) => {
                     SubmissionState::Awaiting(SentSubmission {
                         outbox_id,
                         claim_version_id: version_id,
@@ -98,7 +98,7 @@ pub fn named_claims(
                         claimed_cents,
                     })
                 }
-                (_, Some(status::ACCEPTED | status::PARTIALLY_APPROVED | status::REJECTED), ..) => {
+                (_, Some(JobStatus::Accepted | JobStatus::PartiallyApproved | JobStatus::Rejected), ..) => {
                     SubmissionState::Decided
                 }
                 _ => SubmissionState::NotSent,

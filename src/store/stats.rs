@@ -8,13 +8,13 @@
 //! or a day the snapshot job has not reached) is counted from the claims. Both give the same
 //! numbers (tested), and a year of a province costs a few thousand stored rows instead of millions.
 
-use super::outbox::status;
 use super::schema::{
     claim_outcomes, claim_versions, claims, daily_snapshots, facilities, facility_daily, ingest_rejections, outbox,
     submission_errors,
 };
 use super::{AnyConnection, StoreError, now_ms};
 use crate::domain::time::{day_start_ms, vietnam_day};
+use crate::vocabulary::{ClaimStatus, Destination, JobStatus};
 use chrono::NaiveDate;
 use diesel::connection::DefaultLoadingMode;
 use diesel::pg::PgRowByRowLoadingMode;
@@ -339,12 +339,12 @@ pub fn count_interval(
                 .filter(outbox::sent_at.ge(from).and(outbox::sent_at.lt(to)))
                 .select((claims::facility_code, outbox::destination, outbox::sent_at, claim_versions::discharged_at))
         ),
-        (String, String, Option<i64>, i64),
+        (String, Destination, Option<i64>, i64),
         |(code, destination, sent, discharged)| {
             let t = all.entry(code).or_default();
             t.submitted_anywhere += 1;
             t.last_sent_at = t.last_sent_at.max(sent);
-            if let (super::outbox::BHXH, Some(sent)) = (destination.as_str(), sent) {
+            if let (Destination::Bhxh, Some(sent)) = (destination, sent) {
                 *t.delays.entry(delay_bucket(sent - discharged)).or_default() += 1;
             }
         }
@@ -365,12 +365,12 @@ pub fn count_interval(
                     claim_outcomes::approved_cents,
                 ))
         ),
-        (String, String, String, i64, i64),
+        (String, JobStatus, String, i64, i64),
         |(code, state, json, claimed, approved)| {
             let t = all.entry(code).or_default();
-            match state.as_str() {
-                status::ACCEPTED => t.accepted += 1,
-                status::PARTIALLY_APPROVED => t.partially_approved += 1,
+            match state {
+                JobStatus::Accepted => t.accepted += 1,
+                JobStatus::PartiallyApproved => t.partially_approved += 1,
                 _ => t.rejected += 1,
             }
             t.claimed_cents += claimed;
@@ -402,7 +402,7 @@ pub fn count_interval(
             &fac,
             outbox::table
                 .inner_join(claim_versions::table.inner_join(claims::table))
-                .filter(outbox::status.eq(status::DEAD_LETTER))
+                .filter(outbox::status.eq(JobStatus::DeadLetter))
                 .filter(outbox::updated_at.ge(from).and(outbox::updated_at.lt(to)))
                 .select(claims::facility_code)
         ),
@@ -635,7 +635,9 @@ pub fn figures(
         conn,
         of_facility!(
             &fac,
-            claims::table.filter(claims::status.eq_any(["queued", "submitted"])).select(claims::received_at)
+            claims::table
+                .filter(claims::status.eq_any([ClaimStatus::Queued, ClaimStatus::Submitted]))
+                .select(claims::received_at)
         ),
         i64,
         |at| {
@@ -733,7 +735,7 @@ pub fn facility_counts(conn: &mut AnyConnection) -> Result<(Counts, Counts), Sto
 pub fn dead_letters_per_facility(conn: &mut AnyConnection, since: i64) -> Result<BTreeMap<String, u32>, StoreError> {
     let rows: Vec<(String, i64)> = outbox::table
         .inner_join(claim_versions::table.inner_join(claims::table))
-        .filter(outbox::status.eq(status::DEAD_LETTER))
+        .filter(outbox::status.eq(JobStatus::DeadLetter))
         .filter(outbox::updated_at.ge(since))
         .group_by(claims::facility_code)
         .select((claims::facility_code, diesel::dsl::count_star()))

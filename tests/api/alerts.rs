@@ -2,6 +2,7 @@
 
 use crate::helpers::{FACILITY, OTHER_FACILITY, dossiers_only, episodes, spawn_app_with};
 use hisgate::store::outbox;
+use hisgate::vocabulary::Destination;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 
@@ -35,7 +36,7 @@ async fn alerts_are_raised_once_posted_and_resolved() {
     let (url, received) = webhook();
     let app = spawn_app_with(crate::helpers::Backend::Sqlite, "alerts_are_raised_once_posted_and_resolved", |s| {
         s.dispatch.enabled = false;
-        s.destinations = vec!["bhxh".to_owned()];
+        s.destinations = vec![Destination::Bhxh];
         s.alerts.webhook_url = Some(url);
         s.alerts.dead_letters_per_hour = 1;
     })
@@ -44,7 +45,7 @@ async fn alerts_are_raised_once_posted_and_resolved() {
     // 83001 sends (and one of its submissions dies), 83002 sends nothing, 83001's certificate
     // runs out within the month.
     assert_eq!(app.post_claim(&app.facility_key, &dossiers_only(episodes(FACILITY, 110, 1))[0]).await.status(), 202);
-    let destinations = vec!["bhxh".to_owned()];
+    let destinations = vec![Destination::Bhxh];
     app.db
         .write(move |c| {
             let jobs = outbox::claim(c, &destinations, "test", 1, 60_000)?;

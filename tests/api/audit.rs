@@ -102,7 +102,7 @@ async fn sensitive_tables_are_read_only_by_keys_granted_them(backend: Backend) {
     let Some(app) = spawn_app(backend, "sensitive_tables_are_read_only_by_keys_granted_them").await else { return };
     let db = app.db.clone();
     let granted = tokio::task::spawn_blocking(move || {
-        hisgate::auth::create_key(&db, hisgate::auth::Role::Facility, Some(FACILITY), "HIV clinic", true, "test")
+        hisgate::auth::create_key(&db, hisgate::vocabulary::Role::Facility, Some(FACILITY), "HIV clinic", true, "test")
     })
     .await
     .unwrap()

@@ -5,8 +5,9 @@
 
 use crate::helpers::{Backend, FACILITY, episodes, test_database};
 use crate::on_both_backends;
-use hisgate::auth::{self, Role};
+use hisgate::auth;
 use hisgate::store::{Db, facilities};
+use hisgate::vocabulary::Role;
 use mocks::bhxh::{AppraisalConfig, BhxhConfig};
 use mocks::faults::{FaultConfig, Latency};
 use mocks::moh::MohConfig;

@@ -3,6 +3,7 @@
 use crate::helpers::{Backend, FACILITY, TestApp, dossiers_only, episodes, spawn_app_with};
 use crate::on_both_backends;
 use hisgate::config::{AppraisalApi, BhxhProtocol, DispatchSettings, PortalSettings, Secret, Settings};
+use hisgate::vocabulary::Destination;
 use mocks::bhxh::{AppraisalConfig, BhxhConfig, BhxhMock};
 use mocks::faults::{FaultConfig, OutageWindow};
 use mocks::moh::{MohConfig, MohMock};
@@ -487,7 +488,7 @@ async fn a_new_version_follows_the_old_one_in_flight_and_never_overtakes_it(back
     let Some(app) =
         spawn_app_with(backend, "a_new_version_follows_the_old_one_in_flight_and_never_overtakes_it", |s| {
             s.dispatch.enabled = false;
-            s.destinations = vec!["bhxh".to_owned()];
+            s.destinations = vec![Destination::Bhxh];
         })
         .await
     else {
@@ -495,7 +496,7 @@ async fn a_new_version_follows_the_old_one_in_flight_and_never_overtakes_it(back
     };
     let mut episode = dossiers_only(episodes(FACILITY, 63, 1)).remove(0);
     assert_eq!(app.post_claim(&app.facility_key, &episode).await.status(), 202);
-    let destinations = vec!["bhxh".to_owned()];
+    let destinations = vec![Destination::Bhxh];
     let lease = |worker: &'static str| {
         let destinations = destinations.clone();
         app.db.write(move |c| outbox::claim(c, &destinations, worker, 10, 60_000))
@@ -520,7 +521,7 @@ async fn a_lease_takes_expired_leases_then_the_earliest_due_jobs_of_every_destin
     let name = "a_lease_takes_expired_leases_then_the_earliest_due_jobs_of_every_destination";
     let Some(app) = spawn_app_with(backend, name, |s| {
         s.dispatch.enabled = false;
-        s.destinations = vec!["bhxh".to_owned(), "moh".to_owned()];
+        s.destinations = vec![Destination::Bhxh, Destination::Moh];
     })
     .await
     else {
@@ -532,12 +533,12 @@ async fn a_lease_takes_expired_leases_then_the_earliest_due_jobs_of_every_destin
         keys.push(episode.episode_key().to_owned());
     }
     let lease = |worker: &'static str, limit: i64, lease_ms: i64| {
-        let destinations = vec!["bhxh".to_owned(), "moh".to_owned()];
+        let destinations = vec![Destination::Bhxh, Destination::Moh];
         app.db.write(move |c| outbox::claim(c, &destinations, worker, limit, lease_ms))
     };
     let taken = |jobs: &[outbox::Job]| {
         let mut taken: Vec<(String, String)> =
-            jobs.iter().map(|j| (j.episode_key.clone(), j.destination.clone())).collect();
+            jobs.iter().map(|j| (j.episode_key.clone(), j.destination.as_str().to_owned())).collect();
         taken.sort();
         taken
     };

@@ -1,11 +1,12 @@
 //! Starting the real gateway on a random port, on SQLite or PostgreSQL, with keys for each role.
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
-use hisgate::auth::{self, Role};
+use hisgate::auth;
 use hisgate::config::Settings;
 use hisgate::startup::Application;
 use hisgate::store::{Db, facilities};
 use hisgate::synthetic::{EpisodeGenerator, GenOptions};
+use hisgate::vocabulary::Role;
 use std::io::Write;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,6 +5,7 @@ use crate::dispatch::{clean_appraisal, fast, send, settle};
 use crate::helpers::{Backend, FACILITY, OTHER_FACILITY, TestApp, dossiers_only, episodes, spawn_app_with};
 use crate::on_both_backends;
 use hisgate::store::{now_ms, outbox};
+use hisgate::vocabulary::Destination;
 use mocks::bhxh::BhxhConfig;
 use mocks::moh::MohConfig;
 use rust_decimal::Decimal;
@@ -61,7 +62,7 @@ async fn the_lease_sweep_requeues_jobs_of_stopped_workers_as_uncertain() {
     let Some(app) =
         spawn_app_with(Backend::Sqlite, "the_lease_sweep_requeues_jobs_of_stopped_workers_as_uncertain", |s| {
             s.dispatch.enabled = false;
-            s.destinations = vec!["bhxh".to_owned()];
+            s.destinations = vec![Destination::Bhxh];
         })
         .await
     else {
@@ -69,7 +70,7 @@ async fn the_lease_sweep_requeues_jobs_of_stopped_workers_as_uncertain() {
     };
     let episode = dossiers_only(episodes(FACILITY, 70, 1)).remove(0);
     assert_eq!(app.post_claim(&app.facility_key, &episode).await.status(), 202);
-    let destinations = vec!["bhxh".to_owned()];
+    let destinations = vec![Destination::Bhxh];
     // A lease that has already run out: its worker is gone.
     let leased = app.db.write(move |c| outbox::claim(c, &destinations, "gone", 10, -1)).await.unwrap();
     assert_eq!(leased.len(), 1);

@@ -253,7 +253,7 @@ async fn decided(app: &TestApp, ids: &[String]) -> Vec<Decided> {
         let c = app.get(&format!("/api/v1/claims/{id}"), &app.doh_key).await.json::<Value>().await.unwrap();
         let submission = c["submissions"][0]["id"].as_i64().unwrap();
         let (outcome, errors) = app.db.read(move |conn| outbox::outcome_of(conn, submission)).await.unwrap();
-        let outcome = outcome.map(|o| (o.status, o.claimed_cents, o.approved_cents, o.reasons));
+        let outcome = outcome.map(|o| (o.status.as_str().to_owned(), o.claimed_cents, o.approved_cents, o.reasons));
         decided.push((c["status"].as_str().unwrap().to_owned(), outcome, errors));
     }
     decided
