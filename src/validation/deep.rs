@@ -4,7 +4,7 @@
 
 use super::Findings;
 use crate::domain::Episode;
-use crate::domain::records::Table;
+use crate::domain::records::{ServiceLine, SickLeaveCertificate, Table};
 use crate::domain::spec::{self, Profile};
 use crate::domain::time::{parse_date, parse_datetime};
 use chrono::NaiveDateTime;
@@ -62,23 +62,61 @@ fn referral_field_name(name: &'static str, profile: Profile) -> &'static str {
     spec::fields(Table::Xml13).iter().find(|f| f.name == name).and_then(|f| f.wire_name(profile)).unwrap_or(name)
 }
 
-pub(super) fn check(e: &Episode, findings: &mut Findings<'_>) {
-    let s = &e.summary;
-    let visit_type = text(&s.visit_type).unwrap_or_default();
-    let inpatient = INPATIENT.contains(&visit_type);
-    let arrival = s.admitted_at.as_deref().and_then(parse_datetime);
-    let discharge = s.discharged_at.as_deref().and_then(parse_datetime);
-    let inside = |t: NaiveDateTime| arrival.is_none_or(|a| t >= a) && discharge.is_none_or(|d| t <= d);
+/// What the rules about dates and inpatient stays need to know of the episode's stay.
+struct Stay<'a> {
+    /// `MA_LOAI_KCB`.
+    visit_type: &'a str,
+    inpatient: bool,
+    arrival: Option<NaiveDateTime>,
+    discharge: Option<NaiveDateTime>,
+}
 
-    // Structure, referral and route.
-    if inpatient && e.discharge_certificate.is_none() && s.discharge_type != Some(3) {
+impl<'a> Stay<'a> {
+    fn of(e: &'a Episode) -> Self {
+        let s = &e.summary;
+        let visit_type = text(&s.visit_type).unwrap_or_default();
+        Stay {
+            visit_type,
+            inpatient: INPATIENT.contains(&visit_type),
+            arrival: s.admitted_at.as_deref().and_then(parse_datetime),
+            discharge: s.discharged_at.as_deref().and_then(parse_datetime),
+        }
+    }
+
+    /// Is `t` between arrival and discharge (where they are known)?
+    fn inside(&self, t: NaiveDateTime) -> bool {
+        self.arrival.is_none_or(|a| t >= a) && self.discharge.is_none_or(|d| t <= d)
+    }
+}
+
+pub(super) fn check(e: &Episode, findings: &mut Findings<'_>) {
+    let stay = Stay::of(e);
+    structure(e, &stay, findings);
+    referral_letter(e, findings);
+    route(e, &stay, findings);
+    admission(e, &stay, findings);
+    drug_lines(e, findings);
+    service_lines(e, &stay, findings);
+    results_and_notes(e, &stay, findings);
+    certificates(e, &stay, findings);
+}
+
+/// An inpatient stay's discharge certificate.
+fn structure(e: &Episode, stay: &Stay<'_>, findings: &mut Findings<'_>) {
+    let s = &e.summary;
+    if stay.inpatient && e.discharge_certificate.is_none() && s.discharge_type != Some(3) {
         findings.add(
             "INPATIENT_WITHOUT_DISCHARGE_CERTIFICATE",
             "discharge_certificate",
-            format!("MA_LOAI_KCB {visit_type} needs a discharge certificate (XML7)"),
+            format!("MA_LOAI_KCB {} needs a discharge certificate (XML7)", stay.visit_type),
             None,
         );
     }
+}
+
+/// The referral letter (XML13) agrees with the summary.
+fn referral_letter(e: &Episode, findings: &mut Findings<'_>) {
+    let s = &e.summary;
     if let Some(r) = &e.referral_letter {
         let pairs: [(&str, Option<&str>, Option<&str>); 8] = [
             ("MA_CSKCB", text(&r.facility_code), text(&s.facility_code)),
@@ -121,6 +159,11 @@ pub(super) fn check(e: &Episode, findings: &mut Findings<'_>) {
             );
         }
     }
+}
+
+/// Referral number, off-route visits and the orders an off-route inpatient may carry.
+fn route(e: &Episode, stay: &Stay<'_>, findings: &mut Findings<'_>) {
+    let s = &e.summary;
     if text(&s.referred_from).is_some() && text(&s.referral_number).is_none() {
         findings.add(
             "REFERRAL_NUMBER_REQUIRED",
@@ -140,7 +183,7 @@ pub(super) fn check(e: &Episode, findings: &mut Findings<'_>) {
         );
     }
 
-    if off_route && inpatient {
+    if off_route && stay.inpatient {
         let from_exam = |departments: &Option<String>| {
             departments.as_deref().is_some_and(|d| d.split(';').any(|k| k.trim() == EXAM_DEPARTMENT))
         };
@@ -168,15 +211,18 @@ pub(super) fn check(e: &Episode, findings: &mut Findings<'_>) {
             );
         }
     }
+}
 
-    // Diagnoses and admission.
+/// Secondary diagnoses and the fields of an inpatient admission.
+fn admission(e: &Episode, stay: &Stay<'_>, findings: &mut Findings<'_>) {
+    let s = &e.summary;
     if let Some(codes) = text(&s.secondary_icd10) {
         let n = codes.split(';').filter(|c| !c.trim().is_empty()).count();
         if n > 12 {
             findings.add("SECONDARY_DIAGNOSES_TOO_MANY", "summary.MA_BENH_KT", format!("{n} codes; at most 12"), None);
         }
     }
-    if inpatient {
+    if stay.inpatient {
         let missing: Vec<&str> = [
             ("LY_DO_VNT", &s.inpatient_reason),
             ("MA_LY_DO_VNT", &s.inpatient_reason_code),
@@ -191,22 +237,30 @@ pub(super) fn check(e: &Episode, findings: &mut Findings<'_>) {
             findings.add(
                 "INPATIENT_ADMISSION_FIELDS",
                 "summary",
-                format!("an inpatient stay (MA_LOAI_KCB {visit_type}) needs {}", missing.join(", ")),
+                format!("an inpatient stay (MA_LOAI_KCB {}) needs {}", stay.visit_type, missing.join(", ")),
                 None,
             );
         }
     }
+}
 
-    // Lines.
-    let executed_before_ordered =
-        |findings: &mut Findings<'_>, at: String, ordered: &Option<String>, performed: &Option<String>| {
-            if let (Some(o), Some(p)) =
-                (ordered.as_deref().and_then(parse_datetime), performed.as_deref().and_then(parse_datetime))
-                && p < o
-            {
-                findings.add("EXECUTED_BEFORE_ORDERED", at, "NGAY_TH_YL is before NGAY_YL", performed.clone());
-            }
-        };
+/// A line performed before it was ordered.
+fn executed_before_ordered(
+    findings: &mut Findings<'_>,
+    at: String,
+    ordered: &Option<String>,
+    performed: &Option<String>,
+) {
+    if let (Some(o), Some(p)) =
+        (ordered.as_deref().and_then(parse_datetime), performed.as_deref().and_then(parse_datetime))
+        && p < o
+    {
+        findings.add("EXECUTED_BEFORE_ORDERED", at, "NGAY_TH_YL is before NGAY_YL", performed.clone());
+    }
+}
+
+/// Drug lines (XML2): tender information and order times.
+fn drug_lines(e: &Episode, findings: &mut Findings<'_>) {
     for (i, l) in e.drugs.iter().enumerate() {
         if let Some(t) = text(&l.tender_info)
             && !tender_ok(t, false)
@@ -220,113 +274,18 @@ pub(super) fn check(e: &Episode, findings: &mut Findings<'_>) {
         }
         executed_before_ordered(findings, format!("drugs[{i}].NGAY_TH_YL"), &l.ordered_at, &l.performed_at);
     }
+}
+
+/// Service lines (XML3): each on its own, then together (duplicate procedures, exam fees).
+fn service_lines(e: &Episode, stay: &Stay<'_>, findings: &mut Findings<'_>) {
+    let s = &e.summary;
     let facility = text(&s.facility_code).unwrap_or_default();
     let mut exam_fees = 0;
     let mut procedures: Vec<(&str, &str, usize)> = Vec::new();
     for (i, l) in e.services.iter().enumerate() {
         let at = |f: &str| format!("services[{i}].{f}");
         let group = l.cost_group.unwrap_or(0);
-        if let Some(t) = text(&l.tender_info)
-            && !tender_ok(t, true)
-        {
-            findings.add(
-                "TENDER_INFO_FORMAT",
-                at("TT_THAU"),
-                "TT_THAU must be 'decision;Gnn;Nnn;yyyy'",
-                Some(t.to_owned()),
-            );
-        }
-        executed_before_ordered(findings, at("NGAY_TH_YL"), &l.ordered_at, &l.performed_at);
-        if let Some(p) = text(&l.supply_package) {
-            let ok = p.strip_prefix('G').and_then(|n| n.parse::<u32>().ok()).is_some_and(|n| (1..=999).contains(&n));
-            if !ok {
-                findings.add("SUPPLY_PACKAGE_FORMAT", at("GOI_VTYT"), "GOI_VTYT must be G1-G999", Some(p.to_owned()));
-            }
-        }
-        if [1, 2, 3].contains(&group) {
-            let codes = text(&l.machine_codes);
-            let profile = findings.profile;
-            if !codes.is_some_and(|c| c.split(';').all(|m| machine_ok(m.trim(), facility, profile))) {
-                let form = match profile {
-                    Profile::Qd3176 => format!("'XX.n.Z' (QĐ 3176; or 'XX.n.{facility}.Z')"),
-                    Profile::Qd4750 => format!("'XX.n.{facility}.Z' (or 'XX.3….Z')"),
-                };
-                findings.add(
-                    "MACHINE_CODE_FORMAT",
-                    at("MA_MAY"),
-                    format!("MA_MAY must be {form} for MA_NHOM {group}"),
-                    codes.map(str::to_owned),
-                );
-            }
-        }
-        if group == 8
-            && (!l.anaesthesia.is_some_and(|p| (1..=4).contains(&p))
-                || l.quantity.is_some_and(|q| q > rust_decimal::Decimal::ONE))
-        {
-            findings.add(
-                "SURGERY_FIELDS",
-                at("PP_VO_CAM"),
-                "a surgery line needs PP_VO_CAM 1-4 and SO_LUONG at most 1",
-                None,
-            );
-        }
-        if let Some(k) = l.result_at.as_deref().and_then(parse_datetime) {
-            let ordered = l.ordered_at.as_deref().and_then(parse_datetime);
-            if !inside(k) || ordered.is_some_and(|o| k < o) {
-                findings.add(
-                    "RESULT_OUTSIDE_STAY",
-                    at("NGAY_KQ"),
-                    "NGAY_KQ must be inside the stay and after NGAY_YL",
-                    l.result_at.clone(),
-                );
-            }
-        }
-        if let (Some(ceiling), Some(fund)) = (l.payment_ceiling, l.fund_pays)
-            && fund > ceiling
-        {
-            findings.add(
-                "CEILING_EXCEEDED",
-                at("T_BHTT"),
-                format!("T_BHTT {fund} is above the ceiling T_TRANTT {ceiling}"),
-                Some(fund.to_string()),
-            );
-        }
-        if (14..=16).contains(&group) {
-            if matches!(visit_type, "01" | "02") {
-                findings.add(
-                    "BED_NOT_ALLOWED",
-                    at("MA_NHOM"),
-                    format!("no bed days on MA_LOAI_KCB {visit_type}"),
-                    Some(group.to_string()),
-                );
-            }
-            if let Some(beds) = text(&l.bed_codes)
-                && !beds.split(';').all(|b| bed_ok(b.trim()))
-            {
-                findings.add(
-                    "BED_CODE_FORMAT",
-                    at("MA_GIUONG"),
-                    "MA_GIUONG must be H/T/C/K and three digits",
-                    Some(beds.to_owned()),
-                );
-            }
-            if l.quantity.is_some_and(|q| q > rust_decimal::Decimal::ONE) {
-                findings.add(
-                    "BED_QUANTITY",
-                    at("SO_LUONG"),
-                    "one bed-day order per day: SO_LUONG at most 1",
-                    l.quantity.map(|q| q.to_string()),
-                );
-            }
-        }
-        if group == 11 {
-            findings.add(
-                "SUPPLY_OUTSIDE_LIST",
-                at("MA_NHOM"),
-                "a supply outside the list or paid by ratio (MA_NHOM 11) is appraised case by case",
-                text(&l.supply_code).map(str::to_owned),
-            );
-        }
+        service_line(i, l, stay, facility, findings);
         if matches!(group, 8 | 18)
             && let (Some(code), Some(ordered)) = (text(&l.service_code), text(&l.ordered_at))
         {
@@ -343,7 +302,7 @@ pub(super) fn check(e: &Episode, findings: &mut Findings<'_>) {
         }
         exam_fees += usize::from(group == 13);
     }
-    if inpatient && exam_fees > 1 {
+    if stay.inpatient && exam_fees > 1 {
         findings.add(
             "EXAM_FEES_INPATIENT",
             "services",
@@ -351,8 +310,124 @@ pub(super) fn check(e: &Episode, findings: &mut Findings<'_>) {
             None,
         );
     }
+}
 
-    // Results and notes.
+/// One service line's own rules: tender, times, supply package, machines, surgery, results,
+/// ceiling, beds and supplies outside the list.
+fn service_line(i: usize, l: &ServiceLine, stay: &Stay<'_>, facility: &str, findings: &mut Findings<'_>) {
+    let at = |f: &str| format!("services[{i}].{f}");
+    let group = l.cost_group.unwrap_or(0);
+    if let Some(t) = text(&l.tender_info)
+        && !tender_ok(t, true)
+    {
+        findings.add(
+            "TENDER_INFO_FORMAT",
+            at("TT_THAU"),
+            "TT_THAU must be 'decision;Gnn;Nnn;yyyy'",
+            Some(t.to_owned()),
+        );
+    }
+    executed_before_ordered(findings, at("NGAY_TH_YL"), &l.ordered_at, &l.performed_at);
+    if let Some(p) = text(&l.supply_package) {
+        let ok = p.strip_prefix('G').and_then(|n| n.parse::<u32>().ok()).is_some_and(|n| (1..=999).contains(&n));
+        if !ok {
+            findings.add("SUPPLY_PACKAGE_FORMAT", at("GOI_VTYT"), "GOI_VTYT must be G1-G999", Some(p.to_owned()));
+        }
+    }
+    if [1, 2, 3].contains(&group) {
+        let codes = text(&l.machine_codes);
+        let profile = findings.profile;
+        if !codes.is_some_and(|c| c.split(';').all(|m| machine_ok(m.trim(), facility, profile))) {
+            let form = match profile {
+                Profile::Qd3176 => format!("'XX.n.Z' (QĐ 3176; or 'XX.n.{facility}.Z')"),
+                Profile::Qd4750 => format!("'XX.n.{facility}.Z' (or 'XX.3….Z')"),
+            };
+            findings.add(
+                "MACHINE_CODE_FORMAT",
+                at("MA_MAY"),
+                format!("MA_MAY must be {form} for MA_NHOM {group}"),
+                codes.map(str::to_owned),
+            );
+        }
+    }
+    if group == 8
+        && (!l.anaesthesia.is_some_and(|p| (1..=4).contains(&p))
+            || l.quantity.is_some_and(|q| q > rust_decimal::Decimal::ONE))
+    {
+        findings.add(
+            "SURGERY_FIELDS",
+            at("PP_VO_CAM"),
+            "a surgery line needs PP_VO_CAM 1-4 and SO_LUONG at most 1",
+            None,
+        );
+    }
+    if let Some(k) = l.result_at.as_deref().and_then(parse_datetime) {
+        let ordered = l.ordered_at.as_deref().and_then(parse_datetime);
+        if !stay.inside(k) || ordered.is_some_and(|o| k < o) {
+            findings.add(
+                "RESULT_OUTSIDE_STAY",
+                at("NGAY_KQ"),
+                "NGAY_KQ must be inside the stay and after NGAY_YL",
+                l.result_at.clone(),
+            );
+        }
+    }
+    if let (Some(ceiling), Some(fund)) = (l.payment_ceiling, l.fund_pays)
+        && fund > ceiling
+    {
+        findings.add(
+            "CEILING_EXCEEDED",
+            at("T_BHTT"),
+            format!("T_BHTT {fund} is above the ceiling T_TRANTT {ceiling}"),
+            Some(fund.to_string()),
+        );
+    }
+    if group == 11 {
+        findings.add(
+            "SUPPLY_OUTSIDE_LIST",
+            at("MA_NHOM"),
+            "a supply outside the list or paid by ratio (MA_NHOM 11) is appraised case by case",
+            text(&l.supply_code).map(str::to_owned),
+        );
+    }
+    if (14..=16).contains(&group) {
+        bed_line(l, stay, &at, findings);
+    }
+}
+
+/// A bed-day line (MA_NHOM 14–16): allowed on this visit type, its bed codes, one per order.
+fn bed_line(l: &ServiceLine, stay: &Stay<'_>, at: &dyn Fn(&str) -> String, findings: &mut Findings<'_>) {
+    let group = l.cost_group.unwrap_or(0);
+    if matches!(stay.visit_type, "01" | "02") {
+        findings.add(
+            "BED_NOT_ALLOWED",
+            at("MA_NHOM"),
+            format!("no bed days on MA_LOAI_KCB {}", stay.visit_type),
+            Some(group.to_string()),
+        );
+    }
+    if let Some(beds) = text(&l.bed_codes)
+        && !beds.split(';').all(|b| bed_ok(b.trim()))
+    {
+        findings.add(
+            "BED_CODE_FORMAT",
+            at("MA_GIUONG"),
+            "MA_GIUONG must be H/T/C/K and three digits",
+            Some(beds.to_owned()),
+        );
+    }
+    if l.quantity.is_some_and(|q| q > rust_decimal::Decimal::ONE) {
+        findings.add(
+            "BED_QUANTITY",
+            at("SO_LUONG"),
+            "one bed-day order per day: SO_LUONG at most 1",
+            l.quantity.map(|q| q.to_string()),
+        );
+    }
+}
+
+/// Paraclinical results (XML4) and progress notes (XML5).
+fn results_and_notes(e: &Episode, stay: &Stay<'_>, findings: &mut Findings<'_>) {
     for (i, r) in e.paraclinical_results.iter().enumerate() {
         if text(&r.value).is_some() && text(&r.reader_id).is_none() {
             findings.add(
@@ -377,7 +452,7 @@ pub(super) fn check(e: &Episode, findings: &mut Findings<'_>) {
     }
     for (i, n) in e.progress_notes.iter().enumerate() {
         if let Some(t) = n.noted_at.as_deref().and_then(parse_datetime)
-            && !inside(t)
+            && !stay.inside(t)
         {
             findings.add(
                 "NOTE_OUTSIDE_STAY",
@@ -387,8 +462,10 @@ pub(super) fn check(e: &Episode, findings: &mut Findings<'_>) {
             );
         }
     }
+}
 
-    // Certificates.
+/// The certificates: record summary, pregnancy and sick leave, re-examination.
+fn certificates(e: &Episode, stay: &Stay<'_>, findings: &mut Findings<'_>) {
     if let Some(summary) = &e.record_summary
         && let Some(t) = text(&summary.results_summary)
         && t.chars().count() > 4000
@@ -411,34 +488,11 @@ pub(super) fn check(e: &Episode, findings: &mut Findings<'_>) {
         );
     }
     if let Some(c) = &e.sick_leave {
-        let form_ok = text(&c.form_code) == Some("CT07");
-        let bhxh_ok =
-            text(&c.social_insurance_id).is_none_or(|m| m.len() == 10 && m.bytes().all(|b| b.is_ascii_digit()));
-        let cards_ok = text(&c.card_numbers).is_none_or(|l| l.split(';').all(|x| x.trim().chars().count() == 15));
-        if !(form_ok && bhxh_ok && cards_ok) {
-            findings.add(
-                "SICK_LEAVE_FORM",
-                "sick_leave",
-                "MAU_SO must be CT07, MA_BHXH 10 digits, card numbers 15 characters",
-                None,
-            );
-        }
-        let from = text(&c.from_date).and_then(parse_date);
-        let to = text(&c.to_date).and_then(parse_date);
-        let early = from.zip(discharge).is_some_and(|(f, d)| f > d.date());
-        let late = to.zip(arrival).is_some_and(|(t, a)| t < a.date());
-        if early || late {
-            findings.add(
-                "SICK_LEAVE_DATES",
-                "sick_leave.TU_NGAY",
-                "TU_NGAY must be ≤ NGAY_RA and DEN_NGAY ≥ NGAY_VAO",
-                None,
-            );
-        }
+        sick_leave(c, stay, findings);
     }
     if let Some(a) = &e.reexam_appointment
         && let Some(on) = text(&a.reexam_on)
-        && let Some(d) = discharge
+        && let Some(d) = stay.discharge
     {
         let day = parse_date(&on[..on.len().min(8)]);
         if day.is_some_and(|day| day <= d.date()) {
@@ -449,6 +503,33 @@ pub(super) fn check(e: &Episode, findings: &mut Findings<'_>) {
                 Some(on.to_owned()),
             );
         }
+    }
+}
+
+/// The sick-leave certificate (XML11): its form and its dates against the stay.
+fn sick_leave(c: &SickLeaveCertificate, stay: &Stay<'_>, findings: &mut Findings<'_>) {
+    let form_ok = text(&c.form_code) == Some("CT07");
+    let bhxh_ok = text(&c.social_insurance_id).is_none_or(|m| m.len() == 10 && m.bytes().all(|b| b.is_ascii_digit()));
+    let cards_ok = text(&c.card_numbers).is_none_or(|l| l.split(';').all(|x| x.trim().chars().count() == 15));
+    if !(form_ok && bhxh_ok && cards_ok) {
+        findings.add(
+            "SICK_LEAVE_FORM",
+            "sick_leave",
+            "MAU_SO must be CT07, MA_BHXH 10 digits, card numbers 15 characters",
+            None,
+        );
+    }
+    let from = text(&c.from_date).and_then(parse_date);
+    let to = text(&c.to_date).and_then(parse_date);
+    let early = from.zip(stay.discharge).is_some_and(|(f, d)| f > d.date());
+    let late = to.zip(stay.arrival).is_some_and(|(t, a)| t < a.date());
+    if early || late {
+        findings.add(
+            "SICK_LEAVE_DATES",
+            "sick_leave.TU_NGAY",
+            "TU_NGAY must be ≤ NGAY_RA and DEN_NGAY ≥ NGAY_VAO",
+            None,
+        );
     }
 }
 
