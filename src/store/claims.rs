@@ -306,12 +306,10 @@ fn create_all(
     Ok(ids
         .into_iter()
         .map(|claim_id| {
-            created.contains(&claim_id).then(|| Accepted {
-                claim_id,
-                version: 1,
-                status: ClaimStatus::Queued,
-                outcome: AcceptOutcome::Created,
-            })
+            let created = created.contains(&claim_id);
+            let accepted =
+                Accepted { claim_id, version: 1, status: ClaimStatus::Queued, outcome: AcceptOutcome::Created };
+            created.then_some(accepted)
         })
         .collect())
 }

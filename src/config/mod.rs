@@ -3,6 +3,8 @@
 //! An invalid value stops start-up with an error naming the variable; secrets never appear in
 //! `Debug` output or logs.
 
+mod environment;
+
 use crate::vocabulary::Destination;
 use serde::Deserialize;
 use std::fmt;
@@ -473,286 +475,18 @@ impl Settings {
             }
             None => Settings::default(),
         };
-        if let Some(v) = lookup("HISGATE_MODE") {
-            s.mode = match v.as_str() {
-                "production" => RunMode::Production,
-                "development" => RunMode::Development,
-                _ => return Err(invalid("HISGATE_MODE", &v, "use `production` or `development`")),
-            };
-        }
-        if let Some(v) = lookup("HISGATE_MASTER_KEY_FILE") {
-            s.master_key_file = (!v.is_empty()).then(|| v.into());
-        }
-        if let Some(v) = lookup("HISGATE_MASTER_KEY") {
-            s.master_key = (!v.is_empty()).then(|| Secret::new(v));
-        }
-        if let Some(v) = lookup("HISGATE_DATABASE_URL") {
-            s.database_url = v;
-        }
-        for (var, field) in [
-            ("HISGATE_TLS_CERT_FILE", &mut s.tls_cert_file),
-            ("HISGATE_TLS_KEY_FILE", &mut s.tls_key_file),
-            ("HISGATE_TLS_CLIENT_CA_FILE", &mut s.tls_client_ca_file),
-        ] {
-            if let Some(v) = lookup(var) {
-                *field = Some(v.into()).filter(|p: &std::path::PathBuf| !p.as_os_str().is_empty());
+        for variable in environment::VARIABLES {
+            if let Some(text) = lookup(variable.name) {
+                variable.apply(&mut s, &text)?;
             }
         }
-        if let Some(v) = lookup("HISGATE_TLS_REQUIRE_CLIENT_CERTIFICATE") {
-            s.tls_require_client_certificate = match v.as_str() {
-                "true" | "1" => true,
-                "false" | "0" => false,
-                _ => return Err(invalid("HISGATE_TLS_REQUIRE_CLIENT_CERTIFICATE", &v, "use true or false")),
-            };
-        }
-        if let Some(v) = lookup("HISGATE_BIND") {
-            s.bind = v;
-        }
-        if let Some(v) = lookup("HISGATE_LOG_FORMAT") {
-            s.log_format = match v.as_str() {
-                "human" => LogFormat::Human,
-                "json" => LogFormat::Json,
-                _ => return Err(invalid("HISGATE_LOG_FORMAT", &v, "use `human` or `json`")),
-            };
-        }
-        if let Some(v) = lookup("HISGATE_MAX_BATCH") {
-            s.max_batch = v.parse().map_err(|_| invalid("HISGATE_MAX_BATCH", &v, "expected a whole number"))?;
-        }
-        if let Some(v) = lookup("HISGATE_MAX_BODY_BYTES") {
-            s.max_body_bytes =
-                v.parse().map_err(|_| invalid("HISGATE_MAX_BODY_BYTES", &v, "expected a number of bytes"))?;
-        }
-        if let Some(v) = lookup("HISGATE_BODY_TIMEOUT_SECONDS") {
-            s.body_timeout_seconds = v.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
-                invalid("HISGATE_BODY_TIMEOUT_SECONDS", &v, "expected a whole number of seconds above 0")
-            })?;
-        }
-        if let Some(v) = lookup("HISGATE_TRUSTED_PROXIES") {
-            s.trusted_proxies = v
-                .split(',')
-                .map(str::trim)
-                .filter(|a| !a.is_empty())
-                .map(|a| {
-                    a.parse()
-                        .map_err(|_| invalid("HISGATE_TRUSTED_PROXIES", &v, "expected IP addresses, comma-separated"))
-                })
-                .collect::<Result<_, _>>()?;
-        }
-        if let Some(v) = lookup("HISGATE_SENSITIVE_TABLES") {
-            let tables: Option<Vec<_>> = v
-                .split(',')
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .map(|t| crate::domain::records::Table::ALL.into_iter().find(|table| table.spec_name() == t))
-                .collect();
-            s.sensitive_tables =
-                tables.ok_or_else(|| invalid("HISGATE_SENSITIVE_TABLES", &v, "list table names such as XML6,XML15"))?;
-        }
-        if let Some(v) = lookup("HISGATE_REFERENCE_DIR") {
-            s.reference_dir = Some(v.into());
-        }
-        if let Some(v) = lookup("HISGATE_DESTINATIONS") {
-            s.destinations = v
-                .split(',')
-                .map(str::trim)
-                .filter(|d| !d.is_empty())
-                .map(|d| {
-                    d.parse().map_err(|_| invalid("HISGATE_DESTINATIONS", d, "known destinations are bhxh and moh"))
-                })
-                .collect::<Result<_, _>>()?;
-        }
-        for (prefix, portal) in [("BHXH", &mut s.bhxh), ("MOH", &mut s.moh)] {
-            if let Some(v) = lookup(&format!("HISGATE_{prefix}_URL")) {
-                portal.url = Some(v);
-            }
-            if let Some(v) = lookup(&format!("HISGATE_{prefix}_USERNAME")) {
-                portal.username = v;
-            }
-            if let Some(v) = lookup(&format!("HISGATE_{prefix}_PASSWORD")) {
-                portal.password = Secret::new(v);
-            }
-        }
-        let number = |var: &'static str| -> Result<Option<u64>, ConfigError> {
-            lookup(var).map(|v| v.parse::<u64>().map_err(|_| invalid(var, &v, "expected a whole number"))).transpose()
-        };
-        for (portal, check_in_rate, check_in_concurrent) in [
-            (&mut s.bhxh, "HISGATE_BHXH_CHECK_IN_RATE_PER_SECOND", "HISGATE_BHXH_CHECK_IN_MAX_CONCURRENT"),
-            (&mut s.moh, "HISGATE_MOH_CHECK_IN_RATE_PER_SECOND", "HISGATE_MOH_CHECK_IN_MAX_CONCURRENT"),
-        ] {
-            if let Some(n) = number(check_in_rate)? {
-                portal.check_in_rate_per_second =
-                    n.try_into().map_err(|_| invalid(check_in_rate, &n.to_string(), "too large"))?;
-            }
-            if let Some(n) = number(check_in_concurrent)? {
-                portal.check_in_max_concurrent = n as usize;
-            }
-        }
-        for (portal, rate, concurrent, failures, cooldown) in [
-            (
-                &mut s.bhxh,
-                "HISGATE_BHXH_RATE_PER_SECOND",
-                "HISGATE_BHXH_MAX_CONCURRENT",
-                "HISGATE_BHXH_BREAKER_FAILURES",
-                "HISGATE_BHXH_BREAKER_COOLDOWN_MS",
-            ),
-            (
-                &mut s.moh,
-                "HISGATE_MOH_RATE_PER_SECOND",
-                "HISGATE_MOH_MAX_CONCURRENT",
-                "HISGATE_MOH_BREAKER_FAILURES",
-                "HISGATE_MOH_BREAKER_COOLDOWN_MS",
-            ),
-        ] {
-            if let Some(n) = number(rate)? {
-                portal.rate_per_second = n.try_into().map_err(|_| invalid(rate, &n.to_string(), "too large"))?;
-            }
-            if let Some(n) = number(concurrent)? {
-                portal.max_concurrent = n as usize;
-            }
-            if let Some(n) = number(failures)? {
-                portal.breaker_failures = n.try_into().map_err(|_| invalid(failures, &n.to_string(), "too large"))?;
-            }
-            if let Some(n) = number(cooldown)? {
-                portal.breaker_cooldown_ms = n;
-            }
-        }
-        if let Some(n) = number("HISGATE_AUTH_MAX_FAILURES")? {
-            s.auth_max_failures =
-                n.try_into().map_err(|_| invalid("HISGATE_AUTH_MAX_FAILURES", &n.to_string(), "too large"))?;
-        }
-        if let Some(n) = number("HISGATE_AUTH_LOCKOUT_SECONDS")? {
-            s.auth_lockout_seconds = n;
-        }
-        if let Some(n) = number("HISGATE_ELIGIBILITY_CACHE_SECONDS")? {
-            s.eligibility.cache_seconds = n;
-        }
-        if let Some(n) = number("HISGATE_ELIGIBILITY_STALE_MAX_SECONDS")? {
-            s.eligibility.stale_max_seconds = n;
-        }
-        if let Some(n) = number("HISGATE_ELIGIBILITY_MAX_BATCH")? {
-            s.eligibility.max_batch = n as usize;
-        }
-        if let Some(n) = number("HISGATE_ELIGIBILITY_PER_KEY_PER_MINUTE")? {
-            s.eligibility.per_key_per_minute = n
-                .try_into()
-                .map_err(|_| invalid("HISGATE_ELIGIBILITY_PER_KEY_PER_MINUTE", &n.to_string(), "too large"))?;
-        }
-        if let Some(v) = lookup("HISGATE_ELIGIBILITY_CHECK_INGESTED_CARDS") {
-            s.eligibility.check_ingested_cards = match v.as_str() {
-                "true" | "1" => true,
-                "false" | "0" => false,
-                _ => return Err(invalid("HISGATE_ELIGIBILITY_CHECK_INGESTED_CARDS", &v, "use true or false")),
-            };
-        }
-        if let Some(v) = lookup("HISGATE_ELIGIBILITY_IDENTIFIERS") {
-            let forms: Option<Vec<_>> = v
-                .split(',')
-                .map(str::trim)
-                .filter(|w| !w.is_empty())
-                .map(crate::domain::card::IdentifierKind::parse)
-                .collect();
-            s.eligibility.identifiers = forms.filter(|f| !f.is_empty()).ok_or_else(|| {
-                invalid("HISGATE_ELIGIBILITY_IDENTIFIERS", &v, "list card, citizen_id and/or social_insurance_number")
-            })?;
-        }
-        match (lookup("HISGATE_ELIGIBILITY_OFFICER_NAME"), lookup("HISGATE_ELIGIBILITY_OFFICER_CCCD")) {
+        let [name_var, cccd_var] = environment::OFFICER;
+        match (lookup(name_var), lookup(cccd_var)) {
             (Some(name), Some(cccd)) => s.eligibility.officer = Some(LookupOfficer { name, cccd }),
             (None, None) => {}
             (Some(_), None) | (None, Some(_)) => {
-                return Err(invalid(
-                    "HISGATE_ELIGIBILITY_OFFICER_CCCD",
-                    "",
-                    "set both HISGATE_ELIGIBILITY_OFFICER_NAME and HISGATE_ELIGIBILITY_OFFICER_CCCD",
-                ));
+                return Err(invalid(cccd_var, "", format!("set both {name_var} and {cccd_var}")));
             }
-        }
-        if let Some(v) = lookup("HISGATE_ALERTS_WEBHOOK_URL") {
-            s.alerts.webhook_url = Some(v).filter(|v| !v.is_empty());
-        }
-        for (var, field) in [
-            ("HISGATE_ALERTS_SILENT_DAYS", &mut s.alerts.silent_days),
-            ("HISGATE_ALERTS_DEAD_LETTERS_PER_HOUR", &mut s.alerts.dead_letters_per_hour),
-            ("HISGATE_ALERTS_CERTIFICATE_DAYS", &mut s.alerts.certificate_days),
-        ] {
-            if let Some(n) = number(var)? {
-                *field = n.try_into().map_err(|_| invalid(var, &n.to_string(), "too large"))?;
-            }
-        }
-        if let Some(v) = lookup("HISGATE_JOBS_ENABLED") {
-            s.jobs.enabled = match v.as_str() {
-                "true" | "1" => true,
-                "false" | "0" => false,
-                _ => return Err(invalid("HISGATE_JOBS_ENABLED", &v, "use true or false")),
-            };
-        }
-        if let Some(n) = number("HISGATE_RETENTION_DAYS")? {
-            s.jobs.retention_days =
-                n.try_into().map_err(|_| invalid("HISGATE_RETENTION_DAYS", &n.to_string(), "too large"))?;
-        }
-        for (var, field) in [
-            ("HISGATE_JOBS_LEASE_SWEEP", &mut s.jobs.lease_sweep),
-            ("HISGATE_JOBS_TOKEN_REFRESH", &mut s.jobs.token_refresh),
-            ("HISGATE_JOBS_DAILY_SNAPSHOT", &mut s.jobs.daily_snapshot),
-            ("HISGATE_JOBS_RETENTION", &mut s.jobs.retention),
-            ("HISGATE_JOBS_CARD_CHECK", &mut s.jobs.card_check),
-            ("HISGATE_JOBS_ALERTS", &mut s.jobs.alerts),
-            ("HISGATE_JOBS_REWRAP", &mut s.jobs.rewrap),
-        ] {
-            if let Some(v) = lookup(var) {
-                *field = v;
-            }
-        }
-        if let Some(v) = lookup("HISGATE_DISPATCH_ENABLED") {
-            s.dispatch.enabled = match v.as_str() {
-                "true" | "1" => true,
-                "false" | "0" => false,
-                _ => return Err(invalid("HISGATE_DISPATCH_ENABLED", &v, "use true or false")),
-            };
-        }
-        if let Some(n) = number("HISGATE_DISPATCH_BATCH_SIZE")? {
-            s.dispatch.batch_size = n as usize;
-        }
-        if let Some(n) = number("HISGATE_DISPATCH_CONCURRENCY")? {
-            s.dispatch.concurrency = n as usize;
-        }
-        if let Some(n) = number("HISGATE_DISPATCH_MAX_ATTEMPTS")? {
-            s.dispatch.max_attempts = n as i32;
-        }
-        if let Some(n) = number("HISGATE_DISPATCH_POLL_INTERVAL_MS")? {
-            s.dispatch.poll_interval_ms = n;
-        }
-        if let Some(n) = number("HISGATE_DISPATCH_HTTP_TIMEOUT_MS")? {
-            s.dispatch.http_timeout_ms = n;
-        }
-        if let Some(v) = lookup("HISGATE_MOH_FORMAT") {
-            s.dispatch.moh_format = match v.as_str() {
-                "xml130" => MohFormat::Xml130,
-                "fhir" => MohFormat::Fhir,
-                _ => return Err(invalid("HISGATE_MOH_FORMAT", &v, "use xml130 or fhir")),
-            };
-        }
-        if let Some(n) = number("HISGATE_DISPATCH_LEASE_MS")? {
-            s.dispatch.lease_ms = n as i64;
-        }
-        if let Some(n) = number("HISGATE_DISPATCH_TICK_MS")? {
-            s.dispatch.tick_ms = n;
-        }
-        if let Some(n) = number("HISGATE_DISPATCH_BACKOFF_BASE_MS")? {
-            s.dispatch.backoff_base_ms = n;
-        }
-        if let Some(v) = lookup("HISGATE_BHXH_PROFILE") {
-            s.bhxh_protocol.profile = crate::domain::spec::Profile::parse(&v)
-                .ok_or_else(|| invalid("HISGATE_BHXH_PROFILE", &v, "use 4750 or 3176"))?;
-        }
-        if let Some(v) = lookup("HISGATE_BHXH_APPRAISAL_API") {
-            s.bhxh_protocol.appraisal_api = match v.as_str() {
-                "none" => AppraisalApi::None,
-                "modelled" => AppraisalApi::Modelled,
-                _ => return Err(invalid("HISGATE_BHXH_APPRAISAL_API", &v, "use none or modelled")),
-            };
-        }
-        if let Some(n) = number("HISGATE_BHXH_HOSO_PER_FILE")? {
-            s.bhxh_protocol.hoso_per_file = Some(n as usize);
         }
         s.check()?;
         Ok(s)
@@ -780,6 +514,9 @@ impl Settings {
         }
         if self.max_batch == 0 {
             return Err(invalid("HISGATE_MAX_BATCH", "0", "must be at least 1"));
+        }
+        if self.body_timeout_seconds == 0 {
+            return Err(invalid("HISGATE_BODY_TIMEOUT_SECONDS", "0", "must be at least 1"));
         }
         for (var, portal) in [("HISGATE_BHXH_URL", &self.bhxh), ("HISGATE_MOH_URL", &self.moh)] {
             if let Some(url) = &portal.url
