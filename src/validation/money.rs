@@ -9,6 +9,8 @@ use rust_decimal::Decimal;
 /// Supply lines (medical supplies in and outside the list), whose amounts make `T_VTYT`.
 const SUPPLY_GROUPS: &[u32] = &[10, 11];
 
+const HUNDRED: Decimal = Decimal::ONE_HUNDRED;
+
 /// The amounts of one line, whichever table it comes from.
 struct Line<'a> {
     path: String,
@@ -44,30 +46,38 @@ fn mismatch(
     );
 }
 
-pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
-    let hundred = Decimal::ONE_HUNDRED;
-    let mut lines = Vec::new();
+/// `field` of the line or table at `at` should be `expected` (to the cent): `rule` otherwise.
+fn compare(
+    findings: &mut Findings<'_>,
+    rule: &'static str,
+    at: &str,
+    field: &str,
+    expected: Decimal,
+    actual: &Decimal,
+) {
+    if round_money(expected) != round_money(*actual) {
+        mismatch(findings, rule, format!("{at}.{field}"), field, expected, actual);
+    }
+}
 
+pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
+    let mut lines = drug_lines(episode, findings);
+    lines.extend(service_lines(episode, findings));
+    line_splits(&lines, findings);
+    summary_totals(episode, &lines, findings);
+}
+
+/// Each drug line's amounts (XML2: quantity × price, × the insured rate), and its [`Line`].
+fn drug_lines<'a>(episode: &'a Episode, findings: &mut Findings<'_>) -> Vec<Line<'a>> {
+    let mut lines = Vec::with_capacity(episode.drugs.len());
     for (i, l) in episode.drugs.iter().enumerate() {
         let path = format!("drugs[{i}]");
         if let (Some(q), Some(p)) = (l.quantity, l.unit_price) {
-            if let Some(bv) = &l.amount_hospital
-                && round_money(q * p) != round_money(*bv)
-            {
-                mismatch(findings, "LINE_AMOUNT_HOSPITAL", format!("{path}.THANH_TIEN_BV"), "THANH_TIEN_BV", q * p, bv);
+            if let Some(bv) = &l.amount_hospital {
+                compare(findings, "LINE_AMOUNT_HOSPITAL", &path, "THANH_TIEN_BV", q * p, bv);
             }
             if let (Some(bh), Some(rate)) = (&l.amount_insured, l.insurance_rate_pct) {
-                let expected = q * p * rate / hundred;
-                if round_money(expected) != round_money(*bh) {
-                    mismatch(
-                        findings,
-                        "LINE_AMOUNT_INSURED",
-                        format!("{path}.THANH_TIEN_BH"),
-                        "THANH_TIEN_BH",
-                        expected,
-                        bh,
-                    );
-                }
+                compare(findings, "LINE_AMOUNT_INSURED", &path, "THANH_TIEN_BH", q * p * rate / HUNDRED, bh);
             }
         }
         lines.push(Line {
@@ -89,36 +99,22 @@ pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
             drug: true,
         });
     }
+    lines
+}
 
+/// Each service line's amounts (XML3: also × the service rate), and its [`Line`].
+fn service_lines<'a>(episode: &'a Episode, findings: &mut Findings<'_>) -> Vec<Line<'a>> {
+    let mut lines = Vec::with_capacity(episode.services.len());
     for (i, l) in episode.services.iter().enumerate() {
         let path = format!("services[{i}]");
-        let service_rate = l.service_rate_pct.unwrap_or(hundred);
+        let service_rate = l.service_rate_pct.unwrap_or(HUNDRED);
         if let Some(q) = l.quantity {
             if let (Some(p), Some(bv)) = (l.unit_price_hospital, &l.amount_hospital) {
-                let expected = q * p * service_rate / hundred;
-                if round_money(expected) != round_money(*bv) {
-                    mismatch(
-                        findings,
-                        "LINE_AMOUNT_HOSPITAL",
-                        format!("{path}.THANH_TIEN_BV"),
-                        "THANH_TIEN_BV",
-                        expected,
-                        bv,
-                    );
-                }
+                compare(findings, "LINE_AMOUNT_HOSPITAL", &path, "THANH_TIEN_BV", q * p * service_rate / HUNDRED, bv);
             }
             if let (Some(p), Some(rate), Some(bh)) = (l.unit_price_insured, l.insurance_rate_pct, &l.amount_insured) {
-                let expected = q * p * rate / hundred * service_rate / hundred;
-                if round_money(expected) != round_money(*bh) {
-                    mismatch(
-                        findings,
-                        "LINE_AMOUNT_INSURED",
-                        format!("{path}.THANH_TIEN_BH"),
-                        "THANH_TIEN_BH",
-                        expected,
-                        bh,
-                    );
-                }
+                let expected = q * p * rate / HUNDRED * service_rate / HUNDRED;
+                compare(findings, "LINE_AMOUNT_INSURED", &path, "THANH_TIEN_BH", expected, bh);
             }
         }
         lines.push(Line {
@@ -140,22 +136,23 @@ pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
             drug: false,
         });
     }
+    lines
+}
 
-    for l in &lines {
+/// Every line's other sources add up to `T_NGUONKHAC`, and its payers to `THANH_TIEN_BV`.
+fn line_splits(lines: &[Line<'_>], findings: &mut Findings<'_>) {
+    for l in lines {
         if let Some(other) = l.other
             && l.other_parts.iter().any(Option::is_some)
         {
-            let parts = sum(l.other_parts.iter().copied());
-            if round_money(parts) != round_money(*other) {
-                mismatch(
-                    findings,
-                    "LINE_OTHER_SOURCES_SUM",
-                    format!("{}.T_NGUONKHAC", l.path),
-                    "T_NGUONKHAC",
-                    parts,
-                    other,
-                );
-            }
+            compare(
+                findings,
+                "LINE_OTHER_SOURCES_SUM",
+                &l.path,
+                "T_NGUONKHAC",
+                sum(l.other_parts.iter().copied()),
+                other,
+            );
         }
         if let Some(bv) = l.amount_hospital
             && [l.self_pay, l.copay, l.fund, l.other].iter().any(Option::is_some)
@@ -175,7 +172,10 @@ pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
             }
         }
     }
+}
 
+/// The summary's totals (XML1) are the sums of the lines', and `T_BHTT` is `T_TONGCHI_BH - T_BNCCT`.
+fn summary_totals(episode: &Episode, lines: &[Line<'_>], findings: &mut Findings<'_>) {
     let s = &episode.summary;
     let totals: [(&'static str, &str, &Option<Decimal>, Decimal); 8] = [
         ("TOTAL_T_THUOC", "T_THUOC", &s.total_drugs, sum(lines.iter().filter(|l| l.drug).map(|l| l.amount_hospital))),
@@ -198,10 +198,8 @@ pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
         ),
     ];
     for (rule, name, stated, computed) in totals {
-        if let Some(stated) = stated
-            && round_money(computed) != round_money(*stated)
-        {
-            mismatch(findings, rule, format!("summary.{name}"), name, computed, stated);
+        if let Some(stated) = stated {
+            compare(findings, rule, "summary", name, computed, stated);
         }
     }
     if let (Some(fund), Some(insured), Some(copay)) = (&s.fund_pays, s.total_cost_insured, s.patient_copay) {

@@ -5,7 +5,9 @@
 
 use super::Findings;
 use crate::domain::Episode;
-use crate::reference::{AdminLevel, AdminUnit, Codes, DISTRICTS_ABOLISHED, Dated, Lookup, ReferenceData, dated};
+use crate::reference::{
+    AdminLevel, AdminUnit, Approved, ApprovedDrug, Codes, DISTRICTS_ABOLISHED, Dated, Lookup, ReferenceData, dated,
+};
 use chrono::NaiveDate;
 
 /// Drugs the checkers do not look up (QLBV `drug_*_not_check`): herbal and in-house preparations,
@@ -128,6 +130,20 @@ fn unknown_codes(
 
 pub(super) fn check(e: &Episode, reference: &ReferenceData, findings: &mut Findings<'_>) {
     let day = findings.days.admission;
+    diagnoses(e, reference, day, findings);
+    places(e, reference, findings);
+    let approved = reference.approved_for(e.facility_code());
+    if let Some(drugs) = approved.drugs {
+        approved_drugs(e, drugs, day, findings);
+    }
+    approved_items(e, &approved, day, findings);
+    if let Some(staff) = approved.staff {
+        approved_staff(e, staff, findings);
+    }
+}
+
+/// ICD-10 and traditional-medicine (YHCT) codes.
+fn diagnoses(e: &Episode, reference: &ReferenceData, day: Option<NaiveDate>, findings: &mut Findings<'_>) {
     if let Some(icd10) = &reference.icd10 {
         let s = &e.summary;
         for (field, codes) in [("MA_BENH_CHINH", &s.main_icd10), ("MA_BENH_KT", &s.secondary_icd10)] {
@@ -160,6 +176,10 @@ pub(super) fn check(e: &Episode, reference: &ReferenceData, findings: &mut Findi
             unknown_codes(findings, "YHCT_CODE_UNKNOWN", path, &l.traditional_medicine_codes, yhct, list_name);
         }
     }
+}
+
+/// Facilities named, the residence's administrative units, the occupation.
+fn places(e: &Episode, reference: &ReferenceData, findings: &mut Findings<'_>) {
     if let Some(facilities) = &reference.facilities {
         let s = &e.summary;
         for (field, codes) in
@@ -190,45 +210,50 @@ pub(super) fn check(e: &Episode, reference: &ReferenceData, findings: &mut Findi
             "occupation catalogue",
         );
     }
-    let approved = reference.approved_for(e.facility_code());
-    if let Some(drugs) = approved.drugs {
-        for (i, l) in e.drugs.iter().enumerate() {
-            let Some(code) = l.drug_code.as_deref().map(str::trim).filter(|c| !c.is_empty() && !drug_exempt(c)) else {
-                continue;
-            };
-            match drugs.lookup(code, day) {
-                Lookup::InForce(approved) => {
-                    if l.unit_price.is_some_and(|p| p > approved.max_price) {
-                        findings.add(
-                            "DRUG_PRICE_ABOVE_APPROVED",
-                            format!("drugs[{i}].DON_GIA"),
-                            format!("DON_GIA is above the approved {}", approved.max_price),
-                            l.unit_price.map(|p| p.to_string()),
-                        );
-                    }
-                    let differs = [
-                        (l.drug_name.as_deref(), approved.name.as_str()),
-                        (l.strength.as_deref(), approved.strength.as_str()),
-                        (l.registration_number.as_deref(), approved.registration.as_str()),
-                    ]
-                    .iter()
-                    .any(|(given, expected)| given.is_some_and(|g| g.trim() != *expected));
-                    if differs {
-                        findings.add(
-                            "DRUG_DETAILS_MISMATCH",
-                            format!("drugs[{i}]"),
-                            format!("name, strength or registration differ from the approved list for {code}"),
-                            None,
-                        );
-                    }
+}
+
+/// Each drug line against the facility's approved drug list: in force, its price and details.
+fn approved_drugs(e: &Episode, drugs: &Dated<ApprovedDrug>, day: Option<NaiveDate>, findings: &mut Findings<'_>) {
+    for (i, l) in e.drugs.iter().enumerate() {
+        let Some(code) = l.drug_code.as_deref().map(str::trim).filter(|c| !c.is_empty() && !drug_exempt(c)) else {
+            continue;
+        };
+        match drugs.lookup(code, day) {
+            Lookup::InForce(approved) => {
+                if l.unit_price.is_some_and(|p| p > approved.max_price) {
+                    findings.add(
+                        "DRUG_PRICE_ABOVE_APPROVED",
+                        format!("drugs[{i}].DON_GIA"),
+                        format!("DON_GIA is above the approved {}", approved.max_price),
+                        l.unit_price.map(|p| p.to_string()),
+                    );
                 }
-                absent => {
-                    let message = absence(&absent, code, "approved drug list", day).unwrap_or_default();
-                    findings.add("DRUG_NOT_APPROVED", format!("drugs[{i}].MA_THUOC"), message, Some(code.to_owned()));
+                let differs = [
+                    (l.drug_name.as_deref(), approved.name.as_str()),
+                    (l.strength.as_deref(), approved.strength.as_str()),
+                    (l.registration_number.as_deref(), approved.registration.as_str()),
+                ]
+                .iter()
+                .any(|(given, expected)| given.is_some_and(|g| g.trim() != *expected));
+                if differs {
+                    findings.add(
+                        "DRUG_DETAILS_MISMATCH",
+                        format!("drugs[{i}]"),
+                        format!("name, strength or registration differ from the approved list for {code}"),
+                        None,
+                    );
                 }
+            }
+            absent => {
+                let message = absence(&absent, code, "approved drug list", day).unwrap_or_default();
+                findings.add("DRUG_NOT_APPROVED", format!("drugs[{i}].MA_THUOC"), message, Some(code.to_owned()));
             }
         }
     }
+}
+
+/// Each service or supply line against the facility's approved services or supplies: in force, its price.
+fn approved_items(e: &Episode, approved: &Approved<'_>, day: Option<NaiveDate>, findings: &mut Findings<'_>) {
     for (i, l) in e.services.iter().enumerate() {
         let supply = l.cost_group.is_some_and(|g| g == 10 || g == 11);
         let (catalogue, code, rule_missing, field) = if supply {
@@ -254,36 +279,38 @@ pub(super) fn check(e: &Episode, reference: &ReferenceData, findings: &mut Findi
             }
         }
     }
-    if let Some(staff) = approved.staff {
-        let unknown = |path: &dyn std::fmt::Display, codes: &Option<String>, findings: &mut Findings<'_>| {
-            unknown_codes(findings, "STAFF_NOT_APPROVED", path, codes, staff, "approved staff list");
-        };
-        for (i, l) in e.drugs.iter().enumerate() {
-            unknown(&format_args!("drugs[{i}].MA_BAC_SI"), &l.doctor_codes, findings);
-        }
-        for (i, l) in e.services.iter().enumerate() {
-            unknown(&format_args!("services[{i}].MA_BAC_SI"), &l.doctor_codes, findings);
-            unknown(&format_args!("services[{i}].NGUOI_THUC_HIEN"), &l.performer_codes, findings);
-        }
-        for (i, r) in e.paraclinical_results.iter().enumerate() {
-            unknown(&format_args!("paraclinical_results[{i}].MA_BS_DOC_KQ"), &r.reader_id, findings);
-        }
-        for (i, n) in e.progress_notes.iter().enumerate() {
-            unknown(&format_args!("progress_notes[{i}].NGUOI_THUC_HIEN"), &n.performer_codes, findings);
-        }
-        // The doctors who sign the certificates (XML7, 10, 11), the referral (XML13) and the
-        // re-examination appointment (XML14).
-        let signers = [
-            ("discharge_certificate.MA_BS", e.discharge_certificate.as_ref().map(|c| &c.doctor_id)),
-            ("pregnancy_leave.MA_BS", e.pregnancy_leave.as_ref().map(|c| &c.doctor_id)),
-            ("sick_leave.MA_BS", e.sick_leave.as_ref().map(|c| &c.doctor_id)),
-            ("referral_letter.MA_BAC_SI", e.referral_letter.as_ref().map(|r| &r.doctor_codes)),
-            ("reexam_appointment.MA_BAC_SI", e.reexam_appointment.as_ref().map(|r| &r.doctor_codes)),
-        ];
-        for (path, codes) in signers {
-            if let Some(codes) = codes {
-                unknown(&path, codes, findings);
-            }
+}
+
+/// The staff codes of every table against the facility's approved staff.
+fn approved_staff(e: &Episode, staff: &Codes, findings: &mut Findings<'_>) {
+    let unknown = |path: &dyn std::fmt::Display, codes: &Option<String>, findings: &mut Findings<'_>| {
+        unknown_codes(findings, "STAFF_NOT_APPROVED", path, codes, staff, "approved staff list");
+    };
+    for (i, l) in e.drugs.iter().enumerate() {
+        unknown(&format_args!("drugs[{i}].MA_BAC_SI"), &l.doctor_codes, findings);
+    }
+    for (i, l) in e.services.iter().enumerate() {
+        unknown(&format_args!("services[{i}].MA_BAC_SI"), &l.doctor_codes, findings);
+        unknown(&format_args!("services[{i}].NGUOI_THUC_HIEN"), &l.performer_codes, findings);
+    }
+    for (i, r) in e.paraclinical_results.iter().enumerate() {
+        unknown(&format_args!("paraclinical_results[{i}].MA_BS_DOC_KQ"), &r.reader_id, findings);
+    }
+    for (i, n) in e.progress_notes.iter().enumerate() {
+        unknown(&format_args!("progress_notes[{i}].NGUOI_THUC_HIEN"), &n.performer_codes, findings);
+    }
+    // The doctors who sign the certificates (XML7, 10, 11), the referral (XML13) and the
+    // re-examination appointment (XML14).
+    let signers = [
+        ("discharge_certificate.MA_BS", e.discharge_certificate.as_ref().map(|c| &c.doctor_id)),
+        ("pregnancy_leave.MA_BS", e.pregnancy_leave.as_ref().map(|c| &c.doctor_id)),
+        ("sick_leave.MA_BS", e.sick_leave.as_ref().map(|c| &c.doctor_id)),
+        ("referral_letter.MA_BAC_SI", e.referral_letter.as_ref().map(|r| &r.doctor_codes)),
+        ("reexam_appointment.MA_BAC_SI", e.reexam_appointment.as_ref().map(|r| &r.doctor_codes)),
+    ];
+    for (path, codes) in signers {
+        if let Some(codes) = codes {
+            unknown(&path, codes, findings);
         }
     }
 }
