@@ -88,18 +88,8 @@ fn table_of(name: &str) -> Option<Table> {
 /// Reads the one episode of a transaction Bundle.
 pub fn bundle_episode(bundle: &Value) -> Result<Episode, Vec<Issue>> {
     let entries = Entries::of(bundle);
+    let (claim_path, claim) = the_claim(&entries)?;
     let mut issues = Vec::new();
-    let claims: Vec<_> = entries.of_type("Claim").collect();
-    let (claim_path, claim) = match claims.as_slice() {
-        [one] => (one.0.clone(), one.1),
-        [] => return Err(vec![issue("Bundle.entry", "the Bundle holds no Claim: one Claim per episode is required")]),
-        many => {
-            return Err(vec![issue(
-                "Bundle.entry",
-                format!("the Bundle holds {} Claims: send one episode per Bundle", many.len()),
-            )]);
-        }
-    };
     let mut s = Fields::from_extensions(Table::Xml1, claim);
     let patient = entries.resolve(&claim["patient"]).or_else(|| entries.of_type("Patient").next());
     let Some((patient_path, patient)) = patient else {
@@ -119,7 +109,40 @@ pub fn bundle_episode(bundle: &Value) -> Result<Episode, Vec<Issue>> {
     let encounter = encounter.or_else(|| entries.of_type("Encounter").next());
     let key = identifier(claim, SID_EPISODE).or_else(|| encounter.and_then(|(_, e)| identifier(e, SID_EPISODE)));
     s.put("MA_LK", key);
+    patient_fields(patient_path, patient, &mut s, &mut issues);
+    coverage_fields(&entries, &claim_path, claim, &mut s, &mut issues);
+    if let Some((path, e)) = encounter {
+        encounter_fields(path, e, &mut s, &mut issues);
+    }
+    diagnosis_fields(&entries, claim, &mut s);
+    s.put("T_TONGCHI_BV", text(&claim["total"]["value"]));
 
+    let mut episode = Episode::default();
+    match s.into_record::<EpisodeSummary>(&claim_path) {
+        Ok(summary) => episode.summary = summary,
+        Err(e) => issues.push(e),
+    }
+    claim_items(&claim_path, claim, &mut episode, &mut issues);
+    observations(&entries, &mut episode, &mut issues);
+    basic_records(&entries, &mut episode, &mut issues);
+    if issues.is_empty() { Ok(episode) } else { Err(issues) }
+}
+
+/// The Bundle's one Claim, with its path.
+fn the_claim<'a>(entries: &Entries<'a>) -> Result<(String, &'a Value), Vec<Issue>> {
+    let claims: Vec<_> = entries.of_type("Claim").collect();
+    match claims.as_slice() {
+        [one] => Ok((one.0.clone(), one.1)),
+        [] => Err(vec![issue("Bundle.entry", "the Bundle holds no Claim: one Claim per episode is required")]),
+        many => Err(vec![issue(
+            "Bundle.entry",
+            format!("the Bundle holds {} Claims: send one episode per Bundle", many.len()),
+        )]),
+    }
+}
+
+/// XML1's patient fields from the Patient.
+fn patient_fields(patient_path: &str, patient: &Value, s: &mut Fields, issues: &mut Vec<Issue>) {
     s.put("MA_BN", identifier(patient, SID_PATIENT));
     s.put("SO_CCCD", identifier(patient, SID_CITIZEN));
     s.put(
@@ -165,8 +188,11 @@ pub fn bundle_episode(bundle: &Value) -> Result<Episode, Vec<Issue>> {
             .find(|t| t["system"] == "phone")
             .and_then(|t| text(&t["value"])),
     );
+}
 
-    // Coverages in the Claim's insurance order; a self-pay Coverage has no card.
+/// The cards (`MA_THE_BHYT` and their registrations and validity) from the Coverages, in the
+/// Claim's insurance order; a self-pay Coverage has no card.
+fn coverage_fields(entries: &Entries<'_>, claim_path: &str, claim: &Value, s: &mut Fields, issues: &mut Vec<Issue>) {
     let mut insurance: Vec<&Value> = claim["insurance"].as_array().into_iter().flatten().collect();
     insurance.sort_by_key(|i| i["sequence"].as_u64().unwrap_or(0));
     let (mut cards, mut primary, mut from, mut to) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -204,24 +230,28 @@ pub fn bundle_episode(bundle: &Value) -> Result<Episode, Vec<Issue>> {
             }
         }
     }
+}
 
-    if let Some((path, e)) = encounter {
-        s.put(
-            "MA_LOAI_KCB",
-            e["type"].as_array().into_iter().flatten().find_map(|t| code_in(t, CS_VISIT_TYPE)).map(|c| c.0),
-        );
-        for (name, key) in [("NGAY_VAO", "start"), ("NGAY_RA", "end")] {
-            if let Some(t) = e["period"][key].as_str() {
-                match datetime_from_fhir(t) {
-                    Some(v) => s.put(name, Some(v)),
-                    None => issues.push(issue(format!("{path}.period.{key}"), format!("`{t}` is not a FHIR dateTime"))),
-                }
+/// Visit type, stay and discharge from the Encounter.
+fn encounter_fields(path: &str, e: &Value, s: &mut Fields, issues: &mut Vec<Issue>) {
+    s.put(
+        "MA_LOAI_KCB",
+        e["type"].as_array().into_iter().flatten().find_map(|t| code_in(t, CS_VISIT_TYPE)).map(|c| c.0),
+    );
+    for (name, key) in [("NGAY_VAO", "start"), ("NGAY_RA", "end")] {
+        if let Some(t) = e["period"][key].as_str() {
+            match datetime_from_fhir(t) {
+                Some(v) => s.put(name, Some(v)),
+                None => issues.push(issue(format!("{path}.period.{key}"), format!("`{t}` is not a FHIR dateTime"))),
             }
         }
-        s.put("LY_DO_VV", e["reasonCode"][0]["text"].as_str().map(str::to_owned));
-        s.put("MA_LOAI_RV", code_in(&e["hospitalization"]["dischargeDisposition"], CS_DISCHARGE_TYPE).map(|c| c.0));
     }
+    s.put("LY_DO_VV", e["reasonCode"][0]["text"].as_str().map(str::to_owned));
+    s.put("MA_LOAI_RV", code_in(&e["hospitalization"]["dischargeDisposition"], CS_DISCHARGE_TYPE).map(|c| c.0));
+}
 
+/// The principal and secondary diagnoses, in the Claim's order.
+fn diagnosis_fields(entries: &Entries<'_>, claim: &Value, s: &mut Fields) {
     let mut diagnoses: Vec<&Value> = claim["diagnosis"].as_array().into_iter().flatten().collect();
     diagnoses.sort_by_key(|d| d["sequence"].as_u64().unwrap_or(0));
     let mut secondary = Vec::new();
@@ -247,14 +277,10 @@ pub fn bundle_episode(bundle: &Value) -> Result<Episode, Vec<Issue>> {
     if !secondary.is_empty() {
         s.put("MA_BENH_KT", Some(secondary.join(";")));
     }
-    s.put("T_TONGCHI_BV", text(&claim["total"]["value"]));
+}
 
-    let mut episode = Episode::default();
-    match s.into_record::<EpisodeSummary>(&claim_path) {
-        Ok(summary) => episode.summary = summary,
-        Err(e) => issues.push(e),
-    }
-
+/// The Claim's items: drug lines (XML2) and service lines (XML3).
+fn claim_items(claim_path: &str, claim: &Value, episode: &mut Episode, issues: &mut Vec<Issue>) {
     for (i, item) in claim["item"].as_array().into_iter().flatten().enumerate() {
         let path = format!("{claim_path}.item[{i}]");
         let marked = item["extension"]
@@ -293,7 +319,10 @@ pub fn bundle_episode(bundle: &Value) -> Result<Episode, Vec<Issue>> {
             }
         }
     }
+}
 
+/// Paraclinical results (XML4) from the Observations.
+fn observations(entries: &Entries<'_>, episode: &mut Episode, issues: &mut Vec<Issue>) {
     for (path, o) in entries.of_type("Observation") {
         let mut f = Fields::from_extensions(Table::Xml4, o);
         let (code, name) = code_in(&o["code"], CS_LAB_INDEX).unzip();
@@ -313,7 +342,10 @@ pub fn bundle_episode(bundle: &Value) -> Result<Episode, Vec<Issue>> {
             Err(e) => issues.push(e),
         }
     }
+}
 
+/// The records carried whole by `Basic` resources, each naming its table.
+fn basic_records(entries: &Entries<'_>, episode: &mut Episode, issues: &mut Vec<Issue>) {
     for (path, basic) in entries.of_type("Basic") {
         let Some(table) = code_in(&basic["code"], CS_TABLE).and_then(|(t, _)| table_of(&t)) else {
             issues.push(issue(
@@ -322,12 +354,10 @@ pub fn bundle_episode(bundle: &Value) -> Result<Episode, Vec<Issue>> {
             ));
             continue;
         };
-        if let Err(e) = add_record(&mut episode, table, Fields::from_extensions(table, basic), path) {
+        if let Err(e) = add_record(episode, table, Fields::from_extensions(table, basic), path) {
             issues.push(e);
         }
     }
-
-    if issues.is_empty() { Ok(episode) } else { Err(issues) }
 }
 
 /// Puts a record carried whole by a `Basic` resource into its section of the episode.

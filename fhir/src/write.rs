@@ -124,7 +124,33 @@ pub fn episode_bundle(episode: &Episode) -> Value {
     };
     let mut s = Fields::of(&episode.summary);
     s.take("MA_LK");
+    let parties = parties(&mut b, &mut s);
+    let coverages = coverages(&mut b, &mut s, &parties);
+    let stay = encounter(&mut b, &mut s, &parties);
+    let diagnoses = conditions(&mut b, &mut s, &parties, &stay);
+    claim(&mut b, episode, &mut s, &parties, &stay, &coverages, &diagnoses);
+    observations(&mut b, episode, &parties, &stay);
+    basic_records(&mut b, episode, &parties);
+    json!({ "resourceType": "Bundle", "type": "transaction", "entry": b.entries })
+}
 
+/// The ids of the facility, the payer and the patient.
+struct Parties {
+    facility: String,
+    payor: String,
+    patient: String,
+}
+
+/// The Encounter's id and what the Claim repeats of it.
+struct Stay {
+    encounter: String,
+    admitted: Option<String>,
+    discharged: Option<String>,
+    institutional: bool,
+}
+
+/// The facility and BHXH as Organizations, and the Patient.
+fn parties(b: &mut Builder, s: &mut Fields) -> Parties {
     let facility_code = s.take("MA_CSKCB");
     let facility = b.add(
         "Organization",
@@ -144,7 +170,6 @@ pub fn episode_bundle(episode: &Episode) -> Value {
             "name": "Bảo hiểm xã hội Việt Nam",
         }),
     );
-
     let patient_key = s.take("MA_BN");
     let gender = match s.get("GIOI_TINH") {
         Some("1") => Some("male"),
@@ -177,8 +202,13 @@ pub fn episode_bundle(episode: &Episode) -> Value {
             "telecom": [s.take("DIEN_THOAI").map(|p| json!({ "system": "phone", "value": p }))],
         }),
     );
+    Parties { facility, payor, patient }
+}
 
-    // One Coverage per card of the list; validation has made the four lists the same length.
+/// One Coverage per card of the list (validation has made the four lists the same length), or a
+/// self-pay Coverage.
+fn coverages(b: &mut Builder, s: &mut Fields, parties: &Parties) -> Vec<String> {
+    let (patient, payor) = (&parties.patient, &parties.payor);
     let cards = list(s.get("MA_THE_BHYT").map(str::to_owned));
     let same_length = |name: &str| s.get(name).is_none_or(|v| v.split(';').count() == cards.len());
     let mut coverages = Vec::new();
@@ -196,8 +226,8 @@ pub fn episode_bundle(episode: &Episode) -> Value {
                     "resourceType": "Coverage",
                     "status": "active",
                     "identifier": [{ "system": SID_CARD, "value": card }],
-                    "beneficiary": reference(&patient),
-                    "payor": [reference(&payor)],
+                    "beneficiary": reference(patient),
+                    "payor": [reference(payor)],
                     "period": { "start": at(&from).and_then(|d| date_to_fhir(&d)), "end": at(&to).and_then(|d| date_to_fhir(&d)) },
                     "class": [at(&primary).map(|p| json!({ "type": { "coding": [coding(COVERAGE_CLASS, "plan")] }, "value": p }))],
                 }),
@@ -212,12 +242,17 @@ pub fn episode_bundle(episode: &Episode) -> Value {
                 "resourceType": "Coverage",
                 "status": "active",
                 "type": { "coding": [coding(COVERAGE_SELF_PAY, "pay")] },
-                "beneficiary": reference(&patient),
-                "payor": [reference(&patient)],
+                "beneficiary": reference(patient),
+                "payor": [reference(patient)],
             }),
         ));
     }
+    coverages
+}
 
+/// The Encounter: visit type, stay, reason and discharge.
+fn encounter(b: &mut Builder, s: &mut Fields, parties: &Parties) -> Stay {
+    let (patient, facility) = (&parties.patient, &parties.facility);
     let visit_type = s.take("MA_LOAI_KCB");
     let class = encounter_class(visit_type.as_deref());
     let institutional = class["code"] != "AMB";
@@ -238,23 +273,28 @@ pub fn episode_bundle(episode: &Episode) -> Value {
             "status": if discharged.is_some() { "finished" } else { "in-progress" },
             "class": class,
             "type": [visit_type.map(|t| json!({ "coding": [coding(CS_VISIT_TYPE, &t)] }))],
-            "subject": reference(&patient),
+            "subject": reference(patient),
             "period": { "start": admitted, "end": discharged },
             "reasonCode": [s.take("LY_DO_VV").map(|r| json!({ "text": r }))],
             "hospitalization": {
                 "dischargeDisposition": s.take("MA_LOAI_RV").map(|c| json!({ "coding": [coding(CS_DISCHARGE_TYPE, &c)] })),
             },
-            "serviceProvider": reference(&facility),
+            "serviceProvider": reference(facility),
         }),
     );
+    Stay { encounter, admitted, discharged, institutional }
+}
 
+/// The principal and secondary diagnoses as Conditions, each with its role in the Claim.
+fn conditions(b: &mut Builder, s: &mut Fields, parties: &Parties, stay: &Stay) -> Vec<(String, &'static str)> {
+    let (patient, encounter) = (&parties.patient, &stay.encounter);
     let condition = |code: Option<String>, text: Option<String>| {
         json!({
             "resourceType": "Condition",
             "category": [{ "coding": [coding(CONDITION_CATEGORY, "encounter-diagnosis")] }],
             "code": { "coding": [code.map(|c| coding(ICD10, &c))], "text": text },
-            "subject": reference(&patient),
-            "encounter": reference(&encounter),
+            "subject": reference(patient),
+            "encounter": reference(encounter),
         })
     };
     let mut diagnoses = Vec::new();
@@ -266,14 +306,28 @@ pub fn episode_bundle(episode: &Episode) -> Value {
     for (i, code) in list(s.take("MA_BENH_KT")).into_iter().enumerate() {
         diagnoses.push((b.add("Condition", i + 1, condition(Some(code), None)), "discharge"));
     }
+    diagnoses
+}
 
+/// The Claim: its items (drug and service lines), totals, and XML1's remaining fields as extensions.
+fn claim(
+    b: &mut Builder,
+    episode: &Episode,
+    s: &mut Fields,
+    parties: &Parties,
+    stay: &Stay,
+    coverages: &[String],
+    diagnoses: &[(String, &'static str)],
+) {
+    let (patient, facility, encounter) = (&parties.patient, &parties.facility, &stay.encounter);
+    let (admitted, discharged, institutional) = (&stay.admitted, &stay.discharged, stay.institutional);
     let created = discharged.clone().or_else(|| admitted.clone()).unwrap_or_else(|| "1970-01-01".to_owned());
     let mut items = Vec::new();
     for drug in &episode.drugs {
-        items.push(drug_item(drug, items.len() + 1, &encounter));
+        items.push(drug_item(drug, items.len() + 1, encounter));
     }
     for service in &episode.services {
-        items.push(service_item(service, items.len() + 1, &encounter));
+        items.push(service_item(service, items.len() + 1, encounter));
     }
     let total = s.take("T_TONGCHI_BV");
     let claim = with_extensions(
@@ -283,9 +337,9 @@ pub fn episode_bundle(episode: &Episode) -> Value {
             "status": "active",
             "type": { "coding": [coding(CLAIM_TYPE, if institutional { "institutional" } else { "professional" })] },
             "use": "claim",
-            "patient": reference(&patient),
+            "patient": reference(patient),
             "created": created,
-            "provider": reference(&facility),
+            "provider": reference(facility),
             "priority": { "coding": [coding(PROCESS_PRIORITY, "normal")] },
             "insurance": coverages.iter().enumerate().map(|(i, c)| json!({
                 "sequence": i + 1, "focal": i == 0, "coverage": reference(c),
@@ -298,10 +352,14 @@ pub fn episode_bundle(episode: &Episode) -> Value {
             "item": items,
             "total": total.map(|t| json!({ "value": number(&t), "currency": "VND" })),
         }),
-        &s,
+        s,
     );
     b.add("Claim", 0, claim);
+}
 
+/// Paraclinical results (XML4) as Observations.
+fn observations(b: &mut Builder, episode: &Episode, parties: &Parties, stay: &Stay) {
+    let (patient, encounter) = (&parties.patient, &stay.encounter);
     for (i, result) in episode.paraclinical_results.iter().enumerate() {
         let mut f = Fields::of(result);
         let code = f.take("MA_CHI_SO");
@@ -325,8 +383,8 @@ pub fn episode_bundle(episode: &Episode) -> Value {
                 "status": "final",
                 "category": [{ "coding": [coding(OBSERVATION_CATEGORY, "laboratory")] }],
                 "code": code_element,
-                "subject": reference(&patient),
-                "encounter": reference(&encounter),
+                "subject": reference(patient),
+                "encounter": reference(encounter),
                 "effectiveDateTime": effective,
                 "valueString": f.take("GIA_TRI"),
             }),
@@ -334,7 +392,11 @@ pub fn episode_bundle(episode: &Episode) -> Value {
         );
         b.add("Observation", i, observation);
     }
+}
 
+/// The tables with no closer FHIR resource, each record as a `Basic`.
+fn basic_records(b: &mut Builder, episode: &Episode, parties: &Parties) {
+    let patient = &parties.patient;
     let mut others: Vec<&dyn Record> = Vec::new();
     others.extend(episode.check_ins.iter().map(|r| r as &dyn Record));
     others.extend(episode.progress_notes.iter().map(|r| r as &dyn Record));
@@ -348,10 +410,8 @@ pub fn episode_bundle(episode: &Episode) -> Value {
     others.extend(episode.reexam_appointment.iter().map(|r| r as &dyn Record));
     others.extend(episode.tuberculosis.iter().map(|r| r as &dyn Record));
     for (i, record) in others.into_iter().enumerate() {
-        b.add("Basic", i, basic(record, &patient));
+        b.add("Basic", i, basic(record, patient));
     }
-
-    json!({ "resourceType": "Bundle", "type": "transaction", "entry": b.entries })
 }
 
 fn item_table(table: Table) -> Value {
