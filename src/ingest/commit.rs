@@ -165,7 +165,7 @@ fn store_requests(
             let code = item.row.facility_code.as_str();
             if !facility_refusal.contains_key(code) {
                 let refusal = match facilities::find(conn, code)? {
-                    None => Some(Rejection::Invalid(vec![unknown_facility(code)])),
+                    None => Some(Rejection::invalid(vec![unknown_facility(code)])),
                     // The Department of Health has stopped this facility's exchange.
                     Some(f) if f.status == "suspended" => Some(Rejection::Forbidden(format!(
                         "facility {code} is suspended in the registry; its records are not accepted"

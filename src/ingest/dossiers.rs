@@ -5,10 +5,9 @@
 //! Parsing runs on a blocking thread and hands chunks to the store as it goes, so a file with
 //! thousands of `HOSO` never has them all in memory at once.
 
-use super::{IngestService, Item, ItemResult, prepare_read};
+use super::{IngestService, Item, ItemResult, Rejection, prepare_read};
 use crate::auth::Principal;
 use crate::formats::xml130::{self, DossierError};
-use crate::http::ApiError;
 use crate::store::StoreError;
 use crate::validation::{self, Catalogue, Severity, Violation};
 use crate::vault::Vault;
@@ -41,16 +40,6 @@ pub enum DossierIngestError {
     Store(#[from] StoreError),
 }
 
-impl From<DossierIngestError> for ApiError {
-    fn from(e: DossierIngestError) -> Self {
-        match e {
-            DossierIngestError::Refused(_) => ApiError::BadRequest(e.to_string()),
-            DossierIngestError::Forbidden(m) => ApiError::Forbidden(m),
-            DossierIngestError::Store(s) => s.into(),
-        }
-    }
-}
-
 /// What reading noticed, as findings of the catalogue's import rules.
 pub fn read_findings(catalogue: &Catalogue, notes: Vec<xml130::ReadNote>) -> Vec<Violation> {
     notes.into_iter().filter_map(|n| validation::finding(catalogue, n.rule, n.path, n.message, n.value)).collect()
@@ -80,7 +69,7 @@ fn prepare_hoso(
     match hoso {
         Err(e) => {
             let violations = vec![unreadable_violation(&e.problem)];
-            let refused = ApiError::InvalidInput { detail: e.to_string(), violations };
+            let refused = Rejection::UnreadableHoso { detail: e.to_string(), violations };
             (e.ma_lk.clone(), Some(facility.to_owned()), Err(refused))
         }
         Ok(xml130::ReadHoso { episode, notes }) => {
@@ -97,7 +86,7 @@ fn prepare_hoso(
                 return (
                     key,
                     Some(facility.to_owned()),
-                    Err(ApiError::Unprocessable { detail, violations: vec![violation] }),
+                    Err(Rejection::Invalid { detail, violations: vec![violation] }),
                 );
             }
             (
@@ -111,8 +100,7 @@ fn prepare_hoso(
                     principal,
                     &episode,
                     read_findings(catalogue, notes),
-                )
-                .map_err(ApiError::from),
+                ),
             )
         }
     }
@@ -122,7 +110,7 @@ fn prepare_hoso(
 pub async fn ingest_file(
     service: &IngestService,
     principal: &Principal,
-    bytes: actix_web::web::Bytes,
+    bytes: bytes::Bytes,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<DossierReport, DossierIngestError> {
     let scan_bytes = bytes.clone();

@@ -1,12 +1,15 @@
 //! Ingest: a HIS sends an episode; it is parsed, validated, checked against the caller's rights,
 //! and stored with its outbox entries in one transaction before the caller hears `202`.
 
+mod answer;
+mod check_in_routes;
 mod check_ins;
 mod commit;
 pub mod dossiers;
 mod routes;
 mod service;
 
+pub use answer::ItemResult;
 pub use commit::Committer;
 pub use routes::routes;
 pub use service::{IngestService, Withheld};
@@ -16,7 +19,6 @@ use crate::domain::Episode;
 use crate::domain::decimal::to_cents;
 use crate::domain::spec::Profile;
 use crate::domain::time::parse_datetime;
-use crate::http::ApiError;
 use crate::reference::ReferenceData;
 use crate::store::check_ins::NewCheckIn;
 use crate::store::claims::{self, NewClaimVersion};
@@ -27,12 +29,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 /// Parses one episode, reporting where the JSON is wrong (line, column and field path).
-pub fn parse_episode(bytes: &[u8]) -> Result<Episode, ApiError> {
+pub fn parse_episode(bytes: &[u8]) -> Result<Episode, Rejection> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        ApiError::BadRequest(format!(
+        Rejection::Malformed(format!(
             "invalid JSON at line {}, column {} (path `{path}`): {inner}",
             inner.line(),
             inner.column()
@@ -43,20 +45,35 @@ pub fn parse_episode(bytes: &[u8]) -> Result<Episode, ApiError> {
 /// Why one episode was not accepted.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum Rejection {
+    /// Not well-formed: its JSON or XML does not parse, or the request holds too much.
+    #[error("{0}")]
+    Malformed(String),
+    /// A `HOSO` of a file that cannot be read, named by its `HOSO_…` code as a broken rule is.
+    #[error("{detail}")]
+    UnreadableHoso { detail: String, violations: Vec<Violation> },
+    /// The caller may not send it.
     #[error("{0}")]
     Forbidden(String),
-    #[error("the episode breaks {} critical rule(s)", .0.iter().filter(|v| v.severity == validation::Severity::Critical).count())]
-    Invalid(Vec<Violation>),
+    /// It breaks critical rules; `detail` sums them up.
+    #[error("{detail}")]
+    Invalid { detail: String, violations: Vec<Violation> },
 }
 
-impl From<Rejection> for ApiError {
-    fn from(r: Rejection) -> Self {
-        let detail = r.to_string();
-        match r {
-            Rejection::Forbidden(m) => ApiError::Forbidden(m),
-            Rejection::Invalid(violations) => ApiError::Unprocessable { detail, violations },
-        }
+impl Rejection {
+    /// Refused for the critical rules among `violations`.
+    pub fn invalid(violations: Vec<Violation>) -> Self {
+        let critical = violations.iter().filter(|v| v.severity == validation::Severity::Critical).count();
+        Rejection::Invalid { detail: format!("the episode breaks {critical} critical rule(s)"), violations }
     }
+}
+
+/// Why ingest did not store what it was given: the input was refused, or the store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error(transparent)]
+    Rejected(#[from] Rejection),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
 }
 
 /// An episode that passed validation and authorisation, ready for the store.
@@ -112,7 +129,7 @@ pub fn prepare_read(
     let mut report = validation::validate(episode, catalogue, reference, profile);
     report.violations.splice(0..0, read);
     if report.has_critical() {
-        return Err(Rejection::Invalid(report.violations));
+        return Err(Rejection::invalid(report.violations));
     }
     let warnings = report.warnings();
     let s = &episode.summary;
@@ -171,29 +188,6 @@ fn unknown_facility(code: &str) -> Violation {
 /// field (a longer one is refused by its rule, and cut where it is repeated).
 const MA_LK_CHARS: usize = 100;
 
-/// The result for one item of a batch or one `HOSO` of a dossier file.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ItemResult {
-    pub index: usize,
-    /// `MA_LK`, when it could be read.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ma_lk: Option<String>,
-    /// The HTTP status this item would have had alone (202, 400, 403, 422).
-    pub status: u16,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub receipt: Option<Receipt>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<crate::http::Problem>,
-}
-
-impl ItemResult {
-    fn failed(index: usize, ma_lk: Option<String>, error: ApiError) -> Self {
-        let problem = error.problem();
-        let ma_lk = ma_lk.map(|k| validation::bounded(&k, MA_LK_CHARS));
-        ItemResult { index, ma_lk, status: problem.status, receipt: None, error: Some(problem) }
-    }
-}
-
 /// The critical rules an episode refused at ingest broke, for the connectivity figures.
 fn refusal(
     facility: Option<&String>,
@@ -206,4 +200,4 @@ fn refusal(
 }
 
 /// One item of a batch or a file: (`MA_LK`, facility, the prepared episode or why not).
-pub type Item = (Option<String>, Option<String>, Result<Prepared, ApiError>);
+pub type Item = (Option<String>, Option<String>, Result<Prepared, Rejection>);

@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::UtoipaApp;
 
 pub fn routes<T: crate::http::AppFactory>(app: UtoipaApp<T>) -> UtoipaApp<T> {
-    super::check_ins::routes(app)
+    super::check_in_routes::routes(app)
         .service(post_claim)
         .service(post_batch)
         .service(post_dossier)
@@ -119,9 +119,7 @@ async fn post_batch(
             (
                 ma_lk,
                 facility,
-                parsed.and_then(|e| {
-                    prepare(&catalogue, &reference, profile, &service.vault, &principal, &e).map_err(ApiError::from)
-                }),
+                parsed.and_then(|e| prepare(&catalogue, &reference, profile, &service.vault, &principal, &e)),
             )
         })
         .collect();

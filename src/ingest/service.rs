@@ -82,7 +82,7 @@ impl IngestService {
     pub async fn prepare_noted(&self, principal: &Principal, episode: &Episode) -> Result<Prepared, Rejection> {
         let (catalogue, reference, profile) = self.rules();
         let result = prepare(&catalogue, &reference, profile, &self.vault, principal, episode);
-        if let Err(Rejection::Invalid(violations)) = &result {
+        if let Err(Rejection::Invalid { violations, .. }) = &result {
             let facility = Some(episode.facility_code().to_owned()).filter(|f| !f.is_empty());
             let key = Some(episode.episode_key().to_owned()).filter(|k| !k.is_empty());
             self.note_refusals(refusal(facility.as_ref(), key.as_ref(), violations).into_iter().collect()).await;
@@ -102,7 +102,7 @@ impl IngestService {
                     pending.push((index, ma_lk, prepared));
                 }
                 Err(e) => {
-                    if let ApiError::Unprocessable { violations, .. } = &e {
+                    if let Rejection::Invalid { violations, .. } = &e {
                         refusals.extend(refusal(facility.as_ref(), ma_lk.as_ref(), violations));
                     }
                     results.push(Some(ItemResult::failed(index, ma_lk, e)));
@@ -117,7 +117,7 @@ impl IngestService {
             for ((index, ma_lk), stored) in meta.into_iter().zip(self.store(principal, prepared).await?) {
                 results[index] = Some(match stored {
                     Ok(receipt) => ItemResult { index, ma_lk, status: 202, receipt: Some(receipt), error: None },
-                    Err(rejection) => ItemResult::failed(index, ma_lk, rejection.into()),
+                    Err(rejection) => ItemResult::failed(index, ma_lk, rejection),
                 });
             }
         }

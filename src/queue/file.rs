@@ -1,0 +1,138 @@
+//! Building the file a batch of jobs goes in: their episodes read and opened, those BHXH may hold
+//! already settled, and the `GIAMDINHHS` file signed (or the FHIR Bundle written), reused when the
+//! pass's other destination takes the same file.
+
+use super::{Dispatcher, off_runtime};
+use crate::domain::Episode;
+use crate::formats::xml130;
+use crate::formats::xml130::sign::SignError;
+use crate::store::StoreError;
+use crate::store::outbox::{self, Job};
+use crate::vault::Vault;
+use crate::vocabulary::Destination;
+use std::sync::Arc;
+
+/// A file ready to send (or why it could not be signed) and the jobs it carries.
+type File = (Result<Arc<Vec<u8>>, SignError>, Vec<Job>);
+
+/// Episodes read for a file: (episodes, their jobs, jobs whose content is gone).
+type ReadEpisodes = (Vec<Episode>, Vec<Job>, Vec<Job>);
+
+/// The jobs' stored episodes, opened and parsed: (episodes, their jobs, jobs whose content is
+/// gone). An episode that does not open (its master key is not configured) fails the pass: its
+/// jobs wait, leased, until the key is back, rather than failing one by one.
+fn read_episodes(jobs: Vec<Job>, vault: &Vault) -> Result<ReadEpisodes, StoreError> {
+    let mut episodes = Vec::with_capacity(jobs.len());
+    let mut sendable = Vec::with_capacity(jobs.len());
+    let mut unreadable = Vec::new();
+    for job in jobs {
+        match job.episode.open(vault)?.as_deref().map(serde_json::from_str::<Episode>) {
+            Some(Ok(e)) => {
+                episodes.push(e);
+                sendable.push(job);
+            }
+            _ => unreadable.push(job),
+        }
+    }
+    Ok((episodes, sendable, unreadable))
+}
+
+/// The last `GIAMDINHHS` file a pass built. A lease takes both destinations' jobs of the same
+/// episodes together, and BHXH and MoH take the same signed file, so a file is written, signed and
+/// its episodes read once for both.
+#[derive(Default)]
+pub(super) struct LastFile(std::sync::Mutex<Option<(FileKey, Arc<Vec<u8>>)>>);
+
+/// What makes two files equal: the facility, the file's date and its claim versions in file order.
+type FileKey = (String, chrono::NaiveDate, Vec<(String, i32)>);
+
+impl LastFile {
+    /// The file kept under `key`, if it is the last one built.
+    fn get(&self, key: &FileKey) -> Option<Arc<Vec<u8>>> {
+        let last = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        last.as_ref().filter(|(k, _)| k == key).map(|(_, bytes)| bytes.clone())
+    }
+
+    fn keep(&self, key: FileKey, bytes: Arc<Vec<u8>>) {
+        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some((key, bytes));
+    }
+}
+
+fn file_key(facility: &str, day: chrono::NaiveDate, jobs: &[Job]) -> FileKey {
+    (facility.to_owned(), day, jobs.iter().map(|j| (j.claim_id.clone(), j.version)).collect())
+}
+
+impl Dispatcher {
+    /// The file of `jobs` for `destination`: the pass's `last` one when it is the same, else a
+    /// new one; `None` when none of the jobs is left to send.
+    pub(super) async fn file_for(
+        &self,
+        destination: Destination,
+        facility: &str,
+        jobs: Vec<Job>,
+        last: Option<&LastFile>,
+    ) -> Result<Option<File>, StoreError> {
+        let fhir = self.sends_fhir(destination) && self.portals.moh.is_some();
+        let today = crate::domain::time::vietnam_today();
+        // Jobs that may be held by BHXH already are checked against its receipts first.
+        let built = last
+            .filter(|_| !fhir && jobs.iter().all(|j| j.uncertain_since.is_none()))
+            .and_then(|last| last.get(&file_key(facility, today, &jobs)));
+        let (payload, sendable) = match built {
+            Some(bytes) => {
+                metrics::counter!("hisgate_dispatch_files_reused_total").increment(1);
+                (Ok(bytes), jobs)
+            }
+            None => match self.build(destination, facility, today, jobs, fhir).await? {
+                Some((payload, sendable)) => {
+                    if let (Some(last), Ok(bytes), false) = (last, &payload, fhir) {
+                        last.keep(file_key(facility, today, &sendable), bytes.clone());
+                    }
+                    (payload, sendable)
+                }
+                None => return Ok(None),
+            },
+        };
+        Ok(Some((payload, sendable)))
+    }
+
+    /// Reads the jobs' episodes, settles those BHXH may hold already and writes the file (a
+    /// signed `GIAMDINHHS`, or a FHIR Bundle of one episode). Returns the file and the jobs it
+    /// carries, or `None` when none is left to send.
+    async fn build(
+        &self,
+        destination: Destination,
+        facility: &str,
+        today: chrono::NaiveDate,
+        jobs: Vec<Job>,
+        bundle: bool,
+    ) -> Result<Option<File>, StoreError> {
+        // Reading the episodes and writing the file are CPU work: on the blocking pool, so that
+        // several files are built at once and the runtime thread only waits on sockets.
+        let vault = self.vault.clone();
+        let (episodes, sendable, unreadable) = off_runtime(move || read_episodes(jobs, &vault)).await??;
+        if !unreadable.is_empty() {
+            self.db
+                .write(move |c| {
+                    unreadable.iter().try_for_each(|j| {
+                        outbox::mark_failed(c, j, "the episode's content is no longer stored", None, None)
+                    })
+                })
+                .await?;
+        }
+        let (episodes, sendable) = self.settle_unanswered(destination, facility, episodes, sendable).await?;
+        if sendable.is_empty() {
+            return Ok(None);
+        }
+        let (signers, at, profile) = (self.signers.clone(), facility.to_owned(), self.profile);
+        // Only the file travels on; the episodes are dropped before the portal answers.
+        let payload = off_runtime(move || {
+            if bundle {
+                return Ok(hisgate_fhir::episode_bundle(&episodes[0]).to_string().into_bytes());
+            }
+            xml130::signed_envelope(&at, today, &episodes, signers.get(&at), profile)
+        })
+        .await?;
+        Ok(Some((payload.map(Arc::new), sendable)))
+    }
+}
