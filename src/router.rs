@@ -78,11 +78,10 @@ fn share<T: AppFactory>(app: actix_web::App<T>, state: &AppState) -> actix_web::
         .app_data(web::Data::new(state.audit.clone()))
         .app_data(web::Data::from(state.ingest.clone()))
         .app_data(web::Data::from(state.eligibility.clone()))
-        .app_data(web::Data::from(state.portals.clone()))
+        .app_data(web::Data::from(state.queue.clone()))
         .app_data(web::Data::from(state.jobs.clone()))
         .app_data(web::Data::from(state.signers.clone()))
         .app_data(web::Data::new(state.metrics.clone()))
-        .app_data(web::Data::from(state.dispatch_wake.clone()))
 }
 
 /// Registers every route on `app` and serves the OpenAPI document and Swagger UI.

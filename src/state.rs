@@ -8,7 +8,7 @@ use crate::eligibility::EligibilityService;
 use crate::formats::xml130::signers::Signers;
 use crate::ingest::IngestService;
 use crate::jobs::JobContext;
-use crate::queue::Portals;
+use crate::queue::QueueControl;
 use crate::reference::ReferenceHandle;
 use crate::store::Db;
 use crate::store::audit::AuditSink;
@@ -16,7 +16,6 @@ use crate::validation::CatalogueHandle;
 use crate::vault::Vault;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
-use tokio::sync::Notify;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -36,13 +35,12 @@ pub struct AppState {
     pub ingest: Arc<IngestService>,
     /// Card lookups (cache, coalescing, audit).
     pub eligibility: Arc<EligibilityService>,
-    /// The portal clients of this instance (their circuits show in the queue view).
-    pub portals: Arc<Portals>,
+    /// The queue's endpoints: the outbox, this instance's portal clients (their circuits show in
+    /// the queue view) and the dispatcher's wake-up.
+    pub queue: Arc<QueueControl>,
     /// The scheduled jobs, also run on demand by admins.
     pub jobs: Arc<JobContext>,
     /// Facility signing keys for `CHUKYDONVI`.
     pub signers: Arc<Signers>,
     pub metrics: PrometheusHandle,
-    /// Woken after each ingest commit and replay so the dispatcher need not wait for its tick.
-    pub dispatch_wake: Arc<Notify>,
 }

@@ -291,7 +291,7 @@ fn the_checker_sees_what_a_file_names() {
     let arrows = arrows();
     let path = |p: &str| p.split('/').map(str::to_owned).collect::<ModPath>();
     let ingest = &arrows[&path("ingest")];
-    for target in ["store/claims", "validation", "http"] {
+    for target in ["store/claims", "validation", "vault"] {
         assert!(ingest.contains(&path(target)), "ingest points at {target}: {ingest:?}");
     }
     // A folder's own files are contained in it; its test-only files are not read.

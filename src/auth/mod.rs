@@ -27,7 +27,7 @@ pub struct Principal {
 impl Principal {
     /// Who this is, as the store's audit rows and `received_by` name a writer.
     pub fn actor(&self) -> audit::Actor {
-        audit::Actor { key_id: self.key_id.clone(), role: self.role.as_str().to_owned() }
+        audit::Actor { key_id: self.key_id.clone(), role: self.role }
     }
 
     /// The caller a stored key stands for (none if its role is unknown to this version).
@@ -126,7 +126,7 @@ pub fn create_key(
             conn,
             audit::AuditEntry {
                 actor,
-                role: "admin",
+                role: Role::Admin.as_str(),
                 action: "key.create",
                 target: &id,
                 detail: serde_json::json!({
@@ -212,7 +212,13 @@ pub fn revoke_key(db: &Db, id: &str, actor: &str) -> Result<bool, StoreError> {
         }
         audit::record(
             conn,
-            audit::AuditEntry { actor, role: "admin", action: "key.revoke", target: id, detail: serde_json::json!({}) },
+            audit::AuditEntry {
+                actor,
+                role: Role::Admin.as_str(),
+                action: "key.revoke",
+                target: id,
+                detail: serde_json::json!({}),
+            },
         )?;
         Ok(true)
     })

@@ -308,7 +308,7 @@ async fn import_results(file: &std::path::Path, facility: Option<String>) -> any
     let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     let columns = settings.result_columns.clone();
     let db = tokio::task::spawn_blocking(move || Db::connect(&settings.database_url)).await??;
-    let actor = crate::store::audit::Actor { key_id: "cli".to_owned(), role: "admin".to_owned() };
+    let actor = crate::store::audit::Actor { key_id: "cli".to_owned(), role: Role::Admin };
     let report = import::import_file(&db, bytes.into(), columns, facility, actor)
         .await
         .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;

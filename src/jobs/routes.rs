@@ -8,6 +8,7 @@ use crate::store::Db;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::jobs::{self, JobRun};
 use crate::store::stats::FacilityDay;
+use crate::vocabulary::Role;
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -84,7 +85,7 @@ async fn run_job(
             c,
             AuditEntry {
                 actor: &actor,
-                role: "admin",
+                role: Role::Admin.as_str(),
                 action: "job.run",
                 target: kind.name(),
                 detail: serde_json::json!({}),

@@ -63,6 +63,14 @@ impl Portals {
     }
 }
 
+/// What the queue's endpoints act on: the outbox, the portals' circuits, and the dispatcher's
+/// wake-up after a replay or a resume.
+pub struct QueueControl {
+    pub db: Db,
+    pub portals: Portals,
+    pub dispatch_wake: Arc<Notify>,
+}
+
 pub struct Dispatcher {
     db: Db,
     vault: Arc<Vault>,

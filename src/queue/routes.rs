@@ -1,16 +1,15 @@
 //! `/api/v1/submissions` and `/api/v1/queue`: what was sent where, replays, the kill switch.
 
-use super::Portals;
+use super::QueueControl;
 use crate::auth::Principal;
 use crate::http::{ApiError, Problem, next_page, page_limit};
 use crate::portal::guard::CircuitView;
 use crate::store::Db;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::outbox::{self, Depth, Submission, SubmissionFilter};
-use crate::vocabulary::{Destination, JobStatus};
+use crate::vocabulary::{Destination, JobStatus, Role};
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
-use tokio::sync::Notify;
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Deserialize, IntoParams)]
@@ -79,15 +78,15 @@ struct Replay {
 )]
 #[post("/api/v1/submissions/{id}/retry")]
 async fn retry_submission(
-    db: web::Data<Db>,
-    dispatch_wake: web::Data<Notify>,
+    queue: web::Data<QueueControl>,
     principal: Principal,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require_admin("replay submissions")?;
     let id = id.into_inner();
     let actor = principal.key_id.clone();
-    let replayed = db
+    let replayed = queue
+        .db
         .write(move |c| {
             let Some(original) = outbox::find(c, id)? else { return Ok(Err(ApiError::NotFound(format!("no submission {id}")))) };
             if original.status != JobStatus::DeadLetter {
@@ -101,7 +100,7 @@ async fn retry_submission(
                 c,
                 AuditEntry {
                     actor: &actor,
-                    role: "admin",
+                    role: Role::Admin.as_str(),
                     action: "submission.replay",
                     target: &original.claim_id,
                     detail: serde_json::json!({ "submission": new_id, "replay_of": id, "destination": original.destination }),
@@ -110,7 +109,7 @@ async fn retry_submission(
             Ok(Ok(new_id))
         })
         .await??;
-    dispatch_wake.notify_one();
+    queue.dispatch_wake.notify_one();
     Ok(HttpResponse::Accepted().json(Replay { id: replayed, replay_of: id }))
 }
 
@@ -122,23 +121,18 @@ struct QueueState {
     circuits: std::collections::BTreeMap<Destination, CircuitView>,
 }
 
-async fn set_paused(
-    db: &Db,
-    dispatch_wake: &Notify,
-    portals: &Portals,
-    principal: &Principal,
-    paused: bool,
-) -> Result<HttpResponse, ApiError> {
+async fn set_paused(queue: &QueueControl, principal: &Principal, paused: bool) -> Result<HttpResponse, ApiError> {
     principal.require_admin("pause or resume the queue")?;
     let actor = principal.key_id.clone();
-    let depth = db
+    let depth = queue
+        .db
         .write(move |c| {
             outbox::set_paused(c, paused)?;
             audit::record(
                 c,
                 AuditEntry {
                     actor: &actor,
-                    role: "admin",
+                    role: Role::Admin.as_str(),
                     action: if paused { "queue.pause" } else { "queue.resume" },
                     target: "queue",
                     detail: serde_json::json!({}),
@@ -147,46 +141,32 @@ async fn set_paused(
             outbox::depth(c)
         })
         .await?;
-    dispatch_wake.notify_one();
+    queue.dispatch_wake.notify_one();
     tracing::warn!(paused, "queue kill switch changed");
-    Ok(HttpResponse::Ok().json(QueueState { paused, depth, circuits: portals.circuits() }))
+    Ok(HttpResponse::Ok().json(QueueState { paused, depth, circuits: queue.portals.circuits() }))
 }
 
 /// Stop sending to the portals (every instance); ingest continues and the queue fills.
 #[utoipa::path(tag = "queue", responses((status = 200, description = "Paused", body = QueueState)))]
 #[post("/api/v1/queue/pause")]
-async fn pause(
-    db: web::Data<Db>,
-    dispatch_wake: web::Data<Notify>,
-    portals: web::Data<Portals>,
-    principal: Principal,
-) -> Result<HttpResponse, ApiError> {
-    set_paused(&db, &dispatch_wake, &portals, &principal, true).await
+async fn pause(queue: web::Data<QueueControl>, principal: Principal) -> Result<HttpResponse, ApiError> {
+    set_paused(&queue, &principal, true).await
 }
 
 /// Start sending again.
 #[utoipa::path(tag = "queue", responses((status = 200, description = "Resumed", body = QueueState)))]
 #[post("/api/v1/queue/resume")]
-async fn resume(
-    db: web::Data<Db>,
-    dispatch_wake: web::Data<Notify>,
-    portals: web::Data<Portals>,
-    principal: Principal,
-) -> Result<HttpResponse, ApiError> {
-    set_paused(&db, &dispatch_wake, &portals, &principal, false).await
+async fn resume(queue: web::Data<QueueControl>, principal: Principal) -> Result<HttpResponse, ApiError> {
+    set_paused(&queue, &principal, false).await
 }
 
 /// Whether the queue is paused, and its depth by destination and state.
 #[utoipa::path(tag = "queue", responses((status = 200, description = "Queue state", body = QueueState)))]
 #[get("/api/v1/queue")]
-async fn queue_state(
-    db: web::Data<Db>,
-    portals: web::Data<Portals>,
-    principal: Principal,
-) -> Result<HttpResponse, ApiError> {
+async fn queue_state(queue: web::Data<QueueControl>, principal: Principal) -> Result<HttpResponse, ApiError> {
     principal.require_staff("see the queue")?;
-    let (paused, depth) = db.read(|c| Ok((outbox::is_paused(c)?, outbox::depth(c)?))).await?;
-    Ok(HttpResponse::Ok().json(QueueState { paused, depth, circuits: portals.circuits() }))
+    let (paused, depth) = queue.db.read(|c| Ok((outbox::is_paused(c)?, outbox::depth(c)?))).await?;
+    Ok(HttpResponse::Ok().json(QueueState { paused, depth, circuits: queue.portals.circuits() }))
 }
 
 pub fn routes<T: crate::http::AppFactory>(app: utoipa_actix_web::UtoipaApp<T>) -> utoipa_actix_web::UtoipaApp<T> {

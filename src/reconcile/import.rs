@@ -395,7 +395,7 @@ pub fn apply(
         conn,
         &[AuditEntry {
             actor: &actor.key_id,
-            role: &actor.role,
+            role: actor.role.as_str(),
             action: "reconciliation.import",
             target: scope.unwrap_or("*"),
             detail: serde_json::json!({

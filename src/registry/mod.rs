@@ -163,7 +163,7 @@ async fn save_audited(
                 c,
                 AuditEntry {
                     actor: &actor,
-                    role: "admin",
+                    role: Role::Admin.as_str(),
                     action,
                     target: &facility.code,
                     detail: serde_json::json!({ "name": facility.name, "kind": facility.kind, "status": facility.status }),
@@ -413,7 +413,7 @@ async fn import_facilities(
                 c,
                 AuditEntry {
                     actor: &actor,
-                    role: "admin",
+                    role: Role::Admin.as_str(),
                     action: "facility.import",
                     target: "registry",
                     detail: serde_json::json!({ "rows": rows.len(), "created": created }),

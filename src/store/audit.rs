@@ -3,13 +3,14 @@
 
 use super::schema::audit_log;
 use super::{AnyConnection, StoreError, now_ms};
+use crate::vocabulary::Role;
 use diesel::prelude::*;
 
 /// Who is writing, for the audit log and `received_by`.
 #[derive(Debug, Clone)]
 pub struct Actor {
     pub key_id: String,
-    pub role: String,
+    pub role: Role,
 }
 
 #[derive(Debug, Clone)]

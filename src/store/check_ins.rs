@@ -117,7 +117,7 @@ pub fn accept_all(
         .iter()
         .map(|(item, actor)| audit::AuditEntry {
             actor: &actor.key_id,
-            role: &actor.role,
+            role: actor.role.as_str(),
             action: "check_in.accept",
             target: &item.id,
             detail: serde_json::json!({ "facility": item.facility_code, "episode_key": item.episode_key }),

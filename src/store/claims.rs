@@ -296,7 +296,7 @@ fn create_all(
         .iter()
         .map(|((item, actor), id)| audit::AuditEntry {
             actor: &actor.key_id,
-            role: &actor.role,
+            role: actor.role.as_str(),
             action: "claim.accept",
             target: id,
             detail: audit_detail(item, 1),
@@ -366,7 +366,7 @@ fn accept_stored(
         conn,
         audit::AuditEntry {
             actor: &actor.key_id,
-            role: &actor.role,
+            role: actor.role.as_str(),
             action: "claim.new_version",
             target: &claim_id,
             detail: audit_detail(new, version),

@@ -30,23 +30,7 @@ pub fn unfinished_days(conn: &mut AnyConnection, today: NaiveDate, days: i64) ->
 
 /// The stored snapshot rows of one day.
 pub fn daily(conn: &mut AnyConnection, day: NaiveDate) -> Result<Vec<FacilityDay>, StoreError> {
-    Ok(stats::stored_rows(conn, None, day, day)?
-        .into_iter()
-        .map(|r| FacilityDay {
-            facility_code: r.facility_code,
-            day: r.day,
-            received: r.received,
-            submitted: r.submitted,
-            accepted: r.accepted,
-            partially_approved: r.partially_approved,
-            rejected: r.rejected,
-            dead_lettered: r.dead_lettered,
-            claimed_cents: r.claimed_cents,
-            approved_cents: r.approved_cents,
-            computed_at: r.computed_at,
-            refused_at_ingest: r.refused_at_ingest,
-        })
-        .collect())
+    Ok(stats::stored_rows(conn, None, day, day)?.into_iter().map(|r| r.figures).collect())
 }
 
 /// Drops the stored episode of every version of claims that are settled (BHXH decided, nothing

@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use utoipa::ToSchema;
 
 /// One facility's day.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema, Queryable)]
 pub struct FacilityDay {
     pub facility_code: String,
     /// `YYYY-MM-DD` (UTC+7).
@@ -491,21 +491,10 @@ pub fn final_days(conn: &mut AnyConnection, from: NaiveDate, to: NaiveDate) -> R
     Ok(days.iter().filter_map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).collect())
 }
 
-/// A `facility_daily` row.
+/// A `facility_daily` row: the day's figures and what the tallies keep beside them.
 #[derive(Queryable)]
 pub(super) struct StoredDay {
-    pub facility_code: String,
-    pub day: String,
-    pub received: i32,
-    pub submitted: i32,
-    pub accepted: i32,
-    pub partially_approved: i32,
-    pub rejected: i32,
-    pub dead_lettered: i32,
-    pub claimed_cents: i64,
-    pub approved_cents: i64,
-    pub computed_at: i64,
-    pub refused_at_ingest: i32,
+    pub figures: FacilityDay,
     pub rules_json: String,
     pub reasons_json: String,
     pub delays_json: String,
@@ -523,18 +512,20 @@ pub(super) fn stored_rows(
         .filter(facility_daily::day.ge(from.format("%Y-%m-%d").to_string()))
         .filter(facility_daily::day.le(to.format("%Y-%m-%d").to_string()))
         .select((
-            facility_daily::facility_code,
-            facility_daily::day,
-            facility_daily::received,
-            facility_daily::submitted,
-            facility_daily::accepted,
-            facility_daily::partially_approved,
-            facility_daily::rejected,
-            facility_daily::dead_lettered,
-            facility_daily::claimed_cents,
-            facility_daily::approved_cents,
-            facility_daily::computed_at,
-            facility_daily::refused_at_ingest,
+            (
+                facility_daily::facility_code,
+                facility_daily::day,
+                facility_daily::received,
+                facility_daily::submitted,
+                facility_daily::accepted,
+                facility_daily::partially_approved,
+                facility_daily::rejected,
+                facility_daily::dead_lettered,
+                facility_daily::claimed_cents,
+                facility_daily::approved_cents,
+                facility_daily::computed_at,
+                facility_daily::refused_at_ingest,
+            ),
             facility_daily::rules_json,
             facility_daily::reasons_json,
             facility_daily::delays_json,
@@ -561,21 +552,22 @@ pub fn tally_days(
     if !stored_days.is_empty() {
         let n = |v: i32| v.max(0) as u64;
         for row in stored_rows(conn, facility, from, to)? {
-            let Some(day) = NaiveDate::parse_from_str(&row.day, "%Y-%m-%d").ok().filter(|d| stored_days.contains(d))
+            let f = row.figures;
+            let Some(day) = NaiveDate::parse_from_str(&f.day, "%Y-%m-%d").ok().filter(|d| stored_days.contains(d))
             else {
                 continue;
             };
-            all.entry(row.facility_code).or_default().add(&Tally {
-                valid: n(row.received),
-                refused_at_ingest: n(row.refused_at_ingest),
-                submitted_anywhere: n(row.submitted),
-                accepted: n(row.accepted),
-                partially_approved: n(row.partially_approved),
-                rejected: n(row.rejected),
-                dead_lettered: n(row.dead_lettered),
-                claimed_cents: row.claimed_cents,
-                approved_cents: row.approved_cents,
-                per_day: if row.received > 0 { BTreeMap::from([(day, n(row.received))]) } else { BTreeMap::new() },
+            all.entry(f.facility_code).or_default().add(&Tally {
+                valid: n(f.received),
+                refused_at_ingest: n(f.refused_at_ingest),
+                submitted_anywhere: n(f.submitted),
+                accepted: n(f.accepted),
+                partially_approved: n(f.partially_approved),
+                rejected: n(f.rejected),
+                dead_lettered: n(f.dead_lettered),
+                claimed_cents: f.claimed_cents,
+                approved_cents: f.approved_cents,
+                per_day: if f.received > 0 { BTreeMap::from([(day, n(f.received))]) } else { BTreeMap::new() },
                 rules: from_json(&row.rules_json)?,
                 reasons: from_json(&row.reasons_json)?,
                 delays: from_json(&row.delays_json)?,

@@ -5,6 +5,7 @@ use crate::auth::Principal;
 use crate::http::{ApiError, Problem};
 use crate::store::Db;
 use crate::store::audit::{self, AuditEntry};
+use crate::vocabulary::Role;
 use actix_web::{HttpResponse, get, put, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -61,7 +62,7 @@ async fn set_severity(
                 c,
                 AuditEntry {
                     actor: &actor,
-                    role: "admin",
+                    role: Role::Admin.as_str(),
                     action: "rule.severity",
                     target: &stored_code,
                     detail: serde_json::json!({ "from": previous.severity.as_str(), "to": severity.as_str() }),
