@@ -1,6 +1,7 @@
 //! The gateway's vocabulary: the states, destinations and roles it keeps in text columns and shows in
-//! its API. Each word is spelt here once; [`text_enum!`] derives from that spelling how the value is
-//! written to and read from a column (diesel `Text`), JSON, the OpenAPI document and the command line.
+//! its API, and the ids that cross the store's boundary. Each word is spelt here once; [`text_enum!`]
+//! derives from that spelling how the value is written to and read from a column (diesel `Text`),
+//! JSON, the OpenAPI document and the command line; [`text_id!`] types an id the same way.
 
 use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql};
@@ -165,6 +166,91 @@ text_enum! {
         /// Operators: everything, including other facilities' claims.
         Admin = "admin",
     }
+}
+
+/// A string identifier kept in a text column, typed so that one kind of id cannot be passed for
+/// another: JSON and the OpenAPI document see a plain string.
+macro_rules! text_id {
+    ($(#[doc = $doc:literal])* pub struct $name:ident;) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+        #[derive(Serialize, Deserialize, ToSchema, AsExpression, FromSqlRow)]
+        #[diesel(sql_type = Text)]
+        #[serde(transparent)]
+        #[schema(value_type = String)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(text: String) -> Self {
+                $name(text)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(text: &str) -> Self {
+                $name(text.to_owned())
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl<B: Backend> ToSql<Text, B> for $name
+        where
+            str: ToSql<Text, B>,
+        {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, B>) -> serialize::Result {
+                self.0.as_str().to_sql(out)
+            }
+        }
+
+        impl<B: Backend> FromSql<Text, B> for $name
+        where
+            String: FromSql<Text, B>,
+        {
+            fn from_sql(bytes: B::RawValue<'_>) -> deserialize::Result<Self> {
+                Ok($name(String::from_sql(bytes)?))
+            }
+        }
+    };
+}
+
+text_id! {
+    /// A claim's id (`claims.id`): one per episode, that is per facility and `MA_LK`.
+    pub struct ClaimId;
+}
+
+text_id! {
+    /// A facility's code (`MA_CSKCB`, 5 digits), as claims, check-ins and keys name it.
+    pub struct FacilityCode;
 }
 
 #[cfg(test)]

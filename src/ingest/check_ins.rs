@@ -72,7 +72,7 @@ pub(super) fn new_check_in(c: &CheckIn, facility: &str, vault: &Vault) -> NewChe
     NewCheckIn {
         record: vault.seal(&record_json, &id),
         id,
-        facility_code: facility.to_owned(),
+        facility_code: facility.into(),
         episode_key: c.episode_key.as_deref().map(str::trim).unwrap_or_default().to_owned(),
         ordered_at,
     }

@@ -24,7 +24,7 @@ use crate::store::check_ins::NewCheckIn;
 use crate::store::claims::{self, NewClaimVersion};
 use crate::validation::{self, Catalogue, Violation};
 use crate::vault::Vault;
-use crate::vocabulary::ClaimStatus;
+use crate::vocabulary::{ClaimId, ClaimStatus};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -139,7 +139,7 @@ pub fn prepare_read(
     let json = serde_json::to_string(episode).expect("an episode always serialises");
     let content_sha256 = Episode::content_hash_of(json.as_bytes());
     let row = NewClaimVersion {
-        facility_code: facility.to_owned(),
+        facility_code: facility.into(),
         episode_key: episode.episode_key().to_owned(),
         episode: vault.seal(&json, &content_sha256),
         content_sha256,
@@ -166,7 +166,7 @@ pub fn prepare_read(
 /// What the caller hears for one accepted episode.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Receipt {
-    pub id: String,
+    pub id: ClaimId,
     pub version: i32,
     pub status: ClaimStatus,
     pub outcome: claims::AcceptOutcome,

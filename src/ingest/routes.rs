@@ -8,7 +8,7 @@ use crate::http::{ApiError, Problem, next_page, page_limit, read_body};
 use crate::ingest::dossiers::{self, DossierReport};
 use crate::store::claims::{self, ClaimFilter, ClaimSummary, SubmissionInfo, TimelineEvent, VersionInfo};
 use crate::validation::Violation;
-use crate::vocabulary::ClaimStatus;
+use crate::vocabulary::{ClaimId, ClaimStatus, FacilityCode};
 use actix_web::{HttpResponse, get, http::header, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -210,7 +210,7 @@ struct ListQuery {
 struct ClaimPage {
     items: Vec<ClaimSummary>,
     /// Pass as `cursor` for the next page; absent on the last page.
-    next_cursor: Option<String>,
+    next_cursor: Option<ClaimId>,
 }
 
 /// List claims, newest first, with filters and cursor pagination.
@@ -233,14 +233,14 @@ async fn list_claims(
     let q = query.into_inner();
     let limit = page_limit(q.limit)?;
     let filter = ClaimFilter {
-        facility: principal.readable_facility(q.facility)?,
+        facility: principal.readable_facility(q.facility)?.map(FacilityCode::from),
         status: q.status,
         received_from: q.from.as_deref().map(|t| crate::http::parse_instant("from", t)).transpose()?,
         received_to: q.to.as_deref().map(|t| crate::http::parse_instant("to", t)).transpose()?,
         before_id: q.cursor,
         limit: limit + 1,
     };
-    let listed = filter.facility.clone().unwrap_or_else(|| "*".to_owned());
+    let listed = filter.facility.as_ref().map_or("*", FacilityCode::as_str).to_owned();
     let mut items = service.db.read(move |conn| claims::list(conn, &filter)).await?;
     let next_cursor = next_page(&mut items, limit, |c| c.id.clone());
     let ids: Vec<&str> = items.iter().map(|c| c.id.as_str()).collect();

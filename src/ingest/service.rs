@@ -17,6 +17,7 @@ use crate::store::claims;
 use crate::store::{Db, StoreError};
 use crate::validation::{Catalogue, CatalogueHandle};
 use crate::vault::Vault;
+use crate::vocabulary::ClaimId;
 use std::sync::Arc;
 use tokio::sync::Notify;
 
@@ -126,7 +127,7 @@ impl IngestService {
 
     /// Loads a claim the caller may read: 404 when there is none, 403 when it is another facility's.
     pub async fn readable_claim(&self, principal: &Principal, id: &str) -> Result<claims::ClaimRecord, ApiError> {
-        let lookup = id.to_owned();
+        let lookup = ClaimId::from(id);
         let record = self
             .db
             .snapshot(move |conn| claims::find(conn, &lookup))

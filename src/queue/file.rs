@@ -9,7 +9,7 @@ use crate::formats::xml130::sign::SignError;
 use crate::store::StoreError;
 use crate::store::outbox::{self, Job};
 use crate::vault::Vault;
-use crate::vocabulary::Destination;
+use crate::vocabulary::{ClaimId, Destination};
 use std::sync::Arc;
 
 /// A file ready to send (or why it could not be signed) and the jobs it carries.
@@ -44,7 +44,7 @@ fn read_episodes(jobs: Vec<Job>, vault: &Vault) -> Result<ReadEpisodes, StoreErr
 pub(super) struct LastFile(std::sync::Mutex<Option<(FileKey, Arc<Vec<u8>>)>>);
 
 /// What makes two files equal: the facility, the file's date and its claim versions in file order.
-type FileKey = (String, chrono::NaiveDate, Vec<(String, i32)>);
+type FileKey = (String, chrono::NaiveDate, Vec<(ClaimId, i32)>);
 
 impl LastFile {
     /// The file kept under `key`, if it is the last one built.

@@ -21,7 +21,7 @@ use crate::portal::moh::MohClient;
 use crate::store::outbox::{self, Job};
 use crate::store::{Db, StoreError, now_ms};
 use crate::vault::Vault;
-use crate::vocabulary::Destination;
+use crate::vocabulary::{Destination, FacilityCode};
 use file::LastFile;
 use futures_util::StreamExt;
 use outcome::result_label;
@@ -170,7 +170,7 @@ impl Dispatcher {
         let taken = jobs.len();
         // By facility first, so that a facility's BHXH and MoH files follow each other and the
         // second reuses the first (`LastFile`).
-        let mut groups: BTreeMap<(String, Destination), Vec<Job>> = BTreeMap::new();
+        let mut groups: BTreeMap<(FacilityCode, Destination), Vec<Job>> = BTreeMap::new();
         let mut cancelled = Vec::new();
         for job in jobs {
             if job.superseded_at.is_some() {

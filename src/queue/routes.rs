@@ -7,7 +7,7 @@ use crate::portal::guard::CircuitView;
 use crate::store::Db;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::outbox::{self, Depth, Submission, SubmissionFilter};
-use crate::vocabulary::{Destination, JobStatus, Role};
+use crate::vocabulary::{Destination, FacilityCode, JobStatus, Role};
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -47,7 +47,7 @@ async fn list_submissions(
     let q = query.into_inner();
     let limit = page_limit(q.limit)?;
     let filter = SubmissionFilter {
-        facility: principal.readable_facility(q.facility)?,
+        facility: principal.readable_facility(q.facility)?.map(FacilityCode::from),
         status: q.status,
         destination: q.destination,
         before_id: q.cursor,

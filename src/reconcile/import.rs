@@ -373,7 +373,7 @@ pub fn apply(
         let matching: Vec<_> = named
             .iter()
             .filter(|n| n.episode_key == record.episode_key)
-            .filter(|n| record.facility.as_deref().is_none_or(|f| f == n.facility_code))
+            .filter(|n| record.facility.as_deref().is_none_or(|f| n.facility_code == *f))
             .collect();
         match matching.as_slice() {
             [] => report.unknown.push(&record.episode_key),

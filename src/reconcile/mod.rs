@@ -16,7 +16,7 @@ use crate::portal::PortalError;
 use crate::portal::bhxh::{BhxhClient, RecordOutcome};
 use crate::store::outbox::{self, Outcome, SentSubmission};
 use crate::store::{Db, StoreError, now_ms};
-use crate::vocabulary::JobStatus;
+use crate::vocabulary::{FacilityCode, JobStatus};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -118,7 +118,7 @@ impl Reconciler {
             return Ok(0);
         }
         let due = self.db.read(|c| outbox::due_polls(c, 500)).await?;
-        let mut by_transaction: BTreeMap<(String, String), Vec<SentSubmission>> = BTreeMap::new();
+        let mut by_transaction: BTreeMap<(FacilityCode, String), Vec<SentSubmission>> = BTreeMap::new();
         for s in due {
             by_transaction.entry((s.facility_code.clone(), s.transaction_id.clone())).or_default().push(s);
         }

@@ -7,7 +7,7 @@ use super::payload::{Payload, check_in_payload};
 use super::schema::{check_in_outbox, check_ins, claims};
 use super::{AnyConnection, StoreError, audit, now_ms};
 use crate::vault::{Sealed, Vault};
-use crate::vocabulary::{Destination, JobStatus};
+use crate::vocabulary::{Destination, FacilityCode, JobStatus};
 use diesel::prelude::*;
 use serde::Serialize;
 use std::collections::HashSet;
@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone)]
 pub struct NewCheckIn {
     pub id: String,
-    pub facility_code: String,
+    pub facility_code: FacilityCode,
     /// `MA_LK`.
     pub episode_key: String,
     /// The check-in's JSON, sealed for the row bound by `id`.

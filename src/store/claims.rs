@@ -6,7 +6,7 @@ use super::payload::{Payload, PayloadInsert, version_payload};
 use super::schema::{claim_events, claim_versions, claims, episode_payloads, outbox};
 use super::{AnyConnection, StoreError, audit, now_ms};
 use crate::vault::Sealed;
-use crate::vocabulary::{ClaimEventKind, ClaimStatus, Destination, JobStatus};
+use crate::vocabulary::{ClaimEventKind, ClaimId, ClaimStatus, Destination, FacilityCode, JobStatus};
 use diesel::prelude::*;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 /// A validated episode ready to be stored, with what the store indexes about it.
 #[derive(Debug, Clone)]
 pub struct NewClaimVersion {
-    pub facility_code: String,
+    pub facility_code: FacilityCode,
     pub episode_key: String,
     pub content_sha256: String,
     /// The episode's JSON, sealed for the row bound by `content_sha256`.
@@ -43,7 +43,7 @@ pub enum AcceptOutcome {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Accepted {
-    pub claim_id: String,
+    pub claim_id: ClaimId,
     pub version: i32,
     pub status: ClaimStatus,
     pub outcome: AcceptOutcome,
@@ -52,7 +52,7 @@ pub struct Accepted {
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = claims)]
 struct ClaimRow {
-    id: String,
+    id: ClaimId,
     current_version: i32,
     status: ClaimStatus,
 }
@@ -307,8 +307,12 @@ fn create_all(
         .into_iter()
         .map(|claim_id| {
             let created = created.contains(&claim_id);
-            let accepted =
-                Accepted { claim_id, version: 1, status: ClaimStatus::Queued, outcome: AcceptOutcome::Created };
+            let accepted = Accepted {
+                claim_id: claim_id.into(),
+                version: 1,
+                status: ClaimStatus::Queued,
+                outcome: AcceptOutcome::Created,
+            };
             created.then_some(accepted)
         })
         .collect())
@@ -429,8 +433,8 @@ fn event(
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, ToSchema)]
 #[diesel(table_name = claims)]
 pub struct ClaimSummary {
-    pub id: String,
-    pub facility_code: String,
+    pub id: ClaimId,
+    pub facility_code: FacilityCode,
     /// `MA_LK`.
     pub episode_key: String,
     pub current_version: i32,
@@ -485,7 +489,7 @@ pub struct ClaimRecord {
     pub episode: Payload,
 }
 
-pub fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<ClaimRecord>, StoreError> {
+pub fn find(conn: &mut AnyConnection, id: &ClaimId) -> Result<Option<ClaimRecord>, StoreError> {
     let Some(claim) = claims::table.find(id).select(ClaimSummary::as_select()).first(conn).optional()? else {
         return Ok(None);
     };
@@ -525,7 +529,7 @@ pub fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<ClaimRecord>, S
 /// Filters of the claim list; times are epoch milliseconds of receipt.
 #[derive(Debug, Clone, Default)]
 pub struct ClaimFilter {
-    pub facility: Option<String>,
+    pub facility: Option<FacilityCode>,
     pub status: Option<ClaimStatus>,
     pub received_from: Option<i64>,
     pub received_to: Option<i64>,
@@ -626,7 +630,7 @@ pub fn record_card_check(
 /// lock first, before any row that references the claim, and writers handle claims in claim-id
 /// order: so two of them never compute the status from a view without the other's change, and
 /// never deadlock upgrading the foreign-key locks their inserts take.
-pub fn lock_claim(conn: &mut AnyConnection, claim_id: &str) -> Result<i32, StoreError> {
+pub fn lock_claim(conn: &mut AnyConnection, claim_id: &ClaimId) -> Result<i32, StoreError> {
     Ok(match conn {
         AnyConnection::Postgresql(pg) => {
             claims::table.find(claim_id).select(claims::current_version).for_update().first(pg)?

@@ -5,7 +5,7 @@ use super::schema::{
     claim_events, claim_outcomes, claim_versions, claims, episode_payloads, outbox, queue_control, submission_errors,
 };
 use super::{AnyConnection, StoreError, now_ms};
-use crate::vocabulary::{ClaimEventKind, ClaimStatus, Destination, JobStatus};
+use crate::vocabulary::{ClaimEventKind, ClaimId, ClaimStatus, Destination, FacilityCode, JobStatus};
 use diesel::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -17,9 +17,9 @@ pub struct Job {
     pub outbox_id: i64,
     pub destination: Destination,
     pub attempts: i32,
-    pub claim_id: String,
+    pub claim_id: ClaimId,
     pub version: i32,
-    pub facility_code: String,
+    pub facility_code: FacilityCode,
     pub episode_key: String,
     pub episode: super::payload::Payload,
     /// Set when the version was superseded after the job was queued: cancel instead of sending.
@@ -372,9 +372,9 @@ pub fn record_error(conn: &mut AnyConnection, outbox_id: i64, code: &str, messag
 pub struct SentSubmission {
     pub outbox_id: i64,
     pub claim_version_id: i64,
-    pub claim_id: String,
+    pub claim_id: ClaimId,
     pub version: i32,
-    pub facility_code: String,
+    pub facility_code: FacilityCode,
     pub episode_key: String,
     pub transaction_id: String,
     /// When the portal took the file (epoch ms).
@@ -502,7 +502,7 @@ fn lock_claims(conn: &mut AnyConnection, ids: &[&str]) -> Result<(), StoreError>
 
 /// Recomputes a claim's status from the latest submission per destination of its current
 /// version: the BHXH outcome when there is one, else dead-lettered, submitted or queued.
-pub fn refresh_claim_status(conn: &mut AnyConnection, claim_id: &str) -> Result<(), StoreError> {
+pub fn refresh_claim_status(conn: &mut AnyConnection, claim_id: &ClaimId) -> Result<(), StoreError> {
     super::claims::lock_claim(conn, claim_id)?;
     refresh_claim_statuses(conn, &[claim_id])
 }
@@ -595,8 +595,8 @@ pub fn depth(conn: &mut AnyConnection) -> Result<Vec<Depth>, StoreError> {
 #[derive(Debug, Clone, Queryable, Serialize, ToSchema)]
 pub struct Submission {
     pub id: i64,
-    pub claim_id: String,
-    pub facility_code: String,
+    pub claim_id: ClaimId,
+    pub facility_code: FacilityCode,
     /// `MA_LK`.
     pub episode_key: String,
     pub version: i32,
@@ -617,7 +617,7 @@ pub struct Submission {
 
 #[derive(Debug, Clone, Default)]
 pub struct SubmissionFilter {
-    pub facility: Option<String>,
+    pub facility: Option<FacilityCode>,
     pub status: Option<JobStatus>,
     pub destination: Option<Destination>,
     pub before_id: Option<i64>,

@@ -4,7 +4,7 @@
 use super::outbox::SentSubmission;
 use super::schema::{claim_versions, claims, outbox};
 use super::{AnyConnection, StoreError};
-use crate::vocabulary::{Destination, JobStatus};
+use crate::vocabulary::{ClaimId, Destination, FacilityCode, JobStatus};
 use diesel::prelude::*;
 
 /// Where the BHXH submission of one claim's current version stands.
@@ -21,12 +21,12 @@ pub enum SubmissionState {
 /// A claim a result file names, by facility and `MA_LK`.
 #[derive(Debug, Clone)]
 pub struct NamedClaim {
-    pub facility_code: String,
+    pub facility_code: FacilityCode,
     pub episode_key: String,
     pub state: SubmissionState,
 }
 
-type Row = (String, String, String, i32, i64, i64, Option<i64>, Option<JobStatus>, Option<String>, Option<i64>);
+type Row = (ClaimId, FacilityCode, String, i32, i64, i64, Option<i64>, Option<JobStatus>, Option<String>, Option<i64>);
 
 /// Most keys in one query, under both backends' bind limits.
 const KEYS_PER_QUERY: usize = 500;
