@@ -1,7 +1,7 @@
 //! What the caller hears of ingest: one result per item of a batch or `HOSO` of a file, and how a
-//! rejection reads as problem+json (the pipeline itself speaks only of [`Rejection`]s).
+//! rejection reads as problem+json (the pipeline itself speaks only of [`Rejection`]s; a whole
+//! file's refusal is mapped beside its endpoint, in `routes.rs`).
 
-use super::dossiers::DossierIngestError;
 use super::{IngestError, MA_LK_CHARS, Receipt, Rejection};
 use crate::http::{ApiError, Problem};
 use crate::validation;
@@ -38,16 +38,6 @@ impl From<Rejection> for ApiError {
             Rejection::UnreadableHoso { detail, violations } => ApiError::InvalidInput { detail, violations },
             Rejection::Forbidden(m) => ApiError::Forbidden(m),
             Rejection::Invalid { detail, violations } => ApiError::Unprocessable { detail, violations },
-        }
-    }
-}
-
-impl From<DossierIngestError> for ApiError {
-    fn from(e: DossierIngestError) -> Self {
-        match e {
-            DossierIngestError::Refused(_) => ApiError::BadRequest(e.to_string()),
-            DossierIngestError::Forbidden(m) => ApiError::Forbidden(m),
-            DossierIngestError::Store(s) => s.into(),
         }
     }
 }

@@ -5,7 +5,7 @@ use crate::auth::Principal;
 use crate::domain::Episode;
 use crate::formats::xml130;
 use crate::http::{ApiError, Problem, next_page, page_limit, read_body};
-use crate::ingest::dossiers::{self, DossierReport};
+use crate::ingest::dossiers::{self, DossierIngestError, DossierReport};
 use crate::store::claims::{self, ClaimFilter, ClaimSummary, SubmissionInfo, TimelineEvent, VersionInfo};
 use crate::validation::Violation;
 use crate::vocabulary::{ClaimId, ClaimStatus, FacilityCode};
@@ -324,4 +324,14 @@ async fn get_claim_fhir(
     Ok(HttpResponse::Ok()
         .content_type("application/fhir+json; charset=utf-8")
         .body(hisgate_fhir::episode_bundle(&episode).to_string()))
+}
+
+impl From<DossierIngestError> for ApiError {
+    fn from(e: DossierIngestError) -> Self {
+        match e {
+            DossierIngestError::Refused(_) => ApiError::BadRequest(e.to_string()),
+            DossierIngestError::Forbidden(m) => ApiError::Forbidden(m),
+            DossierIngestError::Store(s) => s.into(),
+        }
+    }
 }
