@@ -31,12 +31,22 @@ macro_rules! record {
             }
 
             fn assign(&mut self, index: usize, text: &str) -> Result<(), AssignError> {
-                type Setter = fn(&mut $name, &str) -> Result<(), AssignError>;
-                const SETTERS: &[Setter] = &[$(|record, text| {
-                    record.$field = parse::$kind(text)?;
-                    Ok(())
-                }),*];
-                SETTERS.get(index).ok_or(AssignError::NoSuchField(index))?(self, text)
+                // Each field's position as a constant, so that the match below is a jump table
+                // (the XML reader assigns every field of every record through it).
+                #[allow(non_camel_case_types)]
+                enum Position {
+                    $($field),*
+                }
+                struct At;
+                #[allow(non_upper_case_globals)]
+                impl At {
+                    $(const $field: usize = Position::$field as usize;)*
+                }
+                match index {
+                    $(At::$field => self.$field = parse::$kind(text)?,)*
+                    _ => return Err(AssignError::NoSuchField(index)),
+                }
+                Ok(())
             }
         }
     };
