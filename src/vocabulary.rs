@@ -20,6 +20,36 @@ pub struct UnknownValue {
     pub value: String,
 }
 
+/// How a value with `as_str` and `TryFrom<String>` is shown and kept in a text column: the one
+/// mapping both the enums and the ids below use (an id takes the column's string as it is).
+macro_rules! text_column {
+    ($name:ident) => {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl<B: Backend> ToSql<Text, B> for $name
+        where
+            str: ToSql<Text, B>,
+        {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, B>) -> serialize::Result {
+                self.as_str().to_sql(out)
+            }
+        }
+
+        impl<B: Backend> FromSql<Text, B> for $name
+        where
+            String: FromSql<Text, B>,
+        {
+            fn from_sql(bytes: B::RawValue<'_>) -> deserialize::Result<Self> {
+                Ok($name::try_from(String::from_sql(bytes)?)?)
+            }
+        }
+    };
+}
+
 macro_rules! text_enum {
     (
         $(#[doc = $doc:literal])*
@@ -56,29 +86,14 @@ macro_rules! text_enum {
             }
         }
 
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
+        impl TryFrom<String> for $name {
+            type Error = UnknownValue;
+            fn try_from(text: String) -> Result<Self, UnknownValue> {
+                text.parse()
             }
         }
 
-        impl<B: Backend> ToSql<Text, B> for $name
-        where
-            str: ToSql<Text, B>,
-        {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, B>) -> serialize::Result {
-                self.as_str().to_sql(out)
-            }
-        }
-
-        impl<B: Backend> FromSql<Text, B> for $name
-        where
-            String: FromSql<Text, B>,
-        {
-            fn from_sql(bytes: B::RawValue<'_>) -> deserialize::Result<Self> {
-                Ok(String::from_sql(bytes)?.parse()?)
-            }
-        }
+        text_column!($name);
     };
 }
 
@@ -173,7 +188,7 @@ text_enum! {
 macro_rules! text_id {
     ($(#[doc = $doc:literal])* pub struct $name:ident;) => {
         $(#[doc = $doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[derive(Serialize, Deserialize, ToSchema, AsExpression, FromSqlRow)]
         #[diesel(sql_type = Text)]
         #[serde(transparent)]
@@ -205,41 +220,13 @@ macro_rules! text_id {
             }
         }
 
-        impl std::borrow::Borrow<str> for $name {
-            fn borrow(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
         impl PartialEq<str> for $name {
             fn eq(&self, other: &str) -> bool {
                 self.0 == other
             }
         }
 
-        impl<B: Backend> ToSql<Text, B> for $name
-        where
-            str: ToSql<Text, B>,
-        {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, B>) -> serialize::Result {
-                self.0.as_str().to_sql(out)
-            }
-        }
-
-        impl<B: Backend> FromSql<Text, B> for $name
-        where
-            String: FromSql<Text, B>,
-        {
-            fn from_sql(bytes: B::RawValue<'_>) -> deserialize::Result<Self> {
-                Ok($name(String::from_sql(bytes)?))
-            }
-        }
+        text_column!($name);
     };
 }
 

@@ -63,29 +63,29 @@ fn file_key(facility: &str, day: chrono::NaiveDate, jobs: &[Job]) -> FileKey {
 }
 
 impl Dispatcher {
-    /// The file of `jobs` for `destination`: the pass's `last` one when it is the same, else a
-    /// new one; `None` when none of the jobs is left to send.
+    /// The file of `jobs` for `destination` (a FHIR Bundle when `bundle`): the pass's `last` one
+    /// when it is the same, else a new one; `None` when none of the jobs is left to send.
     pub(super) async fn file_for(
         &self,
         destination: Destination,
         facility: &str,
         jobs: Vec<Job>,
+        bundle: bool,
         last: Option<&LastFile>,
     ) -> Result<Option<File>, StoreError> {
-        let fhir = self.sends_fhir(destination) && self.portals.moh.is_some();
         let today = crate::domain::time::vietnam_today();
         // Jobs that may be held by BHXH already are checked against its receipts first.
         let built = last
-            .filter(|_| !fhir && jobs.iter().all(|j| j.uncertain_since.is_none()))
+            .filter(|_| !bundle && jobs.iter().all(|j| j.uncertain_since.is_none()))
             .and_then(|last| last.get(&file_key(facility, today, &jobs)));
         let (payload, sendable) = match built {
             Some(bytes) => {
                 metrics::counter!("hisgate_dispatch_files_reused_total").increment(1);
                 (Ok(bytes), jobs)
             }
-            None => match self.build(destination, facility, today, jobs, fhir).await? {
+            None => match self.build(destination, facility, today, jobs, bundle).await? {
                 Some((payload, sendable)) => {
-                    if let (Some(last), Ok(bytes), false) = (last, &payload, fhir) {
+                    if let (Some(last), Ok(bytes), false) = (last, &payload, bundle) {
                         last.keep(file_key(facility, today, &sendable), bytes.clone());
                     }
                     (payload, sendable)

@@ -249,7 +249,8 @@ impl Dispatcher {
             let mut jobs = jobs;
             jobs.sort_by(|a, b| a.claim_id.cmp(&b.claim_id));
             let fhir = self.portals.moh.as_ref().filter(|_| self.sends_fhir(destination));
-            let Some((payload, sendable)) = self.file_for(destination, &facility, jobs, last).await? else {
+            let Some((payload, sendable)) = self.file_for(destination, &facility, jobs, fhir.is_some(), last).await?
+            else {
                 return Ok(());
             };
             let started = std::time::Instant::now();
