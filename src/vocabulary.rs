@@ -236,6 +236,11 @@ text_id! {
 }
 
 text_id! {
+    /// A check-in's id (`check_ins.id`), derived from its facility and content.
+    pub struct CheckInId;
+}
+
+text_id! {
     /// A facility's code (`MA_CSKCB`, 5 digits), as claims, check-ins and keys name it.
     pub struct FacilityCode;
 }

@@ -5,32 +5,11 @@
 
 use std::fmt;
 
-/// Which part of a card number is wrong, for precise error messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CardPart {
-    Length,
-    ObjectCode,
-    BenefitCode,
-    ProvinceCode,
-    SocialInsuranceNumber,
-}
-
-impl CardPart {
-    /// The stable rule code of the catalogue for this defect.
-    pub fn rule_code(self) -> &'static str {
-        match self {
-            CardPart::Length => "CARD_LENGTH",
-            CardPart::ObjectCode => "CARD_OBJECT_CODE",
-            CardPart::BenefitCode => "CARD_BENEFIT_CODE",
-            CardPart::ProvinceCode => "CARD_PROVINCE_CODE",
-            CardPart::SocialInsuranceNumber => "CARD_SOCIAL_INSURANCE_NUMBER",
-        }
-    }
-}
-
+/// What is wrong with a card number: the catalogue's rule for the part that is wrong, and a
+/// precise message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CardError {
-    pub part: CardPart,
+    pub rule: &'static str,
     pub message: String,
 }
 
@@ -47,45 +26,14 @@ impl std::error::Error for CardError {}
 pub struct CardNumber(String);
 
 impl CardNumber {
+    /// The card number, or what its first wrong part is.
     pub fn parse(text: &str) -> Result<Self, CardError> {
-        let err = |part, message: String| Err(CardError { part, message });
         let chars: Vec<char> = text.chars().collect();
-        if chars.len() != 15 {
-            return err(CardPart::Length, format!("card number must have 15 characters, `{text}` has {}", chars.len()));
-        }
-        if !chars[..2].iter().all(|c| c.is_ascii_uppercase()) {
-            return err(
-                CardPart::ObjectCode,
-                format!(
-                    "characters 1-2 (object code) must be two capital letters, found `{}`",
-                    chars[..2].iter().collect::<String>()
-                ),
-            );
-        }
-        if !('1'..='5').contains(&chars[2]) {
-            return err(CardPart::BenefitCode, format!("character 3 (benefit code) must be 1-5, found `{}`", chars[2]));
-        }
-        if !chars[3..5].iter().all(|c| c.is_ascii_digit()) {
-            return err(
-                CardPart::ProvinceCode,
-                format!(
-                    "characters 4-5 (province code) must be two digits, found `{}`",
-                    chars[3..5].iter().collect::<String>()
-                ),
-            );
-        }
-        if chars[3..5] == ['0', '0'] {
-            return err(CardPart::ProvinceCode, "characters 4-5 (province code) cannot be `00`".to_owned());
-        }
-        if !chars[5..].iter().all(|c| c.is_ascii_digit()) {
-            return err(
-                CardPart::SocialInsuranceNumber,
-                format!(
-                    "characters 6-15 (social-insurance number) must be 10 digits, found `{}`",
-                    chars[5..].iter().collect::<String>()
-                ),
-            );
-        }
+        card_length(text, &chars)?;
+        card_object_code(&chars)?;
+        card_benefit_code(&chars)?;
+        card_province_code(&chars)?;
+        card_social_insurance_number(&chars)?;
         Ok(CardNumber(text.to_owned()))
     }
 
@@ -109,6 +57,52 @@ impl CardNumber {
     pub fn is_security_sector(&self) -> bool {
         matches!(self.object_code(), "QN" | "CA" | "CY")
     }
+}
+
+fn card_length(text: &str, chars: &[char]) -> Result<(), CardError> {
+    if chars.len() == 15 {
+        return Ok(());
+    }
+    let message = format!("card number must have 15 characters, `{text}` has {}", chars.len());
+    Err(CardError { rule: "CARD_LENGTH", message })
+}
+
+fn card_object_code(chars: &[char]) -> Result<(), CardError> {
+    if chars[..2].iter().all(|c| c.is_ascii_uppercase()) {
+        return Ok(());
+    }
+    let found: String = chars[..2].iter().collect();
+    let message = format!("characters 1-2 (object code) must be two capital letters, found `{found}`");
+    Err(CardError { rule: "CARD_OBJECT_CODE", message })
+}
+
+fn card_benefit_code(chars: &[char]) -> Result<(), CardError> {
+    if ('1'..='5').contains(&chars[2]) {
+        return Ok(());
+    }
+    let message = format!("character 3 (benefit code) must be 1-5, found `{}`", chars[2]);
+    Err(CardError { rule: "CARD_BENEFIT_CODE", message })
+}
+
+fn card_province_code(chars: &[char]) -> Result<(), CardError> {
+    let message = if !chars[3..5].iter().all(|c| c.is_ascii_digit()) {
+        let found: String = chars[3..5].iter().collect();
+        format!("characters 4-5 (province code) must be two digits, found `{found}`")
+    } else if chars[3..5] == ['0', '0'] {
+        "characters 4-5 (province code) cannot be `00`".to_owned()
+    } else {
+        return Ok(());
+    };
+    Err(CardError { rule: "CARD_PROVINCE_CODE", message })
+}
+
+fn card_social_insurance_number(chars: &[char]) -> Result<(), CardError> {
+    if chars[5..].iter().all(|c| c.is_ascii_digit()) {
+        return Ok(());
+    }
+    let found: String = chars[5..].iter().collect();
+    let message = format!("characters 6-15 (social-insurance number) must be 10 digits, found `{found}`");
+    Err(CardError { rule: "CARD_SOCIAL_INSURANCE_NUMBER", message })
 }
 
 /// Masks a card number for logs: `HS4010123456789` → `HS40*******6789`.
@@ -163,12 +157,12 @@ mod tests {
 
     #[test]
     fn each_bad_part_is_named() {
-        let part = |s: &str| CardNumber::parse(s).unwrap_err().part;
-        assert_eq!(part("HS48301234567"), CardPart::Length);
-        assert_eq!(part("hs4830123456789"), CardPart::ObjectCode);
-        assert_eq!(part("HS6830123456789"), CardPart::BenefitCode);
-        assert_eq!(part("HS4A30123456789"), CardPart::ProvinceCode);
-        assert_eq!(part("HS48301234X6789"), CardPart::SocialInsuranceNumber);
+        let part = |s: &str| CardNumber::parse(s).unwrap_err().rule;
+        assert_eq!(part("HS48301234567"), "CARD_LENGTH");
+        assert_eq!(part("hs4830123456789"), "CARD_OBJECT_CODE");
+        assert_eq!(part("HS6830123456789"), "CARD_BENEFIT_CODE");
+        assert_eq!(part("HS4A30123456789"), "CARD_PROVINCE_CODE");
+        assert_eq!(part("HS48301234X6789"), "CARD_SOCIAL_INSURANCE_NUMBER");
     }
 
     #[test]

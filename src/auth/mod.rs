@@ -8,7 +8,7 @@ pub mod failures;
 use crate::digest::{digests_equal, random_hex, sha256_hex};
 use crate::http::ApiError;
 use crate::store::{Db, StoreError, audit, facilities, keys};
-use crate::vocabulary::Role;
+use crate::vocabulary::{FacilityCode, Role};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use std::future::Future;
 use std::pin::Pin;
@@ -19,7 +19,7 @@ pub struct Principal {
     pub key_id: String,
     pub role: Role,
     /// Set for `facility` keys: the only facility this key may act for.
-    pub facility: Option<String>,
+    pub facility: Option<FacilityCode>,
     /// May read the sensitive tables (XML6 HIV care, and what `HISGATE_SENSITIVE_TABLES` adds).
     pub sensitive_reader: bool,
 }
@@ -64,7 +64,7 @@ impl Principal {
 
     /// The facility this caller may list: its own for a facility key, the asked one (or all) for
     /// admin and DoH keys; other keys read no claims.
-    pub fn readable_facility(&self, asked: Option<String>) -> Result<Option<String>, ApiError> {
+    pub fn readable_facility(&self, asked: Option<FacilityCode>) -> Result<Option<FacilityCode>, ApiError> {
         match (self.role, &self.facility, asked) {
             (Role::Facility, Some(own), Some(asked)) if &asked != own => {
                 Err(ApiError::Forbidden(format!("this key reads facility {own} only, not {asked}")))

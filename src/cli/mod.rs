@@ -9,7 +9,7 @@ use crate::formats::xml130;
 use crate::startup::Application;
 use crate::store::Db;
 use crate::synthetic::{EpisodeGenerator, GenOptions};
-use crate::vocabulary::Role;
+use crate::vocabulary::{FacilityCode, Role};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
 
@@ -309,7 +309,7 @@ async fn import_results(file: &std::path::Path, facility: Option<String>) -> any
     let columns = settings.result_columns.clone();
     let db = tokio::task::spawn_blocking(move || Db::connect(&settings.database_url)).await??;
     let actor = crate::store::audit::Actor { key_id: "cli".to_owned(), role: Role::Admin };
-    let report = import::import_file(&db, bytes.into(), columns, facility, actor)
+    let report = import::import_file(&db, bytes.into(), columns, facility.map(FacilityCode::from), actor)
         .await
         .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     println!("{} rows, {} records: {} settled", report.rows, report.records, report.settled);

@@ -7,6 +7,7 @@ use super::{DashboardError, Viewer, html_response, with_security_headers};
 use crate::config::Settings;
 use crate::reconcile::import::{self, ImportReport};
 use crate::store::Db;
+use crate::vocabulary::FacilityCode;
 use actix_multipart::Multipart;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
@@ -135,14 +136,16 @@ pub async fn upload(
         return Err(DashboardError::Forbidden("the form was not sent from the dashboard's own page".into()));
     }
     let columns = settings.result_columns.clone();
-    let report = match import::import_file(&db, file.into(), columns, facility, principal.actor()).await {
-        Ok(report) => report,
-        Err(import::ImportFailure::File(e)) => {
-            let refused_file = lang.t("Tệp bị từ chối, không ghi gì", "File refused, nothing written");
-            return Ok(refused(format!("{refused_file}: {e}")));
-        }
-        Err(import::ImportFailure::Store(e)) => return Err(e.into()),
-    };
+    let report =
+        match import::import_file(&db, file.into(), columns, facility.map(FacilityCode::from), principal.actor()).await
+        {
+            Ok(report) => report,
+            Err(import::ImportFailure::File(e)) => {
+                let refused_file = lang.t("Tệp bị từ chối, không ghi gì", "File refused, nothing written");
+                return Ok(refused(format!("{refused_file}: {e}")));
+            }
+            Err(import::ImportFailure::Store(e)) => return Err(e.into()),
+        };
     Ok(html_response(frame(lang, &(report_html(lang, &report) + &form_again(lang, &token)), &token)))
 }
 

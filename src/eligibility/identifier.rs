@@ -87,7 +87,7 @@ impl HolderId {
         match kind {
             IdentifierKind::Card => CardNumber::parse(text)
                 .map(HolderId::Card)
-                .map_err(|e| violation(e.part.rule_code(), "card_number", e.message, Some(mask(text)))),
+                .map_err(|e| violation(e.rule, "card_number", e.message, Some(mask(text)))),
             IdentifierKind::CitizenId => check_digits(text, 12, kind, "a citizen ID (CCCD)").map(HolderId::CitizenId),
             IdentifierKind::SocialInsuranceNumber => {
                 check_digits(text, 10, kind, "a social-insurance number").map(HolderId::SocialInsuranceNumber)

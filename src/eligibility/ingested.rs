@@ -3,7 +3,7 @@
 //! version (the claim was accepted already and stays; the warning tells the facility to act).
 
 use super::codes::Verdict;
-use super::{EligibilityError, EligibilityRequest, EligibilityService, Lookup};
+use super::{EligibilityAnswer, EligibilityError, EligibilityRequest, EligibilityService, Lookup};
 use crate::auth::Principal;
 use crate::domain::Episode;
 use crate::domain::card::{IdentifierKind, mask};
@@ -18,7 +18,18 @@ use std::sync::Arc;
 const PER_RUN: i64 = 200;
 /// Claims older than this are not checked any more (the card answer is about today).
 const MAX_AGE_MS: i64 = 7 * 86_400_000;
-pub const RULE: &str = "CARD_PORTAL_INVALID";
+
+/// The warning a claim gets when BHXH says its card is not valid: the claim was accepted before
+/// the answer came, so this can only warn.
+fn card_portal_invalid(answer: &EligibilityAnswer) -> serde_json::Value {
+    serde_json::json!({
+        "rule": "CARD_PORTAL_INVALID",
+        "severity": Severity::Warning,
+        "path": "summary.MA_THE_BHYT",
+        "message": format!("the BHXH card lookup answered {} ({})", answer.code, answer.meaning_en),
+        "value": answer.card_number.as_deref().map(mask),
+    })
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum CardCheckError {
@@ -88,15 +99,7 @@ pub async fn check_ingested_cards(
             }
             Some(a) if a.eligible == Verdict::No => {
                 invalid += 1;
-                let warning = serde_json::json!({
-                    "rule": RULE,
-                    // The claim was accepted before the answer came: this can only warn.
-                    "severity": Severity::Warning,
-                    "path": "summary.MA_THE_BHYT",
-                    "message": format!("the BHXH card lookup answered {} ({})", a.code, a.meaning_en),
-                    "value": a.card_number.as_deref().map(mask),
-                });
-                (a.code.clone(), Some(warning))
+                (a.code.clone(), Some(card_portal_invalid(a)))
             }
             Some(a) => {
                 valid += 1;

@@ -16,13 +16,13 @@ pub(crate) fn authorise(principal: &Principal, lookup: &mut Lookup) -> Result<()
     match principal.role {
         Role::Eligibility | Role::Admin => Ok(()),
         Role::Facility => {
-            let own = principal.facility.clone().unwrap_or_default();
+            let own = principal.facility.as_deref().unwrap_or_default();
             match lookup.facility() {
                 Some(asked) if asked != own => {
                     Err(EligibilityError::Forbidden(format!("a key of facility {own} cannot look up for {asked}")))
                 }
                 _ => {
-                    lookup.set_facility(own);
+                    lookup.set_facility(own.to_owned());
                     Ok(())
                 }
             }

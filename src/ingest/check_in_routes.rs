@@ -7,6 +7,7 @@ use crate::auth::Principal;
 use crate::domain::records::CheckIn;
 use crate::http::{ApiError, Problem, page_limit, read_body};
 use crate::store::check_ins::{self, CheckInRecord, CheckInSummary};
+use crate::vocabulary::{CheckInId, FacilityCode};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -69,7 +70,7 @@ async fn get_check_in(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let (asked, vault) = (id.clone(), service.vault.clone());
+    let (asked, vault) = (CheckInId::from(id.as_str()), service.vault.clone());
     let record = service.db.snapshot(move |c| check_ins::find(c, &vault, &asked)).await?;
     let record = record.ok_or_else(|| ApiError::NotFound(format!("no check-in {id}")))?;
     if !principal.may_read(&record.summary.facility_code) {
@@ -115,10 +116,10 @@ async fn list_check_ins(
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let limit = page_limit(q.limit)?;
-    let facility = principal.readable_facility(q.facility)?;
+    let facility = principal.readable_facility(q.facility.map(FacilityCode::from))?;
     let from = q.from.as_deref().map(|t| crate::http::parse_instant("from", t)).transpose()?.unwrap_or(0);
     let to = q.to.as_deref().map(|t| crate::http::parse_instant("to", t)).transpose()?.unwrap_or(i64::MAX);
-    let listed = facility.clone().unwrap_or_else(|| "*".to_owned());
+    let listed = facility.as_deref().unwrap_or("*").to_owned();
     let items = service.db.read(move |c| check_ins::list(c, facility.as_deref(), from, to, limit)).await?;
     let ids: Vec<&str> = items.iter().map(|c| c.id.as_str()).collect();
     crate::audit::record_read(&service.audit, &principal, "checkins.list", &listed, serde_json::json!({ "ids": ids }))

@@ -12,6 +12,7 @@ use crate::formats::xml130;
 use crate::store::check_ins::{self, NewCheckIn};
 use crate::validation::{self, Violation};
 use crate::vault::Vault;
+use crate::vocabulary::CheckInId;
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
 use utoipa::ToSchema;
@@ -36,7 +37,7 @@ fn from_json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result
 /// What the caller hears for one accepted check-in.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CheckInReceipt {
-    pub id: String,
+    pub id: CheckInId,
     /// `queued` (new) or `unchanged` (this content was stored before).
     pub status: &'static str,
     pub warnings: Vec<Violation>,
@@ -71,11 +72,24 @@ pub(super) fn new_check_in(c: &CheckIn, facility: &str, vault: &Vault) -> NewChe
     let id = format!("ci-{}", &hex::encode(digest)[..32]);
     NewCheckIn {
         record: vault.seal(&record_json, &id),
-        id,
+        id: id.into(),
         facility_code: facility.into(),
         episode_key: c.episode_key.as_deref().map(str::trim).unwrap_or_default().to_owned(),
         ordered_at,
     }
+}
+
+/// The facility check-in `i` names (`MA_CSKCB`, trimmed; empty when it names none), if the caller
+/// may send for it.
+pub(super) fn authorised_facility<'c>(principal: &Principal, i: usize, c: &'c CheckIn) -> Result<&'c str, Rejection> {
+    let facility = c.facility_code.as_deref().map(str::trim).unwrap_or_default();
+    if !facility.is_empty() && !principal.may_write_for(facility) {
+        let facility = validation::bounded(facility, validation::VALUE_CHARS);
+        return Err(Rejection::Forbidden(format!(
+            "check_ins[{i}].MA_CSKCB: this key may not send check-ins of facility `{facility}`"
+        )));
+    }
+    Ok(facility)
 }
 
 /// Validates and authorises each check-in; the first refusal refuses the request (nothing stored).
@@ -87,12 +101,7 @@ fn prepare(
     let (catalogue, reference, profile) = service.rules();
     let mut prepared = Vec::with_capacity(items.len());
     for (i, c) in items.iter().enumerate() {
-        let facility = c.facility_code.as_deref().map(str::trim).unwrap_or_default();
-        if !facility.is_empty() && !principal.may_write_for(facility) {
-            return Err(Rejection::Forbidden(format!(
-                "check_ins[{i}].MA_CSKCB: this key may not send check-ins of facility `{facility}`"
-            )));
-        }
+        let facility = authorised_facility(principal, i, c)?;
         let report = validation::validate_check_in(c, i, &catalogue, &reference.code_lists, profile);
         if report.has_critical() {
             let detail = format!("check_ins[{i}] breaks the XML0 rules");

@@ -7,7 +7,7 @@
 //! the shared transaction fails, each of its requests is tried again alone, so one request's
 //! failure is never another's.
 
-use super::{Prepared, Receipt, Rejection, unknown_facility};
+use super::{Prepared, Receipt, Rejection, facility_unknown};
 use crate::store::claims::{self, Actor};
 use crate::store::{Db, StoreError, check_ins, facilities};
 use crate::vocabulary::Destination;
@@ -165,7 +165,7 @@ fn store_requests(
             let code = item.row.facility_code.as_str();
             if !facility_refusal.contains_key(code) {
                 let refusal = match facilities::find(conn, code)? {
-                    None => Some(Rejection::invalid(vec![unknown_facility(code)])),
+                    None => Some(Rejection::invalid(vec![facility_unknown(code)])),
                     // The Department of Health has stopped this facility's exchange.
                     Some(f) if f.status == "suspended" => Some(Rejection::Forbidden(format!(
                         "facility {code} is suspended in the registry; its records are not accepted"

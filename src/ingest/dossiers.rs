@@ -7,6 +7,7 @@
 
 use super::{IngestService, Item, ItemResult, Rejection, prepare_read};
 use crate::auth::Principal;
+use crate::domain::Episode;
 use crate::formats::xml130::{self, DossierError};
 use crate::store::StoreError;
 use crate::validation::{self, Catalogue, Severity, Violation};
@@ -57,6 +58,17 @@ pub fn unreadable_violation(problem: &xml130::HosoProblem) -> Violation {
 }
 
 /// Checks that the episode belongs to the file's facility, then validates it.
+/// A `HOSO` whose summary names another facility than the file's envelope (`MACSKCB`).
+fn envelope_facility_mismatch(episode: &Episode, facility: &str) -> Option<Violation> {
+    (episode.facility_code() != facility).then(|| Violation {
+        rule: "ENVELOPE_FACILITY_MISMATCH".to_owned(),
+        severity: Severity::Critical,
+        path: "summary.MA_CSKCB".to_owned(),
+        message: format!("XML1 MA_CSKCB must equal the file's MACSKCB {facility}"),
+        value: Some(validation::bounded(episode.facility_code(), validation::VALUE_CHARS)),
+    })
+}
+
 fn prepare_hoso(
     catalogue: &Catalogue,
     reference: &crate::reference::ReferenceData,
@@ -74,14 +86,7 @@ fn prepare_hoso(
         }
         Ok(xml130::ReadHoso { episode, notes }) => {
             let key = Some(episode.episode_key().to_owned()).filter(|k| !k.is_empty());
-            if episode.facility_code() != facility {
-                let violation = Violation {
-                    rule: "ENVELOPE_FACILITY_MISMATCH".to_owned(),
-                    severity: Severity::Critical,
-                    path: "summary.MA_CSKCB".to_owned(),
-                    message: format!("XML1 MA_CSKCB must equal the file's MACSKCB {facility}"),
-                    value: Some(validation::bounded(episode.facility_code(), validation::VALUE_CHARS)),
-                };
+            if let Some(violation) = envelope_facility_mismatch(&episode, facility) {
                 let detail = "the HOSO does not belong to the file's facility".to_owned();
                 return (
                     key,

@@ -118,13 +118,7 @@ pub fn prepare_read(
         }));
     }
     for (i, c) in episode.check_ins.iter().enumerate() {
-        let own = c.facility_code.as_deref().map(str::trim).unwrap_or_default();
-        if !own.is_empty() && own != facility && !principal.may_write_for(own) {
-            let own = validation::bounded(own, validation::VALUE_CHARS);
-            return Err(Rejection::Forbidden(format!(
-                "check_ins[{i}].MA_CSKCB: this key may not send check-ins of facility `{own}`"
-            )));
-        }
+        check_ins::authorised_facility(principal, i, c)?;
     }
     let mut report = validation::validate(episode, catalogue, reference, profile);
     report.violations.splice(0..0, read);
@@ -174,7 +168,7 @@ pub struct Receipt {
 }
 
 /// A facility must be registered before its claims are stored.
-fn unknown_facility(code: &str) -> Violation {
+fn facility_unknown(code: &str) -> Violation {
     Violation {
         rule: "FACILITY_UNKNOWN".to_owned(),
         severity: validation::Severity::Critical,

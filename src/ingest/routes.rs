@@ -233,7 +233,7 @@ async fn list_claims(
     let q = query.into_inner();
     let limit = page_limit(q.limit)?;
     let filter = ClaimFilter {
-        facility: principal.readable_facility(q.facility)?.map(FacilityCode::from),
+        facility: principal.readable_facility(q.facility.map(FacilityCode::from))?,
         status: q.status,
         received_from: q.from.as_deref().map(|t| crate::http::parse_instant("from", t)).transpose()?,
         received_to: q.to.as_deref().map(|t| crate::http::parse_instant("to", t)).transpose()?,

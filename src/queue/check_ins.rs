@@ -8,7 +8,7 @@ use crate::formats::xml130;
 use crate::portal::PortalError;
 use crate::store::check_ins::{self, CheckInJob, CheckInResult};
 use crate::store::{StoreError, now_ms};
-use crate::vocabulary::Destination;
+use crate::vocabulary::{Destination, FacilityCode};
 use futures_util::StreamExt;
 use sha2::Digest;
 use std::collections::BTreeMap;
@@ -124,7 +124,7 @@ impl Dispatcher {
         let (unanswered, mut still): (Vec<Ready>, Vec<Ready>) = ready
             .into_iter()
             .partition(|(job, _)| job.destination == Destination::Bhxh && job.uncertain_since.is_some());
-        let mut by_facility: BTreeMap<String, Vec<Ready>> = BTreeMap::new();
+        let mut by_facility: BTreeMap<FacilityCode, Vec<Ready>> = BTreeMap::new();
         for item in unanswered {
             by_facility.entry(item.0.facility_code.clone()).or_default().push(item);
         }

@@ -47,7 +47,7 @@ async fn list_submissions(
     let q = query.into_inner();
     let limit = page_limit(q.limit)?;
     let filter = SubmissionFilter {
-        facility: principal.readable_facility(q.facility)?.map(FacilityCode::from),
+        facility: principal.readable_facility(q.facility.map(FacilityCode::from))?,
         status: q.status,
         destination: q.destination,
         before_id: q.cursor,

@@ -10,7 +10,7 @@ use crate::store::audit::{self, Actor, AuditEntry};
 use crate::store::outbox::{self, Outcome};
 use crate::store::results::{self, SubmissionState};
 use crate::store::{AnyConnection, StoreError};
-use crate::vocabulary::JobStatus;
+use crate::vocabulary::{FacilityCode, JobStatus};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -423,7 +423,7 @@ pub async fn import_file(
     db: &crate::store::Db,
     file: bytes::Bytes,
     columns: ResultColumns,
-    scope: Option<String>,
+    scope: Option<FacilityCode>,
     actor: Actor,
 ) -> Result<ImportReport, ImportFailure> {
     let (rows, records) =

@@ -8,7 +8,7 @@ use crate::http::{ApiError, Problem, read_body};
 use crate::store::Db;
 use crate::store::outbox::{self, SettlementRow};
 use crate::vocabulary::ClaimStatus;
-use crate::vocabulary::Role;
+use crate::vocabulary::{FacilityCode, Role};
 use actix_web::{HttpRequest, HttpResponse, get, http::header, post, web};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -91,7 +91,7 @@ async fn settlement(
     if !(1..=12).contains(&q.month) || !(2000..=2100).contains(&q.year) {
         return Err(ApiError::BadRequest(format!("year {} / month {} is not a settlement month", q.year, q.month)));
     }
-    let facility = principal.readable_facility(q.facility)?;
+    let facility = principal.readable_facility(q.facility.map(FacilityCode::from))?;
     let (year, month) = (q.year, q.month);
     let rows = db.read(move |c| outbox::settlement(c, facility.as_deref(), year, month)).await?;
     let mut by_facility: BTreeMap<String, Settlement> = BTreeMap::new();
@@ -190,15 +190,16 @@ async fn import_results(
     query: web::Query<ImportQuery>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    let asked = query.into_inner().facility.map(FacilityCode::from);
     let scope = match principal.role {
         Role::Facility => {
             let own = principal.facility.clone();
-            if query.facility.is_some() && query.facility != own {
+            if asked.is_some() && asked != own {
                 return Err(ApiError::Forbidden("a facility key imports results of its own facility only".into()));
             }
             own
         }
-        Role::Doh | Role::Admin => query.into_inner().facility,
+        Role::Doh | Role::Admin => asked,
         Role::Eligibility => return Err(ApiError::Forbidden("role `eligibility` may not import results".into())),
     };
     let body = read_body(payload, settings.max_body_bytes).await?.freeze();

@@ -233,7 +233,7 @@ async fn list_facilities(
     let mut list = db.read(move |c| facilities::list(c, &filter)).await?;
     match principal.role {
         Role::Admin | Role::Doh => {}
-        Role::Facility => list.retain(|f| Some(&f.code) == principal.facility.as_ref()),
+        Role::Facility => list.retain(|f| principal.facility.as_deref() == Some(f.code.as_str())),
         Role::Eligibility => {
             return Err(ApiError::Forbidden("the registry is for DoH, admin and facility keys".into()));
         }

@@ -7,7 +7,7 @@ use super::payload::{Payload, check_in_payload};
 use super::schema::{check_in_outbox, check_ins, claims};
 use super::{AnyConnection, StoreError, audit, now_ms};
 use crate::vault::{Sealed, Vault};
-use crate::vocabulary::{Destination, FacilityCode, JobStatus};
+use crate::vocabulary::{CheckInId, ClaimId, Destination, FacilityCode, JobStatus};
 use diesel::prelude::*;
 use serde::Serialize;
 use std::collections::HashSet;
@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 /// check-in sent twice is one row.
 #[derive(Debug, Clone)]
 pub struct NewCheckIn {
-    pub id: String,
+    pub id: CheckInId,
     pub facility_code: FacilityCode,
     /// `MA_LK`.
     pub episode_key: String,
@@ -96,7 +96,7 @@ pub fn accept_all(
     }
     let mut first = HashSet::with_capacity(created.len());
     let new: Vec<&(&NewCheckIn, &Actor)> =
-        items.iter().filter(|(item, _)| created.contains(&item.id) && first.insert(item.id.as_str())).collect();
+        items.iter().filter(|(item, _)| created.contains(item.id.as_str()) && first.insert(item.id.as_str())).collect();
     let jobs: Vec<_> = new
         .iter()
         .flat_map(|(item, _)| {
@@ -125,7 +125,7 @@ pub fn accept_all(
         .collect();
     audit::record_all(conn, &audit)?;
     let mut reported = HashSet::with_capacity(created.len());
-    Ok(items.iter().map(|(item, _)| created.contains(&item.id) && reported.insert(item.id.as_str())).collect())
+    Ok(items.iter().map(|(item, _)| created.contains(item.id.as_str()) && reported.insert(item.id.as_str())).collect())
 }
 
 /// A check-in job handed to the dispatcher.
@@ -134,8 +134,8 @@ pub struct CheckInJob {
     pub outbox_id: i64,
     pub destination: Destination,
     pub attempts: i32,
-    pub check_in_id: String,
-    pub facility_code: String,
+    pub check_in_id: CheckInId,
+    pub facility_code: FacilityCode,
     pub episode_key: String,
     pub record: Payload,
     /// When the gateway accepted it (epoch ms).
@@ -302,8 +302,8 @@ pub struct CheckInSubmission {
 /// A stored check-in as listed.
 #[derive(Debug, Clone, Serialize, ToSchema, Queryable)]
 pub struct CheckInSummary {
-    pub id: String,
-    pub facility_code: String,
+    pub id: CheckInId,
+    pub facility_code: FacilityCode,
     /// `MA_LK`.
     pub episode_key: String,
     /// `NGAY_YL`, epoch ms.
@@ -317,16 +317,16 @@ pub struct CheckInSummary {
 pub struct CheckInRecord {
     #[serde(flatten)]
     pub summary: CheckInSummary,
-    pub claim_id: Option<String>,
+    pub claim_id: Option<ClaimId>,
     /// The check-in as stored (the XML0 fields, official names).
     #[schema(value_type = Object)]
     pub record: serde_json::Value,
     pub submissions: Vec<CheckInSubmission>,
 }
 
-pub fn find(conn: &mut AnyConnection, vault: &Vault, id: &str) -> Result<Option<CheckInRecord>, StoreError> {
+pub fn find(conn: &mut AnyConnection, vault: &Vault, id: &CheckInId) -> Result<Option<CheckInRecord>, StoreError> {
     let row: Option<(CheckInSummary, Payload)> = check_ins::table
-        .find(id)
+        .find(id.as_str())
         .select((
             (
                 check_ins::id,

@@ -2,7 +2,7 @@
 
 use super::schema::api_keys;
 use super::{AnyConnection, StoreError, now_ms};
-use crate::vocabulary::Role;
+use crate::vocabulary::{FacilityCode, Role};
 use diesel::prelude::*;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -12,7 +12,7 @@ pub struct StoredKey {
     pub secret_sha256: String,
     /// A [`Role`], read as text: a key of a role this version does not know authenticates no one.
     pub role: String,
-    pub facility_code: Option<String>,
+    pub facility_code: Option<FacilityCode>,
     pub label: String,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
@@ -34,7 +34,7 @@ pub fn insert(
             id: id.to_owned(),
             secret_sha256: secret_sha256.to_owned(),
             role: role.as_str().to_owned(),
-            facility_code: facility_code.map(str::to_owned),
+            facility_code: facility_code.map(FacilityCode::from),
             label: label.to_owned(),
             created_at: now_ms(),
             revoked_at: None,

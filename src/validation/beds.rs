@@ -7,6 +7,7 @@
 
 use super::Findings;
 use crate::domain::Episode;
+use crate::domain::records::EpisodeSummary;
 use crate::domain::time::{format_datetime, parse_datetime};
 use chrono::{Duration, NaiveDateTime};
 use rust_decimal::Decimal;
@@ -56,6 +57,28 @@ pub(super) fn check(e: &Episode, findings: &mut Findings<'_>) {
             until,
         });
     }
+    bed_overlap(&spells, findings);
+    if bed_days.is_zero() {
+        return;
+    }
+    let s = &e.summary;
+    let start = s.inpatient_admitted_at.as_deref().or(s.admitted_at.as_deref()).and_then(parse_datetime);
+    let Some((start, end)) = start.zip(s.discharged_at.as_deref().and_then(parse_datetime)) else { return };
+    if end < start {
+        return;
+    }
+    let stay = Stayed { minutes: (end - start).num_minutes(), bed_days };
+    if stay.minutes < 4 * 60 {
+        bed_under_4_hours(&stay, findings);
+    } else if stay.minutes < 24 * 60 {
+        bed_days_under_24_hours(&stay, findings);
+    } else {
+        bed_days_last_day(&stay, s, findings);
+    }
+}
+
+/// The same bed of the same department charged twice for the same hours.
+fn bed_overlap(spells: &[BedSpell<'_>], findings: &mut Findings<'_>) {
     for (n, a) in spells.iter().enumerate() {
         let clash = spells[..n].iter().find(|b| {
             shares(&a.beds, &b.beds) && shares(&a.departments, &b.departments) && a.from < b.until && b.from < a.until
@@ -77,54 +100,64 @@ pub(super) fn check(e: &Episode, findings: &mut Findings<'_>) {
             );
         }
     }
-    if bed_days.is_zero() {
-        return;
-    }
+}
 
-    let s = &e.summary;
-    let start = s.inpatient_admitted_at.as_deref().or(s.admitted_at.as_deref()).and_then(parse_datetime);
-    let Some((start, end)) = start.zip(s.discharged_at.as_deref().and_then(parse_datetime)) else { return };
-    if end < start {
-        return;
+/// How long the stay was and how many bed days it carries.
+struct Stayed {
+    minutes: i64,
+    bed_days: Decimal,
+}
+
+impl Stayed {
+    fn text(&self) -> String {
+        format!("a stay of {}h{:02}", self.minutes / 60, self.minutes % 60)
     }
-    let minutes = (end - start).num_minutes();
-    let stay = format!("a stay of {}h{:02}", minutes / 60, minutes % 60);
-    if minutes < 4 * 60 {
+}
+
+fn bed_under_4_hours(stay: &Stayed, findings: &mut Findings<'_>) {
+    let (text, bed_days) = (stay.text(), stay.bed_days);
+    findings.add(
+        "BED_UNDER_4_HOURS",
+        "services",
+        format!("{text} carries {bed_days} bed days; under 4 hours no bed is charged"),
+        Some(bed_days.to_string()),
+    );
+}
+
+fn bed_days_under_24_hours(stay: &Stayed, findings: &mut Findings<'_>) {
+    let (text, bed_days) = (stay.text(), stay.bed_days);
+    if bed_days > Decimal::ONE {
         findings.add(
-            "BED_UNDER_4_HOURS",
+            "BED_DAYS_UNDER_24_HOURS",
             "services",
-            format!("{stay} carries {bed_days} bed days; under 4 hours no bed is charged"),
+            format!("{text} carries {bed_days} bed days; from 4 to 24 hours at most 1"),
             Some(bed_days.to_string()),
         );
-    } else if minutes < 24 * 60 {
-        if bed_days > Decimal::ONE {
-            findings.add(
-                "BED_DAYS_UNDER_24_HOURS",
-                "services",
-                format!("{stay} carries {bed_days} bed days; from 4 to 24 hours at most 1"),
-                Some(bed_days.to_string()),
-            );
-        }
-    } else {
-        let left_over = minutes % (24 * 60);
-        let exempt = s.outcome.is_some_and(|o| GRAVE_OUTCOMES.contains(&o))
-            && s.discharge_type.is_some_and(|t| EARLY_DISCHARGES.contains(&t));
-        if let Some(days) = s.treatment_days
-            && bed_days >= Decimal::from(days)
-            && left_over < 4 * 60
-            && !exempt
-        {
-            findings.add(
-                "BED_DAYS_LAST_DAY",
-                "services",
-                format!(
-                    "{stay} carries {bed_days} bed days for SO_NGAY_DTRI {days}: the last day has {}h{:02}, under 4 hours",
-                    left_over / 60,
-                    left_over % 60
-                ),
-                Some(bed_days.to_string()),
-            );
-        }
+    }
+}
+
+/// A last day under 4 hours is not a bed day, unless the patient left gravely ill.
+fn bed_days_last_day(stay: &Stayed, s: &EpisodeSummary, findings: &mut Findings<'_>) {
+    let left_over = stay.minutes % (24 * 60);
+    let exempt = s.outcome.is_some_and(|o| GRAVE_OUTCOMES.contains(&o))
+        && s.discharge_type.is_some_and(|t| EARLY_DISCHARGES.contains(&t));
+    if let Some(days) = s.treatment_days
+        && stay.bed_days >= Decimal::from(days)
+        && left_over < 4 * 60
+        && !exempt
+    {
+        findings.add(
+            "BED_DAYS_LAST_DAY",
+            "services",
+            format!(
+                "{} carries {} bed days for SO_NGAY_DTRI {days}: the last day has {}h{:02}, under 4 hours",
+                stay.text(),
+                stay.bed_days,
+                left_over / 60,
+                left_over % 60
+            ),
+            Some(stay.bed_days.to_string()),
+        );
     }
 }
 

@@ -1,10 +1,11 @@
 //! Insurance cards of the summary (XML1): structure of each card number, the four parallel
 //! `;`-lists, validity periods, and the citizen id.
 
-use super::Findings;
+use super::{Findings, fields};
 use crate::domain::Episode;
 use crate::domain::card::{CardNumber, mask};
 use crate::domain::time;
+use chrono::NaiveDate;
 
 fn list(value: &Option<String>) -> Vec<&str> {
     value
@@ -24,61 +25,63 @@ pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
 
     for (i, card) in cards.iter().enumerate() {
         if let Err(e) = CardNumber::parse(card) {
-            findings.add(
-                e.part.rule_code(),
-                format!("summary.MA_THE_BHYT[{i}]"),
-                e.message.replace(card, &mask(card)),
-                Some(mask(card)),
-            );
+            let message = e.message.replace(card, &mask(card));
+            findings.add(e.rule, format!("summary.MA_THE_BHYT[{i}]"), message, Some(mask(card)));
         }
     }
-    if !cards.is_empty() && [facilities.len(), from.len(), to.len()].iter().any(|n| *n != cards.len()) {
-        findings.add(
-            "CARD_LIST_MISMATCH",
-            "summary.MA_THE_BHYT",
-            format!(
-                "{} card(s) but {} MA_DKBD, {} GT_THE_TU and {} GT_THE_DEN; the four lists are parallel",
-                cards.len(),
-                facilities.len(),
-                from.len(),
-                to.len()
-            ),
-            None,
-        );
-    }
-
+    card_list_mismatch(cards.len(), [facilities.len(), from.len(), to.len()], findings);
     let mut periods = Vec::new();
     for (i, (f, t)) in from.iter().zip(to.iter()).enumerate() {
         let (pf, pt) = (time::parse_date(f), time::parse_date(t));
         if pf.is_none() {
-            findings.add(
-                "FIELD_DATE_FORMAT",
-                format!("summary.GT_THE_TU[{i}]"),
-                "GT_THE_TU must be a real date written yyyyMMdd",
-                Some((*f).to_owned()),
-            );
+            fields::field_date_format(format_args!("summary.GT_THE_TU[{i}]"), "GT_THE_TU", f, false, findings);
         }
         if pt.is_none() {
-            findings.add(
-                "FIELD_DATE_FORMAT",
-                format!("summary.GT_THE_DEN[{i}]"),
-                "GT_THE_DEN must be a real date written yyyyMMdd",
-                Some((*t).to_owned()),
-            );
+            fields::field_date_format(format_args!("summary.GT_THE_DEN[{i}]"), "GT_THE_DEN", t, false, findings);
         }
         if let (Some(pf), Some(pt)) = (pf, pt) {
-            if pf > pt {
-                findings.add(
-                    "CARD_VALIDITY_ORDER",
-                    format!("summary.GT_THE_TU[{i}]"),
-                    format!("card valid from {f} is after valid to {t}"),
-                    Some(format!("{f}-{t}")),
-                );
-            }
+            card_validity_order(i, (f, pf), (t, pt), findings);
             periods.push((pf, pt));
         }
     }
-    let arrival = s.admitted_at.as_deref().and_then(time::parse_datetime).map(|t| t.date());
+    card_not_valid_during_visit(s.admitted_at.as_deref(), &periods, findings);
+    citizen_id_format(s.citizen_id.as_deref(), findings);
+    scope_armed_forces_card(episode, &cards, findings);
+}
+
+/// The four `;`-lists (cards, MA_DKBD, GT_THE_TU, GT_THE_DEN) are parallel.
+fn card_list_mismatch(cards: usize, [facilities, from, to]: [usize; 3], findings: &mut Findings<'_>) {
+    if cards > 0 && [facilities, from, to].iter().any(|n| *n != cards) {
+        let message = format!(
+            "{cards} card(s) but {facilities} MA_DKBD, {from} GT_THE_TU and {to} GT_THE_DEN; the four lists are parallel"
+        );
+        findings.add("CARD_LIST_MISMATCH", "summary.MA_THE_BHYT", message, None);
+    }
+}
+
+fn card_validity_order(
+    i: usize,
+    (from, from_day): (&str, NaiveDate),
+    (to, to_day): (&str, NaiveDate),
+    findings: &mut Findings<'_>,
+) {
+    if from_day > to_day {
+        findings.add(
+            "CARD_VALIDITY_ORDER",
+            format!("summary.GT_THE_TU[{i}]"),
+            format!("card valid from {from} is after valid to {to}"),
+            Some(format!("{from}-{to}")),
+        );
+    }
+}
+
+/// No card's period holds the day of arrival.
+fn card_not_valid_during_visit(
+    admitted_at: Option<&str>,
+    periods: &[(NaiveDate, NaiveDate)],
+    findings: &mut Findings<'_>,
+) {
+    let arrival = admitted_at.and_then(time::parse_datetime).map(|t| t.date());
     if let Some(day) = arrival
         && !periods.is_empty()
         && !periods.iter().any(|(f, t)| *f <= day && day <= *t)
@@ -90,21 +93,23 @@ pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
             None,
         );
     }
+}
 
-    if let Some(id) = s.citizen_id.as_deref().map(str::trim).filter(|id| !id.is_empty()) {
-        let digits = id.bytes().all(|b| b.is_ascii_digit()) && (id.len() == 9 || id.len() == 12);
-        let passport =
-            id.len() == 8 && id.as_bytes()[0].is_ascii_uppercase() && id.bytes().skip(1).all(|b| b.is_ascii_digit());
-        if !digits && !passport {
-            findings.add(
-                "CITIZEN_ID_FORMAT",
-                "summary.SO_CCCD",
-                "SO_CCCD should be 9 or 12 digits, or a passport number (one capital letter and 7 digits)",
-                Some(mask(id)),
-            );
-        }
+fn citizen_id_format(citizen_id: Option<&str>, findings: &mut Findings<'_>) {
+    let Some(id) = citizen_id.map(str::trim).filter(|id| !id.is_empty()) else {
+        return;
+    };
+    let digits = id.bytes().all(|b| b.is_ascii_digit()) && (id.len() == 9 || id.len() == 12);
+    let passport =
+        id.len() == 8 && id.as_bytes()[0].is_ascii_uppercase() && id.bytes().skip(1).all(|b| b.is_ascii_digit());
+    if !digits && !passport {
+        findings.add(
+            "CITIZEN_ID_FORMAT",
+            "summary.SO_CCCD",
+            "SO_CCCD should be 9 or 12 digits, or a passport number (one capital letter and 7 digits)",
+            Some(mask(id)),
+        );
     }
-    check_scope(episode, &cards, findings);
 }
 
 /// Card prefixes of the armed forces (army QN, police CA, cipher CY), whose holders' items outside
@@ -113,7 +118,7 @@ const ARMED_FORCES_CARDS: [&str; 3] = ["QN", "CA", "CY"];
 
 /// PHAM_VI 3 belongs to armed-forces cards, and their out-of-list lines take 3, not 2 (the QLBV
 /// site rule).
-fn check_scope(episode: &Episode, cards: &[&str], findings: &mut Findings<'_>) {
+fn scope_armed_forces_card(episode: &Episode, cards: &[&str], findings: &mut Findings<'_>) {
     let armed = cards.iter().any(|c| ARMED_FORCES_CARDS.iter().any(|p| c.starts_with(p)));
     let drugs = episode.drugs.iter().map(|l| ("drugs", l.coverage_scope));
     let services = episode.services.iter().map(|l| ("services", l.coverage_scope));
@@ -149,7 +154,7 @@ mod tests {
         };
         let catalogue = Catalogue::builtin();
         let mut findings = Findings::new(&catalogue, Default::default());
-        check_scope(&episode, &list(&episode.summary.card_numbers), &mut findings);
+        scope_armed_forces_card(&episode, &list(&episode.summary.card_numbers), &mut findings);
         findings.violations.into_iter().map(|v| v.path).collect()
     }
 

@@ -51,6 +51,12 @@ impl Catalogue {
         self.rules.values()
     }
 
+    /// Whether an administrator may lower a rule to a warning: not `FACILITY_UNKNOWN`, since
+    /// without a registered facility the claim cannot be stored at all.
+    pub fn may_warn(code: &str) -> bool {
+        code != "FACILITY_UNKNOWN"
+    }
+
     /// The shipped catalogue with administrators' severities applied (unknown codes are ignored:
     /// a rule may have been retired since).
     pub fn with_overrides(&self, overrides: &[(String, String)]) -> Catalogue {

@@ -4,10 +4,13 @@
 
 use super::Findings;
 use crate::domain::Episode;
-use crate::domain::records::{ServiceLine, SickLeaveCertificate, Table};
+use crate::domain::records::{
+    EpisodeSummary, ParaclinicalResult, ReferralLetter, ServiceLine, SickLeaveCertificate, Table,
+};
 use crate::domain::spec::{self, Profile};
 use crate::domain::time::{parse_date, parse_datetime};
 use chrono::NaiveDateTime;
+use rust_decimal::Decimal;
 
 const INPATIENT: &[&str] = &["03", "04", "09"];
 /// The outpatient examination department (MA_KHOA; QLBV's site setting, K01 by default).
@@ -91,20 +94,44 @@ impl<'a> Stay<'a> {
 
 pub(super) fn check(e: &Episode, findings: &mut Findings<'_>) {
     let stay = Stay::of(e);
-    structure(e, &stay, findings);
-    referral_letter(e, findings);
-    route(e, &stay, findings);
-    admission(e, &stay, findings);
-    drug_lines(e, findings);
-    service_lines(e, &stay, findings);
-    results_and_notes(e, &stay, findings);
-    certificates(e, &stay, findings);
+    let s = &e.summary;
+    inpatient_without_discharge_certificate(e, &stay, findings);
+    if let Some(r) = &e.referral_letter {
+        referral_fields_mismatch(r, s, findings);
+    }
+    referral_number_required(s, findings);
+    off_route_at_own_facility(s, findings);
+    off_route_exam_department_orders(e, &stay, findings);
+    secondary_diagnoses_too_many(s, findings);
+    inpatient_admission_fields(s, &stay, findings);
+    for (i, l) in e.drugs.iter().enumerate() {
+        let at = |f: &str| format!("drugs[{i}].{f}");
+        tender_info_format(&at, &l.tender_info, false, findings);
+        executed_before_ordered(findings, at("NGAY_TH_YL"), &l.ordered_at, &l.performed_at);
+    }
+    let facility = text(&s.facility_code).unwrap_or_default();
+    for (i, l) in e.services.iter().enumerate() {
+        service_line(i, l, &stay, facility, findings);
+    }
+    procedure_duplicate(e, findings);
+    exam_fees_inpatient(e, &stay, findings);
+    for (i, r) in e.paraclinical_results.iter().enumerate() {
+        result_reader_required(i, r, findings);
+        imaging_conclusion(i, r, e, findings);
+    }
+    note_outside_stay(e, &stay, findings);
+    record_summary_too_long(e, findings);
+    pregnancy_leave_too_long(e, findings);
+    if let Some(c) = &e.sick_leave {
+        sick_leave_form(c, findings);
+        sick_leave_dates(c, &stay, findings);
+    }
+    reexam_not_after_discharge(e, &stay, findings);
 }
 
 /// An inpatient stay's discharge certificate.
-fn structure(e: &Episode, stay: &Stay<'_>, findings: &mut Findings<'_>) {
-    let s = &e.summary;
-    if stay.inpatient && e.discharge_certificate.is_none() && s.discharge_type != Some(3) {
+fn inpatient_without_discharge_certificate(e: &Episode, stay: &Stay<'_>, findings: &mut Findings<'_>) {
+    if stay.inpatient && e.discharge_certificate.is_none() && e.summary.discharge_type != Some(3) {
         findings.add(
             "INPATIENT_WITHOUT_DISCHARGE_CERTIFICATE",
             "discharge_certificate",
@@ -115,55 +142,45 @@ fn structure(e: &Episode, stay: &Stay<'_>, findings: &mut Findings<'_>) {
 }
 
 /// The referral letter (XML13) agrees with the summary.
-fn referral_letter(e: &Episode, findings: &mut Findings<'_>) {
-    let s = &e.summary;
-    if let Some(r) = &e.referral_letter {
-        let pairs: [(&str, Option<&str>, Option<&str>); 8] = [
-            ("MA_CSKCB", text(&r.facility_code), text(&s.facility_code)),
-            ("MA_NOI_DI", text(&r.referred_from), text(&s.referred_from)),
-            ("MA_NOI_DEN", text(&r.referred_to), text(&s.referred_to)),
-            ("HO_TEN", text(&r.full_name), text(&s.full_name)),
-            ("NGAY_SINH", text(&r.birth_date), text(&s.birth_date)),
-            ("MA_THE_BHYT", text(&r.card_numbers), text(&s.card_numbers)),
-            ("NGAY_VAO", text(&r.admitted_at), text(&s.admitted_at)),
-            ("MA_BENH_CHINH", text(&r.main_icd10), text(&s.main_icd10)),
-        ];
-        for (field, letter, summary) in pairs {
-            // QĐ 3176's MA_CSKCB_DI lists every referring facility (`;`): XML1's must be one of them.
-            let agrees = |l: &str, x: &str| match field {
-                "MA_NOI_DI" => l.split(';').any(|code| code.trim() == x),
-                _ => l == x,
-            };
-            if let (Some(l), Some(x)) = (letter, summary)
-                && !agrees(l, x)
-            {
-                let name = referral_field_name(field, findings.profile);
-                let theirs = crate::domain::personal::shown(field, x);
-                findings.add(
-                    "REFERRAL_FIELDS_MISMATCH",
-                    format!("referral_letter.{name}"),
-                    format!("{name} of the referral letter must agree with XML1's `{theirs}`"),
-                    Some(l.to_owned()),
-                );
-            }
-        }
-        if r.sex.is_some() && s.sex.is_some() && r.sex != s.sex {
-            findings.add("REFERRAL_FIELDS_MISMATCH", "referral_letter.GIOI_TINH", "GIOI_TINH must equal XML1's", None);
-        }
-        if r.discharge_type.is_some() && s.discharge_type.is_some() && r.discharge_type != s.discharge_type {
+fn referral_fields_mismatch(r: &ReferralLetter, s: &EpisodeSummary, findings: &mut Findings<'_>) {
+    let pairs: [(&str, Option<&str>, Option<&str>); 8] = [
+        ("MA_CSKCB", text(&r.facility_code), text(&s.facility_code)),
+        ("MA_NOI_DI", text(&r.referred_from), text(&s.referred_from)),
+        ("MA_NOI_DEN", text(&r.referred_to), text(&s.referred_to)),
+        ("HO_TEN", text(&r.full_name), text(&s.full_name)),
+        ("NGAY_SINH", text(&r.birth_date), text(&s.birth_date)),
+        ("MA_THE_BHYT", text(&r.card_numbers), text(&s.card_numbers)),
+        ("NGAY_VAO", text(&r.admitted_at), text(&s.admitted_at)),
+        ("MA_BENH_CHINH", text(&r.main_icd10), text(&s.main_icd10)),
+    ];
+    for (field, letter, summary) in pairs {
+        // QĐ 3176's MA_CSKCB_DI lists every referring facility (`;`): XML1's must be one of them.
+        let agrees = |l: &str, x: &str| match field {
+            "MA_NOI_DI" => l.split(';').any(|code| code.trim() == x),
+            _ => l == x,
+        };
+        if let (Some(l), Some(x)) = (letter, summary)
+            && !agrees(l, x)
+        {
+            let name = referral_field_name(field, findings.profile);
+            let theirs = crate::domain::personal::shown(field, x);
             findings.add(
                 "REFERRAL_FIELDS_MISMATCH",
-                "referral_letter.MA_LOAI_RV",
-                "MA_LOAI_RV must equal XML1's",
-                None,
+                format!("referral_letter.{name}"),
+                format!("{name} of the referral letter must agree with XML1's `{theirs}`"),
+                Some(l.to_owned()),
             );
         }
     }
+    if r.sex.is_some() && s.sex.is_some() && r.sex != s.sex {
+        findings.add("REFERRAL_FIELDS_MISMATCH", "referral_letter.GIOI_TINH", "GIOI_TINH must equal XML1's", None);
+    }
+    if r.discharge_type.is_some() && s.discharge_type.is_some() && r.discharge_type != s.discharge_type {
+        findings.add("REFERRAL_FIELDS_MISMATCH", "referral_letter.MA_LOAI_RV", "MA_LOAI_RV must equal XML1's", None);
+    }
 }
 
-/// Referral number, off-route visits and the orders an off-route inpatient may carry.
-fn route(e: &Episode, stay: &Stay<'_>, findings: &mut Findings<'_>) {
-    let s = &e.summary;
+fn referral_number_required(s: &EpisodeSummary, findings: &mut Findings<'_>) {
     if text(&s.referred_from).is_some() && text(&s.referral_number).is_none() {
         findings.add(
             "REFERRAL_NUMBER_REQUIRED",
@@ -172,9 +189,16 @@ fn route(e: &Episode, stay: &Stay<'_>, findings: &mut Findings<'_>) {
             None,
         );
     }
+}
+
+/// An off-route visit (MA_DOITUONG_KCB 3…).
+fn off_route(s: &EpisodeSummary) -> bool {
+    text(&s.visit_route).is_some_and(|r| r.starts_with('3'))
+}
+
+fn off_route_at_own_facility(s: &EpisodeSummary, findings: &mut Findings<'_>) {
     let first_registration = text(&s.primary_care_facilities).and_then(|l| l.split(';').next()).map(str::trim);
-    let off_route = text(&s.visit_route).is_some_and(|r| r.starts_with('3'));
-    if off_route && first_registration.is_some() && first_registration == text(&s.facility_code) {
+    if off_route(s) && first_registration.is_some() && first_registration == text(&s.facility_code) {
         findings.add(
             "OFF_ROUTE_AT_OWN_FACILITY",
             "summary.MA_DOITUONG_KCB",
@@ -182,65 +206,61 @@ fn route(e: &Episode, stay: &Stay<'_>, findings: &mut Findings<'_>) {
             text(&s.visit_route).map(str::to_owned),
         );
     }
+}
 
-    if off_route && stay.inpatient {
-        let from_exam = |departments: &Option<String>| {
-            departments.as_deref().is_some_and(|d| d.split(';').any(|k| k.trim() == EXAM_DEPARTMENT))
-        };
-        let lines = e
-            .drugs
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| from_exam(&l.department_codes))
-            .map(|(i, _)| format!("drugs[{i}]"))
-            .chain(
-                e.services
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, l)| l.cost_group != Some(13) && from_exam(&l.department_codes))
-                    .map(|(i, _)| format!("services[{i}]")),
-            );
-        for at in lines {
-            findings.add(
-                "OFF_ROUTE_EXAM_DEPARTMENT_ORDERS",
-                format!("{at}.MA_KHOA"),
-                format!(
-                    "an off-route inpatient's orders cannot come from the examination department {EXAM_DEPARTMENT}"
-                ),
-                Some(EXAM_DEPARTMENT.to_owned()),
-            );
-        }
+/// An off-route inpatient's orders (but the examination fee) do not come from the examination
+/// department.
+fn off_route_exam_department_orders(e: &Episode, stay: &Stay<'_>, findings: &mut Findings<'_>) {
+    if !(off_route(&e.summary) && stay.inpatient) {
+        return;
+    }
+    let from_exam = |departments: &Option<String>| {
+        departments.as_deref().is_some_and(|d| d.split(';').any(|k| k.trim() == EXAM_DEPARTMENT))
+    };
+    let drugs = e.drugs.iter().enumerate().filter(|(_, l)| from_exam(&l.department_codes));
+    let services =
+        e.services.iter().enumerate().filter(|(_, l)| l.cost_group != Some(13) && from_exam(&l.department_codes));
+    let lines = drugs.map(|(i, _)| format!("drugs[{i}]")).chain(services.map(|(i, _)| format!("services[{i}]")));
+    for at in lines {
+        findings.add(
+            "OFF_ROUTE_EXAM_DEPARTMENT_ORDERS",
+            format!("{at}.MA_KHOA"),
+            format!("an off-route inpatient's orders cannot come from the examination department {EXAM_DEPARTMENT}"),
+            Some(EXAM_DEPARTMENT.to_owned()),
+        );
     }
 }
 
-/// Secondary diagnoses and the fields of an inpatient admission.
-fn admission(e: &Episode, stay: &Stay<'_>, findings: &mut Findings<'_>) {
-    let s = &e.summary;
+fn secondary_diagnoses_too_many(s: &EpisodeSummary, findings: &mut Findings<'_>) {
     if let Some(codes) = text(&s.secondary_icd10) {
         let n = codes.split(';').filter(|c| !c.trim().is_empty()).count();
         if n > 12 {
             findings.add("SECONDARY_DIAGNOSES_TOO_MANY", "summary.MA_BENH_KT", format!("{n} codes; at most 12"), None);
         }
     }
-    if stay.inpatient {
-        let missing: Vec<&str> = [
-            ("LY_DO_VNT", &s.inpatient_reason),
-            ("MA_LY_DO_VNT", &s.inpatient_reason_code),
-            ("NGAY_VAO_NOI_TRU", &s.inpatient_admitted_at),
-            ("PP_DIEU_TRI", &s.treatment_method),
-        ]
-        .into_iter()
-        .filter(|(_, v)| text(v).is_none())
-        .map(|(n, _)| n)
-        .collect();
-        if !missing.is_empty() {
-            findings.add(
-                "INPATIENT_ADMISSION_FIELDS",
-                "summary",
-                format!("an inpatient stay (MA_LOAI_KCB {}) needs {}", stay.visit_type, missing.join(", ")),
-                None,
-            );
-        }
+}
+
+fn inpatient_admission_fields(s: &EpisodeSummary, stay: &Stay<'_>, findings: &mut Findings<'_>) {
+    if !stay.inpatient {
+        return;
+    }
+    let missing: Vec<&str> = [
+        ("LY_DO_VNT", &s.inpatient_reason),
+        ("MA_LY_DO_VNT", &s.inpatient_reason_code),
+        ("NGAY_VAO_NOI_TRU", &s.inpatient_admitted_at),
+        ("PP_DIEU_TRI", &s.treatment_method),
+    ]
+    .into_iter()
+    .filter(|(_, v)| text(v).is_none())
+    .map(|(n, _)| n)
+    .collect();
+    if !missing.is_empty() {
+        findings.add(
+            "INPATIENT_ADMISSION_FIELDS",
+            "summary",
+            format!("an inpatient stay (MA_LOAI_KCB {}) needs {}", stay.visit_type, missing.join(", ")),
+            None,
+        );
     }
 }
 
@@ -259,66 +279,13 @@ fn executed_before_ordered(
     }
 }
 
-/// Drug lines (XML2): tender information and order times.
-fn drug_lines(e: &Episode, findings: &mut Findings<'_>) {
-    for (i, l) in e.drugs.iter().enumerate() {
-        if let Some(t) = text(&l.tender_info)
-            && !tender_ok(t, false)
-        {
-            findings.add(
-                "TENDER_INFO_FORMAT",
-                format!("drugs[{i}].TT_THAU"),
-                "TT_THAU must be 'decision;Gnn;Nnn;yyyy'",
-                Some(t.to_owned()),
-            );
-        }
-        executed_before_ordered(findings, format!("drugs[{i}].NGAY_TH_YL"), &l.ordered_at, &l.performed_at);
-    }
-}
+/// The path of a line's field: `services[3].MA_MAY`.
+type LineAt<'a> = &'a dyn Fn(&str) -> String;
 
-/// Service lines (XML3): each on its own, then together (duplicate procedures, exam fees).
-fn service_lines(e: &Episode, stay: &Stay<'_>, findings: &mut Findings<'_>) {
-    let s = &e.summary;
-    let facility = text(&s.facility_code).unwrap_or_default();
-    let mut exam_fees = 0;
-    let mut procedures: Vec<(&str, &str, usize)> = Vec::new();
-    for (i, l) in e.services.iter().enumerate() {
-        let at = |f: &str| format!("services[{i}].{f}");
-        let group = l.cost_group.unwrap_or(0);
-        service_line(i, l, stay, facility, findings);
-        if matches!(group, 8 | 18)
-            && let (Some(code), Some(ordered)) = (text(&l.service_code), text(&l.ordered_at))
-        {
-            if let Some((_, _, first)) = procedures.iter().find(|(c, o, _)| *c == code && *o == ordered) {
-                findings.add(
-                    "PROCEDURE_DUPLICATE",
-                    at("MA_DICH_VU"),
-                    format!("the same procedure was ordered at {ordered} in services[{first}]"),
-                    Some(code.to_owned()),
-                );
-            } else {
-                procedures.push((code, ordered, i));
-            }
-        }
-        exam_fees += usize::from(group == 13);
-    }
-    if stay.inpatient && exam_fees > 1 {
-        findings.add(
-            "EXAM_FEES_INPATIENT",
-            "services",
-            format!("{exam_fees} examination fees; an inpatient stay carries at most one"),
-            None,
-        );
-    }
-}
-
-/// One service line's own rules: tender, times, supply package, machines, surgery, results,
-/// ceiling, beds and supplies outside the list.
-fn service_line(i: usize, l: &ServiceLine, stay: &Stay<'_>, facility: &str, findings: &mut Findings<'_>) {
-    let at = |f: &str| format!("services[{i}].{f}");
-    let group = l.cost_group.unwrap_or(0);
-    if let Some(t) = text(&l.tender_info)
-        && !tender_ok(t, true)
+/// A line's tender information (`TT_THAU`); supplies may name package and group 0.
+fn tender_info_format(at: LineAt<'_>, tender_info: &Option<String>, allow_zero: bool, findings: &mut Findings<'_>) {
+    if let Some(t) = text(tender_info)
+        && !tender_ok(t, allow_zero)
     {
         findings.add(
             "TENDER_INFO_FORMAT",
@@ -327,32 +294,61 @@ fn service_line(i: usize, l: &ServiceLine, stay: &Stay<'_>, facility: &str, find
             Some(t.to_owned()),
         );
     }
+}
+
+/// One service line's own rules: tender, times, supply package, machines, surgery, results,
+/// ceiling, supplies outside the list and beds.
+fn service_line(i: usize, l: &ServiceLine, stay: &Stay<'_>, facility: &str, findings: &mut Findings<'_>) {
+    let at = |f: &str| format!("services[{i}].{f}");
+    tender_info_format(&at, &l.tender_info, true, findings);
     executed_before_ordered(findings, at("NGAY_TH_YL"), &l.ordered_at, &l.performed_at);
+    supply_package_format(&at, l, findings);
+    machine_code_format(&at, l, facility, findings);
+    surgery_fields(&at, l, findings);
+    result_outside_stay(&at, l, stay, findings);
+    ceiling_exceeded(&at, l, findings);
+    supply_outside_list(&at, l, findings);
+    if l.cost_group.is_some_and(|g| (14..=16).contains(&g)) {
+        bed_not_allowed(&at, l, stay, findings);
+        bed_code_format(&at, l, findings);
+        bed_quantity(&at, l, findings);
+    }
+}
+
+fn supply_package_format(at: LineAt<'_>, l: &ServiceLine, findings: &mut Findings<'_>) {
     if let Some(p) = text(&l.supply_package) {
         let ok = p.strip_prefix('G').and_then(|n| n.parse::<u32>().ok()).is_some_and(|n| (1..=999).contains(&n));
         if !ok {
             findings.add("SUPPLY_PACKAGE_FORMAT", at("GOI_VTYT"), "GOI_VTYT must be G1-G999", Some(p.to_owned()));
         }
     }
-    if [1, 2, 3].contains(&group) {
-        let codes = text(&l.machine_codes);
-        let profile = findings.profile;
-        if !codes.is_some_and(|c| c.split(';').all(|m| machine_ok(m.trim(), facility, profile))) {
-            let form = match profile {
-                Profile::Qd3176 => format!("'XX.n.Z' (QĐ 3176; or 'XX.n.{facility}.Z')"),
-                Profile::Qd4750 => format!("'XX.n.{facility}.Z' (or 'XX.3….Z')"),
-            };
-            findings.add(
-                "MACHINE_CODE_FORMAT",
-                at("MA_MAY"),
-                format!("MA_MAY must be {form} for MA_NHOM {group}"),
-                codes.map(str::to_owned),
-            );
-        }
+}
+
+/// Tests and imaging (MA_NHOM 1–3) name the machines that made them.
+fn machine_code_format(at: LineAt<'_>, l: &ServiceLine, facility: &str, findings: &mut Findings<'_>) {
+    let group = l.cost_group.unwrap_or(0);
+    if ![1, 2, 3].contains(&group) {
+        return;
     }
-    if group == 8
-        && (!l.anaesthesia.is_some_and(|p| (1..=4).contains(&p))
-            || l.quantity.is_some_and(|q| q > rust_decimal::Decimal::ONE))
+    let codes = text(&l.machine_codes);
+    let profile = findings.profile;
+    if !codes.is_some_and(|c| c.split(';').all(|m| machine_ok(m.trim(), facility, profile))) {
+        let form = match profile {
+            Profile::Qd3176 => format!("'XX.n.Z' (QĐ 3176; or 'XX.n.{facility}.Z')"),
+            Profile::Qd4750 => format!("'XX.n.{facility}.Z' (or 'XX.3….Z')"),
+        };
+        findings.add(
+            "MACHINE_CODE_FORMAT",
+            at("MA_MAY"),
+            format!("MA_MAY must be {form} for MA_NHOM {group}"),
+            codes.map(str::to_owned),
+        );
+    }
+}
+
+fn surgery_fields(at: LineAt<'_>, l: &ServiceLine, findings: &mut Findings<'_>) {
+    if l.cost_group == Some(8)
+        && (!l.anaesthesia.is_some_and(|p| (1..=4).contains(&p)) || l.quantity.is_some_and(|q| q > Decimal::ONE))
     {
         findings.add(
             "SURGERY_FIELDS",
@@ -361,6 +357,9 @@ fn service_line(i: usize, l: &ServiceLine, stay: &Stay<'_>, facility: &str, find
             None,
         );
     }
+}
+
+fn result_outside_stay(at: LineAt<'_>, l: &ServiceLine, stay: &Stay<'_>, findings: &mut Findings<'_>) {
     if let Some(k) = l.result_at.as_deref().and_then(parse_datetime) {
         let ordered = l.ordered_at.as_deref().and_then(parse_datetime);
         if !stay.inside(k) || ordered.is_some_and(|o| k < o) {
@@ -372,6 +371,9 @@ fn service_line(i: usize, l: &ServiceLine, stay: &Stay<'_>, facility: &str, find
             );
         }
     }
+}
+
+fn ceiling_exceeded(at: LineAt<'_>, l: &ServiceLine, findings: &mut Findings<'_>) {
     if let (Some(ceiling), Some(fund)) = (l.payment_ceiling, l.fund_pays)
         && fund > ceiling
     {
@@ -382,7 +384,10 @@ fn service_line(i: usize, l: &ServiceLine, stay: &Stay<'_>, facility: &str, find
             Some(fund.to_string()),
         );
     }
-    if group == 11 {
+}
+
+fn supply_outside_list(at: LineAt<'_>, l: &ServiceLine, findings: &mut Findings<'_>) {
+    if l.cost_group == Some(11) {
         findings.add(
             "SUPPLY_OUTSIDE_LIST",
             at("MA_NHOM"),
@@ -390,22 +395,21 @@ fn service_line(i: usize, l: &ServiceLine, stay: &Stay<'_>, facility: &str, find
             text(&l.supply_code).map(str::to_owned),
         );
     }
-    if (14..=16).contains(&group) {
-        bed_line(l, stay, &at, findings);
-    }
 }
 
-/// A bed-day line (MA_NHOM 14–16): allowed on this visit type, its bed codes, one per order.
-fn bed_line(l: &ServiceLine, stay: &Stay<'_>, at: &dyn Fn(&str) -> String, findings: &mut Findings<'_>) {
-    let group = l.cost_group.unwrap_or(0);
+/// No bed days on an examination or outpatient visit.
+fn bed_not_allowed(at: LineAt<'_>, l: &ServiceLine, stay: &Stay<'_>, findings: &mut Findings<'_>) {
     if matches!(stay.visit_type, "01" | "02") {
         findings.add(
             "BED_NOT_ALLOWED",
             at("MA_NHOM"),
             format!("no bed days on MA_LOAI_KCB {}", stay.visit_type),
-            Some(group.to_string()),
+            l.cost_group.map(|g| g.to_string()),
         );
     }
+}
+
+fn bed_code_format(at: LineAt<'_>, l: &ServiceLine, findings: &mut Findings<'_>) {
     if let Some(beds) = text(&l.bed_codes)
         && !beds.split(';').all(|b| bed_ok(b.trim()))
     {
@@ -416,7 +420,11 @@ fn bed_line(l: &ServiceLine, stay: &Stay<'_>, at: &dyn Fn(&str) -> String, findi
             Some(beds.to_owned()),
         );
     }
-    if l.quantity.is_some_and(|q| q > rust_decimal::Decimal::ONE) {
+}
+
+/// One bed-day order per day.
+fn bed_quantity(at: LineAt<'_>, l: &ServiceLine, findings: &mut Findings<'_>) {
+    if l.quantity.is_some_and(|q| q > Decimal::ONE) {
         findings.add(
             "BED_QUANTITY",
             at("SO_LUONG"),
@@ -426,30 +434,67 @@ fn bed_line(l: &ServiceLine, stay: &Stay<'_>, at: &dyn Fn(&str) -> String, findi
     }
 }
 
-/// Paraclinical results (XML4) and progress notes (XML5).
-fn results_and_notes(e: &Episode, stay: &Stay<'_>, findings: &mut Findings<'_>) {
-    for (i, r) in e.paraclinical_results.iter().enumerate() {
-        if text(&r.value).is_some() && text(&r.reader_id).is_none() {
-            findings.add(
-                "RESULT_READER_REQUIRED",
-                format!("paraclinical_results[{i}].MA_BS_DOC_KQ"),
-                "a result needs its reading clinician",
-                None,
-            );
-        }
-        let imaging = e
-            .services
-            .iter()
-            .any(|l| l.cost_group == Some(2) && l.service_code.is_some() && l.service_code == r.service_code);
-        if imaging && text(&r.description).is_none() && text(&r.conclusion).is_none() {
-            findings.add(
-                "IMAGING_CONCLUSION",
-                format!("paraclinical_results[{i}].KET_LUAN"),
-                "an imaging result needs MO_TA or KET_LUAN",
-                None,
-            );
+/// The same procedure or surgery (MA_NHOM 8, 18) ordered twice at the same time.
+fn procedure_duplicate(e: &Episode, findings: &mut Findings<'_>) {
+    let mut procedures: Vec<(&str, &str, usize)> = Vec::new();
+    for (i, l) in e.services.iter().enumerate() {
+        if matches!(l.cost_group, Some(8 | 18))
+            && let (Some(code), Some(ordered)) = (text(&l.service_code), text(&l.ordered_at))
+        {
+            if let Some((_, _, first)) = procedures.iter().find(|(c, o, _)| *c == code && *o == ordered) {
+                findings.add(
+                    "PROCEDURE_DUPLICATE",
+                    format!("services[{i}].MA_DICH_VU"),
+                    format!("the same procedure was ordered at {ordered} in services[{first}]"),
+                    Some(code.to_owned()),
+                );
+            } else {
+                procedures.push((code, ordered, i));
+            }
         }
     }
+}
+
+fn exam_fees_inpatient(e: &Episode, stay: &Stay<'_>, findings: &mut Findings<'_>) {
+    let exam_fees = e.services.iter().filter(|l| l.cost_group == Some(13)).count();
+    if stay.inpatient && exam_fees > 1 {
+        findings.add(
+            "EXAM_FEES_INPATIENT",
+            "services",
+            format!("{exam_fees} examination fees; an inpatient stay carries at most one"),
+            None,
+        );
+    }
+}
+
+fn result_reader_required(i: usize, r: &ParaclinicalResult, findings: &mut Findings<'_>) {
+    if text(&r.value).is_some() && text(&r.reader_id).is_none() {
+        findings.add(
+            "RESULT_READER_REQUIRED",
+            format!("paraclinical_results[{i}].MA_BS_DOC_KQ"),
+            "a result needs its reading clinician",
+            None,
+        );
+    }
+}
+
+/// An imaging result (of a MA_NHOM 2 service) says what was seen or concluded.
+fn imaging_conclusion(i: usize, r: &ParaclinicalResult, e: &Episode, findings: &mut Findings<'_>) {
+    let imaging = e
+        .services
+        .iter()
+        .any(|l| l.cost_group == Some(2) && l.service_code.is_some() && l.service_code == r.service_code);
+    if imaging && text(&r.description).is_none() && text(&r.conclusion).is_none() {
+        findings.add(
+            "IMAGING_CONCLUSION",
+            format!("paraclinical_results[{i}].KET_LUAN"),
+            "an imaging result needs MO_TA or KET_LUAN",
+            None,
+        );
+    }
+}
+
+fn note_outside_stay(e: &Episode, stay: &Stay<'_>, findings: &mut Findings<'_>) {
     for (i, n) in e.progress_notes.iter().enumerate() {
         if let Some(t) = n.noted_at.as_deref().and_then(parse_datetime)
             && !stay.inside(t)
@@ -464,8 +509,7 @@ fn results_and_notes(e: &Episode, stay: &Stay<'_>, findings: &mut Findings<'_>) 
     }
 }
 
-/// The certificates: record summary, pregnancy and sick leave, re-examination.
-fn certificates(e: &Episode, stay: &Stay<'_>, findings: &mut Findings<'_>) {
+fn record_summary_too_long(e: &Episode, findings: &mut Findings<'_>) {
     if let Some(summary) = &e.record_summary
         && let Some(t) = text(&summary.results_summary)
         && t.chars().count() > 4000
@@ -477,6 +521,9 @@ fn certificates(e: &Episode, stay: &Stay<'_>, findings: &mut Findings<'_>) {
             None,
         );
     }
+}
+
+fn pregnancy_leave_too_long(e: &Episode, findings: &mut Findings<'_>) {
     if let Some(p) = &e.pregnancy_leave
         && p.days.is_some_and(|d| d > 180)
     {
@@ -487,9 +534,9 @@ fn certificates(e: &Episode, stay: &Stay<'_>, findings: &mut Findings<'_>) {
             p.days.map(|d| d.to_string()),
         );
     }
-    if let Some(c) = &e.sick_leave {
-        sick_leave(c, stay, findings);
-    }
+}
+
+fn reexam_not_after_discharge(e: &Episode, stay: &Stay<'_>, findings: &mut Findings<'_>) {
     if let Some(a) = &e.reexam_appointment
         && let Some(on) = text(&a.reexam_on)
         && let Some(d) = stay.discharge
@@ -506,8 +553,8 @@ fn certificates(e: &Episode, stay: &Stay<'_>, findings: &mut Findings<'_>) {
     }
 }
 
-/// The sick-leave certificate (XML11): its form and its dates against the stay.
-fn sick_leave(c: &SickLeaveCertificate, stay: &Stay<'_>, findings: &mut Findings<'_>) {
+/// The sick-leave certificate (XML11) is on form CT07 with well-formed numbers.
+fn sick_leave_form(c: &SickLeaveCertificate, findings: &mut Findings<'_>) {
     let form_ok = text(&c.form_code) == Some("CT07");
     let bhxh_ok = text(&c.social_insurance_id).is_none_or(|m| m.len() == 10 && m.bytes().all(|b| b.is_ascii_digit()));
     let cards_ok = text(&c.card_numbers).is_none_or(|l| l.split(';').all(|x| x.trim().chars().count() == 15));
@@ -519,6 +566,10 @@ fn sick_leave(c: &SickLeaveCertificate, stay: &Stay<'_>, findings: &mut Findings
             None,
         );
     }
+}
+
+/// The sick leave overlaps the stay.
+fn sick_leave_dates(c: &SickLeaveCertificate, stay: &Stay<'_>, findings: &mut Findings<'_>) {
     let from = text(&c.from_date).and_then(parse_date);
     let to = text(&c.to_date).and_then(parse_date);
     let early = from.zip(stay.discharge).is_some_and(|(f, d)| f > d.date());

@@ -8,6 +8,7 @@ use crate::domain::records::{FieldValue, Record, Table};
 use crate::domain::spec::{self, DataType, FieldSpec, Requirement};
 use crate::domain::time;
 use crate::reference::{CodeInfo, Dated, Lookup, dated};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 /// A condition under which the validation sheet requires a field (its words, made executable).
@@ -128,14 +129,7 @@ pub(super) fn check_record(path: RecordPath, record: &dyn Record, findings: &mut
     for (position, (field, value)) in specs.iter().zip(values.iter()).enumerate() {
         let Some(name) = field.wire_name(findings.profile) else {
             if !value.is_absent() {
-                let at = At { record: path, field: &field.name };
-                let message = format!(
-                    "{} is not a field of {} under QĐ {}: it is left out of the file",
-                    field.name,
-                    table.spec_name(),
-                    findings.profile.as_str()
-                );
-                findings.add("FIELD_NOT_IN_PROFILE", at, message, None);
+                field_not_in_profile(At { record: path, field: &field.name }, table, findings);
             }
             continue;
         };
@@ -159,11 +153,7 @@ pub(super) fn check_record(path: RecordPath, record: &dyn Record, findings: &mut
                 Requirement::Optional => None,
             };
             if let Some(condition) = required {
-                let message = match condition {
-                    None => format!("{name} is required"),
-                    Some(words) => format!("{name} is required here (QĐ 4750: {words})"),
-                };
-                findings.add("FIELD_REQUIRED", at, message, None);
+                field_required(at, condition, findings);
             }
             continue;
         }
@@ -171,32 +161,76 @@ pub(super) fn check_record(path: RecordPath, record: &dyn Record, findings: &mut
     }
 }
 
+/// A field the amendment in force does not have carries a value (it is left out of the file).
+fn field_not_in_profile(at: At<'_>, table: Table, findings: &mut Findings<'_>) {
+    let message = format!(
+        "{} is not a field of {} under QĐ {}: it is left out of the file",
+        at.field,
+        table.spec_name(),
+        findings.profile.as_str()
+    );
+    findings.add("FIELD_NOT_IN_PROFILE", at, message, None);
+}
+
+/// A required field is empty; `condition` is the validation sheet's words when it is required
+/// only under them.
+fn field_required(at: At<'_>, condition: Option<&str>, findings: &mut Findings<'_>) {
+    let name = at.field;
+    let message = match condition {
+        None => format!("{name} is required"),
+        Some(words) => format!("{name} is required here (QĐ 4750: {words})"),
+    };
+    findings.add("FIELD_REQUIRED", at, message, None);
+}
+
 /// A coded field's value against its list in force on the episode's day for that field.
 fn check_code(at: At<'_>, field: &FieldSpec, code: &str, list: Option<&Dated<CodeInfo>>, findings: &mut Findings<'_>) {
     let Some(list) = list else {
         return;
     };
-    let (name, days) = (at.field, findings.days);
+    let days = findings.days;
     let (day, other, day_field) = if decided_at_discharge(&field.name) {
         (days.discharge.or(days.admission), days.admission, "NGAY_RA")
     } else {
         (days.admission, days.discharge, "NGAY_VAO")
     };
-    let message = match list.lookup(code, day) {
-        Lookup::InForce(info) if info.uncertain => {
-            let message = format!("{name} {code} may not be accepted: {}", info.name);
-            findings.add("FIELD_CODE_UNCERTAIN", at, message, Some(code.to_owned()));
-            return;
-        }
-        Lookup::InForce(_) => return,
+    match list.lookup(code, day) {
+        Lookup::InForce(info) => field_code_uncertain(at, code, info, findings),
         // A stay across the day its list changed: which list applies is not settled
         // (REGULATORY-2026.md §2.2), so the code of either end only warns.
         _ if other.is_some_and(|o| Some(o) != day && list.contains(code, Some(o))) => {
-            let message =
-                format!("{name} {code} is in force on one end of the stay but not the other: its list changed");
-            findings.add("FIELD_CODE_LIST_BOUNDARY", at, message, Some(code.to_owned()));
-            return;
+            field_code_list_boundary(at, code, findings)
         }
+        lookup => field_code_unknown(at, code, lookup, list, (day, day_field), findings),
+    }
+}
+
+/// A code in force whose acceptance the references mark uncertain.
+fn field_code_uncertain(at: At<'_>, code: &str, info: &CodeInfo, findings: &mut Findings<'_>) {
+    if info.uncertain {
+        let message = format!("{} {code} may not be accepted: {}", at.field, info.name);
+        findings.add("FIELD_CODE_UNCERTAIN", at, message, Some(code.to_owned()));
+    }
+}
+
+/// A code in force on one end of a stay across the day its list changed, not on the other.
+fn field_code_list_boundary(at: At<'_>, code: &str, findings: &mut Findings<'_>) {
+    let message = format!("{} {code} is in force on one end of the stay but not the other: its list changed", at.field);
+    findings.add("FIELD_CODE_LIST_BOUNDARY", at, message, Some(code.to_owned()));
+}
+
+/// A code not in its list, or not in force on `day` (named by the field the day comes from).
+fn field_code_unknown(
+    at: At<'_>,
+    code: &str,
+    lookup: Lookup<'_, CodeInfo>,
+    list: &Dated<CodeInfo>,
+    (day, day_field): (Option<NaiveDate>, &str),
+    findings: &mut Findings<'_>,
+) {
+    let name = at.field;
+    let message = match lookup {
+        Lookup::InForce(_) => return,
         Lookup::OutOfForce(periods) => {
             let on = day.map(|d| format!(" ({day_field} {d})")).unwrap_or_default();
             format!("{name} {code} is in force only {}, not on the episode's day{on}", dated::periods_text(&periods))
@@ -217,121 +251,191 @@ fn check_value(
     list: Option<&Dated<CodeInfo>>,
     findings: &mut Findings<'_>,
 ) {
-    let name = at.field;
     match value {
         FieldValue::Text(text) => {
-            if let Some(bad) = text.chars().find(|c| is_invalid_xml_char(*c)) {
-                findings.add(
-                    "FIELD_INVALID_CHARACTER",
-                    at,
-                    format!("{name} contains the character U+{:04X}, which XML 1.0 cannot carry", bad as u32),
-                    Some((*text).to_owned()),
-                );
+            field_invalid_character(at, text, findings);
+            field_bidi_control(at, text, findings);
+            if !field_too_long(at, field, text, findings) {
+                field_size_uncertain(at, field, text, findings);
             }
-            if let Some(bad) = text.chars().find(|c| is_bidi_control(*c)) {
-                findings.add(
-                    "FIELD_BIDI_CONTROL",
-                    at,
-                    format!(
-                        "{name} contains the direction control U+{:04X}, which can make it read as another text",
-                        bad as u32
-                    ),
-                    Some((*text).to_owned()),
-                );
-            }
-            check_length(at, field, text, findings);
-            if let Some(form) = date_form(field) {
-                check_date(at, name, text, form, findings);
+            match date_form(field) {
+                Some(DateForm::Birth) => field_birth_date_format(at, text, findings),
+                Some(DateForm::DateTime) => field_datetime_format(at, text, findings),
+                Some(form) => field_date_format(at, at.field, text, matches!(form, DateForm::DateOrDateTime), findings),
+                None => {}
             }
             check_code(at, field, text.trim(), list, findings);
         }
         FieldValue::Int(n) => {
-            let digits = n.checked_ilog10().unwrap_or(0) as usize + 1;
-            if let Some(max) = field.limit(findings.profile).filter(|max| digits > *max) {
-                findings.add(
-                    "FIELD_NUMBER_TOO_LARGE",
-                    at,
-                    format!("{name} may have at most {max} digits"),
-                    Some(n.to_string()),
-                );
-            }
+            field_number_too_large(at, field, value, findings);
             if list.is_some() {
                 check_code(at, field, &n.to_string(), list, findings);
             }
         }
         FieldValue::Money(d) | FieldValue::Price(d) | FieldValue::Number(d) => {
-            let places = match value {
-                FieldValue::Money(_) => Some(2),
-                FieldValue::Price(_) => Some(3),
-                _ => None,
-            };
-            check_decimal(at, field, d, places, findings);
+            field_negative(at, d, findings);
+            field_decimal_places(at, value, findings);
+            if is_percentage(at.field) {
+                field_percent_range(at, d, findings);
+            } else {
+                field_number_too_large(at, field, value, findings);
+            }
         }
         FieldValue::Absent => {}
     }
 }
 
-/// The size of the profile in force refuses; an uncertain smaller size of QĐ 3176 only warns.
-fn check_length(at: At<'_>, field: &FieldSpec, text: &str, findings: &mut Findings<'_>) {
-    let (name, profile) = (at.field, findings.profile);
-    // Bytes first: most texts are ASCII and far under their size.
-    let over = |max: usize| text.len() > max && text.chars().count() > max;
-    let chars = || text.chars().count();
-    if let Some(max) = field.limit(profile).filter(|m| over(*m)) {
-        let message = format!("{name} has {} characters; at most {max} are allowed (QĐ {})", chars(), profile.as_str());
-        findings.add("FIELD_TOO_LONG", at, message, Some(text.to_owned()));
-    } else if let Some(max) = field.advisory_limit(profile).filter(|m| over(*m)) {
-        let allowed = field.max_len.map_or("any length".to_owned(), |m| m.to_string());
+/// A text with a control character XML 1.0 cannot carry.
+fn field_invalid_character(at: At<'_>, text: &str, findings: &mut Findings<'_>) {
+    if let Some(bad) = text.chars().find(|c| is_invalid_xml_char(*c)) {
+        let message = format!("{} contains the character U+{:04X}, which XML 1.0 cannot carry", at.field, bad as u32);
+        findings.add("FIELD_INVALID_CHARACTER", at, message, Some(text.to_owned()));
+    }
+}
+
+/// A text with a bidirectional control, which shows it in another order than it is stored.
+fn field_bidi_control(at: At<'_>, text: &str, findings: &mut Findings<'_>) {
+    if let Some(bad) = text.chars().find(|c| is_bidi_control(*c)) {
         let message = format!(
-            "{name} has {} characters; the QĐ 3176 appendix prints {max} without an amendment note, QĐ 4750 \
-             allows {allowed}: whether the portal enforces {max} is not known",
-            chars()
+            "{} contains the direction control U+{:04X}, which can make it read as another text",
+            at.field, bad as u32
         );
-        findings.add("FIELD_SIZE_UNCERTAIN", at, message, Some(text.to_owned()));
+        findings.add("FIELD_BIDI_CONTROL", at, message, Some(text.to_owned()));
     }
 }
 
-fn check_decimal(at: At<'_>, field: &FieldSpec, d: &Decimal, places: Option<u32>, findings: &mut Findings<'_>) {
-    let name = at.field;
-    let shown = || Some(d.normalize().to_string());
-    if d.is_sign_negative() && !d.is_zero() {
-        findings.add("FIELD_NEGATIVE", at, format!("{name} must not be negative"), shown());
-    }
-    if let Some(places) = places.filter(|p| d.scale() > *p && d.normalize().scale() > *p) {
-        findings.add("FIELD_DECIMAL_PLACES", at, format!("{name} may have at most {places} decimals"), shown());
-    }
-    if is_percentage(name) {
-        if *d < Decimal::ZERO || *d > Decimal::ONE_HUNDRED {
-            findings.add("FIELD_PERCENT_RANGE", at, format!("{name} must be between 0 and 100"), shown());
-        }
-        return;
-    }
-    let allowed = field.limit(findings.profile).unwrap_or(28).saturating_sub(places.unwrap_or(0) as usize).min(28);
-    let limit = Decimal::from_i128_with_scale(10i128.pow(allowed as u32), 0);
-    if d.trunc().abs() >= limit {
-        findings.add(
-            "FIELD_NUMBER_TOO_LARGE",
-            at,
-            format!("{name} may have at most {allowed} digits before the decimal point"),
-            shown(),
-        );
-    }
+/// Whether a text is longer than `max` characters (bytes first: most texts are ASCII and far under
+/// their size).
+fn longer_than(text: &str, max: usize) -> bool {
+    text.len() > max && text.chars().count() > max
 }
 
-fn check_date(at: At<'_>, name: &str, text: &str, form: DateForm, findings: &mut Findings<'_>) {
-    let text = text.trim();
-    let (ok, rule, expected) = match form {
-        DateForm::Date => (time::parse_date(text).is_some(), "FIELD_DATE_FORMAT", "yyyyMMdd"),
-        DateForm::DateTime => (time::parse_datetime(text).is_some(), "FIELD_DATETIME_FORMAT", "yyyyMMddHHmm"),
-        DateForm::Birth => (time::is_valid_birth_date(text), "FIELD_BIRTH_DATE_FORMAT", "yyyyMMddHHmm"),
-        DateForm::DateOrDateTime => (
-            time::parse_date(text).is_some() || time::parse_datetime(text).is_some(),
-            "FIELD_DATE_FORMAT",
-            "yyyyMMdd or yyyyMMddHHmm",
-        ),
+/// A text over the size of the profile in force; whether it was.
+fn field_too_long(at: At<'_>, field: &FieldSpec, text: &str, findings: &mut Findings<'_>) -> bool {
+    let profile = findings.profile;
+    let Some(max) = field.limit(profile).filter(|m| longer_than(text, *m)) else {
+        return false;
     };
-    if !ok {
-        findings.add(rule, at, format!("{name} must be a real date/time written {expected}"), Some(text.to_owned()));
+    let message = format!(
+        "{} has {} characters; at most {max} are allowed (QĐ {})",
+        at.field,
+        text.chars().count(),
+        profile.as_str()
+    );
+    findings.add("FIELD_TOO_LONG", at, message, Some(text.to_owned()));
+    true
+}
+
+/// A text over a smaller size QĐ 3176 prints without an amendment note: it only warns.
+fn field_size_uncertain(at: At<'_>, field: &FieldSpec, text: &str, findings: &mut Findings<'_>) {
+    let Some(max) = field.advisory_limit(findings.profile).filter(|m| longer_than(text, *m)) else {
+        return;
+    };
+    let allowed = field.max_len.map_or("any length".to_owned(), |m| m.to_string());
+    let message = format!(
+        "{} has {} characters; the QĐ 3176 appendix prints {max} without an amendment note, QĐ 4750 \
+         allows {allowed}: whether the portal enforces {max} is not known",
+        at.field,
+        text.chars().count()
+    );
+    findings.add("FIELD_SIZE_UNCERTAIN", at, message, Some(text.to_owned()));
+}
+
+/// The decimals a money (2) or unit price (3) may have; other numbers are not limited.
+fn places(value: &FieldValue<'_>) -> Option<u32> {
+    match value {
+        FieldValue::Money(_) => Some(2),
+        FieldValue::Price(_) => Some(3),
+        _ => None,
+    }
+}
+
+fn field_negative(at: At<'_>, d: &Decimal, findings: &mut Findings<'_>) {
+    if d.is_sign_negative() && !d.is_zero() {
+        findings.add(
+            "FIELD_NEGATIVE",
+            at,
+            format!("{} must not be negative", at.field),
+            Some(d.normalize().to_string()),
+        );
+    }
+}
+
+fn field_decimal_places(at: At<'_>, value: &FieldValue<'_>, findings: &mut Findings<'_>) {
+    let (FieldValue::Money(d) | FieldValue::Price(d)) = value else {
+        return;
+    };
+    if let Some(places) = places(value).filter(|p| d.scale() > *p && d.normalize().scale() > *p) {
+        let message = format!("{} may have at most {places} decimals", at.field);
+        findings.add("FIELD_DECIMAL_PLACES", at, message, Some(d.normalize().to_string()));
+    }
+}
+
+fn field_percent_range(at: At<'_>, d: &Decimal, findings: &mut Findings<'_>) {
+    if *d < Decimal::ZERO || *d > Decimal::ONE_HUNDRED {
+        let message = format!("{} must be between 0 and 100", at.field);
+        findings.add("FIELD_PERCENT_RANGE", at, message, Some(d.normalize().to_string()));
+    }
+}
+
+/// A number with more digits than the field's size (for a decimal, the size less its decimals,
+/// before the point).
+fn field_number_too_large(at: At<'_>, field: &FieldSpec, value: &FieldValue<'_>, findings: &mut Findings<'_>) {
+    let limit = field.limit(findings.profile);
+    let (message, shown) = match value {
+        FieldValue::Int(n) => {
+            let digits = n.checked_ilog10().unwrap_or(0) as usize + 1;
+            let Some(max) = limit.filter(|max| digits > *max) else {
+                return;
+            };
+            (format!("{} may have at most {max} digits", at.field), n.to_string())
+        }
+        FieldValue::Money(d) | FieldValue::Price(d) | FieldValue::Number(d) => {
+            let allowed = limit.unwrap_or(28).saturating_sub(places(value).unwrap_or(0) as usize).min(28);
+            if d.trunc().abs() < Decimal::from_i128_with_scale(10i128.pow(allowed as u32), 0) {
+                return;
+            }
+            (
+                format!("{} may have at most {allowed} digits before the decimal point", at.field),
+                d.normalize().to_string(),
+            )
+        }
+        FieldValue::Text(_) | FieldValue::Absent => return,
+    };
+    findings.add("FIELD_NUMBER_TOO_LARGE", at, message, Some(shown));
+}
+
+/// A date written `yyyyMMdd` (or, where the field allows either, `yyyyMMddHHmm`) that is not one;
+/// `name` is the field's, `path` where it is.
+pub(super) fn field_date_format(
+    path: impl std::fmt::Display,
+    name: &str,
+    text: &str,
+    or_date_time: bool,
+    findings: &mut Findings<'_>,
+) {
+    let text = text.trim();
+    let date_time = || or_date_time && time::parse_datetime(text).is_some();
+    if time::parse_date(text).is_none() && !date_time() {
+        let expected =
+            if or_date_time { "date/time written yyyyMMdd or yyyyMMddHHmm" } else { "date written yyyyMMdd" };
+        findings.add("FIELD_DATE_FORMAT", path, format!("{name} must be a real {expected}"), Some(text.to_owned()));
+    }
+}
+
+fn field_datetime_format(at: At<'_>, text: &str, findings: &mut Findings<'_>) {
+    let text = text.trim();
+    if time::parse_datetime(text).is_none() {
+        let message = format!("{} must be a real date/time written yyyyMMddHHmm", at.field);
+        findings.add("FIELD_DATETIME_FORMAT", at, message, Some(text.to_owned()));
+    }
+}
+
+fn field_birth_date_format(at: At<'_>, text: &str, findings: &mut Findings<'_>) {
+    let text = text.trim();
+    if !time::is_valid_birth_date(text) {
+        let message = format!("{} must be a real date/time written yyyyMMddHHmm", at.field);
+        findings.add("FIELD_BIRTH_DATE_FORMAT", at, message, Some(text.to_owned()));
     }
 }
 

@@ -202,7 +202,7 @@ pub fn validate_check_in(
     let mut findings = Findings::new(catalogue, profile).with_codes(codes, days);
     let path = crate::domain::episode::RecordPath { section: "check_ins", index: Some(index) };
     fields::check_record(path, check_in, &mut findings);
-    structure::check_in_items(index, check_in, &mut findings);
+    structure::checkin_single_item(index, check_in, &mut findings);
     findings.finish()
 }
 

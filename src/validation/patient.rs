@@ -22,17 +22,25 @@ fn temporary_card_ok(card: &str) -> bool {
 }
 
 pub(super) fn check(e: &Episode, findings: &mut Findings<'_>) {
-    if let Some(weight) = e.summary.weight_kg.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
-        let ok = weight.parse::<Decimal>().is_ok_and(|w| w > Decimal::ZERO && w <= MAX_WEIGHT_KG);
-        if !ok {
-            findings.add(
-                "WEIGHT_IMPLAUSIBLE",
-                "summary.CAN_NANG",
-                format!("CAN_NANG must be a weight in kilograms above 0 and at most {MAX_WEIGHT_KG}"),
-                Some(weight.to_owned()),
-            );
-        }
+    weight_implausible(e.summary.weight_kg.as_deref(), findings);
+    birth_certificate_codes(e, findings);
+}
+
+fn weight_implausible(weight: Option<&str>, findings: &mut Findings<'_>) {
+    let Some(weight) = weight.map(str::trim).filter(|w| !w.is_empty()) else {
+        return;
+    };
+    if !weight.parse::<Decimal>().is_ok_and(|w| w > Decimal::ZERO && w <= MAX_WEIGHT_KG) {
+        findings.add(
+            "WEIGHT_IMPLAUSIBLE",
+            "summary.CAN_NANG",
+            format!("CAN_NANG must be a weight in kilograms above 0 and at most {MAX_WEIGHT_KG}"),
+            Some(weight.to_owned()),
+        );
     }
+}
+
+fn birth_certificate_codes(e: &Episode, findings: &mut Findings<'_>) {
     for (i, b) in e.birth_certificates.iter().enumerate() {
         let checks: [CodeCheck<'_>; 6] = [
             ("MA_DANTOC_NND", &b.mother_ethnicity, |t| digits(t, 2), "2 digits"),

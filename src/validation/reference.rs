@@ -5,10 +5,12 @@
 
 use super::Findings;
 use crate::domain::Episode;
+use crate::domain::records::{DrugLine, EpisodeSummary, ServiceLine};
 use crate::reference::{
     AdminLevel, AdminUnit, Approved, ApprovedDrug, Codes, DISTRICTS_ABOLISHED, Dated, Lookup, ReferenceData, dated,
 };
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 
 /// Drugs the checkers do not look up (QLBV `drug_*_not_check`): herbal and in-house preparations,
 /// oxygen and nitric oxide.
@@ -46,68 +48,71 @@ fn check_residence(
     let two_levels = day.is_some_and(|d| d >= DISTRICTS_ABOLISHED);
     let [province, district, commune] = codes.map(|c| c.as_deref().map(str::trim).filter(|c| !c.is_empty()));
     let district = district.filter(|_| !two_levels);
-    let unit = |field: &str, code: &str, level: AdminLevel, findings: &mut Findings<'_>| {
-        let lookup = units.lookup(code, day);
-        let message = match &lookup {
-            Lookup::InForce(unit) if unit.level == level => return Some(*unit),
-            Lookup::InForce(_) => format!("{code} is not a {} of the administrative-unit catalogue", level.word()),
-            other => {
-                let why = absence(other, code, "administrative-unit catalogue", day).unwrap_or_default();
-                match reference.admin_unit_successors.as_ref().and_then(|s| s.get(code, day)) {
-                    Some(successor) => format!("{why}; it was replaced by {successor}"),
-                    None => why,
-                }
-            }
-        };
-        findings.add("ADMIN_UNIT_UNKNOWN", format!("{at}.{field}"), message, Some(code.to_owned()));
-        None
+    let lists = (reference, units);
+    let mut unit = |field: &str, code: &str, level: AdminLevel| {
+        admin_unit_unknown(&format!("{at}.{field}"), code, level, lists, findings)
     };
-    let province_unit = province.and_then(|p| unit("MATINH_CU_TRU", p, AdminLevel::Province, findings));
-    let district_unit = district.and_then(|d| unit("MAHUYEN_CU_TRU", d, AdminLevel::District, findings));
-    let commune_unit = commune.and_then(|c| unit("MAXA_CU_TRU", c, AdminLevel::Commune, findings));
-    let mut inside = |field: &str, code: Option<&str>, found: Option<&AdminUnit>, above: Option<&str>| {
-        if let (Some(code), Some(found), Some(above)) = (code, found, above)
-            && found.parent.as_deref() != Some(above)
-        {
-            findings.add(
-                "ADMIN_UNIT_NESTING",
-                format!("{at}.{field}"),
-                format!("{code} is not inside {above}"),
-                Some(code.to_owned()),
-            );
-        }
-    };
-    inside("MAHUYEN_CU_TRU", district, district_unit, province.filter(|_| province_unit.is_some()));
-    let commune_above = if two_levels {
-        province.filter(|_| province_unit.is_some())
+    let province_unit = province.and_then(|c| unit("MATINH_CU_TRU", c, AdminLevel::Province).map(|u| (c, u)));
+    let district_unit = district.and_then(|c| unit("MAHUYEN_CU_TRU", c, AdminLevel::District).map(|u| (c, u)));
+    let commune_unit = commune.and_then(|c| unit("MAXA_CU_TRU", c, AdminLevel::Commune).map(|u| (c, u)));
+    let province = province_unit.map(|(code, _)| code);
+    if let Some((code, found)) = district_unit {
+        admin_unit_nesting(&format!("{at}.MAHUYEN_CU_TRU"), code, found.parent.as_deref(), province, findings);
+    }
+    let Some((code, found)) = commune_unit else { return };
+    let path = format!("{at}.MAXA_CU_TRU");
+    if two_levels {
+        admin_unit_nesting(&path, code, found.parent.as_deref(), province, findings);
+    } else if district.is_some() {
+        admin_unit_nesting(&path, code, found.parent.as_deref(), district_unit.map(|(code, _)| code), findings);
     } else {
-        district.filter(|_| district_unit.is_some())
-    };
-    inside("MAXA_CU_TRU", commune, commune_unit, commune_above);
-    if !two_levels && district.is_none() {
-        let province = province.filter(|_| province_unit.is_some());
-        check_commune_in_province(at, commune.zip(commune_unit), province, units, day, findings);
+        // A commune given without its district must still lie, through its district, in the
+        // province given.
+        let through = found.parent.as_deref().and_then(|d| units.get(d, day)).and_then(|d| d.parent.as_deref());
+        if through.is_some() {
+            admin_unit_nesting(&path, code, through, province, findings);
+        }
     }
 }
 
-/// Before districts ended, a commune given without its district must still lie, through its
-/// district, in the province given.
-fn check_commune_in_province(
-    at: &str,
-    commune: Option<(&str, &AdminUnit)>,
-    province: Option<&str>,
-    units: &Dated<AdminUnit>,
-    day: Option<NaiveDate>,
+/// A residence's unit that is not one of `level` in force on the episode's day (saying what
+/// replaced it, where the successors are loaded); the unit when it is.
+fn admin_unit_unknown<'u>(
+    path: &str,
+    code: &str,
+    level: AdminLevel,
+    (reference, units): (&ReferenceData, &'u Dated<AdminUnit>),
     findings: &mut Findings<'_>,
-) {
-    let Some((code, unit)) = commune else { return };
-    let actual = unit.parent.as_deref().and_then(|d| units.get(d, day)).and_then(|d| d.parent.as_deref());
-    if let (Some(province), Some(actual)) = (province, actual)
-        && actual != province
+) -> Option<&'u AdminUnit> {
+    let day = findings.days.admission;
+    let lookup = units.lookup(code, day);
+    let message = match &lookup {
+        Lookup::InForce(unit) if unit.level == level => return Some(*unit),
+        Lookup::InForce(_) => format!("{code} is not a {} of the administrative-unit catalogue", level.word()),
+        other => {
+            let why = absence(other, code, "administrative-unit catalogue", day).unwrap_or_default();
+            match reference.admin_unit_successors.as_ref().and_then(|s| s.get(code, day)) {
+                Some(successor) => format!("{why}; it was replaced by {successor}"),
+                None => why,
+            }
+        }
+    };
+    findings.add("ADMIN_UNIT_UNKNOWN", path, message, Some(code.to_owned()));
+    None
+}
+
+/// A unit whose parent is not the unit above it that the residence gives (when that one is known).
+fn admin_unit_nesting(path: &str, code: &str, parent: Option<&str>, above: Option<&str>, findings: &mut Findings<'_>) {
+    if let Some(above) = above
+        && parent != Some(above)
     {
-        let message = format!("{code} is not inside {province}");
-        findings.add("ADMIN_UNIT_NESTING", format!("{at}.MAXA_CU_TRU"), message, Some(code.to_owned()));
+        findings.add("ADMIN_UNIT_NESTING", path, format!("{code} is not inside {above}"), Some(code.to_owned()));
     }
+}
+
+/// Why `code` is missing from a list it should be in force in (`absence` of a code not found).
+fn why_absent<T>(lookup: &Lookup<'_, T>, code: &str, list_name: &str, day: Option<NaiveDate>) -> String {
+    absence(lookup, code, list_name, day).unwrap_or_default()
 }
 
 /// Reports each code of the `;`-list `codes` that the list `known` (named `list_name`) lacks on
@@ -130,67 +135,18 @@ fn unknown_codes(
 
 pub(super) fn check(e: &Episode, reference: &ReferenceData, findings: &mut Findings<'_>) {
     let day = findings.days.admission;
-    diagnoses(e, reference, day, findings);
-    places(e, reference, findings);
-    let approved = reference.approved_for(e.facility_code());
-    if let Some(drugs) = approved.drugs {
-        approved_drugs(e, drugs, day, findings);
-    }
-    approved_items(e, &approved, day, findings);
-    if let Some(staff) = approved.staff {
-        approved_staff(e, staff, findings);
-    }
-}
-
-/// ICD-10 and traditional-medicine (YHCT) codes.
-fn diagnoses(e: &Episode, reference: &ReferenceData, day: Option<NaiveDate>, findings: &mut Findings<'_>) {
+    let s = &e.summary;
     if let Some(icd10) = &reference.icd10 {
-        let s = &e.summary;
-        for (field, codes) in [("MA_BENH_CHINH", &s.main_icd10), ("MA_BENH_KT", &s.secondary_icd10)] {
-            unknown_codes(findings, "ICD10_UNKNOWN", format_args!("summary.{field}"), codes, icd10, "ICD-10 catalogue");
-        }
+        icd10_unknown(s, icd10, findings);
     }
     if let Some(yhct) = &reference.icd_yhct {
-        let s = &e.summary;
-        if let Some(main) = s.main_icd10.as_deref().map(str::trim).filter(|c| yhct.contains(c, day)) {
-            findings.add(
-                "MAIN_DIAGNOSIS_YHCT",
-                "summary.MA_BENH_CHINH",
-                format!(
-                    "{main} is a traditional-medicine code; MA_BENH_CHINH takes ICD-10 (YHCT codes go in MA_BENH_YHCT)"
-                ),
-                Some(main.to_owned()),
-            );
-        }
-        let list_name = "traditional-medicine (YHCT) catalogue";
-        unknown_codes(
-            findings,
-            "YHCT_CODE_UNKNOWN",
-            "summary.MA_BENH_YHCT",
-            &s.traditional_medicine_codes,
-            yhct,
-            list_name,
-        );
-        for (i, l) in e.services.iter().enumerate() {
-            let path = format_args!("services[{i}].MA_BENH_YHCT");
-            unknown_codes(findings, "YHCT_CODE_UNKNOWN", path, &l.traditional_medicine_codes, yhct, list_name);
-        }
+        main_diagnosis_yhct(s, yhct, day, findings);
+        yhct_code_unknown(e, yhct, findings);
     }
-}
-
-/// Facilities named, the residence's administrative units, the occupation.
-fn places(e: &Episode, reference: &ReferenceData, findings: &mut Findings<'_>) {
     if let Some(facilities) = &reference.facilities {
-        let s = &e.summary;
-        for (field, codes) in
-            [("MA_DKBD", &s.primary_care_facilities), ("MA_NOI_DI", &s.referred_from), ("MA_NOI_DEN", &s.referred_to)]
-        {
-            let path = format_args!("summary.{field}");
-            unknown_codes(findings, "FACILITY_NOT_IN_CATALOGUE", path, codes, facilities, "national facility list");
-        }
+        facility_not_in_catalogue(s, facilities, findings);
     }
     if let Some(units) = &reference.admin_units {
-        let s = &e.summary;
         let places = std::iter::once(("summary".to_owned(), &s.province_code, &s.district_code, &s.commune_code))
             .chain(e.birth_certificates.iter().enumerate().map(|(i, b)| {
                 (format!("birth_certificates[{i}]"), &b.province_code, &b.district_code, &b.commune_code)
@@ -200,16 +156,61 @@ fn places(e: &Episode, reference: &ReferenceData, findings: &mut Findings<'_>) {
         }
     }
     if let Some(occupations) = &reference.occupations {
-        let path = "summary.MA_NGHE_NGHIEP";
-        unknown_codes(
-            findings,
-            "OCCUPATION_UNKNOWN",
-            path,
-            &e.summary.occupation_code,
-            occupations,
-            "occupation catalogue",
+        occupation_unknown(s, occupations, findings);
+    }
+    let approved = reference.approved_for(e.facility_code());
+    if let Some(drugs) = approved.drugs {
+        approved_drugs(e, drugs, day, findings);
+    }
+    approved_items(e, &approved, day, findings);
+    if let Some(staff) = approved.staff {
+        staff_not_approved(e, staff, findings);
+    }
+}
+
+fn icd10_unknown(s: &EpisodeSummary, icd10: &Codes, findings: &mut Findings<'_>) {
+    for (field, codes) in [("MA_BENH_CHINH", &s.main_icd10), ("MA_BENH_KT", &s.secondary_icd10)] {
+        unknown_codes(findings, "ICD10_UNKNOWN", format_args!("summary.{field}"), codes, icd10, "ICD-10 catalogue");
+    }
+}
+
+/// The main diagnosis takes ICD-10; a traditional-medicine code belongs in MA_BENH_YHCT.
+fn main_diagnosis_yhct(s: &EpisodeSummary, yhct: &Codes, day: Option<NaiveDate>, findings: &mut Findings<'_>) {
+    if let Some(main) = s.main_icd10.as_deref().map(str::trim).filter(|c| yhct.contains(c, day)) {
+        findings.add(
+            "MAIN_DIAGNOSIS_YHCT",
+            "summary.MA_BENH_CHINH",
+            format!(
+                "{main} is a traditional-medicine code; MA_BENH_CHINH takes ICD-10 (YHCT codes go in MA_BENH_YHCT)"
+            ),
+            Some(main.to_owned()),
         );
     }
+}
+
+fn yhct_code_unknown(e: &Episode, yhct: &Codes, findings: &mut Findings<'_>) {
+    let list_name = "traditional-medicine (YHCT) catalogue";
+    let codes = &e.summary.traditional_medicine_codes;
+    unknown_codes(findings, "YHCT_CODE_UNKNOWN", "summary.MA_BENH_YHCT", codes, yhct, list_name);
+    for (i, l) in e.services.iter().enumerate() {
+        let path = format_args!("services[{i}].MA_BENH_YHCT");
+        unknown_codes(findings, "YHCT_CODE_UNKNOWN", path, &l.traditional_medicine_codes, yhct, list_name);
+    }
+}
+
+/// The facilities the summary names (registration, referral from and to) in the national list.
+fn facility_not_in_catalogue(s: &EpisodeSummary, facilities: &Codes, findings: &mut Findings<'_>) {
+    for (field, codes) in
+        [("MA_DKBD", &s.primary_care_facilities), ("MA_NOI_DI", &s.referred_from), ("MA_NOI_DEN", &s.referred_to)]
+    {
+        let path = format_args!("summary.{field}");
+        unknown_codes(findings, "FACILITY_NOT_IN_CATALOGUE", path, codes, facilities, "national facility list");
+    }
+}
+
+fn occupation_unknown(s: &EpisodeSummary, occupations: &Codes, findings: &mut Findings<'_>) {
+    let (path, codes) = ("summary.MA_NGHE_NGHIEP", &s.occupation_code);
+    unknown_codes(findings, "OCCUPATION_UNKNOWN", path, codes, occupations, "occupation catalogue");
 }
 
 /// Each drug line against the facility's approved drug list: in force, its price and details.
@@ -220,69 +221,92 @@ fn approved_drugs(e: &Episode, drugs: &Dated<ApprovedDrug>, day: Option<NaiveDat
         };
         match drugs.lookup(code, day) {
             Lookup::InForce(approved) => {
-                if l.unit_price.is_some_and(|p| p > approved.max_price) {
-                    findings.add(
-                        "DRUG_PRICE_ABOVE_APPROVED",
-                        format!("drugs[{i}].DON_GIA"),
-                        format!("DON_GIA is above the approved {}", approved.max_price),
-                        l.unit_price.map(|p| p.to_string()),
-                    );
-                }
-                let differs = [
-                    (l.drug_name.as_deref(), approved.name.as_str()),
-                    (l.strength.as_deref(), approved.strength.as_str()),
-                    (l.registration_number.as_deref(), approved.registration.as_str()),
-                ]
-                .iter()
-                .any(|(given, expected)| given.is_some_and(|g| g.trim() != *expected));
-                if differs {
-                    findings.add(
-                        "DRUG_DETAILS_MISMATCH",
-                        format!("drugs[{i}]"),
-                        format!("name, strength or registration differ from the approved list for {code}"),
-                        None,
-                    );
-                }
+                drug_price_above_approved(i, l, approved, findings);
+                drug_details_mismatch(i, l, code, approved, findings);
             }
-            absent => {
-                let message = absence(&absent, code, "approved drug list", day).unwrap_or_default();
-                findings.add("DRUG_NOT_APPROVED", format!("drugs[{i}].MA_THUOC"), message, Some(code.to_owned()));
-            }
+            absent => drug_not_approved(i, code, why_absent(&absent, code, "approved drug list", day), findings),
         }
     }
+}
+
+fn drug_price_above_approved(i: usize, l: &DrugLine, approved: &ApprovedDrug, findings: &mut Findings<'_>) {
+    if l.unit_price.is_some_and(|p| p > approved.max_price) {
+        findings.add(
+            "DRUG_PRICE_ABOVE_APPROVED",
+            format!("drugs[{i}].DON_GIA"),
+            format!("DON_GIA is above the approved {}", approved.max_price),
+            l.unit_price.map(|p| p.to_string()),
+        );
+    }
+}
+
+/// The line's name, strength and registration number are the approved list's.
+fn drug_details_mismatch(i: usize, l: &DrugLine, code: &str, approved: &ApprovedDrug, findings: &mut Findings<'_>) {
+    let differs = [
+        (l.drug_name.as_deref(), approved.name.as_str()),
+        (l.strength.as_deref(), approved.strength.as_str()),
+        (l.registration_number.as_deref(), approved.registration.as_str()),
+    ]
+    .iter()
+    .any(|(given, expected)| given.is_some_and(|g| g.trim() != *expected));
+    if differs {
+        findings.add(
+            "DRUG_DETAILS_MISMATCH",
+            format!("drugs[{i}]"),
+            format!("name, strength or registration differ from the approved list for {code}"),
+            None,
+        );
+    }
+}
+
+fn drug_not_approved(i: usize, code: &str, why: String, findings: &mut Findings<'_>) {
+    findings.add("DRUG_NOT_APPROVED", format!("drugs[{i}].MA_THUOC"), why, Some(code.to_owned()));
 }
 
 /// Each service or supply line against the facility's approved services or supplies: in force, its price.
 fn approved_items(e: &Episode, approved: &Approved<'_>, day: Option<NaiveDate>, findings: &mut Findings<'_>) {
     for (i, l) in e.services.iter().enumerate() {
         let supply = l.cost_group.is_some_and(|g| g == 10 || g == 11);
-        let (catalogue, code, rule_missing, field) = if supply {
-            (approved.supplies, &l.supply_code, "SUPPLY_NOT_APPROVED", "MA_VAT_TU")
-        } else {
-            (approved.services, &l.service_code, "SERVICE_NOT_APPROVED", "MA_DICH_VU")
-        };
+        let (catalogue, code) =
+            if supply { (approved.supplies, &l.supply_code) } else { (approved.services, &l.service_code) };
         let (Some(catalogue), Some(code)) = (catalogue, code.as_deref().map(str::trim).filter(|c| !c.is_empty()))
         else {
             continue;
         };
         match catalogue.lookup(code, day) {
-            Lookup::InForce(approved) if l.unit_price_insured.is_some_and(|p| p > approved.max_price) => findings.add(
-                "ITEM_PRICE_ABOVE_APPROVED",
-                format!("services[{i}].DON_GIA_BH"),
-                format!("DON_GIA_BH is above the approved {}", approved.max_price),
-                l.unit_price_insured.map(|p| p.to_string()),
-            ),
-            Lookup::InForce(_) => {}
+            Lookup::InForce(approved) => item_price_above_approved(i, l, approved.max_price, findings),
             absent => {
-                let message = absence(&absent, code, "approved list", day).unwrap_or_default();
-                findings.add(rule_missing, format!("services[{i}].{field}"), message, Some(code.to_owned()));
+                let why = why_absent(&absent, code, "approved list", day);
+                match supply {
+                    true => supply_not_approved(i, code, why, findings),
+                    false => service_not_approved(i, code, why, findings),
+                }
             }
         }
     }
 }
 
+fn item_price_above_approved(i: usize, l: &ServiceLine, max_price: Decimal, findings: &mut Findings<'_>) {
+    if l.unit_price_insured.is_some_and(|p| p > max_price) {
+        findings.add(
+            "ITEM_PRICE_ABOVE_APPROVED",
+            format!("services[{i}].DON_GIA_BH"),
+            format!("DON_GIA_BH is above the approved {max_price}"),
+            l.unit_price_insured.map(|p| p.to_string()),
+        );
+    }
+}
+
+fn supply_not_approved(i: usize, code: &str, why: String, findings: &mut Findings<'_>) {
+    findings.add("SUPPLY_NOT_APPROVED", format!("services[{i}].MA_VAT_TU"), why, Some(code.to_owned()));
+}
+
+fn service_not_approved(i: usize, code: &str, why: String, findings: &mut Findings<'_>) {
+    findings.add("SERVICE_NOT_APPROVED", format!("services[{i}].MA_DICH_VU"), why, Some(code.to_owned()));
+}
+
 /// The staff codes of every table against the facility's approved staff.
-fn approved_staff(e: &Episode, staff: &Codes, findings: &mut Findings<'_>) {
+fn staff_not_approved(e: &Episode, staff: &Codes, findings: &mut Findings<'_>) {
     let unknown = |path: &dyn std::fmt::Display, codes: &Option<String>, findings: &mut Findings<'_>| {
         unknown_codes(findings, "STAFF_NOT_APPROVED", path, codes, staff, "approved staff list");
     };

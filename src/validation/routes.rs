@@ -50,9 +50,8 @@ async fn set_severity(
     let severity = body.into_inner().severity;
     let previous =
         catalogue.current().get(&code).cloned().ok_or_else(|| ApiError::NotFound(format!("no rule `{code}`")))?;
-    // Without a registered facility the claim cannot be stored at all.
-    if code == "FACILITY_UNKNOWN" && severity == Severity::Warning {
-        return Err(ApiError::Conflict("FACILITY_UNKNOWN stays critical: claims need a registered facility".into()));
+    if severity == Severity::Warning && !Catalogue::may_warn(&code) {
+        return Err(ApiError::Conflict(format!("{code} stays critical: claims need a registered facility")));
     }
     let (actor, stored_code) = (principal.key_id.clone(), code.clone());
     let overrides = db

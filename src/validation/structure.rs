@@ -10,6 +10,20 @@ use std::collections::HashSet;
 pub(crate) const DRUG_TABLE_GROUPS: &[u32] = &[4, 5, 6, 7, 17];
 
 pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
+    episode_key_mismatch(episode, findings);
+    facility_code_format(episode.facility_code(), findings);
+    cost_group_table(episode, findings);
+    line_seq_duplicate("drugs", episode.drugs.iter().map(|l| l.seq), findings);
+    line_seq_duplicate("services", episode.services.iter().map(|l| l.seq), findings);
+    line_seq_duplicate("paraclinical_results", episode.paraclinical_results.iter().map(|l| l.seq), findings);
+    line_seq_duplicate("progress_notes", episode.progress_notes.iter().map(|l| l.seq), findings);
+    for (i, c) in episode.check_ins.iter().enumerate() {
+        checkin_single_item(i, c, findings);
+    }
+}
+
+/// Every table's MA_LK is the summary's.
+fn episode_key_mismatch(episode: &Episode, findings: &mut Findings<'_>) {
     let key = episode.episode_key();
     episode.for_each_record(&mut |path, record| {
         if record.table() == Table::Xml1 || spec::fields(record.table()).first().is_none_or(|f| f.name != "MA_LK") {
@@ -33,8 +47,9 @@ pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
             );
         }
     });
+}
 
-    let facility = episode.facility_code();
+fn facility_code_format(facility: &str, findings: &mut Findings<'_>) {
     if !facility.is_empty() && (facility.chars().count() != 5 || !facility.chars().all(|c| c.is_ascii_alphanumeric())) {
         findings.add(
             "FACILITY_CODE_FORMAT",
@@ -43,7 +58,10 @@ pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
             Some(facility.to_owned()),
         );
     }
+}
 
+/// Drug and blood lines in XML2, every other cost group in XML3.
+fn cost_group_table(episode: &Episode, findings: &mut Findings<'_>) {
     for (i, line) in episode.drugs.iter().enumerate() {
         if let Some(group) = line.cost_group.filter(|g| !DRUG_TABLE_GROUPS.contains(g)) {
             findings.add(
@@ -64,20 +82,11 @@ pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
             );
         }
     }
-
-    duplicate_seqs("drugs", episode.drugs.iter().map(|l| l.seq), findings);
-    duplicate_seqs("services", episode.services.iter().map(|l| l.seq), findings);
-    duplicate_seqs("paraclinical_results", episode.paraclinical_results.iter().map(|l| l.seq), findings);
-    duplicate_seqs("progress_notes", episode.progress_notes.iter().map(|l| l.seq), findings);
-
-    for (i, c) in episode.check_ins.iter().enumerate() {
-        check_in_items(i, c, findings);
-    }
 }
 
 /// VAL4750: a check-in carries exactly one of `MA_DICH_VU`, `MA_THUOC`, `MA_VAT_TU` (none at all
 /// is `FIELD_REQUIRED`, from the field specification's conditions).
-pub(super) fn check_in_items(i: usize, c: &crate::domain::records::CheckIn, findings: &mut Findings<'_>) {
+pub(super) fn checkin_single_item(i: usize, c: &crate::domain::records::CheckIn, findings: &mut Findings<'_>) {
     let items = [&c.service_code, &c.drug_code, &c.supply_code]
         .iter()
         .filter(|v| v.as_deref().is_some_and(|s| !s.trim().is_empty()))
@@ -92,7 +101,7 @@ pub(super) fn check_in_items(i: usize, c: &crate::domain::records::CheckIn, find
     }
 }
 
-fn duplicate_seqs(section: &str, seqs: impl Iterator<Item = Option<u32>>, findings: &mut Findings<'_>) {
+fn line_seq_duplicate(section: &str, seqs: impl Iterator<Item = Option<u32>>, findings: &mut Findings<'_>) {
     let mut seen = HashSet::new();
     for (i, seq) in seqs.enumerate() {
         if let Some(seq) = seq

@@ -286,15 +286,7 @@ pub fn scan(xml: &[u8]) -> Result<Header, DossierError> {
     if hosos == 0 {
         return Err(DossierError::Empty);
     }
-    let notes = if xml.starts_with(BOM) {
-        vec![ReadNote::new(
-            "IMPORT_BOM",
-            "GIAMDINHHS",
-            "the file starts with a UTF-8 byte-order mark, which was skipped",
-        )]
-    } else {
-        Vec::new()
-    };
+    let notes = if xml.starts_with(BOM) { vec![import_bom("GIAMDINHHS", "file")] } else { Vec::new() };
     Ok(Header { facility, created_on, count: hosos, notes })
 }
 
@@ -410,26 +402,18 @@ fn table_bytes<'f>(
         if file.content.len() > MAX_TABLE_BYTES {
             return Err(HosoProblem::TableTooLarge { kind: kind.to_owned(), limit: MAX_TABLE_BYTES });
         }
-        notes.push(ReadNote::new(
-            "IMPORT_INLINE_TABLE",
-            kind,
-            "NOIDUNGFILE holds the table as XML elements, not base64; read as it is",
-        ));
+        notes.push(import_inline_table(kind));
         return Ok(Some(file.content.as_bytes().into()));
     }
     let content = file.content.trim_ascii();
     let compact: std::borrow::Cow<'_, str> = if content.bytes().any(|b| b.is_ascii_whitespace()) {
-        notes.push(ReadNote::new(
-            "IMPORT_BASE64_WRAPPED",
-            kind,
-            "the base64 of NOIDUNGFILE is broken into lines; read without them",
-        ));
+        notes.push(import_base64_wrapped(kind));
         content.split_ascii_whitespace().collect::<String>().into()
     } else {
         content.into()
     };
     if compact.is_empty() {
-        notes.push(ReadNote::new("IMPORT_EMPTY_TABLE", kind, "NOIDUNGFILE is empty; the table is left out"));
+        notes.push(import_empty_table(kind, "NOIDUNGFILE is empty"));
         return Ok(None);
     }
     if compact.len() / 4 * 3 > MAX_TABLE_BYTES {
@@ -439,6 +423,31 @@ fn table_bytes<'f>(
         .decode(compact.as_bytes())
         .map_err(|_| HosoProblem::BadBase64(kind.to_owned()))?;
     Ok(Some(bytes.into()))
+}
+
+/// A UTF-8 byte-order mark before the `file` or `table` at `place`, skipped.
+fn import_bom(place: &str, what: &str) -> ReadNote {
+    ReadNote::new("IMPORT_BOM", place, format!("the {what} starts with a UTF-8 byte-order mark, which was skipped"))
+}
+
+fn import_inline_table(kind: &str) -> ReadNote {
+    ReadNote::new("IMPORT_INLINE_TABLE", kind, "NOIDUNGFILE holds the table as XML elements, not base64; read as it is")
+}
+
+fn import_base64_wrapped(kind: &str) -> ReadNote {
+    ReadNote::new("IMPORT_BASE64_WRAPPED", kind, "the base64 of NOIDUNGFILE is broken into lines; read without them")
+}
+
+/// A table with nothing in it (`why`), left out of the episode.
+fn import_empty_table(kind: &str, why: &str) -> ReadNote {
+    ReadNote::new("IMPORT_EMPTY_TABLE", kind, format!("{why}; it is left out"))
+}
+
+/// A decimal written with a comma (`1234,5`), read as a point.
+fn import_decimal_comma(path: String, text: &str) -> ReadNote {
+    let mut note = ReadNote::new("IMPORT_DECIMAL_COMMA", path, "a decimal comma, read as a point");
+    note.value = Some(text.chars().take(32).collect());
+    note
 }
 
 fn build_episode(index: usize, files: Vec<FileEntry>) -> Result<ReadHoso, HosoError> {
@@ -467,8 +476,7 @@ fn build_episode(index: usize, files: Vec<FileEntry>) -> Result<ReadHoso, HosoEr
         match read_table_document(table, &bytes, &mut episode) {
             Ok(read) => {
                 if read.records == 0 {
-                    let message = "the table holds no record; it is left out";
-                    notes.push(ReadNote::new("IMPORT_EMPTY_TABLE", kind.as_str(), message));
+                    notes.push(import_empty_table(&kind, "the table holds no record"));
                 }
                 has_summary |= table == Table::Xml1 && read.records > 0;
                 notes.extend(read.notes);
@@ -569,8 +577,7 @@ fn current_record(episode: &mut Episode, table: Table) -> Option<&mut dyn Record
 pub fn read_table_document(table: Table, bytes: &[u8], episode: &mut Episode) -> Result<TableRead, HosoProblem> {
     let mut doc = TableDocument::new(table);
     if bytes.starts_with(BOM) {
-        let message = "the table starts with a UTF-8 byte-order mark, which was skipped";
-        doc.read.notes.push(ReadNote::new("IMPORT_BOM", doc.kind, message));
+        doc.read.notes.push(import_bom(doc.kind, "table"));
     }
     let text = as_text(bytes).map_err(|e| doc.problem(e.to_string()))?;
     let mut reader = Reader::from_str(text);
@@ -728,14 +735,19 @@ impl TableDocument {
                 }
             })?,
         };
+        self.import_field_order(name, index);
+        self.last_field = Some(index);
+        Ok(index)
+    }
+
+    /// A field before one it follows in the appendix: read by its name, said once per table.
+    fn import_field_order(&mut self, name: &str, index: usize) {
         let backwards = self.last_field.is_some_and(|last| index < last);
         if backwards && !self.read.notes.iter().any(|n| n.rule == "IMPORT_FIELD_ORDER") {
             let after = self.last_field.map_or("", |last| self.specs[last].name.as_str());
             let message = format!("{name} comes after {after}, out of the appendix order; read by name");
             self.read.notes.push(ReadNote::new("IMPORT_FIELD_ORDER", self.path(name), message));
         }
-        self.last_field = Some(index);
-        Ok(index)
     }
 
     /// `XML2[3].DON_GIA`: the table, the record (from 0) in a list table, the field.
@@ -751,10 +763,7 @@ impl TableDocument {
         let decimal = matches!(spec.kind(), FieldKind::Money | FieldKind::Price | FieldKind::Number);
         let text = match decimal && text.contains(',') && !text.contains('.') {
             true => {
-                let mut note =
-                    ReadNote::new("IMPORT_DECIMAL_COMMA", self.path(&spec.name), "a decimal comma, read as a point");
-                note.value = Some(text.chars().take(32).collect());
-                self.read.notes.push(note);
+                self.read.notes.push(import_decimal_comma(self.path(&spec.name), text));
                 std::borrow::Cow::Owned(text.replacen(',', ".", 1))
             }
             false => std::borrow::Cow::Borrowed(text),
