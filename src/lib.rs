@@ -13,6 +13,7 @@ pub use hisgate_domain as domain;
 pub mod eligibility;
 pub mod fhir;
 pub mod formats;
+pub mod front_door;
 pub mod http;
 pub mod ingest;
 pub mod jobs;

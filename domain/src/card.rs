@@ -10,6 +10,9 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CardError {
     pub rule: &'static str,
+    /// What the BHXH card lookup answers for this defect (`maKetQua`, BHXH-API.md §3.3): `051`
+    /// the number is wrong, `052` its province code, `053` its benefit code.
+    pub portal_code: &'static str,
     pub message: String,
 }
 
@@ -64,7 +67,7 @@ fn card_length(text: &str, chars: &[char]) -> Result<(), CardError> {
         return Ok(());
     }
     let message = format!("card number must have 15 characters, `{text}` has {}", chars.len());
-    Err(CardError { rule: "CARD_LENGTH", message })
+    Err(CardError { rule: "CARD_LENGTH", portal_code: "051", message })
 }
 
 fn card_object_code(chars: &[char]) -> Result<(), CardError> {
@@ -73,7 +76,7 @@ fn card_object_code(chars: &[char]) -> Result<(), CardError> {
     }
     let found: String = chars[..2].iter().collect();
     let message = format!("characters 1-2 (object code) must be two capital letters, found `{found}`");
-    Err(CardError { rule: "CARD_OBJECT_CODE", message })
+    Err(CardError { rule: "CARD_OBJECT_CODE", portal_code: "051", message })
 }
 
 fn card_benefit_code(chars: &[char]) -> Result<(), CardError> {
@@ -81,7 +84,7 @@ fn card_benefit_code(chars: &[char]) -> Result<(), CardError> {
         return Ok(());
     }
     let message = format!("character 3 (benefit code) must be 1-5, found `{}`", chars[2]);
-    Err(CardError { rule: "CARD_BENEFIT_CODE", message })
+    Err(CardError { rule: "CARD_BENEFIT_CODE", portal_code: "053", message })
 }
 
 fn card_province_code(chars: &[char]) -> Result<(), CardError> {
@@ -93,7 +96,7 @@ fn card_province_code(chars: &[char]) -> Result<(), CardError> {
     } else {
         return Ok(());
     };
-    Err(CardError { rule: "CARD_PROVINCE_CODE", message })
+    Err(CardError { rule: "CARD_PROVINCE_CODE", portal_code: "052", message })
 }
 
 fn card_social_insurance_number(chars: &[char]) -> Result<(), CardError> {
@@ -102,7 +105,7 @@ fn card_social_insurance_number(chars: &[char]) -> Result<(), CardError> {
     }
     let found: String = chars[5..].iter().collect();
     let message = format!("characters 6-15 (social-insurance number) must be 10 digits, found `{found}`");
-    Err(CardError { rule: "CARD_SOCIAL_INSURANCE_NUMBER", message })
+    Err(CardError { rule: "CARD_SOCIAL_INSURANCE_NUMBER", portal_code: "051", message })
 }
 
 /// Masks a card number for logs: `HS4010123456789` → `HS40*******6789`.

@@ -3,6 +3,7 @@
 //! A key is `hg_<id>_<secret>`: the id finds the stored row, the secret is checked against its
 //! SHA-256 (keys are 256-bit random, so a fast hash is enough and lookups stay cheap).
 
+pub mod accounts;
 pub mod failures;
 
 use crate::digest::{digests_equal, random_hex, sha256_hex};

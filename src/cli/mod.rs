@@ -36,6 +36,12 @@ pub enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Manage the accounts of the BHXH-compatible front door (`/bhxh`), with which a HIS logs in
+    /// as it does at the BHXH portal.
+    Accounts {
+        #[command(subcommand)]
+        command: AccountsCommand,
+    },
     /// Manage the reference catalogues (danh mục) in the database; running gateways pick up a
     /// change within 30 s.
     Catalogue {
@@ -91,6 +97,24 @@ pub enum Command {
         #[arg(long, default_value_t = 2.0)]
         rate: f64,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountsCommand {
+    /// Create an account and print its password once (last line of the output).
+    Create {
+        /// The facility it sends for; an unknown code is registered.
+        #[arg(long, conflicts_with = "province", required_unless_present = "province")]
+        facility: Option<String>,
+        /// A Department of Health account: it sends for every facility of this province (2 digits).
+        #[arg(long)]
+        province: Option<String>,
+        /// `<facility>_BV` or `<province>_SYT` unless given, as the portal names its accounts.
+        #[arg(long)]
+        username: Option<String>,
+    },
+    /// Revoke an account; its sessions end at once.
+    Revoke { username: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -199,6 +223,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{key}");
         }
         Command::Catalogue { command } => catalogue(command).await?,
+        Command::Accounts { command } => accounts(command).await?,
         Command::Keys { command: KeysCommand::Revoke { id } } => {
             let settings = Settings::load()?;
             let key_id = id.clone();
@@ -347,6 +372,38 @@ async fn catalogue(command: CatalogueCommand) -> anyhow::Result<()> {
                 anyhow::bail!("no such {list} list is stored");
             }
             println!("{list} removed");
+        }
+    }
+    Ok(())
+}
+
+async fn accounts(command: AccountsCommand) -> anyhow::Result<()> {
+    use crate::auth::accounts::{self, AccountScope};
+    let settings = Settings::load()?;
+    match command {
+        AccountsCommand::Create { facility, province, username } => {
+            let scope = match (facility, province) {
+                (Some(code), _) => AccountScope::Facility(FacilityCode::from(code)),
+                (None, Some(province)) => AccountScope::Province(province),
+                (None, None) => anyhow::bail!("give --facility CODE or --province NN"),
+            };
+            let account = tokio::task::spawn_blocking(move || -> anyhow::Result<accounts::NewAccount> {
+                let db = Db::connect(&settings.database_url)?;
+                Ok(accounts::create_account(&db, scope, username.as_deref(), "cli")?)
+            })
+            .await??;
+            println!("account {} created; its password (shown once):", account.username);
+            println!("{}", account.password);
+        }
+        AccountsCommand::Revoke { username } => {
+            let name = username.clone();
+            let revoked = tokio::task::spawn_blocking(move || -> anyhow::Result<bool> {
+                let db = Db::connect(&settings.database_url)?;
+                Ok(accounts::revoke_account(&db, &name, "cli")?)
+            })
+            .await??;
+            anyhow::ensure!(revoked, "no active account is named {username}");
+            println!("account {username} revoked; its sessions ended");
         }
     }
     Ok(())

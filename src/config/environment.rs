@@ -66,6 +66,7 @@ variables! {
     "HISGATE_DESTINATIONS" => destinations,
     "HISGATE_AUTH_MAX_FAILURES" => auth_max_failures,
     "HISGATE_AUTH_LOCKOUT_SECONDS" => auth_lockout_seconds,
+    "HISGATE_FRONT_DOOR_SESSION_MINUTES" => front_door_session_minutes,
     "HISGATE_BHXH_URL" => bhxh.url,
     "HISGATE_BHXH_USERNAME" => bhxh.username,
     "HISGATE_BHXH_PASSWORD" => bhxh.password,

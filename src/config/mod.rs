@@ -391,6 +391,9 @@ pub struct Settings {
     pub auth_max_failures: u32,
     /// The period failures are counted over, and the lock's length.
     pub auth_lockout_seconds: u64,
+    /// How long a session of the BHXH-compatible front door lasts (`token/take`). The portal's own
+    /// lifetime is not documented (BHXH-API.md §2): its clients renew when `expires_in` comes.
+    pub front_door_session_minutes: u32,
     /// Tables only keys granted `sensitive_reader` read (claims are shown to others without them;
     /// the portals still receive them): XML6 (HIV care) unless set.
     pub sensitive_tables: Vec<crate::domain::records::Table>,
@@ -431,6 +434,7 @@ impl Default for Settings {
             trusted_proxies: Vec::new(),
             auth_max_failures: 10,
             auth_lockout_seconds: 900,
+            front_door_session_minutes: 60,
             sensitive_tables: vec![crate::domain::records::Table::Xml6],
             destinations: vec![Destination::Bhxh, Destination::Moh],
             bhxh: PortalSettings::default(),

@@ -515,6 +515,18 @@ impl EligibilityService {
         })
     }
 
+    /// Answers a request as `principal` may make it: the local checks, the facility it is for
+    /// (a facility key's own), then [`Self::check`].
+    pub async fn check_request(
+        self: &Arc<Self>,
+        principal: &crate::auth::Principal,
+        request: &EligibilityRequest,
+    ) -> Result<EligibilityAnswer, EligibilityError> {
+        let mut lookup = Lookup::check(request, &self.settings.identifiers)?;
+        routes::authorise(principal, &mut lookup)?;
+        self.check(&lookup, principal).await
+    }
+
     /// Answers one checked lookup, and audits it as done by `actor`.
     pub async fn check(
         self: &Arc<Self>,

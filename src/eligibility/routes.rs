@@ -31,16 +31,6 @@ pub(crate) fn authorise(principal: &Principal, lookup: &mut Lookup) -> Result<()
     }
 }
 
-async fn check_one(
-    service: &std::sync::Arc<EligibilityService>,
-    principal: &Principal,
-    request: &EligibilityRequest,
-) -> Result<EligibilityAnswer, EligibilityError> {
-    let mut lookup = Lookup::check(request, &service.settings().identifiers)?;
-    authorise(principal, &mut lookup)?;
-    service.check(&lookup, principal).await
-}
-
 /// Check one BHYT card with the BHXH portal (cached; the last known answer, marked stale, when the
 /// portal is down).
 #[utoipa::path(
@@ -65,7 +55,7 @@ async fn check(
     let body = crate::http::read_body(payload, settings.max_body_bytes).await?;
     let request: EligibilityRequest = crate::http::parse_json(&body)?;
     eligibility.admit(&principal.key_id, 1)?;
-    let answer = check_one(&eligibility, &principal, &request).await?;
+    let answer = eligibility.check_request(&principal, &request).await?;
     Ok(HttpResponse::Ok().json(answer))
 }
 
@@ -121,7 +111,7 @@ async fn check_batch(
     let principal = &principal;
     let results: Vec<BatchItem> = futures_util::stream::iter(request.checks.iter().enumerate())
         .map(|(index, r)| async move {
-            match check_one(service, principal, r).await {
+            match service.check_request(principal, r).await {
                 Ok(answer) => BatchItem { index, answer: Some(answer), error: None },
                 Err(e) => BatchItem { index, answer: None, error: Some(ApiError::from(e).problem()) },
             }

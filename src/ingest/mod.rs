@@ -10,6 +10,7 @@ mod routes;
 mod service;
 
 pub use answer::ItemResult;
+pub use check_ins::read_check_ins;
 pub use commit::Committer;
 pub use routes::routes;
 pub use service::{IngestService, Withheld};

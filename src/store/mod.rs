@@ -76,6 +76,7 @@ pub mod audit;
 pub mod check_ins;
 pub mod claims;
 pub mod facilities;
+pub mod front_door;
 pub mod jobs;
 pub mod keys;
 pub mod outbox;

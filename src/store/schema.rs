@@ -294,6 +294,39 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    front_door_accounts (username) {
+        username -> Text,
+        facility_code -> Nullable<Text>,
+        province_code -> Nullable<Text>,
+        password_hash -> Text,
+        created_at -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    front_door_sessions (access_token_sha256) {
+        access_token_sha256 -> Text,
+        id_token_sha256 -> Text,
+        password_sha256 -> Text,
+        username -> Text,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    front_door_receipts (transaction_id) {
+        transaction_id -> Text,
+        username -> Text,
+        facility_code -> Text,
+        received_at -> BigInt,
+        errors -> Text,
+        claims -> Text,
+    }
+}
+
+diesel::joinable!(front_door_sessions -> front_door_accounts (username));
 diesel::joinable!(check_in_outbox -> check_ins (check_in_id));
 diesel::joinable!(claim_versions -> claims (claim_id));
 diesel::joinable!(episode_payloads -> claim_versions (version_id));
@@ -322,5 +355,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     reference_lists,
     reference_entries,
     check_ins,
-    check_in_outbox
+    check_in_outbox,
+    front_door_accounts,
+    front_door_sessions,
+    front_door_receipts
 );

@@ -17,6 +17,7 @@ mod eligibility;
 mod encryption;
 mod exports;
 mod fhir;
+mod front_door;
 mod jobs;
 mod mtls;
 mod ops;
