@@ -83,12 +83,13 @@ pub struct ApiKey {
     pub expires_in: String,
 }
 
-/// The answer of `token/take`.
+/// The answer of `token/take`; a refused login has no `APIKey` but a `thongDiep`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TokenAnswer {
     #[serde(rename = "maKetQua")]
     pub code: &'static str,
     #[serde(rename = "APIKey")]
+    #[schema(required = false)]
     pub api_key: ApiKey,
 }
 
@@ -151,14 +152,22 @@ pub struct ListedError {
     /// `critical` (the record was refused) or `warning` (received, to be corrected).
     #[serde(rename = "mucDo")]
     pub severity: crate::validation::Severity,
+    /// Who found it: `hisgate` at ingest, or the portal (`bhxh`, `moh`) once it answered.
+    #[serde(rename = "nguon", default = "found_at_ingest")]
+    pub source: String,
 }
 
-/// The answer of `nhanChiTietLoiHS`.
+fn found_at_ingest() -> String {
+    "hisgate".to_owned()
+}
+
+/// The answer of `nhanChiTietLoiHS`; a refused call has no `dsLoi` but a `thongDiep`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorList {
     #[serde(rename = "maKetQua")]
     pub code: &'static str,
     #[serde(rename = "dsLoi")]
+    #[schema(required = false)]
     pub errors: Vec<ListedError>,
 }
 

@@ -47,7 +47,8 @@ struct PastVisit {
     outcome: Option<String>,
 }
 
-/// The portal's answer of a lookup, with what hisgate keeps of it.
+/// The portal's answer of a lookup, with what hisgate keeps of it; a refused call has only
+/// `maKetQua` and `thongDiep`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CardAnswer {
     #[serde(rename = "maKetQua")]
@@ -84,6 +85,7 @@ pub struct CardAnswer {
     new_primary_care_name: Option<String>,
     /// The latest five visits, newest first.
     #[serde(rename = "dsLichSuKCB2018")]
+    #[schema(required = false)]
     visits: Vec<PastVisit>,
 }
 

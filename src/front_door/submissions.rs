@@ -13,6 +13,7 @@ use crate::ingest::{self, IngestError, IngestService, ItemResult, Rejection, dos
 use crate::store::front_door::{self as stored, StoredReceipt};
 use crate::store::now_ms;
 use crate::validation::{Severity, Violation};
+use crate::vocabulary::{ClaimId, JobStatus};
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use base64::Engine;
 use serde::Deserialize;
@@ -128,6 +129,7 @@ fn listed(episode_key: Option<&str>, v: &Violation) -> ListedError {
         episode_key: episode_key.map(str::to_owned),
         path: Some(v.path.clone()),
         severity: v.severity,
+        source: "hisgate".to_owned(),
     }
 }
 
@@ -191,6 +193,24 @@ async fn dossier(
     received(gate, &r.caller, &report.facility, errors, claims, summary).await
 }
 
+/// What a portal said, listed: an error in its own words, or a reason of an appraisal that was
+/// not a full acceptance (a partial one only warns: the claim was paid in part).
+fn portal_error(e: stored::PortalError) -> ListedError {
+    let (description, severity) = match e.appraisal {
+        None => (e.message, Severity::Critical),
+        Some(JobStatus::PartiallyApproved) => ("Giám định: thanh toán một phần".to_owned(), Severity::Warning),
+        Some(_) => ("Giám định: từ chối thanh toán".to_owned(), Severity::Critical),
+    };
+    ListedError {
+        code: e.code,
+        description,
+        episode_key: Some(e.episode_key),
+        path: None,
+        severity,
+        source: e.destination.as_str().to_owned(),
+    }
+}
+
 /// An item's refusal (each rule it broke, or the problem's own words) or its warnings.
 fn item_errors(item: &ItemResult) -> Vec<ListedError> {
     let key = item.ma_lk.as_deref();
@@ -205,6 +225,7 @@ fn item_errors(item: &ItemResult) -> Vec<ListedError> {
             episode_key: key.map(str::to_owned),
             path: None,
             severity: Severity::Critical,
+            source: "hisgate".to_owned(),
         }],
         (None, None) => Vec::new(),
     }
@@ -277,6 +298,13 @@ async fn listed_errors(req: &HttpRequest, gate: &Gate) -> Result<HttpResponse, R
     if receipt.username != caller.username && caller.principal_for(&receipt.facility_code).is_none() {
         return Err(Refusal::new(Code::Forbidden, "maGiaoDich của cơ sở khác"));
     }
-    let errors: Vec<ListedError> = serde_json::from_str(&receipt.errors).unwrap_or_default();
+    let mut errors: Vec<ListedError> = serde_json::from_str(&receipt.errors).unwrap_or_default();
+    let claims: Vec<ClaimId> = serde_json::from_str(&receipt.claims).unwrap_or_default();
+    let from_portals = gate
+        .db
+        .read(move |c| stored::portal_errors(c, &claims))
+        .await
+        .map_err(|e| server_error("the portals' errors could not be read", &e))?;
+    errors.extend(from_portals.into_iter().map(portal_error));
     Ok(HttpResponse::Ok().json(ErrorList::of(errors)))
 }

@@ -2,9 +2,12 @@
 //! are stored: an account's argon2id hash of its password's MD5, and a session's SHA-256 of its
 //! tokens and of the MD5 given at login.
 
-use super::schema::{front_door_accounts, front_door_receipts, front_door_sessions};
+use super::schema::{
+    claim_outcomes, claim_versions, claims, front_door_accounts, front_door_receipts, front_door_sessions, outbox,
+    submission_errors,
+};
 use super::{AnyConnection, StoreError, now_ms};
-use crate::vocabulary::FacilityCode;
+use crate::vocabulary::{ClaimId, Destination, FacilityCode, JobStatus};
 use diesel::prelude::*;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -106,4 +109,55 @@ pub fn insert_receipt(conn: &mut AnyConnection, receipt: &StoredReceipt) -> Resu
 
 pub fn find_receipt(conn: &mut AnyConnection, transaction_id: &str) -> Result<Option<StoredReceipt>, StoreError> {
     Ok(front_door_receipts::table.find(transaction_id).select(StoredReceipt::as_select()).first(conn).optional()?)
+}
+
+/// What a portal said against a claim: `MA_LK`, which portal, its code, and either its words (an
+/// error it listed) or the appraisal the code is a reason of (rejected or partially approved).
+#[derive(Debug, Clone)]
+pub struct PortalError {
+    pub episode_key: String,
+    pub destination: Destination,
+    pub code: String,
+    pub message: String,
+    pub appraisal: Option<JobStatus>,
+}
+
+/// The errors the portals listed for the sendings of these claims, then the reasons of their
+/// appraisals that were not a full acceptance, oldest first.
+pub fn portal_errors(conn: &mut AnyConnection, claim_ids: &[ClaimId]) -> Result<Vec<PortalError>, StoreError> {
+    let listed: Vec<(String, Destination, String, String)> = submission_errors::table
+        .inner_join(outbox::table.inner_join(claim_versions::table.inner_join(claims::table)))
+        .filter(claims::id.eq_any(claim_ids))
+        .order(submission_errors::id)
+        .select((claims::episode_key, outbox::destination, submission_errors::code, submission_errors::message))
+        .load(conn)?;
+    let appraised: Vec<(String, Destination, JobStatus, String)> = claim_outcomes::table
+        .inner_join(outbox::table.inner_join(claim_versions::table.inner_join(claims::table)))
+        .filter(claims::id.eq_any(claim_ids))
+        .filter(claim_outcomes::status.ne(JobStatus::Accepted))
+        .order(claim_outcomes::id)
+        .select((claims::episode_key, outbox::destination, claim_outcomes::status, claim_outcomes::reasons_json))
+        .load(conn)?;
+    let mut errors: Vec<PortalError> = listed
+        .into_iter()
+        .map(|(episode_key, destination, code, message)| PortalError {
+            episode_key,
+            destination,
+            code,
+            message,
+            appraisal: None,
+        })
+        .collect();
+    for (episode_key, destination, status, reasons) in appraised {
+        let reasons: Vec<String> = serde_json::from_str(&reasons)
+            .map_err(|e| StoreError::Corrupt(format!("reasons of an outcome of {episode_key}: {e}")))?;
+        errors.extend(reasons.into_iter().map(|code| PortalError {
+            episode_key: episode_key.clone(),
+            destination,
+            code,
+            message: String::new(),
+            appraisal: Some(status),
+        }));
+    }
+    Ok(errors)
 }

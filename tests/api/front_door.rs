@@ -15,13 +15,36 @@ use hisgate::domain::Episode;
 use hisgate::domain::spec::Profile;
 use hisgate::formats::xml130;
 use md5::Digest;
-use mocks::bhxh::BhxhConfig;
+use mocks::bhxh::{AppraisalConfig, BhxhConfig};
 use mocks::moh::MohConfig;
 use mocks::registry::CardEntry;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
 on_both_backends!(a_his_speaking_the_portal_protocol_reaches_the_portal_through_the_front_door);
+
+#[actix_web::test]
+async fn the_error_list_adds_what_the_portal_refused_once_it_answers() {
+    let appraisal = AppraisalConfig { delay_ms: 0, reject_rate: 1.0, partial_rate: 0.0, seed: 3 };
+    let bhxh = mocks::bhxh::start(BhxhConfig { appraisal, ..BhxhConfig::default() }, "127.0.0.1:0").unwrap();
+    let moh = mocks::moh::start(MohConfig::default(), "127.0.0.1:0").unwrap();
+    let app =
+        spawn_app_with(Backend::Sqlite, "the_error_list_adds_the_portals", |s| fast(s, &bhxh, &moh)).await.unwrap();
+    let (username, password) = create_account(&app, &["--facility", FACILITY]);
+    let client = log_in(&app.url("/bhxh"), &username, &md5_hex(&password)).await.1.unwrap();
+    let sent = crate::helpers::dossiers_only(episodes(FACILITY, 7300, 1));
+    let answer = client
+        .send_file("guiHoSoXmlQD4750", "130", FACILITY, &xml130::envelope(FACILITY, day(), &sent, Profile::default()))
+        .await;
+    let transaction = answer["maGiaoDich"].as_str().unwrap_or_else(|| panic!("{answer}"));
+    let before = client.errors(transaction).await;
+    assert!(before["dsLoi"].as_array().unwrap().iter().all(|e| e["nguon"] == "hisgate"), "{before}");
+    settle(&app, &claim_ids(&app, &sent).await).await;
+    let after = client.errors(transaction).await;
+    let from_bhxh: Vec<&Value> = after["dsLoi"].as_array().unwrap().iter().filter(|e| e["nguon"] == "bhxh").collect();
+    assert!(!from_bhxh.is_empty(), "the rejection's reasons are listed: {after}");
+    assert!(from_bhxh.iter().all(|e| e["maLk"] == sent[0].episode_key() && e["mucDo"] == "critical"), "{after}");
+}
 
 /// The portal's client, as BHXH-API.md describes it.
 struct PortalClient {
