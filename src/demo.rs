@@ -1,7 +1,9 @@
 //! `hisgate demo`: the gateway on an embedded SQLite file, the portal mocks in-process, a seeded
-//! synthetic province with API keys, and a trickle of synthetic episodes sent over HTTP.
+//! synthetic province with API keys, and a trickle of synthetic episodes, discharged within the
+//! last day, sent over HTTP: most facilities with the native JSON, every third through the
+//! BHXH-compatible front door (`/bhxh`), as a HIS repointed from the portal does.
 
-use crate::auth;
+use crate::auth::{self, accounts};
 use crate::config::Settings;
 use crate::startup::Application;
 use crate::store::{Db, facilities};
@@ -29,7 +31,6 @@ const DEMO_PORTAL_ACCOUNT: (&str, &str) = ("83_SYT", "hisgate-demo");
 
 pub async fn run(bind: String, database_url: String, rate: f64) -> anyhow::Result<()> {
     use crate::config::{PortalSettings, Secret};
-    crate::telemetry::init(crate::config::LogFormat::Human);
     let bhxh = mocks::bhxh::start(mocks::bhxh::BhxhConfig::default(), "127.0.0.1:0")?;
     let moh = mocks::moh::start(mocks::moh::MohConfig::default(), "127.0.0.1:0")?;
     let portal = |url: &str| PortalSettings {
@@ -65,7 +66,8 @@ pub async fn run(bind: String, database_url: String, rate: f64) -> anyhow::Resul
         ..Settings::default()
     };
     let province = province::facilities();
-    let (db, keys) = tokio::task::spawn_blocking(move || -> anyhow::Result<(Db, Vec<(String, String)>)> {
+    type Made = (Db, Vec<(String, String)>, Vec<(String, accounts::NewAccount)>);
+    let (db, keys, accounts) = tokio::task::spawn_blocking(move || -> anyhow::Result<Made> {
         let db = Db::connect(&database_url)?;
         db.write_blocking(|conn| {
             // Parents (hospitals, the health centre, polyclinics) come first in the list.
@@ -84,6 +86,7 @@ pub async fn run(bind: String, database_url: String, rate: f64) -> anyhow::Resul
                 auth::create_key(&db, Role::Eligibility, None, "demo reception", false, "demo")?,
             ),
         ];
+        let mut accounts = Vec::new();
         for (i, f) in province.iter().enumerate() {
             if f.kind == province::FacilityKind::CommuneStation && i % SILENT_EVERY == 0 {
                 continue;
@@ -92,8 +95,14 @@ pub async fn run(bind: String, database_url: String, rate: f64) -> anyhow::Resul
                 f.code.clone(),
                 auth::create_key(&db, Role::Facility, Some(&f.code), "demo HIS", true, "demo")?,
             ));
+            if i % FRONT_DOOR_EVERY == 0 {
+                // A new name each run: the demo's database outlives it.
+                let name = format!("{}_BV_{}", f.code, crate::digest::random_hex(3));
+                let scope = accounts::AccountScope::Facility(f.code.as_str().into());
+                accounts.push((f.code.clone(), accounts::create_account(&db, scope, Some(&name), "demo")?));
+            }
         }
-        Ok((db, keys))
+        Ok((db, keys, accounts))
     })
     .await??;
 
@@ -112,22 +121,44 @@ pub async fn run(bind: String, database_url: String, rate: f64) -> anyhow::Resul
     println!("  DoH key:      {}", keys[1].1);
     println!("  reception key: {}   (POST {base}/api/v1/eligibility)", keys[2].1);
     println!("  facility {} key: {}", keys[3].0, keys[3].1);
+    if let Some((code, account)) = accounts.first() {
+        println!(
+            "  front door:   {base}/bhxh   (facility {code}: username {}, password {})",
+            account.username, account.password
+        );
+    }
     println!("Synthetic facilities send {rate} episodes/s. Stop with Ctrl-C.");
+    // Library logs start after the banner, which is the first thing the demo prints.
+    crate::telemetry::init(crate::config::LogFormat::Human);
 
-    let senders: Vec<(String, String)> = keys[3..].to_vec();
+    let mut senders: std::collections::HashMap<String, Sender> =
+        keys[3..].iter().map(|(code, key)| (code.clone(), Sender::Key(key.clone()))).collect();
+    for (code, account) in accounts {
+        senders.insert(code, Sender::FrontDoor(FrontDoorHis::new(&base, account)));
+    }
     let period = std::time::Duration::from_secs_f64(1.0 / rate.max(0.01));
     tokio::spawn(async move {
         let client = reqwest::Client::new();
-        let mut generator = EpisodeGenerator::new(GenOptions { seed: crate::store::now_ms() as u64, facility: None });
+        let mut generator =
+            EpisodeGenerator::new(GenOptions { seed: crate::store::now_ms() as u64, facility: None }).recent();
         let mut tick = tokio::time::interval(period);
         loop {
             tick.tick().await;
-            let mut episode = generator.next_episode();
-            let Some((code, key)) = senders.iter().find(|(c, _)| c == episode.facility_code()) else {
+            let episode = generator.next_episode();
+            let Some(sender) = senders.get_mut(episode.facility_code()) else {
                 continue;
             };
-            episode.summary.facility_code = Some(code.clone());
-            let sent = client.post(format!("{base}/api/v1/claims")).bearer_auth(key).json(&episode).send().await;
+            let sent = match sender {
+                Sender::Key(key) => client
+                    .post(format!("{base}/api/v1/claims"))
+                    .bearer_auth(key)
+                    .json(&episode)
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(anyhow::Error::from),
+                Sender::FrontDoor(his) => his.send(&client, &episode).await,
+            };
             if let Err(e) = sent {
                 tracing::warn!(error = %e, "demo traffic could not reach the gateway");
             }
@@ -135,4 +166,89 @@ pub async fn run(bind: String, database_url: String, rate: f64) -> anyhow::Resul
     });
     app.run_until_stopped().await?;
     Ok(())
+}
+
+/// Every third facility sends through the front door.
+const FRONT_DOOR_EVERY: usize = 3;
+
+/// How a synthetic facility sends: with its API key, or as a HIS speaking BHXH's protocol.
+enum Sender {
+    Key(String),
+    FrontDoor(FrontDoorHis),
+}
+
+/// A HIS repointed from the BHXH portal to the gateway: it logs in once, then sends each episode's
+/// check-ins and its dossier as the portal takes them.
+struct FrontDoorHis {
+    base: String,
+    username: String,
+    password_md5: String,
+    /// `accessToken` and `tokenId` of the session, once logged in.
+    session: Option<(String, String)>,
+}
+
+impl FrontDoorHis {
+    fn new(base: &str, account: accounts::NewAccount) -> Self {
+        FrontDoorHis {
+            base: format!("{base}/bhxh/api"),
+            password_md5: accounts::password_md5(&account.password),
+            username: account.username,
+            session: None,
+        }
+    }
+
+    async fn send(&mut self, client: &reqwest::Client, episode: &crate::domain::Episode) -> anyhow::Result<()> {
+        use base64::Engine;
+        let (access, id) = match &self.session {
+            Some(session) => session.clone(),
+            None => {
+                let login = [("username", self.username.as_str()), ("password", self.password_md5.as_str())];
+                let answer: serde_json::Value =
+                    client.post(format!("{}/token/take", self.base)).form(&login).send().await?.json().await?;
+                let token = |name: &str| answer["APIKey"][name].as_str().map(str::to_owned);
+                let session =
+                    token("access_token").zip(token("id_token")).ok_or_else(|| anyhow::anyhow!("{answer}"))?;
+                self.session.insert(session).clone()
+            }
+        };
+        let facility = episode.facility_code().to_owned();
+        let files = [
+            ("checkInKcbQd4750", "0", crate::formats::xml130::check_in_document(&episode.check_ins).into_bytes()),
+            (
+                "guiHoSoXmlQD4750",
+                "130",
+                crate::formats::xml130::envelope(
+                    &facility,
+                    crate::domain::time::vietnam_today(),
+                    std::slice::from_ref(episode),
+                    Default::default(),
+                ),
+            ),
+        ];
+        for (endpoint, kind, file) in files {
+            let form = [
+                ("username", self.username.as_str()),
+                ("loaiHoSo", kind),
+                ("maTinh", facility.get(..2).unwrap_or_default()),
+                ("maCSKCB", &facility),
+                ("fileHSBase64", &base64::engine::general_purpose::STANDARD.encode(file)),
+            ];
+            let answer: serde_json::Value = client
+                .post(format!("{}/qd130/{endpoint}", self.base))
+                .header("accessToken", &access)
+                .header("tokenId", &id)
+                .header("passwordHash", &self.password_md5)
+                .form(&form)
+                .send()
+                .await?
+                .json()
+                .await?;
+            if answer["maKetQua"] == "401" {
+                // The session ended: log in again with the next episode.
+                self.session = None;
+            }
+            anyhow::ensure!(answer["maKetQua"] == "200", "the front door answered {answer}");
+        }
+        Ok(())
+    }
 }

@@ -27,6 +27,9 @@ pub struct EpisodeGenerator {
     facility: Option<String>,
     facilities: Vec<String>,
     counter: u64,
+    /// Place each stay so that it ended within the day before the episode is made (Vietnam time),
+    /// as live traffic does; otherwise stays fall in 2026's first ten months, deterministically.
+    recent: bool,
 }
 
 struct DrugItem {
@@ -180,7 +183,13 @@ impl EpisodeGenerator {
             facility: options.facility,
             facilities: province::facilities().into_iter().map(|f| f.code).collect(),
             counter: 0,
+            recent: false,
         }
+    }
+
+    /// Stays that ended within the last day, for a live demo (dates are then not reproducible).
+    pub fn recent(self) -> Self {
+        EpisodeGenerator { recent: true, ..self }
     }
 
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
@@ -218,6 +227,18 @@ impl EpisodeGenerator {
             arrival + Duration::days(stay_days) + Duration::hours(self.rng.random_range(1..4))
         } else {
             arrival + Duration::minutes(self.rng.random_range(120..240))
+        };
+        // Moved by whole days, so that a visit keeps its hours and its calendar days.
+        let (arrival, discharge) = match self.recent {
+            true => {
+                let now = crate::domain::time::to_vietnam(chrono::Utc::now());
+                let mut shift = Duration::days((now.date() - discharge.date()).num_days());
+                if discharge + shift > now {
+                    shift -= Duration::days(1);
+                }
+                (arrival + shift, discharge + shift)
+            }
+            false => (arrival, discharge),
         };
 
         let benefit_code: u32 = *self.pick(&[1, 2, 3, 4, 4, 4, 5]);
@@ -553,6 +574,19 @@ mod tests {
                 let report = validate(&e, &catalogue, &reference, profile);
                 assert!(report.violations.is_empty(), "{profile:?} {}: {:#?}", e.episode_key(), report.violations);
             }
+        }
+    }
+
+    #[test]
+    fn recent_episodes_ended_within_the_last_day_and_break_no_rule() {
+        let catalogue = Catalogue::builtin();
+        let reference = ReferenceData::sample();
+        let now = crate::domain::time::to_vietnam(chrono::Utc::now());
+        for e in EpisodeGenerator::new(GenOptions { seed: 9, facility: None }).recent().take(100) {
+            let ended = crate::domain::time::parse_datetime(e.summary.discharged_at.as_deref().unwrap()).unwrap();
+            assert!(ended <= now + Duration::minutes(1) && now - ended <= Duration::days(1), "{ended} for {now}");
+            let report = validate(&e, &catalogue, &reference, Profile::default());
+            assert!(report.violations.is_empty(), "{}: {:#?}", e.episode_key(), report.violations);
         }
     }
 

@@ -116,21 +116,52 @@ async fn demo_serves_traffic_with_the_portal_mocks() {
     }
     let admin = printed["admin key"].clone();
     let bhxh = printed["BHXH mock"].split_whitespace().next().unwrap().to_owned();
+    // `<base>/bhxh   (facility CODE: username NAME, password PASSWORD)`
+    let (front_door_url, account) = printed["front door"].split_once(" (").unwrap();
+    let words: Vec<&str> =
+        account.split(|c: char| c.is_whitespace() || ",():".contains(c)).filter(|w| !w.is_empty()).collect();
+    let (front_facility, username, password) = (words[1], words[3], words[5]);
     let client = reqwest::Client::new();
-    let mut seen = 0;
-    for _ in 0..100 {
-        let page: Value =
-            client.get(format!("{base}/api/v1/claims")).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
-        seen = page["items"].as_array().unwrap().len();
-        if seen >= 3 {
+    let claims = |query: String| {
+        let (client, base, admin) = (client.clone(), base.clone(), admin.clone());
+        async move {
+            let page: Value = client
+                .get(format!("{base}/api/v1/claims{query}"))
+                .bearer_auth(&admin)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            page["items"].as_array().unwrap().len()
+        }
+    };
+    let (mut seen, mut through_front_door) = (0, 0);
+    for _ in 0..300 {
+        seen = claims(String::new()).await;
+        through_front_door = claims(format!("?facility={front_facility}")).await;
+        if seen >= 3 && through_front_door >= 1 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+    let md5 = hex::encode_upper(<md5::Md5 as md5::Digest>::digest(password.as_bytes()));
+    let login: Value = client
+        .post(format!("{}/api/token/take", front_door_url.trim()))
+        .form(&[("username", username), ("password", md5.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let mock_state = client.get(format!("{bhxh}/_admin/state")).send().await.unwrap().status();
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(seen >= 3, "the demo's synthetic facilities send episodes");
+    assert!(through_front_door >= 1, "facility {front_facility} sends through the front door");
+    assert_eq!(login["maKetQua"], "200", "the printed account logs in: {login}");
     assert_eq!(mock_state, 200, "the BHXH mock runs beside the demo");
 }
 
