@@ -3,7 +3,7 @@
 //! flat shape.
 
 use super::answers::{Code, Refusal, server_error};
-use super::query_caller;
+use super::{form_or_json, query_caller};
 use crate::auth::Gate;
 use crate::config::Settings;
 use crate::domain::card::{CardNumber, mask};
@@ -166,9 +166,7 @@ async fn look_up(
         crate::auth::accounts::AccountScope::Province(_) => None,
     }
     .ok_or_else(|| Refusal::new(Code::Forbidden, "Tài khoản của Sở Y tế không tra cứu thẻ"))?;
-    let query = serde_json::from_slice::<CardQuery>(&body)
-        .or_else(|_| serde_urlencoded::from_bytes::<CardQuery>(&body))
-        .map_err(|_| Refusal::new(Code::BadParameter, "Lỗi sai định dạng tham số"))?;
+    let query: CardQuery = form_or_json(&body)?;
     let request = request_of(query)?;
     if let Some(card) = request.card_number.as_deref()
         && let Err(e) = CardNumber::parse(card)

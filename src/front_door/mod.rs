@@ -43,10 +43,18 @@ pub struct TokenForm {
     password: Option<String>,
 }
 
-/// Reads a form (`application/x-www-form-urlencoded`) within the body limit; `205` when it is none.
+/// Reads a form (`application/x-www-form-urlencoded`, as documented) within the body limit, or the
+/// same fields as a JSON object, which some of the portal's clients post (BHXH-API.md §2: whether
+/// the portal takes it is not settled, so it is taken); `205` when it is neither.
 async fn read_form<F: serde::de::DeserializeOwned>(payload: web::Payload, settings: &Settings) -> Result<F, Refusal> {
     let body = read_body(payload, settings.max_body_bytes).await.map_err(Refusal::Http)?;
-    serde_urlencoded::from_bytes(&body).map_err(|_| Refusal::new(Code::BadParameter, "Lỗi sai định dạng tham số"))
+    form_or_json(&body)
+}
+
+fn form_or_json<F: serde::de::DeserializeOwned>(body: &[u8]) -> Result<F, Refusal> {
+    serde_json::from_slice(body)
+        .or_else(|_| serde_urlencoded::from_bytes(body))
+        .map_err(|_| Refusal::new(Code::BadParameter, "Lỗi sai định dạng tham số"))
 }
 
 /// Logs in as the portal's `token/take` does: form `username` and `password` (the MD5 of the
