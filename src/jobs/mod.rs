@@ -12,7 +12,7 @@ pub mod routes;
 use crate::config::JobsSettings;
 use crate::eligibility::EligibilityService;
 use crate::queue::Portals;
-use crate::store::{Db, StoreError, jobs, now_ms, outbox, payload};
+use crate::store::{Db, StoreError, front_door, jobs, now_ms, outbox, payload};
 use crate::vault::Vault;
 use crate::vocabulary::Destination;
 use std::sync::Arc;
@@ -218,11 +218,13 @@ impl JobContext {
                         break;
                     }
                 }
+                let receipts = self.db.write(move |c| front_door::drop_receipts_before(c, cutoff)).await?;
                 let space = self.db.reclaim_space().await?;
                 let freed = (space.before - space.after).max(0);
                 metrics::counter!("hisgate_retention_bytes_freed_total").increment(freed as u64);
                 Ok(format!(
                     "stored episodes dropped from {total} claim versions settled before the cut-off; \
+                     {receipts} front-door receipts received before it dropped; \
                      the database takes {} bytes on disk ({freed} given back)",
                     space.after
                 ))

@@ -107,6 +107,12 @@ pub fn insert_receipt(conn: &mut AnyConnection, receipt: &StoredReceipt) -> Resu
     Ok(())
 }
 
+/// Drops the receipts of submissions received before `cutoff` (epoch ms): their error lists are
+/// not asked for any more. How many were dropped.
+pub fn drop_receipts_before(conn: &mut AnyConnection, cutoff: i64) -> Result<usize, StoreError> {
+    Ok(diesel::delete(front_door_receipts::table.filter(front_door_receipts::received_at.lt(cutoff))).execute(conn)?)
+}
+
 pub fn find_receipt(conn: &mut AnyConnection, transaction_id: &str) -> Result<Option<StoredReceipt>, StoreError> {
     Ok(front_door_receipts::table.find(transaction_id).select(StoredReceipt::as_select()).first(conn).optional()?)
 }

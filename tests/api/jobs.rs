@@ -149,10 +149,30 @@ async fn retention_drops_settled_payloads_and_keeps_the_record(backend: Backend)
     };
     let (_, ids) = send(&app, 73, 3).await;
     settle(&app, &ids).await;
+    // A front-door submission's receipt goes with the retention period too.
+    let db = app.db.clone();
+    let account = tokio::task::spawn_blocking(move || {
+        let scope = hisgate::auth::accounts::AccountScope::Facility(crate::helpers::FACILITY.into());
+        hisgate::auth::accounts::create_account(&db, scope, None, "test").unwrap()
+    })
+    .await
+    .unwrap();
+    let receipt = hisgate::store::front_door::StoredReceipt {
+        transaction_id: "T1".into(),
+        username: account.username,
+        facility_code: crate::helpers::FACILITY.into(),
+        received_at: hisgate::store::now_ms(),
+        errors: "[]".into(),
+        claims: "[]".into(),
+    };
+    app.db.write(move |c| hisgate::store::front_door::insert_receipt(c, &receipt)).await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let result = run(&app, "retention").await;
     let detail = result["detail"].as_str().unwrap();
     assert!(detail.starts_with("stored episodes dropped from 3 claim versions settled before the cut-off"), "{detail}");
+    assert!(detail.contains("; 1 front-door receipts received before it dropped"), "{detail}");
+    let kept = app.db.read(|c| hisgate::store::front_door::find_receipt(c, "T1")).await.unwrap();
+    assert!(kept.is_none(), "the receipt is gone");
     for id in &ids {
         let claim: Value = app.get(&format!("/api/v1/claims/{id}"), &app.doh_key).await.json().await.unwrap();
         assert_eq!(claim["status"], "accepted", "the record stays");
