@@ -5,6 +5,7 @@
 
 use crate::auth::{self, accounts};
 use crate::config::Settings;
+use crate::portal::bhxh::BhxhClient;
 use crate::startup::Application;
 use crate::store::{Db, facilities};
 use crate::synthetic::{EpisodeGenerator, GenOptions, province};
@@ -134,7 +135,9 @@ pub async fn run(bind: String, database_url: String, rate: f64) -> anyhow::Resul
     let mut senders: std::collections::HashMap<String, Sender> =
         keys[3..].iter().map(|(code, key)| (code.clone(), Sender::Key(key.clone()))).collect();
     for (code, account) in accounts {
-        senders.insert(code, Sender::FrontDoor(FrontDoorHis::new(&base, account)));
+        if let Some(client) = front_door_client(&base, account, reqwest::Client::new()) {
+            senders.insert(code, Sender::FrontDoor(Box::new(client)));
+        }
     }
     let period = std::time::Duration::from_secs_f64(1.0 / rate.max(0.01));
     tokio::spawn(async move {
@@ -145,7 +148,7 @@ pub async fn run(bind: String, database_url: String, rate: f64) -> anyhow::Resul
         loop {
             tick.tick().await;
             let episode = generator.next_episode();
-            let Some(sender) = senders.get_mut(episode.facility_code()) else {
+            let Some(sender) = senders.get(episode.facility_code()) else {
                 continue;
             };
             let sent = match sender {
@@ -157,7 +160,7 @@ pub async fn run(bind: String, database_url: String, rate: f64) -> anyhow::Resul
                     .await
                     .map(drop)
                     .map_err(anyhow::Error::from),
-                Sender::FrontDoor(his) => his.send(&client, &episode).await,
+                Sender::FrontDoor(his) => send_through_front_door(his, &episode).await,
             };
             if let Err(e) = sent {
                 tracing::warn!(error = %e, "demo traffic could not reach the gateway");
@@ -171,84 +174,32 @@ pub async fn run(bind: String, database_url: String, rate: f64) -> anyhow::Resul
 /// Every third facility sends through the front door.
 const FRONT_DOOR_EVERY: usize = 3;
 
-/// How a synthetic facility sends: with its API key, or as a HIS speaking BHXH's protocol.
+/// How a synthetic facility sends: with its API key, or as a HIS speaking BHXH's protocol (the
+/// gateway's own BHXH client, pointed at the front door).
 enum Sender {
     Key(String),
-    FrontDoor(FrontDoorHis),
+    FrontDoor(Box<BhxhClient>),
 }
 
-/// A HIS repointed from the BHXH portal to the gateway: it logs in once, then sends each episode's
-/// check-ins and its dossier as the portal takes them.
-struct FrontDoorHis {
-    base: String,
-    username: String,
-    password_md5: String,
-    /// `accessToken` and `tokenId` of the session, once logged in.
-    session: Option<(String, String)>,
+/// A client of the front door as of the portal, for `account`.
+fn front_door_client(base: &str, account: accounts::NewAccount, http: reqwest::Client) -> Option<BhxhClient> {
+    let settings = crate::config::PortalSettings {
+        url: Some(format!("{base}/bhxh")),
+        username: account.username,
+        password: crate::config::Secret::new(&account.password),
+        ..Default::default()
+    };
+    BhxhClient::new(&settings, Default::default(), http)
 }
 
-impl FrontDoorHis {
-    fn new(base: &str, account: accounts::NewAccount) -> Self {
-        FrontDoorHis {
-            base: format!("{base}/bhxh/api"),
-            password_md5: accounts::password_md5(&account.password),
-            username: account.username,
-            session: None,
-        }
-    }
-
-    async fn send(&mut self, client: &reqwest::Client, episode: &crate::domain::Episode) -> anyhow::Result<()> {
-        use base64::Engine;
-        let (access, id) = match &self.session {
-            Some(session) => session.clone(),
-            None => {
-                let login = [("username", self.username.as_str()), ("password", self.password_md5.as_str())];
-                let answer: serde_json::Value =
-                    client.post(format!("{}/token/take", self.base)).form(&login).send().await?.json().await?;
-                let token = |name: &str| answer["APIKey"][name].as_str().map(str::to_owned);
-                let session =
-                    token("access_token").zip(token("id_token")).ok_or_else(|| anyhow::anyhow!("{answer}"))?;
-                self.session.insert(session).clone()
-            }
-        };
-        let facility = episode.facility_code().to_owned();
-        let files = [
-            ("checkInKcbQd4750", "0", crate::formats::xml130::check_in_document(&episode.check_ins).into_bytes()),
-            (
-                "guiHoSoXmlQD4750",
-                "130",
-                crate::formats::xml130::envelope(
-                    &facility,
-                    crate::domain::time::vietnam_today(),
-                    std::slice::from_ref(episode),
-                    Default::default(),
-                ),
-            ),
-        ];
-        for (endpoint, kind, file) in files {
-            let form = [
-                ("username", self.username.as_str()),
-                ("loaiHoSo", kind),
-                ("maTinh", facility.get(..2).unwrap_or_default()),
-                ("maCSKCB", &facility),
-                ("fileHSBase64", &base64::engine::general_purpose::STANDARD.encode(file)),
-            ];
-            let answer: serde_json::Value = client
-                .post(format!("{}/qd130/{endpoint}", self.base))
-                .header("accessToken", &access)
-                .header("tokenId", &id)
-                .header("passwordHash", &self.password_md5)
-                .form(&form)
-                .send()
-                .await?
-                .json()
-                .await?;
-            if answer["maKetQua"] == "401" {
-                // The session ended: log in again with the next episode.
-                self.session = None;
-            }
-            anyhow::ensure!(answer["maKetQua"] == "200", "the front door answered {answer}");
-        }
-        Ok(())
-    }
+/// An episode as a repointed HIS sends it: its check-ins, then its dossier.
+async fn send_through_front_door(client: &BhxhClient, episode: &crate::domain::Episode) -> anyhow::Result<()> {
+    use crate::formats::xml130;
+    let facility = episode.facility_code();
+    client.submit_check_in(facility, xml130::check_in_document(&episode.check_ins).as_bytes()).await?;
+    let today = crate::domain::time::vietnam_today();
+    client
+        .submit_dossier(facility, &xml130::envelope(facility, today, std::slice::from_ref(episode), Default::default()))
+        .await?;
+    Ok(())
 }

@@ -9,12 +9,11 @@
 //! account, `<province>_SYT`) for every facility whose `MA_CSKCB` starts with its province's code.
 
 use super::Principal;
-use crate::digest::{digests_equal, random_hex, sha256_hex};
+use crate::digest::{digests_equal, md5_upper_hex, random_hex, sha256_hex};
 use crate::store::front_door::{self, StoredAccount, StoredSession};
 use crate::store::{Db, StoreError, audit, facilities, now_ms};
 use crate::vocabulary::{FacilityCode, Role};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use md5::{Digest, Md5};
 
 /// For whom an account sends.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,11 +42,6 @@ pub enum AccountError {
 pub struct NewAccount {
     pub username: String,
     pub password: String,
-}
-
-/// The uppercase hex MD5 of a password, as the portal's clients send it.
-pub fn password_md5(password: &str) -> String {
-    hex::encode_upper(Md5::digest(password.as_bytes()))
 }
 
 fn slow_hash(md5: &str) -> String {
@@ -85,7 +79,7 @@ pub fn create_account(
         username: username.clone(),
         facility_code,
         province_code,
-        password_hash: slow_hash(&password_md5(&password)),
+        password_hash: slow_hash(&md5_upper_hex(&password)),
         created_at: now_ms(),
         revoked_at: None,
     };
@@ -230,11 +224,6 @@ pub async fn session_caller(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_md5_is_the_portals_uppercase_hex() {
-        assert_eq!(password_md5("abc"), "900150983CD24FB0D6963F7D28E17F72");
-    }
 
     #[test]
     fn a_province_account_sends_for_its_province_only() {

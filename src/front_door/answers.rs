@@ -66,6 +66,11 @@ impl Refusal {
     }
 }
 
+/// Parameters (a form, a query) that are not of the form the call takes.
+pub(super) fn malformed() -> Refusal {
+    Refusal::new(Code::BadParameter, "Lỗi sai định dạng tham số")
+}
+
 /// The answer of an unexpected failure (the store), logged with `what` could not be done.
 pub(super) fn server_error(what: &str, error: &dyn std::fmt::Display) -> Refusal {
     tracing::error!(error = %error, "front door: {what}");

@@ -20,7 +20,7 @@ use crate::auth::accounts::{self, Caller};
 use crate::config::Settings;
 use crate::http::read_body;
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use answers::{Code, Refusal, TokenAnswer, server_error};
+use answers::{Code, Refusal, TokenAnswer, malformed, server_error};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::UtoipaApp;
@@ -52,9 +52,7 @@ async fn read_form<F: serde::de::DeserializeOwned>(payload: web::Payload, settin
 }
 
 fn form_or_json<F: serde::de::DeserializeOwned>(body: &[u8]) -> Result<F, Refusal> {
-    serde_json::from_slice(body)
-        .or_else(|_| serde_urlencoded::from_bytes(body))
-        .map_err(|_| Refusal::new(Code::BadParameter, "Lỗi sai định dạng tham số"))
+    serde_json::from_slice(body).or_else(|_| serde_urlencoded::from_bytes(body)).map_err(|_| malformed())
 }
 
 /// Logs in as the portal's `token/take` does: form `username` and `password` (the MD5 of the
@@ -145,8 +143,7 @@ struct QueryCredentials {
 
 /// The caller of an `egw` call.
 async fn query_caller(req: &HttpRequest, gate: &Gate) -> Result<Caller, Refusal> {
-    let c = serde_urlencoded::from_str::<QueryCredentials>(req.query_string())
-        .map_err(|_| Refusal::new(Code::BadParameter, "Lỗi sai định dạng tham số"))?;
+    let c = serde_urlencoded::from_str::<QueryCredentials>(req.query_string()).map_err(|_| malformed())?;
     accounts_caller(gate, (&c.token, &c.id_token, &c.password), Some(&c.username)).await
 }
 

@@ -2,7 +2,7 @@
 //! ingest as `/api/v1/checkins` and `/api/v1/dossiers`; and `nhanChiTietLoiHS` (§5), the errors of
 //! what was received.
 
-use super::answers::{Code, ErrorList, ListedError, Refusal, SubmissionAnswer, server_error};
+use super::answers::{Code, ErrorList, ListedError, Refusal, SubmissionAnswer, malformed, server_error};
 use super::{caller, query_caller, read_form};
 use crate::auth::Gate;
 use crate::auth::Principal;
@@ -285,8 +285,7 @@ pub(super) async fn error_list(req: HttpRequest, gate: web::Data<Gate>) -> HttpR
 }
 
 async fn listed_errors(req: &HttpRequest, gate: &Gate) -> Result<HttpResponse, Refusal> {
-    let q = serde_urlencoded::from_str::<ErrorListQuery>(req.query_string())
-        .map_err(|_| Refusal::new(Code::BadParameter, "Lỗi sai định dạng tham số"))?;
+    let q = serde_urlencoded::from_str::<ErrorListQuery>(req.query_string()).map_err(|_| malformed())?;
     let caller = query_caller(req, gate).await?;
     let id = q.transaction_id.trim().to_owned();
     let receipt = gate

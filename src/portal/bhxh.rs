@@ -7,7 +7,6 @@ use super::{PortalError, status_error, transient_status};
 use crate::config::PortalSettings;
 use crate::domain::spec::Profile;
 use crate::vocabulary::Destination;
-use md5::Digest;
 use serde::Deserialize;
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -110,10 +109,6 @@ pub struct RecordOutcome {
     pub lines: Vec<OutcomeLine>,
 }
 
-fn md5_upper(text: &str) -> String {
-    hex::encode_upper(md5::Md5::digest(text.as_bytes()))
-}
-
 pub(crate) fn code_of(v: &Value) -> String {
     match &v["maKetQua"] {
         Value::String(s) => s.clone(),
@@ -133,7 +128,7 @@ impl BhxhClient {
             http,
             base,
             username: settings.username.clone(),
-            password_md5: md5_upper(settings.password.expose()),
+            password_md5: crate::digest::md5_upper_hex(settings.password.expose()),
             session: Mutex::new(None),
             guard: PortalGuard::new(Destination::Bhxh.as_str(), settings),
             profile,

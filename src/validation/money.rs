@@ -87,6 +87,33 @@ pub(super) fn check(episode: &Episode, findings: &mut Findings<'_>) {
     total_t_bhtt(s, findings);
 }
 
+/// The [`Line`] of a drug or service line `$l`: its amounts and payers, which both tables name
+/// alike, with what differs between them given.
+macro_rules! money_line {
+    ($l:expr, $path:expr, expected: ($hospital:expr, $insured:expr), supply: $supply:expr, drug: $drug:expr) => {
+        Line {
+            path: $path,
+            amount_hospital: $l.amount_hospital.as_ref(),
+            amount_insured: $l.amount_insured.as_ref(),
+            expected_hospital: $hospital,
+            expected_insured: $insured,
+            self_pay: $l.patient_self_pay.as_ref(),
+            copay: $l.patient_copay.as_ref(),
+            fund: $l.fund_pays.as_ref(),
+            other: $l.other_sources.as_ref(),
+            other_parts: [
+                $l.other_state_budget.as_ref(),
+                $l.other_foreign_aid.as_ref(),
+                $l.other_domestic_aid.as_ref(),
+                $l.other_remaining.as_ref(),
+            ],
+            fee_for_service: $l.payment_method == Some(1),
+            supply: $supply,
+            drug: $drug,
+        }
+    };
+}
+
 /// Each drug line's [`Line`] (XML2: quantity × price, × the insured rate).
 fn drug_lines(episode: &Episode) -> Vec<Line<'_>> {
     episode.drugs.iter().enumerate().map(drug_line).collect()
@@ -94,26 +121,8 @@ fn drug_lines(episode: &Episode) -> Vec<Line<'_>> {
 
 fn drug_line((i, l): (usize, &DrugLine)) -> Line<'_> {
     let cost = l.quantity.zip(l.unit_price).map(|(q, p)| q * p);
-    Line {
-        path: format!("drugs[{i}]"),
-        amount_hospital: l.amount_hospital.as_ref(),
-        amount_insured: l.amount_insured.as_ref(),
-        expected_hospital: cost,
-        expected_insured: cost.zip(l.insurance_rate_pct).map(|(c, rate)| c * rate / HUNDRED),
-        self_pay: l.patient_self_pay.as_ref(),
-        copay: l.patient_copay.as_ref(),
-        fund: l.fund_pays.as_ref(),
-        other: l.other_sources.as_ref(),
-        other_parts: [
-            l.other_state_budget.as_ref(),
-            l.other_foreign_aid.as_ref(),
-            l.other_domestic_aid.as_ref(),
-            l.other_remaining.as_ref(),
-        ],
-        fee_for_service: l.payment_method == Some(1),
-        supply: false,
-        drug: true,
-    }
+    let insured = cost.zip(l.insurance_rate_pct).map(|(c, rate)| c * rate / HUNDRED);
+    money_line!(l, format!("drugs[{i}]"), expected: (cost, insured), supply: false, drug: true)
 }
 
 /// Each service line's [`Line`] (XML3: also × the service rate).
@@ -125,26 +134,9 @@ fn service_line((i, l): (usize, &ServiceLine)) -> Line<'_> {
     let service_rate = l.service_rate_pct.unwrap_or(HUNDRED);
     let hospital = l.quantity.zip(l.unit_price_hospital).map(|(q, p)| q * p * service_rate / HUNDRED);
     let insured = l.quantity.zip(l.unit_price_insured).zip(l.insurance_rate_pct);
-    Line {
-        path: format!("services[{i}]"),
-        amount_hospital: l.amount_hospital.as_ref(),
-        amount_insured: l.amount_insured.as_ref(),
-        expected_hospital: hospital,
-        expected_insured: insured.map(|((q, p), rate)| q * p * rate / HUNDRED * service_rate / HUNDRED),
-        self_pay: l.patient_self_pay.as_ref(),
-        copay: l.patient_copay.as_ref(),
-        fund: l.fund_pays.as_ref(),
-        other: l.other_sources.as_ref(),
-        other_parts: [
-            l.other_state_budget.as_ref(),
-            l.other_foreign_aid.as_ref(),
-            l.other_domestic_aid.as_ref(),
-            l.other_remaining.as_ref(),
-        ],
-        fee_for_service: l.payment_method == Some(1),
-        supply: l.cost_group.is_some_and(|g| SUPPLY_GROUPS.contains(&g)),
-        drug: false,
-    }
+    let insured = insured.map(|((q, p), rate)| q * p * rate / HUNDRED * service_rate / HUNDRED);
+    let supply = l.cost_group.is_some_and(|g| SUPPLY_GROUPS.contains(&g));
+    money_line!(l, format!("services[{i}]"), expected: (hospital, insured), supply: supply, drug: false)
 }
 
 fn line_amount_hospital(l: &Line<'_>, findings: &mut Findings<'_>) {

@@ -146,16 +146,8 @@ async fn demo_serves_traffic_with_the_portal_mocks() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    let md5 = hex::encode_upper(<md5::Md5 as md5::Digest>::digest(password.as_bytes()));
-    let login: Value = client
-        .post(format!("{}/api/token/take", front_door_url.trim()))
-        .form(&[("username", username), ("password", md5.as_str())])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let md5 = crate::front_door::md5_hex(password);
+    let (login, _) = crate::front_door::log_in(front_door_url.trim(), username, &md5).await;
     let mock_state = client.get(format!("{bhxh}/_admin/state")).send().await.unwrap().status();
     child.kill().unwrap();
     child.wait().unwrap();

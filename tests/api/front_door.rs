@@ -47,7 +47,7 @@ async fn the_error_list_adds_what_the_portal_refused_once_it_answers() {
 }
 
 /// The portal's client, as BHXH-API.md describes it.
-struct PortalClient {
+pub struct PortalClient {
     http: reqwest::Client,
     base: String,
     username: String,
@@ -57,12 +57,12 @@ struct PortalClient {
     id_token: String,
 }
 
-fn md5_hex(password: &str) -> String {
+pub fn md5_hex(password: &str) -> String {
     hex::encode_upper(md5::Md5::digest(password.as_bytes()))
 }
 
 /// `token/take`: the answer, and a client when it is `200`.
-async fn log_in(base: &str, username: &str, password_md5: &str) -> (Value, Option<PortalClient>) {
+pub async fn log_in(base: &str, username: &str, password_md5: &str) -> (Value, Option<PortalClient>) {
     let http = reqwest::Client::new();
     let answer: Value = http
         .post(format!("{base}/api/token/take"))
