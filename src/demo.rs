@@ -1,15 +1,16 @@
 //! `hisgate demo`: the gateway on an embedded SQLite file, the portal mocks in-process, a seeded
 //! synthetic province with API keys, and a trickle of synthetic episodes, discharged within the
 //! last day, sent over HTTP: most facilities with the native JSON, every third through the
-//! BHXH-compatible front door (`/bhxh`), as a HIS repointed from the portal does.
+//! BHXH-compatible front door (`/bhxh`), as a HIS repointed from the portal does; one facility's
+//! HIS (the mocks' receiver) takes the gateway's signed callbacks.
 
 use crate::auth::{self, accounts};
 use crate::config::Settings;
 use crate::portal::bhxh::BhxhClient;
 use crate::startup::Application;
-use crate::store::{Db, facilities};
+use crate::store::{Db, facilities, webhooks};
 use crate::synthetic::{EpisodeGenerator, GenOptions, province};
-use crate::vocabulary::Role;
+use crate::vocabulary::{FacilityCode, Role};
 
 /// The demo's master key, beside its SQLite file (made on the first run, kept for the next ones,
 /// whose database it opens).
@@ -34,6 +35,7 @@ pub async fn run(bind: String, database_url: String, rate: f64) -> anyhow::Resul
     use crate::config::{PortalSettings, Secret};
     let bhxh = mocks::bhxh::start(mocks::bhxh::BhxhConfig::default(), "127.0.0.1:0")?;
     let moh = mocks::moh::start(mocks::moh::MohConfig::default(), "127.0.0.1:0")?;
+    let his = mocks::his::start(mocks::faults::FaultConfig::default(), "127.0.0.1:0")?;
     let portal = |url: &str| PortalSettings {
         url: Some(url.to_owned()),
         username: DEMO_PORTAL_ACCOUNT.0.to_owned(),
@@ -64,9 +66,15 @@ pub async fn run(bind: String, database_url: String, rate: f64) -> anyhow::Resul
             }),
             ..Default::default()
         },
+        // The demo's HIS takes callbacks on the loopback, over plain HTTP.
+        webhooks: crate::config::WebhookSettings { allow_http: true, ..Default::default() },
         ..Settings::default()
     };
     let province = province::facilities();
+    let vault = crate::vault::Vault::from_file(master_key_file.clone())?;
+    let callback_url = his.callback_url();
+    let callback_secret = crate::digest::random_hex(32);
+    his.state.set_secret(&callback_secret);
     type Made = (Db, Vec<(String, String)>, Vec<(String, accounts::NewAccount)>);
     let (db, keys, accounts) = tokio::task::spawn_blocking(move || -> anyhow::Result<Made> {
         let db = Db::connect(&database_url)?;
@@ -103,6 +111,12 @@ pub async fn run(bind: String, database_url: String, rate: f64) -> anyhow::Resul
                 accounts.push((f.code.clone(), accounts::create_account(&db, scope, Some(&name), "demo")?));
             }
         }
+        // The first facility with a key tells its HIS by callback.
+        let sealed = vault.seal(&callback_secret, &keys[3].0);
+        let listening = FacilityCode::from(keys[3].0.as_str());
+        db.write_blocking(|c| {
+            webhooks::set_endpoint(c, &listening, &callback_url, &sealed.text, sealed.key.as_deref())
+        })?;
         Ok((db, keys, accounts))
     })
     .await??;
@@ -128,6 +142,11 @@ pub async fn run(bind: String, database_url: String, rate: f64) -> anyhow::Resul
             account.username, account.password
         );
     }
+    println!(
+        "  callbacks:    facility {} → {}   (GET it for what arrived, signatures checked)",
+        keys[3].0,
+        his.callback_url()
+    );
     println!("Synthetic facilities send {rate} episodes/s. Stop with Ctrl-C.");
     // Library logs start after the banner, which is the first thing the demo prints.
     crate::telemetry::init(crate::config::LogFormat::Human);

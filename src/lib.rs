@@ -17,6 +17,7 @@ pub mod front_door;
 pub mod http;
 pub mod ingest;
 pub mod jobs;
+pub mod notify;
 pub mod ops;
 pub mod portal;
 pub mod queue;

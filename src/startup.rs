@@ -4,6 +4,7 @@
 use crate::config::Settings;
 use crate::formats::xml130::signers::Signers;
 use crate::http;
+use crate::notify::Sender;
 use crate::portal::bhxh::BhxhClient;
 use crate::portal::moh::MohClient;
 use crate::queue::{Dispatcher, Portals};
@@ -199,6 +200,10 @@ fn start_background(
         let dispatcher =
             Dispatcher::new(db.clone(), vault.clone(), settings.dispatch.clone(), protocol, portals.clone(), signers);
         tasks.push(tokio::spawn(dispatcher.run(wake)));
+    }
+    match Sender::new(db.clone(), vault.clone(), settings.webhooks.clone()) {
+        Ok(sender) => tasks.push(tokio::spawn(sender.run())),
+        Err(e) => tracing::error!(error = %e, "callbacks to the HIS will not be sent"),
     }
     tasks
 }

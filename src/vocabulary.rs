@@ -158,6 +158,10 @@ text_enum! {
         DeadLettered = "dead_lettered",
         /// An unanswered sending turned out to have reached BHXH.
         FoundReceived = "found_received",
+        /// BHXH's error list was read and named no error for the record: the portal holds it.
+        PortalReceived = "portal_received",
+        /// BHXH's error list named errors for the record.
+        PortalErrors = "portal_errors",
         /// BHXH's appraisal was reconciled.
         Appraised = "appraised",
         /// A dead-lettered submission was queued again.
@@ -166,6 +170,43 @@ text_enum! {
         CardChecked = "card_checked",
         /// Retention dropped the version's content.
         PayloadDropped = "payload_dropped",
+    }
+}
+
+text_enum! {
+    /// What a facility's HIS is told by callback (`webhook_deliveries.event`, the `event` of its body).
+    pub enum WebhookEvent ("webhook event") {
+        /// hisgate stored a version of the claim and queued it for the portals.
+        ClaimAccepted = "claim.accepted",
+        /// hisgate refused an episode at ingest (the rules it broke are in the detail).
+        ClaimRefused = "claim.refused",
+        /// A portal took a file holding the claim's version, under its transaction id.
+        ClaimSent = "claim.sent",
+        /// BHXH holds the record: its error list names no error for it, or an unanswered sending
+        /// was found in its receipt list.
+        PortalReceived = "portal.received",
+        /// BHXH's error list named errors for the record.
+        PortalErrors = "portal.errors",
+        /// BHXH's appraisal: accepted, partially approved (with the cut lines) or rejected.
+        ClaimAppraised = "claim.appraised",
+        /// A sending failed for good; an administrator may replay it.
+        ClaimDeadLettered = "claim.dead_lettered",
+        /// A portal took a check-in (XML0).
+        CheckInSent = "checkin.sent",
+    }
+}
+
+text_enum! {
+    /// Where a callback stands (`webhook_deliveries.status`).
+    pub enum DeliveryStatus ("delivery status") {
+        /// Waiting for its next attempt.
+        Pending = "pending",
+        /// Being posted by an instance under a lease.
+        InFlight = "in_flight",
+        /// The HIS answered 2xx.
+        Delivered = "delivered",
+        /// Not answered 2xx within the delivery window; an administrator may replay it.
+        DeadLetter = "dead_letter",
     }
 }
 

@@ -297,6 +297,41 @@ impl Default for AlertSettings {
     }
 }
 
+/// Callbacks to the facilities' HIS (TOML `[webhooks]`; docs/WEBHOOKS.md).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookSettings {
+    /// How often an instance looks for due deliveries.
+    pub poll_ms: u64,
+    /// How long a HIS has to answer one delivery.
+    pub timeout_ms: u64,
+    /// First retry delay; doubled at each attempt up to `retry_max_ms`, each delay drawn at random
+    /// between its half and its whole (so receivers coming back are not hit all at once).
+    pub retry_base_ms: u64,
+    pub retry_max_ms: u64,
+    /// A delivery not answered 2xx this long after its event (or its replay) is given up.
+    pub give_up_seconds: u64,
+    /// Deliveries one instance posts at the same time.
+    pub concurrency: usize,
+    /// Endpoints may be plain `http://` (the demo, tests, a HIS on the same private network);
+    /// otherwise only `https://` is taken.
+    pub allow_http: bool,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        WebhookSettings {
+            poll_ms: 1000,
+            timeout_ms: 10_000,
+            retry_base_ms: 10_000,
+            retry_max_ms: 3_600_000,
+            give_up_seconds: 86_400,
+            concurrency: 8,
+            allow_http: false,
+        }
+    }
+}
+
 /// The scheduled jobs. Schedules are cron expressions with seconds
 /// (`sec min hour day month weekday`) in Vietnam time (UTC+7).
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -407,6 +442,7 @@ pub struct Settings {
     pub jobs: JobsSettings,
     pub eligibility: EligibilitySettings,
     pub alerts: AlertSettings,
+    pub webhooks: WebhookSettings,
     /// Folder of the reference catalogues (`icd10.csv`, `drugs.csv`, …); none: those rules do not run.
     pub reference_dir: Option<std::path::PathBuf>,
     /// Signing material per facility code (TOML `[signing.83001]`); files of other facilities go unsigned.
@@ -444,6 +480,7 @@ impl Default for Settings {
             jobs: JobsSettings::default(),
             eligibility: EligibilitySettings::default(),
             alerts: AlertSettings::default(),
+            webhooks: WebhookSettings::default(),
             reference_dir: None,
             signing: Default::default(),
             result_columns: ResultColumns::default(),

@@ -23,6 +23,7 @@ use crate::domain::time::parse_datetime;
 use crate::reference::ReferenceData;
 use crate::store::check_ins::NewCheckIn;
 use crate::store::claims::{self, NewClaimVersion};
+use crate::store::stats::Refusal;
 use crate::validation::{self, Catalogue, Violation};
 use crate::vault::Vault;
 use crate::vocabulary::{ClaimId, ClaimStatus};
@@ -183,15 +184,15 @@ fn facility_unknown(code: &str) -> Violation {
 /// field (a longer one is refused by its rule, and cut where it is repeated).
 const MA_LK_CHARS: usize = 100;
 
-/// The critical rules an episode refused at ingest broke, for the connectivity figures.
-fn refusal(
-    facility: Option<&String>,
-    ma_lk: Option<&String>,
-    violations: &[Violation],
-) -> Option<(String, Option<String>, Vec<String>)> {
-    let rules = violations.iter().filter(|v| v.severity == validation::Severity::Critical).map(|v| v.rule.clone());
+/// What an episode refused at ingest broke (its critical violations), for the connectivity
+/// figures and its facility's HIS; none without a facility to note it under.
+fn refusal(facility: Option<&String>, ma_lk: Option<&String>, violations: &[Violation]) -> Option<Refusal> {
     let bound = |text: &String| validation::bounded(text, MA_LK_CHARS);
-    Some((bound(facility?), ma_lk.map(bound), rules.collect()))
+    Some(Refusal {
+        facility_code: bound(facility?),
+        episode_key: ma_lk.map(bound),
+        violations: violations.iter().filter(|v| v.severity == validation::Severity::Critical).cloned().collect(),
+    })
 }
 
 /// One item of a batch or a file: (`MA_LK`, facility, the prepared episode or why not).

@@ -70,7 +70,7 @@ impl IngestService {
 
     /// Notes refused episodes (see [`crate::store::stats`]). Losing this note must not fail the
     /// request: the caller has its answer already.
-    async fn note_refusals(&self, rows: Vec<(String, Option<String>, Vec<String>)>) {
+    async fn note_refusals(&self, rows: Vec<crate::store::stats::Refusal>) {
         if rows.is_empty() {
             return;
         }

@@ -53,7 +53,7 @@ impl PortalError {
 /// What went wrong on the way to a portal, in fixed words and the portal's host: a transport
 /// error's own text holds the request's URL, whose query carries the session token and the
 /// password hash (BHXH's card lookup), and must reach no answer, log or audit row.
-fn transport_failure(e: &reqwest::Error) -> String {
+pub fn transport_failure(e: &reqwest::Error) -> String {
     let what = if e.is_connect() {
         "could not connect"
     } else if e.is_timeout() {

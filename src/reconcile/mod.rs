@@ -97,6 +97,14 @@ fn rejection(claimed_cents: i64, errors: &[(&str, &str)]) -> Outcome {
     }
 }
 
+/// What one error list says of one record.
+enum ListVerdict {
+    /// Errors listed: rejected.
+    Rejected { outcome: Outcome, listed: Vec<(String, String)> },
+    /// Nothing listed: the portal holds it; asked again at `next_poll` (none: past the horizon).
+    Clean { next_poll: Option<i64> },
+}
+
 impl Reconciler {
     pub fn new(db: Db, bhxh: Arc<BhxhClient>, poll_interval_ms: u64, api: AppraisalApi) -> Self {
         Reconciler { db, bhxh, poll_interval_ms, appraisal_api: AtomicBool::new(api == AppraisalApi::Modelled) }
@@ -172,11 +180,13 @@ impl Reconciler {
         self.db
             .write_retrying(move |c| {
                 for (s, o) in decided.iter() {
-                    outbox::record_outcome(c, s, o)?;
                     let prefix = format!("{}:", s.episode_key);
-                    for (code, message) in errors.iter().filter(|(_, m)| m.starts_with(&prefix)) {
-                        outbox::record_error(c, s.outbox_id, code, message)?;
+                    let listed: Vec<(String, String)> =
+                        errors.iter().filter(|(_, m)| m.starts_with(&prefix)).cloned().collect();
+                    if !listed.is_empty() {
+                        outbox::record_listed_errors(c, s, &listed)?;
                     }
+                    outbox::record_outcome(c, s, o)?;
                 }
                 undecided.iter().try_for_each(|s| outbox::postpone_poll(c, s.outbox_id, later))
             })
@@ -201,39 +211,42 @@ impl Reconciler {
         };
         let now = now_ms();
         let in_file = subs.len();
-        let mut rejected = Vec::new();
-        let mut waiting = Vec::new();
-        for s in subs {
-            let found = errors_of(&errors, &s.episode_key, in_file);
-            if found.is_empty() {
-                let age = now - s.sent_at;
-                let next = if age >= ERROR_LIST_HORIZON_MS {
-                    None
+        let mut verdicts: Vec<(SentSubmission, ListVerdict)> = subs
+            .into_iter()
+            .map(|s| {
+                let found = errors_of(&errors, &s.episode_key, in_file);
+                let verdict = if found.is_empty() {
+                    let age = now - s.sent_at;
+                    ListVerdict::Clean {
+                        next_poll: (age < ERROR_LIST_HORIZON_MS)
+                            .then(|| now + (age / 2).clamp(self.poll_interval_ms as i64, ERROR_LIST_MAX_WAIT_MS)),
+                    }
                 } else {
-                    Some(now + (age / 2).clamp(self.poll_interval_ms as i64, ERROR_LIST_MAX_WAIT_MS))
+                    let listed =
+                        found.iter().map(|(c, t)| ((*c).to_owned(), format!("{}: {t}", s.episode_key))).collect();
+                    ListVerdict::Rejected { outcome: rejection(s.claimed_cents, &found), listed }
                 };
-                waiting.push((s.outbox_id, next));
-            } else {
-                let outcome = rejection(s.claimed_cents, &found);
-                let listed: Vec<(String, String)> =
-                    found.iter().map(|(c, t)| ((*c).to_owned(), format!("{}: {t}", s.episode_key))).collect();
-                rejected.push((s, outcome, listed));
-            }
-        }
-        let settled = rejected.len();
-        rejected.sort_by(|(a, ..), (b, ..)| a.claim_id.cmp(&b.claim_id));
-        let (rejected, waiting) = (Arc::new(rejected), Arc::new(waiting));
+                (s, verdict)
+            })
+            .collect();
+        let settled = verdicts.iter().filter(|(_, v)| matches!(v, ListVerdict::Rejected { .. })).count();
+        // Claims are locked in id order by every writer that settles them.
+        verdicts.sort_by(|(a, _), (b, _)| a.claim_id.cmp(&b.claim_id));
+        let verdicts = Arc::new(verdicts);
         self.db
             .write_retrying(move |c| {
-                for (s, outcome, listed) in rejected.iter() {
-                    outbox::record_outcome(c, s, outcome)?;
-                    for (code, message) in listed {
-                        outbox::record_error(c, s.outbox_id, code, message)?;
+                verdicts.iter().try_for_each(|(s, verdict)| match verdict {
+                    ListVerdict::Rejected { outcome, listed } => {
+                        outbox::record_listed_errors(c, s, listed)?;
+                        outbox::record_outcome(c, s, outcome)
                     }
-                }
-                waiting.iter().try_for_each(|(id, next)| match next {
-                    Some(at) => outbox::postpone_poll(c, *id, *at),
-                    None => outbox::stop_polling(c, *id),
+                    ListVerdict::Clean { next_poll } => {
+                        outbox::confirm_received(c, s)?;
+                        match next_poll {
+                            Some(at) => outbox::postpone_poll(c, s.outbox_id, *at),
+                            None => outbox::stop_polling(c, s.outbox_id),
+                        }
+                    }
                 })
             })
             .await?;

@@ -7,7 +7,7 @@ use super::payload::{Payload, check_in_payload};
 use super::schema::{check_in_outbox, check_ins, claims};
 use super::{AnyConnection, StoreError, audit, now_ms};
 use crate::vault::{Sealed, Vault};
-use crate::vocabulary::{CheckInId, ClaimId, Destination, FacilityCode, JobStatus};
+use crate::vocabulary::{CheckInId, ClaimId, Destination, FacilityCode, JobStatus, WebhookEvent};
 use diesel::prelude::*;
 use serde::Serialize;
 use std::collections::HashSet;
@@ -248,19 +248,37 @@ fn mark_delivered(
     transaction_id: &str,
     now: i64,
 ) -> Result<(), StoreError> {
-    diesel::update(check_in_outbox::table.find(job.outbox_id).filter(check_in_outbox::status.eq(JobStatus::InFlight)))
-        .set((
-            check_in_outbox::status.eq(JobStatus::Delivered),
-            check_in_outbox::transaction_id.eq(transaction_id),
-            check_in_outbox::attempts.eq(job.attempts + 1),
-            check_in_outbox::sent_at.eq(now),
-            check_in_outbox::lease_until.eq(None::<i64>),
-            check_in_outbox::last_error.eq(None::<String>),
-            check_in_outbox::uncertain_since.eq(None::<i64>),
-            check_in_outbox::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(())
+    let delivered = diesel::update(
+        check_in_outbox::table.find(job.outbox_id).filter(check_in_outbox::status.eq(JobStatus::InFlight)),
+    )
+    .set((
+        check_in_outbox::status.eq(JobStatus::Delivered),
+        check_in_outbox::transaction_id.eq(transaction_id),
+        check_in_outbox::attempts.eq(job.attempts + 1),
+        check_in_outbox::sent_at.eq(now),
+        check_in_outbox::lease_until.eq(None::<i64>),
+        check_in_outbox::last_error.eq(None::<String>),
+        check_in_outbox::uncertain_since.eq(None::<i64>),
+        check_in_outbox::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    if delivered == 0 {
+        return Ok(());
+    }
+    super::webhooks::enqueue(
+        conn,
+        vec![super::webhooks::Notice {
+            facility_code: job.facility_code.to_string(),
+            event: WebhookEvent::CheckInSent,
+            claim_id: None,
+            episode_key: Some(job.episode_key.clone()),
+            version: None,
+            at: now,
+            detail: serde_json::json!({
+                "check_in_id": job.check_in_id, "destination": job.destination, "transaction_id": transaction_id,
+            }),
+        }],
+    )
 }
 
 fn mark_failed(

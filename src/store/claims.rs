@@ -2,6 +2,7 @@
 //! timeline of what happened to it, and its outbox entries, all written in one transaction.
 
 pub use super::audit::Actor;
+use super::events::{self, ClaimEvent};
 use super::payload::{Payload, PayloadInsert, version_payload};
 use super::schema::{claim_events, claim_versions, claims, episode_payloads, outbox};
 use super::{AnyConnection, StoreError, audit, now_ms};
@@ -136,16 +137,6 @@ impl OutboxInsert {
             updated_at: now,
         }
     }
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = claim_events)]
-struct EventInsert<'a> {
-    claim_id: &'a str,
-    version: i32,
-    at: i64,
-    kind: ClaimEventKind,
-    detail: String,
 }
 
 /// Stores episode versions (idempotently), each with its outbox entries, timeline event and
@@ -283,7 +274,7 @@ fn create_all(
     insert_rows!(conn, outbox::table, jobs, ROWS_PER_STATEMENT);
     let events: Vec<_> = new
         .iter()
-        .map(|((_, actor), id)| EventInsert {
+        .map(|((_, actor), id)| ClaimEvent {
             claim_id: id,
             version: 1,
             at: now,
@@ -291,7 +282,7 @@ fn create_all(
             detail: received_detail(actor, destinations),
         })
         .collect();
-    insert_rows!(conn, claim_events::table, events, ROWS_PER_STATEMENT);
+    events::record(conn, &events)?;
     let audit: Vec<_> = new
         .iter()
         .map(|((item, actor), id)| audit::AuditEntry {
@@ -380,8 +371,8 @@ fn accept_stored(
 }
 
 /// The timeline detail of a received version: who sent it and where it goes.
-fn received_detail(actor: &Actor, destinations: &[Destination]) -> String {
-    serde_json::json!({ "by": actor.key_id, "destinations": destinations }).to_string()
+fn received_detail(actor: &Actor, destinations: &[Destination]) -> serde_json::Value {
+    serde_json::json!({ "by": actor.key_id, "destinations": destinations })
 }
 
 /// The audit detail of a stored version.
@@ -411,7 +402,7 @@ fn supersede(conn: &mut AnyConnection, claim_id: &str, version: i32, now: i64) -
         version,
         now,
         ClaimEventKind::Superseded,
-        serde_json::json!({ "withdrawn_submissions": withdrawn }).to_string(),
+        serde_json::json!({ "withdrawn_submissions": withdrawn }),
     )
 }
 
@@ -421,12 +412,9 @@ fn event(
     version: i32,
     at: i64,
     kind: ClaimEventKind,
-    detail: String,
+    detail: serde_json::Value,
 ) -> Result<(), StoreError> {
-    diesel::insert_into(claim_events::table)
-        .values(EventInsert { claim_id, version, at, kind, detail })
-        .execute(conn)?;
-    Ok(())
+    events::record(conn, &[ClaimEvent { claim_id, version, at, kind, detail }])
 }
 
 /// A claim as lists show it.
@@ -613,16 +601,14 @@ pub fn record_card_check(
     diesel::update(claim_versions::table.find(card.version_id))
         .set((claim_versions::card_checked_at.eq(now), claim_versions::card_check_code.eq(code)))
         .execute(conn)?;
-    diesel::insert_into(claim_events::table)
-        .values((
-            claim_events::claim_id.eq(&card.claim_id),
-            claim_events::version.eq(card.version),
-            claim_events::at.eq(now),
-            claim_events::kind.eq(ClaimEventKind::CardChecked),
-            claim_events::detail.eq(serde_json::json!({ "code": code, "valid": warning.is_none() }).to_string()),
-        ))
-        .execute(conn)?;
-    Ok(())
+    event(
+        conn,
+        &card.claim_id,
+        card.version,
+        now,
+        ClaimEventKind::CardChecked,
+        serde_json::json!({ "code": code, "valid": warning.is_none() }),
+    )
 }
 
 /// Locks the claim row for the rest of the transaction (PostgreSQL; SQLite writers are serialised

@@ -3,7 +3,8 @@
 //!
 //! The snapshot's counting is `stats::count_interval`, the same as the figures' own.
 
-use super::schema::{claim_events, claim_versions, claims, episode_payloads, job_runs, outbox};
+use super::events::ClaimEvent;
+use super::schema::{claim_versions, claims, episode_payloads, job_runs, outbox};
 use super::stats::{self, FacilityDay};
 use super::{AnyConnection, StoreError, now_ms};
 use crate::vocabulary::{ClaimEventKind, ClaimStatus, JobStatus};
@@ -68,17 +69,17 @@ pub fn drop_settled_payloads(conn: &mut AnyConnection, older_than: i64, limit: i
         diesel::update(claim_versions::table.filter(claim_versions::id.eq_any(&ids)))
             .set(claim_versions::payload_dropped_at.eq(now))
             .execute(conn)?;
-        for (_, version) in versions {
-            diesel::insert_into(claim_events::table)
-                .values((
-                    claim_events::claim_id.eq(claim_id),
-                    claim_events::version.eq(version),
-                    claim_events::at.eq(now),
-                    claim_events::kind.eq(ClaimEventKind::PayloadDropped),
-                    claim_events::detail.eq(serde_json::json!({ "reason": "retention" }).to_string()),
-                ))
-                .execute(conn)?;
-        }
+        let events: Vec<ClaimEvent> = versions
+            .iter()
+            .map(|(_, version)| ClaimEvent {
+                claim_id,
+                version: *version,
+                at: now,
+                kind: ClaimEventKind::PayloadDropped,
+                detail: serde_json::json!({ "reason": "retention" }),
+            })
+            .collect();
+        super::events::record(conn, &events)?;
         dropped += n;
     }
     Ok(dropped)

@@ -75,6 +75,7 @@ pub mod alerts;
 pub mod audit;
 pub mod check_ins;
 pub mod claims;
+pub mod events;
 pub mod facilities;
 pub mod front_door;
 pub mod jobs;
@@ -88,6 +89,7 @@ mod schema;
 pub mod sessions;
 pub mod space;
 pub mod stats;
+pub mod webhooks;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;

@@ -1,8 +1,9 @@
 //! The outbox: one job per (claim version, destination), claimed with a lease, and what the portals
 //! answered. Claiming is a short transaction; the portal call happens after it commits.
 
+use super::events::{self, ClaimEvent};
 use super::schema::{
-    claim_events, claim_outcomes, claim_versions, claims, episode_payloads, outbox, queue_control, submission_errors,
+    claim_outcomes, claim_versions, claims, episode_payloads, outbox, queue_control, submission_errors,
 };
 use super::{AnyConnection, StoreError, now_ms};
 use crate::vocabulary::{ClaimEventKind, ClaimId, ClaimStatus, Destination, FacilityCode, JobStatus};
@@ -202,20 +203,12 @@ pub fn sweep_expired_leases(conn: &mut AnyConnection) -> Result<usize, StoreErro
 
 fn event(
     conn: &mut AnyConnection,
-    job: &Job,
+    claim_id: &str,
+    version: i32,
     kind: ClaimEventKind,
     detail: serde_json::Value,
 ) -> Result<(), StoreError> {
-    diesel::insert_into(claim_events::table)
-        .values((
-            claim_events::claim_id.eq(&job.claim_id),
-            claim_events::version.eq(job.version),
-            claim_events::at.eq(now_ms()),
-            claim_events::kind.eq(kind),
-            claim_events::detail.eq(detail.to_string()),
-        ))
-        .execute(conn)?;
-    Ok(())
+    events::record(conn, &[ClaimEvent { claim_id, version, at: now_ms(), kind, detail }])
 }
 
 /// The portal took the file: `SENT` (BHXH, outcome awaited) or `DELIVERED` (MoH).
@@ -272,16 +265,16 @@ pub fn mark_all_sent(
             let detail = serde_json::json!({
                 "destination": job.destination, "transaction_id": transaction_id, "attempt": job.attempts + 1,
             });
-            (
-                claim_events::claim_id.eq(job.claim_id.as_str()),
-                claim_events::version.eq(job.version),
-                claim_events::at.eq(now),
-                claim_events::kind.eq(ClaimEventKind::Submitted),
-                claim_events::detail.eq(detail.to_string()),
-            )
+            ClaimEvent {
+                claim_id: &job.claim_id,
+                version: job.version,
+                at: now,
+                kind: ClaimEventKind::Submitted,
+                detail,
+            }
         })
         .collect();
-    insert_rows!(conn, claim_events::table, events, ROWS_PER_STATEMENT / 5);
+    events::record(conn, &events)?;
     refresh_claim_statuses(conn, &claim_ids)
 }
 
@@ -312,7 +305,8 @@ pub fn mark_failed(
     let kind = if retry_at.is_some() { ClaimEventKind::AttemptFailed } else { ClaimEventKind::DeadLettered };
     event(
         conn,
-        job,
+        &job.claim_id,
+        job.version,
         kind,
         serde_json::json!({ "destination": job.destination, "attempt": job.attempts + 1, "error": error }),
     )?;
@@ -328,7 +322,8 @@ pub fn mark_found_received(
 ) -> Result<(), StoreError> {
     event(
         conn,
-        job,
+        &job.claim_id,
+        job.version,
         ClaimEventKind::FoundReceived,
         serde_json::json!({ "destination": job.destination, "transaction_id": transaction_id }),
     )?;
@@ -365,6 +360,62 @@ pub fn record_error(conn: &mut AnyConnection, outbox_id: i64, code: &str, messag
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// BHXH's error list was read and named no error for the submission: the first time, the claim's
+/// timeline (and its facility's HIS) hears that the portal holds the record.
+pub fn confirm_received(conn: &mut AnyConnection, s: &SentSubmission) -> Result<(), StoreError> {
+    super::claims::lock_claim(conn, &s.claim_id)?;
+    let first = diesel::update(
+        outbox::table
+            .find(s.outbox_id)
+            .filter(outbox::status.eq(JobStatus::Sent))
+            .filter(outbox::portal_received_at.is_null()),
+    )
+    .set(outbox::portal_received_at.eq(now_ms()))
+    .execute(conn)?;
+    if first == 0 {
+        return Ok(());
+    }
+    event(
+        conn,
+        &s.claim_id,
+        s.version,
+        ClaimEventKind::PortalReceived,
+        serde_json::json!({ "destination": Destination::Bhxh, "transaction_id": s.transaction_id }),
+    )
+}
+
+/// The errors BHXH listed for a submission (code, message), stored with one timeline event naming
+/// them all, unless another instance settled it already. Call before [`record_outcome`] settles
+/// it, so the timeline reads errors, then decision.
+pub fn record_listed_errors(
+    conn: &mut AnyConnection,
+    s: &SentSubmission,
+    errors: &[(String, String)],
+) -> Result<(), StoreError> {
+    super::claims::lock_claim(conn, &s.claim_id)?;
+    let still_sent = outbox::table
+        .find(s.outbox_id)
+        .select(outbox::status)
+        .first::<JobStatus>(conn)
+        .optional()?
+        .is_some_and(|status| status == JobStatus::Sent);
+    if !still_sent {
+        return Ok(());
+    }
+    for (code, message) in errors {
+        record_error(conn, s.outbox_id, code, message)?;
+    }
+    let listed: Vec<serde_json::Value> =
+        errors.iter().map(|(code, message)| serde_json::json!({ "code": code, "message": message })).collect();
+    event(
+        conn,
+        &s.claim_id,
+        s.version,
+        ClaimEventKind::PortalErrors,
+        serde_json::json!({ "destination": Destination::Bhxh, "transaction_id": s.transaction_id, "errors": listed }),
+    )
 }
 
 /// A submission whose appraisal should be asked for now.
@@ -466,21 +517,23 @@ pub fn record_outcome(conn: &mut AnyConnection, s: &SentSubmission, outcome: &Ou
             claim_outcomes::decided_at.eq(now),
         ))
         .execute(conn)?;
-    diesel::insert_into(claim_events::table)
-        .values((
-            claim_events::claim_id.eq(&s.claim_id),
-            claim_events::version.eq(s.version),
-            claim_events::at.eq(now),
-            claim_events::kind.eq(ClaimEventKind::Appraised),
-            claim_events::detail.eq(serde_json::json!({
-                "transaction_id": s.transaction_id,
-                "status": outcome.status,
-                "claimed_cents": outcome.claimed_cents,
-                "approved_cents": outcome.approved_cents,
-            })
-            .to_string()),
-        ))
-        .execute(conn)?;
+    let cut_lines: Vec<&serde_json::Value> = outcome
+        .lines
+        .as_array()
+        .map(|lines| lines.iter().filter(|l| l["approved_cents"].as_i64() < l["claimed_cents"].as_i64()).collect())
+        .unwrap_or_default();
+    let detail = serde_json::json!({
+        "transaction_id": s.transaction_id,
+        "status": outcome.status,
+        "claimed_cents": outcome.claimed_cents,
+        "approved_cents": outcome.approved_cents,
+        "reasons": outcome.reasons,
+        "cut_lines": cut_lines,
+    });
+    events::record(
+        conn,
+        &[ClaimEvent { claim_id: &s.claim_id, version: s.version, at: now, kind: ClaimEventKind::Appraised, detail }],
+    )?;
     refresh_claim_status(conn, &s.claim_id)
 }
 
@@ -693,18 +746,18 @@ pub fn replay(conn: &mut AnyConnection, original: &Submission) -> Result<i64, St
         .select(outbox::id)
         .order(outbox::id.desc())
         .first(conn)?;
-    diesel::insert_into(claim_events::table)
-        .values((
-            claim_events::claim_id.eq(&original.claim_id),
-            claim_events::version.eq(original.version),
-            claim_events::at.eq(now),
-            claim_events::kind.eq(ClaimEventKind::ReplayQueued),
-            claim_events::detail.eq(
-                serde_json::json!({ "submission": id, "replay_of": original.id, "destination": original.destination })
-                    .to_string(),
-            ),
-        ))
-        .execute(conn)?;
+    events::record(
+        conn,
+        &[ClaimEvent {
+            claim_id: &original.claim_id,
+            version: original.version,
+            at: now,
+            kind: ClaimEventKind::ReplayQueued,
+            detail: serde_json::json!({
+                "submission": id, "replay_of": original.id, "destination": original.destination,
+            }),
+        }],
+    )?;
     refresh_claim_status(conn, &original.claim_id)?;
     Ok(id)
 }

@@ -103,6 +103,7 @@ diesel::table! {
         next_poll_at -> Nullable<BigInt>,
         replay_of -> Nullable<BigInt>,
         uncertain_since -> Nullable<BigInt>,
+        portal_received_at -> Nullable<BigInt>,
     }
 }
 
@@ -326,7 +327,40 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_endpoints (facility_code) {
+        facility_code -> Text,
+        url -> Text,
+        secret -> Text,
+        secret_key_id -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        event_id -> Text,
+        facility_code -> Text,
+        event -> Text,
+        claim_id -> Nullable<Text>,
+        episode_key -> Nullable<Text>,
+        body -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> BigInt,
+        lease_until -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+        created_at -> BigInt,
+        window_started_at -> BigInt,
+        delivered_at -> Nullable<BigInt>,
+        updated_at -> BigInt,
+    }
+}
+
 diesel::joinable!(front_door_sessions -> front_door_accounts (username));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (facility_code));
 diesel::joinable!(check_in_outbox -> check_ins (check_in_id));
 diesel::joinable!(claim_versions -> claims (claim_id));
 diesel::joinable!(episode_payloads -> claim_versions (version_id));
@@ -358,5 +392,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     check_in_outbox,
     front_door_accounts,
     front_door_sessions,
-    front_door_receipts
+    front_door_receipts,
+    webhook_endpoints,
+    webhook_deliveries
 );

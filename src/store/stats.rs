@@ -12,9 +12,11 @@ use super::schema::{
     claim_outcomes, claim_versions, claims, daily_snapshots, facilities, facility_daily, ingest_rejections, outbox,
     submission_errors,
 };
+use super::webhooks::Notice;
 use super::{AnyConnection, StoreError, now_ms};
 use crate::domain::time::{day_start_ms, vietnam_day};
-use crate::vocabulary::{ClaimStatus, Destination, JobStatus};
+use crate::domain::violation::Violation;
+use crate::vocabulary::{ClaimStatus, Destination, JobStatus, WebhookEvent};
 use chrono::NaiveDate;
 use diesel::connection::DefaultLoadingMode;
 use diesel::pg::PgRowByRowLoadingMode;
@@ -47,23 +49,49 @@ pub struct FacilityDay {
 
 const DAY_MS: i64 = 86_400_000;
 
-/// Notes episodes refused at ingest: (facility, `MA_LK`, the critical rules broken).
-pub fn record_rejections(
-    conn: &mut AnyConnection,
-    rows: &[(String, Option<String>, Vec<String>)],
-) -> Result<(), StoreError> {
+/// An episode refused at ingest.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub facility_code: String,
+    /// `MA_LK`, when the episode had one.
+    pub episode_key: Option<String>,
+    /// The critical rules it broke, values bounded and masked as in the answer.
+    pub violations: Vec<Violation>,
+}
+
+/// Most violations a refusal's callback lists (its `violations_total` counts them all).
+const REFUSAL_VIOLATIONS_TOLD: usize = 50;
+
+/// Notes episodes refused at ingest, and tells their facilities' HIS (`claim.refused`).
+pub fn record_rejections(conn: &mut AnyConnection, refusals: &[Refusal]) -> Result<(), StoreError> {
     let at = now_ms();
-    for (facility, key, rules) in rows {
+    for refusal in refusals {
+        let rules: Vec<&str> = refusal.violations.iter().map(|v| v.rule.as_str()).collect();
         diesel::insert_into(ingest_rejections::table)
             .values((
-                ingest_rejections::facility_code.eq(facility),
-                ingest_rejections::episode_key.eq(key),
+                ingest_rejections::facility_code.eq(&refusal.facility_code),
+                ingest_rejections::episode_key.eq(&refusal.episode_key),
                 ingest_rejections::at.eq(at),
-                ingest_rejections::rules_json.eq(serde_json::to_string(rules).unwrap_or_default()),
+                ingest_rejections::rules_json.eq(serde_json::to_string(&rules).unwrap_or_default()),
             ))
             .execute(conn)?;
     }
-    Ok(())
+    let notices = refusals
+        .iter()
+        .map(|r| Notice {
+            facility_code: r.facility_code.clone(),
+            event: WebhookEvent::ClaimRefused,
+            claim_id: None,
+            episode_key: r.episode_key.clone(),
+            version: None,
+            at,
+            detail: serde_json::json!({
+                "violations": r.violations.iter().take(REFUSAL_VIOLATIONS_TOLD).collect::<Vec<_>>(),
+                "violations_total": r.violations.len(),
+            }),
+        })
+        .collect();
+    super::webhooks::enqueue(conn, notices)
 }
 
 /// Received → valid → submitted → decided, over the period.

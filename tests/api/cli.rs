@@ -137,11 +137,18 @@ async fn demo_serves_traffic_with_the_portal_mocks() {
             page["items"].as_array().unwrap().len()
         }
     };
-    let (mut seen, mut through_front_door) = (0, 0);
+    // `facility CODE → URL   (…)`
+    let callbacks_url = printed["callbacks"].split_whitespace().nth(3).unwrap().to_owned();
+    let callbacks = || {
+        let (client, url) = (client.clone(), callbacks_url.clone());
+        async move { client.get(url).send().await.unwrap().json::<Vec<Value>>().await.unwrap() }
+    };
+    let (mut seen, mut through_front_door, mut told) = (0, 0, Vec::new());
     for _ in 0..300 {
         seen = claims(String::new()).await;
         through_front_door = claims(format!("?facility={front_facility}")).await;
-        if seen >= 3 && through_front_door >= 1 {
+        told = callbacks().await;
+        if seen >= 3 && through_front_door >= 1 && !told.is_empty() {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -155,6 +162,7 @@ async fn demo_serves_traffic_with_the_portal_mocks() {
     assert!(through_front_door >= 1, "facility {front_facility} sends through the front door");
     assert_eq!(login["maKetQua"], "200", "the printed account logs in: {login}");
     assert_eq!(mock_state, 200, "the BHXH mock runs beside the demo");
+    assert!(!told.is_empty(), "the demo's HIS takes signed callbacks (it keeps only those that verify)");
 }
 
 #[actix_web::test]

@@ -26,3 +26,4 @@ mod registry;
 mod security;
 mod stats;
 mod validation;
+mod webhooks;

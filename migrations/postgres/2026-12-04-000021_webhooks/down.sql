@@ -1,0 +1,3 @@
+ALTER TABLE outbox DROP COLUMN portal_received_at;
+DROP TABLE webhook_deliveries;
+DROP TABLE webhook_endpoints;
