@@ -36,3 +36,4 @@ mod testing;
 pub mod validation;
 pub mod vault;
 pub mod vocabulary;
+pub mod worklist;

@@ -105,7 +105,7 @@ pub fn configure<T: AppFactory>(app: actix_web::App<T>, state: &AppState) -> act
     let app = crate::stats::routes(crate::registry::routes(app));
     let app = crate::reference::routes::routes(crate::validation::routes(app));
     let app = crate::front_door::routes(crate::audit::routes(app));
-    let app = crate::notify::routes::routes(app);
+    let app = crate::worklist::routes(crate::notify::routes::routes(app));
     let (app, mut api) = app.split_for_parts();
     document_common_errors(&mut api);
     app.service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))

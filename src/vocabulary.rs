@@ -211,6 +211,22 @@ text_enum! {
 }
 
 text_enum! {
+    /// Why a claim is on its facility's worklist: what the facility must do about it.
+    pub enum WorkKind ("worklist kind") {
+        /// Refused at ingest: correct the fields named and send the episode again.
+        Refused = "refused",
+        /// A portal listed errors for the current version, not yet decided.
+        PortalErrors = "portal_errors",
+        /// BHXH rejected the current version: correct it and send a new version.
+        Rejected = "rejected",
+        /// BHXH approved less than claimed: the cut lines and amounts are to be checked.
+        PartiallyApproved = "partially_approved",
+        /// A sending failed for good: once its cause is fixed, it can be sent again.
+        DeadLettered = "dead_lettered",
+    }
+}
+
+text_enum! {
     /// What an API key may do (`api_keys.role`).
     pub enum Role ("role") {
         /// A facility's HIS: pushes and reads its own claims.

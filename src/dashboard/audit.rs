@@ -1,7 +1,7 @@
 //! The audit page: who wrote or read what, newest first, searched by actor, action and target —
 //! the rows `GET /api/v1/audit` gives, for DoH and admin staff.
 
-use super::html::{self, Cell, Lang, Link, Section, Table, escape};
+use super::html::{self, Audience, Cell, Lang, Link, Section, Table, escape};
 use super::{DashboardError, Viewer, csv_response, html_response};
 use crate::store::Db;
 use crate::store::audit::{AuditFilter, search};
@@ -94,5 +94,5 @@ pub async fn page(
         table = table.html(lang, &here.clone().with("csv", table.id)),
     );
     let title = lang.t("Nhật ký truy cập", "Audit log");
-    Ok(html_response(html::page(lang, Section::Audit, title, &here, &body, token.as_str())))
+    Ok(html_response(html::page(lang, (Section::Audit, Audience::Staff), title, &here, &body, token.as_str())))
 }

@@ -77,6 +77,14 @@ impl Lang {
         out
     }
 
+    /// Money in hundredths of a đồng: `1.234.500 đ` (`1,234,500 đ`), decimals only when there are any.
+    pub fn money(self, cents: i64) -> String {
+        let sign = if cents < 0 { "-" } else { "" };
+        let (whole, hundredths) = (cents.unsigned_abs() / 100, cents.unsigned_abs() % 100);
+        let decimals = if hundredths == 0 { String::new() } else { format!("{}{hundredths:02}", self.t(",", ".")) };
+        format!("{sign}{}{decimals} đ", self.number(whole))
+    }
+
     /// A share with one decimal (`12,5 %` / `12.5%`).
     pub fn percent(self, p: f64) -> String {
         match self {
@@ -225,6 +233,14 @@ impl Cell {
         }
     }
 
+    /// Money in hundredths of a đồng: [`Lang::money`] on the page, `1234500.00` in the CSV.
+    pub fn money(lang: Lang, cents: Option<i64>) -> Cell {
+        let Some(cents) = cents else { return Cell::text("–") };
+        let sign = if cents < 0 { "-" } else { "" };
+        let csv = format!("{sign}{}.{:02}", cents.unsigned_abs() / 100, cents.unsigned_abs() % 100);
+        Cell { text: lang.money(cents), csv, numeric: true, ..Cell::default() }
+    }
+
     pub fn link(mut self, href: String) -> Cell {
         self.link = Some(href);
         self
@@ -337,13 +353,28 @@ impl Table {
 pub enum Section {
     Overview,
     Facilities,
+    Worklist,
     Results,
     Audit,
 }
 
+/// Who a page is for: the navigation shows a facility's staff their worklist only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Staff,
+    Facility,
+}
+
 /// A whole page: the frame (title, navigation, language switch, sign-out) around `body`.
 /// `form_token`: the session's token, which every form posts back (`session::FormToken`).
-pub fn page(lang: Lang, section: Section, title: &str, here: &Link, body: &str, form_token: &str) -> String {
+pub fn page(
+    lang: Lang,
+    (section, audience): (Section, Audience),
+    title: &str,
+    here: &Link,
+    body: &str,
+    form_token: &str,
+) -> String {
     let nav = |target: Section, path: &str, label: &str| {
         let class = if target == section { " class=\"active\"" } else { "" };
         format!(
@@ -360,16 +391,24 @@ pub fn page(lang: Lang, section: Section, title: &str, here: &Link, body: &str, 
         lang,
         title,
         &format!(
-            "<header>\n<strong>hisgate</strong>\n<nav>{overview}{facilities}{results}{audit}</nav>\n\
+            "<header>\n<strong>hisgate</strong>\n<nav>{links}</nav>\n\
 <span class=\"right\"><a id=\"lang-switch\" href=\"{switch}\" lang=\"{other_code}\">{other_name}</a>\n\
 <form method=\"post\" action=\"/dashboard/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{token}\">\
 <button type=\"submit\">{sign_out}</button></form></span>\n\
 </header>\n<main>\n<h1>{title}</h1>\n{body}</main>\n",
             title = escape(title),
-            overview = nav(Section::Overview, "/dashboard", lang.t("Tổng quan", "Overview")),
-            facilities = nav(Section::Facilities, "/dashboard/facilities", lang.t("Cơ sở KCB", "Facilities")),
-            results = nav(Section::Results, "/dashboard/results", lang.t("Kết quả giám định", "Appraisal results")),
-            audit = nav(Section::Audit, "/dashboard/audit", lang.t("Nhật ký truy cập", "Audit log")),
+            links = match audience {
+                Audience::Staff => [
+                    nav(Section::Overview, "/dashboard", lang.t("Tổng quan", "Overview")),
+                    nav(Section::Facilities, "/dashboard/facilities", lang.t("Cơ sở KCB", "Facilities")),
+                    nav(Section::Worklist, "/dashboard/worklist", lang.t("Việc cần xử lý", "Worklist")),
+                    nav(Section::Results, "/dashboard/results", lang.t("Kết quả giám định", "Appraisal results")),
+                    nav(Section::Audit, "/dashboard/audit", lang.t("Nhật ký truy cập", "Audit log")),
+                ]
+                .concat(),
+                Audience::Facility =>
+                    nav(Section::Worklist, "/dashboard/worklist", lang.t("Việc cần xử lý", "Worklist")),
+            },
             switch = escape(&here.clone().with("lang", other.0).href()),
             other_code = other.0,
             other_name = other.1,

@@ -4,7 +4,8 @@
 //! and the API cannot disagree.
 //!
 //! Browsers sign in with a DoH or admin API key once (`/dashboard/login`); the page then holds a
-//! session cookie (HttpOnly, SameSite=Strict) whose SHA-256 is stored (`dashboard_sessions`).
+//! session cookie (HttpOnly, SameSite=Strict) whose SHA-256 is stored (`dashboard_sessions`). A
+//! facility's key signs in too, to its own worklist and claims (`worklist.rs`) and nothing else.
 
 mod audit;
 mod charts;
@@ -12,10 +13,13 @@ mod html;
 mod pages;
 mod results;
 mod session;
+mod worklist;
 
-use crate::auth::Principal;
+use crate::auth::{Gate, Principal};
+use crate::http::tls::{ClientCertificate, facility_may_use};
 use crate::stats::PeriodError;
 use crate::store::{Db, StoreError};
+use crate::vocabulary::Role;
 use actix_web::http::{StatusCode, header};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, dev::Payload, web};
 use html::{Lang, Table};
@@ -28,6 +32,9 @@ pub use session::COOKIE;
 pub enum DashboardError {
     #[error("sign in first")]
     SignIn { next: String },
+    /// A facility's staff asked for a province page: their worklist is theirs.
+    #[error("facility staff see their worklist")]
+    FacilityStaff,
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
@@ -44,6 +51,7 @@ impl ResponseError for DashboardError {
     fn status_code(&self) -> StatusCode {
         match self {
             DashboardError::SignIn { .. } => StatusCode::UNAUTHORIZED,
+            DashboardError::FacilityStaff => StatusCode::SEE_OTHER,
             DashboardError::Forbidden(_) => StatusCode::FORBIDDEN,
             DashboardError::NotFound(_) | DashboardError::UnknownTable(_) => StatusCode::NOT_FOUND,
             DashboardError::Period(_) => StatusCode::BAD_REQUEST,
@@ -57,6 +65,9 @@ impl ResponseError for DashboardError {
         if let DashboardError::SignIn { next } = self {
             let lang = Lang::parse(next.contains("lang=en").then_some("en"));
             return session::login_page(StatusCode::UNAUTHORIZED, lang, &session::safe_next(Some(next)), None);
+        }
+        if let DashboardError::FacilityStaff = self {
+            return HttpResponse::SeeOther().insert_header((header::LOCATION, worklist::PATH)).finish();
         }
         let detail = match self {
             DashboardError::Store(e) => {
@@ -106,7 +117,42 @@ fn csv_response(table: &Table, file_stem: &str) -> HttpResponse {
         .body(table.csv())
 }
 
-/// A signed-in DoH or admin user of the dashboard, and the token its forms carry.
+/// The principal of the request's session cookie and its forms' token, or the sign-in form. A
+/// facility's session is held to its client certificate rule on every page, as its key is.
+fn signed_in(req: &HttpRequest) -> Pin<Box<dyn Future<Output = Result<Reader, DashboardError>>>> {
+    let db = req.app_data::<web::Data<Db>>().cloned();
+    let certificate_required = req.app_data::<web::Data<Gate>>().is_some_and(|g| g.require_client_certificate);
+    let certificate = req.conn_data::<ClientCertificate>().cloned();
+    let token = req.cookie(COOKIE).map(|c| c.value().to_owned());
+    let next = req.uri().path_and_query().map_or_else(|| "/dashboard".to_owned(), |p| p.as_str().to_owned());
+    Box::pin(async move {
+        let (Some(db), Some(token)) = (db, token) else {
+            return Err(DashboardError::SignIn { next });
+        };
+        let principal = session::principal(&db, &token).await?.ok_or(DashboardError::SignIn { next })?;
+        if let Some(facility) = &principal.facility {
+            facility_may_use(facility, certificate.as_ref(), certificate_required)
+                .map_err(DashboardError::Forbidden)?;
+        }
+        Ok(Reader(principal, session::FormToken::of_session(&token)))
+    })
+}
+
+/// A signed-in user of the dashboard (DoH, admin, or a facility's staff, who see their own
+/// facility's worklist only), and the token its forms carry.
+pub struct Reader(pub Principal, pub session::FormToken);
+
+impl FromRequest for Reader {
+    type Error = DashboardError;
+    type Future = Pin<Box<dyn Future<Output = Result<Reader, DashboardError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        signed_in(req)
+    }
+}
+
+/// A signed-in DoH or admin user: the province's pages. A facility's staff are sent to their
+/// worklist instead.
 pub struct Viewer(pub Principal, pub session::FormToken);
 
 impl FromRequest for Viewer {
@@ -114,16 +160,14 @@ impl FromRequest for Viewer {
     type Future = Pin<Box<dyn Future<Output = Result<Viewer, DashboardError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let db = req.app_data::<web::Data<Db>>().cloned();
-        let token = req.cookie(COOKIE).map(|c| c.value().to_owned());
-        let next = req.uri().path_and_query().map_or_else(|| "/dashboard".to_owned(), |p| p.as_str().to_owned());
+        let reader = signed_in(req);
         Box::pin(async move {
-            let (Some(db), Some(token)) = (db, token) else {
-                return Err(DashboardError::SignIn { next });
-            };
-            let principal = session::principal(&db, &token).await?.ok_or(DashboardError::SignIn { next })?;
+            let Reader(principal, token) = reader.await?;
+            if principal.role == Role::Facility {
+                return Err(DashboardError::FacilityStaff);
+            }
             principal.require_staff("use the dashboard").map_err(|e| DashboardError::Forbidden(e.to_string()))?;
-            Ok(Viewer(principal, session::FormToken::of_session(&token)))
+            Ok(Viewer(principal, token))
         })
     }
 }
@@ -135,6 +179,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/dashboard/facilities", web::get().to(pages::facilities))
         .route("/dashboard/facilities/{code}", web::get().to(pages::facility))
         .route("/dashboard/audit", web::get().to(audit::page))
+        .route(worklist::PATH, web::get().to(worklist::page))
+        .route("/dashboard/claims/{id}", web::get().to(worklist::claim))
+        .route("/dashboard/claims/{id}/resend", web::post().to(worklist::resend))
         .route("/dashboard/results", web::get().to(results::upload_form))
         .route("/dashboard/results", web::post().to(results::upload))
         .route("/dashboard/login", web::get().to(session::login_form))

@@ -3,7 +3,7 @@
 //! instead of the page.
 
 use super::charts;
-use super::html::{self, Cell, Lang, Link, Section, Table, escape};
+use super::html::{self, Audience, Cell, Lang, Link, Section, Table, escape};
 use super::session::FormToken;
 use super::{DashboardError, Viewer, csv_response, html_response};
 use crate::reference::ReferenceHandle;
@@ -47,7 +47,7 @@ impl PageQuery {
 }
 
 /// What a page is made of, in order.
-enum Piece {
+pub(super) enum Piece {
     Html(String),
     /// A section with a heading, an optional chart and its table (folded away when long).
     Table {
@@ -60,17 +60,18 @@ enum Piece {
     Row(Vec<Piece>),
 }
 
-struct Sheet {
-    lang: Lang,
+pub(super) struct Sheet {
+    pub(super) lang: Lang,
     /// The session's form token (the sign-out form carries it).
-    form_token: FormToken,
-    section: Section,
-    title: String,
+    pub(super) form_token: FormToken,
+    pub(super) section: Section,
+    pub(super) audience: Audience,
+    pub(super) title: String,
     /// The page's own link with its query: the base of the CSV and language links.
-    here: Link,
+    pub(super) here: Link,
     /// Prefix of CSV file names.
-    file_stem: String,
-    pieces: Vec<Piece>,
+    pub(super) file_stem: String,
+    pub(super) pieces: Vec<Piece>,
 }
 
 impl Sheet {
@@ -89,7 +90,7 @@ impl Sheet {
         out
     }
 
-    fn respond(self, csv: Option<&str>) -> Result<HttpResponse, DashboardError> {
+    pub(super) fn respond(self, csv: Option<&str>) -> Result<HttpResponse, DashboardError> {
         if let Some(id) = csv {
             let tables = self.tables();
             let table =
@@ -98,7 +99,14 @@ impl Sheet {
         }
         let mut body = String::new();
         render(self.lang, &self.here, &self.pieces, &mut body);
-        Ok(html_response(html::page(self.lang, self.section, &self.title, &self.here, &body, self.form_token.as_str())))
+        Ok(html_response(html::page(
+            self.lang,
+            (self.section, self.audience),
+            &self.title,
+            &self.here,
+            &body,
+            self.form_token.as_str(),
+        )))
     }
 }
 
@@ -129,7 +137,7 @@ fn render(lang: Lang, here: &Link, pieces: &[Piece], out: &mut String) {
     }
 }
 
-fn period_form(lang: Lang, action: &str, period: &Period, extra: &str) -> String {
+pub(super) fn period_form(lang: Lang, action: &str, period: &Period, extra: &str) -> String {
     format!(
         "<form class=\"filters\" method=\"get\" action=\"{action}\">\n\
 <label>{from_l}<input type=\"date\" name=\"from\" value=\"{from}\"></label>\n\
@@ -144,7 +152,7 @@ fn period_form(lang: Lang, action: &str, period: &Period, extra: &str) -> String
     )
 }
 
-fn period_link(path: &str, lang: Lang, period: &Period) -> Link {
+pub(super) fn period_link(path: &str, lang: Lang, period: &Period) -> Link {
     Link::new(path).with("from", period.from.to_string()).with("to", period.to.to_string()).with("lang", lang.code())
 }
 
@@ -448,6 +456,7 @@ pub async fn overview(
         lang,
         form_token,
         section: Section::Overview,
+        audience: Audience::Staff,
         title: lang.t("Tổng quan toàn tỉnh", "Province overview").into(),
         here,
         file_stem: format!("hisgate-overview-{}-{}", period.from, period.to),
@@ -456,7 +465,13 @@ pub async fn overview(
     .respond(query.csv.as_deref())
 }
 
-fn select(name: &str, label: &str, current: Option<&str>, options: &[(String, String)], any: &str) -> String {
+pub(super) fn select(
+    name: &str,
+    label: &str,
+    current: Option<&str>,
+    options: &[(String, String)],
+    any: &str,
+) -> String {
     let mut out =
         format!("<label>{}<select name=\"{name}\">\n<option value=\"\">{}</option>\n", escape(label), escape(any));
     for (value, text) in options {
@@ -610,6 +625,7 @@ pub async fn facilities(
         lang,
         form_token,
         section: Section::Facilities,
+        audience: Audience::Staff,
         title: lang.t("Cơ sở khám chữa bệnh", "Facilities").into(),
         here,
         file_stem: format!("hisgate-facilities-{}-{}", period.from, period.to),
@@ -691,6 +707,7 @@ pub async fn facility(
         lang,
         form_token,
         section: Section::Facilities,
+        audience: Audience::Staff,
         title: format!("{} · {}", found.facility.code, found.facility.name),
         here: period_link(&format!("/dashboard/facilities/{code}"), lang, &period),
         file_stem: format!("hisgate-{code}-{}-{}", period.from, period.to),

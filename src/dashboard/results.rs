@@ -1,7 +1,7 @@
 //! The page where DoH staff upload an appraisal result file downloaded from the BHXH portal: the
 //! same import as `POST /api/v1/reconciliation/import`, answered as a page.
 
-use super::html::{self, Lang, Link, Section, escape};
+use super::html::{self, Audience, Lang, Link, Section, escape};
 use super::session::FormToken;
 use super::{DashboardError, Viewer, html_response, with_security_headers};
 use crate::config::Settings;
@@ -42,7 +42,7 @@ fn form(lang: Lang, token: &FormToken) -> String {
 fn frame(lang: Lang, body: &str, token: &FormToken) -> String {
     let here = Link::new("/dashboard/results").with("lang", lang.code());
     let title = lang.t("Kết quả giám định", "Appraisal results");
-    html::page(lang, Section::Results, title, &here, body, token.as_str())
+    html::page(lang, (Section::Results, Audience::Staff), title, &here, body, token.as_str())
 }
 
 pub async fn upload_form(Viewer(_, token): Viewer, query: web::Query<LangQuery>) -> HttpResponse {

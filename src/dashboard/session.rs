@@ -133,14 +133,14 @@ fn form(lang: Lang, next: &str, error: Option<&str>, token: &str) -> String {
 <input type=\"hidden\" name=\"next\" value=\"{next}\">\n<input type=\"hidden\" name=\"lang\" value=\"{code}\">\n\
 <input type=\"hidden\" name=\"csrf\" value=\"{token}\">\n\
 <p><button id=\"sign-in\" type=\"submit\">{button}</button></p>\n</form>\n<p>{hint}</p>\n",
-            label = lang.t("Khóa API (vai trò doh hoặc admin)", "API key (role doh or admin)"),
+            label = lang.t("Khóa API (vai trò doh, admin hoặc facility)", "API key (role doh, admin or facility)"),
             next = escape(next),
             token = escape(token),
             code = lang.code(),
             button = lang.t("Đăng nhập", "Sign in"),
             hint = lang.t(
-                "Quản trị viên tạo khóa bằng lệnh hisgate keys create --role doh.",
-                "An administrator creates keys with hisgate keys create --role doh."
+                "Quản trị viên tạo khóa bằng lệnh hisgate keys create --role doh (Sở Y tế) hoặc --role facility --facility MÃ_CSKCB (cơ sở KCB, chỉ xem việc cần xử lý của cơ sở).",
+                "An administrator creates keys with hisgate keys create --role doh (Department of Health) or --role facility --facility CODE (a facility: its own worklist only)."
             ),
         ),
     )
@@ -194,12 +194,24 @@ pub async fn login(
         ));
     };
     gate.failures.succeeded(client, &principal.key_id);
-    if !matches!(principal.role, Role::Doh | Role::Admin) {
+    if let Some(facility) = &principal.facility {
+        let certificate = req.conn_data::<crate::http::tls::ClientCertificate>();
+        if crate::http::tls::facility_may_use(facility, certificate, gate.require_client_certificate).is_err() {
+            return Ok(refuse(
+                actix_web::http::StatusCode::FORBIDDEN,
+                lang.t(
+                    "Khóa của cơ sở cần chứng thư số máy khách của cơ sở trên cổng kết nối này.",
+                    "A facility's key needs the facility's client certificate on this gateway.",
+                ),
+            ));
+        }
+    }
+    if !matches!(principal.role, Role::Doh | Role::Admin | Role::Facility) {
         return Ok(refuse(
             actix_web::http::StatusCode::FORBIDDEN,
             lang.t(
-                "Chỉ khóa của Sở Y tế (doh) hoặc quản trị (admin) được dùng bảng theo dõi.",
-                "Only DoH and admin keys may use the dashboard.",
+                "Chỉ khóa của Sở Y tế (doh), quản trị (admin) hoặc của cơ sở KCB (facility) được dùng bảng theo dõi.",
+                "Only DoH, admin and facility keys may use the dashboard.",
             ),
         ));
     }

@@ -90,6 +90,7 @@ pub mod sessions;
 pub mod space;
 pub mod stats;
 pub mod webhooks;
+pub mod worklist;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;

@@ -208,6 +208,7 @@ diesel::table! {
         episode_key -> Nullable<Text>,
         at -> BigInt,
         rules_json -> Text,
+        violations_json -> Nullable<Text>,
     }
 }
 

@@ -59,10 +59,16 @@ pub struct Refusal {
     pub violations: Vec<Violation>,
 }
 
-/// Most violations a refusal's callback lists (its `violations_total` counts them all).
+/// Most violations of a refusal kept for the worklist and its callback (`violations_total`
+/// counts them all).
 const REFUSAL_VIOLATIONS_TOLD: usize = 50;
 
-/// Notes episodes refused at ingest, and tells their facilities' HIS (`claim.refused`).
+fn told(refusal: &Refusal) -> &[Violation] {
+    &refusal.violations[..refusal.violations.len().min(REFUSAL_VIOLATIONS_TOLD)]
+}
+
+/// Notes episodes refused at ingest (for the figures and the facility's worklist), and tells their
+/// facilities' HIS (`claim.refused`).
 pub fn record_rejections(conn: &mut AnyConnection, refusals: &[Refusal]) -> Result<(), StoreError> {
     let at = now_ms();
     for refusal in refusals {
@@ -73,6 +79,7 @@ pub fn record_rejections(conn: &mut AnyConnection, refusals: &[Refusal]) -> Resu
                 ingest_rejections::episode_key.eq(&refusal.episode_key),
                 ingest_rejections::at.eq(at),
                 ingest_rejections::rules_json.eq(serde_json::to_string(&rules).unwrap_or_default()),
+                ingest_rejections::violations_json.eq(serde_json::to_string(&told(refusal)).ok()),
             ))
             .execute(conn)?;
     }
@@ -85,10 +92,7 @@ pub fn record_rejections(conn: &mut AnyConnection, refusals: &[Refusal]) -> Resu
             episode_key: r.episode_key.clone(),
             version: None,
             at,
-            detail: serde_json::json!({
-                "violations": r.violations.iter().take(REFUSAL_VIOLATIONS_TOLD).collect::<Vec<_>>(),
-                "violations_total": r.violations.len(),
-            }),
+            detail: serde_json::json!({ "violations": told(r), "violations_total": r.violations.len() }),
         })
         .collect();
     super::webhooks::enqueue(conn, notices)

@@ -1,5 +1,6 @@
-//! The rule catalogue: every rule's stable code, severity and description, kept as data
-//! (`catalogue.csv` beside this file) so that people can read and review it without the code.
+//! The rule catalogue: every rule's stable code, severity and description (in English, and in
+//! Vietnamese with how to correct it), kept as data (`catalogue.csv` beside this file) so that
+//! people can read and review it without the code.
 
 use crate::domain::violation::Severity;
 use serde::Serialize;
@@ -14,6 +15,10 @@ pub struct Rule {
     pub severity: Severity,
     pub category: String,
     pub description: String,
+    /// The rule in Vietnamese, as the facility's staff read it on their worklist.
+    pub description_vi: String,
+    /// How to correct what breaks it, in Vietnamese.
+    pub fix_vi: String,
 }
 
 #[derive(Debug, Clone)]
@@ -36,6 +41,8 @@ impl Catalogue {
                     severity,
                     category: row[2].to_owned(),
                     description: row[3].to_owned(),
+                    description_vi: row[4].to_owned(),
+                    fix_vi: row[5].to_owned(),
                 };
                 (rule.code.clone(), rule)
             })

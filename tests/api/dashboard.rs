@@ -126,8 +126,8 @@ async fn the_dashboard_shows_the_figures_of_the_api(backend: Backend) {
         return;
     };
 
-    // Signing in: a page asks for it, only DoH and admin keys get in, and the page asked for
-    // first follows.
+    // Signing in: a page asks for it, DoH, admin and facility keys get in (a facility's staff to
+    // their worklist only), and the page asked for first follows.
     let r = page(&app, "", "/dashboard/facilities?lang=en").await;
     assert_eq!(r.status(), 401);
     let form = r.text().await.unwrap();
@@ -135,7 +135,11 @@ async fn the_dashboard_shows_the_figures_of_the_api(backend: Backend) {
     assert!(form.contains("name=\"next\" value=\"/dashboard/facilities?lang=en\""), "{form}");
     let form = no_redirects().get(app.url("/dashboard/login")).send().await.unwrap().text().await.unwrap();
     assert!(form.contains("Đăng nhập"));
-    assert_eq!(sign_in(&app, &app.facility_key).await.status(), 403);
+    let facility = sign_in(&app, &app.facility_key).await;
+    assert_eq!(facility.status(), 303);
+    let sent_to = page(&app, &cookie_of(&facility), "/dashboard/facilities?kind=commune_station").await;
+    assert_eq!(sent_to.status(), 303);
+    assert_eq!(sent_to.headers()[header::LOCATION], "/dashboard/worklist");
     assert_eq!(sign_in(&app, &app.eligibility_key).await.status(), 403);
     assert_eq!(sign_in(&app, "hg_nothere_nothere").await.status(), 401);
     let r = sign_in(&app, &app.doh_key).await;
@@ -259,7 +263,7 @@ async fn the_dashboard_shows_the_figures_of_the_api(backend: Backend) {
 }
 
 /// A WebDriver session on a chromedriver this test started.
-struct Browser {
+pub struct Browser {
     http: reqwest::Client,
     base: String,
     driver: std::process::Child,
@@ -273,7 +277,7 @@ impl Drop for Browser {
 }
 
 impl Browser {
-    async fn start() -> Option<Browser> {
+    pub async fn start() -> Option<Browser> {
         let chromedriver = std::env::var("HISGATE_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".to_owned());
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let driver = match std::process::Command::new(&chromedriver)
@@ -306,7 +310,7 @@ impl Browser {
         Some(Browser { base: format!("{root}/session/{id}"), http, driver })
     }
 
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+    pub async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
         let mut request = self.http.request(method, format!("{}{path}", self.base));
         if let Some(b) = body {
             request = request.json(&b);
@@ -318,25 +322,25 @@ impl Browser {
         answer["value"].clone()
     }
 
-    async fn go(&self, url: &str) {
+    pub async fn go(&self, url: &str) {
         self.call(reqwest::Method::POST, "/url", Some(json!({ "url": url }))).await;
     }
 
-    async fn url(&self) -> String {
+    pub async fn url(&self) -> String {
         self.call(reqwest::Method::GET, "/url", None).await.as_str().unwrap().to_owned()
     }
 
-    async fn click(&self, element: &str) {
+    pub async fn click(&self, element: &str) {
         self.call(reqwest::Method::POST, &format!("/element/{element}/click"), Some(json!({}))).await;
     }
 
     /// Types `text` into `element` (for a file input: the path of the file to send).
-    async fn type_into(&self, element: &str, text: &str) {
+    pub async fn type_into(&self, element: &str, text: &str) {
         self.call(reqwest::Method::POST, &format!("/element/{element}/value"), Some(json!({ "text": text }))).await;
     }
 
     /// Fills in the sign-in form with `key` and gives the overview up to 10 s to arrive.
-    async fn sign_in(&self, app: &TestApp, key: &str) -> String {
+    pub async fn sign_in(&self, app: &TestApp, key: &str) -> String {
         self.go(&app.url("/dashboard")).await;
         self.type_into(&self.find("#key").await, key).await;
         let button = self.find("#sign-in").await;
@@ -344,7 +348,7 @@ impl Browser {
     }
 
     /// The first element matching `css`, given up to 10 s to appear (a form's answer on a busy machine).
-    async fn wait_for(&self, css: &str) -> String {
+    pub async fn wait_for(&self, css: &str) -> String {
         for _ in 0..100 {
             if let Some(found) = self.find_all(css).await.into_iter().next() {
                 return found;
@@ -356,7 +360,7 @@ impl Browser {
 
     /// Clicks `element` and gives the page it leads to up to 10 s to arrive (a click can return
     /// before the navigation it starts is done, on a busy machine); returns the URL then.
-    async fn click_to(&self, element: &str, arrived: impl Fn(&str) -> bool) -> String {
+    pub async fn click_to(&self, element: &str, arrived: impl Fn(&str) -> bool) -> String {
         self.click(element).await;
         for _ in 0..100 {
             let url = self.url().await;
@@ -368,7 +372,7 @@ impl Browser {
         self.url().await
     }
 
-    async fn find_all(&self, css: &str) -> Vec<String> {
+    pub async fn find_all(&self, css: &str) -> Vec<String> {
         let found =
             self.call(reqwest::Method::POST, "/elements", Some(json!({ "using": "css selector", "value": css })));
         found
@@ -380,11 +384,11 @@ impl Browser {
             .collect()
     }
 
-    async fn find(&self, css: &str) -> String {
+    pub async fn find(&self, css: &str) -> String {
         self.find_all(css).await.into_iter().next().unwrap_or_else(|| panic!("no element `{css}`"))
     }
 
-    async fn text(&self, element: &str) -> String {
+    pub async fn text(&self, element: &str) -> String {
         self.call(reqwest::Method::GET, &format!("/element/{element}/text"), None)
             .await
             .as_str()
@@ -392,13 +396,13 @@ impl Browser {
             .to_owned()
     }
 
-    async fn attribute(&self, element: &str, name: &str) -> String {
+    pub async fn attribute(&self, element: &str, name: &str) -> String {
         let v = self.call(reqwest::Method::GET, &format!("/element/{element}/attribute/{name}"), None).await;
         v.as_str().unwrap_or("").to_owned()
     }
 
     /// Every `data-figure` as the browser renders it: (name, plain value, visible text).
-    async fn figures(&self) -> Vec<(String, String, String)> {
+    pub async fn figures(&self) -> Vec<(String, String, String)> {
         let mut out = Vec::new();
         for e in self.find_all("[data-figure]").await {
             out.push((
@@ -411,14 +415,14 @@ impl Browser {
     }
 
     /// Unfolds the long tables, whose text a browser does not report while they are hidden.
-    async fn open_folded_tables(&self) {
+    pub async fn open_folded_tables(&self) {
         let script =
             json!({ "script": "document.querySelectorAll('details').forEach(d => d.open = true)", "args": [] });
         self.call(reqwest::Method::POST, "/execute/sync", Some(script)).await;
     }
 
     /// A picture of the whole page (the window is stretched to the page's height first).
-    async fn screenshot(&self, file: &str) {
+    pub async fn screenshot(&self, file: &str) {
         let height = self
             .call(
                 reqwest::Method::POST,

@@ -27,3 +27,4 @@ mod security;
 mod stats;
 mod validation;
 mod webhooks;
+mod worklist;

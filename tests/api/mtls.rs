@@ -87,14 +87,30 @@ fn certificates(dir: &Path) -> Option<()> {
 
 /// A client trusting the test CA, presenting certificate `name` if given.
 fn client(dir: &Path, name: Option<&str>) -> reqwest::Client {
+    client_from(reqwest::Client::builder(), dir, name)
+}
+
+/// [`client`], from `builder`.
+fn client_from(builder: reqwest::ClientBuilder, dir: &Path, name: Option<&str>) -> reqwest::Client {
     let ca = reqwest::Certificate::from_pem(&std::fs::read(dir.join("ca.pem")).unwrap()).unwrap();
-    let mut builder = reqwest::Client::builder().tls_certs_only([ca]);
+    let mut builder = builder.tls_certs_only([ca]);
     if let Some(name) = name {
         let mut pem = std::fs::read(dir.join(format!("{name}.pem"))).unwrap();
         pem.extend(std::fs::read(dir.join(format!("{name}.key"))).unwrap());
         builder = builder.identity(reqwest::Identity::from_pem(&pem).unwrap());
     }
     builder.build().unwrap()
+}
+
+/// The gateway over HTTPS with the certificates of `dir`, facility keys needing theirs.
+async fn mutual_tls(backend: Backend, test: &str, dir: &Path) -> Option<TestApp> {
+    spawn_app_with(backend, test, |s| {
+        s.tls_cert_file = Some(dir.join("server.pem"));
+        s.tls_key_file = Some(dir.join("server.key"));
+        s.tls_client_ca_file = Some(dir.join("ca.pem"));
+        s.tls_require_client_certificate = true;
+    })
+    .await
 }
 
 async fn post(app: &TestApp, client: &reqwest::Client, key: &str) -> Result<u16, reqwest::Error> {
@@ -110,16 +126,7 @@ async fn a_facility_key_is_accepted_only_with_its_facility_s_certificate(backend
         return;
     }
     let test = "a_facility_key_is_accepted_only_with_its_facility_s_certificate";
-    let Some(app) = spawn_app_with(backend, test, |s| {
-        s.tls_cert_file = Some(dir.join("server.pem"));
-        s.tls_key_file = Some(dir.join("server.key"));
-        s.tls_client_ca_file = Some(dir.join("ca.pem"));
-        s.tls_require_client_certificate = true;
-    })
-    .await
-    else {
-        return;
-    };
+    let Some(app) = mutual_tls(backend, test, dir).await else { return };
     let key = app.facility_key.clone();
     assert_eq!(post(&app, &client(dir, Some("own")), &key).await.unwrap(), 202, "its own certificate");
     assert_eq!(post(&app, &client(dir, Some("other")), &key).await.unwrap(), 403, "another facility's certificate");
@@ -134,4 +141,48 @@ async fn a_facility_key_is_accepted_only_with_its_facility_s_certificate(backend
     let problem: serde_json::Value = refused.send().await.unwrap().json().await.unwrap();
     let detail = problem["detail"].as_str().unwrap();
     assert!(detail.contains(OTHER_FACILITY) && detail.contains(FACILITY), "{detail}");
+}
+
+/// Signs in to the dashboard over `client` (HTTPS); the answer's status and session cookie.
+async fn dashboard_sign_in(app: &TestApp, client: &reqwest::Client, key: &str) -> (u16, Option<String>) {
+    let login = app.url("/dashboard/login").replacen("http://", "https://", 1);
+    let form = client.get(&login).send().await.unwrap();
+    let cookie = form.headers()[reqwest::header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let token = crate::helpers::form_token(&form.text().await.unwrap());
+    let answer = client
+        .post(&login)
+        .header(reqwest::header::COOKIE, cookie)
+        .form(&[("key", key), ("csrf", &token), ("next", "/dashboard/worklist")])
+        .send()
+        .await
+        .unwrap();
+    let session = answer.headers().get(reqwest::header::SET_COOKIE).map(|c| {
+        let c = c.to_str().unwrap();
+        c.split(';').next().unwrap().to_owned()
+    });
+    (answer.status().as_u16(), session)
+}
+
+#[actix_web::test]
+async fn a_facility_s_dashboard_session_needs_its_certificate_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    if certificates(dir).is_none() {
+        return;
+    }
+    let Some(app) = mutual_tls(Backend::Sqlite, "dashboard_needs_the_certificate", dir).await else { return };
+    let no_redirects =
+        |name| client_from(reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()), dir, name);
+    let (own, bare) = (no_redirects(Some("own")), no_redirects(None));
+    assert_eq!(dashboard_sign_in(&app, &bare, &app.facility_key).await.0, 403, "no certificate");
+    assert_eq!(dashboard_sign_in(&app, &no_redirects(Some("other")), &app.facility_key).await.0, 403);
+    let (status, session) = dashboard_sign_in(&app, &own, &app.facility_key).await;
+    assert_eq!(status, 303);
+    let worklist = app.url("/dashboard/worklist").replacen("http://", "https://", 1);
+    let with = |client: &reqwest::Client| {
+        client.get(&worklist).header(reqwest::header::COOKIE, session.clone().unwrap()).send()
+    };
+    assert_eq!(with(&own).await.unwrap().status(), 200);
+    assert_eq!(with(&bare).await.unwrap().status(), 403, "the session cookie alone, from a connection without it");
+    assert_eq!(dashboard_sign_in(&app, &bare, &app.doh_key).await.0, 303, "staff keys need no certificate");
 }

@@ -1,0 +1,1 @@
+ALTER TABLE ingest_rejections DROP COLUMN violations_json;
