@@ -124,7 +124,7 @@ pub async fn run(bind: String, database_url: String, rate: f64) -> anyhow::Resul
     let app = Application::build_with_db(settings, db).await?;
     let base = format!("http://127.0.0.1:{}", app.port());
     println!("hisgate demo running at {base}");
-    println!("  Dashboard:    {base}/dashboard   (sign in with the DoH key below)");
+    println!("  Dashboard:    {base}/dashboard   (sign in with the DoH key below; a facility key shows its worklist)");
     println!("  Swagger UI:   {base}/swagger-ui/");
     println!("  OpenAPI:      {base}/api-docs/openapi.json");
     println!("  Claims:       {base}/api/v1/claims   (Authorization: Bearer <key>)");

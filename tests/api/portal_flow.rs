@@ -176,7 +176,7 @@ async fn a_field_qd3176_removed_is_a_warning_and_is_left_out_of_the_file() {
 
 /// Posts `episode`, first making every rule it breaks a warning (an administrator's choice), so
 /// that the gateway accepts what the portal will find wrong.
-async fn accept_as_is(app: &TestApp, episode: &Value) -> String {
+pub async fn accept_as_is(app: &TestApp, episode: &Value) -> String {
     for _ in 0..5 {
         let r = app.post_claim(&app.facility_key, episode).await;
         let status = r.status();

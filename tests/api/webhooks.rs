@@ -318,3 +318,53 @@ async fn an_endpoint_is_set_by_an_admin_with_a_safe_url_and_its_secret_is_shown_
     assert_eq!(remove(app.admin_key.clone()).await.unwrap().status(), 404);
     assert_eq!(app.get(&format!("/api/v1/facilities/{FACILITY}/webhook"), &app.doh_key).await.status(), 404);
 }
+
+#[actix_web::test]
+async fn the_portal_s_errors_reach_the_his_and_its_worklist() {
+    let bhxh = mocks::bhxh::start(BhxhConfig { appraisal: clean_appraisal(), ..BhxhConfig::default() }, "127.0.0.1:0")
+        .unwrap();
+    let moh = mocks::moh::start(MohConfig::default(), "127.0.0.1:0").unwrap();
+    let app = crate::helpers::spawn_app_with(Backend::Sqlite, "webhooks_portal_errors", |s| {
+        fast(s, &bhxh, &moh);
+        s.bhxh_protocol.appraisal_api = AppraisalApi::None;
+        s.destinations = vec![Destination::Bhxh];
+        s.webhooks = quick_callbacks(3600);
+    })
+    .await
+    .unwrap();
+    let his = mocks::his::start(FaultConfig::default(), "127.0.0.1:0").unwrap();
+    his.state.set_secret(&set_endpoint(&app, &his.callback_url()).await);
+    // A total the portal finds wrong, let through by an administrator's choice of severities.
+    let mut episode = serde_json::to_value(&dossiers_only(episodes(FACILITY, 8300, 1))[0]).unwrap();
+    let total: rust_decimal::Decimal = episode["summary"]["T_BHTT"].as_str().unwrap().parse().unwrap();
+    episode["summary"]["T_BHTT"] = serde_json::json!((total + rust_decimal::Decimal::ONE).to_string());
+    let claim_id = crate::portal_flow::accept_as_is(&app, &episode).await;
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let heard = loop {
+        let heard: Vec<Value> = his
+            .state
+            .callbacks()
+            .into_iter()
+            .filter(|c| c.body["claim_id"] == claim_id.as_str())
+            .map(|c| c.body)
+            .collect();
+        if heard.iter().any(|b| b["event"] == "claim.appraised") {
+            break heard;
+        }
+        assert!(Instant::now() < deadline, "no appraisal told: {heard:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let errors = heard.iter().find(|b| b["event"] == "portal.errors").unwrap_or_else(|| panic!("{heard:?}"));
+    let listed = errors["detail"]["errors"].as_array().unwrap();
+    assert!(listed.iter().any(|e| e["code"] == "XML1_T_BHTT"), "{errors}");
+    let appraised = heard.iter().find(|b| b["event"] == "claim.appraised").unwrap();
+    assert_eq!(appraised["detail"]["status"], "rejected");
+    assert!(errors["occurred_at"].as_str() <= appraised["occurred_at"].as_str(), "errors, then the decision");
+    assert!(!heard.iter().any(|b| b["event"] == "portal.received"), "a record with errors is not told received");
+
+    let worklist: Value = app.get("/api/v1/worklist?kind=rejected", &app.facility_key).await.json().await.unwrap();
+    let item = &worklist["items"][0];
+    assert_eq!(item["claim_id"], claim_id.as_str());
+    assert!(item["problems"].as_array().unwrap().iter().any(|p| p["source"] == "bhxh" && p["code"] == "XML1_T_BHTT"));
+}
