@@ -134,8 +134,9 @@ impl Default for ResultColumns {
     }
 }
 
-/// A facility's signing material for `CHUKYDONVI`: PEM key and certificate, or a PKCS#12 bundle.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+/// A facility's signing material for `CHUKYDONVI`: PEM key and certificate, a PKCS#12 bundle, or a
+/// key on a hardware token or HSM reached through its PKCS#11 module (with `cert_pem`).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct SigningSettings {
     pub key_pem: Option<std::path::PathBuf>,
@@ -143,19 +144,24 @@ pub struct SigningSettings {
     pub pkcs12: Option<std::path::PathBuf>,
     #[serde(default)]
     pub password: Secret,
-    #[serde(default = "default_c14n")]
+    /// The token's PKCS#11 module (e.g. `/usr/lib/softhsm/libsofthsm2.so`, a USB token's driver).
+    pub pkcs11_module: Option<std::path::PathBuf>,
+    /// The label of the token holding the key.
+    pub pkcs11_token_label: Option<String>,
+    /// The label (`CKA_LABEL`) of the private key on the token.
+    pub pkcs11_key_label: Option<String>,
+    /// A file holding the token's user PIN (its first line).
+    pub pkcs11_pin_file: Option<std::path::PathBuf>,
+    #[serde(default)]
     pub c14n: Canonicalisation,
 }
 
-fn default_c14n() -> Canonicalisation {
-    Canonicalisation::Exclusive
-}
-
 /// Canonicalisation of the signed content (`c14n` of a facility's signing settings).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Canonicalisation {
     /// Exclusive C14N 1.0 (the default).
+    #[default]
     Exclusive,
     /// Inclusive C14N 1.0.
     Inclusive,

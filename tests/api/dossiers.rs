@@ -156,9 +156,7 @@ async fn configured_facilities_get_signed_dossiers_and_their_certificates_are_li
     let signing = hisgate::config::SigningSettings {
         key_pem: Some(dir.path().join("key.pem")),
         cert_pem: Some(dir.path().join("cert.pem")),
-        pkcs12: None,
-        password: Default::default(),
-        c14n: hisgate::formats::xml130::sign::Canonicalisation::Exclusive,
+        ..Default::default()
     };
     let app = spawn_app_with(Backend::Sqlite, "signed_dossiers", |s| {
         s.signing.insert(FACILITY.to_owned(), signing.clone());

@@ -25,6 +25,7 @@ mod portal_flow;
 mod registry;
 mod security;
 mod stats;
+mod token_signing;
 mod validation;
 mod webhooks;
 mod worklist;

@@ -8,6 +8,7 @@ mod layout;
 mod read;
 pub mod sign;
 pub mod signers;
+mod token;
 mod write;
 pub mod xsd;
 

@@ -1,8 +1,9 @@
 //! The facility signature in `CHUKYDONVI`: an enveloped XML-DSig over the whole document, RSA-SHA256
 //! with SHA-256 digests and exclusive (or inclusive) C14N, the facility's X.509 certificate in
-//! `KeyInfo`. BHYT-FORMATS §a leaves the profile open; this is the common enveloped profile that
+//! `KeyInfo`; the key in a file, or on a PKCS#11 token (`token.rs`), which signs `SignedInfo`. BHYT-FORMATS §a leaves the profile open; this is the common enveloped profile that
 //! `xmlsec1 --verify` accepts.
 
+use super::token::TokenKey;
 use base64::Engine;
 use bergshamra::crypto::sign::SigningKey;
 use bergshamra::keys::loader;
@@ -21,14 +22,28 @@ pub enum SignError {
     Sign(String),
 }
 
+/// Where a facility's private key is.
+enum PrivateKey {
+    /// Read from a key file (PEM or PKCS#12) into memory.
+    File(SigningKey),
+    /// On a hardware token or HSM: it signs, the key stays there.
+    Token(TokenKey),
+}
+
 /// A facility's signing key and certificate.
 pub struct FacilitySigner {
-    key: SigningKey,
+    key: PrivateKey,
     certificate_base64: String,
     c14n: Canonicalisation,
     /// The certificate's `notAfter`: operators watch it (a signature by an expired certificate is refused).
     pub not_after: DateTime<Utc>,
     pub subject: String,
+}
+
+fn certificate_der(cert_pem: &[u8]) -> Result<Vec<u8>, SignError> {
+    let pem = std::str::from_utf8(cert_pem).map_err(|e| SignError::Certificate(e.to_string()))?;
+    let parsed = x509_cert::Certificate::from_pem(pem.trim()).map_err(|e| SignError::Certificate(e.to_string()))?;
+    x509_cert::der::Encode::to_der(&parsed).map_err(|e| SignError::Certificate(e.to_string()))
 }
 
 fn certificate_facts(der: &[u8]) -> Result<(DateTime<Utc>, String), SignError> {
@@ -47,10 +62,12 @@ impl FacilitySigner {
     /// From a PEM private key (PKCS#1 or PKCS#8) and a PEM certificate.
     pub fn from_pem(key_pem: &[u8], cert_pem: &[u8], c14n: Canonicalisation) -> Result<Self, SignError> {
         let key = loader::load_rsa_private_pem(key_pem).map_err(|e| SignError::Key(e.to_string()))?;
-        let pem = std::str::from_utf8(cert_pem).map_err(|e| SignError::Certificate(e.to_string()))?;
-        let parsed = x509_cert::Certificate::from_pem(pem.trim()).map_err(|e| SignError::Certificate(e.to_string()))?;
-        let der = x509_cert::der::Encode::to_der(&parsed).map_err(|e| SignError::Certificate(e.to_string()))?;
-        Self::from_key(&key, &der, c14n)
+        Self::from_key(&key, &certificate_der(cert_pem)?, c14n)
+    }
+
+    /// From a key on a PKCS#11 token and the key's PEM certificate.
+    pub fn from_token(key: TokenKey, cert_pem: &[u8], c14n: Canonicalisation) -> Result<Self, SignError> {
+        Self::with(PrivateKey::Token(key), &certificate_der(cert_pem)?, c14n)
     }
 
     /// From a PKCS#12 bundle (as USB tokens and HSM exports hand them out).
@@ -65,12 +82,16 @@ impl FacilitySigner {
     }
 
     fn from_key(key: &bergshamra::Key, cert_der: &[u8], c14n: Canonicalisation) -> Result<Self, SignError> {
-        let (not_after, subject) = certificate_facts(cert_der)?;
         let key = key
             .software_key()
             .map_err(|e| SignError::Key(e.to_string()))?
             .filter(SigningKey::has_private_key)
             .ok_or_else(|| SignError::Key("no private key".into()))?;
+        Self::with(PrivateKey::File(key), cert_der, c14n)
+    }
+
+    fn with(key: PrivateKey, cert_der: &[u8], c14n: Canonicalisation) -> Result<Self, SignError> {
+        let (not_after, subject) = certificate_facts(cert_der)?;
         let certificate_base64 = base64::engine::general_purpose::STANDARD.encode(cert_der);
         Ok(FacilitySigner { key, certificate_base64, c14n, not_after, subject })
     }
@@ -96,9 +117,12 @@ impl FacilitySigner {
             "<SignedInfo xmlns=\"{DSIG_NAMESPACE}\"{inherited}>{}</SignedInfo>",
             signed_info(self.c14n, &digest, true)
         );
-        let value = bergshamra::crypto::sign::from_uri(RSA_SHA256)
-            .and_then(|algorithm| algorithm.sign(&self.key, canonical.as_bytes()))
-            .map_err(|e| SignError::Sign(e.to_string()))?;
+        let value = match &self.key {
+            PrivateKey::File(key) => bergshamra::crypto::sign::from_uri(RSA_SHA256)
+                .and_then(|algorithm| algorithm.sign(key, canonical.as_bytes()))
+                .map_err(|e| SignError::Sign(e.to_string()))?,
+            PrivateKey::Token(token) => token.sign(canonical.as_bytes())?,
+        };
         Ok(format!(
             "<Signature xmlns=\"{DSIG_NAMESPACE}\"><SignedInfo>{}</SignedInfo><SignatureValue>{}</SignatureValue>\
              <KeyInfo><X509Data><X509Certificate>{}</X509Certificate></X509Data></KeyInfo></Signature>",

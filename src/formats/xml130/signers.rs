@@ -1,6 +1,7 @@
 //! The signers of every configured facility, loaded once at start-up.
 
 use super::sign::{FacilitySigner, SignError};
+use super::token::TokenKey;
 use crate::config::SigningSettings;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -33,14 +34,27 @@ fn read(path: &std::path::Path) -> Result<Vec<u8>, SignError> {
     std::fs::read(path).map_err(|e| SignError::Key(format!("{}: {e}", path.display())))
 }
 
+/// The signer of a key on a PKCS#11 token: its token and key labels, PIN file and certificate.
+fn token_signer(module: &std::path::Path, s: &SigningSettings) -> Result<FacilitySigner, SignError> {
+    let missing = |what: &str| SignError::Key(format!("pkcs11_module needs {what}"));
+    let token = s.pkcs11_token_label.as_deref().ok_or_else(|| missing("pkcs11_token_label"))?;
+    let key = s.pkcs11_key_label.as_deref().ok_or_else(|| missing("pkcs11_key_label"))?;
+    let pin_file = s.pkcs11_pin_file.as_ref().ok_or_else(|| missing("pkcs11_pin_file"))?;
+    let cert = s.cert_pem.as_ref().ok_or_else(|| missing("cert_pem (the key's certificate)"))?;
+    let pin = String::from_utf8(read(pin_file)?).map_err(|_| SignError::Key("the PIN file is not text".into()))?;
+    let pin = crate::config::Secret::new(pin.lines().next().unwrap_or_default().trim());
+    FacilitySigner::from_token(TokenKey::open(module, token, key, pin)?, &read(cert)?, s.c14n)
+}
+
 impl Signers {
     pub fn load(settings: &BTreeMap<String, SigningSettings>) -> Result<Self, SignersError> {
         let mut by_facility = BTreeMap::new();
         for (facility, s) in settings {
-            let signer = (|| match (&s.pkcs12, &s.key_pem, &s.cert_pem) {
-                (Some(p12), _, _) => FacilitySigner::from_pkcs12(&read(p12)?, s.password.expose(), s.c14n),
-                (None, Some(key), Some(cert)) => FacilitySigner::from_pem(&read(key)?, &read(cert)?, s.c14n),
-                _ => Err(SignError::Key("give pkcs12, or key_pem and cert_pem".into())),
+            let signer = (|| match (&s.pkcs11_module, &s.pkcs12, &s.key_pem, &s.cert_pem) {
+                (Some(module), ..) => token_signer(module, s),
+                (None, Some(p12), ..) => FacilitySigner::from_pkcs12(&read(p12)?, s.password.expose(), s.c14n),
+                (None, None, Some(key), Some(cert)) => FacilitySigner::from_pem(&read(key)?, &read(cert)?, s.c14n),
+                _ => Err(SignError::Key("give pkcs11_module, pkcs12, or key_pem and cert_pem".into())),
             })()
             .map_err(|source| SignersError { facility: facility.clone(), source })?;
             by_facility.insert(facility.clone(), signer);
