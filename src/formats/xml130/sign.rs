@@ -117,12 +117,17 @@ impl FacilitySigner {
             "<SignedInfo xmlns=\"{DSIG_NAMESPACE}\"{inherited}>{}</SignedInfo>",
             signed_info(self.c14n, &digest, true)
         );
-        let value = match &self.key {
-            PrivateKey::File(key) => bergshamra::crypto::sign::from_uri(RSA_SHA256)
-                .and_then(|algorithm| algorithm.sign(key, canonical.as_bytes()))
-                .map_err(|e| SignError::Sign(e.to_string()))?,
-            PrivateKey::Token(token) => token.sign(canonical.as_bytes())?,
+        let started = std::time::Instant::now();
+        let (value, held) = match &self.key {
+            PrivateKey::File(key) => (
+                bergshamra::crypto::sign::from_uri(RSA_SHA256)
+                    .and_then(|algorithm| algorithm.sign(key, canonical.as_bytes()))
+                    .map_err(|e| SignError::Sign(e.to_string()))?,
+                "file",
+            ),
+            PrivateKey::Token(token) => (token.sign(canonical.as_bytes())?, "token"),
         };
+        metrics::histogram!("hisgate_signing_seconds", "key" => held).record(started.elapsed().as_secs_f64());
         Ok(format!(
             "<Signature xmlns=\"{DSIG_NAMESPACE}\"><SignedInfo>{}</SignedInfo><SignatureValue>{}</SignatureValue>\
              <KeyInfo><X509Data><X509Certificate>{}</X509Certificate></X509Data></KeyInfo></Signature>",
