@@ -3,7 +3,7 @@
 //! `KeyInfo`; the key in a file, or on a PKCS#11 token (`token.rs`), which signs `SignedInfo`. BHYT-FORMATS §a leaves the profile open; this is the common enveloped profile that
 //! `xmlsec1 --verify` accepts.
 
-use super::token::TokenKey;
+use super::token::{TokenKey, TokenKeyError};
 use base64::Engine;
 use bergshamra::crypto::sign::SigningKey;
 use bergshamra::keys::loader;
@@ -20,6 +20,8 @@ pub enum SignError {
     Certificate(String),
     #[error("signing failed: {0}")]
     Sign(String),
+    #[error("the facility's token: {0}")]
+    Token(#[from] TokenKeyError),
 }
 
 /// Where a facility's private key is.
