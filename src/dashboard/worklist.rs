@@ -66,7 +66,11 @@ fn audience(principal: &Principal) -> Audience {
 
 /// A problem on one line: the rule and its field, what it means, the fix, and what was found.
 fn problem_text(lang: Lang, p: &Explained) -> String {
-    let mut text = p.problem.code.clone();
+    let mut text = if p.problem.code == JobStatus::DeadLetter.as_str() {
+        lang.t("Gửi không thành công", "Given up").to_owned()
+    } else {
+        p.problem.code.clone()
+    };
     if let Some(field) = &p.problem.field {
         text.push_str(" · ");
         text.push_str(field);
