@@ -65,13 +65,14 @@ struct Replay {
     replay_of: i64,
 }
 
-/// Send a dead-lettered submission again (admin): a new submission linked to the original.
+/// Send a dead-lettered submission again (admin, or the facility's own key once it fixed the
+/// cause): a new submission linked to the original.
 #[utoipa::path(
     tag = "queue",
     params(("id" = i64, Path, description = "Submission id")),
     responses(
         (status = 202, description = "Queued again", body = Replay),
-        (status = 403, description = "Not an admin key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Neither an admin key nor the facility's own", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such submission", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not dead-lettered", body = Problem, content_type = "application/problem+json"),
     )
@@ -82,13 +83,21 @@ async fn retry_submission(
     principal: Principal,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_admin("replay submissions")?;
+    if !matches!(principal.role, Role::Admin | Role::Facility) {
+        return Err(ApiError::Forbidden("only an admin key or the facility's own key may replay submissions".into()));
+    }
     let id = id.into_inner();
-    let actor = principal.key_id.clone();
+    let (actor, role) = (principal.key_id.clone(), principal.role);
     let replayed = queue
         .db
         .write(move |c| {
             let Some(original) = outbox::find(c, id)? else { return Ok(Err(ApiError::NotFound(format!("no submission {id}")))) };
+            if !principal.may_write_for(original.facility_code.as_str()) {
+                return Ok(Err(ApiError::Forbidden(format!(
+                    "this key replays facility {}'s submissions only",
+                    principal.facility.as_ref().map_or("(none)", |f| f.as_str())
+                ))));
+            }
             if original.status != JobStatus::DeadLetter {
                 return Ok(Err(ApiError::Conflict(format!(
                     "submission {id} is {}, not dead_letter: only dead letters are replayed",
@@ -100,7 +109,7 @@ async fn retry_submission(
                 c,
                 AuditEntry {
                     actor: &actor,
-                    role: Role::Admin.as_str(),
+                    role: role.as_str(),
                     action: "submission.replay",
                     target: &original.claim_id,
                     detail: serde_json::json!({ "submission": new_id, "replay_of": id, "destination": original.destination }),
