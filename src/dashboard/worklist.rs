@@ -243,12 +243,6 @@ pub struct ClaimParams {
     resent: Option<usize>,
 }
 
-/// Whether this reader may send a facility's dead letters again: its admins, and the facility's
-/// own staff once they fixed the cause (DoH staff watch).
-fn may_resend(principal: &Principal, facility: &FacilityCode) -> bool {
-    principal.role == Role::Admin || (principal.role == Role::Facility && principal.may_write_for(facility.as_str()))
-}
-
 /// A submission and what its portal said of it.
 type Sending = (claims::SubmissionInfo, Option<StoredOutcome>, outbox::PortalErrors);
 
@@ -288,7 +282,8 @@ pub async fn claim(
         let facility = &claim.facility_code;
         return Err(DashboardError::Forbidden(format!("this key does not read facility {facility}'s claims")));
     }
-    let resend = has_dead_letter(claim.current_version, &sendings) && may_resend(&principal, &claim.facility_code);
+    let resend =
+        has_dead_letter(claim.current_version, &sendings) && principal.may_write_for(claim.facility_code.as_str());
     let mut head = claim_head(lang, claim, params.resent);
     if resend {
         head.push_str(&resend_form(lang, claim, &form_token));
@@ -495,7 +490,9 @@ pub async fn resend(
     let facility: Option<FacilityCode> =
         db.read(move |c| Ok(claims::find(c, &lookup)?.map(|r| r.claim.facility_code))).await?;
     let facility = facility.ok_or_else(|| DashboardError::NotFound(format!("no claim {id}")))?;
-    if !may_resend(&principal, &facility) {
+    // Admins, and the facility's own staff once they fixed the cause (DoH staff watch), as the
+    // submissions API's retry.
+    if !principal.may_write_for(facility.as_str()) {
         return Err(DashboardError::Forbidden("only an admin or the facility's own staff send a claim again".into()));
     }
     let claim = id.clone();
