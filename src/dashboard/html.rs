@@ -149,6 +149,7 @@ impl Lang {
             "facility_silent" => self.t("Cơ sở không gửi dữ liệu", "Facility silent"),
             "dead_letter_spike" => self.t("Tăng đột biến hồ sơ không gửi được", "Dead-letter spike"),
             "certificate_expiring" => self.t("Chứng thư số sắp hết hạn", "Certificate expiring"),
+            "callbacks_failing" => self.t("Không báo được cho HIS của cơ sở", "Callbacks to the HIS failing"),
             _ => self.t("Khác", "Other"),
         }
     }

@@ -1,5 +1,6 @@
 //! The alerts job: finds what the Department of Health must hear about — a live facility gone
-//! silent, a spike of dead letters, a signing certificate close to expiry — keeps one open alert
+//! silent, a spike of dead letters, a signing certificate close to expiry, callbacks to a HIS given
+//! up in the last day — keeps one open alert
 //! per cause, closes it when the cause is gone, and posts new alerts to the configured webhook.
 
 use super::{JobContext, JobError};
@@ -7,9 +8,9 @@ use crate::config::AlertSettings;
 use crate::domain::time::vietnam_day;
 use crate::store::alerts::{self, Finding};
 use crate::store::facilities::{self, FacilityFilter};
-use crate::store::{AnyConnection, StoreError, now_ms, stats};
+use crate::store::{AnyConnection, StoreError, now_ms, stats, webhooks};
 
-pub const KINDS: [&str; 3] = ["facility_silent", "dead_letter_spike", "certificate_expiring"];
+pub const KINDS: [&str; 4] = ["facility_silent", "dead_letter_spike", "certificate_expiring", "callbacks_failing"];
 
 fn findings(conn: &mut AnyConnection, settings: &AlertSettings) -> Result<Vec<Finding>, StoreError> {
     let now = now_ms();
@@ -28,6 +29,16 @@ fn findings(conn: &mut AnyConnection, settings: &AlertSettings) -> Result<Vec<Fi
             "dead_letter_spike".to_owned(),
             Some(code),
             format!("{n} submissions dead-lettered in the last hour"),
+        ));
+    }
+    for (code, n) in webhooks::given_up_per_facility(conn, now - 86_400_000)? {
+        found.push((
+            "callbacks_failing".to_owned(),
+            Some(code.to_string()),
+            format!(
+                "{n} callbacks to the facility's HIS given up in the last day \
+                 (GET /api/v1/webhooks/deliveries?status=dead_letter; an admin replays them)"
+            ),
         ));
     }
     let horizon = vietnam_day(now) + chrono::Duration::days(i64::from(settings.certificate_days));

@@ -349,6 +349,17 @@ pub fn replay(conn: &mut AnyConnection, event_id: &str) -> Result<Option<(Facili
     Ok(found)
 }
 
+/// Facilities with callbacks given up since `since` (epoch ms, by when they were given up or last
+/// touched), with how many: the alerts job tells the Department of Health.
+pub fn given_up_per_facility(conn: &mut AnyConnection, since: i64) -> Result<Vec<(FacilityCode, i64)>, StoreError> {
+    Ok(webhook_deliveries::table
+        .filter(webhook_deliveries::status.eq(DeliveryStatus::DeadLetter))
+        .filter(webhook_deliveries::updated_at.ge(since))
+        .group_by(webhook_deliveries::facility_code)
+        .select((webhook_deliveries::facility_code, diesel::dsl::count_star()))
+        .load(conn)?)
+}
+
 /// Drops delivered and given-up deliveries created before `before` (the retention job); how many.
 pub fn drop_settled_before(conn: &mut AnyConnection, before: i64) -> Result<usize, StoreError> {
     Ok(diesel::delete(

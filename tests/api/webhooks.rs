@@ -245,6 +245,11 @@ async fn a_callback_given_up_is_replayed_by_an_admin() {
                 .status()
         }
     };
+    // The Department of Health hears of it, until the callbacks are delivered after all.
+    crate::jobs::run(&app, "alerts").await;
+    let failing = callbacks_failing(&app).await;
+    assert_eq!(failing.len(), 1, "{failing:?}");
+    assert_eq!(failing[0]["facility_code"], FACILITY);
     let first = dead[0]["event_id"].as_str().unwrap().to_owned();
     assert_eq!(replay(app.facility_key.clone(), first.clone()).await, 403);
     assert_eq!(replay(app.admin_key.clone(), "evt_unknown".to_owned()).await, 404);
@@ -263,6 +268,14 @@ async fn a_callback_given_up_is_replayed_by_an_admin() {
         .collect();
     assert!(["claim.accepted", "claim.sent", "portal.received"].iter().all(|e| heard.contains(*e)), "{heard:?}");
     assert!(listed.iter().all(|d| d["attempts"].as_i64() > Some(1)), "{listed:?}");
+    crate::jobs::run(&app, "alerts").await;
+    assert!(callbacks_failing(&app).await.is_empty(), "the alert is resolved once they are delivered");
+}
+
+/// The open `callbacks_failing` alerts.
+async fn callbacks_failing(app: &TestApp) -> Vec<Value> {
+    let open: Value = app.get("/api/v1/alerts", &app.doh_key).await.json().await.unwrap();
+    open.as_array().unwrap().iter().filter(|a| a["kind"] == "callbacks_failing").cloned().collect()
 }
 
 #[actix_web::test]
