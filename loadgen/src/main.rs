@@ -59,6 +59,11 @@ enum Mode {
         #[arg(long, default_value_t = 100)]
         size: usize,
     },
+    /// `POST /fhir/r4`, one transaction Bundle per request (from `hisgate gen --format fhir`).
+    Fhir {
+        #[arg(long)]
+        input: std::path::PathBuf,
+    },
     /// `POST /api/v1/checkins`, one check-in per request (from `hisgate gen --format checkin`).
     Checkins {
         #[arg(long)]
@@ -117,6 +122,10 @@ fn prepare(mode: &Mode) -> anyhow::Result<Vec<Work>> {
                 body: format!("{{\"episodes\":[{}]}}", chunk.join(",")).into_bytes(),
             })
             .collect(),
+        Mode::Fhir { input } => read_lines(input)?
+            .into_iter()
+            .map(|l| Work { path: "/fhir/r4".to_owned(), content_type: "application/fhir+json", body: l.into_bytes() })
+            .collect(),
         Mode::Checkins { input } => read_lines(input)?
             .into_iter()
             .map(|l| Work {
@@ -167,10 +176,17 @@ struct Tally {
     acked_ids: Vec<String>,
 }
 
-/// The ids of acknowledged episodes in an answer.
+/// The ids of acknowledged episodes in an answer (a FHIR transaction-response names its Claim by
+/// `location`).
 fn acknowledged(answer: &Value) -> Vec<String> {
     let id = |v: &Value| v["id"].as_str().map(str::to_owned);
-    if let Some(items) = answer["items"].as_array() {
+    if answer["resourceType"] == "Bundle" {
+        let claims = answer["entry"].as_array().into_iter().flatten();
+        claims
+            .filter_map(|e| e["response"]["location"].as_str()?.strip_prefix("Claim/")?.split('/').next())
+            .map(str::to_owned)
+            .collect()
+    } else if let Some(items) = answer["items"].as_array() {
         items.iter().filter_map(|i| id(&i["receipt"])).collect()
     } else {
         id(answer).into_iter().collect()
@@ -192,7 +208,8 @@ async fn send(client: &reqwest::Client, cli: &Cli, work: &Work, tally: &Mutex<Ta
             let body = r.bytes().await.unwrap_or_default();
             let counts = work.path.starts_with("/api/v1/claims")
                 || work.path == "/api/v1/dossiers"
-                || work.path == "/api/v1/checkins";
+                || work.path == "/api/v1/checkins"
+                || work.path == "/fhir/r4";
             let ids = if status.is_success() && counts {
                 serde_json::from_slice::<Value>(&body).map(|v| acknowledged(&v)).unwrap_or_default()
             } else {
