@@ -13,7 +13,6 @@ use crate::config::Settings;
 use crate::domain::violation::Violation;
 use crate::queue::QueueControl;
 use crate::stats::Period;
-use crate::store::audit::{self, AuditEntry};
 use crate::store::outbox::{self, StoredOutcome};
 use crate::store::worklist::{CutLine, dead_letters_of};
 use crate::store::{Db, StoreError, claims};
@@ -501,17 +500,7 @@ pub async fn resend(
             let mut resent = 0;
             for outbox_id in dead_letters_of(c, &claim)? {
                 let Some(original) = outbox::find(c, outbox_id)? else { continue };
-                let new_id = outbox::replay(c, &original)?;
-                audit::record(
-                    c,
-                    AuditEntry {
-                        actor: &actor,
-                        role: role.as_str(),
-                        action: "submission.replay",
-                        target: claim.as_str(),
-                        detail: serde_json::json!({ "submission": new_id, "replay_of": outbox_id, "from": "dashboard" }),
-                    },
-                )?;
+                crate::queue::replay_audited(c, &original, &actor, role)?;
                 resent += 1;
             }
             Ok(resent)

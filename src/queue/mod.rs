@@ -18,10 +18,11 @@ use crate::portal::PortalError;
 use crate::portal::bhxh::BhxhClient;
 use crate::portal::guard::CircuitView;
 use crate::portal::moh::MohClient;
-use crate::store::outbox::{self, Job};
-use crate::store::{Db, StoreError, now_ms};
+use crate::store::audit::{self, AuditEntry};
+use crate::store::outbox::{self, Job, Submission};
+use crate::store::{AnyConnection, Db, StoreError, now_ms};
 use crate::vault::Vault;
-use crate::vocabulary::{Destination, FacilityCode};
+use crate::vocabulary::{Destination, FacilityCode, Role};
 use file::LastFile;
 use futures_util::StreamExt;
 use outcome::result_label;
@@ -87,6 +88,30 @@ pub struct Dispatcher {
 /// What a dead letter of BHXH's `701` says, in Vietnamese and English.
 const OUTSIDE_SETTLEMENT_WINDOW: &str = "701: gửi ngoài thời gian quyết toán (trong tháng hoặc đến ngày 05 tháng sau) \
      / sent outside the settlement window (within the month or up to the 5th of the next)";
+
+/// Queues a dead-lettered submission again (a new submission linked to it) with the audit row of
+/// who did: the submissions API's retry and the dashboard's resend. Returns the new id.
+pub fn replay_audited(
+    conn: &mut AnyConnection,
+    original: &Submission,
+    actor: &str,
+    role: Role,
+) -> Result<i64, StoreError> {
+    let new_id = outbox::replay(conn, original)?;
+    audit::record(
+        conn,
+        AuditEntry {
+            actor,
+            role: role.as_str(),
+            action: "submission.replay",
+            target: &original.claim_id,
+            detail: serde_json::json!({
+                "submission": new_id, "replay_of": original.id, "destination": original.destination,
+            }),
+        },
+    )?;
+    Ok(new_id)
+}
 
 /// The two kinds of file the portals take.
 #[derive(Debug, Clone, Copy)]

@@ -91,7 +91,9 @@ async fn retry_submission(
     let replayed = queue
         .db
         .write(move |c| {
-            let Some(original) = outbox::find(c, id)? else { return Ok(Err(ApiError::NotFound(format!("no submission {id}")))) };
+            let Some(original) = outbox::find(c, id)? else {
+                return Ok(Err(ApiError::NotFound(format!("no submission {id}"))));
+            };
             if !principal.may_write_for(original.facility_code.as_str()) {
                 return Ok(Err(ApiError::Forbidden(format!(
                     "this key replays facility {}'s submissions only",
@@ -104,18 +106,7 @@ async fn retry_submission(
                     original.status
                 ))));
             }
-            let new_id = outbox::replay(c, &original)?;
-            audit::record(
-                c,
-                AuditEntry {
-                    actor: &actor,
-                    role: role.as_str(),
-                    action: "submission.replay",
-                    target: &original.claim_id,
-                    detail: serde_json::json!({ "submission": new_id, "replay_of": id, "destination": original.destination }),
-                },
-            )?;
-            Ok(Ok(new_id))
+            Ok(Ok(super::replay_audited(c, &original, &actor, role)?))
         })
         .await??;
     queue.dispatch_wake.notify_one();

@@ -5,6 +5,7 @@
 use super::audit::Actor;
 use super::payload::{Payload, check_in_payload};
 use super::schema::{check_in_outbox, check_ins, claims};
+use super::webhooks::Notice;
 use super::{AnyConnection, StoreError, audit, now_ms};
 use crate::vault::{Sealed, Vault};
 use crate::vocabulary::{CheckInId, ClaimId, Destination, FacilityCode, JobStatus, WebhookEvent};
@@ -213,9 +214,10 @@ pub enum CheckInResult {
 pub fn record(conn: &mut AnyConnection, results: &[(CheckInJob, CheckInResult)]) -> Result<(), StoreError> {
     let now = now_ms();
     let mut released: Vec<(i64, Vec<i64>)> = Vec::new();
+    let mut sent: Vec<Notice> = Vec::new();
     for (job, result) in results {
         match result {
-            CheckInResult::Delivered { transaction_id } => mark_delivered(conn, job, transaction_id, now)?,
+            CheckInResult::Delivered { transaction_id } => sent.extend(mark_delivered(conn, job, transaction_id, now)?),
             CheckInResult::Failed { error, retry_at, uncertain } => {
                 mark_failed(conn, job, error, *retry_at, *uncertain, now)?
             }
@@ -239,15 +241,18 @@ pub fn record(conn: &mut AnyConnection, results: &[(CheckInJob, CheckInResult)])
         ))
         .execute(conn)?;
     }
-    Ok(())
+    // One endpoint lookup for the pass's check-ins, not one per check-in.
+    super::webhooks::enqueue(conn, sent)
 }
 
+/// Marks the sending delivered; the callback to tell of it, unless another instance's answer
+/// was recorded first.
 fn mark_delivered(
     conn: &mut AnyConnection,
     job: &CheckInJob,
     transaction_id: &str,
     now: i64,
-) -> Result<(), StoreError> {
+) -> Result<Option<Notice>, StoreError> {
     let delivered = diesel::update(
         check_in_outbox::table.find(job.outbox_id).filter(check_in_outbox::status.eq(JobStatus::InFlight)),
     )
@@ -262,23 +267,17 @@ fn mark_delivered(
         check_in_outbox::updated_at.eq(now),
     ))
     .execute(conn)?;
-    if delivered == 0 {
-        return Ok(());
-    }
-    super::webhooks::enqueue(
-        conn,
-        vec![super::webhooks::Notice {
-            facility_code: job.facility_code.to_string(),
-            event: WebhookEvent::CheckInSent,
-            claim_id: None,
-            episode_key: Some(job.episode_key.clone()),
-            version: None,
-            at: now,
-            detail: serde_json::json!({
-                "check_in_id": job.check_in_id, "destination": job.destination, "transaction_id": transaction_id,
-            }),
-        }],
-    )
+    Ok((delivered > 0).then(|| Notice {
+        facility_code: job.facility_code.to_string(),
+        event: WebhookEvent::CheckInSent,
+        claim_id: None,
+        episode_key: Some(job.episode_key.clone()),
+        version: None,
+        at: now,
+        detail: serde_json::json!({
+            "check_in_id": job.check_in_id, "destination": job.destination, "transaction_id": transaction_id,
+        }),
+    }))
 }
 
 fn mark_failed(

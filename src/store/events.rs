@@ -96,5 +96,6 @@ pub fn record(conn: &mut AnyConnection, events: &[ClaimEvent]) -> Result<(), Sto
             })
         })
         .collect();
-    webhooks::enqueue(conn, notices)
+    // The join above kept only the claims of facilities with an endpoint.
+    webhooks::write_deliveries(conn, notices)
 }

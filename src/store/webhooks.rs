@@ -130,13 +130,17 @@ pub fn enqueue(conn: &mut AnyConnection, notices: Vec<Notice>) -> Result<(), Sto
         .load::<String>(conn)?
         .into_iter()
         .collect();
-    if listening.is_empty() {
+    write_deliveries(conn, notices.into_iter().filter(|n| listening.contains(&n.facility_code)).collect())
+}
+
+/// Writes a delivery for each notice, whose facility is known to have an endpoint.
+pub(super) fn write_deliveries(conn: &mut AnyConnection, notices: Vec<Notice>) -> Result<(), StoreError> {
+    if notices.is_empty() {
         return Ok(());
     }
     let now = now_ms();
     let rows: Vec<DeliveryInsert> = notices
         .into_iter()
-        .filter(|n| listening.contains(&n.facility_code))
         .map(|n| {
             let event_id = format!("evt_{}", crate::digest::random_hex(16));
             DeliveryInsert {

@@ -6,7 +6,7 @@
 
 use crate::auth::Principal;
 use crate::domain::time::day_start_ms;
-use crate::http::{ApiError, Problem};
+use crate::http::{ApiError, Problem, page_limit};
 use crate::stats::Period;
 use crate::store::worklist::{self, WorkFilter, WorkItem};
 use crate::store::{Db, StoreError};
@@ -132,7 +132,7 @@ struct ListQuery {
     /// Part of a `MA_LK`.
     q: Option<String>,
     /// Items listed, 1–500 (default 100); `counts` and `matching` count them all.
-    limit: Option<usize>,
+    limit: Option<i64>,
 }
 
 /// What a facility must act on, newest first: refused at ingest, portal errors, rejected,
@@ -154,10 +154,7 @@ async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::BadRequest(format!("`limit` must be 1-500, not {limit}")));
-    }
+    let limit = page_limit(Some(q.limit.unwrap_or(100)))? as usize;
     let query = WorklistQuery {
         facility: principal.readable_facility(q.facility.map(FacilityCode::from))?,
         period: Period::parse(q.from.as_deref(), q.to.as_deref())?,
