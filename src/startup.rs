@@ -7,6 +7,7 @@ use crate::http;
 use crate::notify::Sender;
 use crate::portal::bhxh::BhxhClient;
 use crate::portal::moh::MohClient;
+use crate::portal::signer::RemoteSigner;
 use crate::queue::{Dispatcher, Portals};
 use crate::reconcile::Reconciler;
 use crate::reference::ReferenceHandle;
@@ -14,6 +15,7 @@ use crate::state::AppState;
 use crate::store::Db;
 use crate::validation::{Catalogue, CatalogueHandle};
 use actix_web::{App, HttpServer, dev::Server};
+use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::sync::Arc;
 use tracing_actix_web::TracingLogger;
@@ -35,6 +37,8 @@ pub enum StartupError {
     Store(#[from] crate::store::StoreError),
     #[error(transparent)]
     Signing(#[from] crate::formats::xml130::signers::SignersError),
+    #[error("remote signing service of facility {facility}: {reason}")]
+    RemoteSigner { facility: String, reason: String },
     #[error(transparent)]
     Reference(#[from] crate::reference::SeedError),
     #[error(transparent)]
@@ -82,6 +86,7 @@ impl Application {
         let portals = Portals {
             bhxh: BhxhClient::new(&settings.bhxh, settings.bhxh_protocol.profile, http.clone()).map(Arc::new),
             moh: MohClient::new(&settings.moh, http).map(Arc::new),
+            remote_signers: Arc::new(remote_signers(&settings)?),
         };
         let mut background = start_background(&db, &vault, &settings, &portals, wake.clone(), signers.clone());
         background.push(tokio::spawn(refresh_shared(db.clone(), catalogue.clone(), reference.clone())));
@@ -171,6 +176,18 @@ impl Application {
         }
         result
     }
+}
+
+/// The remote signing services' clients, by facility code.
+fn remote_signers(settings: &Settings) -> Result<BTreeMap<String, RemoteSigner>, StartupError> {
+    let timeout = std::time::Duration::from_millis(settings.dispatch.http_timeout_ms);
+    let mut clients = BTreeMap::new();
+    for (facility, signing) in &settings.signing {
+        let client = RemoteSigner::from_settings(signing, timeout)
+            .map_err(|reason| StartupError::RemoteSigner { facility: facility.clone(), reason })?;
+        clients.extend(client.map(|c| (facility.clone(), c)));
+    }
+    Ok(clients)
 }
 
 /// Starts the dispatcher and, for BHXH, the reconciliation poller, for the portals configured.

@@ -128,6 +128,8 @@ text_enum! {
     pub enum JobStatus ("job status") {
         Pending = "pending",
         InFlight = "in_flight",
+        /// Its file waits for the facility's remote signing service (the key holder's confirmation).
+        AwaitingSignature = "awaiting_signature",
         /// BHXH received the file (`maGiaoDich` stored); its appraisal is awaited.
         Sent = "sent",
         /// The portal took it and there is nothing more to wait for (MoH files, check-ins).
@@ -193,6 +195,19 @@ text_enum! {
         ClaimDeadLettered = "claim.dead_lettered",
         /// A portal took a check-in (XML0).
         CheckInSent = "checkin.sent",
+    }
+}
+
+text_enum! {
+    /// Where a request to a remote signing service stands (`signature_requests.status`).
+    pub enum SignatureStatus ("signature status") {
+        /// Asked; the key holder has not answered.
+        Awaiting = "awaiting",
+        Signed = "signed",
+        /// The key holder (or the service) refused.
+        Refused = "refused",
+        /// Not confirmed in time.
+        Expired = "expired",
     }
 }
 

@@ -165,7 +165,12 @@ pub struct BhxhState {
     deliveries: AtomicU64,
     /// Calls answered per endpoint path (after faults).
     calls: Mutex<BTreeMap<String, u64>>,
+    /// The last dossier files received, as sent, newest last (tests verify their signatures).
+    recent_files: Mutex<std::collections::VecDeque<Vec<u8>>>,
 }
+
+/// How many received files `recent_files` keeps.
+const RECENT_FILES: usize = 16;
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -188,11 +193,17 @@ impl BhxhState {
             sequence: AtomicU64::new(0),
             deliveries: AtomicU64::new(0),
             calls: Mutex::new(BTreeMap::new()),
+            recent_files: Mutex::new(std::collections::VecDeque::new()),
         }
     }
 
     fn count_call(&self, req: &HttpRequest) {
         *lock(&self.calls).entry(req.path().to_owned()).or_default() += 1;
+    }
+
+    /// The last dossier files received (up to 16), as sent, oldest first.
+    pub fn recent_files(&self) -> Vec<Vec<u8>> {
+        lock(&self.recent_files).iter().cloned().collect()
     }
 
     /// How many calls an endpoint answered (after faults), e.g. `/api/qd130/guiHoSoXmlQD3176`.
@@ -492,6 +503,13 @@ async fn send_dossier(req: HttpRequest, state: web::Data<BhxhState>, body: web::
     };
     if state.config.max_file_bytes.is_some_and(|max| xml.len() > max) {
         return result("1001", "Dung lượng file vượt quá giới hạn cho phép trong khung giờ này");
+    }
+    {
+        let mut recent = lock(&state.recent_files);
+        if recent.len() == RECENT_FILES {
+            recent.pop_front();
+        }
+        recent.push_back(xml.to_vec());
     }
     let dossier = match dossier::read_dossier(&xml, &facility, amendment) {
         Ok(d) => d,

@@ -15,5 +15,6 @@ pub mod his;
 pub mod moh;
 pub mod registry;
 pub mod server;
+pub mod signer;
 pub mod tokens;
 mod xml;

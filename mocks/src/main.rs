@@ -37,6 +37,24 @@ enum Portal {
         #[arg(long)]
         faults: Option<std::path::PathBuf>,
     },
+    /// A remote signing service (modelled): keys held for facilities, signatures confirmed by the holder.
+    Signer {
+        #[arg(long, default_value_t = 9004)]
+        port: u16,
+        #[arg(long, default_value = "hisgate")]
+        client_id: String,
+        #[arg(long, default_value = "hisgate-demo")]
+        client_secret: String,
+        /// `ID=KEY.pem`: a credential id and its private key (repeat for several).
+        #[arg(long, required = true)]
+        credential: Vec<String>,
+        /// Milliseconds before the key holder confirms each signature.
+        #[arg(long, default_value_t = 0)]
+        confirm_after_ms: u64,
+        /// Milliseconds before an unconfirmed signature expires.
+        #[arg(long, default_value_t = 300_000)]
+        expire_after_ms: u64,
+    },
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> anyhow::Result<T> {
@@ -67,6 +85,18 @@ async fn main() -> anyhow::Result<()> {
             }
             let mock = mocks::moh::start(config, &format!("127.0.0.1:{port}"))?;
             println!("MoH mock listening at {}", mock.url());
+        }
+        Portal::Signer { port, client_id, client_secret, credential, confirm_after_ms, expire_after_ms } => {
+            let mut credentials = Vec::new();
+            for given in credential {
+                let (id, path) = given.split_once('=').ok_or_else(|| anyhow::anyhow!("--credential ID=KEY.pem"))?;
+                let pem = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+                credentials.push(mocks::signer::Credential::from_pem(id, &pem)?);
+            }
+            let holder = mocks::signer::Holder { confirm_after_ms, refuse_reason: None, expire_after_ms };
+            let config = mocks::signer::SignerConfig { client_id, client_secret, credentials, holder };
+            let mock = mocks::signer::start(config, &format!("127.0.0.1:{port}"))?;
+            println!("Remote signer mock listening at {}", mock.server.url);
         }
     }
     // Stop on Ctrl-C or on SIGTERM (scripts and service managers stop it that way).

@@ -134,8 +134,9 @@ impl Default for ResultColumns {
     }
 }
 
-/// A facility's signing material for `CHUKYDONVI`: PEM key and certificate, a PKCS#12 bundle, or a
-/// key on a hardware token or HSM reached through its PKCS#11 module (with `cert_pem`).
+/// A facility's signing material for `CHUKYDONVI`: PEM key and certificate, a PKCS#12 bundle, a
+/// key on a hardware token or HSM reached through its PKCS#11 module, or a key held by a remote
+/// signing service (`remote_url`); the last two with the key's certificate in `cert_pem`.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct SigningSettings {
@@ -152,6 +153,14 @@ pub struct SigningSettings {
     pub pkcs11_key_label: Option<String>,
     /// A file holding the token's user PIN (its first line).
     pub pkcs11_pin_file: Option<std::path::PathBuf>,
+    /// The remote signing service's base URL (`https://`; `http://` only to a loopback address).
+    pub remote_url: Option<String>,
+    /// The client id the service gave the facility (or the Department of Health acting for it).
+    pub remote_client_id: Option<String>,
+    /// A file holding the client secret (its first line).
+    pub remote_secret_file: Option<std::path::PathBuf>,
+    /// The id of the facility's key (credential) at the service.
+    pub remote_credential_id: Option<String>,
     #[serde(default)]
     pub c14n: Canonicalisation,
 }
@@ -210,6 +219,13 @@ pub struct DispatchSettings {
     pub poll_interval_ms: u64,
     pub http_timeout_ms: u64,
     pub moh_format: MohFormat,
+    /// How often a file waiting for a remote signature asks the signing service.
+    pub signature_poll_ms: u64,
+    /// Longest wait for the key holder to confirm a remote signature; then it counts as expired.
+    pub signature_wait_seconds: u64,
+    /// A facility that signs remotely has its episodes gathered into one file per window this
+    /// long (one confirmation per window, not per episode); `0` files them at once.
+    pub signature_gather_ms: u64,
 }
 
 impl Default for DispatchSettings {
@@ -226,6 +242,9 @@ impl Default for DispatchSettings {
             poll_interval_ms: 30_000,
             http_timeout_ms: 30_000,
             moh_format: MohFormat::Xml130,
+            signature_poll_ms: 2_000,
+            signature_wait_seconds: 900,
+            signature_gather_ms: 60_000,
         }
     }
 }

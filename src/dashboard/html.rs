@@ -150,6 +150,7 @@ impl Lang {
             "dead_letter_spike" => self.t("Tăng đột biến hồ sơ không gửi được", "Dead-letter spike"),
             "certificate_expiring" => self.t("Chứng thư số sắp hết hạn", "Certificate expiring"),
             "callbacks_failing" => self.t("Không báo được cho HIS của cơ sở", "Callbacks to the HIS failing"),
+            "signature_failing" => self.t("Không ký số được hồ sơ (ký số từ xa)", "Remote signatures failing"),
             _ => self.t("Khác", "Other"),
         }
     }

@@ -297,10 +297,18 @@ async fn get_claim_xml130(
     let today = crate::domain::time::vietnam_today();
     let facility = &record.claim.facility_code;
     let (signer, profile) = (service.signers.get(facility), service.settings.bhxh_protocol.profile);
-    let signed = xml130::signed_envelope(facility, today, std::slice::from_ref(&episode), signer, profile)
+    // A remote signer signs only what the dispatcher sends, after its holder confirms: the file
+    // shown here is unsigned, and says so in a header.
+    let remote = signer.is_some_and(|s| s.is_remote());
+    let signer = signer.filter(|_| !remote);
+    let signed = xml130::signed_envelope(facility, today, std::slice::from_ref(&episode), signer, None, profile)
         .map_err(|e| ApiError::Internal(format!("signing claim {id}: {e}")))?;
     service.audit_claim_read(&principal, &id, "xml130", facility, &withheld).await;
-    Ok(HttpResponse::Ok().content_type("application/xml; charset=utf-8").body(signed))
+    let mut answer = HttpResponse::Ok();
+    if remote {
+        answer.insert_header(("X-Hisgate-Unsigned", "the facility signs remotely; files are signed when sent"));
+    }
+    Ok(answer.content_type("application/xml; charset=utf-8").body(signed))
 }
 
 /// The stored claim as a FHIR R4 transaction Bundle (the form `POST /fhir/r4` takes).

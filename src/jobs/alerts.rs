@@ -1,6 +1,6 @@
 //! The alerts job: finds what the Department of Health must hear about — a live facility gone
 //! silent, a spike of dead letters, a signing certificate close to expiry, callbacks to a HIS given
-//! up in the last day — keeps one open alert
+//! up in the last day, remote signatures refused or expired with none signed since — keeps one open alert
 //! per cause, closes it when the cause is gone, and posts new alerts to the configured webhook.
 
 use super::{JobContext, JobError};
@@ -8,9 +8,10 @@ use crate::config::AlertSettings;
 use crate::domain::time::vietnam_day;
 use crate::store::alerts::{self, Finding};
 use crate::store::facilities::{self, FacilityFilter};
-use crate::store::{AnyConnection, StoreError, now_ms, stats, webhooks};
+use crate::store::{AnyConnection, StoreError, now_ms, signatures, stats, webhooks};
 
-pub const KINDS: [&str; 4] = ["facility_silent", "dead_letter_spike", "certificate_expiring", "callbacks_failing"];
+pub const KINDS: [&str; 5] =
+    ["facility_silent", "dead_letter_spike", "certificate_expiring", "callbacks_failing", "signature_failing"];
 
 fn findings(conn: &mut AnyConnection, settings: &AlertSettings) -> Result<Vec<Finding>, StoreError> {
     let now = now_ms();
@@ -38,6 +39,16 @@ fn findings(conn: &mut AnyConnection, settings: &AlertSettings) -> Result<Vec<Fi
             format!(
                 "{n} callbacks to the facility's HIS given up in the last day \
                  (GET /api/v1/webhooks/deliveries?status=dead_letter; an admin replays them)"
+            ),
+        ));
+    }
+    for (code, n, reason) in signatures::failing_per_facility(conn, now - 86_400_000)? {
+        found.push((
+            "signature_failing".to_owned(),
+            Some(code),
+            format!(
+                "{n} files not signed by the facility's remote signing service in the last day, none signed \
+                 since (last reason: {reason}); its files are not going out"
             ),
         ));
     }

@@ -12,7 +12,7 @@ pub mod routes;
 use crate::config::JobsSettings;
 use crate::eligibility::EligibilityService;
 use crate::queue::Portals;
-use crate::store::{Db, StoreError, front_door, jobs, now_ms, outbox, payload, webhooks};
+use crate::store::{Db, StoreError, front_door, jobs, now_ms, outbox, payload, signatures, webhooks};
 use crate::vault::Vault;
 use crate::vocabulary::Destination;
 use std::sync::Arc;
@@ -220,6 +220,7 @@ impl JobContext {
                 }
                 let receipts = self.db.write(move |c| front_door::drop_receipts_before(c, cutoff)).await?;
                 let callbacks = self.db.write(move |c| webhooks::drop_settled_before(c, cutoff)).await?;
+                let signatures = self.db.write(move |c| signatures::drop_settled_before(c, cutoff)).await?;
                 let space = self.db.reclaim_space().await?;
                 let freed = (space.before - space.after).max(0);
                 metrics::counter!("hisgate_retention_bytes_freed_total").increment(freed as u64);
@@ -227,6 +228,7 @@ impl JobContext {
                     "stored episodes dropped from {total} claim versions settled before the cut-off; \
                      {receipts} front-door receipts received before it dropped; \
                      {callbacks} delivered or given-up callbacks made before it dropped; \
+                     {signatures} remote signature requests settled before it dropped; \
                      the database takes {} bytes on disk ({freed} given back)",
                     space.after
                 ))

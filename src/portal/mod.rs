@@ -4,6 +4,7 @@
 pub mod bhxh;
 pub mod guard;
 pub mod moh;
+pub mod signer;
 
 use std::time::Duration;
 

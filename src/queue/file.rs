@@ -5,15 +5,22 @@
 use super::{Dispatcher, off_runtime};
 use crate::domain::Episode;
 use crate::formats::xml130;
-use crate::formats::xml130::sign::SignError;
+use crate::formats::xml130::sign::{RemoteSignature, SignError};
 use crate::store::StoreError;
 use crate::store::outbox::{self, Job};
+use crate::store::signatures::{self, SignatureRequest};
 use crate::vault::Vault;
-use crate::vocabulary::{ClaimId, Destination};
+use crate::vocabulary::{ClaimId, Destination, SignatureStatus};
+use base64::Engine;
+use chrono::NaiveDate;
 use std::sync::Arc;
 
-/// A file ready to send (or why it could not be signed) and the jobs it carries.
-type File = (Result<Arc<Vec<u8>>, SignError>, Vec<Job>);
+/// A file ready to send (or why it could not be signed), the jobs it carries and its date.
+pub(super) struct File {
+    pub payload: Result<Arc<Vec<u8>>, SignError>,
+    pub jobs: Vec<Job>,
+    pub day: NaiveDate,
+}
 
 /// Episodes read for a file: (episodes, their jobs, jobs whose content is gone).
 type ReadEpisodes = (Vec<Episode>, Vec<Job>, Vec<Job>);
@@ -44,7 +51,7 @@ fn read_episodes(jobs: Vec<Job>, vault: &Vault) -> Result<ReadEpisodes, StoreErr
 pub(super) struct LastFile(std::sync::Mutex<Option<(FileKey, Arc<Vec<u8>>)>>);
 
 /// What makes two files equal: the facility, the file's date and its claim versions in file order.
-type FileKey = (String, chrono::NaiveDate, Vec<(ClaimId, i32)>);
+type FileKey = (String, NaiveDate, Vec<(ClaimId, i32)>);
 
 impl LastFile {
     /// The file kept under `key`, if it is the last one built.
@@ -58,13 +65,14 @@ impl LastFile {
     }
 }
 
-fn file_key(facility: &str, day: chrono::NaiveDate, jobs: &[Job]) -> FileKey {
+fn file_key(facility: &str, day: NaiveDate, jobs: &[Job]) -> FileKey {
     (facility.to_owned(), day, jobs.iter().map(|j| (j.claim_id.clone(), j.version)).collect())
 }
 
 impl Dispatcher {
     /// The file of `jobs` for `destination` (a FHIR Bundle when `bundle`): the pass's `last` one
-    /// when it is the same, else a new one; `None` when none of the jobs is left to send.
+    /// when it is the same, else a new one; `None` when none of the jobs is left to send. Jobs
+    /// whose file a remote signer has signed get that file again: its date, and the signature.
     pub(super) async fn file_for(
         &self,
         destination: Destination,
@@ -73,27 +81,36 @@ impl Dispatcher {
         bundle: bool,
         last: Option<&LastFile>,
     ) -> Result<Option<File>, StoreError> {
-        let today = crate::domain::time::vietnam_today();
+        let signed = if bundle { None } else { self.remote_signature_of(&jobs).await? };
+        let day = signed
+            .as_ref()
+            .and_then(|r| NaiveDate::parse_from_str(&r.file_date, "%Y%m%d").ok())
+            .unwrap_or_else(crate::domain::time::vietnam_today);
         // Jobs that may be held by BHXH already are checked against its receipts first.
         let built = last
             .filter(|_| !bundle && jobs.iter().all(|j| j.uncertain_since.is_none()))
-            .and_then(|last| last.get(&file_key(facility, today, &jobs)));
-        let (payload, sendable) = match built {
-            Some(bytes) => {
-                metrics::counter!("hisgate_dispatch_files_reused_total").increment(1);
-                (Ok(bytes), jobs)
-            }
-            None => match self.build(destination, facility, today, jobs, bundle).await? {
-                Some((payload, sendable)) => {
-                    if let (Some(last), Ok(bytes), false) = (last, &payload, bundle) {
-                        last.keep(file_key(facility, today, &sendable), bytes.clone());
-                    }
-                    (payload, sendable)
-                }
-                None => return Ok(None),
-            },
+            .and_then(|last| last.get(&file_key(facility, day, &jobs)));
+        if let Some(bytes) = built {
+            metrics::counter!("hisgate_dispatch_files_reused_total").increment(1);
+            return Ok(Some(File { payload: Ok(bytes), jobs, day }));
+        }
+        let Some(file) = self.build(destination, facility, day, jobs, bundle, signed).await? else {
+            return Ok(None);
         };
-        Ok(Some((payload, sendable)))
+        if let (Some(last), Ok(bytes), false) = (last, &file.payload, bundle) {
+            last.keep(file_key(facility, day, &file.jobs), bytes.clone());
+        }
+        Ok(Some(file))
+    }
+
+    /// The signed remote signature all of `jobs` waited for, if they did.
+    async fn remote_signature_of(&self, jobs: &[Job]) -> Result<Option<SignatureRequest>, StoreError> {
+        let Some(id) = jobs.first().and_then(|j| j.signature_request_id) else { return Ok(None) };
+        if jobs.iter().any(|j| j.signature_request_id != Some(id)) {
+            return Ok(None);
+        }
+        let request = self.db.read(move |c| signatures::get(c, id)).await?;
+        Ok(request.filter(|r| r.status == SignatureStatus::Signed))
     }
 
     /// Reads the jobs' episodes, settles those BHXH may hold already and writes the file (a
@@ -103,9 +120,10 @@ impl Dispatcher {
         &self,
         destination: Destination,
         facility: &str,
-        today: chrono::NaiveDate,
+        day: NaiveDate,
         jobs: Vec<Job>,
         bundle: bool,
+        signed: Option<SignatureRequest>,
     ) -> Result<Option<File>, StoreError> {
         // Reading the episodes and writing the file are CPU work: on the blocking pool, so that
         // several files are built at once and the runtime thread only waits on sockets.
@@ -130,9 +148,17 @@ impl Dispatcher {
             if bundle {
                 return Ok(hisgate_fhir::episode_bundle(&episodes[0]).to_string().into_bytes());
             }
-            xml130::signed_envelope(&at, today, &episodes, signers.get(&at), profile)
+            let value = signed
+                .as_ref()
+                .and_then(|r| r.signature.as_deref())
+                .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok());
+            let remote = signed
+                .as_ref()
+                .zip(value.as_deref())
+                .map(|(r, value)| RemoteSignature { document_digest: &r.document_digest, value });
+            xml130::signed_envelope(&at, day, &episodes, signers.get(&at), remote, profile)
         })
         .await?;
-        Ok(Some((payload.map(Arc::new), sendable)))
+        Ok(Some(File { payload: payload.map(Arc::new), jobs: sendable, day }))
     }
 }

@@ -10,14 +10,17 @@ mod file;
 mod outcome;
 mod receipts;
 pub mod routes;
+mod signatures;
 
 use crate::config::{BhxhProtocol, DispatchSettings};
 use crate::domain::spec::Profile;
+use crate::formats::xml130::sign::SignError;
 use crate::formats::xml130::signers::Signers;
 use crate::portal::PortalError;
 use crate::portal::bhxh::BhxhClient;
 use crate::portal::guard::CircuitView;
 use crate::portal::moh::MohClient;
+use crate::portal::signer::RemoteSigner;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::outbox::{self, Job, Submission};
 use crate::store::{AnyConnection, Db, StoreError, now_ms};
@@ -36,6 +39,8 @@ use tokio::sync::Notify;
 pub struct Portals {
     pub bhxh: Option<Arc<BhxhClient>>,
     pub moh: Option<Arc<MohClient>>,
+    /// The remote signing services of the facilities whose keys they hold, by facility code.
+    pub remote_signers: Arc<BTreeMap<String, RemoteSigner>>,
 }
 
 impl Portals {
@@ -113,6 +118,10 @@ pub fn replay_audited(
     Ok(new_id)
 }
 
+/// The jobs of one file: the facility, the remote signature request its file was signed by
+/// (if any), the destination.
+type FileGroup = (FacilityCode, Option<i64>, Destination);
+
 /// The two kinds of file the portals take.
 #[derive(Debug, Clone, Copy)]
 enum FileKind {
@@ -160,7 +169,7 @@ impl Dispatcher {
     pub async fn run(self, wake: Arc<Notify>) {
         let dossiers = futures_util::future::join_all((0..self.settings.concurrency).map(|_| self.work(&wake)));
         let check_ins = futures_util::future::join_all((0..check_ins::WORKERS).map(|_| self.check_in_work(&wake)));
-        futures_util::future::join(dossiers, check_ins).await;
+        futures_util::future::join3(dossiers, check_ins, self.signature_work(&wake)).await;
     }
 
     async fn work(&self, wake: &Notify) {
@@ -194,22 +203,25 @@ impl Dispatcher {
         let jobs = self.db.write(move |c| outbox::claim(c, &destinations, &worker, limit, lease)).await?;
         let taken = jobs.len();
         // By facility first, so that a facility's BHXH and MoH files follow each other and the
-        // second reuses the first (`LastFile`).
-        let mut groups: BTreeMap<(FacilityCode, Destination), Vec<Job>> = BTreeMap::new();
+        // second reuses the first (`LastFile`); jobs whose file was signed remotely keep to
+        // that file.
+        let mut groups: BTreeMap<FileGroup, Vec<Job>> = BTreeMap::new();
         let mut cancelled = Vec::new();
         for job in jobs {
             if job.superseded_at.is_some() {
                 cancelled.push(job);
             } else {
-                groups.entry((job.facility_code.clone(), job.destination)).or_default().push(job);
+                let key = (job.facility_code.clone(), job.signature_request_id, job.destination);
+                groups.entry(key).or_default().push(job);
             }
         }
         if !cancelled.is_empty() {
             self.db.write(move |c| cancelled.iter().try_for_each(|j| outbox::mark_superseded(c, j))).await?;
         }
+        self.gather_for_signing(&mut groups).await?;
         let batches: Vec<Vec<Job>> = groups
             .into_iter()
-            .flat_map(|((_, destination), jobs)| {
+            .flat_map(|((_, _, destination), jobs)| {
                 // A FHIR Bundle carries one episode; BHXH takes as many as its profile allows.
                 let size = match destination {
                     _ if self.sends_fhir(destination) => 1,
@@ -274,12 +286,16 @@ impl Dispatcher {
             let mut jobs = jobs;
             jobs.sort_by(|a, b| a.claim_id.cmp(&b.claim_id));
             let fhir = self.portals.moh.as_ref().filter(|_| self.sends_fhir(destination));
-            let Some((payload, sendable)) = self.file_for(destination, &facility, jobs, fhir.is_some(), last).await?
+            let Some(file::File { payload, jobs: sendable, day }) =
+                self.file_for(destination, &facility, jobs, fhir.is_some(), last).await?
             else {
                 return Ok(());
             };
             let started = std::time::Instant::now();
             let result = match (payload, fhir) {
+                (Err(SignError::AwaitingRemote(pending)), _) => {
+                    return self.await_signature(&facility, day, pending, sendable).await;
+                }
                 (Ok(bundle), Some(moh)) => moh.submit_bundle(&facility, &bundle).await,
                 (Ok(signed), None) => self.send(FileKind::Dossier, destination, &facility, &signed).await,
                 (Err(e), _) => Err(PortalError::Transient(format!("the file could not be signed: {e}"))),

@@ -10,7 +10,8 @@ use utoipa::ToSchema;
 #[diesel(table_name = alerts)]
 pub struct Alert {
     pub id: i64,
-    /// `facility_silent`, `dead_letter_spike`, `certificate_expiring`, `callbacks_failing` or
+    /// `facility_silent`, `dead_letter_spike`, `certificate_expiring`, `callbacks_failing`,
+    /// `signature_failing` or
     /// `appraisal_api_missing`.
     pub kind: String,
     pub facility_code: Option<String>,

@@ -87,6 +87,7 @@ pub mod results;
 pub mod rules;
 mod schema;
 pub mod sessions;
+pub mod signatures;
 pub mod space;
 pub mod stats;
 pub mod webhooks;

@@ -29,6 +29,8 @@ pub struct Job {
     pub received_at: i64,
     /// Set when an earlier sending got no answer: the portal may already hold the file.
     pub uncertain_since: Option<i64>,
+    /// The remote signature its file waited for (`store::signatures`), if any.
+    pub signature_request_id: Option<i64>,
 }
 
 /// How long a dossier held for its check-ins waits before it is looked at again, at least.
@@ -136,9 +138,14 @@ pub fn claim(
             outbox::updated_at.eq(now),
         ))
         .execute(conn)?;
+    jobs(conn, &ids)
+}
+
+/// The jobs `ids` as the dispatcher handles them, in id order.
+pub fn jobs(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Job>, StoreError> {
     Ok(outbox::table
         .inner_join(claim_versions::table.inner_join(claims::table).left_join(episode_payloads::table))
-        .filter(outbox::id.eq_any(&ids))
+        .filter(outbox::id.eq_any(ids))
         .order(outbox::id)
         .select((
             outbox::id,
@@ -152,6 +159,7 @@ pub fn claim(
             claim_versions::superseded_at,
             claim_versions::received_at,
             outbox::uncertain_since,
+            outbox::signature_request_id,
         ))
         .load(conn)?)
 }
@@ -279,6 +287,7 @@ pub fn mark_all_sent(
 }
 
 /// A failed attempt: back to `PENDING` at `retry_at`, or `DEAD_LETTER` when `retry_at` is `None`.
+/// The job was leased, or waited for a remote signature that was refused or expired.
 pub fn mark_failed(
     conn: &mut AnyConnection,
     job: &Job,
@@ -289,7 +298,8 @@ pub fn mark_failed(
     super::claims::lock_claim(conn, &job.claim_id)?;
     let now = now_ms();
     let state = if retry_at.is_some() { JobStatus::Pending } else { JobStatus::DeadLetter };
-    diesel::update(outbox::table.find(job.outbox_id).filter(outbox::status.eq(JobStatus::InFlight)))
+    let failing = [JobStatus::InFlight, JobStatus::AwaitingSignature];
+    diesel::update(outbox::table.find(job.outbox_id).filter(outbox::status.eq_any(failing)))
         .set((
             outbox::status.eq(state),
             outbox::attempts.eq(job.attempts + 1),
@@ -585,7 +595,13 @@ fn refresh_claim_statuses(conn: &mut AnyConnection, ids: &[&str]) -> Result<(), 
             Some(JobStatus::PartiallyApproved) => ClaimStatus::PartiallyApproved,
             Some(JobStatus::Rejected) => ClaimStatus::Rejected,
             _ if has(JobStatus::DeadLetter) => ClaimStatus::DeadLetter,
-            _ if !latest.is_empty() && !has(JobStatus::Pending) && !has(JobStatus::InFlight) => ClaimStatus::Submitted,
+            _ if !latest.is_empty()
+                && !has(JobStatus::Pending)
+                && !has(JobStatus::InFlight)
+                && !has(JobStatus::AwaitingSignature) =>
+            {
+                ClaimStatus::Submitted
+            }
             _ => ClaimStatus::Queued,
         };
         by_status.entry(claim_status).or_default().push(claim);

@@ -104,6 +104,7 @@ diesel::table! {
         replay_of -> Nullable<BigInt>,
         uncertain_since -> Nullable<BigInt>,
         portal_received_at -> Nullable<BigInt>,
+        signature_request_id -> Nullable<BigInt>,
     }
 }
 
@@ -360,6 +361,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    signature_requests (id) {
+        id -> BigInt,
+        facility_code -> Text,
+        document_digest -> Text,
+        file_date -> Text,
+        transaction_id -> Text,
+        status -> Text,
+        signature -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        created_at -> BigInt,
+        deadline_at -> BigInt,
+        next_poll_at -> BigInt,
+        settled_at -> Nullable<BigInt>,
+        updated_at -> BigInt,
+    }
+}
+
 diesel::joinable!(front_door_sessions -> front_door_accounts (username));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (facility_code));
 diesel::joinable!(check_in_outbox -> check_ins (check_in_id));
@@ -395,5 +414,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     front_door_sessions,
     front_door_receipts,
     webhook_endpoints,
-    webhook_deliveries
+    webhook_deliveries,
+    signature_requests
 );

@@ -23,6 +23,7 @@ mod mtls;
 mod ops;
 mod portal_flow;
 mod registry;
+mod remote_signing;
 mod security;
 mod stats;
 mod token_signing;

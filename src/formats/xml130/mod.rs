@@ -17,7 +17,10 @@ pub use read::{
     DossierError, Header, HosoError, HosoProblem, ReadHoso, ReadNote, TableRead, read_hosos, read_hosos_with_notes,
     read_table_document, scan,
 };
-pub use write::{EnvelopeWriter, check_in_document, envelope, hoso_sha256, signed_envelope, table_document};
+pub use write::{
+    EnvelopeWriter, check_in_document, envelope, hoso_sha256, remote_signature_verifies, signed_envelope,
+    table_document,
+};
 
 #[cfg(test)]
 mod tests;

@@ -1,6 +1,9 @@
 //! The facility signature in `CHUKYDONVI`: an enveloped XML-DSig over the whole document, RSA-SHA256
 //! with SHA-256 digests and exclusive (or inclusive) C14N, the facility's X.509 certificate in
-//! `KeyInfo`; the key in a file, or on a PKCS#11 token (`token.rs`), which signs `SignedInfo`. BHYT-FORMATS §a leaves the profile open; this is the common enveloped profile that
+//! `KeyInfo`; the key in a file, on a PKCS#11 token (`token.rs`), which signs `SignedInfo`, or
+//! with a remote signing service, which signs the SHA-256 of `SignedInfo` once the key holder
+//! confirms (the dispatcher asks it and waits; here the signature is only put in place).
+//! BHYT-FORMATS §a leaves the profile open; this is the common enveloped profile that
 //! `xmlsec1 --verify` accepts.
 
 use super::token::{TokenKey, TokenKeyError};
@@ -22,6 +25,26 @@ pub enum SignError {
     Sign(String),
     #[error("the facility's token: {0}")]
     Token(#[from] TokenKeyError),
+    /// The key is with a remote signing service, which has not signed this document yet.
+    #[error("the remote signing service has not signed this file yet")]
+    AwaitingRemote(PendingSignature),
+}
+
+/// What a remote signing service is to sign for a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingSignature {
+    /// The document's `DigestValue`: SHA-256 of its canonical form, base64.
+    pub document_digest: String,
+    /// SHA-256 of the canonical `SignedInfo`: the hash the service signs.
+    pub signed_info_sha256: Vec<u8>,
+}
+
+/// A remote service's signature of the `SignedInfo` of the document whose `DigestValue` is
+/// `document_digest`.
+#[derive(Debug, Clone, Copy)]
+pub struct RemoteSignature<'a> {
+    pub document_digest: &'a str,
+    pub value: &'a [u8],
 }
 
 /// Where a facility's private key is.
@@ -30,6 +53,9 @@ enum PrivateKey {
     File(SigningKey),
     /// On a hardware token or HSM: it signs, the key stays there.
     Token(TokenKey),
+    /// With a remote signing service: the signature comes later, once the holder confirms; the
+    /// certificate's public key checks it.
+    Remote(SigningKey),
 }
 
 /// A facility's signing key and certificate.
@@ -72,6 +98,45 @@ impl FacilitySigner {
         Self::with(PrivateKey::Token(key), &certificate_der(cert_pem)?, c14n)
     }
 
+    /// For a key held by a remote signing service, with the key's PEM certificate.
+    pub fn from_remote(cert_pem: &[u8], c14n: Canonicalisation) -> Result<Self, SignError> {
+        let der = certificate_der(cert_pem)?;
+        let public = loader::load_x509_cert_der(&der)
+            .and_then(|key| key.software_key())
+            .map_err(|e| SignError::Certificate(e.to_string()))?
+            .ok_or_else(|| SignError::Certificate("no public key in the certificate".into()))?;
+        Self::with(PrivateKey::Remote(public), &der, c14n)
+    }
+
+    /// Whether signatures come from a remote service (and so are waited for).
+    pub fn is_remote(&self) -> bool {
+        matches!(self.key, PrivateKey::Remote(_))
+    }
+
+    /// Whether `value` is this remote signer's signature of the `SignedInfo` of a document whose
+    /// `DigestValue` is `document_digest` (base64); `inherited_namespaces` as for [`Self::signature`].
+    /// A service answering with another key's signature, or another hash's, is caught here, before
+    /// any file carries it.
+    pub fn verifies(&self, document_digest: &str, inherited_namespaces: &str, value: &[u8]) -> bool {
+        let PrivateKey::Remote(public) = &self.key else { return false };
+        let canonical = self.canonical_signed_info(document_digest, inherited_namespaces);
+        bergshamra::crypto::sign::from_uri(RSA_SHA256)
+            .and_then(|algorithm| algorithm.verify(public, canonical.as_bytes(), value))
+            .unwrap_or(false)
+    }
+
+    /// `SignedInfo` in canonical form, as it is signed.
+    fn canonical_signed_info(&self, digest: &str, inherited_namespaces: &str) -> String {
+        let inherited = match self.c14n {
+            Canonicalisation::Exclusive => "",
+            Canonicalisation::Inclusive => inherited_namespaces,
+        };
+        format!(
+            "<SignedInfo xmlns=\"{DSIG_NAMESPACE}\"{inherited}>{}</SignedInfo>",
+            signed_info(self.c14n, digest, true)
+        )
+    }
+
     /// From a PKCS#12 bundle (as USB tokens and HSM exports hand them out).
     pub fn from_pkcs12(bytes: &[u8], password: &str, c14n: Canonicalisation) -> Result<Self, SignError> {
         let key = loader::load_pkcs12(bytes, password).map_err(|e| SignError::Key(e.to_string()))?;
@@ -109,16 +174,17 @@ impl FacilitySigner {
     ///
     /// The document's writer computes the digest while it streams the document out, so that a
     /// file of any size is signed without being held in memory (see `EnvelopeWriter`).
-    pub fn signature(&self, digest: &[u8], inherited_namespaces: &str) -> Result<String, SignError> {
+    ///
+    /// A remote signer's signature is `remote` when it is of this digest; else the answer is
+    /// [`SignError::AwaitingRemote`] with what the service is to sign.
+    pub fn signature(
+        &self,
+        digest: &[u8],
+        inherited_namespaces: &str,
+        remote: Option<RemoteSignature<'_>>,
+    ) -> Result<String, SignError> {
         let digest = base64::engine::general_purpose::STANDARD.encode(digest);
-        let inherited = match self.c14n {
-            Canonicalisation::Exclusive => "",
-            Canonicalisation::Inclusive => inherited_namespaces,
-        };
-        let canonical = format!(
-            "<SignedInfo xmlns=\"{DSIG_NAMESPACE}\"{inherited}>{}</SignedInfo>",
-            signed_info(self.c14n, &digest, true)
-        );
+        let canonical = self.canonical_signed_info(&digest, inherited_namespaces);
         let started = std::time::Instant::now();
         let (value, held) = match &self.key {
             PrivateKey::File(key) => (
@@ -128,8 +194,22 @@ impl FacilitySigner {
                 "file",
             ),
             PrivateKey::Token(token) => (token.sign(canonical.as_bytes())?, "token"),
+            PrivateKey::Remote(_) => match remote.filter(|r| r.document_digest == digest) {
+                Some(signed) => (signed.value.to_vec(), "remote"),
+                None => {
+                    use sha2::Digest;
+                    let signed_info_sha256 = sha2::Sha256::digest(canonical.as_bytes()).to_vec();
+                    return Err(SignError::AwaitingRemote(PendingSignature {
+                        document_digest: digest,
+                        signed_info_sha256,
+                    }));
+                }
+            },
         };
-        metrics::histogram!("hisgate_signing_seconds", "key" => held).record(started.elapsed().as_secs_f64());
+        // A remote signature's wait is measured by the dispatcher, from request to answer.
+        if held != "remote" {
+            metrics::histogram!("hisgate_signing_seconds", "key" => held).record(started.elapsed().as_secs_f64());
+        }
         Ok(format!(
             "<Signature xmlns=\"{DSIG_NAMESPACE}\"><SignedInfo>{}</SignedInfo><SignatureValue>{}</SignatureValue>\
              <KeyInfo><X509Data><X509Certificate>{}</X509Certificate></X509Data></KeyInfo></Signature>",

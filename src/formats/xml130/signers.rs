@@ -46,15 +46,27 @@ fn token_signer(module: &std::path::Path, s: &SigningSettings) -> Result<Facilit
     FacilitySigner::from_token(TokenKey::open(module, token, key, pin)?, &read(cert)?, s.c14n)
 }
 
+/// The signer of a key held by a remote signing service: its certificate here, the rest with
+/// the service's client (`portal::signer`), which the dispatcher calls.
+fn remote_signer(s: &SigningSettings) -> Result<FacilitySigner, SignError> {
+    let missing = |what: &str| SignError::Key(format!("remote_url needs {what}"));
+    s.remote_credential_id.as_ref().ok_or_else(|| missing("remote_credential_id"))?;
+    s.remote_client_id.as_ref().ok_or_else(|| missing("remote_client_id"))?;
+    s.remote_secret_file.as_ref().ok_or_else(|| missing("remote_secret_file"))?;
+    let cert = s.cert_pem.as_ref().ok_or_else(|| missing("cert_pem (the key's certificate)"))?;
+    FacilitySigner::from_remote(&read(cert)?, s.c14n)
+}
+
 impl Signers {
     pub fn load(settings: &BTreeMap<String, SigningSettings>) -> Result<Self, SignersError> {
         let mut by_facility = BTreeMap::new();
         for (facility, s) in settings {
             let signer = (|| match (&s.pkcs11_module, &s.pkcs12, &s.key_pem, &s.cert_pem) {
+                _ if s.remote_url.is_some() => remote_signer(s),
                 (Some(module), ..) => token_signer(module, s),
                 (None, Some(p12), ..) => FacilitySigner::from_pkcs12(&read(p12)?, s.password.expose(), s.c14n),
                 (None, None, Some(key), Some(cert)) => FacilitySigner::from_pem(&read(key)?, &read(cert)?, s.c14n),
-                _ => Err(SignError::Key("give pkcs11_module, pkcs12, or key_pem and cert_pem".into())),
+                _ => Err(SignError::Key("give remote_url, pkcs11_module, pkcs12, or key_pem and cert_pem".into())),
             })()
             .map_err(|source| SignersError { facility: facility.clone(), source })?;
             by_facility.insert(facility.clone(), signer);

@@ -447,7 +447,7 @@ fn signed_files_verify_with_xmlsec1_and_tampering_is_caught() {
         assert!(signer.subject.contains("83001"));
         let days_left = (signer.not_after - chrono::Utc::now()).num_days();
         assert!((28..=30).contains(&days_left), "certificate expiry is read: {days_left} days");
-        let signed = signed_envelope("83001", day(), &episodes, Some(&signer), Profile::default()).unwrap();
+        let signed = signed_envelope("83001", day(), &episodes, Some(&signer), None, Profile::default()).unwrap();
         // The streamed signature is the one bergshamra computes over the whole document in memory.
         assert_eq!(signed, dom_signed(&key, &cert, c14n, &unsigned), "{c14n:?}");
         let text = String::from_utf8(signed.clone()).unwrap();
@@ -456,6 +456,7 @@ fn signed_files_verify_with_xmlsec1_and_tampering_is_caught() {
         // The signed file is still our file.
         let back: Vec<Episode> = read_all(&signed).into_iter().collect::<Result<_, _>>().unwrap();
         assert_eq!(back, episodes);
+        remote_signer_signs_the_same_file(&key, &cert, c14n, &episodes, &signed);
         std::fs::write(dir.path().join("signed.xml"), &signed).unwrap();
         let Some(ok) = tool("xmlsec1", &["--verify", "--trusted-pem", "cert.pem", "signed.xml"], dir.path()) else {
             return;
@@ -512,4 +513,30 @@ fn notes_are_said_once_per_table_rule_and_field_notes_are_bounded() {
     assert_eq!(commas[0].path, "XML2[0].DON_GIA");
     let more = e.drugs.len() - NOTES_PER_RULE;
     assert_eq!(commas[NOTES_PER_RULE].message, format!("and {more} more fields of this HOSO alike"));
+}
+
+/// Through a remote signer the writer first answers what is to be signed, then, given the
+/// service's signature, writes the same file a key file's signature makes (PKCS#1 v1.5 is
+/// deterministic); a signature of another file, or another day's file, is not put in.
+fn remote_signer_signs_the_same_file(
+    key: &[u8],
+    cert: &[u8],
+    c14n: sign::Canonicalisation,
+    episodes: &[Episode],
+    signed: &[u8],
+) {
+    use super::remote_signature_verifies;
+    use sign::{RemoteSignature, SignError};
+    let remote = sign::FacilitySigner::from_remote(cert, c14n).unwrap();
+    let write = |on, signature| signed_envelope("83001", on, episodes, Some(&remote), signature, Profile::default());
+    let Err(SignError::AwaitingRemote(pending)) = write(day(), None) else { panic!("a remote signer's file waits") };
+    let service = mocks::signer::Credential::from_pem("83001", std::str::from_utf8(key).unwrap()).unwrap();
+    let value = service.sign_hash(&pending.signed_info_sha256).unwrap();
+    assert!(remote_signature_verifies(&remote, &pending.document_digest, &value));
+    let other = service.sign_hash(&[7; 32]).unwrap();
+    assert!(!remote_signature_verifies(&remote, &pending.document_digest, &other), "another hash's signature");
+    let signature = RemoteSignature { document_digest: &pending.document_digest, value: &value };
+    assert_eq!(write(day(), Some(signature)).unwrap(), signed, "{c14n:?}");
+    let next_day = day().succ_opt().unwrap();
+    assert!(matches!(write(next_day, Some(signature)), Err(SignError::AwaitingRemote(p)) if p != pending));
 }

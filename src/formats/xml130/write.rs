@@ -6,7 +6,7 @@
 //! streamed: one episode's tables are encoded at a time, whatever the number of `HOSO`.
 
 use super::layout::{is_free_text, layout};
-use super::sign::{Canonicalisation, FacilitySigner, SignError};
+use super::sign::{Canonicalisation, FacilitySigner, RemoteSignature, SignError};
 use crate::domain::Episode;
 use crate::domain::records::{CheckIn, FieldValue, Record, Table};
 use crate::domain::spec::{self, Profile};
@@ -228,6 +228,8 @@ pub struct EnvelopeWriter<'s, W: Write> {
     document: String,
     hoso: String,
     signing: Option<(&'s FacilitySigner, Sha256)>,
+    /// A remote service's signature obtained for this file's digest earlier.
+    remote: Option<RemoteSignature<'s>>,
     profile: Profile,
 }
 
@@ -302,8 +304,17 @@ impl<'s, W: Write> EnvelopeWriter<'s, W> {
             document: String::new(),
             hoso: String::new(),
             signing,
+            remote: None,
             profile,
         })
+    }
+
+    /// Puts `signature` in place at `finish` if the file's digest is the one it signed (a remote
+    /// signer's signature, obtained for the same episodes and date); else `finish` answers what
+    /// the signer is to sign.
+    pub fn with_remote_signature(mut self, signature: RemoteSignature<'s>) -> Self {
+        self.remote = Some(signature);
+        self
     }
 
     /// Appends one episode as a `HOSO` with a `FILEHOSO` per table it has data for.
@@ -339,7 +350,10 @@ impl<'s, W: Write> EnvelopeWriter<'s, W> {
             Some((signer, mut digest)) => {
                 digest.update(TAIL.as_bytes());
                 digest.update(b"<CHUKYDONVI></CHUKYDONVI>\n</GIAMDINHHS>");
-                format!("<CHUKYDONVI>{}</CHUKYDONVI>", signer.signature(&digest.finalize(), ROOT_ATTRIBUTES)?)
+                format!(
+                    "<CHUKYDONVI>{}</CHUKYDONVI>",
+                    signer.signature(&digest.finalize(), ROOT_ATTRIBUTES, self.remote)?
+                )
             }
             None => "<CHUKYDONVI/>".to_owned(),
         };
@@ -348,17 +362,27 @@ impl<'s, W: Write> EnvelopeWriter<'s, W> {
     }
 }
 
+/// Whether `value`, from `signer`'s remote signing service, signs the `GIAMDINHHS` file whose
+/// `DigestValue` is `document_digest`.
+pub fn remote_signature_verifies(signer: &FacilitySigner, document_digest: &str, value: &[u8]) -> bool {
+    signer.verifies(document_digest, ROOT_ATTRIBUTES, value)
+}
+
 /// A whole `GIAMDINHHS` file for `episodes` of one facility under `profile`, signed by `signer`
-/// when given.
+/// when given (a remote signer with its `remote` signature of this file).
 pub fn signed_envelope(
     facility: &str,
     created_on: NaiveDate,
     episodes: &[Episode],
     signer: Option<&FacilitySigner>,
+    remote: Option<RemoteSignature<'_>>,
     profile: Profile,
 ) -> Result<Vec<u8>, SignError> {
     let mut w = EnvelopeWriter::begin(Vec::new(), facility, created_on, episodes.len(), signer, profile)
         .expect("writing to memory");
+    if let Some(signature) = remote {
+        w = w.with_remote_signature(signature);
+    }
     for e in episodes {
         w.write(e).expect("writing to memory");
     }
@@ -371,7 +395,7 @@ pub fn signed_envelope(
 
 /// A whole unsigned `GIAMDINHHS` file for `episodes` of one facility under `profile`.
 pub fn envelope(facility: &str, created_on: NaiveDate, episodes: &[Episode], profile: Profile) -> Vec<u8> {
-    signed_envelope(facility, created_on, episodes, None, profile).expect("an unsigned file needs no key")
+    signed_envelope(facility, created_on, episodes, None, None, profile).expect("an unsigned file needs no key")
 }
 
 #[cfg(test)]
