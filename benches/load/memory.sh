@@ -21,7 +21,10 @@ dispatch=on
 [ "${HISGATE_DISPATCH_ENABLED:-true}" = false ] && dispatch=off
 echo "backend: $BACKEND; $ROUNDS rounds of $PER_ROUND episodes (batches of 100, concurrency 4), dispatch $dispatch, DoH reads ${READS:-on}"
 mb() { awk -v k="$1:" '$1 == k { printf "%.0f", $2 / 1024 }' "/proc/$GATEWAY_PID/status"; }
-curl -fs -o /dev/null -c "$SCRATCH/cookies" --data-urlencode "key=$DOH" "$GATEWAY_URL/dashboard/login"
+# Signed in as a browser is: the form first (its token and cookie), then the key with the token.
+token=$(curl -fs -c "$SCRATCH/cookies" "$GATEWAY_URL/dashboard/login" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
+curl -fs -o /dev/null -b "$SCRATCH/cookies" -c "$SCRATCH/cookies" --data-urlencode "key=$DOH" \
+    --data-urlencode "csrf=$token" "$GATEWAY_URL/dashboard/login"
 read_all() {
     local path
     for path in /api/v1/stats/summary /api/v1/stats/facilities "/api/v1/claims?limit=200"; do

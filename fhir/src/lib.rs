@@ -32,16 +32,22 @@ pub fn standalone_claim(episode: &Episode, id: &str) -> Value {
 /// Whether `value` is a valid resource of the R4B model (any resource type); the first problem
 /// found, with its location, otherwise.
 pub fn check_resource(value: &Value) -> Result<(), Issue> {
-    check::<fhir_sdk::r4b::resources::Resource>(&value.to_string(), "")
+    check::<fhir_sdk::r4b::resources::Resource>(value.to_string().as_bytes(), "")
 }
 
 /// Deserialises `json` into the model type `T` (see `serde_json_lenient` in Cargo.toml for why
-/// this reader); the parsed model is dropped: the JSON text is what travels.
-fn check<T: serde::de::DeserializeOwned>(json: &str, root: &str) -> Result<(), Issue> {
-    let mut de = serde_json_lenient::Deserializer::from_str(json);
-    serde_path_to_error::deserialize::<_, T>(&mut de)
-        .map(|_| ())
-        .map_err(|e| Issue { path: format!("{root}{}", e.path()), message: e.inner().to_string() })
+/// this reader); the parsed model is dropped: the JSON text is what travels. Only a text that
+/// fails is read again to say where: tracking the path of every element costs a good part of the
+/// check on the way every valid Bundle takes.
+fn check<T: serde::de::DeserializeOwned>(json: &[u8], root: &str) -> Result<(), Issue> {
+    if serde_json_lenient::from_slice::<T>(json).is_ok() {
+        return Ok(());
+    }
+    let mut de = serde_json_lenient::Deserializer::from_slice(json);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(Issue { path: format!("{root}{}", e.path()), message: e.inner().to_string() }),
+    }
 }
 
 /// JSON text of the resource type `T` names: parsed, its `resourceType` checked, then checked
@@ -53,7 +59,7 @@ fn parse_as<T: serde::de::DeserializeOwned>(bytes: &[u8], resource_type: &str) -
     if value["resourceType"] != resource_type {
         return Err(vec![Issue { path: "resourceType".into(), message: format!("expected a {resource_type}") }]);
     }
-    check::<T>(&String::from_utf8_lossy(bytes), &format!("{resource_type}.")).map_err(|i| vec![i])?;
+    check::<T>(bytes, &format!("{resource_type}.")).map_err(|i| vec![i])?;
     Ok(value)
 }
 
