@@ -132,21 +132,35 @@ pub fn lease_due(conn: &mut AnyConnection, limit: i64, lease_ms: i64) -> Result<
     Ok(leased)
 }
 
-/// The key holder signed: the request keeps the signature and its jobs go back to the queue, due
-/// now. Returns how many jobs were waiting.
-pub fn settle_signed(conn: &mut AnyConnection, id: i64, signature: &str) -> Result<usize, StoreError> {
-    let now = now_ms();
+/// Settles request `id`, if it still awaits an answer (another instance may have settled it):
+/// `status` with the signature or the reason. Whether this call settled it.
+fn settle(
+    conn: &mut AnyConnection,
+    id: i64,
+    status: SignatureStatus,
+    signature: Option<&str>,
+    reason: Option<&str>,
+    now: i64,
+) -> Result<bool, StoreError> {
     let settled = diesel::update(
         signature_requests::table.find(id).filter(signature_requests::status.eq(SignatureStatus::Awaiting)),
     )
     .set((
-        signature_requests::status.eq(SignatureStatus::Signed),
+        signature_requests::status.eq(status),
         signature_requests::signature.eq(signature),
+        signature_requests::reason.eq(reason),
         signature_requests::settled_at.eq(now),
         signature_requests::updated_at.eq(now),
     ))
     .execute(conn)?;
-    if settled == 0 {
+    Ok(settled == 1)
+}
+
+/// The key holder signed: the request keeps the signature and its jobs go back to the queue, due
+/// now. Returns how many jobs were waiting.
+pub fn settle_signed(conn: &mut AnyConnection, id: i64, signature: &str) -> Result<usize, StoreError> {
+    let now = now_ms();
+    if !settle(conn, id, SignatureStatus::Signed, Some(signature), None, now)? {
         return Ok(0);
     }
     Ok(diesel::update(
@@ -170,18 +184,7 @@ pub fn settle_failed(
     status: SignatureStatus,
     reason: &str,
 ) -> Result<Vec<Job>, StoreError> {
-    let now = now_ms();
-    let settled = diesel::update(
-        signature_requests::table.find(id).filter(signature_requests::status.eq(SignatureStatus::Awaiting)),
-    )
-    .set((
-        signature_requests::status.eq(status),
-        signature_requests::reason.eq(reason),
-        signature_requests::settled_at.eq(now),
-        signature_requests::updated_at.eq(now),
-    ))
-    .execute(conn)?;
-    if settled == 0 {
+    if !settle(conn, id, status, None, Some(reason), now_ms())? {
         return Ok(Vec::new());
     }
     let waiting: Vec<i64> = outbox_table::table

@@ -46,14 +46,13 @@ fn token_signer(module: &std::path::Path, s: &SigningSettings) -> Result<Facilit
     FacilitySigner::from_token(TokenKey::open(module, token, key, pin)?, &read(cert)?, s.c14n)
 }
 
-/// The signer of a key held by a remote signing service: its certificate here, the rest with
-/// the service's client (`portal::signer`), which the dispatcher calls.
+/// The signer of a key held by a remote signing service: its certificate here; the service's
+/// account is read, and checked, by its client (`portal::signer::RemoteSigner::from_settings`).
 fn remote_signer(s: &SigningSettings) -> Result<FacilitySigner, SignError> {
-    let missing = |what: &str| SignError::Key(format!("remote_url needs {what}"));
-    s.remote_credential_id.as_ref().ok_or_else(|| missing("remote_credential_id"))?;
-    s.remote_client_id.as_ref().ok_or_else(|| missing("remote_client_id"))?;
-    s.remote_secret_file.as_ref().ok_or_else(|| missing("remote_secret_file"))?;
-    let cert = s.cert_pem.as_ref().ok_or_else(|| missing("cert_pem (the key's certificate)"))?;
+    let cert = s
+        .cert_pem
+        .as_ref()
+        .ok_or_else(|| SignError::Key("remote_url needs cert_pem (the key's certificate)".into()))?;
     FacilitySigner::from_remote(&read(cert)?, s.c14n)
 }
 
