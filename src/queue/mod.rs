@@ -87,6 +87,9 @@ pub struct Dispatcher {
     profile: Profile,
     portals: Portals,
     signers: Arc<Signers>,
+    /// Held while a file's remote signature is looked up and asked for, so that two workers
+    /// holding the same file (BHXH's and MoH's copies) ask the key holder once.
+    asking_for_signature: tokio::sync::Mutex<()>,
     worker: String,
 }
 
@@ -159,7 +162,18 @@ impl Dispatcher {
     ) -> Self {
         let worker = format!("{}-{}", std::process::id(), uuid::Uuid::now_v7().simple());
         let bhxh_hoso_per_file = protocol.hoso_per_file(settings.batch_size);
-        Dispatcher { db, vault, settings, bhxh_hoso_per_file, profile: protocol.profile, portals, signers, worker }
+        let asking_for_signature = tokio::sync::Mutex::new(());
+        Dispatcher {
+            db,
+            vault,
+            settings,
+            bhxh_hoso_per_file,
+            profile: protocol.profile,
+            portals,
+            signers,
+            asking_for_signature,
+            worker,
+        }
     }
 
     /// Runs until the task is aborted: `concurrency` workers, each leasing one file's worth of

@@ -59,6 +59,7 @@ impl Dispatcher {
         pending: PendingSignature,
         jobs: Vec<Job>,
     ) -> Result<(), StoreError> {
+        let _asking = self.asking_for_signature.lock().await;
         let (at, digest) = (facility.to_owned(), pending.document_digest.clone());
         if let Some(request) = self.db.read(move |c| signatures::reusable(c, &at, &digest)).await? {
             let signed = request.status == SignatureStatus::Signed;
