@@ -4,10 +4,11 @@
 //!
 //! Every FHIR (de)serialisation of the project happens in this crate, behind functions that take
 //! and give JSON, so that the large model is compiled here once and not in the gateway crate.
-//! Decimals travel with their exact text: Bundles are read and written as JSON values, and the
-//! model only checks them.
+//! Decimals travel with their exact text: Bundles are read once, as exact JSON values, and the
+//! model only checks those values (see `model`).
 
 pub mod fields;
+mod model;
 mod read;
 pub mod resources;
 mod time;
@@ -32,34 +33,19 @@ pub fn standalone_claim(episode: &Episode, id: &str) -> Value {
 /// Whether `value` is a valid resource of the R4B model (any resource type); the first problem
 /// found, with its location, otherwise.
 pub fn check_resource(value: &Value) -> Result<(), Issue> {
-    check::<fhir_sdk::r4b::resources::Resource>(value.to_string().as_bytes(), "")
+    model::check::<fhir_sdk::r4b::resources::Resource>(value, "")
 }
 
-/// Deserialises `json` into the model type `T` (see `serde_json_lenient` in Cargo.toml for why
-/// this reader); the parsed model is dropped: the JSON text is what travels. Only a text that
-/// fails is read again to say where: tracking the path of every element costs a good part of the
-/// check on the way every valid Bundle takes.
-fn check<T: serde::de::DeserializeOwned>(json: &[u8], root: &str) -> Result<(), Issue> {
-    if serde_json_lenient::from_slice::<T>(json).is_ok() {
-        return Ok(());
-    }
-    let mut de = serde_json_lenient::Deserializer::from_slice(json);
-    match serde_path_to_error::deserialize::<_, T>(&mut de) {
-        Ok(_) => Ok(()),
-        Err(e) => Err(Issue { path: format!("{root}{}", e.path()), message: e.inner().to_string() }),
-    }
-}
-
-/// JSON text of the resource type `T` names: parsed, its `resourceType` checked, then checked
-/// against the R4B model (which parses it again, see [`check`]).
-fn parse_as<T: serde::de::DeserializeOwned>(bytes: &[u8], resource_type: &str) -> Result<Value, Vec<Issue>> {
+/// JSON text of the resource type `T` names, read once exactly: its `resourceType` checked, then
+/// the value checked against the R4B model.
+fn parse_as<T: for<'a> serde::de::Deserialize<'a>>(bytes: &[u8], resource_type: &str) -> Result<Value, Vec<Issue>> {
     let value: Value = serde_json::from_slice(bytes).map_err(|e| {
         vec![Issue { path: format!("line {}, column {}", e.line(), e.column()), message: format!("not JSON: {e}") }]
     })?;
     if value["resourceType"] != resource_type {
         return Err(vec![Issue { path: "resourceType".into(), message: format!("expected a {resource_type}") }]);
     }
-    check::<T>(bytes, &format!("{resource_type}.")).map_err(|i| vec![i])?;
+    model::check::<T>(&value, &format!("{resource_type}.")).map_err(|i| vec![i])?;
     Ok(value)
 }
 
