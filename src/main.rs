@@ -30,8 +30,9 @@ fn main() -> std::process::ExitCode {
 /// glibc still serves the C libraries (SQLite, libpq, zstd). It raises its mmap threshold each
 /// time a large block is freed, so that later large buffers come from its heaps, where they stay
 /// resident; and it gives threads arenas of their own. A fixed threshold and two arenas kept the
-/// gateway's memory from growing with the store when glibc served everything (`benches/load/memory.sh`, 300,000 claims: a peak of 194 MB and rising
-/// by 10-15 MB per 50,000 without them, 100 MB and rising by about 4 MB with them).
+/// gateway's memory from growing with the store when glibc served everything
+/// (`benches/load/memory.sh`, 300,000 claims: a peak of 194 MB and rising by 10-15 MB per 50,000
+/// without them, 100 MB and rising by about 4 MB with them).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn tune_allocator() {
     // SAFETY: mallopt only sets allocator parameters; it runs before any other thread exists.

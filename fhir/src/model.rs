@@ -44,9 +44,9 @@ impl<'de> Deserializer<'de> for Exact<'de> {
                 } else if let Some(i) = n.as_i64() {
                     visitor.visit_i64(i)
                 } else {
-                    // JSON text that is a number always reads as an f64 (possibly infinite, as
-                    // serde_json's own reader would refuse: the model refuses it below anyway).
-                    visitor.visit_f64(n.as_f64().unwrap_or(f64::INFINITY))
+                    // Beyond f64 (1e400): JSON text read without arbitrary precision refuses it.
+                    let float = n.as_f64().ok_or_else(|| de::Error::custom(format!("number out of range: {n}")))?;
+                    visitor.visit_f64(float)
                 }
             }
             Value::String(s) => visitor.visit_borrowed_str(s),
@@ -157,6 +157,14 @@ mod tests {
         .unwrap();
         assert_eq!(read["valueQuantity"]["value"].to_string(), "5.40", "the exact text is kept");
         check::<Resource>(&read, "").expect("a valid Observation");
+        let beyond_f64: Value = serde_json::from_str(
+            r#"{"resourceType":"Observation","status":"final","code":{"text":"glucose"},
+                "valueQuantity":{"value":1e400}}"#,
+        )
+        .unwrap();
+        let issue = check::<Resource>(&beyond_f64, "").unwrap_err();
+        assert_eq!(issue.path, "valueQuantity.value", "{issue:?}");
+        assert!(issue.message.starts_with("number out of range"), "{issue:?}");
     }
 
     #[test]

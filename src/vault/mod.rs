@@ -31,6 +31,9 @@ const DATA_KEY_BYTES: usize = 32;
 /// zstd's fast level -1: a typical 9.8 KB episode compresses to 2.3 KB in 27 µs (level 1: 2.0 KB
 /// in 34 µs) on the 2-core build machine; sealing is on every ingest's path.
 const COMPRESSION_LEVEL: i32 = -1;
+/// The envelope's format, first in every sealed value.
+const FORMAT: &str = "v1";
+
 /// zstd at [`COMPRESSION_LEVEL`], with one context per thread: making a context for each value
 /// took longer than compressing a typical episode with it.
 fn compress(plain: &[u8]) -> Vec<u8> {
@@ -40,9 +43,6 @@ fn compress(plain: &[u8]) -> Vec<u8> {
     }
     COMPRESSOR.with_borrow_mut(|compressor| compressor.compress(plain)).expect("zstd compresses any bytes")
 }
-
-/// The envelope's format, first in every sealed value.
-const FORMAT: &str = "v1";
 
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {
