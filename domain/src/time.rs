@@ -53,7 +53,8 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
     if text.len() != 8 || !text.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    NaiveDate::parse_from_str(text, "%Y%m%d").ok()
+    // Eight digits: the fields are where they stand, without reading a format string each time.
+    NaiveDate::from_ymd_opt(text[..4].parse().ok()?, text[4..6].parse().ok()?, text[6..].parse().ok()?)
 }
 
 /// Parses a `yyyyMMddHHmm` event time.
@@ -120,6 +121,9 @@ mod tests {
         assert!(parse_datetime("202403312460").is_none());
         assert!(parse_date("2024-03-31").is_none());
         assert_eq!(format_date(parse_date("20240229").unwrap()), "20240229");
+        for impossible in ["20230229", "20241301", "20240100", "00000000", "2024031a"] {
+            assert!(parse_date(impossible).is_none(), "{impossible}");
+        }
     }
 
     #[test]

@@ -9,25 +9,99 @@
 //! this view, for the check.
 
 use crate::read::Issue;
+use fhir_sdk::r4b;
 use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 /// Whether `value` reads as the model type `T`; the first problem otherwise, located under `root`.
-/// Only a value that fails is read again to say where: tracking the path of every element costs
-/// a good part of the check on the way every valid Bundle takes.
 pub(crate) fn check<'a, T: de::Deserialize<'a>>(value: &'a Value, root: &str) -> Result<(), Issue> {
-    if T::deserialize(Exact(value)).is_ok() {
+    check_view::<T>(Exact::of(value), root)
+}
+
+/// Whether `bundle` reads as an R4B Bundle: its own elements, then each entry's resource by the
+/// type it names ([`check_resource`]) rather than through the model's `Resource`, which buffers
+/// a whole resource to find its `resourceType` before reading it again.
+pub(crate) fn check_bundle(bundle: &Value) -> Result<(), Issue> {
+    check_view::<r4b::resources::Bundle>(Exact { value: bundle, hide: Hide::EntryResources }, "Bundle.")?;
+    for (i, entry) in bundle["entry"].as_array().into_iter().flatten().enumerate() {
+        let resource = &entry["resource"];
+        if !resource.is_null() {
+            check_resource(resource, &format!("Bundle.entry[{i}].resource."))?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether `resource` reads as the R4B resource its `resourceType` names. The types the gateway
+/// maps are read as themselves (the model ignores the `resourceType` member there); any other
+/// goes through the model's `Resource`, which also refuses an unknown or missing type.
+pub(crate) fn check_resource(resource: &Value, root: &str) -> Result<(), Issue> {
+    use r4b::resources as r;
+    macro_rules! by_type {
+        ($($name:ident),*) => {
+            match resource["resourceType"].as_str() {
+                $(Some(stringify!($name)) => check::<r::$name>(resource, root),)*
+                _ => check::<r::Resource>(resource, root),
+            }
+        };
+    }
+    by_type!(
+        Basic,
+        Claim,
+        Condition,
+        Coverage,
+        CoverageEligibilityRequest,
+        Encounter,
+        Observation,
+        Organization,
+        Patient
+    )
+}
+
+/// [`check`] of a view. Only a value that fails is read again to say where: tracking the path of
+/// every element costs a good part of the check on the way every valid Bundle takes.
+fn check_view<'a, T: de::Deserialize<'a>>(view: Exact<'a>, root: &str) -> Result<(), Issue> {
+    if T::deserialize(view).is_ok() {
         return Ok(());
     }
-    match serde_path_to_error::deserialize::<_, T>(Exact(value)) {
+    match serde_path_to_error::deserialize::<_, T>(view) {
         Ok(_) => Ok(()),
-        Err(e) => Err(Issue { path: format!("{root}{}", e.path()), message: e.inner().to_string() }),
+        Err(e) => {
+            // serde_path_to_error writes the value itself as `.`.
+            let path = match e.path().to_string() {
+                at if at == "." => root.trim_end_matches('.').to_owned(),
+                at => format!("{root}{at}"),
+            };
+            Err(Issue { path, message: e.inner().to_string() })
+        }
     }
+}
+
+/// What a view leaves out of a Bundle, level by level, so that its entries' resources are checked
+/// on their own ([`check_bundle`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Hide {
+    Nothing,
+    /// The Bundle: its `entry` array hides [`Hide::EachResource`].
+    EntryResources,
+    /// The `entry` array: each entry hides [`Hide::Resource`].
+    EachResource,
+    /// An entry: its `resource` member.
+    Resource,
 }
 
 /// A JSON value read as JSON text would be: see the module's comment.
 #[derive(Clone, Copy)]
-struct Exact<'a>(&'a Value);
+struct Exact<'a> {
+    value: &'a Value,
+    hide: Hide,
+}
+
+impl<'a> Exact<'a> {
+    fn of(value: &'a Value) -> Self {
+        Exact { value, hide: Hide::Nothing }
+    }
+}
 
 type Error = de::value::Error;
 
@@ -35,7 +109,7 @@ impl<'de> Deserializer<'de> for Exact<'de> {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.0 {
+        match self.value {
             Value::Null => visitor.visit_unit(),
             Value::Bool(b) => visitor.visit_bool(*b),
             Value::Number(n) => {
@@ -50,13 +124,15 @@ impl<'de> Deserializer<'de> for Exact<'de> {
                 }
             }
             Value::String(s) => visitor.visit_borrowed_str(s),
-            Value::Array(items) => visitor.visit_seq(Items(items.iter())),
-            Value::Object(members) => visitor.visit_map(Members { members: members.iter(), value: None }),
+            Value::Array(items) => visitor.visit_seq(Items { items: items.iter(), hide: self.hide }),
+            Value::Object(members) => {
+                visitor.visit_map(Members { members: members.iter(), value: None, hide: self.hide })
+            }
         }
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.0 {
+        match self.value {
             Value::Null => visitor.visit_none(),
             _ => visitor.visit_some(self),
         }
@@ -73,9 +149,9 @@ impl<'de> Deserializer<'de> for Exact<'de> {
         _variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
-        match self.0 {
+        match self.value {
             Value::String(s) => visitor.visit_enum(de::value::BorrowedStrDeserializer::new(s)),
-            _ => Err(de::Error::invalid_type(unexpected(self.0), &visitor)),
+            _ => Err(de::Error::invalid_type(unexpected(self.value), &visitor)),
         }
     }
 
@@ -104,48 +180,60 @@ impl<'de> IntoDeserializer<'de, Error> for Exact<'de> {
     }
 }
 
-struct Items<'a>(std::slice::Iter<'a, Value>);
+struct Items<'a> {
+    items: std::slice::Iter<'a, Value>,
+    hide: Hide,
+}
 
 impl<'de> SeqAccess<'de> for Items<'de> {
     type Error = Error;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Error> {
-        self.0.next().map(|item| seed.deserialize(Exact(item))).transpose()
+        let hide = if self.hide == Hide::EachResource { Hide::Resource } else { Hide::Nothing };
+        self.items.next().map(|value| seed.deserialize(Exact { value, hide })).transpose()
     }
 
     fn size_hint(&self) -> Option<usize> {
-        Some(self.0.len())
+        Some(self.items.len())
     }
 }
 
 struct Members<'a> {
     members: serde_json::map::Iter<'a>,
-    value: Option<&'a Value>,
+    value: Option<Exact<'a>>,
+    hide: Hide,
 }
 
 impl<'de> MapAccess<'de> for Members<'de> {
     type Error = Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
-        let Some((key, value)) = self.members.next() else { return Ok(None) };
-        self.value = Some(value);
+        let (key, value) = loop {
+            let Some((key, value)) = self.members.next() else { return Ok(None) };
+            if !(self.hide == Hide::Resource && key == "resource") {
+                break (key, value);
+            }
+        };
+        let hide = if self.hide == Hide::EntryResources && key == "entry" { Hide::EachResource } else { Hide::Nothing };
+        self.value = Some(Exact { value, hide });
         seed.deserialize(de::value::BorrowedStrDeserializer::new(key)).map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
         let value = self.value.take().ok_or_else(|| de::Error::custom("a value asked for before its key"))?;
-        seed.deserialize(Exact(value))
+        seed.deserialize(value)
     }
 
     fn size_hint(&self) -> Option<usize> {
-        Some(self.members.len())
+        // A hidden member would make the length one too many.
+        (self.hide == Hide::Nothing).then(|| self.members.len())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fhir_sdk::r4b::resources::{Bundle, Resource};
+    use fhir_sdk::r4b::resources::Resource;
 
     #[test]
     fn exact_numbers_reach_the_models_decimals_inside_choice_elements() {
@@ -169,17 +257,44 @@ mod tests {
 
     #[test]
     fn a_model_violation_is_located() {
-        let bundle: Value = serde_json::from_str(
+        let read = |text: &str| serde_json::from_str::<Value>(text).unwrap();
+        let bundle = read(
             r#"{"resourceType":"Bundle","type":"transaction","entry":[
                 {"resource":{"resourceType":"Patient","gender":"sometimes"}}]}"#,
-        )
-        .unwrap();
-        let issue = check::<Bundle>(&bundle, "Bundle.").unwrap_err();
-        assert!(issue.path.starts_with("Bundle.entry[0].resource"), "{issue:?}");
+        );
+        let issue = check_bundle(&bundle).unwrap_err();
+        assert_eq!(issue.path, "Bundle.entry[0].resource.gender", "{issue:?}");
         assert!(issue.message.contains("sometimes"), "{issue:?}");
-        let text_for_a_number: Value =
-            serde_json::from_str(r#"{"resourceType":"Bundle","type":"transaction","total":"many"}"#).unwrap();
-        let issue = check::<Bundle>(&text_for_a_number, "Bundle.").unwrap_err();
+        let issue =
+            check_bundle(&read(r#"{"resourceType":"Bundle","type":"transaction","total":"many"}"#)).unwrap_err();
         assert_eq!(issue.path, "Bundle.total", "{issue:?}");
+        // A type the gateway does not map goes through the model's `Resource`, as does a type
+        // the model does not know.
+        let other = read(
+            r#"{"resourceType":"Bundle","type":"transaction","entry":[{"resource":{"resourceType":"Patient"}},
+                {"resource":{"resourceType":"MedicationRequest","status":"active","intent":"order",
+                 "subject":"Patient/1","medicationCodeableConcept":{"text":"aspirin"}}}]}"#,
+        );
+        let issue = check_bundle(&other).unwrap_err();
+        assert!(issue.path.starts_with("Bundle.entry[1].resource"), "{issue:?}");
+        assert!(issue.message.starts_with("invalid type: string"), "{issue:?}");
+        let incomplete = read(
+            r#"{"resourceType":"Bundle","type":"transaction","entry":[{"resource":{"resourceType":"Coverage"}}]}"#,
+        );
+        let issue = check_bundle(&incomplete).unwrap_err();
+        assert_eq!(issue.path, "Bundle.entry[0].resource", "{issue:?}");
+        assert!(issue.message.starts_with("missing field"), "{issue:?}");
+        let unknown =
+            read(r#"{"resourceType":"Bundle","type":"transaction","entry":[{"resource":{"resourceType":"Patent"}}]}"#);
+        let issue = check_bundle(&unknown).unwrap_err();
+        assert!(issue.path.starts_with("Bundle.entry[0].resource"), "{issue:?}");
+        assert!(issue.message.contains("Patent"), "{issue:?}");
+        // The entry's other members are still the Bundle's to check.
+        let bad_request = read(
+            r#"{"resourceType":"Bundle","type":"transaction","entry":[
+                {"resource":{"resourceType":"Patient"},"request":{"method":"SEND","url":"Patient"}}]}"#,
+        );
+        let issue = check_bundle(&bad_request).unwrap_err();
+        assert_eq!(issue.path, "Bundle.entry[0].request.method", "{issue:?}");
     }
 }

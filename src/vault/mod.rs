@@ -44,6 +44,20 @@ fn compress(plain: &[u8]) -> Vec<u8> {
     COMPRESSOR.with_borrow_mut(|compressor| compressor.compress(plain)).expect("zstd compresses any bytes")
 }
 
+/// The inverse of [`compress`], with one context per thread too (dispatch opens every stored
+/// episode). The frame records its size ([`compress`] always writes it), so the output is
+/// allocated once at its exact length.
+fn decompress(compressed: &[u8]) -> Result<Vec<u8>, VaultError> {
+    thread_local! {
+        static DECOMPRESSOR: RefCell<zstd::bulk::Decompressor<'static>> =
+            RefCell::new(zstd::bulk::Decompressor::new().expect("zstd makes a decompression context"));
+    }
+    let size = zstd::bulk::Decompressor::upper_bound(compressed).ok_or(VaultError::Unopenable)?;
+    DECOMPRESSOR
+        .with_borrow_mut(|decompressor| decompressor.decompress(compressed, size))
+        .map_err(|_| VaultError::Unopenable)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {
     #[error("a stored value is sealed with master key {0}, which is not among the configured keys")]
@@ -200,8 +214,7 @@ impl Vault {
         let (wrapped, body) = split(text)?;
         let data_key = self.unwrap_data_key(key, &wrapped, binding)?;
         let compressed = open_with(&data_key, &body, &body_context(binding))?;
-        let plain = zstd::stream::decode_all(compressed.as_slice()).map_err(|_| VaultError::Unopenable)?;
-        String::from_utf8(plain).map_err(|_| VaultError::Unopenable)
+        String::from_utf8(decompress(&compressed)?).map_err(|_| VaultError::Unopenable)
     }
 
     /// The value sealed under the current key instead of `key` (re-wrapping its data key, or
