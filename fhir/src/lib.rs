@@ -36,7 +36,8 @@ pub fn check_resource(value: &Value) -> Result<(), Issue> {
     model::check_resource(value, "")
 }
 
-/// JSON text of the resource type `resource_type`, read once exactly; its `resourceType` checked.
+/// JSON text of the resource type `resource_type`, read once exactly: its `resourceType` checked,
+/// then the value checked against the R4B model.
 fn parse_as(bytes: &[u8], resource_type: &str) -> Result<Value, Vec<Issue>> {
     let value: Value = serde_json::from_slice(bytes).map_err(|e| {
         vec![Issue { path: format!("line {}, column {}", e.line(), e.column()), message: format!("not JSON: {e}") }]
@@ -44,6 +45,7 @@ fn parse_as(bytes: &[u8], resource_type: &str) -> Result<Value, Vec<Issue>> {
     if value["resourceType"] != resource_type {
         return Err(vec![Issue { path: "resourceType".into(), message: format!("expected a {resource_type}") }]);
     }
+    model::check_resource(&value, &format!("{resource_type}.")).map_err(|i| vec![i])?;
     Ok(value)
 }
 
@@ -58,7 +60,6 @@ pub struct BundleEpisode {
 /// Reads the episode of a transaction Bundle: JSON, then the R4B model, then the mapping.
 pub fn read_episode_bundle(bytes: &[u8]) -> Result<BundleEpisode, Vec<Issue>> {
     let value = parse_as(bytes, "Bundle")?;
-    model::check_bundle(&value).map_err(|i| vec![i])?;
     if value["type"] != "transaction" {
         return Err(vec![Issue {
             path: "Bundle.type".into(),
@@ -77,6 +78,5 @@ pub fn read_episode_bundle(bytes: &[u8]) -> Result<BundleEpisode, Vec<Issue>> {
 /// Reads a CoverageEligibilityRequest (checked against the R4B model first).
 pub fn read_eligibility_request(bytes: &[u8]) -> Result<EligibilityQuestion, Vec<Issue>> {
     let value = parse_as(bytes, "CoverageEligibilityRequest")?;
-    model::check_resource(&value, "CoverageEligibilityRequest.").map_err(|i| vec![i])?;
     resources::eligibility_question(&value)
 }

@@ -21,25 +21,28 @@ pub(crate) fn check<'a, T: de::Deserialize<'a>>(value: &'a Value, root: &str) ->
 /// Whether `bundle` reads as an R4B Bundle: its own elements, then each entry's resource by the
 /// type it names ([`check_resource`]) rather than through the model's `Resource`, which buffers
 /// a whole resource to find its `resourceType` before reading it again.
-pub(crate) fn check_bundle(bundle: &Value) -> Result<(), Issue> {
-    check_view::<r4b::resources::Bundle>(Exact { value: bundle, hide: Hide::EntryResources }, "Bundle.")?;
+fn check_bundle(bundle: &Value, root: &str) -> Result<(), Issue> {
+    check_view::<r4b::resources::Bundle>(Exact { value: bundle, hide: Hide::EntryResources }, root)?;
     for (i, entry) in bundle["entry"].as_array().into_iter().flatten().enumerate() {
         let resource = &entry["resource"];
         if !resource.is_null() {
-            check_resource(resource, &format!("Bundle.entry[{i}].resource."))?;
+            check_resource(resource, &format!("{root}entry[{i}].resource."))?;
         }
     }
     Ok(())
 }
 
-/// Whether `resource` reads as the R4B resource its `resourceType` names. The types the gateway
-/// maps are read as themselves (the model ignores the `resourceType` member there); any other
-/// goes through the model's `Resource`, which also refuses an unknown or missing type.
+/// Whether `resource` reads as the R4B resource its `resourceType` names; the first problem
+/// otherwise, located under `root`. A Bundle's entries are checked one by one
+/// ([`check_bundle`]); the other types the gateway maps are read as themselves (the model ignores
+/// the `resourceType` member there); any other goes through the model's `Resource`, which also
+/// refuses an unknown or missing type.
 pub(crate) fn check_resource(resource: &Value, root: &str) -> Result<(), Issue> {
     use r4b::resources as r;
     macro_rules! by_type {
         ($($name:ident),*) => {
             match resource["resourceType"].as_str() {
+                Some("Bundle") => check_bundle(resource, root),
                 $(Some(stringify!($name)) => check::<r::$name>(resource, root),)*
                 _ => check::<r::Resource>(resource, root),
             }
@@ -262,11 +265,12 @@ mod tests {
             r#"{"resourceType":"Bundle","type":"transaction","entry":[
                 {"resource":{"resourceType":"Patient","gender":"sometimes"}}]}"#,
         );
-        let issue = check_bundle(&bundle).unwrap_err();
+        let issue = check_resource(&bundle, "Bundle.").unwrap_err();
         assert_eq!(issue.path, "Bundle.entry[0].resource.gender", "{issue:?}");
         assert!(issue.message.contains("sometimes"), "{issue:?}");
         let issue =
-            check_bundle(&read(r#"{"resourceType":"Bundle","type":"transaction","total":"many"}"#)).unwrap_err();
+            check_resource(&read(r#"{"resourceType":"Bundle","type":"transaction","total":"many"}"#), "Bundle.")
+                .unwrap_err();
         assert_eq!(issue.path, "Bundle.total", "{issue:?}");
         // A type the gateway does not map goes through the model's `Resource`, as does a type
         // the model does not know.
@@ -275,18 +279,18 @@ mod tests {
                 {"resource":{"resourceType":"MedicationRequest","status":"active","intent":"order",
                  "subject":"Patient/1","medicationCodeableConcept":{"text":"aspirin"}}}]}"#,
         );
-        let issue = check_bundle(&other).unwrap_err();
+        let issue = check_resource(&other, "Bundle.").unwrap_err();
         assert!(issue.path.starts_with("Bundle.entry[1].resource"), "{issue:?}");
         assert!(issue.message.starts_with("invalid type: string"), "{issue:?}");
         let incomplete = read(
             r#"{"resourceType":"Bundle","type":"transaction","entry":[{"resource":{"resourceType":"Coverage"}}]}"#,
         );
-        let issue = check_bundle(&incomplete).unwrap_err();
+        let issue = check_resource(&incomplete, "Bundle.").unwrap_err();
         assert_eq!(issue.path, "Bundle.entry[0].resource", "{issue:?}");
         assert!(issue.message.starts_with("missing field"), "{issue:?}");
         let unknown =
             read(r#"{"resourceType":"Bundle","type":"transaction","entry":[{"resource":{"resourceType":"Patent"}}]}"#);
-        let issue = check_bundle(&unknown).unwrap_err();
+        let issue = check_resource(&unknown, "Bundle.").unwrap_err();
         assert!(issue.path.starts_with("Bundle.entry[0].resource"), "{issue:?}");
         assert!(issue.message.contains("Patent"), "{issue:?}");
         // The entry's other members are still the Bundle's to check.
@@ -294,7 +298,7 @@ mod tests {
             r#"{"resourceType":"Bundle","type":"transaction","entry":[
                 {"resource":{"resourceType":"Patient"},"request":{"method":"SEND","url":"Patient"}}]}"#,
         );
-        let issue = check_bundle(&bad_request).unwrap_err();
+        let issue = check_resource(&bad_request, "Bundle.").unwrap_err();
         assert_eq!(issue.path, "Bundle.entry[0].request.method", "{issue:?}");
     }
 }
