@@ -33,7 +33,9 @@ macro_rules! insert_rows {
 /// next_attempt_at, id), so a lease reads at most `limit` rows per destination however long the
 /// queue behind a portal has grown; one query over every due job had to sort them all first.
 /// On PostgreSQL the rows read are locked (`FOR UPDATE SKIP LOCKED`) until the lease commits, and
-/// another instance leasing meanwhile skips them. Evaluates to `(expired, pending)` id lists.
+/// a row another transaction holds (a check-in lease beside it, an answer being recorded) is
+/// skipped rather than waited for.
+/// Evaluates to `(expired, pending)` id lists.
 macro_rules! due_job_ids {
     ($conn:expr, $queue:ident, $destinations:expr, $now:expr, $limit:expr) => {{
         macro_rules! load_locking {

@@ -64,8 +64,11 @@ fn held_for_check_ins(
 }
 
 /// Leases up to `limit` due jobs (pending and due, or in flight with an expired lease) of the
-/// `destinations` to `worker` until `now + lease_ms`. On PostgreSQL rows locked by another
-/// instance are skipped, so several gateways can share one queue.
+/// `destinations` to `worker` until `now + lease_ms`. Leases are taken one at a time, by every
+/// worker of every instance sharing the queue (on PostgreSQL under an advisory lock, SQLite's
+/// writers being serialised already): leases taken side by side with `SKIP LOCKED` split the due
+/// jobs row by row, so the episodes of one file went out as several files, and a facility whose
+/// key holder confirms each file was asked once per fragment.
 ///
 /// A job waits while another job of the same claim and destination is in flight under a live
 /// lease: a newer version follows the older one to the portal, never overtakes it. It also waits
@@ -79,6 +82,7 @@ pub fn claim(
     limit: i64,
     lease_ms: i64,
 ) -> Result<Vec<Job>, StoreError> {
+    lease_one_at_a_time(conn)?;
     let now = now_ms();
     let (mut locked, pending) = due_job_ids!(conn, outbox, destinations, now, limit);
     locked.extend(pending);
@@ -139,6 +143,19 @@ pub fn claim(
         ))
         .execute(conn)?;
     jobs(conn, &ids)
+}
+
+/// The advisory lock every outbox lease takes on PostgreSQL ("hisgate" in ASCII, then 1).
+const LEASE_LOCK: i64 = 0x6869_7367_6174_6501;
+
+/// Waits until no other transaction is taking a lease, and keeps the turn until this one ends.
+fn lease_one_at_a_time(conn: &mut AnyConnection) -> Result<(), StoreError> {
+    if let AnyConnection::Postgresql(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+            .bind::<diesel::sql_types::BigInt, _>(LEASE_LOCK)
+            .execute(pg)?;
+    }
+    Ok(())
 }
 
 /// The jobs `ids` as the dispatcher handles them, in id order.
